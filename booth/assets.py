@@ -1,0 +1,35 @@
+"""Where the bundled assets (fonts, sounds, icons, translations) live. Imports no Qt.
+
+Fonts are the Noto static TTFs from Debian's ``fonts-noto-core`` (see
+``assets/fonts/README.md``): Latin, Khmer and Thai, each Regular and Bold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ASSETS_DIR: Path = Path(__file__).resolve().parent.parent / "assets"
+FONTS_DIR: Path = ASSETS_DIR / "fonts"
+
+LATIN_REGULAR = "NotoSans-Regular.ttf"
+LATIN_BOLD = "NotoSans-Bold.ttf"
+KHMER_REGULAR = "NotoSansKhmer-Regular.ttf"
+KHMER_BOLD = "NotoSansKhmer-Bold.ttf"
+THAI_REGULAR = "NotoSansThai-Regular.ttf"
+THAI_BOLD = "NotoSansThai-Bold.ttf"
+
+ALL_FONTS: tuple[str, ...] = (
+    LATIN_REGULAR, LATIN_BOLD, KHMER_REGULAR, KHMER_BOLD, THAI_REGULAR, THAI_BOLD,
+)  # fmt: skip
+
+
+def font_path(name: str) -> Path:
+    """The path of bundled font file ``name`` (e.g. ``KHMER_REGULAR``); may not exist."""
+    if not name or Path(name).name != name:
+        raise ValueError(f"not a plain font file name: {name!r}")
+    return FONTS_DIR / name
+
+
+def missing_fonts(names: tuple[str, ...] = ALL_FONTS) -> list[str]:
+    """The names among ``names`` whose files are absent (an empty list when all are there)."""
+    return [n for n in names if not font_path(n).is_file()]

@@ -1,0 +1,118 @@
+"""Ed25519 keys on disk (PEM), key ids and fingerprints.
+
+Private keys are written with mode 0600 inside 0700 folders, never overwritten, and a key
+file that group or others can read is refused on load, as ssh does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from booth.errors import KeyFileError
+
+KID_LENGTH = 8
+
+
+def raw_public(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+    if isinstance(key, Ed25519PrivateKey):
+        key = key.public_key()
+    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def public_from_raw(raw: bytes) -> Ed25519PublicKey:
+    if not isinstance(raw, bytes) or len(raw) != 32:
+        raise KeyFileError("an Ed25519 public key is 32 bytes")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def kid_of(key: Ed25519PublicKey | Ed25519PrivateKey | bytes) -> bytes:
+    """The DESIGN.md key id: first 8 bytes of SHA-256 over the raw public key."""
+    raw = key if isinstance(key, bytes) else raw_public(key)
+    return hashlib.sha256(raw).digest()[:KID_LENGTH]
+
+
+def fingerprint(key: Ed25519PublicKey | Ed25519PrivateKey | bytes) -> str:
+    """SHA-256 of the raw public key as 16 groups of 4 hex digits, for reading aloud."""
+    raw = key if isinstance(key, bytes) else raw_public(key)
+    digest = hashlib.sha256(raw).hexdigest().upper()
+    return " ".join(digest[i : i + 4] for i in range(0, 64, 4))
+
+
+def normalise_fingerprint(text: str) -> str:
+    """Accept a fingerprint typed with or without spaces/colons, any case."""
+    digits = "".join(ch for ch in text.upper() if ch in "0123456789ABCDEF")
+    if len(digits) != 64:
+        raise KeyFileError("a fingerprint is 64 hexadecimal digits")
+    return " ".join(digits[i : i + 4] for i in range(0, 64, 4))
+
+
+def generate() -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.generate()
+
+
+def save_private(key: Ed25519PrivateKey, path: Path) -> None:
+    """Write ``key`` as PKCS#8 PEM with mode 0600; refuse to overwrite."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise KeyFileError(f"{path} already exists; refusing to overwrite a key") from None
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def save_public(key: Ed25519PublicKey | Ed25519PrivateKey, path: Path) -> None:
+    if isinstance(key, Ed25519PrivateKey):
+        key = key.public_key()
+    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pem)
+
+
+def load_private(path: Path) -> Ed25519PrivateKey:
+    """Load a private key, refusing files that group or others may read."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise KeyFileError(f"key file {path} does not exist") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(
+            f"key file {path} is readable by others (mode {stat.S_IMODE(mode):04o}); "
+            f"run: chmod 600 {path}"
+        )
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise KeyFileError(f"{path} is not an unencrypted PEM private key: {exc}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyFileError(f"{path} holds a {type(key).__name__}, not an Ed25519 key")
+    return key
+
+
+def load_public(path: Path) -> Ed25519PublicKey:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"cannot read public key {path}: {exc.strerror}") from None
+    if b"PRIVATE KEY" in data:
+        raise KeyFileError(f"{path} is a private key; give only its public half")
+    try:
+        key = serialization.load_pem_public_key(data)
+    except ValueError as exc:
+        raise KeyFileError(f"{path} is not a PEM public key: {exc}") from None
+    if not isinstance(key, Ed25519PublicKey):
+        raise KeyFileError(f"{path} holds a {type(key).__name__}, not an Ed25519 key")
+    return key

@@ -1,0 +1,246 @@
+"""Permit codec, v1 of DESIGN.md: ``BP1:`` + base45 + zlib + COSE_Sign1/EdDSA + CWT claims.
+
+``decode`` turns any text into a ``SignedPermit`` or raises a ``PermitRejected`` subclass
+whose ``reason`` is a DESIGN.md reason code; it never raises anything else. Signature
+checking against trusted keys is ``booth.trust``'s job, since it needs the bundle.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from booth import cose
+from booth.base45 import Base45Error, b45decode, b45encode
+from booth.errors import BadFormat, PermitRejected, Unreadable
+from booth.keys import kid_of
+
+PREFIX = "BP1:"
+MAX_INFLATED = 16 * 1024
+MAX_PHOTO = 2 * 1024
+BODY_CLAIM = -70001
+CLAIM_ISS, CLAIM_EXP, CLAIM_NBF, CLAIM_IAT, CLAIM_CTI = 1, 4, 5, 6, 7
+KINDS = ("single", "multi")
+SEXES = ("F", "M", "X")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ALPHA3 = re.compile(r"[A-Z]{3}")
+
+
+@dataclass(frozen=True)
+class Permit:
+    """The claims of a v1 permit, with DESIGN.md's field names spelt out."""
+
+    number: str  # cti
+    issuer: str  # iss, the issuing office code
+    not_before: int  # nbf, epoch seconds UTC
+    expires: int  # exp
+    kind: str  # ty: single | multi
+    family_name: str  # fn
+    given_names: str  # gn
+    dob: str  # YYYY-MM-DD
+    sex: str  # F | M | X
+    nationality: str  # ISO 3166-1 alpha-3
+    document: str  # identity document number
+    residence: str
+    checkpoints: tuple[str, ...]
+    zone: str
+    stay_days: int
+    native_name: str | None = None
+    photo: bytes | None = field(default=None, repr=False)
+    issued_at: int | None = None
+
+    def claims(self) -> dict[int, Any]:
+        """The CWT claims map, exactly as signed."""
+        body: dict[str, Any] = {
+            "v": 1, "ty": self.kind, "fn": self.family_name, "gn": self.given_names,
+            "dob": self.dob, "sx": self.sex, "nat": self.nationality, "doc": self.document,
+            "res": self.residence, "cp": list(self.checkpoints), "zn": self.zone,
+            "stay": self.stay_days,
+        }  # fmt: skip
+        if self.native_name is not None:
+            body["nn"] = self.native_name
+        if self.photo is not None:
+            body["ph"] = self.photo
+        claims: dict[int, Any] = {
+            CLAIM_ISS: self.issuer,
+            CLAIM_EXP: self.expires,
+            CLAIM_NBF: self.not_before,
+            CLAIM_CTI: self.number.encode(),
+            BODY_CLAIM: body,
+        }
+        if self.issued_at is not None:
+            claims[CLAIM_IAT] = self.issued_at
+        return claims
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN.md keys, times as ISO 8601 UTC; the photo as its size only."""
+        return {
+            "no": self.number, "iss": self.issuer, "ty": self.kind,
+            "nbf": iso(self.not_before), "exp": iso(self.expires),
+            "iat": iso(self.issued_at) if self.issued_at is not None else None,
+            "fn": self.family_name, "gn": self.given_names, "nn": self.native_name,
+            "dob": self.dob, "sx": self.sex, "nat": self.nationality, "doc": self.document,
+            "res": self.residence, "cp": list(self.checkpoints), "zn": self.zone,
+            "stay": self.stay_days, "photo_bytes": len(self.photo) if self.photo else 0,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SignedPermit:
+    """A decoded permit whose signature has not been checked yet."""
+
+    permit: Permit
+    sign1: cose.Sign1
+
+    @property
+    def kid(self) -> bytes:
+        return self.sign1.kid
+
+    @property
+    def signature_sha256(self) -> str:
+        """Hex SHA-256 of the signature: names one printed copy (for revocation)."""
+        return hashlib.sha256(self.sign1.signature).hexdigest()
+
+
+def iso(epoch: int) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def encode(permit: Permit, key: Ed25519PrivateKey) -> str:
+    """Sign ``permit`` with the issuer's key and return the QR text."""
+    validate(permit)
+    payload = cose.dumps_cbor(permit.claims())
+    signed = cose.sign(payload, key, kid_of(key))
+    return PREFIX + b45encode(zlib.compress(signed, 9))
+
+
+def decode(text: str) -> SignedPermit:
+    """Parse QR text into a permit; raise ``PermitRejected`` with a reason code."""
+    try:
+        signed = cose.parse(_unwrap(text))
+        return SignedPermit(_parse_claims(signed.payload), signed)
+    except PermitRejected:
+        raise
+    except Exception as exc:  # the promise is: reason codes only, whatever the input
+        raise BadFormat(f"unexpected malformation: {type(exc).__name__}") from None
+
+
+def _unwrap(text: str) -> bytes:
+    if not isinstance(text, str):
+        raise Unreadable("input is not text")
+    if not text.startswith(PREFIX):
+        raise Unreadable("not a border permit (text does not start with BP1:)")
+    try:
+        compressed = b45decode(text[len(PREFIX) :])
+    except Base45Error as exc:
+        raise Unreadable(f"damaged permit text: {exc}") from None
+    return inflate(compressed)
+
+
+def inflate(compressed: bytes, limit: int = MAX_INFLATED) -> bytes:
+    """zlib-decompress at most ``limit`` bytes; a bigger output is a bomb and refused."""
+    inflater = zlib.decompressobj()
+    try:
+        data = inflater.decompress(compressed, limit)
+    except zlib.error as exc:
+        raise Unreadable(f"permit data is not zlib: {exc}") from None
+    if inflater.unconsumed_tail:
+        raise Unreadable(f"permit data inflates beyond {limit} bytes (refused)")
+    if not inflater.eof:
+        raise Unreadable("permit data is truncated")
+    if inflater.unused_data:
+        raise Unreadable("permit data has trailing bytes")
+    return data
+
+
+def _parse_claims(payload: bytes) -> Permit:
+    claims = cose.loads_cbor(payload)
+    if not isinstance(claims, Mapping):
+        raise BadFormat("payload is not a CWT claims map")
+    body = _get(claims, BODY_CLAIM, Mapping, "permit body")
+    if _get(body, "v", int, "body version") != 1:
+        raise BadFormat(f"permit body version {body['v']} is not supported")
+    cti = _get(claims, CLAIM_CTI, bytes, "permit number (cti)")
+    try:
+        number = cti.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadFormat("permit number is not UTF-8") from None
+    permit = Permit(
+        number=number,
+        issuer=_get(claims, CLAIM_ISS, str, "issuer (iss)"),
+        not_before=_get(claims, CLAIM_NBF, int, "not-before (nbf)"),
+        expires=_get(claims, CLAIM_EXP, int, "expiry (exp)"),
+        issued_at=_get(claims, CLAIM_IAT, int, "issued-at (iat)", optional=True),
+        kind=_get(body, "ty", str, "permit type (ty)"),
+        family_name=_get(body, "fn", str, "family name (fn)"),
+        given_names=_get(body, "gn", str, "given names (gn)"),
+        native_name=_get(body, "nn", str, "native name (nn)", optional=True),
+        dob=_get(body, "dob", str, "date of birth (dob)"),
+        sex=_get(body, "sx", str, "sex (sx)"),
+        nationality=_get(body, "nat", str, "nationality (nat)"),
+        document=_get(body, "doc", str, "document number (doc)"),
+        residence=_get(body, "res", str, "residence (res)"),
+        checkpoints=tuple(_get(body, "cp", list, "checkpoints (cp)")),
+        zone=_get(body, "zn", str, "zone (zn)"),
+        stay_days=_get(body, "stay", int, "stay (stay)"),
+        photo=_get(body, "ph", bytes, "photo (ph)", optional=True),
+    )
+    validate(permit)
+    return permit
+
+
+def _get(mapping: Mapping, key: Any, kind: type, name: str, *, optional: bool = False) -> Any:
+    if key not in mapping:
+        if optional:
+            return None
+        raise BadFormat(f"missing field: {name}")
+    value = mapping[key]
+    if kind is list and isinstance(value, tuple):
+        value = list(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise BadFormat(f"wrong type for {name}: {type(value).__name__}")
+    return value
+
+
+def validate(p: Permit) -> None:
+    """Check values a well-typed permit must still satisfy; raise ``BadFormat``."""
+    problems = []
+    if not p.number or not p.issuer:
+        problems.append("empty permit number or issuer")
+    if p.kind not in KINDS:
+        problems.append(f"permit type {p.kind!r} is not single or multi")
+    if p.sex not in SEXES:
+        problems.append(f"sex {p.sex!r} is not F, M or X")
+    if not _ALPHA3.fullmatch(p.nationality):
+        problems.append(f"nationality {p.nationality!r} is not ISO alpha-3")
+    if not _valid_date(p.dob):
+        problems.append(f"date of birth {p.dob!r} is not YYYY-MM-DD")
+    if not p.family_name:
+        problems.append("empty family name")
+    if not p.checkpoints or not all(isinstance(c, str) and c for c in p.checkpoints):
+        problems.append("checkpoints must be a non-empty list of codes")
+    if p.stay_days < 1:
+        problems.append("stay must be at least one day")
+    if p.expires <= p.not_before:
+        problems.append("expiry is not after not-before")
+    if p.photo is not None and len(p.photo) > MAX_PHOTO:
+        problems.append(f"photo is {len(p.photo)} bytes, over {MAX_PHOTO}")
+    if problems:
+        raise BadFormat("; ".join(problems))
+
+
+def _valid_date(text: str) -> bool:
+    if not _DATE.fullmatch(text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,50 @@
+"""Verdict reason codes of DESIGN.md and their severity."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Reason(str, Enum):
+    UNREADABLE = "unreadable"
+    BAD_FORMAT = "bad_format"
+    BAD_SIGNATURE = "bad_signature"
+    UNKNOWN_ISSUER = "unknown_issuer"
+    ISSUER_NOT_VALID = "issuer_not_valid"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    REVOKED = "revoked"
+    WRONG_CHECKPOINT = "wrong_checkpoint"
+    ALREADY_INSIDE = "already_inside"
+    NOT_INSIDE = "not_inside"
+    OVERSTAY = "overstay"
+    USED_UP = "used_up"
+    WATCHLIST = "watchlist"
+    TRUST_STALE = "trust_stale"
+    CLOCK_SUSPECT = "clock_suspect"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# Warnings are shown and recorded but do not by themselves stop the holder.
+WARNINGS = frozenset({Reason.NOT_INSIDE, Reason.TRUST_STALE, Reason.CLOCK_SUSPECT})
+
+ENGLISH: dict[Reason, str] = {
+    Reason.UNREADABLE: "The code could not be read as a border permit.",
+    Reason.BAD_FORMAT: "The permit data is damaged or not a valid permit.",
+    Reason.BAD_SIGNATURE: "The permit's signature is false: it was altered or forged.",
+    Reason.UNKNOWN_ISSUER: "The permit was signed by an office this booth does not recognise.",
+    Reason.ISSUER_NOT_VALID: "The issuing office was not allowed to issue this permit.",
+    Reason.EXPIRED: "The permit has expired.",
+    Reason.NOT_YET_VALID: "The permit is not valid yet.",
+    Reason.REVOKED: "The permit has been revoked.",
+    Reason.WRONG_CHECKPOINT: "The permit is not valid at this checkpoint.",
+    Reason.ALREADY_INSIDE: "The holder already entered and has not exited.",
+    Reason.NOT_INSIDE: "No entry is on record for this exit.",
+    Reason.OVERSTAY: "The holder stayed longer than the permit allows.",
+    Reason.USED_UP: "This single-use permit has already been used.",
+    Reason.WATCHLIST: "The holder is on the watchlist: call the supervisor.",
+    Reason.TRUST_STALE: "The trust list is out of date: sync with HQ.",
+    Reason.CLOCK_SUSPECT: "The booth clock looks wrong: check the date and time.",
+}

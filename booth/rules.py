@@ -1,0 +1,125 @@
+"""The verdict engine: permit text + trust bundle + checkpoint + clock -> ``Verdict``.
+
+Pure functions over a snapshot: no I/O, no clock reads (the caller passes ``now``), so the
+GUI, the CLI and HQ-side checks reach the same verdict from the same facts. Ledger-based
+rules (already inside, overstay, used up) take their facts from ``Context.history``, which the
+ledger fills in; without a ledger they are simply not decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from booth.errors import PermitRejected
+from booth.permit import Permit, SignedPermit, decode
+from booth.reasons import WARNINGS, Reason
+from booth.trust import check_permit_signature
+from sync.protocol.bundle import IssuerKey, TrustBundle
+
+# The booth clock may lag HQ's by this much before we call it suspect (NTP-less booths drift).
+CLOCK_TOLERANCE = 300
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything besides the permit that a verdict depends on."""
+
+    checkpoint: str
+    now: int  # booth clock, epoch seconds UTC
+    bundle: TrustBundle
+    last_event_at: int | None = None  # newest ledger record's time, for clock_suspect
+
+
+@dataclass(frozen=True)
+class Verdict:
+    reasons: tuple[Reason, ...]
+    permit: Permit | None = None
+    kid: bytes | None = None
+    signature_sha256: str | None = None
+    bundle_version: int | None = None
+    detail: str = ""  # technical detail of a decoding failure, for logs and HQ
+
+    @property
+    def valid(self) -> bool:
+        return all(r in WARNINGS for r in self.reasons)
+
+    @property
+    def verdict(self) -> str:
+        return "valid" if self.valid else "rejected"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "reasons": [r.value for r in self.reasons],
+            "permit": self.permit.to_json() if self.permit else None,
+            "kid": self.kid.hex() if self.kid else None,
+            "bundle_version": self.bundle_version,
+            **({"detail": self.detail} if self.detail else {}),
+        }
+
+
+def check(text: str, ctx: Context) -> Verdict:
+    """Decode, verify and judge a scanned text."""
+    env = environment_warnings(ctx)
+    try:
+        signed = decode(text)
+    except PermitRejected as exc:
+        return _refused(exc, None, ctx, env)
+    try:
+        issuer = check_permit_signature(signed, ctx.bundle)
+    except PermitRejected as exc:
+        return _refused(exc, signed.kid, ctx, env)
+    reasons = judge(signed, issuer, ctx) + env
+    return Verdict(
+        tuple(sorted(reasons, key=lambda r: r in WARNINGS)),
+        permit=signed.permit,
+        kid=signed.kid,
+        signature_sha256=signed.signature_sha256,
+        bundle_version=ctx.bundle.version,
+    )
+
+
+def _refused(exc: PermitRejected, kid: bytes | None, ctx: Context, env: tuple[Reason, ...]) -> Verdict:
+    """A permit we could not trust: no holder data is shown, only why."""
+    return Verdict((Reason(exc.reason), *env), kid=kid, bundle_version=ctx.bundle.version, detail=exc.detail)
+
+
+def judge(signed: SignedPermit, issuer: IssuerKey, ctx: Context) -> tuple[Reason, ...]:
+    """Rules for a permit whose signature is good; every applicable reason, in DESIGN order."""
+    p, now = signed.permit, ctx.now
+    reasons: list[Reason] = []
+    if not issuer_may_issue(issuer, p, ctx.checkpoint):
+        reasons.append(Reason.ISSUER_NOT_VALID)
+    if now >= p.expires:
+        reasons.append(Reason.EXPIRED)
+    if now < p.not_before:
+        reasons.append(Reason.NOT_YET_VALID)
+    if ctx.bundle.is_revoked(p.number, signed.signature_sha256):
+        reasons.append(Reason.REVOKED)
+    if ctx.checkpoint not in p.checkpoints:
+        reasons.append(Reason.WRONG_CHECKPOINT)
+    if ctx.bundle.watch_hits(p.number, p.document, p.nationality):
+        reasons.append(Reason.WATCHLIST)
+    return tuple(reasons)
+
+
+def issuer_may_issue(issuer: IssuerKey, p: Permit, checkpoint: str) -> bool:
+    """The key belongs to the office the permit names, was in force when it was issued,
+    and may issue for this checkpoint."""
+    issued = p.issued_at if p.issued_at is not None else p.not_before
+    in_window = issuer.not_before <= issued and (issuer.not_after is None or issued < issuer.not_after)
+    for_here = not issuer.checkpoints or checkpoint in issuer.checkpoints or checkpoint not in p.checkpoints
+    return issuer.office == p.issuer and in_window and for_here
+
+
+def environment_warnings(ctx: Context) -> tuple[Reason, ...]:
+    """Warnings about the booth itself, carried by every verdict."""
+    out: list[Reason] = []
+    if ctx.now > ctx.bundle.stale_at():
+        out.append(Reason.TRUST_STALE)
+    behind_hq = ctx.now < ctx.bundle.hq_time - CLOCK_TOLERANCE
+    behind_ledger = ctx.last_event_at is not None and ctx.now < ctx.last_event_at
+    if behind_hq or behind_ledger:
+        out.append(Reason.CLOCK_SUSPECT)
+    return tuple(out)

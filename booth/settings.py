@@ -1,0 +1,34 @@
+"""The booth's own settings file (``booth.json``): who it is and where it stands."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from booth.errors import ConfigError
+
+SETTINGS_FILE = "booth.json"
+
+
+@dataclass(frozen=True)
+class BoothSettings:
+    booth_id: str
+    checkpoint: str
+    language: str = "en"
+
+
+def load_settings(data_dir: Path) -> BoothSettings | None:
+    path = data_dir / SETTINGS_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return BoothSettings(**raw)
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{path} is damaged: {exc}") from None
+
+
+def save_settings(data_dir: Path, settings: BoothSettings) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / SETTINGS_FILE).write_text(json.dumps(asdict(settings), indent=1), encoding="utf-8")

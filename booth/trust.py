@@ -1,0 +1,125 @@
+"""The booth's installed trust: the pinned HQ root and the current trust bundle.
+
+Kept as two files in ``<data-dir>/trust/`` written atomically (temp file, fsync, rename), so a
+power cut leaves either the old or the new bundle, never half of one.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from booth.errors import BadSignature, NoTrustBundle, TrustError, UnknownIssuer
+from booth.keys import fingerprint, normalise_fingerprint, public_from_raw
+from booth.permit import SignedPermit
+from sync.protocol.bundle import IssuerKey, TrustBundle, open_bundle
+
+
+def check_permit_signature(signed: SignedPermit, bundle: TrustBundle) -> IssuerKey:
+    """Find the issuer key by kid and verify; raise ``UnknownIssuer``/``BadSignature``."""
+    issuer = bundle.issuer(signed.kid)
+    if issuer is None:
+        raise UnknownIssuer(f"no trusted issuer has key id {signed.kid.hex()}")
+    signed.sign1.verify(public_from_raw(issuer.public_key))
+    return issuer
+
+
+def fingerprints_match(a: str, b: str) -> bool:
+    return hmac.compare_digest(normalise_fingerprint(a), normalise_fingerprint(b))
+
+
+@dataclass(frozen=True)
+class Installed:
+    bundle: TrustBundle
+    raw: bytes
+
+
+def accept_bundle(data: bytes, *, pinned_root: bytes | None, current: TrustBundle | None,
+                  pin: str | None = None) -> TrustBundle:
+    """Decide whether a booth may install ``data``; return the bundle or raise ``TrustError``."""
+    bundle = open_bundle(data)
+    root = bundle.root_public_key
+    if pinned_root is None:
+        if pin is None:
+            raise TrustError("first install needs --pin FINGERPRINT (shown by booth-hq init)")
+        if not fingerprints_match(pin, fingerprint(root)):
+            raise TrustError(f"bundle root {fingerprint(root)} does not match the pinned fingerprint")
+    elif not hmac.compare_digest(root, pinned_root):
+        rotated = current is not None and current.next_root_public_key == root
+        if not rotated:
+            raise TrustError("bundle is signed by a root this booth does not trust")
+    if current is not None and bundle.version <= current.version:
+        raise TrustError(
+            f"bundle version {bundle.version} is not newer than the installed {current.version} (rollback refused)"
+        )
+    return bundle
+
+
+class TrustStore:
+    """Files under ``<data-dir>/trust``: ``root.json`` (the pin) and ``bundle.cose``."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.dir = data_dir / "trust"
+
+    @property
+    def _root_file(self) -> Path:
+        return self.dir / "root.json"
+
+    @property
+    def _bundle_file(self) -> Path:
+        return self.dir / "bundle.cose"
+
+    def pinned_root(self) -> bytes | None:
+        try:
+            return bytes.fromhex(json.loads(self._root_file.read_text())["public_key"])
+        except FileNotFoundError:
+            return None
+        except (ValueError, KeyError, TypeError):
+            raise TrustError(f"{self._root_file} is damaged; re-enrol this booth") from None
+
+    def current(self) -> TrustBundle | None:
+        try:
+            data = self._bundle_file.read_bytes()
+        except FileNotFoundError:
+            return None
+        bundle = open_bundle(data)
+        pinned = self.pinned_root()
+        # The pin is written before the bundle, so after a power cut mid-rotation the old
+        # bundle may still be here: it is fine exactly when it announced the pinned root.
+        if pinned is None or not (
+            hmac.compare_digest(bundle.root_public_key, pinned) or bundle.next_root_public_key == pinned
+        ):
+            raise TrustError("installed bundle is not signed by the pinned root; reinstall it")
+        return bundle
+
+    def require(self) -> TrustBundle:
+        bundle = self.current()
+        if bundle is None:
+            raise NoTrustBundle("no trust bundle installed: run `booth bundle install FILE --pin FINGERPRINT`")
+        return bundle
+
+    def install(self, data: bytes, *, pin: str | None = None) -> TrustBundle:
+        bundle = accept_bundle(data, pinned_root=self.pinned_root(), current=self.current(), pin=pin)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if self.pinned_root() != bundle.root_public_key:
+            root = {"public_key": bundle.root_public_key.hex(), "fingerprint": fingerprint(bundle.root_public_key)}
+            _atomic_write(self._root_file, json.dumps(root, indent=1).encode())
+        _atomic_write(self._bundle_file, data)
+        return bundle
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

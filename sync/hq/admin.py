@@ -1,0 +1,173 @@
+"""HQ administration: the root key, checkpoints, issuers, revocations, bundles and issuing.
+
+The ``booth-hq`` command line is a thin shell over ``HQ``; so are tests and the demo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from booth import keys, permit as permit_codec
+from booth.config import DAY, HQPaths
+from booth.permit import Permit
+from sync.hq.errors import HQError, NotInitialised
+from sync.hq.holder import Holder
+from sync.hq.registry import Registry
+from sync.protocol.bundle import Checkpoint, IssuerKey, Revocation, TrustBundle, WatchEntry, sign_bundle
+
+log = logging.getLogger(__name__)
+DEFAULT_MAX_OFFLINE_DAYS = 7
+DEFAULT_ISSUER_YEARS = 5
+
+
+@dataclass(frozen=True)
+class IssuedPermit:
+    permit: Permit
+    text: str
+    signature_sha256: str
+
+
+class HQ:
+    def __init__(self, data_dir: Path) -> None:
+        self.paths = HQPaths(data_dir)
+        self._registry: Registry | None = None
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            if not self.paths.root_key.exists():
+                raise NotInitialised(f"{self.paths.root} is not an HQ data dir; run `booth-hq init` first")
+            self._registry = Registry(self.paths.database)
+        return self._registry
+
+    def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()
+
+    # -- root
+    def init(self) -> str:
+        """Make the HQ root key; return its fingerprint."""
+        if self.paths.root_key.exists():
+            raise HQError(f"{self.paths.root} already has a root key (fingerprint {self.root_fingerprint()})")
+        self.paths.ensure()
+        root = keys.generate()
+        keys.save_private(root, self.paths.root_key)
+        return keys.fingerprint(root)
+
+    def root_key(self) -> Ed25519PrivateKey:
+        if not self.paths.root_key.exists():
+            raise NotInitialised(f"{self.paths.root} is not an HQ data dir; run `booth-hq init` first")
+        return keys.load_private(self.paths.root_key)
+
+    def root_fingerprint(self) -> str:
+        return keys.fingerprint(self.root_key())
+
+    # -- checkpoints and issuers
+    def add_checkpoint(self, cp: Checkpoint) -> None:
+        if cp.country not in ("KH", "TH"):
+            raise HQError("country must be KH or TH")
+        self.registry.add_checkpoint(cp)
+
+    def add_issuer(
+        self,
+        office: str,
+        *,
+        public_key: Ed25519PublicKey | None = None,
+        name: str = "",
+        country: str | None = None,
+        checkpoints: tuple[str, ...] = (),
+        not_before: int,
+        not_after: int | None = None,
+    ) -> IssuerKey:
+        """Register an issuing office: make its key here, or take the public half of one kept offline."""
+        for code in checkpoints:
+            self.registry.checkpoint(code)
+        country = country or office.split("-")[0]
+        if not_after is None:
+            not_after = not_before + DEFAULT_ISSUER_YEARS * 365 * DAY
+        private = keys.generate() if public_key is None else None
+        raw = keys.raw_public(private or public_key)
+        issuer = IssuerKey(keys.kid_of(raw), raw, office, country, not_before, not_after, tuple(checkpoints), name)
+        self.registry.add_issuer(issuer, key_here=private is not None)
+        if private is not None:
+            keys.save_private(private, self.paths.issuer_key(office))
+        return issuer
+
+    # -- revocation and watchlist
+    def revoke(self, *, permit_no: str | None = None, signature_sha256: str | None = None,
+               reason: str = "", at: int) -> bool:
+        """Revoke a permit (or one printed copy); return whether HQ issued that permit itself."""
+        if not permit_no and not signature_sha256:
+            raise HQError("name a permit number or a signature hash to revoke")
+        self.registry.revoke(Revocation(permit_no, signature_sha256, reason, at))
+        return permit_no is not None and self.registry.permit(permit_no) is not None
+
+    def watch(self, entry: WatchEntry, at: int) -> None:
+        if not entry.permit_no and not entry.document:
+            raise HQError("a watchlist entry needs a permit number or a document number")
+        self.registry.watch(entry, at)
+
+    # -- trust bundle
+    def build_bundle(self, *, now: int, max_offline_days: float = DEFAULT_MAX_OFFLINE_DAYS) -> tuple[TrustBundle, bytes]:
+        root = self.root_key()
+        reg = self.registry
+        max_age = int(max_offline_days * DAY)
+        bundle = TrustBundle(
+            version=reg.next_bundle_version(),
+            issued_at=now,
+            expires_at=now + max_age,
+            hq_time=now,
+            max_offline_age=max_age,
+            root_public_key=keys.raw_public(root),
+            issuers=tuple(reg.issuers()),
+            checkpoints=tuple(reg.checkpoints()),
+            revocations=tuple(reg.revocations()),
+            watchlist=tuple(reg.watchlist()),
+        )
+        return bundle, sign_bundle(bundle, root)
+
+    # -- issuing
+    def issue(self, holder: Holder, *, office: str, valid_days: int, now: int,
+              key: Ed25519PrivateKey | None = None) -> IssuedPermit:
+        """Sign a permit for ``holder`` with the office's key, record it, return its QR text."""
+        issuer, key_here = self.registry.issuer(office)
+        if key is None:
+            if not key_here:
+                raise HQError(f"the private key of {office} is kept elsewhere; pass --key FILE.pem")
+            key = keys.load_private(self.paths.issuer_key(office))
+        if keys.raw_public(key) != issuer.public_key:
+            raise HQError(f"that key is not the registered key of {office}")
+        if valid_days < 1:
+            raise HQError("a permit must be valid for at least one day")
+        number = holder.number or self._assign_number(office, now)
+        permit = Permit(
+            number=number, issuer=office, not_before=now, expires=now + valid_days * DAY,
+            issued_at=now, kind=holder.kind, family_name=holder.family_name,
+            given_names=holder.given_names, native_name=holder.native_name, dob=holder.dob,
+            sex=holder.sex, nationality=holder.nationality, document=holder.document,
+            residence=holder.residence, checkpoints=holder.checkpoints, zone=holder.zone,
+            stay_days=holder.stay_days, photo=holder.photo,
+        )  # fmt: skip
+        text = permit_codec.encode(permit, key)
+        signed = permit_codec.decode(text)
+        self.registry.record_permit({
+            "number": number, "office": office, "family_name": permit.family_name,
+            "given_names": permit.given_names, "document": permit.document,
+            "nationality": permit.nationality, "not_before": permit.not_before,
+            "expires": permit.expires, "issued_at": now, "signature_sha256": signed.signature_sha256,
+        })  # fmt: skip
+        log.info("issued permit %s by %s", number, office)
+        return IssuedPermit(permit, text, signed.signature_sha256)
+
+    def _assign_number(self, office: str, now: int) -> str:
+        """``KH-BTB-01`` issuing in 2026 gives ``KH-BTB-2026-000001``, ``...-000002``, …"""
+        year = dt.datetime.fromtimestamp(now, dt.timezone.utc).year
+        parts = office.split("-")
+        prefix = "-".join(parts[:2]) if len(parts) >= 3 else office
+        serial = self.registry.next_serial(prefix, year)  # per prefix: offices sharing one never collide
+        return f"{prefix}-{year}-{serial:06d}"

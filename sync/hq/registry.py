@@ -1,0 +1,174 @@
+"""HQ's registry (SQLite via sqlite-utils): checkpoints, issuers, revocations, watchlist,
+issued permits, and the trust-bundle version counter.
+
+Every statement is parameterised; every write is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from sync.hq.errors import HQError, UnknownRecord
+from sync.protocol.bundle import Checkpoint, IssuerKey, Revocation, WatchEntry
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoints (
+    code TEXT PRIMARY KEY, country TEXT NOT NULL,
+    name_en TEXT NOT NULL, name_km TEXT NOT NULL DEFAULT '', name_th TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS issuers (
+    office TEXT PRIMARY KEY, kid TEXT NOT NULL UNIQUE, public_key TEXT NOT NULL,
+    country TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',
+    not_before INTEGER NOT NULL, not_after INTEGER, checkpoints TEXT NOT NULL DEFAULT '[]',
+    key_here INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS revocations (
+    id INTEGER PRIMARY KEY, permit_no TEXT, signature_sha256 TEXT,
+    reason TEXT NOT NULL DEFAULT '', revoked_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS watchlist (
+    id INTEGER PRIMARY KEY, permit_no TEXT, document TEXT, nationality TEXT,
+    reason TEXT NOT NULL DEFAULT '', added_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS permits (
+    number TEXT PRIMARY KEY, office TEXT NOT NULL, family_name TEXT NOT NULL,
+    given_names TEXT NOT NULL, document TEXT NOT NULL, nationality TEXT NOT NULL,
+    not_before INTEGER NOT NULL, expires INTEGER NOT NULL, issued_at INTEGER NOT NULL,
+    signature_sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS serials (  -- office: the permit-number prefix
+    office TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL,
+    PRIMARY KEY (office, year));
+"""
+
+
+class Registry:
+    def __init__(self, path: Path) -> None:
+        self.db = Database(sqlite3.connect(path, isolation_level=None))
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("PRAGMA busy_timeout=5000")
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise HQError(f"{path} was written by a newer Booth (schema {version}); upgrade first")
+        if version == 0:
+            self.db.conn.executescript(f"BEGIN;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    # -- meta
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+
+    def next_bundle_version(self) -> int:
+        with self.transaction():
+            version = int(self.meta("bundle_version") or 0) + 1
+            self.set_meta("bundle_version", str(version))
+        return version
+
+    # -- checkpoints
+    def add_checkpoint(self, cp: Checkpoint) -> None:
+        self.db["checkpoints"].upsert(
+            {"code": cp.code, "country": cp.country, "name_en": cp.name_en,
+             "name_km": cp.name_km, "name_th": cp.name_th}, pk="code")  # fmt: skip
+
+    def checkpoints(self) -> list[Checkpoint]:
+        return [Checkpoint(**row) for row in self.db["checkpoints"].rows_where(order_by="code")]
+
+    def checkpoint(self, code: str) -> Checkpoint:
+        rows = list(self.db["checkpoints"].rows_where("code = ?", [code]))
+        if not rows:
+            raise UnknownRecord(f"no checkpoint {code!r}; add it with `booth-hq checkpoint add`")
+        return Checkpoint(**rows[0])
+
+    # -- issuers
+    def add_issuer(self, issuer: IssuerKey, *, key_here: bool) -> None:
+        if list(self.db["issuers"].rows_where("office = ?", [issuer.office])):
+            raise HQError(f"issuer {issuer.office!r} already exists")
+        self.db["issuers"].insert({
+            "office": issuer.office, "kid": issuer.kid.hex(), "public_key": issuer.public_key.hex(),
+            "country": issuer.country, "name": issuer.name, "not_before": issuer.not_before,
+            "not_after": issuer.not_after, "checkpoints": json.dumps(list(issuer.checkpoints)),
+            "key_here": int(key_here),
+        })  # fmt: skip
+
+    def issuers(self) -> list[IssuerKey]:
+        return [_issuer(row) for row in self.db["issuers"].rows_where(order_by="office")]
+
+    def issuer(self, office: str) -> tuple[IssuerKey, bool]:
+        rows = list(self.db["issuers"].rows_where("office = ?", [office]))
+        if not rows:
+            raise UnknownRecord(f"no issuer {office!r}; add it with `booth-hq issuer add`")
+        return _issuer(rows[0]), bool(rows[0]["key_here"])
+
+    # -- revocations and watchlist
+    def revoke(self, rev: Revocation) -> None:
+        self.db["revocations"].insert(
+            {"permit_no": rev.permit_no, "signature_sha256": rev.signature_sha256,
+             "reason": rev.reason, "revoked_at": rev.revoked_at})  # fmt: skip
+
+    def revocations(self) -> list[Revocation]:
+        cols = "permit_no, signature_sha256, reason, revoked_at"
+        return [Revocation(*row) for row in self.db.execute(f"SELECT {cols} FROM revocations ORDER BY id")]
+
+    def watch(self, entry: WatchEntry, added_at: int) -> None:
+        self.db["watchlist"].insert(
+            {"permit_no": entry.permit_no, "document": entry.document,
+             "nationality": entry.nationality, "reason": entry.reason, "added_at": added_at})  # fmt: skip
+
+    def watchlist(self) -> list[WatchEntry]:
+        cols = "permit_no, document, nationality, reason"
+        return [WatchEntry(*row) for row in self.db.execute(f"SELECT {cols} FROM watchlist ORDER BY id")]
+
+    # -- permits issued here
+    def next_serial(self, prefix: str, year: int) -> int:
+        with self.transaction():
+            self.db.execute(
+                "INSERT INTO serials (office, year, last) VALUES (?, ?, 1) "
+                "ON CONFLICT (office, year) DO UPDATE SET last = last + 1",
+                [prefix, year],
+            )
+            (last,) = self.db.execute(
+                "SELECT last FROM serials WHERE office = ? AND year = ?", [prefix, year]
+            ).fetchone()
+        return last
+
+    def record_permit(self, row: dict) -> None:
+        if list(self.db["permits"].rows_where("number = ?", [row["number"]])):
+            raise HQError(f"permit {row['number']} was already issued")
+        self.db["permits"].insert(row)
+
+    def permit(self, number: str) -> dict | None:
+        rows = list(self.db["permits"].rows_where("number = ?", [number]))
+        return rows[0] if rows else None
+
+
+def _issuer(row: dict) -> IssuerKey:
+    return IssuerKey(
+        kid=bytes.fromhex(row["kid"]),
+        public_key=bytes.fromhex(row["public_key"]),
+        office=row["office"],
+        country=row["country"],
+        not_before=row["not_before"],
+        not_after=row["not_after"],
+        checkpoints=tuple(json.loads(row["checkpoints"])),
+        name=row["name"],
+    )

@@ -1,0 +1,68 @@
+"""Shared fixtures: real keys, a real HQ data dir, real bundles. Nothing of ours is mocked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from booth.config import DAY
+from booth.keys import generate
+from booth.permit import Permit
+from sync.hq.admin import HQ
+from sync.protocol.bundle import Checkpoint, TrustBundle
+
+NOW = 1_790_000_000  # 2026-09-21, a fixed clock for deterministic tests
+
+
+def make_permit(**changes: object) -> Permit:
+    """A typical permit: Khmer holder, two checkpoints, valid around NOW."""
+    fields: dict[str, object] = dict(
+        number="KH-BTB-2026-004217", issuer="KH-BTB-01", not_before=NOW - 10 * DAY,
+        expires=NOW + 355 * DAY, issued_at=NOW - 10 * DAY, kind="multi", family_name="SOK",
+        given_names="CHANTHA", native_name="សុខ ចន្ថា", dob="1988-04-12", sex="F",
+        nationality="KHM", document="N01234567", residence="Kamrieng, Battambang",
+        checkpoints=("KH-PHD", "KH-STB"), zone="Sa Kaeo province", stay_days=7,
+    )  # fmt: skip
+    fields.update(changes)
+    return Permit(**fields)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def now() -> int:
+    return NOW
+
+
+@pytest.fixture
+def permit() -> Permit:
+    return make_permit()
+
+
+@pytest.fixture(scope="session")
+def issuer_key() -> Ed25519PrivateKey:
+    return generate()
+
+
+@pytest.fixture
+def hq(tmp_path: Path) -> HQ:
+    """An initialised HQ with Phnom Dei, Stung But and the Battambang office (key kept here)."""
+    hq = HQ(tmp_path / "hq")
+    hq.init()
+    hq.add_checkpoint(Checkpoint("KH-PHD", "KH", "Phnom Dei", "ភ្នំដី", "พนมดี"))
+    hq.add_checkpoint(Checkpoint("KH-STB", "KH", "Stung But", "ស្ទឹងបត់", "สตึงบต"))
+    hq.add_issuer("KH-BTB-01", name="Battambang permit office", not_before=NOW - 365 * DAY)
+    yield hq
+    hq.close()
+
+
+@pytest.fixture
+def bundle_bytes(hq: HQ) -> bytes:
+    return hq.build_bundle(now=NOW)[1]
+
+
+@pytest.fixture
+def bundle(hq: HQ, bundle_bytes: bytes) -> TrustBundle:
+    from sync.protocol.bundle import open_bundle
+
+    return open_bundle(bundle_bytes)
