@@ -13,7 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from booth import keys, permit as permit_codec
-from booth.config import DAY, HQPaths
+from booth.config import DAY, HQPaths, safe_name
 from booth.permit import Permit
 from sync.hq.errors import HQError, NotInitialised
 from sync.hq.holder import Holder
@@ -163,6 +163,19 @@ class HQ:
         })  # fmt: skip
         log.info("issued permit %s by %s", number, office)
         return IssuedPermit(permit, text, signed.signature_sha256)
+
+    def print_card(self, issued: IssuedPermit, out_dir: Path) -> tuple[Path, Path]:
+        """Write ``NUMBER.png`` (the QR) and ``NUMBER.pdf`` (the ID-1 card) into ``out_dir``."""
+        from sync.hq.card import card_pdf, qr_png  # fpdf2 and fonts only when printing
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stem = safe_name(issued.permit.number)
+        png, pdf = out_dir / f"{stem}.png", out_dir / f"{stem}.pdf"
+        qr_png(issued.text, png)
+        office = self.registry.issuer(issued.permit.issuer)[0].name
+        names = {c.code: c.name_en for c in self.registry.checkpoints()}
+        card_pdf(issued.permit, issued.text, pdf, office_name=office, checkpoint_names=names)
+        return png, pdf
 
     def _assign_number(self, office: str, now: int) -> str:
         """``KH-BTB-01`` issuing in 2026 gives ``KH-BTB-2026-000001``, ``...-000002``, …"""

@@ -141,11 +141,9 @@ def permit_issue(hq: HQ, office: str, holder_file: Path, valid_days: int, out_di
 
     Example: booth-hq permit issue --issuer KH-BTB-01 --holder sok.json --valid-days 365 --out cards/
     """
-    from sync.hq.card import write_card  # fpdf2 and fonts only when printing
-
     key = keys.load_private(key_file) if key_file else None
     issued = hq.issue(load_holder(holder_file), office=office, valid_days=valid_days, now=parse_time(at), key=key)
-    png, pdf = write_card(issued.permit, issued.text, out_dir, registry=hq.registry)
+    png, pdf = hq.print_card(issued, out_dir)
     click.echo(issued.text)
     click.echo(f"wrote {png} and {pdf}", err=True)
 

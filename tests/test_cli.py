@@ -1,0 +1,217 @@
+"""The two command lines end to end, in temp dirs, on real keys and files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from booth.cli import main as booth_main
+from sync.hq.cli import main as hq_main
+
+HOLDER = {
+    "fn": "Sok", "gn": "Chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F", "nat": "KHM",
+    "doc": "N01234567", "res": "Kamrieng, Battambang", "cp": ["KH-PHD", "KH-STB"],
+    "zn": "Sa Kaeo province", "stay": 7, "ty": "multi",
+}  # fmt: skip
+
+
+def run(cli: click.Group, *args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+class World:
+    """An HQ dir and a booth dir driven only through the command lines."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp, self.hq, self.booth = tmp, str(tmp / "hq"), str(tmp / "booth")
+
+    def hq_cmd(self, *args: str) -> tuple[int, str, str]:
+        return run(hq_main, "--data-dir", self.hq, *args)
+
+    def booth_cmd(self, *args: str) -> tuple[int, str, str]:
+        return run(booth_main, "--data-dir", self.booth, *args)
+
+    def setup(self) -> str:
+        code, out, _ = self.hq_cmd("init")
+        assert code == 0
+        fingerprint = re.search(r"Root fingerprint: ([0-9A-F ]+)", out).group(1)
+        assert self.hq_cmd("checkpoint", "add", "KH-PHD", "--name-en", "Phnom Dei", "--name-km", "ភ្នំដី",
+                           "--country", "KH")[0] == 0
+        assert self.hq_cmd("checkpoint", "add", "KH-STB", "--name-en", "Stung But", "--country", "KH")[0] == 0
+        assert self.hq_cmd("issuer", "add", "KH-BTB-01", "--name", "Battambang office",
+                           "--valid-from", "2025-01-01")[0] == 0
+        return fingerprint
+
+    def issue(self, holder: dict, *extra: str) -> str:
+        path = self.tmp / "holder.json"
+        path.write_text(json.dumps(holder, ensure_ascii=False), encoding="utf-8")
+        code, out, err = self.hq_cmd("permit", "issue", "--issuer", "KH-BTB-01", "--holder", str(path),
+                                     "--valid-days", "365", "--out", str(self.tmp / "cards"), *extra)
+        assert code == 0, err
+        return out.strip()
+
+    def bundle(self, name: str) -> str:
+        path = str(self.tmp / name)
+        assert self.hq_cmd("bundle", "build", "--out", path)[0] == 0
+        return path
+
+    def verify(self, text: str, *extra: str) -> tuple[int, dict]:
+        code, out, _ = self.booth_cmd("verify", *extra, text)
+        return code, json.loads(out)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return World(tmp_path)
+
+
+def test_issue_bundle_install_verify(world: World) -> None:
+    fingerprint = world.setup()
+    text = world.issue(HOLDER)
+    assert text.startswith("BP1:")
+    cards = sorted(p.name for p in (world.tmp / "cards").iterdir())
+    assert any(n.endswith(".png") for n in cards) and any(n.endswith(".pdf") for n in cards)
+
+    bundle1 = world.bundle("b1.bundle")
+    code, _, err = world.booth_cmd("bundle", "install", bundle1)
+    assert code == 1 and "--pin" in err  # first install must pin
+    code, _, err = world.booth_cmd("bundle", "install", bundle1, "--pin", "00" * 32)
+    assert code == 1 and "does not match" in err
+    code, out, _ = world.booth_cmd("bundle", "install", bundle1, "--pin", fingerprint.lower().replace(" ", ":"))
+    assert code == 0 and json.loads(out)["version"] == 1
+
+    code, verdict = world.verify(text, "--checkpoint", "KH-PHD")
+    assert (code, verdict["verdict"], verdict["reasons"]) == (0, "valid", [])
+    assert verdict["permit"]["nn"] == "សុខ ចន្ថា" and verdict["permit"]["no"].endswith("000001")
+
+    code, verdict = world.verify(text, "--checkpoint", "TH-NIA")
+    assert (code, verdict["reasons"]) == (1, ["wrong_checkpoint"])
+    code, verdict = world.verify(text, "--checkpoint", "KH-PHD", "--at", "2099-01-01T00:00:00Z")
+    assert code == 1 and "expired" in verdict["reasons"] and "trust_stale" in verdict["reasons"]
+    code, verdict = world.verify("BP1:GGW", "--checkpoint", "KH-PHD")
+    assert (code, verdict["reasons"]) == (1, ["unreadable"])
+
+    # Revocation reaches the booth with the next bundle; the old bundle cannot come back.
+    assert world.hq_cmd("revoke", verdict_number(world, text), "--reason", "stolen")[0] == 0
+    bundle2 = world.bundle("b2.bundle")
+    assert world.booth_cmd("bundle", "install", bundle2)[0] == 0
+    code, verdict = world.verify(text, "--checkpoint", "KH-PHD")
+    assert (code, verdict["reasons"]) == (1, ["revoked"])
+    code, _, err = world.booth_cmd("bundle", "install", bundle1)
+    assert code == 1 and "rollback" in err
+    code, _, err = world.booth_cmd("bundle", "install", bundle2)
+    assert code == 1 and "rollback" in err
+
+
+def verdict_number(world: World, text: str) -> str:
+    return world.verify(text, "--checkpoint", "KH-PHD")[1]["permit"]["no"]
+
+
+def test_bundle_from_another_root_is_refused(world: World, tmp_path: Path) -> None:
+    fingerprint = world.setup()
+    assert world.booth_cmd("bundle", "install", world.bundle("b1.bundle"), "--pin", fingerprint)[0] == 0
+    other = World(tmp_path / "other")
+    (tmp_path / "other").mkdir()
+    other.setup()
+    for _ in range(3):  # even with a higher version number
+        forged = other.bundle("evil.bundle")
+    code, _, err = world.booth_cmd("bundle", "install", forged)
+    assert code == 1 and "root this booth does not trust" in err
+
+
+def test_verify_usage_errors_exit_2(world: World) -> None:
+    code, _, err = world.booth_cmd("verify", "--checkpoint", "KH-PHD", "BP1:X")
+    assert code == 2 and "no trust bundle" in err
+    fingerprint = world.setup()
+    world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)
+    code, _, err = world.booth_cmd("verify", "BP1:X")
+    assert code == 2 and "--checkpoint" in err
+    assert world.booth_cmd("verify")[0] == 2
+
+
+def test_verify_reads_stdin_and_one_off_bundle(world: World) -> None:
+    fingerprint = world.setup()
+    text = world.issue(HOLDER)
+    bundle = world.bundle("b.bundle")
+    code, out, _ = run(booth_main, "--data-dir", world.booth, "verify", "--checkpoint", "KH-PHD",
+                       "--bundle", bundle, "--pin", fingerprint, "-", input=text + "\n")
+    assert code == 0 and json.loads(out)["verdict"] == "valid"
+
+
+def test_offline_issuer_key(world: World) -> None:
+    from booth.keys import generate, save_private, save_public
+
+    world.setup()
+    key = generate()
+    save_private(key, world.tmp / "offline" / "key.pem")
+    save_public(key, world.tmp / "offline" / "key.pub.pem")
+    assert world.hq_cmd("issuer", "add", "KH-BMC-01", "--public-key", str(world.tmp / "offline" / "key.pub.pem"))[0] == 0
+    code, _, err = world.hq_cmd("issuer", "add", "KH-BMC-02", "--public-key", str(world.tmp / "offline" / "key.pem"))
+    assert code == 1 and "private key" in err  # HQ never takes the private half
+    holder = world.tmp / "h.json"
+    holder.write_text(json.dumps(HOLDER))
+    base = ["permit", "issue", "--issuer", "KH-BMC-01", "--holder", str(holder), "--valid-days", "30",
+            "--out", str(world.tmp / "cards")]
+    code, _, err = world.hq_cmd(*base)
+    assert code == 1 and "kept elsewhere" in err
+    code, out, _ = world.hq_cmd(*base, "--key", str(world.tmp / "offline" / "key.pem"))
+    assert code == 0 and out.startswith("BP1:")
+
+
+def test_key_readable_by_others_is_refused(world: World) -> None:
+    world.setup()
+    key = Path(world.hq) / "keys" / "root.pem"
+    assert key.stat().st_mode & 0o777 == 0o600
+    os.chmod(key, 0o644)
+    code, _, err = world.hq_cmd("bundle", "build", "--out", str(world.tmp / "b"))
+    assert code == 1 and "readable by others" in err and "chmod 600" in err
+
+
+def test_bad_holder_file_gives_one_line(world: World) -> None:
+    world.setup()
+    bad = dict(HOLDER)
+    del bad["doc"]
+    path = world.tmp / "bad.json"
+    path.write_text(json.dumps(bad))
+    code, _, err = world.hq_cmd("permit", "issue", "--issuer", "KH-BTB-01", "--holder", str(path),
+                                "--valid-days", "30", "--out", str(world.tmp))
+    assert code == 1 and err.strip().count("\n") == 0 and "doc" in err
+
+
+def test_installed_scripts_print_no_traceback(tmp_path: Path) -> None:
+    """The real console scripts: a broken bundle file is one line on stderr, never a traceback."""
+    junk = tmp_path / "junk.bundle"
+    junk.write_bytes(os.urandom(300))
+    bindir = Path(sys.executable).parent
+    proc = subprocess.run([str(bindir / "booth"), "--data-dir", str(tmp_path / "b"), "bundle", "install", str(junk),
+                           "--pin", "00" * 32], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = []
+    for name, cmd in group.commands.items():
+        path = (*prefix, name)
+        out += _commands(cmd, path) if isinstance(cmd, click.Group) else [path]
+    return out
+
+
+@pytest.mark.parametrize("cli,prog", [(booth_main, "booth"), (hq_main, "booth-hq")])
+def test_every_command_has_help_with_example_and_is_documented(cli: click.Group, prog: str) -> None:
+    docs = Path(__file__).resolve().parent.parent / "README.md"
+    text = docs.read_text() + "".join(p.read_text() for p in docs.parent.glob("docs/*.md"))
+    for path in _commands(cli):
+        code, out, _ = run(cli, *path, "--help")
+        assert code == 0 and "Example" in out, f"{prog} {' '.join(path)} --help lacks an example"
+        usage = re.compile(rf"{prog}(?: --data-dir \S+)? {' '.join(path)}\b")
+        assert usage.search(text), f"{prog} {' '.join(path)} is not documented"
