@@ -10,6 +10,7 @@ also seen no release since 2023.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,10 +60,14 @@ class Sign1:
 
 def loads_cbor(data: bytes) -> Any:
     """Strict CBOR decode of untrusted bytes; any failure is ``BadFormat``."""
+    stream = io.BytesIO(data)
     try:
-        return cbor2.loads(data, max_depth=_CBOR_DEPTH, allow_duplicate_keys=False)
+        value = cbor2.CBORDecoder(stream, max_depth=_CBOR_DEPTH, allow_duplicate_keys=False).decode()
     except Exception as exc:  # cbor2 raises several types on hostile input; all mean one thing
         raise BadFormat(f"not valid CBOR: {exc}") from None
+    if stream.tell() != len(data):
+        raise BadFormat(f"{len(data) - stream.tell()} trailing bytes after the CBOR item")
+    return value
 
 
 def dumps_cbor(value: Any) -> bytes:

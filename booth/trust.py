@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from booth.errors import BadSignature, NoTrustBundle, TrustError, UnknownIssuer
-from booth.keys import fingerprint, normalise_fingerprint, public_from_raw
+from booth.keys import fingerprint, normalise_fingerprint
 from booth.permit import SignedPermit
 from sync.protocol.bundle import IssuerKey, TrustBundle, open_bundle
 
@@ -23,7 +23,7 @@ def check_permit_signature(signed: SignedPermit, bundle: TrustBundle) -> IssuerK
     issuer = bundle.issuer(signed.kid)
     if issuer is None:
         raise UnknownIssuer(f"no trusted issuer has key id {signed.kid.hex()}")
-    signed.sign1.verify(public_from_raw(issuer.public_key))
+    signed.sign1.verify(issuer.verifier)
     return issuer
 
 

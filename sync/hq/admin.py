@@ -23,6 +23,9 @@ from sync.protocol.bundle import Checkpoint, IssuerKey, Revocation, TrustBundle,
 log = logging.getLogger(__name__)
 DEFAULT_MAX_OFFLINE_DAYS = 7
 DEFAULT_ISSUER_YEARS = 5
+# bench/permit.py: up to version 25 at level Q, >= 95% of simulated webcam views of the
+# printed card decode; beyond it the modules get too small for a booth camera.
+MAX_QR_VERSION = 25
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ class HQ:
         self.registry.revoke(Revocation(permit_no, signature_sha256, reason, at))
         return permit_no is not None and self.registry.permit(permit_no) is not None
 
-    def watch(self, entry: WatchEntry, at: int) -> None:
+    def watch(self, entry: WatchEntry, *, at: int) -> None:
         if not entry.permit_no and not entry.document:
             raise HQError("a watchlist entry needs a permit number or a document number")
         self.registry.watch(entry, at)
@@ -154,6 +157,7 @@ class HQ:
             stay_days=holder.stay_days, photo=holder.photo,
         )  # fmt: skip
         text = permit_codec.encode(permit, key)
+        self._check_printable(text)
         signed = permit_codec.decode(text)
         self.registry.record_permit({
             "number": number, "office": office, "family_name": permit.family_name,
@@ -163,6 +167,17 @@ class HQ:
         })  # fmt: skip
         log.info("issued permit %s by %s", number, office)
         return IssuedPermit(permit, text, signed.signature_sha256)
+
+    @staticmethod
+    def _check_printable(text: str) -> None:
+        from sync.hq.card import make_qr
+
+        version = make_qr(text).version
+        if version > MAX_QR_VERSION:
+            raise HQError(
+                f"this permit needs QR version {version}; printed cards scan reliably only up to "
+                f"{MAX_QR_VERSION}: shorten the residence/zone text or leave out the photo"
+            )
 
     def print_card(self, issued: IssuedPermit, out_dir: Path) -> tuple[Path, Path]:
         """Write ``NUMBER.png`` (the QR) and ``NUMBER.pdf`` (the ID-1 card) into ``out_dir``."""

@@ -15,9 +15,10 @@ import datetime as dt
 import io
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import segno
 
@@ -46,7 +47,7 @@ _FILES = {
 }  # fmt: skip
 # line height as a multiple of the font size: Khmer stacks subscripts below and vowels
 # above the base, Thai stacks vowels and tone marks, Latin needs the least
-_LEADING = {"latin": 1.22, "thai": 1.55, "khmer": 1.75}
+_LEADING = {"latin": 1.22, "thai": 1.5, "khmer": 1.6}
 
 INK = (0, 0, 0)
 ACCENT = (22, 52, 96)
@@ -207,14 +208,20 @@ class _Pen:
         return pieces
 
     def wrap(
-        self, text: str, widths: WidthFn, st: Style, *, split_words: bool = True
+        self,
+        text: str,
+        widths: WidthFn,
+        st: Style,
+        *,
+        hyphens: bool = True,
+        split_words: bool = True,
     ) -> list[str] | None:
         """Greedy line breaking at spaces and after hyphens; ``widths(i)`` is the width
         of line ``i``. A word too wide for a line is broken between clusters, or, when
         ``split_words`` is false, the text is reported as not fitting (None)."""
         lines: list[str] = []
         cur = ""
-        for sep, token in _tokens(text):
+        for sep, token in _tokens(text, hyphens):
             cand = f"{cur}{sep}{token}" if cur else token
             if self.width(cand, st) <= widths(len(lines)):
                 cur = cand
@@ -260,14 +267,15 @@ class _Pen:
         st: Style,
         min_pt: float,
         max_lines: int = 1,
+        one_line_floor: float = 0.85,
     ) -> tuple[Style, list[str]]:
         """The largest size (>= ``min_pt``) at which ``text`` fits in ``max_lines`` lines.
 
         ``width`` is a number, or a function of (line index, style) for blocks whose lines
-        run beside and then below the photo. Preference order: one line shrunk to ~85 %
-        of the size; then more lines, shrinking down to ``min_pt``, breaking only at
-        spaces and hyphens; then breaking inside words (between grapheme clusters);
-        last, the final line is cut with an ellipsis.
+        run beside and then below the photo. Preference order: breaking at spaces only,
+        then also after hyphens, then inside words (between grapheme clusters); within
+        each, one line shrunk to ``one_line_floor`` of the size, then more lines shrinking down to
+        ``min_pt``. Last resort: the final line is cut with an ellipsis.
         """
         text = re.sub(r"[ \t\r\n]+", " ", text).strip()
         width_of = width if callable(width) else (lambda i, s, w=width: w)
@@ -276,14 +284,17 @@ class _Pen:
         while pt >= min_pt - 1e-9:
             sizes.append(round(pt, 2))
             pt -= 0.25
-        for split_words in (False, True):
+        for hyphens, split_words in ((False, False), (True, False), (True, True)):
             for n in range(1, max_lines + 1):
-                floor = min_pt if n == max_lines else max(min_pt, st.pt * 0.85)
+                floor = min_pt if n == max_lines else max(min_pt, st.pt * one_line_floor)
                 for pt in sizes:
                     if pt < floor - 1e-9:
                         break
                     s = st.at(pt)
-                    lines = self.wrap(text, lambda i, s=s: width_of(i, s), s, split_words=split_words)
+                    lines = self.wrap(
+                        text, lambda i, s=s: width_of(i, s), s,
+                        hyphens=hyphens, split_words=split_words,
+                    )  # fmt: skip
                     if lines is not None and len(lines) <= n:
                         return s, lines
         small = st.at(min_pt)
@@ -294,14 +305,14 @@ class _Pen:
         return small, lines
 
 
-def _tokens(text: str) -> list[tuple[str, str]]:
-    """``(separator, piece)`` pairs: words split at spaces, and after inner hyphens.
-    A no-break space (U+00A0) keeps its neighbours together."""
+def _tokens(text: str, hyphens: bool = True) -> list[tuple[str, str]]:
+    """``(separator, piece)`` pairs: words split at spaces, and (if ``hyphens``) after
+    inner hyphens. A no-break space (U+00A0) keeps its neighbours together."""
     out: list[tuple[str, str]] = []
     for word in text.split(" "):
         if not word:
             continue
-        parts = [p for p in re.split(r"(?<=[^\s-]-)(?=[^-])", word) if p]
+        parts = [p for p in re.split(r"(?<=[^\s-]-)(?=[^-])", word) if p] if hyphens else [word]
         for j, part in enumerate(parts):
             out.append((" " if (j == 0 and out) else "", part))
     return out
@@ -311,15 +322,13 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 def _day(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%d")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d")
 
 
 def _new_pdf() -> FPDF:
     missing = assets.missing_fonts(tuple(_FILES.values()))
     if missing:
-        raise CardError(
-            f"card fonts missing from {assets.FONTS_DIR}: {', '.join(missing)}"
-        )
+        raise CardError(f"card fonts missing from {assets.FONTS_DIR}: {', '.join(missing)}")
     try:
         from fpdf import FPDF
     except ImportError as exc:  # pragma: no cover - fpdf2 is a dependency
@@ -338,9 +347,7 @@ def _new_pdf() -> FPDF:
     try:
         pdf.set_text_shaping(True)
     except Exception as exc:
-        raise CardError(
-            f"text shaping unavailable (uharfbuzz needed for Khmer and Thai): {exc}"
-        ) from None
+        raise CardError(f"text shaping unavailable (uharfbuzz needed for Khmer and Thai): {exc}") from None
     pdf.add_page()
     return pdf
 
@@ -433,30 +440,9 @@ def card_pdf(
         photo_bottom = py + ph
         names_w = col_w - pw - 1.2
 
-    # names: lines beside the photo are narrower than those below it
-    y = top + 0.6
-    blocks: list[tuple[str, Style, float, int]] = [
-        (permit.family_name.upper(), Style(9.5, True), 6.0, 2),
-        (permit.given_names.upper(), Style(8.0, True), 5.5, 3),
-    ]
-    if permit.native_name:
-        blocks.append((permit.native_name, Style(8.5, False), 6.0, 2))
-    for text, st, min_pt, max_lines in blocks:
-        if not text.strip():
-            continue
-
-        def width_at(i: int, s: Style, y0: float = y, text: str = text) -> float:
-            return names_w if y0 + i * pen.leading(text, s) < photo_bottom - 0.2 else col_w
-
-        fst, lines = pen.fit(text, width_at, st, min_pt, max_lines)
-        for line in lines:  # uniform spacing within a block, as width_at assumed
-            pen.draw(col, y + pen.ascent(text, fst), line, fst)
-            y += pen.leading(text, fst)
-    y = max(y, photo_bottom) + 0.9
-
-    # fields: "LABEL value" lines
+    # fields, as "LABEL value" rows
     cps = [
-        f"{c} {checkpoint_names[c]}" if checkpoint_names and checkpoint_names.get(c) else c
+        f"{c}{NBSP}{checkpoint_names[c]}" if checkpoint_names and checkpoint_names.get(c) else c
         for c in permit.checkpoints
     ]
     issuer = f"{permit.issuer} · {office_name}" if office_name else permit.issuer
@@ -464,24 +450,86 @@ def card_pdf(
     days = "day" if permit.stay_days == 1 else "days"
     rows: list[list[_Field]] = [
         [_Field("Born", permit.dob), _Field("Sex", permit.sex), _Field("Nat", permit.nationality)],
-        [_Field("Permit", permit.number, strong=True)],
+        [_Field("Permit", permit.number, strong=True, max_lines=2)],
         [_Field("From", _day(permit.not_before)), _Field("Until", _day(permit.expires), True)],
         [_Field("Issued by", issuer, max_lines=2)],
         [_Field("Checkpoints", ", ".join(cps), max_lines=3)],
         [_Field("Zone", permit.zone, max_lines=2)],
-        [_Field("Stay", f"max {permit.stay_days} {days} · {kind}")],
+        [_Field("Stay", f"max {permit.stay_days} {days} · {kind}", max_lines=2)],
     ]
-    bottom = CARD_H - m
-    for shrink in (1.0, 0.94, 0.88, 0.82, 0.76, 0.7):
-        end = _fields(pen, rows, col, col_w, y, shrink, draw=False)
-        if end <= bottom:
+    # when it all cannot fit: checkpoint codes without their names, then the issuer
+    # code without the office name
+    cp_codes = _Field("Checkpoints", ", ".join(permit.checkpoints), max_lines=3)
+    variants = [rows]
+    if cps != list(permit.checkpoints):
+        variants.append([r if r[0].label != "Checkpoints" else [cp_codes] for r in variants[-1]])
+    if office_name:
+        variants.append([r if r[0].label != "Issued by" else [_Field("Issued by", permit.issuer)]
+                         for r in variants[-1]])  # fmt: skip
+    names = [permit.family_name.upper(), permit.given_names.upper(), permit.native_name or ""]
+    box = _Column(col, col_w, names_w, top + 0.6, photo_bottom, CARD_H - m)
+    # everything at full size if it fits, else all of it a little smaller (not below
+    # ~5.8 pt for values), else less of it
+    chosen = None
+    for rows in variants:
+        for scale in (1.0, 0.95, 0.9, 0.85):
+            if _column(pen, box, names, rows, scale, draw=False) <= box.bottom:
+                chosen = rows, scale
+                break
+        if chosen:
             break
-    _fields(pen, rows, col, col_w, y, shrink, draw=True, bottom=bottom)
+    rows, scale = chosen or (variants[-1], 0.85)
+    _column(pen, box, names, rows, scale, draw=True)
 
     try:
         pdf.output(str(path))
     except OSError as exc:
         raise CardError(f"cannot write {path}: {exc}") from None
+
+
+@dataclass(frozen=True)
+class _Column:
+    x: float
+    width: float
+    names_width: float  # beside the photo
+    top: float
+    photo_bottom: float
+    bottom: float
+
+
+def _column(
+    pen: _Pen, box: _Column, names: list[str], rows: list[list[_Field]], scale: float,
+    *, draw: bool,
+) -> float:  # fmt: skip
+    """Lay out (and if ``draw``, draw) names then fields at ``scale``; return the end y."""
+    y = box.top
+    family, given, native = names
+    family_st = Style(9.5 * scale, True)
+    for k, (text, st, min_pt, max_lines) in enumerate(
+        [
+            (family, Style(9.5 * scale, True), 5.5 * scale, 3),
+            (given, Style(8.0 * scale, True), 5.0 * scale, 3),
+            (native, Style(8.5 * scale, False), 5.5 * scale, 2),
+        ]
+    ):
+        if not text.strip():
+            continue
+        if k == 1:  # given names never larger than the family name
+            st = st.at(min(st.pt, family_st.pt))
+
+        def width_at(i: int, s: Style, y0: float = y, text: str = text) -> float:
+            below = y0 + i * pen.leading(text, s) >= box.photo_bottom - 0.2
+            return box.width if below else box.names_width
+
+        fst, lines = pen.fit(text, width_at, st, min_pt, max_lines)
+        if k == 0:
+            family_st = fst
+        for line in lines:  # uniform spacing within a block, as width_at assumed
+            if draw:
+                pen.draw(box.x, y + pen.ascent(text, fst), line, fst)
+            y += pen.leading(text, fst)
+    y = max(y, box.photo_bottom) + 0.9 * scale
+    return _fields(pen, rows, box.x, box.width, y, scale, draw=draw, bottom=box.bottom)
 
 
 def _fields(
@@ -494,7 +542,7 @@ def _fields(
     *,
     draw: bool,
     bottom: float = CARD_H,
-) -> float:
+) -> float:  # fmt: skip
     """Lay out (and optionally draw) the field rows from ``y``; return the bottom y.
 
     A row of several short pairs stays on one line, squeezed down to 85 % if need be,
@@ -503,17 +551,20 @@ def _fields(
     gap_pair = 2.0  # mm between two pairs on one line
 
     def styles(k: float, strong: bool = False) -> tuple[Style, Style]:
-        return Style(5.0 * shrink * k, True, MUTED), Style(6.8 * shrink * k, strong, INK)
+        return Style(5.2 * shrink * k, True, MUTED), Style(6.8 * shrink * k, strong, INK)
 
     def pair_w(f: _Field, k: float = 1.0) -> float:
         lab, val = styles(k, f.strong)
         return pen.width(f.label.upper(), lab) + gap_label + pen.width(f.value, val)
 
+    def row_w(row: list[_Field], k: float) -> float:
+        return sum(pair_w(f, k) for f in row) + gap_pair * (len(row) - 1)
+
     def line(group: list[_Field], k: float) -> None:
         nonlocal y
         vals = [styles(k, f.strong)[1] for f in group]
-        line_h = max(pen.leading(f.value, v) for f, v in zip(group, vals))
-        asc = max(pen.ascent(f.value, v) for f, v in zip(group, vals))
+        line_h = max(pen.leading(f.value, v) for f, v in zip(group, vals, strict=True))
+        asc = max(pen.ascent(f.value, v) for f, v in zip(group, vals, strict=True))
         if draw and y + line_h <= bottom + 0.6:
             x = x0
             for f in group:
@@ -526,13 +577,13 @@ def _fields(
         row = [f for f in row if f.value]
         if not row:
             continue
-        total = sum(pair_w(f) for f in row) + gap_pair * (len(row) - 1)
-        if total <= width:
+        if row_w(row, 1.0) <= width:
             line(row, 1.0)
             continue
         if len(row) > 1:
-            k = width / total
-            if k >= 0.85 and sum(pair_w(f, k) for f in row) + gap_pair * (len(row) - 1) <= width:
+            squeeze = [k / 100 for k in range(99, 84, -1)]
+            k = next((k for k in squeeze if row_w(row, k) <= width), None)
+            if k is not None:
                 line(row, k)
                 continue
         for f in row:
@@ -542,10 +593,11 @@ def _fields(
             # a long value: hanging indent after the label, shrink, wrap, then clip
             lab, val = styles(1.0, f.strong)
             lw = pen.width(f.label.upper(), lab) + gap_label
-            vst, lines = pen.fit(f.value, width - lw, val, val.pt * 0.8, f.max_lines)
-            lh = max(pen.leading(f.value, vst), pen.leading("X", val))
+            vst, lines = pen.fit(f.value, width - lw, val, val.pt * 0.85, f.max_lines, 0.96)
+            # same pitch and baseline as an unshrunk row, so rows stay evenly spaced
+            lh = pen.leading(f.value, val)
             for i, text in enumerate(lines):
-                base = y + pen.ascent(f.value, vst)
+                base = y + pen.ascent(f.value, val)
                 if draw and y + lh <= bottom + 0.6:
                     if i == 0:
                         pen.draw(x0, base, f.label.upper(), lab)

@@ -180,7 +180,7 @@ def watchlist_add(hq: HQ, permit_no: str | None, document: str | None, nationali
 
     Example: booth-hq watchlist add --document N0123456 --nationality KHM --reason "court order"
     """
-    hq.watch(WatchEntry(permit_no, document, nationality, reason), parse_time(None))
+    hq.watch(WatchEntry(permit_no, document, nationality, reason), at=parse_time(None))
     click.echo("watchlist entry added")
 
 

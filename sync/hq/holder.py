@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from booth.permit import KINDS, MAX_PHOTO, SEXES
+from booth.permit import KINDS, SEXES
 from sync.hq.errors import InvalidHolder
+from sync.hq.photo import PhotoError, fit_photo
 
 REQUIRED_TEXT = ("fn", "gn", "dob", "sx", "nat", "doc", "res", "zn")
 
@@ -87,8 +88,7 @@ def _photo(value: Any, base: Path) -> bytes | None:
         data = path.read_bytes()
     except OSError as exc:
         raise InvalidHolder(f"cannot read photo {path}: {exc.strerror}") from None
-    if not data.startswith(b"\xff\xd8"):
-        raise InvalidHolder(f"photo {path} is not a JPEG")
-    if len(data) > MAX_PHOTO:
-        raise InvalidHolder(f"photo {path} is {len(data)} bytes; the permit allows {MAX_PHOTO}")
-    return data
+    try:
+        return fit_photo(data)
+    except PhotoError as exc:
+        raise InvalidHolder(f"photo {path}: {exc}") from None

@@ -9,9 +9,10 @@ as a permit or batch signature and vice versa.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from booth import cose
 from booth.errors import PermitRejected, TrustError
@@ -30,8 +31,13 @@ class IssuerKey:
     country: str  # KH | TH
     not_before: int  # the key may sign permits issued in [not_before, not_after)
     not_after: int | None
-    checkpoints: tuple[str, ...]  # checkpoints it may issue for; empty = any of its country
+    checkpoints: tuple[str, ...]  # checkpoints it may issue for; empty = any
     name: str = ""
+
+    @cached_property
+    def verifier(self) -> Ed25519PublicKey:
+        """The key object, made once per bundle load rather than once per scan."""
+        return public_from_raw(self.public_key)
 
 
 @dataclass(frozen=True)
