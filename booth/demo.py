@@ -41,7 +41,8 @@ def run_demo(data_dir: Path | None, *, seed: int) -> None:
         agree += ok
         word = click.style(" PASS ", bg="green", fg="black") if verdict.valid else click.style(" STOP ", bg="red")
         name = f"{verdict.permit.family_name} {verdict.permit.given_names}" if verdict.permit else "-"
-        why = "; ".join(ENGLISH[Reason(r)] for r in verdict.reasons) or "Permit valid."
-        click.echo(f"{word} {case.checkpoint} {case.number:<22} {name:<26} {why}")
+        why = " ".join(ENGLISH[Reason(r)] for r in verdict.reasons) or "Permit valid."
+        number = case.number or "-"
+        click.echo(f"{word} {case.checkpoint} {number:<22} {name:<26} {why}")
     click.echo(f"\n{agree}/{len(data.cases)} verdicts match the labels in {data.cases_file}")
     click.echo(f"Printed cards: {data.cases_file.parent / 'cards'}")
