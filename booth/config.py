@@ -53,6 +53,13 @@ class HQPaths:
     def root_key(self) -> Path:
         return self.keys / "root.pem"
 
+    @property
+    def next_root_key(self) -> Path:
+        return self.keys / "next-root.pem"
+
+    def retired_root_key(self, stamp: str) -> Path:
+        return self.keys / f"retired-root-{stamp}.pem"
+
     def issuer_key(self, office: str) -> Path:
         return self.keys / "issuers" / f"{safe_name(office)}.pem"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,34 @@ class HQ:
     def root_fingerprint(self) -> str:
         return keys.fingerprint(self.root_key())
 
+    def prepare_root_rotation(self) -> str:
+        """Make the next root key; bundles announce it from now on. Returns its fingerprint."""
+        self.root_key()
+        if self.paths.next_root_key.exists():
+            raise HQError("a next root key already exists; promote it first")
+        nxt = keys.generate()
+        keys.save_private(nxt, self.paths.next_root_key)
+        return keys.fingerprint(nxt)
+
+    def promote_next_root(self, *, now: int) -> str:
+        """Make the announced next root the root; the old one is kept, retired. Returns the new fingerprint.
+
+        Booths follow only if they installed a bundle announcing it: promote after that bundle
+        has reached every booth (``booth-hq stats`` will tell, with the sync issue).
+        """
+        nxt = self._next_root()
+        if nxt is None:
+            raise HQError("no next root key: run `booth-hq root rotate` and ship a bundle first")
+        stamp = dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        os.replace(self.paths.root_key, self.paths.retired_root_key(stamp))
+        os.replace(self.paths.next_root_key, self.paths.root_key)
+        return keys.fingerprint(nxt)
+
+    def _next_root(self) -> Ed25519PrivateKey | None:
+        if not self.paths.next_root_key.exists():
+            return None
+        return keys.load_private(self.paths.next_root_key)
+
     # -- checkpoints and issuers
     def add_checkpoint(self, cp: Checkpoint) -> None:
         if cp.country not in ("KH", "TH"):
@@ -127,6 +156,7 @@ class HQ:
             hq_time=now,
             max_offline_age=max_age,
             root_public_key=keys.raw_public(root),
+            next_root_public_key=keys.raw_public(nxt) if (nxt := self._next_root()) else None,
             issuers=tuple(reg.issuers()),
             checkpoints=tuple(reg.checkpoints()),
             revocations=tuple(reg.revocations()),

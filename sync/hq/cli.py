@@ -47,6 +47,34 @@ def init(hq: HQ) -> None:
 
 
 @main.group()
+def root() -> None:
+    """Rotate the HQ root key without re-enrolling booths."""
+
+
+@root.command("rotate")
+@pass_hq
+def root_rotate(hq: HQ) -> None:
+    """Make the next root key; every bundle built from now on announces it to booths.
+
+    Example: booth-hq root rotate
+    """
+    fp = hq.prepare_root_rotation()
+    click.echo(f"next root fingerprint: {fp}")
+    click.echo("build and ship a bundle to every booth, then run `booth-hq root promote`")
+
+
+@root.command("promote")
+@pass_hq
+def root_promote(hq: HQ) -> None:
+    """Sign with the announced next root from now on (the old root is kept, retired).
+
+    Example: booth-hq root promote
+    """
+    fp = hq.promote_next_root(now=parse_time(None))
+    click.echo(f"root is now {fp}; booths that installed a bundle announcing it follow on their own")
+
+
+@main.group()
 def checkpoint() -> None:
     """Border checkpoints."""
 

@@ -3,7 +3,6 @@ codec can give, tampering, and a deterministic fuzz run."""
 
 from __future__ import annotations
 
-import copy
 import random
 import time
 import zlib
@@ -11,6 +10,7 @@ from typing import Any
 
 import cbor2
 import pytest
+from conftest import NOW, make_permit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,7 +23,6 @@ from booth.permit import BODY_CLAIM, MAX_INFLATED, PREFIX, Permit, decode, encod
 from booth.reasons import Reason
 from booth.rules import Context, check
 from sync.hq.holder import holder_from_json
-from conftest import NOW, make_permit
 
 REASON_CODES = {r.value for r in Reason}
 CLAIM_KEYS = {"iss": 1, "exp": 4, "nbf": 5, "cti": 7, "body": BODY_CLAIM}

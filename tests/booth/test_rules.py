@@ -1,0 +1,275 @@
+"""The verdict engine over a real HQ, real bundles and real signatures (DESIGN.md "Verdicts")."""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import replace
+
+from conftest import NOW, make_permit
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from booth import cose, keys
+from booth.base45 import b45encode
+from booth.config import DAY
+from booth.keys import kid_of
+from booth.permit import Permit, decode, encode
+from booth.reasons import Reason
+from booth.rules import CLOCK_TOLERANCE, Context, Verdict, check
+from sync.hq.admin import HQ, IssuedPermit
+from sync.hq.holder import holder_from_json
+from sync.protocol.bundle import TrustBundle, WatchEntry
+
+R = Reason
+HOLDER = {
+    "fn": "sok", "gn": "chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F",
+    "nat": "khm", "doc": "N01234567", "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD", "KH-STB"], "zn": "Sa Kaeo province", "stay": 7,
+}  # fmt: skip
+
+
+def issue(
+    hq: HQ, *, at: int = NOW - DAY, valid_days: int = 30, office: str = "KH-BTB-01", **holder: object
+) -> IssuedPermit:
+    return hq.issue(holder_from_json({**HOLDER, **holder}), office=office, valid_days=valid_days, now=at)
+
+
+def office_key(hq: HQ, office: str = "KH-BTB-01") -> Ed25519PrivateKey:
+    return keys.load_private(hq.paths.issuer_key(office))
+
+
+def verdict(
+    text: str, bundle: TrustBundle, *, at: int = NOW, checkpoint: str = "KH-PHD", last_event_at: int | None = None
+) -> Verdict:
+    return check(text, Context(checkpoint=checkpoint, now=at, bundle=bundle, last_event_at=last_event_at))
+
+
+def rebuild(hq: HQ) -> TrustBundle:
+    return hq.build_bundle(now=NOW)[0]
+
+
+# -- valid
+
+
+def test_valid(hq: HQ, bundle: TrustBundle) -> None:
+    issued = issue(hq)
+    v = verdict(issued.text, bundle)
+    assert v.reasons == ()
+    assert v.valid and v.verdict == "valid"
+    assert v.permit == issued.permit
+    assert v.kid == kid_of(office_key(hq))
+    assert v.signature_sha256 == issued.signature_sha256
+    assert v.bundle_version == bundle.version
+    assert v.to_json()["verdict"] == "valid" and v.to_json()["reasons"] == []
+
+
+def test_valid_when_signed_directly_with_the_office_key(hq: HQ, bundle: TrustBundle) -> None:
+    assert verdict(encode(make_permit(), office_key(hq)), bundle).reasons == ()
+
+
+# -- validity window of the permit
+
+
+def test_expired_at_exp_not_before(hq: HQ, bundle: TrustBundle) -> None:
+    issued = issue(hq, at=NOW - 2 * DAY, valid_days=2)  # exp == NOW
+    assert issued.permit.expires == NOW
+    assert verdict(issued.text, bundle).reasons == (R.EXPIRED,)
+    assert verdict(issued.text, bundle).verdict == "rejected"
+    assert verdict(issued.text, bundle, at=NOW - 1).reasons == ()
+
+
+def test_not_yet_valid(hq: HQ, bundle: TrustBundle) -> None:
+    issued = issue(hq, at=NOW + DAY)
+    assert verdict(issued.text, bundle).reasons == (R.NOT_YET_VALID,)
+    assert verdict(issued.text, bundle, at=NOW + DAY).reasons == ()  # nbf itself is valid
+
+
+# -- revocation
+
+
+def test_revoked_by_number_after_bundle_rebuild(hq: HQ, bundle: TrustBundle) -> None:
+    issued = issue(hq)
+    assert hq.revoke(permit_no=issued.permit.number, reason="lost", at=NOW) is True
+    new_bundle, _ = hq.build_bundle(now=NOW)
+    assert new_bundle.version > bundle.version
+    assert verdict(issued.text, new_bundle).reasons == (R.REVOKED,)
+    assert verdict(issued.text, bundle).reasons == ()  # the old bundle does not know yet
+    other = issue(hq)
+    assert verdict(other.text, new_bundle).reasons == ()
+
+
+def test_revoked_by_signature_hash_only_that_copy(hq: HQ) -> None:
+    key = office_key(hq)
+    first = encode(make_permit(number="KH-BTB-2026-000777"), key)
+    reprint = encode(make_permit(number="KH-BTB-2026-000777", issued_at=NOW - 9 * DAY), key)
+    first_hash = decode(first).signature_sha256
+    assert first_hash != decode(reprint).signature_sha256
+    hq.revoke(signature_sha256=first_hash, reason="copy reported stolen", at=NOW)
+    bundle = rebuild(hq)
+    assert verdict(first, bundle).reasons == (R.REVOKED,)
+    assert verdict(reprint, bundle).reasons == ()
+
+
+# -- checkpoint
+
+
+def test_wrong_checkpoint(hq: HQ, bundle: TrustBundle) -> None:
+    issued = issue(hq, cp=["KH-STB"])
+    assert verdict(issued.text, bundle, checkpoint="KH-PHD").reasons == (R.WRONG_CHECKPOINT,)
+    assert verdict(issued.text, bundle, checkpoint="KH-STB").reasons == ()
+
+
+# -- issuer
+
+
+def test_unknown_issuer(bundle: TrustBundle) -> None:
+    stranger = keys.generate()
+    v = verdict(encode(make_permit(), stranger), bundle)
+    assert v.reasons == (R.UNKNOWN_ISSUER,)
+    assert v.kid == kid_of(stranger)
+    assert v.permit is None  # untrusted holder data is not shown
+
+
+def test_issuer_not_valid_office_mismatch(hq: HQ, bundle: TrustBundle) -> None:
+    text = encode(make_permit(issuer="KH-XXX-09"), office_key(hq))
+    assert verdict(text, bundle).reasons == (R.ISSUER_NOT_VALID,)
+
+
+def test_issuer_not_valid_before_the_key_window(hq: HQ, bundle: TrustBundle) -> None:
+    # KH-BTB-01 may sign permits issued from NOW - 365 days on
+    early = make_permit(not_before=NOW - 400 * DAY, issued_at=NOW - 366 * DAY)
+    assert verdict(encode(early, office_key(hq)), bundle).reasons == (R.ISSUER_NOT_VALID,)
+    on_the_day = make_permit(not_before=NOW - 400 * DAY, issued_at=NOW - 365 * DAY)
+    assert verdict(encode(on_the_day, office_key(hq)), bundle).reasons == ()
+
+
+def test_issuer_not_valid_after_the_key_window(hq: HQ) -> None:
+    hq.add_issuer("KH-BTB-02", not_before=NOW - 100 * DAY, not_after=NOW - 50 * DAY)
+    bundle = rebuild(hq)
+    key = office_key(hq, "KH-BTB-02")
+    after = make_permit(issuer="KH-BTB-02", issued_at=NOW - 10 * DAY)
+    assert verdict(encode(after, key), bundle).reasons == (R.ISSUER_NOT_VALID,)
+    at_end = make_permit(issuer="KH-BTB-02", issued_at=NOW - 50 * DAY)  # not_after is exclusive
+    assert verdict(encode(at_end, key), bundle).reasons == (R.ISSUER_NOT_VALID,)
+    # a permit issued while the key was in force stays good after the key retires
+    during = make_permit(issuer="KH-BTB-02", issued_at=NOW - 60 * DAY)
+    assert verdict(encode(during, key), bundle).reasons == ()
+
+
+def test_issue_time_falls_back_to_not_before(hq: HQ) -> None:
+    hq.add_issuer("KH-BTB-02", not_before=NOW - 100 * DAY, not_after=NOW - 50 * DAY)
+    bundle = rebuild(hq)
+    key = office_key(hq, "KH-BTB-02")
+    no_iat = make_permit(issuer="KH-BTB-02", issued_at=None, not_before=NOW - 10 * DAY)
+    assert verdict(encode(no_iat, key), bundle).reasons == (R.ISSUER_NOT_VALID,)
+    no_iat_in_window = make_permit(issuer="KH-BTB-02", issued_at=None, not_before=NOW - 60 * DAY)
+    assert verdict(encode(no_iat_in_window, key), bundle).reasons == ()
+
+
+def test_issuer_restricted_to_another_checkpoint(hq: HQ) -> None:
+    hq.add_issuer("KH-STB-01", checkpoints=("KH-STB",), not_before=NOW - 365 * DAY)
+    bundle = rebuild(hq)
+    issued = issue(hq, office="KH-STB-01")  # holder's permit lists KH-PHD and KH-STB
+    assert issued.permit.checkpoints == ("KH-PHD", "KH-STB")
+    assert verdict(issued.text, bundle, checkpoint="KH-PHD").reasons == (R.ISSUER_NOT_VALID,)
+    assert verdict(issued.text, bundle, checkpoint="KH-STB").reasons == ()
+
+
+# -- watchlist
+
+
+def test_watchlist_by_document(hq: HQ) -> None:
+    issued = issue(hq)
+    hq.watch(WatchEntry(document="N01234567", nationality="KHM", reason="call supervisor"), at=NOW)
+    bundle = rebuild(hq)
+    assert verdict(issued.text, bundle).reasons == (R.WATCHLIST,)
+    same_number_other_country = issue(hq, nat="tha")
+    assert verdict(same_number_other_country.text, bundle).reasons == ()
+
+
+def test_watchlist_by_document_any_nationality(hq: HQ) -> None:
+    hq.watch(WatchEntry(document="N01234567"), at=NOW)
+    bundle = rebuild(hq)
+    assert verdict(issue(hq, nat="tha").text, bundle).reasons == (R.WATCHLIST,)
+    assert verdict(issue(hq, doc="N07654321").text, bundle).reasons == ()
+
+
+def test_watchlist_by_permit_number(hq: HQ) -> None:
+    watched, other = issue(hq), issue(hq)
+    hq.watch(WatchEntry(permit_no=watched.permit.number, reason="escort"), at=NOW)
+    bundle = rebuild(hq)
+    assert verdict(watched.text, bundle).reasons == (R.WATCHLIST,)
+    assert verdict(other.text, bundle).reasons == ()
+
+
+# -- the booth itself: stale trust, suspect clock (warnings)
+
+
+def test_trust_stale_is_a_warning(hq: HQ, bundle: TrustBundle) -> None:
+    issued = issue(hq, valid_days=60)
+    stale_at = bundle.issued_at + bundle.max_offline_age
+    assert verdict(issued.text, bundle, at=stale_at).reasons == ()
+    v = verdict(issued.text, bundle, at=stale_at + 1)
+    assert v.reasons == (R.TRUST_STALE,)
+    assert v.verdict == "valid"  # shown, never silent, but does not by itself stop the holder
+
+
+def test_clock_suspect_behind_hq_time(hq: HQ, bundle: TrustBundle) -> None:
+    issued = issue(hq, at=NOW - 2 * DAY)
+    assert verdict(issued.text, bundle, at=bundle.hq_time - CLOCK_TOLERANCE).reasons == ()
+    v = verdict(issued.text, bundle, at=bundle.hq_time - CLOCK_TOLERANCE - 1)
+    assert v.reasons == (R.CLOCK_SUSPECT,)
+    assert v.verdict == "valid"
+
+
+def test_clock_suspect_behind_last_ledger_event(hq: HQ, bundle: TrustBundle) -> None:
+    issued = issue(hq)
+    assert verdict(issued.text, bundle, last_event_at=NOW).reasons == ()
+    assert verdict(issued.text, bundle, last_event_at=NOW + 1).reasons == (R.CLOCK_SUSPECT,)
+    # behind both at once: still one warning
+    both = verdict(issued.text, bundle, at=NOW - 400, last_event_at=NOW)
+    assert both.reasons == (R.CLOCK_SUSPECT,)
+
+
+# -- several reasons at once, in DESIGN order, warnings last
+
+
+def test_expired_and_wrong_checkpoint(hq: HQ, bundle: TrustBundle) -> None:
+    issued = issue(hq, at=NOW - 10 * DAY, valid_days=3, cp=["KH-STB"])
+    v = verdict(issued.text, bundle, checkpoint="KH-PHD")
+    assert v.reasons == (R.EXPIRED, R.WRONG_CHECKPOINT)
+    assert v.verdict == "rejected"
+
+
+def test_many_reasons_with_warnings_last(hq: HQ) -> None:
+    issued = issue(hq, at=NOW - 10 * DAY, valid_days=3, cp=["KH-STB"])
+    hq.revoke(permit_no=issued.permit.number, at=NOW)
+    hq.watch(WatchEntry(document="N01234567"), at=NOW)
+    bundle = rebuild(hq)
+    late = bundle.issued_at + bundle.max_offline_age + 1
+    v = verdict(issued.text, bundle, at=late, checkpoint="KH-PHD", last_event_at=late + 10)
+    assert v.reasons == (R.EXPIRED, R.REVOKED, R.WRONG_CHECKPOINT, R.WATCHLIST, R.TRUST_STALE, R.CLOCK_SUSPECT)
+    assert v.verdict == "rejected"
+
+
+def test_refused_permit_still_carries_booth_warnings(bundle: TrustBundle) -> None:
+    v = verdict(encode(make_permit(), keys.generate()), bundle, at=NOW - 301)
+    assert v.reasons == (R.UNKNOWN_ISSUER, R.CLOCK_SUSPECT)
+    assert v.verdict == "rejected"
+
+
+def test_decoding_failures_become_reasons(bundle: TrustBundle) -> None:
+    assert verdict("not a permit", bundle).reasons == (R.UNREADABLE,)
+    assert verdict("BP1:GGW", bundle).reasons == (R.UNREADABLE,)
+    bad = verdict("BP1:GGW", bundle)
+    assert bad.permit is None and bad.detail and bad.to_json()["detail"] == bad.detail
+
+
+def test_forged_copy_is_bad_signature(hq: HQ, bundle: TrustBundle) -> None:
+    genuine: Permit = issue(hq).permit
+    forger = keys.generate()
+    # right kid, wrong key: sign with a stranger's key, then claim the office's kid
+    payload = cose.dumps_cbor(replace(genuine, family_name="KIM").claims())
+    forged = "BP1:" + b45encode(zlib.compress(cose.sign(payload, forger, kid_of(office_key(hq)))))
+    v = verdict(forged, bundle)
+    assert v.reasons == (R.BAD_SIGNATURE,)
+    assert v.permit is None

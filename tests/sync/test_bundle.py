@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import cbor2
+import pytest
+from conftest import NOW
+
+from booth import cose
+from booth.errors import TrustError
+from booth.keys import generate, kid_of, raw_public
+from booth.permit import encode, inflate
+from booth.base45 import b45decode
+from sync.protocol.bundle import (
+    CONTENT_TYPE, Checkpoint, IssuerKey, Revocation, TrustBundle, WatchEntry, open_bundle, sign_bundle,
+)  # fmt: skip
+
+
+def sample(root, **changes) -> TrustBundle:
+    issuer = generate()
+    fields = dict(
+        version=3, issued_at=NOW, expires_at=NOW + 10, hq_time=NOW, max_offline_age=10,
+        root_public_key=raw_public(root),
+        issuers=(IssuerKey(kid_of(issuer), raw_public(issuer), "KH-BTB-01", "KH", NOW, None, ("KH-PHD",), "BTB"),),
+        checkpoints=(Checkpoint("KH-PHD", "KH", "Phnom Dei", "ភ្នំដី", "พนมดี"),),
+        revocations=(Revocation("KH-BTB-2026-000001", None, "stolen", NOW), Revocation(None, "ab" * 32, "", NOW)),
+        watchlist=(WatchEntry(document="N0123", nationality="KHM", reason="court order"),),
+    )  # fmt: skip
+    fields.update(changes)
+    return TrustBundle(**fields)
+
+
+def test_round_trip_keeps_every_field() -> None:
+    root = generate()
+    bundle = sample(root)
+    opened = open_bundle(sign_bundle(bundle, root))
+    assert opened == bundle
+    assert opened.issuer(bundle.issuers[0].kid) == bundle.issuers[0]
+    assert opened.is_revoked("KH-BTB-2026-000001", "00") and opened.is_revoked("X", "ab" * 32)
+    assert not opened.is_revoked("X", "cd" * 32)
+    assert opened.watch_hits("P", "N0123", "KHM") and not opened.watch_hits("P", "N0123", "THA")
+    assert opened.checkpoint("KH-PHD").name_km == "ភ្នំដី"
+
+
+def test_signing_is_deterministic() -> None:
+    root = generate()
+    bundle = sample(root)
+    assert sign_bundle(bundle, root) == sign_bundle(bundle, root)
+
+
+def test_signed_by_a_key_other_than_the_named_root_is_refused() -> None:
+    root, other = generate(), generate()
+    with pytest.raises(TrustError):
+        sign_bundle(sample(root), other)
+    # forge by hand: payload names `root` but `other` signs it
+    payload = cose.dumps_cbor({**_payload(root), "root_public_key": raw_public(root)})
+    forged = cose.sign(payload, other, kid_of(root), content_type=CONTENT_TYPE)
+    with pytest.raises(TrustError, match="damaged or forged"):
+        open_bundle(forged)
+
+
+def test_tampered_payload_is_refused() -> None:
+    root = generate()
+    data = bytearray(sign_bundle(sample(root), root))
+    at = data.find(b"KH-BTB-2026-000001")
+    data[at] ^= 0x01
+    with pytest.raises(TrustError):
+        open_bundle(bytes(data))
+
+
+def test_a_permit_is_not_a_bundle() -> None:
+    key = generate()
+    from conftest import make_permit
+
+    permit_cose = inflate(b45decode(encode(make_permit(), key)[4:]))
+    with pytest.raises(TrustError, match="content type"):
+        open_bundle(permit_cose)
+
+
+@pytest.mark.parametrize("junk", [b"", b"\x00" * 10, cbor2.dumps([1, 2, 3, 4]), cbor2.dumps({"a": 1})])
+def test_junk_is_refused_cleanly(junk: bytes) -> None:
+    with pytest.raises(TrustError):
+        open_bundle(junk)
+
+
+def test_wrong_types_inside_a_signed_bundle_are_refused() -> None:
+    root = generate()
+    bad = {**_payload(root), "version": "3"}
+    data = cose.sign(cose.dumps_cbor(bad), root, kid_of(root), content_type=CONTENT_TYPE)
+    with pytest.raises(TrustError, match="integers"):
+        open_bundle(data)
+    bad = {**_payload(root), "issuers": [{"kid": b"12345678", "public_key": b"short"}]}
+    data = cose.sign(cose.dumps_cbor(bad), root, kid_of(root), content_type=CONTENT_TYPE)
+    with pytest.raises(TrustError):
+        open_bundle(data)
+
+
+def _payload(root) -> dict:
+    return {
+        "format": 1, "version": 1, "issued_at": NOW, "expires_at": NOW, "hq_time": NOW,
+        "max_offline_age": 1, "root_public_key": raw_public(root),
+    }  # fmt: skip
