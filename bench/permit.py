@@ -27,12 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import numpy as np  # noqa: E402
 import zxingcpp  # noqa: E402
+from conftest import make_permit  # noqa: E402
 from PIL import Image, ImageFilter  # noqa: E402
 
 from booth.keys import generate, kid_of, raw_public  # noqa: E402
 from booth.permit import decode, encode  # noqa: E402
 from booth.trust import check_permit_signature  # noqa: E402
-from conftest import make_permit  # noqa: E402
 from sync.hq.card import CARD_W, CardError, make_qr  # noqa: E402
 from sync.protocol.bundle import IssuerKey, TrustBundle  # noqa: E402
 

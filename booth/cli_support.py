@@ -46,7 +46,7 @@ def _dump_trace() -> str:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / "crash.log"
         with open(path, "a") as f:
-            f.write(f"--- {dt.datetime.now(dt.timezone.utc).isoformat()}\n{traceback.format_exc()}")
+            f.write(f"--- {dt.datetime.now(dt.UTC).isoformat()}\n{traceback.format_exc()}")
         return str(path)
     except OSError:
         return "(log folder not writable)"
@@ -59,13 +59,13 @@ def print_json(obj: Any) -> None:
 def parse_time(text: str | None) -> int:
     """ISO 8601 (naive means UTC) or now, as epoch seconds."""
     if text is None:
-        return int(dt.datetime.now(dt.timezone.utc).timestamp())
+        return int(dt.datetime.now(dt.UTC).timestamp())
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise click.BadParameter(f"{text!r} is not an ISO time such as 2026-11-26T08:30:00Z") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp())
 
 

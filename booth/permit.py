@@ -110,7 +110,7 @@ class SignedPermit:
 
 
 def iso(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).isoformat().replace("+00:00", "Z")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 def encode(permit: Permit, key: Ed25519PrivateKey) -> str:

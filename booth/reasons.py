@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Reason(str, Enum):
+class Reason(StrEnum):
     UNREADABLE = "unreadable"
     BAD_FORMAT = "bad_format"
     BAD_SIGNATURE = "bad_signature"
@@ -22,9 +22,6 @@ class Reason(str, Enum):
     WATCHLIST = "watchlist"
     TRUST_STALE = "trust_stale"
     CLOCK_SUSPECT = "clock_suspect"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 # Warnings are shown and recorded but do not by themselves stop the holder.

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from booth.errors import BadSignature, NoTrustBundle, TrustError, UnknownIssuer
+from booth.errors import NoTrustBundle, TrustError, UnknownIssuer
 from booth.keys import fingerprint, normalise_fingerprint
 from booth.permit import SignedPermit
 from sync.protocol.bundle import IssuerKey, TrustBundle, open_bundle

@@ -154,7 +154,8 @@ def test_offline_issuer_key(world: World) -> None:
     key = generate()
     save_private(key, world.tmp / "offline" / "key.pem")
     save_public(key, world.tmp / "offline" / "key.pub.pem")
-    assert world.hq_cmd("issuer", "add", "KH-BMC-01", "--public-key", str(world.tmp / "offline" / "key.pub.pem"))[0] == 0
+    public = str(world.tmp / "offline" / "key.pub.pem")
+    assert world.hq_cmd("issuer", "add", "KH-BMC-01", "--public-key", public)[0] == 0
     code, _, err = world.hq_cmd("issuer", "add", "KH-BMC-02", "--public-key", str(world.tmp / "offline" / "key.pem"))
     assert code == 1 and "private key" in err  # HQ never takes the private half
     holder = world.tmp / "h.json"

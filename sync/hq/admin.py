@@ -13,7 +13,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from booth import keys, permit as permit_codec
+from booth import keys
+from booth import permit as permit_codec
 from booth.config import DAY, HQPaths, safe_name
 from booth.permit import Permit
 from sync.hq.errors import HQError, NotInitialised
@@ -89,7 +90,7 @@ class HQ:
         nxt = self._next_root()
         if nxt is None:
             raise HQError("no next root key: run `booth-hq root rotate` and ship a bundle first")
-        stamp = dt.datetime.fromtimestamp(now, dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         os.replace(self.paths.root_key, self.paths.retired_root_key(stamp))
         os.replace(self.paths.next_root_key, self.paths.root_key)
         return keys.fingerprint(nxt)
@@ -145,7 +146,9 @@ class HQ:
         self.registry.watch(entry, at)
 
     # -- trust bundle
-    def build_bundle(self, *, now: int, max_offline_days: float = DEFAULT_MAX_OFFLINE_DAYS) -> tuple[TrustBundle, bytes]:
+    def build_bundle(
+        self, *, now: int, max_offline_days: float = DEFAULT_MAX_OFFLINE_DAYS
+    ) -> tuple[TrustBundle, bytes]:
         root = self.root_key()
         reg = self.registry
         max_age = int(max_offline_days * DAY)
@@ -224,7 +227,7 @@ class HQ:
 
     def _assign_number(self, office: str, now: int) -> str:
         """``KH-BTB-01`` issuing in 2026 gives ``KH-BTB-2026-000001``, ``...-000002``, …"""
-        year = dt.datetime.fromtimestamp(now, dt.timezone.utc).year
+        year = dt.datetime.fromtimestamp(now, dt.UTC).year
         parts = office.split("-")
         prefix = "-".join(parts[:2]) if len(parts) >= 3 else office
         serial = self.registry.next_serial(prefix, year)  # per prefix: offices sharing one never collide

@@ -35,9 +35,9 @@ from booth.base45 import b45encode
 from booth.config import DAY
 from booth.permit import BODY_CLAIM, PREFIX, Permit
 from sync.hq.admin import HQ, IssuedPermit
-from sync.hq.photo import fit_photo
 from sync.hq.errors import HQError
 from sync.hq.holder import Holder
+from sync.hq.photo import fit_photo
 from sync.protocol.bundle import Checkpoint, WatchEntry
 
 log = logging.getLogger(__name__)

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from conftest import NOW
 
 from booth.errors import NoTrustBundle, TrustError
 from booth.keys import fingerprint
 from booth.trust import TrustStore
 from sync.hq.admin import HQ
-from conftest import NOW
 
 
 def fresh_store(tmp_path: Path) -> TrustStore:
@@ -85,8 +86,8 @@ def test_power_cut_between_pin_and_bundle_during_rotation(tmp_path: Path, hq: HQ
     store.install(announcing)
     hq.promote_next_root(now=NOW + 20)
     rotated = hq.build_bundle(now=NOW + 30)
-    (store.dir / "root.json").write_text(
-        '{"public_key": "%s"}' % rotated[0].root_public_key.hex())  # pin written, bundle not yet
+    pin = json.dumps({"public_key": rotated[0].root_public_key.hex()})
+    (store.dir / "root.json").write_text(pin)  # the pin is written, the bundle not yet
     assert store.require().version == 2  # the announcing bundle still loads
     assert store.install(rotated[1]).version == rotated[0].version
 

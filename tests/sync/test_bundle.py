@@ -5,12 +5,19 @@ import pytest
 from conftest import NOW
 
 from booth import cose
+from booth.base45 import b45decode
 from booth.errors import TrustError
 from booth.keys import generate, kid_of, raw_public
 from booth.permit import encode, inflate
-from booth.base45 import b45decode
 from sync.protocol.bundle import (
-    CONTENT_TYPE, Checkpoint, IssuerKey, Revocation, TrustBundle, WatchEntry, open_bundle, sign_bundle,
+    CONTENT_TYPE,
+    Checkpoint,
+    IssuerKey,
+    Revocation,
+    TrustBundle,
+    WatchEntry,
+    open_bundle,
+    sign_bundle,
 )  # fmt: skip
 
 
