@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -9,9 +10,12 @@ import click
 
 from booth import rules
 from booth.cli_support import Group, fail, parse_time, print_json, read_text_arg
+from booth.clock import FixedClock
 from booth.config import default_booth_dir
 from booth.errors import BoothError
 from booth.keys import fingerprint
+from booth.pins import PinPolicyError
+from booth.service import Booth
 from booth.settings import load_settings
 from booth.trust import TrustStore, accept_bundle
 from sync.protocol.bundle import TrustBundle
@@ -50,7 +54,13 @@ def bundle_install(data_dir: Path, bundle_file: Path, pin: str | None) -> None:
 
     Example: booth bundle install /media/usb/trust.bundle --pin "3F2A 9C01 ..."
     """
-    installed = TrustStore(data_dir).install(bundle_file.read_bytes(), pin=pin)
+    data = bundle_file.read_bytes()
+    if load_settings(data_dir) is None:  # not a booth yet: just the trust store
+        installed = TrustStore(data_dir).install(data, pin=pin)
+    else:  # a booth: the install is an audit record too
+        booth = Booth(data_dir)
+        booth.install_bundle(data, pin=pin)
+        installed = booth.trust.require()
     print_json(_bundle_summary(installed))
 
 
@@ -130,3 +140,155 @@ def demo(data_dir: Path, seed: int) -> None:
     from booth.demo import run_demo
 
     run_demo(data_dir if data_dir != default_booth_dir() else None, seed=seed)
+
+
+# -- the booth itself: init, officers, scans, overrides, audit, status
+
+
+def _booth(data_dir: Path) -> Booth:
+    return Booth(data_dir)
+
+
+def _read_pin(pin_stdin: bool, prompt: str = "PIN") -> str:
+    """PIN from stdin (--pin-stdin), the BOOTH_PIN environment variable, or typed without echo."""
+    if pin_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if os.environ.get("BOOTH_PIN"):
+        return os.environ["BOOTH_PIN"]
+    if not sys.stdin.isatty():
+        fail("no PIN: use --pin-stdin or set BOOTH_PIN", code=USAGE_ERROR)
+    return click.prompt(prompt, hide_input=True)
+
+
+@main.command()
+@click.option("--booth-id", required=True, help="This booth's id, as HQ knows it.")
+@click.option("--checkpoint", required=True, help="The checkpoint code where the booth stands.")
+@click.pass_obj
+def init(data_dir: Path, booth_id: str, checkpoint: str) -> None:
+    """Make a new booth: ledger, settings and signing key (refuses to overwrite).
+
+    Example: booth --data-dir /var/lib/booth init --booth-id PHD-01 --checkpoint KH-PHD
+    """
+    booth = Booth.init(data_dir, booth_id=booth_id, checkpoint=checkpoint)
+    click.echo(f"booth {booth_id} at {checkpoint} initialised in {data_dir}")
+    booth.close()
+
+
+@main.group()
+def officer() -> None:
+    """Officers and supervisors of this booth."""
+
+
+@officer.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["officer", "supervisor"]), required=True)
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN from stdin instead of asking twice.")
+@click.pass_obj
+def officer_add(data_dir: Path, name: str, role: str, pin_stdin: bool) -> None:
+    """Add an officer; the PIN is asked without echo (4-12 digits).
+
+    Example: echo 482913 | booth officer add "Sok Dara" --role officer --pin-stdin
+    """
+    booth = _booth(data_dir)
+    if pin_stdin:
+        pin = _read_pin(True)
+    else:
+        pin = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    try:
+        booth.add_officer(name, role, pin)
+    except PinPolicyError as exc:
+        fail(str(exc))
+    click.echo(f"{role} {name} added")
+
+
+@officer.command("list")
+@click.pass_obj
+def officer_list(data_dir: Path) -> None:
+    """List officers as JSON lines (never the PIN hashes).
+
+    Example: booth officer list
+    """
+    for o in _booth(data_dir).ledger.officers():
+        print_json({"name": o.name, "role": o.role, "failed_pins": o.failed, "locked": o.locked_until is not None,
+                    "active": o.active})
+
+
+@officer.command("unlock")
+@click.argument("name")
+@click.pass_obj
+def officer_unlock(data_dir: Path, name: str) -> None:
+    """Clear an officer's PIN lock-out (audited).
+
+    Example: booth officer unlock "Sok Dara"
+    """
+    _booth(data_dir).unlock(name)
+    click.echo(f"{name} unlocked")
+
+
+@main.command()
+@click.argument("text")
+@click.option("--officer", "name", required=True, help="The officer at the booth.")
+@click.option("--direction", type=click.Choice(["entry", "exit"]), required=True)
+@click.option("--channel", type=click.Choice(["cli", "wedge", "manual", "camera"]), default="cli", show_default=True)
+@click.option("--at", "at", help="Booth clock override, ISO time (testing and replays).")
+@click.option("--pin-stdin", is_flag=True, help="Read the PIN from the first line of stdin.")
+@click.pass_obj
+def scan(data_dir: Path, text: str, name: str, direction: str, channel: str, at: str | None, pin_stdin: bool) -> None:
+    """Verify a permit AND record the crossing; prints the verdict with the record's seq and hash.
+
+    Exit 0 valid, 1 rejected, 2 usage error.
+
+    Example: BOOTH_PIN=482913 booth scan --officer "Sok Dara" --direction entry 'BP1:...'
+    """
+    pin = _read_pin(pin_stdin)
+    booth = Booth(data_dir, clock=FixedClock(parse_time(at)) if at else None)
+    session = booth.login(name, pin)
+    outcome = booth.scan(session, read_text_arg(text), direction=direction, channel=channel)
+    print_json(outcome.to_json())
+    sys.exit(0 if outcome.verdict.valid else 1)
+
+
+@main.command()
+@click.argument("seq", type=int)
+@click.option("--supervisor", required=True, help="The supervisor who decides.")
+@click.option("--reason", required=True, help="Why the holder may pass despite the rejection.")
+@click.option("--pin-stdin", is_flag=True, help="Read the supervisor's PIN from stdin.")
+@click.pass_obj
+def override(data_dir: Path, seq: int, supervisor: str, reason: str, pin_stdin: bool) -> None:
+    """Let a rejected scan through, with the supervisor's PIN and a written reason.
+
+    Example: BOOTH_PIN=771204 booth override 42 --supervisor "Chan Sophal" --reason "HQ confirmed by phone"
+    """
+    pin = _read_pin(pin_stdin, "Supervisor PIN")
+    booth = _booth(data_dir)
+    record = booth.override(seq, booth.login(supervisor, pin), reason)
+    print_json({"seq": record.seq, "hash": record.hash, "overrides": seq})
+
+
+@main.group()
+def audit() -> None:
+    """Checks of the ledger."""
+
+
+@audit.command("verify")
+@click.pass_obj
+def audit_verify(data_dir: Path) -> None:
+    """Walk the whole hash chain; exit 1 naming the first bad record.
+
+    Example: booth audit verify
+    """
+    report = _booth(data_dir).verify_chain()
+    print_json(report.to_json())
+    if not report.ok:
+        where = f"record {report.bad_seq}" if report.bad_seq else "the derived tables"
+        fail(f"ledger tampered: {where} {report.problem}: {report.detail}")
+
+
+@main.command()
+@click.pass_obj
+def status(data_dir: Path) -> None:
+    """Print the booth's state as JSON: records, people inside, bundle age, pending sync.
+
+    Example: booth status
+    """
+    print_json(_booth(data_dir).status())

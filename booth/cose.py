@@ -13,6 +13,8 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import cbor2
@@ -35,7 +37,7 @@ class Sign1:
     """A parsed, not yet verified COSE_Sign1 message."""
 
     protected: bytes  # the serialized protected header, exactly as signed
-    headers: dict[int, Any]  # the protected header, decoded
+    headers: Mapping[int, Any]  # the protected header, decoded (read-only)
     payload: bytes
     signature: bytes
 
@@ -76,7 +78,26 @@ def dumps_cbor(value: Any) -> bytes:
 
 
 def sig_structure(protected: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:
-    return cbor2.dumps(["Signature1", protected, external_aad, payload])
+    """``["Signature1", protected, external_aad, payload]`` in CBOR, assembled directly (hot path)."""
+    return b"".join((_SIG1_HEAD, _bstr(protected), _bstr(external_aad), _bstr(payload)))
+
+
+_SIG1_HEAD = b"\x84\x6aSignature1"  # array(4), text(10) "Signature1"
+
+
+def _bstr(data: bytes) -> bytes:
+    n = len(data)
+    if n < 24:
+        head = bytes((0x40 | n,))
+    elif n < 0x100:
+        head = bytes((0x58, n))
+    elif n < 0x10000:
+        head = b"\x59" + n.to_bytes(2, "big")
+    elif n < 0x100000000:
+        head = b"\x5a" + n.to_bytes(4, "big")
+    else:
+        head = b"\x5b" + n.to_bytes(8, "big")
+    return head + data
 
 
 def sign(
@@ -119,7 +140,9 @@ def parse(data: bytes) -> Sign1:
     return Sign1(protected, headers, payload, signature)
 
 
-def _protected_headers(protected: bytes) -> dict[int, Any]:
+@lru_cache(maxsize=256)
+def _protected_headers(protected: bytes) -> Mapping[int, Any]:
+    """Parsed and checked protected header; cached, since each issuer's is the same bytes."""
     headers = loads_cbor(protected) if protected else {}
     if not isinstance(headers, Mapping):
         raise BadFormat("protected header is not a map")
@@ -132,4 +155,4 @@ def _protected_headers(protected: bytes) -> dict[int, Any]:
     kid = headers.get(HDR_KID)
     if not isinstance(kid, bytes) or not kid:
         raise BadFormat("protected header has no key id")
-    return dict(headers)
+    return MappingProxyType(dict(headers))

@@ -9,7 +9,19 @@
     ├── KeyFileError              a key file is missing, unreadable or too open
     ├── TrustError                a trust bundle is refused (signature, root, rollback)
     │   └── NoTrustBundle         nothing installed yet
-    └── ConfigError               a data dir or option is unusable
+    ├── ConfigError               a data dir or option is unusable
+    ├── LedgerError               the ledger cannot do what was asked; nothing half-written remains
+    │   ├── LedgerFull            the disk (or the ledger's size cap) is full
+    │   ├── LedgerReadOnly        the medium is read-only
+    │   ├── LedgerBusy            another process holds the ledger too long
+    │   ├── LedgerNotOurs         the file is not a Booth ledger (or is damaged)
+    │   ├── LedgerTooNew          written by a newer Booth; left untouched
+    │   └── OverrideRefused       the override is not allowed (not rejected, done already, no reason)
+    └── AuthError                 an officer cannot act
+        ├── UnknownOfficer
+        ├── WrongPin
+        ├── LockedOut             too many wrong PINs; carries the time the lock ends
+        └── NotSupervisor
 """
 
 from __future__ import annotations
@@ -57,3 +69,55 @@ class NoTrustBundle(TrustError):
 
 class ConfigError(BoothError):
     """A data dir, option or setting is unusable."""
+
+
+class LedgerError(BoothError):
+    """The ledger cannot do what was asked; nothing half-written remains."""
+
+
+class LedgerFull(LedgerError):
+    """The disk, or the ledger's size cap, is full."""
+
+
+class LedgerReadOnly(LedgerError):
+    """The ledger's medium is read-only."""
+
+
+class LedgerBusy(LedgerError):
+    """Another process has held the ledger locked for too long."""
+
+
+class LedgerNotOurs(LedgerError):
+    """The file is not a Booth ledger, or is damaged beyond use."""
+
+
+class LedgerTooNew(LedgerError):
+    """The ledger was written by a newer Booth; it is left untouched."""
+
+
+class OverrideRefused(LedgerError):
+    """The override is not allowed."""
+
+
+class AuthError(BoothError):
+    """An officer cannot act."""
+
+
+class UnknownOfficer(AuthError):
+    """No such officer at this booth."""
+
+
+class WrongPin(AuthError):
+    """The PIN is wrong."""
+
+
+class LockedOut(AuthError):
+    """Too many wrong PINs."""
+
+    def __init__(self, message: str, until: int | None) -> None:
+        super().__init__(message)
+        self.until = until
+
+
+class NotSupervisor(AuthError):
+    """The action needs a supervisor."""

@@ -160,53 +160,70 @@ def inflate(compressed: bytes, limit: int = MAX_INFLATED) -> bytes:
     return data
 
 
+# (Permit attribute, map key, CBOR type, name for messages, optional): the v1 schema.
+_CLAIM_SPECS = (
+    ("issuer", CLAIM_ISS, str, "issuer (iss)", False),
+    ("not_before", CLAIM_NBF, int, "not-before (nbf)", False),
+    ("expires", CLAIM_EXP, int, "expiry (exp)", False),
+    ("issued_at", CLAIM_IAT, int, "issued-at (iat)", True),
+)
+_BODY_SPECS = (
+    ("kind", "ty", str, "permit type (ty)", False),
+    ("family_name", "fn", str, "family name (fn)", False),
+    ("given_names", "gn", str, "given names (gn)", False),
+    ("native_name", "nn", str, "native name (nn)", True),
+    ("dob", "dob", str, "date of birth (dob)", False),
+    ("sex", "sx", str, "sex (sx)", False),
+    ("nationality", "nat", str, "nationality (nat)", False),
+    ("document", "doc", str, "document number (doc)", False),
+    ("residence", "res", str, "residence (res)", False),
+    ("checkpoints", "cp", list, "checkpoints (cp)", False),
+    ("zone", "zn", str, "zone (zn)", False),
+    ("stay_days", "stay", int, "stay (stay)", False),
+    ("photo", "ph", bytes, "photo (ph)", True),
+)
+_MISSING = object()
+
+
 def _parse_claims(payload: bytes) -> Permit:
     claims = cose.loads_cbor(payload)
     if not isinstance(claims, Mapping):
         raise BadFormat("payload is not a CWT claims map")
-    body = _get(claims, BODY_CLAIM, Mapping, "permit body")
-    if _get(body, "v", int, "body version") != 1:
-        raise BadFormat(f"permit body version {body['v']} is not supported")
-    cti = _get(claims, CLAIM_CTI, bytes, "permit number (cti)")
+    body = claims.get(BODY_CLAIM, _MISSING)
+    if body is _MISSING:
+        raise BadFormat("missing field: permit body")
+    if not isinstance(body, Mapping):
+        raise BadFormat(f"wrong type for permit body: {type(body).__name__}")
+    if body.get("v", _MISSING) != 1 or type(body["v"]) is not int:
+        raise BadFormat(f"permit body version {body.get('v', 'missing')!r} is not supported")
+    cti = claims.get(CLAIM_CTI, _MISSING)
+    if type(cti) is not bytes:
+        raise BadFormat("missing field: permit number (cti)" if cti is _MISSING else "wrong type for cti")
     try:
         number = cti.decode("utf-8")
     except UnicodeDecodeError:
         raise BadFormat("permit number is not UTF-8") from None
-    permit = Permit(
-        number=number,
-        issuer=_get(claims, CLAIM_ISS, str, "issuer (iss)"),
-        not_before=_get(claims, CLAIM_NBF, int, "not-before (nbf)"),
-        expires=_get(claims, CLAIM_EXP, int, "expiry (exp)"),
-        issued_at=_get(claims, CLAIM_IAT, int, "issued-at (iat)", optional=True),
-        kind=_get(body, "ty", str, "permit type (ty)"),
-        family_name=_get(body, "fn", str, "family name (fn)"),
-        given_names=_get(body, "gn", str, "given names (gn)"),
-        native_name=_get(body, "nn", str, "native name (nn)", optional=True),
-        dob=_get(body, "dob", str, "date of birth (dob)"),
-        sex=_get(body, "sx", str, "sex (sx)"),
-        nationality=_get(body, "nat", str, "nationality (nat)"),
-        document=_get(body, "doc", str, "document number (doc)"),
-        residence=_get(body, "res", str, "residence (res)"),
-        checkpoints=tuple(_get(body, "cp", list, "checkpoints (cp)")),
-        zone=_get(body, "zn", str, "zone (zn)"),
-        stay_days=_get(body, "stay", int, "stay (stay)"),
-        photo=_get(body, "ph", bytes, "photo (ph)", optional=True),
-    )
+    fields = _extract(claims, _CLAIM_SPECS)
+    fields.update(_extract(body, _BODY_SPECS))
+    fields["checkpoints"] = tuple(fields["checkpoints"])
+    permit = Permit(number=number, **fields)
     validate(permit)
     return permit
 
 
-def _get(mapping: Mapping, key: Any, kind: type, name: str, *, optional: bool = False) -> Any:
-    if key not in mapping:
-        if optional:
-            return None
-        raise BadFormat(f"missing field: {name}")
-    value = mapping[key]
-    if kind is list and isinstance(value, tuple):
-        value = list(value)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise BadFormat(f"wrong type for {name}: {type(value).__name__}")
-    return value
+def _extract(mapping: Mapping, specs: tuple) -> dict[str, Any]:
+    """Typed fields by spec; exact types, so a CBOR true is never taken for an integer."""
+    out: dict[str, Any] = {}
+    for attr, key, kind, name, optional in specs:
+        value = mapping.get(key, _MISSING)
+        if value is _MISSING:
+            if not optional:
+                raise BadFormat(f"missing field: {name}")
+            continue
+        if type(value) is not kind and not (kind is list and type(value) is tuple):
+            raise BadFormat(f"wrong type for {name}: {type(value).__name__}")
+        out[attr] = value
+    return out
 
 
 def validate(p: Permit) -> None:

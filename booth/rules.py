@@ -8,10 +8,13 @@ ledger fills in; without a ledger they are simply not decided.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+from booth.config import DAY
 from booth.errors import PermitRejected
+from booth.ledger.state import PermitHistory
 from booth.permit import Permit, SignedPermit, decode
 from booth.reasons import WARNINGS, Reason
 from booth.trust import check_permit_signature
@@ -29,6 +32,8 @@ class Context:
     now: int  # booth clock, epoch seconds UTC
     bundle: TrustBundle
     last_event_at: int | None = None  # newest ledger record's time, for clock_suspect
+    direction: str | None = None  # entry | exit; with ``history``, enables the ledger rules
+    history: PermitHistory | None = None  # filled in per permit by ``check`` via ``lookup``
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,8 @@ class Verdict:
         }
 
 
-def check(text: str, ctx: Context) -> Verdict:
-    """Decode, verify and judge a scanned text."""
+def check(text: str, ctx: Context, lookup: Callable[[str], PermitHistory] | None = None) -> Verdict:
+    """Decode, verify and judge a scanned text; ``lookup`` gives a permit's ledger history."""
     env = environment_warnings(ctx)
     try:
         signed = decode(text)
@@ -70,6 +75,8 @@ def check(text: str, ctx: Context) -> Verdict:
         issuer = check_permit_signature(signed, ctx.bundle)
     except PermitRejected as exc:
         return _refused(exc, signed.kid, ctx, env)
+    if lookup is not None:
+        ctx = replace(ctx, history=lookup(signed.permit.number))
     reasons = judge(signed, issuer, ctx) + env
     return Verdict(
         tuple(sorted(reasons, key=lambda r: r in WARNINGS)),
@@ -101,7 +108,23 @@ def judge(signed: SignedPermit, issuer: IssuerKey, ctx: Context) -> tuple[Reason
         reasons.append(Reason.WRONG_CHECKPOINT)
     if ctx.bundle.watch_hits(p.number, p.document, p.nationality):
         reasons.append(Reason.WATCHLIST)
+    if ctx.history is not None and ctx.direction is not None:
+        reasons += movement_reasons(p, ctx.direction, ctx.history, now)
     return tuple(reasons)
+
+
+def movement_reasons(p: Permit, direction: str, history: PermitHistory, now: int) -> list[Reason]:
+    """What the ledger says about this crossing: twice in, out without in, too long, used up."""
+    if direction == "entry":
+        out = [Reason.ALREADY_INSIDE] if history.inside else []
+        if p.kind == "single" and history.entries >= 1:
+            out.append(Reason.USED_UP)
+        return out
+    if not history.inside:
+        return [Reason.NOT_INSIDE]
+    if history.entered_at is not None and now - history.entered_at > p.stay_days * DAY:
+        return [Reason.OVERSTAY]
+    return []
 
 
 def issuer_may_issue(issuer: IssuerKey, p: Permit, checkpoint: str) -> bool:

@@ -1,0 +1,257 @@
+"""The booth's operations: what the command line and the GUI both call.
+
+Each operation is one short function over the ledger, the trust store and the rules; no
+caller touches SQL or the chain. Times come from one injected ``Clock``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from booth import keys, rules
+from booth.clock import Clock, SystemClock, boot_id
+from booth.errors import (
+    ConfigError,
+    LockedOut,
+    NotSupervisor,
+    OverrideRefused,
+    UnknownOfficer,
+    WrongPin,
+)  # fmt: skip
+from booth.ledger.records import AUDIT, CHANNELS, ENTRY, EXIT, OVERRIDE, SCAN, Record
+from booth.ledger.state import replay
+from booth.ledger.store import Ledger, Officer
+from booth.ledger.verify import ChainReport, verify_chain
+from booth.permit import iso
+from booth.pins import FOREVER, after_failure, check_policy, hash_pin, pin_matches
+from booth.settings import BoothSettings, load_settings, save_settings
+from booth.trust import TrustStore
+
+log = logging.getLogger(__name__)
+LEDGER_FILE = "ledger.db"
+ROLES = ("officer", "supervisor")
+MIN_OVERRIDE_REASON = 5
+
+
+@dataclass(frozen=True)
+class Session:
+    """An officer who has logged in, and the shift their records belong to."""
+
+    officer: str
+    role: str
+    shift_id: int
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    verdict: rules.Verdict
+    record: Record
+
+    def to_json(self) -> dict:
+        return {**self.verdict.to_json(), "seq": self.record.seq, "hash": self.record.hash,
+                "direction": self.record.direction}  # fmt: skip
+
+
+class Booth:
+    def __init__(self, data_dir: Path, *, clock: Clock | None = None, busy_timeout_ms: int | None = None) -> None:
+        settings = load_settings(data_dir)
+        if settings is None:
+            raise ConfigError(f"{data_dir} is not a booth; run `booth init --booth-id ID --checkpoint CODE`")
+        self.data_dir = data_dir
+        self.settings: BoothSettings = settings
+        self.clock: Clock = clock or SystemClock()
+        kwargs = {"busy_timeout_ms": busy_timeout_ms} if busy_timeout_ms is not None else {}
+        self.ledger = Ledger.open(data_dir / LEDGER_FILE, **kwargs)
+        self.trust = TrustStore(data_dir)
+        self._boot = boot_id()
+
+    @classmethod
+    def init(cls, data_dir: Path, *, booth_id: str, checkpoint: str, clock: Clock | None = None) -> Booth:
+        """Make a new booth: settings, ledger, and the booth's signing key. Never overwrites."""
+        if load_settings(data_dir) is not None or (data_dir / LEDGER_FILE).exists():
+            raise ConfigError(f"{data_dir} is already a booth; it was left untouched")
+        if not booth_id.strip() or not checkpoint.strip():
+            raise ConfigError("booth id and checkpoint must not be empty")
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        keys.save_private(keys.generate(), data_dir / "keys" / "booth.pem")
+        Ledger.create(data_dir / LEDGER_FILE, booth_id=booth_id, checkpoint=checkpoint).close()
+        save_settings(data_dir, BoothSettings(booth_id=booth_id, checkpoint=checkpoint))
+        booth = cls(data_dir, clock=clock)
+        booth.audit("booth_init", note=f"booth {booth_id} at {checkpoint}")
+        return booth
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    # -- records
+    def _new(self, kind: str, **fields: object) -> Record:
+        return Record(
+            seq=0, kind=kind, at=self.clock.now(), mono_ns=self.clock.monotonic_ns(), boot_id=self._boot,
+            booth_id=self.ledger.booth_id, checkpoint=self.settings.checkpoint, **fields,
+        )  # fmt: skip
+
+    def audit(self, action: str, *, session: Session | None = None, officer: str | None = None,
+              note: str | None = None) -> Record:
+        """Append an audit event (login, export, bundle install, ...) to the chain."""
+        return self.ledger.append(self._audit_record(action, session=session, officer=officer, note=note))
+
+    def _audit_record(self, action: str, *, session: Session | None = None, officer: str | None = None,
+                      note: str | None = None) -> Record:
+        return self._new(AUDIT, action=action, officer=session.officer if session else officer,
+                         shift_id=session.shift_id if session else None, note=note)  # fmt: skip
+
+    # -- officers
+    def add_officer(self, name: str, role: str, pin: str, *, by: str = "local administrator") -> None:
+        if role not in ROLES:
+            raise ConfigError(f"role must be one of {', '.join(ROLES)}")
+        if not name.strip():
+            raise ConfigError("an officer needs a name")
+        check_policy(pin)
+        pin_hash = hash_pin(pin)  # slow on purpose: outside the write transaction
+        with self.ledger.transaction():
+            self.ledger.add_officer(name, role, pin_hash, self.clock.now())
+            self.ledger.append_in_transaction(self._audit_record("officer_add", note=f"{name} ({role}) by {by}"))
+
+    def unlock(self, name: str, *, by: str = "local administrator") -> None:
+        self._officer(name)
+        with self.ledger.transaction():
+            self.ledger.set_lock(name, 0, None)
+            self.ledger.append_in_transaction(self._audit_record("officer_unlock", officer=name, note=f"by {by}"))
+
+    def _officer(self, name: str) -> Officer:
+        officer = self.ledger.officer(name)
+        if officer is None or not officer.active:
+            raise UnknownOfficer(f"no officer named {name!r} at this booth")
+        return officer
+
+    def authenticate(self, name: str, pin: str) -> Officer:
+        """Check a PIN, enforcing and updating the lock-out; every failure is audited."""
+        officer = self._officer(name)
+        now = self.clock.now()
+        if officer.locked_until is not None and now < officer.locked_until:
+            raise LockedOut(_locked_message(name, officer.locked_until, now), officer.locked_until)
+        if pin_matches(pin, officer.pin_hash):
+            if officer.failed:
+                with self.ledger.transaction():
+                    self.ledger.set_lock(name, 0, None)
+            return officer
+        lock = after_failure(officer.failed, now)
+        with self.ledger.transaction():
+            self.ledger.set_lock(name, lock.failed, lock.locked_until)
+            self.ledger.append_in_transaction(
+                self._audit_record("pin_failed", officer=name, note=f"failure {lock.failed}"))
+        if lock.locked_until is not None:
+            raise LockedOut(_locked_message(name, lock.locked_until, now), lock.locked_until)
+        raise WrongPin(f"wrong PIN for {name}")
+
+    def login(self, name: str, pin: str) -> Session:
+        """Authenticate; open the officer's shift if none is open; audit the login."""
+        officer = self.authenticate(name, pin)
+        with self.ledger.transaction():
+            shift = self.ledger.open_shift_id(name)
+            if shift is None:
+                shift = self.ledger.open_shift(name, self.clock.now())
+                self.ledger.append_in_transaction(self._audit_record("shift_open", officer=name, note=f"shift {shift}"))
+            session = Session(name, officer.role, shift)
+            self.ledger.append_in_transaction(self._audit_record("login", session=session))
+        return session
+
+    def logout(self, session: Session) -> None:
+        self.audit("logout", session=session)
+
+    def close_shift(self, session: Session) -> None:
+        with self.ledger.transaction():
+            self.ledger.close_shift(session.shift_id, self.clock.now())
+            self.ledger.append_in_transaction(self._audit_record("shift_close", session=session))
+
+    # -- scanning
+    def context(self, direction: str | None = None) -> rules.Context:
+        return rules.Context(
+            checkpoint=self.settings.checkpoint, now=self.clock.now(), bundle=self.trust.require(),
+            last_event_at=self.ledger.last_event_at(), direction=direction,
+        )  # fmt: skip
+
+    def scan(self, session: Session, text: str, *, direction: str, channel: str) -> ScanOutcome:
+        """Judge a scanned text and record it, whatever the verdict; return once it is on disk."""
+        if direction not in (ENTRY, EXIT):
+            raise ConfigError("direction must be entry or exit")
+        if channel not in CHANNELS:
+            raise ConfigError(f"channel must be one of {', '.join(CHANNELS)}")
+        with self.ledger.transaction():  # judged and recorded atomically: no race on "inside"
+            verdict = rules.check(text, self.context(direction), lookup=self.ledger.history)
+            record = self.ledger.append_in_transaction(_scan_record(self._new(
+                SCAN, officer=session.officer, shift_id=session.shift_id, direction=direction, channel=channel,
+            ), verdict))  # fmt: skip
+        return ScanOutcome(verdict, record)
+
+    def override(self, seq: int, supervisor: Session, reason: str) -> Record:
+        """A supervisor lets a rejected scan through, in writing; the override is itself a record."""
+        if supervisor.role != "supervisor":
+            raise NotSupervisor(f"{supervisor.officer} is not a supervisor")
+        if len(reason.strip()) < MIN_OVERRIDE_REASON:
+            raise OverrideRefused("write the reason for the override (a few words at least)")
+        with self.ledger.transaction():
+            target = self.ledger.record(seq)
+            if target is None or target.kind != SCAN:
+                raise OverrideRefused(f"record {seq} is not a scan")
+            if target.verdict != "rejected":
+                raise OverrideRefused(f"scan {seq} was not rejected; there is nothing to override")
+            if self.ledger.overrides_of(seq):
+                raise OverrideRefused(f"scan {seq} was already overridden")
+            return self.ledger.append_in_transaction(self._new(
+                OVERRIDE, officer=target.officer, shift_id=supervisor.shift_id, supervisor=supervisor.officer,
+                ref_seq=seq, note=reason.strip(), direction=target.direction, permit_no=target.permit_no,
+                holder=target.holder, reasons=target.reasons,
+            ))  # fmt: skip
+
+    # -- trust
+    def install_bundle(self, data: bytes, *, pin: str | None = None) -> None:
+        bundle = self.trust.install(data, pin=pin)
+        self.audit("bundle_install", note=f"version {bundle.version}")
+
+    # -- checks and status
+    def verify_chain(self) -> ChainReport:
+        """Walk the chain; then check the derived 'inside' and usage tables agree with it."""
+        report = verify_chain(self.ledger.chain_rows(), self.ledger.genesis, self.ledger.seq_of_hash)
+        if not report.ok:
+            return report
+        inside, usage = replay(self.ledger.movement_rows())
+        if sorted(inside.items()) != [(p, s) for p, s, _ in self.ledger.inside_rows()] or sorted(
+            usage.items()
+        ) != self.ledger.usage_rows():
+            return ChainReport(False, report.records, report.head_hash, None, "state",
+                               "the 'inside' or usage tables disagree with the chain")  # fmt: skip
+        return report
+
+    def status(self) -> dict:
+        bundle = self.trust.current()
+        now = self.clock.now()
+        seq, head = self.ledger.head()
+        return {
+            "booth": self.ledger.booth_id, "checkpoint": self.settings.checkpoint, "records": seq,
+            "head_hash": head, "inside": self.ledger.inside_count(),
+            "bundle_version": bundle.version if bundle else None,
+            "bundle_age_days": round((now - bundle.issued_at) / 86400, 2) if bundle else None,
+            "trust_stale": bool(bundle and now > bundle.stale_at()),
+            "pending_sync": seq - self.ledger.acked_seq(), "clock": iso(now),
+        }  # fmt: skip
+
+
+def _scan_record(base: Record, verdict: rules.Verdict) -> Record:
+    p = verdict.permit
+    return replace(
+        base, verdict=verdict.verdict, reasons=" ".join(r.value for r in verdict.reasons) or None,
+        kid=verdict.kid.hex() if verdict.kid else None, signature_sha256=verdict.signature_sha256,
+        bundle_version=verdict.bundle_version,
+        permit_no=p.number if p else None, holder=f"{p.family_name} {p.given_names}".strip() if p else None,
+        native_name=p.native_name if p else None, nationality=p.nationality if p else None,
+        document=p.document if p else None, expires=p.expires if p else None, stay_days=p.stay_days if p else None,
+    )  # fmt: skip
+
+
+def _locked_message(name: str, until: int, now: int) -> str:
+    if until == FOREVER:
+        return f"{name} is locked after too many wrong PINs; a supervisor must unlock"
+    return f"{name} is locked for {until - now} more seconds after wrong PINs"
