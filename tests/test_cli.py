@@ -216,3 +216,53 @@ def test_every_command_has_help_with_example_and_is_documented(cli: click.Group,
         assert code == 0 and "Example" in out, f"{prog} {' '.join(path)} --help lacks an example"
         usage = re.compile(rf"{prog}(?: --data-dir \S+)? {' '.join(path)}\b")
         assert usage.search(text), f"{prog} {' '.join(path)} is not documented"
+
+
+def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    fingerprint = world.setup()
+    text = world.issue(HOLDER)
+    assert world.booth_cmd("init", "--booth-id", "PHD-01", "--checkpoint", "KH-PHD")[0] == 0
+    code, _, err = world.booth_cmd("init", "--booth-id", "PHD-02", "--checkpoint", "KH-PHD")
+    assert code == 1 and "already a booth" in err
+    assert world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)[0] == 0
+    code, out, _ = run(booth_main, "--data-dir", world.booth, "officer", "add", "Sok Dara", "--role", "officer",
+                       "--pin-stdin", input="482913\n")
+    assert code == 0, out
+    code, _, _ = run(booth_main, "--data-dir", world.booth, "officer", "add", "Chan Sophal", "--role", "supervisor",
+                     input="771204\n771204\n")  # asked twice, without echo
+    assert code == 0
+    code, _, err = run(booth_main, "--data-dir", world.booth, "officer", "add", "Weak", "--role", "officer",
+                       "--pin-stdin", input="1234\n")
+    assert code == 1 and "too easy" in err
+
+    monkeypatch.setenv("BOOTH_PIN", "482913")
+    code, out, _ = world.booth_cmd("scan", "--officer", "Sok Dara", "--direction", "entry", text)
+    entry = json.loads(out)
+    assert code == 0 and entry["verdict"] == "valid" and entry["seq"] > 0 and len(entry["hash"]) == 64
+    code, out, _ = world.booth_cmd("scan", "--officer", "Sok Dara", "--direction", "entry", text)
+    again = json.loads(out)
+    assert code == 1 and again["reasons"] == ["already_inside"]
+
+    monkeypatch.setenv("BOOTH_PIN", "000000")
+    code, _, err = world.booth_cmd("scan", "--officer", "Sok Dara", "--direction", "exit", text)
+    assert code == 1 and "wrong PIN" in err
+    code, _, err = world.booth_cmd("override", str(again["seq"]), "--supervisor", "Chan Sophal", "--reason", "x")
+    assert code == 1 and "wrong PIN" in err
+    monkeypatch.setenv("BOOTH_PIN", "771204")
+    code, out, _ = world.booth_cmd("override", str(again["seq"]), "--supervisor", "Chan Sophal",
+                                   "--reason", "re-entry approved by phone")
+    assert code == 0 and json.loads(out)["overrides"] == again["seq"]
+
+    code, out, _ = world.booth_cmd("audit", "verify")
+    report = json.loads(out)
+    assert code == 0 and report["ok"] and report["records"] >= 8
+    code, out, _ = world.booth_cmd("status")
+    status = json.loads(out)
+    assert status["booth"] == "PHD-01" and status["inside"] == 1 and status["records"] == report["records"]
+    officers = [json.loads(line) for line in world.booth_cmd("officer", "list")[1].splitlines()]
+    sok = next(o for o in officers if o["name"] == "Sok Dara")
+    assert sok["failed_pins"] == 1 and "pin_hash" not in sok
+    assert world.booth_cmd("officer", "unlock", "Sok Dara")[0] == 0
+    monkeypatch.delenv("BOOTH_PIN")
+    code, _, err = world.booth_cmd("scan", "--officer", "Sok Dara", "--direction", "exit", text)
+    assert code == 2 and "BOOTH_PIN" in err  # no PIN source and no terminal

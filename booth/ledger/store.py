@@ -177,6 +177,22 @@ class Ledger:
     def usage_rows(self) -> list[tuple[str, int]]:
         return self.con.execute("SELECT permit_no, entries FROM usage ORDER BY permit_no").fetchall()
 
+    def summary(self, start: int, end: int, officer: str | None = None) -> dict[str, int]:
+        """Counts for records with ``start <= at < end`` (a shift, a day): one indexed pass."""
+        where = "at >= ? AND at < ?" + (" AND officer = ?" if officer else "")
+        args = (start, end, officer) if officer else (start, end)
+        row = self.con.execute(
+            "SELECT"
+            " count(*) FILTER (WHERE kind = 'scan'),"
+            " count(*) FILTER (WHERE kind = 'scan' AND verdict = 'valid' AND direction = 'entry'),"
+            " count(*) FILTER (WHERE kind = 'scan' AND verdict = 'valid' AND direction = 'exit'),"
+            " count(*) FILTER (WHERE kind = 'scan' AND verdict = 'rejected'),"
+            " count(*) FILTER (WHERE kind = 'override')"
+            f" FROM records WHERE {where}",
+            args,
+        ).fetchone()
+        return dict(zip(("scans", "entries", "exits", "rejections", "overrides"), row, strict=True))
+
     # -- officers and shifts
     def officer(self, name: str) -> Officer | None:
         row = self.con.execute(
