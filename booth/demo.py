@@ -1,13 +1,16 @@
-"""``booth demo``: the whole chain on one machine, in the terminal.
+"""``booth demo``: the whole booth on one machine.
 
-Makes a demo HQ with offices and ~40 labelled permits, installs HQ's trust bundle in a
-fresh booth (pinning the root as a real enrolment would), then scans every permit as the
-booth at Phnom Dei would and shows the verdicts. The booth GUI builds on the same steps.
+Makes a demo HQ with offices and ~40 labelled permits, a booth at Phnom Dei that pins the
+HQ root and installs its trust bundle (as a real enrolment would), demo officers, and then
+either the GUI with a simulated camera showing the permit cards, or (no display, or
+``--terminal``) the same verdicts printed in the terminal.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -15,34 +18,92 @@ import click
 from booth import rules
 from booth.cli_support import parse_time
 from booth.reasons import ENGLISH, Reason
-from booth.trust import TrustStore
-from sync.hq.demo_data import DemoData, make_demo_data
+from booth.service import Booth
+from sync.hq.demo_data import DemoCase, DemoData, make_demo_data
+
+# (name, role, PIN): printed in the terminal when the demo starts
+DEMO_OFFICERS = (("Sok Dara", "officer", "482913"), ("Somchai Jaidee", "officer", "560271"),
+                 ("Chan Sophal", "supervisor", "771204"))  # fmt: skip
+DEMO_BOOTH, DEMO_CHECKPOINT = "PHD-01", "KH-PHD"
 
 
-def prepare(base: Path, *, seed: int, now: int) -> tuple[DemoData, TrustStore]:
-    """Demo HQ data under ``base/hq-demo``; a booth under ``base/booth`` with the bundle installed."""
+@dataclass(frozen=True)
+class DemoBooth:
+    data: DemoData
+    booth_dir: Path
+
+
+def prepare(base: Path, *, seed: int, now: int) -> DemoBooth:
+    """Demo HQ data under ``base/hq-demo``; an initialised booth under ``base/booth``."""
     data = make_demo_data(base / "hq-demo", seed=seed, now=now)
-    store = TrustStore(base / "booth")
-    store.install(data.bundle_file.read_bytes(), pin=data.root_fingerprint)
-    return data, store
+    booth = Booth.init(base / "booth", booth_id=DEMO_BOOTH, checkpoint=DEMO_CHECKPOINT)
+    try:
+        booth.install_bundle(data.bundle_file.read_bytes(), pin=data.root_fingerprint)
+        for name, role, pin in DEMO_OFFICERS:
+            booth.add_officer(name, role, pin, by="demo setup")
+    finally:
+        booth.close()
+    return DemoBooth(data, base / "booth")
 
 
-def run_demo(data_dir: Path | None, *, seed: int) -> None:
+def show_order(cases: tuple[DemoCase, ...]) -> list[DemoCase]:
+    """Valid permits and rejections taking turns, so every kind of verdict shows within a minute."""
+    valid = [c for c in cases if c.label == "valid"]
+    rejected = [c for c in cases if c.label != "valid"]
+    order: list[DemoCase] = []
+    while valid or rejected:
+        order += [valid.pop(0)] if valid else []
+        order += [rejected.pop(0)] if rejected else []
+    return order
+
+
+def run_demo(data_dir: Path | None, *, seed: int, terminal: bool, screenshot: Path | None,
+             exit_after: float | None, language: str | None) -> int:
     base = data_dir or Path(tempfile.mkdtemp(prefix="booth-demo-"))
-    now = parse_time(None)
-    data, store = prepare(base, seed=seed, now=now)
-    bundle = store.require()
-    click.echo(f"Demo HQ in {data.hq_dir} (root fingerprint {data.root_fingerprint})")
-    click.echo(f"Booth data in {store.dir.parent}; trust bundle v{bundle.version} installed\n")
-    agree = 0
-    for case in data.cases:
-        verdict = rules.check(case.text, rules.Context(checkpoint=case.checkpoint, now=now, bundle=bundle))
-        ok = tuple(r.value for r in verdict.reasons) == case.expected_reasons
-        agree += ok
-        word = click.style(" PASS ", bg="green", fg="black") if verdict.valid else click.style(" STOP ", bg="red")
-        name = f"{verdict.permit.family_name} {verdict.permit.given_names}" if verdict.permit else "-"
-        why = " ".join(ENGLISH[Reason(r)] for r in verdict.reasons) or "Permit valid."
-        number = case.number or "-"
-        click.echo(f"{word} {case.checkpoint} {number:<22} {name:<26} {why}")
-    click.echo(f"\n{agree}/{len(data.cases)} verdicts match the labels in {data.cases_file}")
-    click.echo(f"Printed cards: {data.cases_file.parent / 'cards'}")
+    demo = prepare(base, seed=seed, now=parse_time(None))
+    click.echo(f"Demo HQ:    {demo.data.hq_dir} (root fingerprint {demo.data.root_fingerprint})")
+    click.echo(f"Demo booth: {demo.booth_dir} ({DEMO_BOOTH} at {DEMO_CHECKPOINT})")
+    click.echo("Demo officers and PINs:")
+    for name, role, pin in DEMO_OFFICERS:
+        click.echo(f"  {name:<16} {role:<11} PIN {pin}")
+    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if terminal or (screenshot is None and not has_display):
+        if not terminal:
+            click.echo("\nNo display here: showing the verdicts in the terminal (the GUI needs a screen).")
+        return terminal_demo(demo)
+    return gui_demo(demo, screenshot=screenshot, exit_after=exit_after, language=language)
+
+
+def gui_demo(demo: DemoBooth, *, screenshot: Path | None, exit_after: float | None, language: str | None) -> int:
+    from booth.gui.app import GuiOptions, run_gui
+    from booth.scan.simcam import CardSpec
+
+    cards = [CardSpec.from_text(c.text, label=c.label, description=c.description, number=c.number)
+             for c in show_order(demo.data.cases)]  # fmt: skip
+    name, _role, pin = DEMO_OFFICERS[0]
+    auto = (name, pin) if screenshot is not None else None
+    click.echo("\nThe simulated camera shows the demo permits in turn; F2 switches entry/exit.")
+    return run_gui(demo.booth_dir, GuiOptions(screenshot=screenshot, exit_after=exit_after, auto_login=auto,
+                                              language=language), cards=cards)  # fmt: skip
+
+
+def terminal_demo(demo: DemoBooth) -> int:
+    booth = Booth(demo.booth_dir)
+    try:
+        bundle = booth.trust.require()
+        now = booth.clock.now()
+        click.echo(f"\nTrust bundle v{bundle.version} installed; scanning every demo permit at {DEMO_CHECKPOINT}:\n")
+        agree = 0
+        for case in demo.data.cases:
+            verdict = rules.check(case.text, rules.Context(checkpoint=case.checkpoint, now=now, bundle=bundle))
+            agree += tuple(r.value for r in verdict.reasons) == case.expected_reasons
+            word = click.style(" PASS ", bg="green", fg="black") if verdict.valid else click.style(" STOP ", bg="red")
+            name = f"{verdict.permit.family_name} {verdict.permit.given_names}" if verdict.permit else "-"
+            why = " ".join(ENGLISH[Reason(r)] for r in verdict.reasons) or "Permit valid."
+            number = case.number or "-"
+            click.echo(f"{word} {case.checkpoint} {number:<22} {name:<26} {why}")
+        click.echo(f"\n{agree}/{len(demo.data.cases)} verdicts match the labels in {demo.data.cases_file}")
+        click.echo(f"Printed cards: {demo.data.cases_file.parent / 'cards'}")
+    finally:
+        booth.close()
+    return 0

@@ -27,21 +27,30 @@ class Reason(StrEnum):
 # Warnings are shown and recorded but do not by themselves stop the holder.
 WARNINGS = frozenset({Reason.NOT_INSIDE, Reason.TRUST_STALE, Reason.CLOCK_SUSPECT})
 
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name Qt's lupdate looks for
+    """Marks ``text`` for Qt's translation tools without importing Qt into the core."""
+    return text
+
+
+# The officer-facing sentences; the GUI translates them (context "Reason") with Qt.
 ENGLISH: dict[Reason, str] = {
-    Reason.UNREADABLE: "The code could not be read as a border permit.",
-    Reason.BAD_FORMAT: "The permit data is damaged or not a valid permit.",
-    Reason.BAD_SIGNATURE: "The permit's signature is false: it was altered or forged.",
-    Reason.UNKNOWN_ISSUER: "The permit was signed by an office this booth does not recognise.",
-    Reason.ISSUER_NOT_VALID: "The issuing office was not allowed to issue this permit.",
-    Reason.EXPIRED: "The permit has expired.",
-    Reason.NOT_YET_VALID: "The permit is not valid yet.",
-    Reason.REVOKED: "The permit has been revoked.",
-    Reason.WRONG_CHECKPOINT: "The permit is not valid at this checkpoint.",
-    Reason.ALREADY_INSIDE: "The holder already entered and has not exited.",
-    Reason.NOT_INSIDE: "No entry is on record for this exit.",
-    Reason.OVERSTAY: "The holder stayed longer than the permit allows.",
-    Reason.USED_UP: "This single-use permit has already been used.",
-    Reason.WATCHLIST: "The holder is on the watchlist: call the supervisor.",
-    Reason.TRUST_STALE: "The trust list is out of date: sync with HQ.",
-    Reason.CLOCK_SUSPECT: "The booth clock looks wrong: check the date and time.",
+    Reason.UNREADABLE: QT_TRANSLATE_NOOP("Reason", "The code could not be read as a border permit."),
+    Reason.BAD_FORMAT: QT_TRANSLATE_NOOP("Reason", "The permit data is damaged or not a valid permit."),
+    Reason.BAD_SIGNATURE: QT_TRANSLATE_NOOP("Reason", "The permit's signature is false: it was altered or forged."),
+    Reason.UNKNOWN_ISSUER: QT_TRANSLATE_NOOP(
+        "Reason", "The permit was signed by an office this booth does not recognise."
+    ),
+    Reason.ISSUER_NOT_VALID: QT_TRANSLATE_NOOP("Reason", "The issuing office was not allowed to issue this permit."),
+    Reason.EXPIRED: QT_TRANSLATE_NOOP("Reason", "The permit has expired."),
+    Reason.NOT_YET_VALID: QT_TRANSLATE_NOOP("Reason", "The permit is not valid yet."),
+    Reason.REVOKED: QT_TRANSLATE_NOOP("Reason", "The permit has been revoked."),
+    Reason.WRONG_CHECKPOINT: QT_TRANSLATE_NOOP("Reason", "The permit is not valid at this checkpoint."),
+    Reason.ALREADY_INSIDE: QT_TRANSLATE_NOOP("Reason", "The holder already entered and has not exited."),
+    Reason.NOT_INSIDE: QT_TRANSLATE_NOOP("Reason", "No entry is on record for this exit."),
+    Reason.OVERSTAY: QT_TRANSLATE_NOOP("Reason", "The holder stayed longer than the permit allows."),
+    Reason.USED_UP: QT_TRANSLATE_NOOP("Reason", "This single-use permit has already been used."),
+    Reason.WATCHLIST: QT_TRANSLATE_NOOP("Reason", "The holder is on the watchlist: call the supervisor."),
+    Reason.TRUST_STALE: QT_TRANSLATE_NOOP("Reason", "The trust list is out of date: sync with HQ."),
+    Reason.CLOCK_SUSPECT: QT_TRANSLATE_NOOP("Reason", "The booth clock looks wrong: check the date and time."),
 }

@@ -26,6 +26,7 @@ from booth.ledger.store import Ledger, Officer
 from booth.ledger.verify import ChainReport, verify_chain
 from booth.permit import iso
 from booth.pins import FOREVER, after_failure, check_policy, hash_pin, pin_matches
+from booth.reasons import Reason
 from booth.settings import BoothSettings, load_settings, save_settings
 from booth.trust import TrustStore
 
@@ -41,7 +42,7 @@ class Session:
 
     officer: str
     role: str
-    shift_id: int
+    shift_id: int | None  # None for a supervisor who only authorises (an override), not on shift
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,23 @@ class Booth:
                 holder=target.holder, reasons=target.reasons,
             ))  # fmt: skip
 
+    def change_settings(self, settings: BoothSettings, *, session: Session) -> None:
+        """Supervisors only; the change is an audit record."""
+        if session.role != "supervisor":
+            raise NotSupervisor("only a supervisor may change the booth's settings")
+        changed = {k: v for k, v in vars(settings).items() if getattr(self.settings, k) != v}
+        if not changed:
+            return
+        save_settings(self.data_dir, settings)
+        self.settings = settings
+        self.audit("settings_change", session=session, note=", ".join(f"{k}={v}" for k, v in sorted(changed.items())))
+
+    def override_with_pin(self, seq: int, supervisor: str, pin: str, reason: str, *,
+                          shift_id: int | None = None) -> Record:
+        """The supervisor authorises at the booth with their PIN, without opening a shift of their own."""
+        officer = self.authenticate(supervisor, pin)
+        return self.override(seq, Session(officer.name, officer.role, shift_id), reason)
+
     # -- trust
     def install_bundle(self, data: bytes, *, pin: str | None = None) -> None:
         bundle = self.trust.install(data, pin=pin)
@@ -225,16 +243,29 @@ class Booth:
                                "the 'inside' or usage tables disagree with the chain")  # fmt: skip
         return report
 
+    def recent(self, limit: int = 50, search: str | None = None) -> list[Record]:
+        return self.ledger.recent(limit, search)
+
+    def shift_counters(self, session: Session) -> dict[str, int]:
+        """This shift's entries, exits, rejections and overrides, and everyone inside now."""
+        return {**self.ledger.summary(shift_id=session.shift_id), "inside": self.ledger.inside_count()}
+
+    def officer_names(self) -> list[str]:
+        return [o.name for o in self.ledger.officers() if o.active]
+
     def status(self) -> dict:
         bundle = self.trust.current()
         now = self.clock.now()
         seq, head = self.ledger.head()
+        clock_warning = bundle is not None and Reason.CLOCK_SUSPECT in rules.environment_warnings(
+            rules.Context(self.settings.checkpoint, now, bundle, last_event_at=self.ledger.last_event_at()))
         return {
             "booth": self.ledger.booth_id, "checkpoint": self.settings.checkpoint, "records": seq,
             "head_hash": head, "inside": self.ledger.inside_count(),
             "bundle_version": bundle.version if bundle else None,
             "bundle_age_days": round((now - bundle.issued_at) / 86400, 2) if bundle else None,
-            "trust_stale": bool(bundle and now > bundle.stale_at()),
+            "bundle_max_days": round(bundle.max_offline_age / 86400, 2) if bundle else None,
+            "trust_stale": bool(bundle and now > bundle.stale_at()), "clock_suspect": clock_warning,
             "pending_sync": seq - self.ledger.acked_seq(), "clock": iso(now),
         }  # fmt: skip
 

@@ -15,7 +15,10 @@ SETTINGS_FILE = "booth.json"
 class BoothSettings:
     booth_id: str
     checkpoint: str
-    language: str = "en"
+    language: str = "en"  # en | km | th
+    camera: str = "0"  # a device index, video file, folder, rtsp/http URL, or "sim"
+    idle_lock_minutes: int = 5
+    sounds: bool = True
 
 
 def load_settings(data_dir: Path) -> BoothSettings | None:

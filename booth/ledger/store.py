@@ -177,10 +177,16 @@ class Ledger:
     def usage_rows(self) -> list[tuple[str, int]]:
         return self.con.execute("SELECT permit_no, entries FROM usage ORDER BY permit_no").fetchall()
 
-    def summary(self, start: int, end: int, officer: str | None = None) -> dict[str, int]:
-        """Counts for records with ``start <= at < end`` (a shift, a day): one indexed pass."""
-        where = "at >= ? AND at < ?" + (" AND officer = ?" if officer else "")
-        args = (start, end, officer) if officer else (start, end)
+    def summary(self, start: int | None = None, end: int | None = None, *, officer: str | None = None,
+                shift_id: int | None = None) -> dict[str, int]:
+        """Counts of scans, entries, exits, rejections and overrides for ``start <= at < end``,
+        optionally one officer or one shift: one indexed pass."""
+        clauses, args = ["1"], []
+        for clause, value in (("at >= ?", start), ("at < ?", end), ("officer = ?", officer),
+                              ("shift_id = ?", shift_id)):  # fmt: skip
+            if value is not None:
+                clauses.append(clause)
+                args.append(value)
         row = self.con.execute(
             "SELECT"
             " count(*) FILTER (WHERE kind = 'scan'),"
@@ -188,10 +194,22 @@ class Ledger:
             " count(*) FILTER (WHERE kind = 'scan' AND verdict = 'valid' AND direction = 'exit'),"
             " count(*) FILTER (WHERE kind = 'scan' AND verdict = 'rejected'),"
             " count(*) FILTER (WHERE kind = 'override')"
-            f" FROM records WHERE {where}",
+            f" FROM records WHERE {' AND '.join(clauses)}",
             args,
         ).fetchone()
         return dict(zip(("scans", "entries", "exits", "rejections", "overrides"), row, strict=True))
+
+    def recent(self, limit: int = 50, search: str | None = None) -> list[Record]:
+        """Newest scans and overrides first; ``search`` matches a name or permit number."""
+        where = "kind != 'audit'"
+        args: list[object] = []
+        if search:
+            pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like = "LIKE ? ESCAPE '\\'"
+            where += f" AND (holder {like} OR native_name {like} OR permit_no {like})"
+            args += [pattern] * 3
+        rows = self.con.execute(f"{_SELECT} WHERE {where} ORDER BY seq DESC LIMIT ?", (*args, limit)).fetchall()
+        return [Record(*row) for row in rows]
 
     # -- officers and shifts
     def officer(self, name: str) -> Officer | None:

@@ -55,8 +55,12 @@ def _link_problem(seq: int, link: str, intact: bool, prev_seq: int, prev_hash: s
     if earlier is not None:
         return _bad(prev_seq, prev_hash, seq, "reordered", f"record {seq} was chained after record {earlier}")
     if prev_seq and intact:
-        return _bad(prev_seq, prev_hash, prev_seq, "changed", "it was rewritten (and re-hashed) after its successor")
-    return _bad(prev_seq, prev_hash, seq, "missing", f"a record before {seq} was removed and the rest renumbered")
+        # Locally the same as record `seq` forged onto the chain with a made-up link: say both.
+        return _bad(prev_seq, prev_hash, prev_seq, "changed",
+                    f"record {seq} does not link to its hash: it was rewritten (and re-hashed) after its "
+                    f"successor, or record {seq} was forged")  # fmt: skip
+    return _bad(prev_seq, prev_hash, seq, "missing", f"record {seq} links to no record here: a record before it "
+                f"was removed and the rest renumbered, or record {seq} was forged")  # fmt: skip
 
 
 def _bad(count: int, head: str, seq: int, problem: str, detail: str) -> ChainReport:

@@ -1,0 +1,1 @@
+"""The booth's PySide6 GUI: a thin shell over booth.service. Only this package imports Qt."""

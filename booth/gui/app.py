@@ -1,0 +1,81 @@
+"""Start the booth GUI: fonts, translations, the service, the camera, the window."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from booth.gui.fonts import load_fonts, ui_font
+from booth.gui.qt import QApplication, QTimer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GuiOptions:
+    camera: str | None = None  # a source spec; None: the booth's setting
+    screenshot: Path | None = None  # save the main window here, then quit
+    exit_after: float | None = None  # seconds
+    auto_login: tuple[str, str] | None = None  # (officer, PIN), for the demo's screenshot mode
+    language: str | None = None
+
+
+def ensure_display(headless: bool) -> None:
+    """Headless runs (screenshots, CI) use Qt's offscreen platform."""
+    if headless or not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def make_app() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    load_fonts()
+    app.setFont(ui_font(12))
+    return app
+
+
+def run_gui(data_dir: Path, options: GuiOptions, *, cards: list | None = None) -> int:
+    """Run the booth window until it is closed (or ``exit_after``); return the exit code."""
+    from booth.gui.main_window import MainWindow
+    from booth.gui.scanner import Scanner
+    from booth.scan.cascade import Cascade
+    from booth.scan.sources import parse_source
+    from booth.service import Booth
+
+    ensure_display(options.screenshot is not None)
+    app = make_app()
+    booth = Booth(data_dir)
+    spec = options.camera or booth.settings.camera
+    if cards is not None:
+        from booth.scan.simcam import SimulatedCamera
+
+        def factory():  # noqa: ANN202
+            return SimulatedCamera(cards)
+    else:
+        def factory():  # noqa: ANN202
+            return parse_source(spec)
+
+    scanner = Scanner(factory, Cascade().decode)
+    window = MainWindow(booth, scanner=scanner)
+    if options.language:
+        window.set_language(options.language)
+    window.resize(1366, 768)
+    window.show()
+    scanner.start()
+    if options.auto_login:
+        window._login(*options.auto_login)  # noqa: SLF001 - the demo logs in as a person would
+    if options.exit_after is not None:
+        QTimer.singleShot(int(options.exit_after * 1000), lambda: _finish(window, options.screenshot))
+    code = app.exec()
+    booth.close()
+    return code
+
+
+def _finish(window, screenshot: Path | None) -> None:  # noqa: ANN001
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(str(screenshot))
+        log.info("screenshot saved to %s", screenshot)
+    window.close()

@@ -1,0 +1,69 @@
+"""The one module the GUI takes Qt from (as Anki's aqt/qt): versions and work-arounds live here."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import (  # noqa: F401
+    QCoreApplication,
+    QEvent,
+    QLocale,
+    QObject,
+    QPoint,
+    QPointF,
+    QRect,
+    QSize,
+    Qt,
+    QThread,
+    QTimer,
+    QTranslator,
+    QUrl,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import (  # noqa: F401
+    QAction,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QFontMetrics,
+    QGuiApplication,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+    QPixmap,
+    QPolygonF,
+    QRawFont,
+    QShortcut,
+)
+from PySide6.QtWidgets import (  # noqa: F401
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QStackedWidget,
+    QStatusBar,
+    QVBoxLayout,
+    QWidget,
+)  # fmt: skip
+
+try:  # QtMultimedia needs the PulseAudio client library; without it the booth stays silent
+    from PySide6.QtMultimedia import QSoundEffect  # noqa: F401
+except ImportError:  # pragma: no cover - depends on the machine
+    QSoundEffect = None  # type: ignore[assignment,misc]
