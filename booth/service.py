@@ -235,6 +235,9 @@ class Booth:
         report = verify_chain(self.ledger.chain_rows(), self.ledger.genesis, self.ledger.seq_of_hash)
         if not report.ok:
             return report
+        if dropped := self.ledger.missing_triggers():
+            return ChainReport(False, report.records, report.head_hash, None, "triggers",
+                               f"append-only triggers were dropped: {', '.join(dropped)}")  # fmt: skip
         inside, usage = replay(self.ledger.movement_rows())
         if sorted(inside.items()) != [(p, s) for p, s, _ in self.ledger.inside_rows()] or sorted(
             usage.items()

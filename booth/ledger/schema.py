@@ -71,6 +71,8 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, create: bool 
     if not create and not path.exists():
         raise LedgerNotOurs(f"no ledger at {path}; run `booth init` first")
     if path.exists():
+        if not create and path.stat().st_size == 0:
+            raise LedgerNotOurs(f"{path} is empty (its creation was interrupted); remove it and run `booth init` again")
         _check_identity(path)
     con = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000, check_same_thread=False)
     con.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")

@@ -148,6 +148,11 @@ class Ledger:
             "SELECT seq, kind, verdict, direction, permit_no, ref_seq FROM records WHERE kind != 'audit' ORDER BY seq"
         )
 
+    def missing_triggers(self) -> list[str]:
+        """The append-only triggers that someone dropped (they must all be there)."""
+        present = {r[0] for r in self.con.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        return sorted({"records_no_update", "records_no_delete", "records_chain"} - present)
+
     def seq_of_hash(self, digest: str) -> int | None:
         row = self.con.execute("SELECT seq FROM records WHERE hash = ?", (digest,)).fetchone()
         return row[0] if row else None
@@ -258,13 +263,13 @@ def translate(exc: sqlite3.Error) -> LedgerError:
     base = code & 0xFF if isinstance(code, int) else None
     text = str(exc)
     if base == sqlite3.SQLITE_FULL or "full" in text:
-        return LedgerFull("the disk is full: the scan was NOT recorded. Free space or call the supervisor.")
+        return LedgerFull("the disk is full: the scan was NOT recorded (nothing was written). Call the supervisor.")
     if base == sqlite3.SQLITE_READONLY or "readonly" in text:
         return LedgerReadOnly("the ledger's disk is read-only: the scan was NOT recorded. Call the supervisor.")
     if base in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in text:
         return LedgerBusy("the ledger is busy in another program: the scan was NOT recorded. Try again.")
     if base in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-        return LedgerNotOurs(f"the ledger file is damaged ({text}); run `booth audit verify` and call HQ")
+        return LedgerNotOurs(f"the ledger file is damaged ({text}); keep it as evidence and call HQ")
     if base == sqlite3.SQLITE_IOERR:
         return LedgerError(f"disk error ({text}): the scan was NOT recorded. Check the disk.")
     return LedgerError(f"the ledger refused the write ({text}): nothing was recorded")

@@ -21,7 +21,7 @@ class ChainReport:
     records: int
     head_hash: str
     bad_seq: int | None = None
-    problem: str | None = None  # changed | missing | reordered | inserted | state
+    problem: str | None = None  # changed | missing | reordered | inserted | state | triggers
     detail: str = ""
 
     def to_json(self) -> dict:
@@ -57,8 +57,8 @@ def _link_problem(seq: int, link: str, intact: bool, prev_seq: int, prev_hash: s
     if prev_seq and intact:
         # Locally the same as record `seq` forged onto the chain with a made-up link: say both.
         return _bad(prev_seq, prev_hash, prev_seq, "changed",
-                    f"record {seq} does not link to its hash: it was rewritten (and re-hashed) after its "
-                    f"successor, or record {seq} was forged")  # fmt: skip
+                    f"record {seq} does not link to its hash: it was rewritten and re-hashed after record {seq} "
+                    f"was chained to it, or record {seq} was forged")  # fmt: skip
     return _bad(prev_seq, prev_hash, seq, "missing", f"record {seq} links to no record here: a record before it "
                 f"was removed and the rest renumbered, or record {seq} was forged")  # fmt: skip
 
