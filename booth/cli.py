@@ -318,3 +318,14 @@ def status(data_dir: Path) -> None:
     Example: booth status
     """
     print_json(_booth(data_dir).status())
+
+
+def _register_scanner_commands() -> None:
+    from booth.scan.camera_cli import camera
+    from booth.scan.cli import scan_image
+
+    main.add_command(scan_image)
+    main.add_command(camera)
+
+
+_register_scanner_commands()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # GUI tests: real widgets, no screen needed
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -66,3 +70,32 @@ def bundle(hq: HQ, bundle_bytes: bytes) -> TrustBundle:
     from sync.protocol.bundle import open_bundle
 
     return open_bundle(bundle_bytes)
+
+
+# -- GUI fixtures (tests/booth/gui): one demo HQ + booth per session, a fresh copy per test
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    from gui_helpers import DEMO_NOW
+
+    from booth.demo import prepare
+
+    return prepare(tmp_path_factory.mktemp("demo"), seed=11, now=DEMO_NOW)
+
+
+@pytest.fixture
+def demo(tmp_path: Path, demo_template):  # noqa: ANN001, ANN201
+    from booth.demo import DemoBooth
+
+    copy = tmp_path / "demo"
+    shutil.copytree(demo_template.booth_dir.parent, copy)
+    return DemoBooth(demo_template.data, copy / "booth")
+
+
+@pytest.fixture
+def gui_fonts(qapp) -> None:  # noqa: ANN001 - pytest-qt's application
+    from booth.gui.fonts import load_fonts, ui_font
+
+    load_fonts()
+    qapp.setFont(ui_font(12))

@@ -57,7 +57,7 @@ def run_gui(data_dir: Path, options: GuiOptions, *, cards: list | None = None) -
         def factory():  # noqa: ANN202
             return parse_source(spec)
 
-    scanner = Scanner(factory, Cascade().decode)
+    scanner = Scanner(factory, Cascade.default().decode)
     window = MainWindow(booth, scanner=scanner)
     if options.language:
         window.set_language(options.language)

@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.direction = ENTRY
         self.last_outcome: ScanOutcome | None = None
+        self.idle_ms = booth.settings.idle_lock_minutes * 60_000
         self.setWindowTitle(self.tr("Booth"))
         self.setFont(ui_font(12))
 
@@ -77,16 +78,17 @@ class MainWindow(QMainWindow):
         self._shortcuts()
         self._timers()
 
-        self.wedge = WedgeFilter()
+        self.wedge = WedgeFilter(parent=self)
         self.wedge.scanned.connect(lambda text: self.scan(text, "wedge"))
         QApplication.instance().installEventFilter(self.wedge)
-        self._activity = _ActivityWatch(self.reset_idle)
+        self._activity = _ActivityWatch(self.reset_idle, parent=self)
         QApplication.instance().installEventFilter(self._activity)
         if scanner is not None:
             scanner.code_seen.connect(lambda text: self.scan(text, "camera"))
             scanner.state_changed.connect(self._camera_state)
             scanner.outlines.connect(self.camera.show_codes)
         self.set_language(booth.settings.language)
+        self.retranslate()  # English needs no translator, so no LanguageChange event comes
         self.refresh_officers()
         self.refresh_status()
 
@@ -183,7 +185,7 @@ class MainWindow(QMainWindow):
 
     def reset_idle(self) -> None:
         if self.session is not None:
-            self.idle_timer.start(self.booth.settings.idle_lock_minutes * 60_000)
+            self.idle_timer.start(self.idle_ms)
 
     def refresh_officers(self) -> None:
         self.ops.run(self.booth.officer_names, self.login.set_officers)
@@ -277,6 +279,7 @@ class MainWindow(QMainWindow):
 
     def _settings_saved(self) -> None:
         self.sounds.muted = not self.booth.settings.sounds
+        self.idle_ms = self.booth.settings.idle_lock_minutes * 60_000
         self.set_language(self.booth.settings.language)
         self.login.set_place(self.booth.ledger.booth_id, self.booth.settings.checkpoint)
         self.reset_idle()
@@ -336,6 +339,12 @@ class MainWindow(QMainWindow):
         self._render_direction()
 
     def closeEvent(self, event: QEvent) -> None:  # noqa: N802
+        app = QApplication.instance()
+        app.removeEventFilter(self.wedge)  # app-wide filters must not outlive the window
+        app.removeEventFilter(self._activity)
+        self.preview_timer.stop()
+        self.status_timer.stop()
+        self.idle_timer.stop()
         if self.scanner is not None:
             self.scanner.stop()
         if self.session is not None:
@@ -348,8 +357,8 @@ class MainWindow(QMainWindow):
 class _ActivityWatch(QObject):
     """Any key or mouse use restarts the idle-lock timer."""
 
-    def __init__(self, on_activity) -> None:
-        super().__init__()
+    def __init__(self, on_activity, parent: QObject | None = None) -> None:  # noqa: ANN001
+        super().__init__(parent)
         self._on_activity = on_activity
 
     def eventFilter(self, _obj: QObject, event: QEvent) -> bool:  # noqa: N802

@@ -38,6 +38,7 @@ from PySide6.QtGui import (  # noqa: F401
     QShortcut,
 )
 from PySide6.QtWidgets import (  # noqa: F401
+    QAbstractButton,
     QApplication,
     QCheckBox,
     QComboBox,
