@@ -42,6 +42,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import cache
 from operator import attrgetter
@@ -280,7 +281,7 @@ def cached_ledger(count: int, label: str) -> tuple[Path, dict]:
     """The big read-only ledger: reused if intact, else built (into a .partial, then renamed)."""
     path = Path(CACHE.format(label=label))
     if path.exists():
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as con:
             seq = con.execute("SELECT max(seq) FROM records").fetchone()[0]
             rows = con.execute("SELECT count(*) FROM records").fetchone()[0]
         if seq == rows == count:

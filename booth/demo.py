@@ -47,9 +47,15 @@ def prepare(base: Path, *, seed: int, now: int) -> DemoBooth:
 
 
 def show_order(cases: tuple[DemoCase, ...]) -> list[DemoCase]:
-    """Valid permits and rejections taking turns, so every kind of verdict shows within a minute."""
+    """Valid permits and rejections taking turns, one of each kind of rejection first, so a
+    newcomer sees every kind of verdict within a minute (a card is held about 2.5 s)."""
     valid = [c for c in cases if c.label == "valid"]
-    rejected = [c for c in cases if c.label != "valid"]
+    first_of_kind: dict[str, DemoCase] = {}
+    for c in cases:
+        if c.label != "valid":
+            first_of_kind.setdefault(c.label, c)
+    rejected = list(first_of_kind.values()) + [c for c in cases if c.label != "valid" and c not in
+                                                first_of_kind.values()]  # fmt: skip
     order: list[DemoCase] = []
     while valid or rejected:
         order += [valid.pop(0)] if valid else []

@@ -33,7 +33,7 @@ class Scanner(QObject):
         super().__init__()
         self._decode = decode
         self.debouncer = Debouncer(debounce_seconds)
-        self.capture = Capture(source_factory, on_state=self.state_changed.emit)
+        self.capture = Capture(source_factory, on_state=lambda state, _detail=None: self.state_changed.emit(state))
         self._running = False
         self._thread: threading.Thread | None = None
         self.decoded_frames = 0

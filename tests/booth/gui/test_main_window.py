@@ -250,3 +250,30 @@ def test_screenshots_in_each_language(qtbot, window: MainWindow, demo: DemoBooth
             path = out / f"main-{language}-{kind}.png"
             assert window.grab().save(str(path))
             assert path.stat().st_size > 10_000
+
+
+def test_simulated_camera_to_pass_and_a_record(qtbot, demo: DemoBooth, gui_fonts) -> None:  # noqa: ANN001
+    """The whole pipeline: simulated camera -> capture thread -> decoder cascade -> GUI -> ledger."""
+    from booth.gui.scanner import Scanner
+    from booth.scan.cascade import Cascade
+    from booth.scan.simcam import SimulatedCamera
+
+    text = case(demo, "valid").text
+    scanner = Scanner(lambda: SimulatedCamera([text], seed=3), Cascade.default().decode)
+    booth = Booth(demo.booth_dir)
+    win = MainWindow(booth, scanner=scanner)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    scanner.start()
+    try:
+        log_in(qtbot, win)
+        qtbot.waitUntil(lambda: win.session is not None, timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: win.last_outcome is not None, timeout=20_000)
+        assert win.verdict.kind == PASS and win.last_outcome.record.channel == "camera"
+        assert booth.ledger.record(win.last_outcome.record.seq).permit_no == win.last_outcome.verdict.permit.number
+        qtbot.waitUntil(lambda: win.camera.frames_shown > 10, timeout=TIMEOUT)
+        assert win.status.camera.text() == "Camera OK"
+    finally:
+        win.close()
+        booth.close()
