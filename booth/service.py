@@ -21,7 +21,7 @@ from booth.errors import (
     WrongPin,
 )  # fmt: skip
 from booth.ledger.records import AUDIT, CHANNELS, ENTRY, EXIT, OVERRIDE, SCAN, Record
-from booth.ledger.state import replay
+from booth.ledger.state import Replay
 from booth.ledger.store import Ledger, Officer
 from booth.ledger.verify import ChainReport, verify_chain
 from booth.permit import iso
@@ -232,19 +232,24 @@ class Booth:
     # -- checks and status
     def verify_chain(self) -> ChainReport:
         """Walk the chain; then check the derived 'inside' and usage tables agree with it."""
-        report = verify_chain(self.ledger.chain_rows(), self.ledger.genesis, self.ledger.seq_of_hash)
+        state = Replay()
+        report = verify_chain(self.ledger.chain_rows(), self.ledger.genesis, self.ledger.seq_of_hash, state)
         if not report.ok:
             return report
         if dropped := self.ledger.missing_triggers():
             return ChainReport(False, report.records, report.head_hash, None, "triggers",
                                f"append-only triggers were dropped: {', '.join(dropped)}")  # fmt: skip
-        inside, usage = replay(self.ledger.movement_rows())
+        inside, usage = state.inside, state.usage
         if sorted(inside.items()) != [(p, s) for p, s, _ in self.ledger.inside_rows()] or sorted(
             usage.items()
         ) != self.ledger.usage_rows():
             return ChainReport(False, report.records, report.head_hash, None, "state",
                                "the 'inside' or usage tables disagree with the chain")  # fmt: skip
         return report
+
+    def idle(self) -> None:
+        """Housekeeping when no one is scanning: fold the ledger's WAL into the database."""
+        self.ledger.checkpoint()
 
     def recent(self, limit: int = 50, search: str | None = None) -> list[Record]:
         return self.ledger.recent(limit, search)

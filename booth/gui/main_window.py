@@ -308,6 +308,7 @@ class MainWindow(QMainWindow):
 
     def refresh_status(self) -> None:
         self.ops.run(self.booth.status, self.status.set_status)
+        self.ops.run(self.booth.idle)
 
     def _camera_state(self, state: str) -> None:
         self.camera.set_state(state)

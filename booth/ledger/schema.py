@@ -13,6 +13,9 @@ from booth.errors import LedgerNotOurs, LedgerTooNew
 
 APPLICATION_ID = 0x424F4F54  # "BOOT": marks the file as a Booth ledger
 BUSY_TIMEOUT_MS = 5000
+# Pages of WAL before SQLite checkpoints on its own, in the middle of a write. The booth
+# checkpoints when idle (Ledger.checkpoint); this is only the backstop (~40 MB).
+WAL_AUTOCHECKPOINT = 10_000
 
 MIGRATIONS: list[str] = [
     # 1: the first schema. The records columns are records.FIELDS, in that order.
@@ -78,6 +81,7 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, create: bool 
     con.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=FULL")
+    con.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
     con.execute("PRAGMA foreign_keys=ON")
     migrate(con)
     return con

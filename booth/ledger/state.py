@@ -36,24 +36,35 @@ MovementRow = tuple[int, str, str | None, str | None, str | None, int | None]
 """(seq, kind, verdict, direction, permit_no, ref_seq) of one record."""
 
 
-def replay(rows: Iterable[MovementRow]) -> tuple[dict[str, int], dict[str, int]]:
-    """Who is inside (permit -> entry scan seq) and entry counts, from the records alone."""
-    inside: dict[str, int] = {}
-    usage: dict[str, int] = {}
-    pending: dict[int, tuple[str | None, str | None]] = {}  # rejected scans an override may free
-    for seq, kind, verdict, direction, permit_no, ref_seq in rows:
+class Replay:
+    """Who is inside (permit -> entry scan seq) and entry counts, rebuilt from records alone."""
+
+    def __init__(self) -> None:
+        self.inside: dict[str, int] = {}
+        self.usage: dict[str, int] = {}
+        self._pending: dict[int, tuple[str | None, str | None]] = {}  # rejected scans an override may free
+
+    def add(self, seq: int, kind: str, verdict: str | None, direction: str | None, permit_no: str | None,
+            ref_seq: int | None) -> None:
         if kind == SCAN and verdict != "valid":
-            pending[seq] = (permit_no, direction)
+            self._pending[seq] = (permit_no, direction)
         crossed = crossing_seq(kind, verdict, seq, ref_seq)
         if crossed is None:
-            continue
+            return
         if crossed != seq:
-            permit_no, direction = pending.get(crossed, (None, None))
+            permit_no, direction = self._pending.get(crossed, (None, None))
         if permit_no is None:
-            continue
+            return
         if direction == "entry":
-            inside[permit_no] = crossed
-            usage[permit_no] = usage.get(permit_no, 0) + 1
+            self.inside[permit_no] = crossed
+            self.usage[permit_no] = self.usage.get(permit_no, 0) + 1
         elif direction == "exit":
-            inside.pop(permit_no, None)
-    return inside, usage
+            self.inside.pop(permit_no, None)
+
+
+def replay(rows: Iterable[MovementRow]) -> tuple[dict[str, int], dict[str, int]]:
+    """``Replay`` over (seq, kind, verdict, direction, permit_no, ref_seq) rows."""
+    state = Replay()
+    for row in rows:
+        state.add(*row)
+    return state.inside, state.usage

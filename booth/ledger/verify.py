@@ -11,8 +11,11 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-ChainRow = tuple[int, str, str, str]
-"""(seq, prev_hash, hash, canonical text) of one record."""
+from booth.ledger.state import Replay
+
+ChainRow = tuple[int, str, str, bytes, str, str | None, str | None, str | None, int | None]
+"""(seq, prev_hash, hash, canonical bytes, kind, verdict, direction, permit_no, ref_seq) of one record:
+the chain and the movements in one pass, since reading 10M rows twice would double the cost."""
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,15 @@ class ChainReport:
         return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
 
 
-def verify_chain(rows: Iterable[ChainRow], genesis: str, seq_of_hash: Callable[[str], int | None]) -> ChainReport:
-    """Check sequence, links and hashes; ``seq_of_hash`` finds a record by hash (only on failure)."""
+def verify_chain(rows: Iterable[ChainRow], genesis: str, seq_of_hash: Callable[[str], int | None],
+                 replay: Replay | None = None) -> ChainReport:
+    """Check sequence, links and hashes; ``seq_of_hash`` finds a record by hash (only on failure).
+    With ``replay``, also rebuild who is inside from the same rows."""
     sha256, fromhex = hashlib.sha256, bytes.fromhex
+    add = replay.add if replay is not None else None
     prev_seq, prev_hash, prev_prev = 0, genesis, ""
-    for seq, link, own, text in rows:
-        intact = sha256(fromhex(link) + text.encode()).hexdigest() == own
+    for seq, link, own, canonical, kind, verdict, direction, permit_no, ref_seq in rows:
+        intact = sha256(fromhex(link) + canonical).hexdigest() == own
         if seq != prev_seq + 1:
             if seq > prev_seq + 1:
                 return _bad(prev_seq, prev_hash, prev_seq + 1, "missing", f"records {prev_seq + 1}..{seq - 1} are gone")
@@ -42,6 +48,8 @@ def verify_chain(rows: Iterable[ChainRow], genesis: str, seq_of_hash: Callable[[
             return _link_problem(seq, link, intact, prev_seq, prev_hash, prev_prev, seq_of_hash)
         if not intact:
             return _bad(prev_seq, prev_hash, seq, "changed", "its contents do not match its hash")
+        if add is not None and kind != "audit":
+            add(seq, kind, verdict, direction, permit_no, ref_seq)
         prev_seq, prev_hash, prev_prev = seq, own, link
     return ChainReport(True, prev_seq, prev_hash)
 
