@@ -277,3 +277,32 @@ def test_simulated_camera_to_pass_and_a_record(qtbot, demo: DemoBooth, gui_fonts
     finally:
         win.close()
         booth.close()
+
+
+def test_settings_are_for_supervisors_and_audited(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    log_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
+    assert not window.buttons["settings"].isEnabled()
+    qtbot.keyClick(window, Qt.Key_F10)  # an officer: refused, no dialog
+    assert QApplication.activeModalWidget() is None
+    window.lock()
+    log_in(qtbot, window, SUPERVISOR, SUPERVISOR_PIN)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.role == "supervisor", timeout=TIMEOUT)
+
+    def change() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:
+            QTimer.singleShot(50, change)
+            return
+        dialog.idle.setValue(9)
+        dialog.language.setCurrentIndex(2)  # Thai
+        dialog.sounds.setChecked(False)
+        dialog.accept()
+
+    QTimer.singleShot(50, change)
+    qtbot.keyClick(window, Qt.Key_F10)
+    qtbot.waitUntil(lambda: window.booth.settings.idle_lock_minutes == 9, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.languages.current == "th", timeout=TIMEOUT)
+    assert window.sounds.muted and window.idle_ms == 9 * 60_000
+    audit = [r for r in window.booth.ledger.records() if r.action == "settings_change"]
+    assert audit and "idle_lock_minutes=9" in audit[-1].note and audit[-1].officer == SUPERVISOR
