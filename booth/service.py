@@ -169,9 +169,13 @@ class Booth:
 
     # -- scanning
     def context(self, direction: str | None = None) -> rules.Context:
+        # The clock cannot be earlier than the newest record, nor than the HQ time of the last
+        # signed sync receipt (less the tolerance the bundle's HQ time gets: booths drift).
+        hq_seen = self.ledger.hq_time_seen()
+        floors = [t for t in (self.ledger.last_event_at(), hq_seen and hq_seen - rules.CLOCK_TOLERANCE) if t]
         return rules.Context(
             checkpoint=self.settings.checkpoint, now=self.clock.now(), bundle=self.trust.require(),
-            last_event_at=self.ledger.last_event_at(), direction=direction,
+            last_event_at=max(floors, default=None), direction=direction,
         )  # fmt: skip
 
     def scan(self, session: Session, text: str, *, direction: str, channel: str) -> ScanOutcome:
@@ -239,10 +243,8 @@ class Booth:
         if dropped := self.ledger.missing_triggers():
             return ChainReport(False, report.records, report.head_hash, None, "triggers",
                                f"append-only triggers were dropped: {', '.join(dropped)}")  # fmt: skip
-        inside, usage = state.inside, state.usage
-        if sorted(inside.items()) != [(p, s) for p, s, _ in self.ledger.inside_rows()] or sorted(
-            usage.items()
-        ) != self.ledger.usage_rows():
+        inside = {permit: seq for permit, seq, _ in self.ledger.inside_rows()}
+        if inside != state.inside or dict(self.ledger.usage_rows()) != state.usage:
             return ChainReport(False, report.records, report.head_hash, None, "state",
                                "the 'inside' or usage tables disagree with the chain")  # fmt: skip
         return report
