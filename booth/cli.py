@@ -320,12 +320,14 @@ def status(data_dir: Path) -> None:
     print_json(_booth(data_dir).status())
 
 
-def _register_scanner_commands() -> None:
+def _register_commands() -> None:
+    """Commands that live beside the features they drive."""
     from booth.scan.camera_cli import camera
     from booth.scan.cli import scan_image
+    from booth.sync_cli import enrol, sync
 
-    main.add_command(scan_image)
-    main.add_command(camera)
+    for command in (scan_image, camera, enrol, sync):
+        main.add_command(command)
 
 
-_register_scanner_commands()
+_register_commands()

@@ -6,13 +6,18 @@ caller touches SQL or the chain. Times come from one injected ``Clock``.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from threading import Event
 
 from booth import keys, rules
 from booth.clock import Clock, SystemClock, boot_id
 from booth.errors import (
+    BoothError,
     ConfigError,
     LockedOut,
     NotSupervisor,
@@ -22,11 +27,17 @@ from booth.errors import (
 )  # fmt: skip
 from booth.ledger.records import AUDIT, CHANNELS, ENTRY, EXIT, OVERRIDE, SCAN, Record
 from booth.ledger.state import Replay
-from booth.ledger.store import Ledger, Officer
+from booth.ledger.store import Ledger, Officer, ShiftRow
 from booth.ledger.verify import ChainReport, verify_chain
 from booth.permit import iso
 from booth.pins import FOREVER, after_failure, check_policy, hash_pin, pin_matches
 from booth.reasons import Reason
+from booth.report.export import ExportResult, check_records
+from booth.report.export import export as write_export
+from booth.report.model import Report, ReportFilter, build_report, sync_note
+from booth.report.model import zone as report_zone
+from booth.report.signature import ExportInvalid, Manifest
+from booth.report.signature import verify as verify_signature
 from booth.settings import BoothSettings, load_settings, save_settings
 from booth.trust import TrustStore
 
@@ -277,7 +288,123 @@ class Booth:
             "bundle_max_days": round(bundle.max_offline_age / 86400, 2) if bundle else None,
             "trust_stale": bool(bundle and now > bundle.stale_at()), "clock_suspect": clock_warning,
             "pending_sync": seq - self.ledger.acked_seq(), "clock": iso(now),
+            **self._sync_status(),
         }  # fmt: skip
+
+    def _sync_status(self) -> dict:
+        sync = self.ledger.sync_state()
+        return {
+            "hq_url": self.settings.hq_url, "last_sync": iso(sync.last_success) if sync.last_success else None,
+            "sync_error": sync.last_error, "clock_skew": sync.clock_skew,  # the error is cleared on success
+        }  # fmt: skip
+
+    # -- reports, exports, shift closing (booth.report)
+    @contextmanager
+    def _reading(self) -> Iterator[Ledger]:
+        """A ledger connection of its own: reports and exports may run on another thread than the
+        scans (the GUI's supervisor view does), and a long export never holds up a scan."""
+        ledger = Ledger.open(self.data_dir / LEDGER_FILE)
+        try:
+            yield ledger
+        finally:
+            ledger.close()
+
+    def checkpoint_names(self) -> dict[str, str]:
+        """This checkpoint's names from the trust bundle: ``{"en": ..., "km": ..., "th": ...}``."""
+        try:
+            bundle = self.trust.current()
+        except BoothError:
+            return {}
+        for c in bundle.checkpoints if bundle else ():
+            if c.code == self.settings.checkpoint:
+                return {k: v for k, v in (("en", c.name_en), ("km", c.name_km), ("th", c.name_th)) if v}
+        return {}
+
+    def shifts(self, *, officer: str | None = None, open_only: bool = False, limit: int = 200) -> list[ShiftRow]:
+        """Newest shifts first (own connection: safe from any thread)."""
+        with self._reading() as ledger:
+            return ledger.shifts(officer=officer, open_only=open_only, limit=limit)
+
+    def report(self, flt: ReportFilter, *, tz: dt.tzinfo | None = None) -> Report:
+        """The shift/day/period report (own connection: safe from any thread)."""
+        with self._reading() as ledger:
+            return build_report(ledger, flt, now=self.clock.now(), tz=tz or report_zone(),
+                                checkpoint_names=self.checkpoint_names())  # fmt: skip
+
+    def report_records(self, flt: ReportFilter, *, search: str | None = None, limit: int = 500) -> list[Record]:
+        """The report's scans and overrides, newest first; ``search``: a name or permit number."""
+        with self._reading() as ledger, ledger.snapshot():
+            sel = ledger.selection(**flt.where())
+            return list(ledger.selected(sel, search=search, limit=limit, newest_first=True))
+
+    def export(self, flt: ReportFilter, fmt: str, out: Path, *, session: Session | None = None,
+               by: str | None = None, tz: dt.tzinfo | None = None,
+               progress: Callable[[int, int], None] | None = None, cancel: Event | None = None) -> ExportResult:
+        """Write a signed export (``out`` and ``out.sig``) and its ``export`` audit record.
+
+        ``session``: the supervisor exporting from the GUI; ``by``: who, when there is no
+        session (the command line names the OS user). Runs on its own connection."""
+        if session is not None and session.role != "supervisor":
+            raise NotSupervisor("only a supervisor may export the booth's records")
+        key = keys.load_private(self.data_dir / "keys" / "booth.pem")
+        who = session.officer if session is not None else by
+        with self._reading() as ledger:
+
+            def audit(m: Manifest) -> None:
+                span = f"#{m.first_seq}-#{m.last_seq}" if m.first_seq is not None else "none"
+                wanted = ", ".join(f"{k}={v}" for k, v in m.filter.to_json().items() if v is not None) or "all"
+                note = (f"{m.format} export {m.file_name}: {m.records} records ({span}), head #{m.head_seq}, "
+                        f"sha256 {m.sha256[:16]}, filter {wanted}, to {out.parent}, by {who or 'unknown'}")
+                ledger.append(self._audit_record("export", session=session, note=note))
+
+            return write_export(ledger, flt, fmt, out, key=key, now=self.clock.now(), tz=tz or report_zone(),
+                                by=who, checkpoint_names=self.checkpoint_names(), progress=progress, cancel=cancel,
+                                before_commit=audit)  # fmt: skip
+
+    def verify_export(self, path: Path, *, records: bool = False, sig_path: Path | None = None) -> Manifest:
+        """Check an export against its signature with this booth's own key, and that this
+        booth's ledger holds the chain head it covers; ``records``: also every row's hash
+        against the ledger (CSV and JSON)."""
+        public = keys.load_private(self.data_dir / "keys" / "booth.pem").public_key()
+        manifest = verify_signature(path, public, sig_path=sig_path)
+        if manifest.booth_id != self.ledger.booth_id:
+            raise ExportInvalid(f"the export is of booth {manifest.booth_id}, not this one ({self.ledger.booth_id})")
+        if self.ledger.seq_of_hash(manifest.head_hash) != manifest.head_seq:
+            raise ExportInvalid(f"this ledger does not hold the chain head the export covers (#{manifest.head_seq})")
+        if records and manifest.format in ("csv", "json"):
+
+            def ledger_hash(seq: int) -> str | None:
+                record = self.ledger.record(seq)
+                return record.hash if record else None
+
+            check_records(path, manifest, ledger_hash=ledger_hash)
+        return manifest
+
+    def close_shift_by_name(self, officer: str, pin: str, *, supervisor: str | None = None) -> ShiftRow:
+        """Close ``officer``'s open shift with their own PIN, or with ``supervisor``'s PIN."""
+        actor = self.authenticate(supervisor or officer, pin)
+        shift_id = self.ledger.open_shift_id(self._officer(officer).name)
+        if shift_id is None:
+            raise BoothError(f"{officer} has no open shift")
+        return self.close_shift_by_id(shift_id, by=Session(actor.name, actor.role, None))
+
+    def close_shift_by_id(self, shift_id: int, *, by: Session) -> ShiftRow:
+        """Close a shift: its own officer may, or a supervisor. The ``shift_close`` audit record
+        notes who closed it and the sync state then (HQ's acknowledged seq, the head seq), which
+        the shift's report shows."""
+        shift = self.ledger.shift(shift_id)
+        if shift is None:
+            raise BoothError(f"there is no shift {shift_id} at this booth")
+        if by.officer != shift.officer and by.role != "supervisor":
+            raise NotSupervisor(f"only {shift.officer} or a supervisor may close shift {shift_id}")
+        if shift.closed_at is not None:
+            raise BoothError(f"shift {shift_id} of {shift.officer} is already closed")
+        with self.ledger.transaction():
+            self.ledger.close_shift(shift_id, self.clock.now())
+            note = f"shift {shift_id} closed by {by.officer}; {sync_note(self.ledger)}"
+            owner = Session(shift.officer, "officer", shift_id)
+            self.ledger.append_in_transaction(self._audit_record("shift_close", session=owner, note=note))
+        return self.ledger.shift(shift_id)
 
 
 def _scan_record(base: Record, verdict: rules.Verdict) -> Record:

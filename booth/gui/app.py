@@ -40,6 +40,7 @@ def run_gui(data_dir: Path, options: GuiOptions, *, cards: list | None = None) -
     """Run the booth window until it is closed (or ``exit_after``); return the exit code."""
     from booth.gui.main_window import MainWindow
     from booth.gui.scanner import Scanner
+    from booth.gui.sync_worker import SyncWorker
     from booth.scan.cascade import Cascade
     from booth.scan.sources import parse_source
     from booth.service import Booth
@@ -58,12 +59,15 @@ def run_gui(data_dir: Path, options: GuiOptions, *, cards: list | None = None) -
             return parse_source(spec)
 
     scanner = Scanner(factory, Cascade.default().decode)
-    window = MainWindow(booth, scanner=scanner)
+    sync = SyncWorker(data_dir) if booth.settings.hq_url else None
+    window = MainWindow(booth, scanner=scanner, sync=sync)
     if options.language:
         window.set_language(options.language)
     window.resize(1366, 768)
     window.show()
     scanner.start()
+    if sync is not None:
+        sync.start()
     if options.auto_login:
         window._login(*options.auto_login)  # noqa: SLF001 - the demo logs in as a person would
     if options.exit_after is not None:

@@ -37,6 +37,7 @@ from booth.gui.settings_dialog import SettingsDialog
 from booth.gui.shift_counters import ShiftCounters
 from booth.gui.sounds import Sounds
 from booth.gui.status_bar import BoothStatusBar
+from booth.gui.sync_worker import SyncWorker
 from booth.gui.verdict_icon import CHECK, PASS
 from booth.gui.verdict_panel import VerdictPanel
 from booth.gui.wedge_filter import WedgeFilter
@@ -50,9 +51,11 @@ STATUS_MS = 5000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, booth: Booth, *, scanner: Scanner | None = None, ops: Operations | None = None) -> None:
+    def __init__(self, booth: Booth, *, scanner: Scanner | None = None, ops: Operations | None = None,
+                 sync: SyncWorker | None = None) -> None:
         super().__init__()
         self.booth = booth
+        self.sync = sync
         self.ops = ops or Operations()
         self.scanner = scanner
         self.languages = Languages()
@@ -83,6 +86,8 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self.wedge)
         self._activity = _ActivityWatch(self.reset_idle, parent=self)
         QApplication.instance().installEventFilter(self._activity)
+        if sync is not None:
+            sync.finished.connect(lambda _ok, _message: self.refresh_status())
         if scanner is not None:
             scanner.code_seen.connect(lambda text: self.scan(text, "camera"))
             scanner.state_changed.connect(self._camera_state)
@@ -103,7 +108,8 @@ class MainWindow(QMainWindow):
         self.recent = RecentScans()
         self.recent.search_changed.connect(self.refresh_recent)
         self.verdict = VerdictPanel()
-        self.buttons = {name: QPushButton() for name in ("manual", "override", "again", "lock", "settings", "mute")}
+        self.buttons = {name: QPushButton() for name in ("manual", "override", "again", "lock", "settings", "mute",
+                                                          "sync")}  # fmt: skip
         for button in self.buttons.values():
             button.setFont(ui_font(12))
             button.setMinimumHeight(40)
@@ -113,6 +119,7 @@ class MainWindow(QMainWindow):
         self.buttons["lock"].clicked.connect(self.lock)
         self.buttons["settings"].clicked.connect(self.open_settings)
         self.buttons["mute"].clicked.connect(self.toggle_mute)
+        self.buttons["sync"].clicked.connect(self.sync_now)
         self.languages_bar = LanguageBar()
         self.languages_bar.chosen.connect(self.set_language)
 
@@ -127,6 +134,7 @@ class MainWindow(QMainWindow):
         top = QHBoxLayout()
         top.addWidget(self.buttons["settings"])
         top.addWidget(self.buttons["mute"])
+        top.addWidget(self.buttons["sync"])
         top.addStretch(1)
         top.addWidget(self.languages_bar)
         right = QVBoxLayout()
@@ -141,7 +149,8 @@ class MainWindow(QMainWindow):
 
     def _shortcuts(self) -> None:
         for key, slot in (("F2", self.toggle_direction), ("F3", self.focus_search), ("F4", self.manual_entry),
-                          ("F5", self.scan_again), ("F8", self.override_last), ("F10", self.open_settings),
+                          ("F5", self.scan_again), ("F6", self.sync_now), ("F8", self.override_last),
+                          ("F10", self.open_settings),
                           ("Ctrl+L", self.lock), ("Ctrl+M", self.toggle_mute),
                           ("Escape", self.verdict.show_idle)):  # fmt: skip
             QShortcut(QKeySequence(key), self, activated=slot)
@@ -293,6 +302,13 @@ class MainWindow(QMainWindow):
         self.sounds.muted = not self.sounds.muted
         self.retranslate()
 
+    def sync_now(self) -> None:
+        if self.sync is None:
+            self.verdict_hint(self.tr("This booth is not enrolled with HQ (booth enrol)."))
+            return
+        self.sync.sync_now()
+        self.verdict_hint(self.tr("Syncing with HQ…"))
+
     def focus_search(self) -> None:
         self.recent.search.setFocus()
 
@@ -333,7 +349,7 @@ class MainWindow(QMainWindow):
                                                                self.booth.settings.checkpoint))  # fmt: skip
         texts = {"manual": self.tr("Type permit (F4)"), "override": self.tr("Override (F8)"),
                  "again": self.tr("Scan again (F5)"), "lock": self.tr("Lock (Ctrl+L)"),
-                 "settings": self.tr("Settings (F10)"),
+                 "settings": self.tr("Settings (F10)"), "sync": self.tr("Sync now (F6)"),
                  "mute": self.tr("Sound off (Ctrl+M)") if not self.sounds.muted else self.tr("Sound on (Ctrl+M)")}
         for name, text in texts.items():
             self.buttons[name].setText(text)
@@ -348,10 +364,13 @@ class MainWindow(QMainWindow):
         self.idle_timer.stop()
         if self.scanner is not None:
             self.scanner.stop()
+        if self.sync is not None:
+            self.sync.stop()
         if self.session is not None:
             session = self.session
             self.ops.run(lambda: self.booth.logout(session))
         self.ops.stop()
+        self.languages.switch("en")  # translators are application-wide: do not leave ours behind
         super().closeEvent(event)
 
 

@@ -57,8 +57,17 @@ class BoothStatusBar(QStatusBar):
         else:
             _paint(self.clock, s.get("clock", "")[11:16], OK)
         pending = s.get("pending_sync", 0)
-        last = s.get("last_sync") or self.tr("never")
-        _paint(self.sync, self.tr("Sync: {0} waiting · last {1}").format(pending, last), OK if pending < 50 else WARN)
+        last = (s.get("last_sync") or "")[11:16] or self.tr("never")
+        if s.get("sync_error"):
+            text = self.tr("Sync failing: {0} waiting · last OK {1}").format(pending, last)
+            self.sync.setToolTip(s["sync_error"])
+            _paint(self.sync, text, BAD)
+        elif not s.get("hq_url"):
+            _paint(self.sync, self.tr("Not enrolled with HQ: {0} waiting").format(pending), WARN)
+        else:
+            self.sync.setToolTip("")
+            _paint(self.sync, self.tr("Sync: {0} waiting · last {1}").format(pending, last),
+                   OK if pending < 50 else WARN)  # fmt: skip
 
 
 def _paint(label: QLabel, text: str, colour: str) -> None:

@@ -1,0 +1,75 @@
+"""Background sync for the GUI: its own thread and its own ledger connection, results as signals.
+
+The loop is the sync client's: sessions every ``interval`` when caught up, exponential
+back-off with jitter after a failure; "Sync now" wakes it early. A fork (this booth's history
+differs from HQ's) stops automatic sync until the app restarts: a person must look at it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from booth.errors import BoothError
+from booth.gui.qt import QObject, Signal
+from booth.service import Booth
+from sync.client.backoff import Backoff
+from sync.client.client import SyncClient
+from sync.client.errors import HistoryConflict, SyncError
+
+log = logging.getLogger(__name__)
+INTERVAL = 30.0
+AFTER_FATAL = 600.0
+
+
+class SyncWorker(QObject):
+    finished = Signal(bool, str)  # ok, message (a short line for the status bar)
+
+    def __init__(self, data_dir: Path, *, interval: float = INTERVAL) -> None:
+        super().__init__()
+        self.data_dir = data_dir
+        self.interval = interval
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="booth-sync", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def sync_now(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        booth = Booth(self.data_dir)  # its own SQLite connection: never shared across threads
+        backoff = Backoff()
+        try:
+            with SyncClient(booth) as client:
+                while not self._stop.is_set():
+                    delay = self._session(client, backoff)
+                    self._wake.wait(delay)
+                    self._wake.clear()
+        except BoothError as exc:  # not enrolled, no HQ address: nothing to do until restart
+            self.finished.emit(False, str(exc))
+        finally:
+            booth.close()
+
+    def _session(self, client: SyncClient, backoff: Backoff) -> float:
+        try:
+            result = client.session(self._stop)
+        except HistoryConflict as exc:
+            log.error("sync stopped: %s", exc)
+            self.finished.emit(False, str(exc))
+            return AFTER_FATAL
+        except (SyncError, BoothError) as exc:
+            delay = backoff.next_delay() if getattr(exc, "transient", True) else AFTER_FATAL
+            self.finished.emit(False, str(exc))
+            return delay
+        backoff.reset()
+        self.finished.emit(True, f"{result.pushed} sent")
+        return self.interval
