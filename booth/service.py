@@ -262,7 +262,7 @@ class Booth:
 
     def idle(self) -> None:
         """Housekeeping when no one is scanning: fold the ledger's WAL into the database."""
-        self.ledger.checkpoint()
+        self.ledger.fold_wal()
 
     def recent(self, limit: int = 50, search: str | None = None) -> list[Record]:
         return self.ledger.recent(limit, search)

@@ -19,6 +19,7 @@ class BoothSettings:
     camera: str = "0"  # a device index, video file, folder, rtsp/http URL, or "sim"
     idle_lock_minutes: int = 5
     sounds: bool = True
+    hq_url: str | None = None  # where `booth sync` pushes; set by `booth enrol`
 
 
 def load_settings(data_dir: Path) -> BoothSettings | None:

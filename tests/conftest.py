@@ -99,3 +99,52 @@ def gui_fonts(qapp) -> None:  # noqa: ANN001 - pytest-qt's application
 
     load_fonts()
     qapp.setFont(ui_font(12))
+
+
+# -- HQ sync (helpers in tests/sync/hq_server.py): databases, an HQ with booths, a live server
+
+
+def _hq_server_helpers():  # noqa: ANN202 - the tests/sync/hq_server module
+    import sys
+
+    folder = str(Path(__file__).resolve().parent / "sync")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    import hq_server
+
+    return hq_server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sync_db_url(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+    """The sync database: a SQLite file, or a fresh schema in $BOOTH_TEST_PG_URL's database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'hq-sync.db'}"
+        return
+    base = os.environ.get("BOOTH_TEST_PG_URL")
+    if not base:
+        pytest.skip("PostgreSQL: set BOOTH_TEST_PG_URL (e.g. postgresql+psycopg://booth:booth@127.0.0.1:5432/booth_test)")
+    url, drop = _hq_server_helpers().fresh_pg_schema(base)
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def sync_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _hq_server_helpers().make_template(tmp_path_factory.mktemp("sync-template"))
+
+
+@pytest.fixture
+def sync_world(tmp_path: Path, sync_template: Path, sync_db_url: str):  # noqa: ANN201
+    """An HQ (on each sync database) and booths PHD-01 and STB-01 with scanned permits, not yet enrolled."""
+    world = _hq_server_helpers().SyncWorld.copy(sync_template, tmp_path / "world", sync_db_url)
+    yield world
+    world.close()
+
+
+@pytest.fixture
+def hq_server(hq: HQ):  # noqa: ANN201
+    """The base URL of a live HQ server over the ``hq`` fixture (SQLite sync store in its data dir)."""
+    url, stop = _hq_server_helpers().start_hq(hq.paths.root)
+    yield url
+    stop()

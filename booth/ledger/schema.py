@@ -14,7 +14,7 @@ from booth.errors import LedgerNotOurs, LedgerTooNew
 APPLICATION_ID = 0x424F4F54  # "BOOT": marks the file as a Booth ledger
 BUSY_TIMEOUT_MS = 5000
 # Pages of WAL before SQLite checkpoints on its own, in the middle of a write. The booth
-# checkpoints when idle (Ledger.checkpoint); this is only the backstop (~40 MB).
+# checkpoints when idle (Ledger.fold_wal); this is only the backstop (~40 MB).
 WAL_AUTOCHECKPOINT = 10_000
 
 MIGRATIONS: list[str] = [
@@ -64,6 +64,16 @@ MIGRATIONS: list[str] = [
         id INTEGER PRIMARY KEY CHECK (id = 1), acked_seq INTEGER NOT NULL DEFAULT 0,
         acked_hash TEXT, last_success INTEGER, last_error TEXT);
     INSERT INTO sync_state (id) VALUES (1);
+    """,
+    # 2: what the sync client keeps besides the acknowledged seq: HQ's last receipt (the proof
+    # that HQ holds every record up to acked_seq), the newest HQ time from a signed receipt
+    # (a lower bound for the booth clock), the measured clock skew, and the last attempt.
+    """
+    ALTER TABLE sync_state ADD COLUMN receipt BLOB;
+    ALTER TABLE sync_state ADD COLUMN receipt_at INTEGER;
+    ALTER TABLE sync_state ADD COLUMN hq_time_seen INTEGER;
+    ALTER TABLE sync_state ADD COLUMN clock_skew INTEGER;
+    ALTER TABLE sync_state ADD COLUMN last_attempt INTEGER;
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

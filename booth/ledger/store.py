@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from booth.errors import LedgerBusy, LedgerError, LedgerFull, LedgerNotOurs, LedgerReadOnly
@@ -36,6 +36,24 @@ class Officer:
     failed: int
     locked_until: int | None
     active: bool
+
+
+@dataclass(frozen=True)
+class SyncState:
+    """What the sync client keeps in ``sync_state``; times are booth clock unless named hq."""
+
+    acked_seq: int  # HQ holds every record up to here (proved by ``receipt``)
+    acked_hash: str | None
+    receipt: bytes | None  # HQ's signed receipt for acked_seq
+    receipt_at: int | None  # the HQ time in that receipt
+    hq_time_seen: int | None  # the newest HQ time from a signed receipt: a lower bound for the clock
+    clock_skew: int | None  # HQ time minus booth time at the last measurement, seconds
+    last_attempt: int | None
+    last_success: int | None
+    last_error: str | None
+
+
+_SYNC_FIELDS = tuple(f.name for f in fields(SyncState))
 
 
 class Ledger:
@@ -147,7 +165,7 @@ class Ledger:
             " ref_seq FROM records ORDER BY seq"
         )
 
-    def checkpoint(self, *, min_pages: int = 256) -> None:
+    def fold_wal(self, *, min_pages: int = 256) -> None:
         """Fold the WAL into the database once it has grown; called when the booth is idle.
 
         Automatic checkpoints are pushed far out (``schema.WAL_AUTOCHECKPOINT``) so that the
@@ -275,6 +293,226 @@ class Ledger:
     # -- sync state (filled by the sync client)
     def acked_seq(self) -> int:
         return self.con.execute("SELECT acked_seq FROM sync_state WHERE id = 1").fetchone()[0]
+
+    def sync_state(self) -> SyncState:
+        row = self.con.execute(f"SELECT {', '.join(_SYNC_FIELDS)} FROM sync_state WHERE id = 1").fetchone()
+        return SyncState(*row)
+
+    def hq_time_seen(self) -> int | None:
+        return self.con.execute("SELECT hq_time_seen FROM sync_state WHERE id = 1").fetchone()[0]
+
+    def set_acked(self, seq: int, digest: str, receipt: bytes | None, *, receipt_at: int | None, at: int,
+                  backwards: bool = False) -> bool:
+        """Record HQ's (verified) acknowledgement durably; return whether it changed the acked seq.
+
+        The acked seq only grows, unless ``backwards`` (HQ said, in a signed receipt, that it
+        holds less than we thought: the records after it are sent again)."""
+        with self.transaction():
+            current = self.acked_seq()
+            moved = seq > current or (backwards and seq != current)
+            if moved:
+                self.con.execute(
+                    "UPDATE sync_state SET acked_seq = ?, acked_hash = ?, receipt = ?, receipt_at = ? WHERE id = 1",
+                    (seq, digest, receipt, receipt_at),
+                )
+            self.con.execute(
+                "UPDATE sync_state SET last_success = ?, last_attempt = ?, last_error = NULL,"
+                " hq_time_seen = max(coalesce(hq_time_seen, 0), coalesce(?, 0)) WHERE id = 1",
+                (at, at, receipt_at),
+            )
+        return moved
+
+    def note_sync(self, *, at: int, error: str | None = None) -> None:
+        """Record a sync attempt and its error (None: it worked)."""
+        with self.transaction():
+            self.con.execute(
+                "UPDATE sync_state SET last_attempt = ?, last_error = ?,"
+                " last_success = CASE WHEN ? IS NULL THEN ? ELSE last_success END WHERE id = 1",
+                (at, error, error, at),
+            )
+
+    def set_clock_skew(self, skew: int) -> None:
+        """HQ's clock minus the booth's, as last measured (seconds)."""
+        with self.transaction():
+            self.con.execute("UPDATE sync_state SET clock_skew = ? WHERE id = 1", (skew,))
+
+    # -- reports and exports (read-only; booth.report)
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One consistent read (a WAL snapshot) for a report or an export; writers go on meanwhile."""
+        try:
+            self.con.execute("BEGIN DEFERRED")
+            self.con.execute("SELECT 1 FROM meta LIMIT 1").fetchone()  # the read snapshot starts here
+        except sqlite3.Error as exc:
+            raise translate(exc) from None
+        try:
+            yield
+        finally:
+            if self.con.in_transaction:
+                self.con.execute("COMMIT")
+
+    def shift(self, shift_id: int) -> ShiftRow | None:
+        row = self.con.execute("SELECT id, officer, opened_at, closed_at FROM shifts WHERE id = ?",
+                               (shift_id,)).fetchone()  # fmt: skip
+        return ShiftRow(*row) if row else None
+
+    def shifts(self, *, officer: str | None = None, open_only: bool = False, limit: int = 200) -> list[ShiftRow]:
+        """Newest shifts first."""
+        where, args = ["1"], []
+        if officer is not None:
+            where.append("officer = ?")
+            args.append(officer)
+        if open_only:
+            where.append("closed_at IS NULL")
+        rows = self.con.execute(
+            f"SELECT id, officer, opened_at, closed_at FROM shifts WHERE {' AND '.join(where)}"
+            " ORDER BY id DESC LIMIT ?", (*args, limit),
+        ).fetchall()
+        return [ShiftRow(*row) for row in rows]
+
+    def selection(self, *, start: int | None = None, end: int | None = None, officer: str | None = None,
+                  shift_id: int | None = None) -> Selection:
+        """The scans and overrides a report covers: ``start <= at < end``, one officer (scans they
+        made, overrides of their scans), one shift (its scans, and the overrides of them).
+
+        The records are walked by sequence number (the primary key) between bounds found on the
+        ``records_at`` index, so a one-day report on a 10M-record ledger reads about one day."""
+        first, last = 1, self.head()[0]
+        if start is not None or end is not None:
+            bounds, args = [], []
+            if start is not None:
+                bounds.append("at >= ?")
+                args.append(start)
+            if end is not None:
+                bounds.append("at < ?")
+                args.append(end)
+            lo, hi = self.con.execute(f"SELECT min(seq), max(seq) FROM records WHERE {' AND '.join(bounds)}",
+                                      args).fetchone()  # fmt: skip
+            first, last = (lo, hi) if lo is not None else (1, 0)
+        if shift_id is not None:
+            shift = self.shift(shift_id)
+            # every record of a shift comes after its opening (whose own time is opened_at)
+            lo = self.con.execute("SELECT min(seq) FROM records WHERE at >= ?",
+                                  (shift.opened_at,)).fetchone()[0] if shift else None  # fmt: skip
+            first = max(first, lo) if lo is not None else last + 1
+        clauses = ["seq BETWEEN ? AND ?", "kind != 'audit'"]
+        args: list[object] = [first, last]
+        if start is not None:
+            clauses.append("+at >= ?")  # '+': walk the seq range, not the at index (no sort needed)
+            args.append(start)
+        if end is not None:
+            clauses.append("+at < ?")
+            args.append(end)
+        if officer is not None:
+            clauses.append("officer = ?")
+            args.append(officer)
+        if shift_id is not None:
+            clauses.append("(shift_id = ? OR (kind = 'override' AND ref_seq IN"
+                           " (SELECT seq FROM records WHERE seq BETWEEN ? AND ? AND shift_id = ?)))")
+            args += [shift_id, first, last, shift_id]
+        return Selection(" AND ".join(clauses), tuple(args), first, last)
+
+    def report_groups(self, sel: Selection) -> list[tuple]:
+        """(kind, verdict, direction, channel, nationality, reasons, hour since the epoch, count,
+        first seq, last seq) of the selection: everything a report counts, in one pass."""
+        return self.con.execute(
+            "SELECT kind, verdict, direction, channel, nationality, reasons, at / 3600 AS hour, count(*),"
+            " min(seq), max(seq)"
+            f" FROM records WHERE {sel.where} GROUP BY kind, verdict, direction, channel, nationality, reasons, hour",
+            sel.args,
+        ).fetchall()
+
+    def selected(self, sel: Selection, *, kind: str | None = None, search: str | None = None,
+                 limit: int | None = None, newest_first: bool = False) -> Iterator[Record]:
+        """The selection's records in sequence order, streamed (constant memory); ``search``
+        matches a name (Latin or native) or a permit number."""
+        where, args = sel.where, list(sel.args)
+        if kind is not None:
+            where += " AND kind = ?"
+            args.append(kind)
+        if search:
+            pattern = "%" + search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            like = "LIKE ? ESCAPE '\\'"
+            where += f" AND (holder {like} OR native_name {like} OR permit_no {like})"
+            args += [pattern] * 3
+        order = "DESC" if newest_first else ""
+        tail = f" LIMIT {int(limit)}" if limit is not None else ""
+        for row in self.con.execute(f"{_SELECT} WHERE {where} ORDER BY seq {order}{tail}", args):
+            yield Record(*row)
+
+    def csv_rows(self, sel: Selection, *, utc_offset: int) -> sqlite3.Cursor:
+        """The selection as (seq, one CSV line as UTF-8 bytes), each line made whole by SQLite's
+        ``printf`` (a million rows: no Python object per cell). The line: the local time
+        (``utc_offset`` seconds east of UTC) as 'YYYY-MM-DD HH:MM:SS', then every field of
+        ``FIELDS``: numbers bare, text always quoted (``"%w"`` doubles inner quotes, RFC 4180),
+        null as an empty cell (``""`` for text). Text a spreadsheet would run as a formula
+        (starting = + - @, tab or CR) or that starts with an apostrophe gets one apostrophe in
+        front (the reader takes exactly one off again)."""
+        formats, args = ["%s"], [f"strftime('%Y-%m-%d %H:%M:%S', at + {int(utc_offset)}, 'unixepoch')"]
+        for name in FIELDS:
+            if name in _INT_FIELDS:
+                formats.append("%s")
+                args.append(name)
+            else:
+                formats.append('"%w"')
+                args.append(f"ifnull(iif(unicode({name}) IN (61, 43, 45, 64, 39, 9, 13), '''' || {name}, {name}), '')")
+        line = f"printf('{','.join(formats)}', {', '.join(args)})"
+        return self.con.execute(f"SELECT seq, CAST({line} AS BLOB) FROM records WHERE {sel.where} ORDER BY seq",
+                                sel.args)  # fmt: skip
+
+    def json_rows(self, sel: Selection) -> sqlite3.Cursor:
+        """The selection as (seq, compact JSON object of the record's ``FIELDS``), made by SQLite."""
+        pairs = ", ".join(f"'{name}', {name}" for name in FIELDS)
+        return self.con.execute(f"SELECT seq, json_object({pairs}) FROM records WHERE {sel.where} ORDER BY seq",
+                                sel.args)  # fmt: skip
+
+    def movements_before(self, end: int) -> Iterator[tuple]:
+        """(seq, kind, verdict, direction, permit_no, ref_seq, at) of every scan and override
+        recorded before ``end``, in sequence order: to replay who was inside then."""
+        yield from self.con.execute(
+            "SELECT seq, kind, verdict, direction, permit_no, ref_seq, at FROM records"
+            " WHERE kind != 'audit' AND +at < ? ORDER BY seq", (end,))  # fmt: skip
+
+    def records_by_seq(self, seqs: list[int]) -> dict[int, Record]:
+        out: dict[int, Record] = {}
+        for i in range(0, len(seqs), 500):
+            chunk = seqs[i : i + 500]
+            rows = self.con.execute(f"{_SELECT} WHERE seq IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+            out.update((row[0], Record(*row)) for row in rows)
+        return out
+
+    def shift_audit(self, shift_id: int, action: str) -> list[Record]:
+        """The audit records of one shift with this action (e.g. its ``shift_close``)."""
+        shift = self.shift(shift_id)
+        if shift is None:
+            return []
+        rows = self.con.execute(
+            f"{_SELECT} WHERE seq >= coalesce((SELECT min(seq) FROM records WHERE at >= ?), 0)"
+            " AND kind = 'audit' AND action = ? AND shift_id = ? ORDER BY seq",
+            (shift.opened_at, action, shift_id),
+        ).fetchall()
+        return [Record(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ShiftRow:
+    id: int
+    officer: str
+    opened_at: int
+    closed_at: int | None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A WHERE clause over ``records`` (and its arguments) with the sequence range it walks."""
+
+    where: str
+    args: tuple
+    first: int
+    last: int
+
+
+_INT_FIELDS = frozenset(f.name for f in fields(Record) if str(f.type).startswith("int"))
 
 
 def translate(exc: sqlite3.Error) -> LedgerError:

@@ -10,6 +10,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -19,8 +20,12 @@ from booth.config import DAY, HQPaths, safe_name
 from booth.permit import Permit
 from sync.hq.errors import HQError, NotInitialised
 from sync.hq.holder import Holder
+from sync.hq.latest import save_latest
 from sync.hq.registry import Registry
 from sync.protocol.bundle import Checkpoint, IssuerKey, Revocation, TrustBundle, WatchEntry, sign_bundle
+
+if TYPE_CHECKING:
+    from sync.hq.store import SyncStore
 
 log = logging.getLogger(__name__)
 DEFAULT_MAX_OFFLINE_DAYS = 7
@@ -38,9 +43,13 @@ class IssuedPermit:
 
 
 class HQ:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None, *,
+                 sync_store: SyncStore | None = None) -> None:
         self.paths = HQPaths(data_dir)
         self._registry: Registry | None = None
+        self.database_url = database_url  # the sync store; None: SQLite in the data dir
+        self._sync_store = sync_store
+        self._own_sync_store = sync_store is None
 
     @property
     def registry(self) -> Registry:
@@ -50,9 +59,23 @@ class HQ:
             self._registry = Registry(self.paths.database)
         return self._registry
 
+    @property
+    def sync_store(self) -> SyncStore:
+        """Enrolled booths, their records and receipts (``sync.hq.store``), opened on first use."""
+        if self._sync_store is None:
+            from sync.hq.store import SyncStore  # SQLAlchemy only for the commands that need it
+
+            if not self.paths.root_key.exists():
+                raise NotInitialised(f"{self.paths.root} is not an HQ data dir; run `booth-hq init` first")
+            self._sync_store = SyncStore.open(self.paths.root, self.database_url)
+        return self._sync_store
+
     def close(self) -> None:
         if self._registry is not None:
             self._registry.close()
+        if self._sync_store is not None and self._own_sync_store:
+            self._sync_store.close()
+            self._sync_store = None
 
     # -- root
     def init(self) -> str:
@@ -151,7 +174,7 @@ class HQ:
     ) -> tuple[TrustBundle, bytes]:
         root = self.root_key()
         reg = self.registry
-        max_age = int(max_offline_days * DAY)
+        max_age = round(max_offline_days * DAY)
         bundle = TrustBundle(
             version=reg.next_bundle_version(),
             issued_at=now,
@@ -164,8 +187,11 @@ class HQ:
             checkpoints=tuple(reg.checkpoints()),
             revocations=tuple(reg.revocations()),
             watchlist=tuple(reg.watchlist()),
+            booths=tuple(self.sync_store.enrolled_booths()),
         )
-        return bundle, sign_bundle(bundle, root)
+        data = sign_bundle(bundle, root)
+        save_latest(self.paths.root, bundle, data)  # what the server hands to booths
+        return bundle, data
 
     # -- issuing
     def issue(self, holder: Holder, *, office: str, valid_days: int, now: int,

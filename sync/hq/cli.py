@@ -20,17 +20,21 @@ pass_hq = click.make_pass_decorator(HQ)
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="BOOTH_HQ_DATA_DIR",
               default=default_hq_dir, show_default="the platform's user data folder",
               help="HQ data folder (keys and registry).")
+@click.option("--database", envvar="BOOTH_HQ_DATABASE", metavar="URL",
+              help="Sync database (booths, records, receipts): a SQLAlchemy URL such as "
+                   "postgresql+psycopg://hq@db/booth. Default: SQLite hq-sync.db in the data folder.")
 @click.version_option(package_name="booth")
 @click.pass_context
-def main(ctx: click.Context, data_dir: Path) -> None:
-    """Booth HQ: root key, checkpoints, issuing offices, permits, revocations, trust bundles.
+def main(ctx: click.Context, data_dir: Path, database: str | None) -> None:
+    """Booth HQ: root key, checkpoints, issuing offices, permits, revocations, trust bundles,
+    enrolled booths and the sync server.
 
     \b
     Example:
       booth-hq --data-dir hq init
       booth-hq --data-dir hq checkpoint add KH-PHD --name-en "Phnom Dei" --country KH
     """
-    ctx.obj = HQ(data_dir)
+    ctx.obj = HQ(data_dir, database)
     ctx.call_on_close(ctx.obj.close)
 
 
@@ -249,3 +253,13 @@ def demo_data(out_dir: Path, seed: int, at: str | None) -> None:
     made = make_demo_data(out_dir, seed=seed, now=parse_time(at))
     click.echo(f"{len(made.cases)} permits in {made.cases_file}")
     click.echo(f"HQ data dir {made.hq_dir}; bundle {made.bundle_file}; root fingerprint {made.root_fingerprint}")
+
+
+def _add_sync_commands() -> None:
+    from sync.hq.cli_sync import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_sync_commands()

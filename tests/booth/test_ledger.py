@@ -286,3 +286,18 @@ def test_summary_counts_by_window_and_officer(tmp_path: Path) -> None:
     assert ledger.summary(shift1, shift2, officer="Nobody") == zeros()
     assert ledger.summary(NOW - 3600, NOW) == zeros()
     assert ledger.summary(shift1, shift2 + 3600, shift_id=2) == zeros(scans=2, entries=1, rejections=1)
+
+
+def test_fold_wal_moves_the_wal_into_the_database(tmp_path: Path) -> None:
+    ledger = new_ledger(tmp_path / "ledger.db")
+    for i in range(300):
+        ledger.append(rec(action="login", note=f"n{i}"))
+    assert ledger._wal_pages() > 100  # noqa: SLF001 - automatic checkpoints are far out
+    db = tmp_path / "ledger.db"
+    size = db.stat().st_size
+    ledger.fold_wal(min_pages=10**6)  # not grown enough: left alone
+    assert db.stat().st_size == size
+    before = ledger.head()
+    ledger.fold_wal(min_pages=1)
+    assert db.stat().st_size > size  # the pages are in the database file now
+    assert ledger.head() == before and chain_ok(ledger) and ledger.checkpoint == "KH-PHD"

@@ -1,0 +1,114 @@
+"""Making a signed export: CSV, JSON or PDF, with its detached signature, atomically.
+
+Order of work: everything is read from one ledger snapshot and written to temporary files
+in the target folder (hashed as written); the signature is made over the finished file's
+SHA-256; the caller's ``before_commit`` (the service appends the ``export`` audit record
+there) runs; only then do both files take their names. A failure at any step leaves neither
+file behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from threading import Event
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from booth.ledger.records import Record, chain_hash
+from booth.ledger.store import Ledger
+from booth.report import pdf
+from booth.report.exporters import Progress, Written, read_records, write_csv, write_json
+from booth.report.files import ExportError, Staged, check_target
+from booth.report.model import ReportFilter, collect, offset_label, report_offset, shift_of
+from booth.report.signature import FORMATS, ExportInvalid, Manifest, sign, signature_path
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    signature: Path
+    manifest: Manifest
+
+    def to_json(self) -> dict:
+        return {"file": str(self.path), "signature": str(self.signature), **self.manifest.to_json()}
+
+
+def export(ledger: Ledger, flt: ReportFilter, fmt: str, out: Path, *, key: Ed25519PrivateKey, now: int,
+           tz: dt.tzinfo, by: str | None = None, checkpoint_names: dict[str, str] | None = None,
+           progress: Progress | None = None, cancel: Event | None = None,
+           before_commit: Callable[[Manifest], None] | None = None) -> ExportResult:
+    """Write ``out`` and ``out.sig``; return what was signed."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
+    check_target(out)
+    with Staged() as staged:
+        with ledger.snapshot():
+            shift = shift_of(ledger, flt)
+            offset = report_offset(flt, shift, tz)
+            seconds = int(offset.utcoffset(None).total_seconds())
+            head_seq, head_hash = ledger.head()
+            sel = ledger.selection(**flt.where())
+            sink = staged.open(out)
+            with staged.guard(out):
+                if fmt == "csv":
+                    written = write_csv(ledger, sel, sink, utc_offset=seconds, offset_label=offset_label(offset),
+                                        progress=progress, cancel=cancel)  # fmt: skip
+                else:
+                    report = collect(ledger, flt, now=now, tz=tz, checkpoint_names=checkpoint_names)
+                    if fmt == "json":
+                        written = write_json(ledger, sel, sink, report=report.to_json(), progress=progress,
+                                             cancel=cancel)  # fmt: skip
+                    else:
+                        if progress is not None:
+                            progress(0, 1)
+                        sink.write(pdf.render(report, file_name=out.name))
+                        written = Written(report.records, report.first_seq, report.last_seq)
+                        if progress is not None:
+                            progress(1, 1)
+            staged.finish(sink)
+        manifest = Manifest(
+            ledger.booth_id, ledger.checkpoint, out.name, fmt, sink.size, sink.sha256.hexdigest(), written.records,
+            written.first_seq, written.last_seq, head_seq, head_hash, flt, now, by, offset_label(offset),
+        )  # fmt: skip
+        sig = signature_path(out)
+        sig_sink = staged.open(sig)
+        with staged.guard(sig):
+            sig_sink.write(sign(manifest, key))
+        staged.finish(sig_sink)
+        if before_commit is not None:
+            before_commit(manifest)
+        staged.commit()
+    return ExportResult(out, sig, manifest)
+
+
+def check_records(path: Path, manifest: Manifest, *, ledger_hash: Callable[[int], str | None] | None = None) -> int:
+    """Every record of a CSV/JSON export against its own hash (each row carries ``prev_hash``
+    and ``hash``: SHA-256 over the previous hash and the record's canonical bytes), and, with
+    ``ledger_hash`` (seq -> hash, e.g. HQ's copy of the booth's records), against the ledger.
+    Also checks the rows are the signed count and sequence range. Returns the count."""
+    count, first, last = 0, None, None
+    for record in _records(path, manifest.format):
+        expected = chain_hash(record.prev_hash, record.canonical()) if len(record.prev_hash or "") == 64 else None
+        if expected != record.hash:
+            raise ExportInvalid(f"record #{record.seq} does not match its own hash: its content was changed")
+        if ledger_hash is not None and ledger_hash(record.seq) != record.hash:
+            raise ExportInvalid(f"record #{record.seq} is not the one the ledger holds under that number")
+        if last is not None and record.seq <= last:
+            raise ExportInvalid(f"record #{record.seq} is out of order")
+        first = record.seq if first is None else first
+        last = record.seq
+        count += 1
+    if (count, first, last) != (manifest.records, manifest.first_seq, manifest.last_seq):
+        raise ExportInvalid(f"the file holds {count} records (#{first}-#{last}); the signature says "
+                            f"{manifest.records} (#{manifest.first_seq}-#{manifest.last_seq})")  # fmt: skip
+    return count
+
+
+def _records(path: Path, fmt: str) -> Iterator[Record]:
+    try:
+        yield from read_records(path, fmt)
+    except (ValueError, TypeError) as exc:
+        raise ExportInvalid(f"{path.name} cannot be read back as a {fmt} export: {exc}") from None

@@ -1,0 +1,121 @@
+"""``booth enrol``, ``booth sync`` and ``booth sync export``: thin shells over ``sync.client``.
+
+Registered in ``booth.cli`` (``main.add_command(enrol)``, ``main.add_command(sync)``); each
+takes the data dir from the ``booth`` group, like the other commands.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import click
+
+from booth.cli_support import fail, print_json
+from booth.service import Booth
+
+
+@click.command("enrol")
+@click.option("--hq", "hq_url", required=True, help="HQ's sync address, e.g. https://hq.example:8443.")
+@click.option("--token", required=True, help="The one-time token from `booth-hq booth add`.")
+@click.option("--pin", help="HQ's root fingerprint; without it you are asked to compare it with HQ's screen.")
+@click.pass_obj
+def enrol(data_dir: Path, hq_url: str, token: str, pin: str | None) -> None:
+    """Enrol this booth with HQ: register its signing key, pin HQ's root key, keep the address.
+
+    \b
+    Example:
+      booth enrol --hq https://hq.example:8443 --token ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ
+      booth enrol --hq http://10.0.0.5:8443 --token ABCD-... --pin "3F2A 9C01 ..."
+    """
+    from sync.client import SyncClient
+
+    booth = Booth(data_dir)
+    with SyncClient(booth, hq_url) as client:
+        if pin is None and booth.trust.pinned_root() is None and (seen := client.peek_root()) is not None:
+            _confirm(seen)  # before the one-time token is spent
+            pin = seen
+        enrolment = client.enrol(token, pin=pin)
+        if not enrolment.pinned:  # HQ has no bundle yet: the fingerprint came with the enrolment
+            _confirm(enrolment.root_fingerprint)
+            client.confirm(enrolment)
+    click.echo(f"booth {enrolment.booth_id} enrolled at {client.hq_url} (checkpoint {enrolment.checkpoint}); "
+               f"HQ root {enrolment.root_fingerprint} pinned")  # fmt: skip
+
+
+def _confirm(fingerprint: str) -> None:
+    click.echo(f"HQ root fingerprint: {fingerprint}")
+    try:
+        same = click.confirm("Is this exactly the fingerprint on HQ's screen?", default=False)
+    except click.Abort:  # no answer (stdin closed): not confirmed
+        same = False
+    if not same:
+        fail("fingerprint not confirmed: nothing was pinned; check the HQ address and ask HQ")
+
+
+@click.group("sync", invoke_without_command=True)
+@click.option("--once", is_flag=True, help="One session (push all, pull the bundle), print JSON, exit.")
+@click.option("--hq", "hq_url", help="HQ address (default: the one saved by `booth enrol`).")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    help="Seconds between sessions once caught up.",
+)
+@click.pass_context
+def sync(ctx: click.Context, once: bool, hq_url: str | None, interval: float) -> None:
+    """Push recorded crossings to HQ and pull the trust bundle: until Ctrl-C, or --once.
+
+    Exit 1 with one error line if the session fails (nothing is lost: the next one resends).
+
+    \b
+    Example:
+      booth sync --once
+      booth sync --hq https://hq.example:8443
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from sync.client import SyncClient
+
+    data_dir: Path = ctx.obj
+    booth = Booth(data_dir)
+    with SyncClient(booth, hq_url) as client:
+        if once:
+            print_json(client.session().to_json())
+            return
+        stop = threading.Event()
+
+        def report(result, error, wait) -> None:  # noqa: ANN001 - SessionResult | None, BaseException | None
+            if result is not None:
+                if result.pushed or result.bundle_installed:  # quiet while there is nothing to say
+                    print_json(result.to_json())
+            else:
+                click.echo(f"sync failed: {error}; next try in {wait:.0f} s", err=True)
+
+        try:
+            client.run(stop, interval=interval, on_session=report)
+        except KeyboardInterrupt:
+            stop.set()
+            click.echo("sync stopped", err=True)
+
+
+@sync.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def sync_export(data_dir: Path, folder: Path) -> None:
+    """Sync by USB stick: take in HQ's receipts and bundle from FOLDER, write the unsent records.
+
+    Writes FOLDER/booth-<ID>/batch-<first>-<last>.bin (signed, as over the network) for
+    `booth-hq import FOLDER`; files that fail a check are reported and skipped.
+
+    Example: booth sync export /media/usb0
+    """
+    from sync.client.usb import export_to
+
+    report = export_to(Booth(data_dir), folder)
+    for line in report.lines:
+        click.echo(line, err=True)
+    print_json(report.to_json())
+    if report.alarms:
+        fail("ALARM: a receipt signed by HQ contradicts this booth's ledger; keep the stick and call HQ")

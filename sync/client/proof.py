@@ -1,0 +1,103 @@
+"""What the booth accepts as HQ's word: receipts signed by the pinned root, matching the ledger.
+
+Shared by the network client and the USB export: a receipt is believed only if it is signed
+by the root this booth pinned at enrolment (or the next root its installed bundle announced),
+names this booth, and acknowledges a record this ledger holds with the same hash. A signed
+receipt that disagrees with the ledger is HQ's own word that the histories differ: an alarm.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from booth.errors import TrustError
+from booth.keys import fingerprint, public_from_raw
+from booth.service import Booth
+from sync.client.errors import BadReceipt, ForkDetected, HistoryConflict, NotEnrolled
+from sync.protocol.batch import BatchRefused, Receipt, open_receipt
+
+
+def trusted_roots(booth: Booth) -> list[Ed25519PublicKey]:
+    """The pinned HQ root, and the next root the installed bundle announces (rotation)."""
+    pinned = booth.trust.pinned_root()
+    if pinned is None:
+        raise NotEnrolled("no HQ root is pinned: run `booth enrol --hq URL --token T` first")
+    roots = [pinned]
+    try:
+        current = booth.trust.current()
+    except TrustError:
+        current = None
+    if current is not None and current.next_root_public_key and current.next_root_public_key != pinned:
+        roots.append(current.next_root_public_key)
+    return [public_from_raw(r) for r in roots]
+
+
+def open_hq_receipt(booth: Booth, data: bytes) -> Receipt:
+    """Check the signature and the booth; raise ``BadReceipt`` otherwise."""
+    problem = "no trusted root"
+    for key in trusted_roots(booth):
+        try:
+            receipt = open_receipt(data, key)
+            break
+        except BatchRefused as exc:
+            problem = exc.detail
+        except (KeyError, TypeError, AttributeError, ValueError):
+            problem = "receipt payload is malformed"
+    else:
+        raise BadReceipt(f"a receipt is not signed by the pinned HQ root ({problem})")
+    if not isinstance(receipt.acked_seq, int) or not isinstance(receipt.at, int) or receipt.acked_seq < 0:
+        raise BadReceipt("a receipt has malformed fields")
+    if receipt.booth_id != booth.ledger.booth_id:
+        raise BadReceipt(f"a receipt is for booth {receipt.booth_id!r}, not this booth ({booth.ledger.booth_id})")
+    return receipt
+
+
+def check_receipt(booth: Booth, data: bytes) -> Receipt:
+    """A receipt HQ signed for this booth whose acknowledged record is in this ledger, same hash."""
+    receipt = open_hq_receipt(booth, data)
+    check_agreement(booth, receipt.acked_seq, receipt.head_hash)
+    return receipt
+
+
+def check_agreement(booth: Booth, seq: int, digest: str | None) -> None:
+    """Raise a ``HistoryConflict`` unless the ledger holds ``seq`` with hash ``digest``."""
+    head_seq = booth.ledger.head()[0]
+    if seq > head_seq:
+        raise HistoryConflict(
+            f"HQ acknowledges records up to {seq} but this booth's ledger ends at {head_seq}: "
+            "ALARM, the booth's ledger may have been replaced; keep it as evidence and call HQ"
+        )
+    if digest is None:
+        return
+    ours = booth.ledger.genesis if seq == 0 else booth.ledger.record(seq).hash
+    if ours != digest:
+        raise ForkDetected(
+            f"HQ holds a different record {seq} than this booth: ALARM, the histories differ; "
+            "do not reset the booth, keep its ledger as evidence and call HQ"
+        )
+
+
+def write_pin(booth: Booth, root: bytes) -> None:
+    """Pin ``root`` when HQ has no bundle to install yet: the same ``root.json`` that
+    ``TrustStore.install`` writes (temp file, fsync, rename)."""
+    booth.trust.dir.mkdir(parents=True, exist_ok=True)
+    path = booth.trust.dir / "root.json"
+    _atomic_write(path, json.dumps({"public_key": root.hex(), "fingerprint": fingerprint(root)}, indent=1).encode())
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,275 @@
+"""HQ's HTTP server (FastAPI): what booths call. Administration stays on the command line.
+
+    GET  /v1/time                 {"hq_time": int}
+    POST /v1/enrol                one-time token + the booth's public key -> HQ root key
+    POST /v1/batches              a signed batch (octet-stream) -> the signed receipt (application/cose)
+    GET  /v1/receipts/{booth_id}  the latest receipt of a booth
+    GET  /v1/bundle?have=N        the latest trust bundle if newer than N, else 304
+
+A receipt (and ``X-Acked-Seq``) acknowledges the batch sent, up to its last record: for a
+re-sent old batch that is below what HQ holds; ``/v1/receipts/{booth_id}`` has the newest.
+Every error is JSON with a ``reason``; nothing a client sends yields a 500. Bodies are read
+with a cap, never buffered beyond it. Handlers are thin: the store decides.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+
+from booth import keys
+from booth.config import HQPaths
+from booth.errors import KeyFileError
+from sync.hq.admin import HQ
+from sync.hq.bundles import BundleKeeper
+from sync.hq.enrolment import EnrolRefused
+from sync.hq.store import SyncRefused, SyncStore
+from sync.protocol.batch import MAX_WIRE, BatchRefused
+
+log = logging.getLogger(__name__)
+COSE = "application/cose"
+MAX_JSON = 16 * 1024
+_STATUS = {"gap": 409, "fork": 409, "unenrolled": 403, "revoked": 403, "bad_signature": 403, "too_large": 413}
+
+
+class Problem(BaseModel):
+    reason: str
+    detail: str | None = None
+    acked_seq: int | None = None
+
+
+class HQTime(BaseModel):
+    hq_time: int
+
+
+class EnrolRequest(BaseModel):
+    booth_id: str = Field(max_length=64)
+    token: str = Field(max_length=128)
+    public_key: str = Field(pattern=r"^[0-9a-fA-F]{64}$", description="hex of the raw 32-byte Ed25519 key")
+
+
+class EnrolAnswer(BaseModel):
+    booth_id: str
+    checkpoint: str
+    root_public_key: str
+    root_fingerprint: str
+    hq_time: int
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, reason: str, detail: str | None = None, acked_seq: int | None = None) -> None:
+        super().__init__(reason)
+        self.status, self.problem = status, Problem(reason=reason, detail=detail, acked_seq=acked_seq)
+
+
+@dataclass
+class Services:
+    data_dir: Path
+    store: SyncStore
+    bundles: BundleKeeper
+    clock: Callable[[], int]
+    max_body: int
+
+    def root_key(self) -> Ed25519PrivateKey:
+        return keys.load_private(HQPaths(self.data_dir).root_key)  # read each time: a promoted root applies at once
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+Svc = Annotated[Services, Depends(services)]
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": Problem} for status in statuses}
+
+
+class _GuardedRoute(APIRoute):
+    """Turns an unexpected exception into a JSON 500 right here, so the connection stays usable
+    (past this point Starlette would answer and then re-raise, and uvicorn drop the connection)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except (ApiError, BatchRefused, HTTPException, RequestValidationError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - the edge: log it, answer 500, keep serving
+                return await _internal(request, exc)
+
+        return guarded
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+router = APIRouter(prefix="/v1", route_class=_GuardedRoute)
+
+
+@router.get("/time", response_model=HQTime)
+def get_time(svc: Svc) -> HQTime:
+    return HQTime(hq_time=svc.clock())
+
+
+@router.post(
+    "/enrol", response_model=EnrolAnswer, responses=_problems(400, 403, 413),
+    openapi_extra={"requestBody": {"required": True,
+                                   "content": {"application/json": {"schema": EnrolRequest.model_json_schema()}}}},
+)  # fmt: skip
+async def enrol(request: Request, svc: Svc) -> EnrolAnswer:
+    body = await read_body(request, MAX_JSON)
+    try:
+        asked = EnrolRequest.model_validate_json(body)
+    except ValidationError as exc:
+        raise ApiError(400, "bad_format", _first_error(exc)) from None
+    return await run_in_threadpool(_enrol, svc, asked)
+
+
+def _enrol(svc: Services, asked: EnrolRequest) -> EnrolAnswer:
+    now = svc.clock()
+    try:
+        booth = svc.store.enrol(asked.booth_id, asked.token, bytes.fromhex(asked.public_key), now=now)
+    except EnrolRefused:
+        log.warning("enrolment refused for %r", asked.booth_id)
+        raise ApiError(403, "bad_token") from None
+    except KeyFileError as exc:
+        raise ApiError(400, "bad_format", str(exc)) from None
+    root = svc.root_key()
+    return EnrolAnswer(booth_id=booth.booth_id, checkpoint=booth.checkpoint,
+                       root_public_key=keys.raw_public(root).hex(), root_fingerprint=keys.fingerprint(root),
+                       hq_time=now)  # fmt: skip
+
+
+@router.post(
+    "/batches", response_class=Response, responses={
+        200: {"content": {COSE: _BINARY}, "description": "the receipt, signed by the HQ root key",
+              "headers": {"X-Acked-Seq": {"schema": {"type": "integer"}, "description": "sequence acknowledged"}}},
+        **_problems(400, 403, 409, 413)},
+    openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": _BINARY}}},
+)  # fmt: skip
+async def post_batch(request: Request, svc: Svc) -> Response:
+    wire = await read_body(request, svc.max_body)
+    result = await run_in_threadpool(svc.store.accept_batch, wire, svc.clock(), svc.root_key())
+    return Response(result.receipt, media_type=COSE, headers={"X-Acked-Seq": str(result.acked_seq)})
+
+
+@router.get("/receipts/{booth_id}", response_class=Response,
+            responses={200: {"content": {COSE: _BINARY}}, **_problems(404)})  # fmt: skip
+def get_receipt(booth_id: str, svc: Svc) -> Response:
+    receipt = svc.store.latest_receipt(booth_id)
+    if receipt is None:
+        raise ApiError(404, "not_found", f"no receipt for booth {booth_id!r}")
+    return Response(receipt, media_type=COSE)
+
+
+@router.get("/bundle", response_class=Response, responses={
+    200: {"content": {COSE: _BINARY}, "description": "the latest trust bundle",
+          "headers": {"X-Bundle-Version": {"schema": {"type": "integer"}}}},
+    304: {"description": "the booth has this version or a newer one"}, **_problems(400, 404)})  # fmt: skip
+def get_bundle(svc: Svc, have: Annotated[int, Query(description="the bundle version the booth has")] = 0) -> Response:
+    current = svc.bundles.current(svc.clock())
+    if current is None:
+        raise ApiError(404, "no_bundle", "HQ has not built a trust bundle yet (booth-hq bundle build)")
+    bundle, data = current
+    if bundle.version <= have:
+        return Response(status_code=304)
+    return Response(data, media_type=COSE, headers={"X-Bundle-Version": str(bundle.version)})
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise ApiError(400, "bad_format", "Content-Length is not a number")
+        if int(declared) > limit:
+            raise ApiError(413, "too_large", f"the limit is {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise ApiError(413, "too_large", f"the limit is {limit} bytes")
+    return bytes(body)
+
+
+def _first_error(exc: ValidationError | RequestValidationError) -> str:
+    errors = exc.errors()
+    if not errors:
+        return "invalid request"
+    first = errors[0]
+    return f"{'.'.join(str(p) for p in first.get('loc', ()))}: {first.get('msg', 'invalid')}"
+
+
+# -- errors: always JSON with a reason
+
+
+def _problem(status: int, problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(problem.model_dump(exclude_none=True), status_code=status, headers=headers)
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return _problem(exc.status, exc.problem)
+
+
+async def _refused(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BatchRefused)
+    log.info("batch refused: %s", exc)
+    acked = exc.acked_seq if isinstance(exc, SyncRefused) else None
+    return _problem(_STATUS.get(exc.reason, 400), Problem(reason=exc.reason, detail=exc.detail, acked_seq=acked))
+
+
+async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return _problem(400, Problem(reason="bad_format", detail=_first_error(exc)))
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    reason = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    return _problem(exc.status_code, Problem(reason=reason, detail=str(exc.detail)), dict(exc.headers or {}))
+
+
+async def _internal(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("internal error", exc_info=exc)
+    return _problem(500, Problem(reason="internal"))
+
+
+def create_app(hq_data_dir: Path, database_url: str | None = None, *, max_body: int = MAX_WIRE,
+               clock: Callable[[], int] | None = None) -> FastAPI:
+    """The HQ server over ``hq_data_dir`` (root key, registry, bundles) and the sync database."""
+    hq_data_dir = Path(hq_data_dir)
+    HQ(hq_data_dir).root_key()  # fail now, not at the first request, if this is no HQ
+    store = SyncStore.open(hq_data_dir, database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(title="Booth HQ", version="1", lifespan=lifespan,
+                  description="Booth sync: enrolment, signed batches and receipts, trust bundles.")  # fmt: skip
+    app.state.services = Services(hq_data_dir, store, BundleKeeper(hq_data_dir, store),
+                                  clock or (lambda: int(time.time())), max_body)  # fmt: skip
+    app.include_router(router)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(BatchRefused, _refused)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _internal)
+    return app

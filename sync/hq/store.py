@@ -1,0 +1,390 @@
+"""HQ's sync store: enrolled booths, their records, receipts, fork evidence and alerts.
+
+SQLAlchemy Core over SQLite (the default, ``<data-dir>/hq-sync.db``) or PostgreSQL
+(``postgresql+psycopg://...``). ``accept_batch`` is the heart of the sync contract; every
+decision it takes about a booth happens in one transaction that holds that booth's row
+(``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite), so two requests for
+the same booth are decided one after the other, and the records' primary key backs this up.
+
+Re-sending a batch HQ already holds returns the receipt HQ gave for a batch ending at the
+same sequence, byte for byte. If the booth re-batched (HQ acknowledged 1..50 as one batch and
+the booth now resends 1..20), HQ signs a receipt for the stored record 20, keeps it, and
+returns that one from then on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+
+from booth.errors import KeyFileError
+from booth.keys import public_from_raw
+from booth.ledger.records import FIELDS, Record
+from sync.hq import chain
+from sync.hq.enrolment import EnrolRefused, check_booth_id, new_token, token_hash, token_matches, valid_booth_id
+from sync.hq.errors import HQError, UnknownRecord
+from sync.hq.schema import SCHEMA_VERSION, alerts, booths, forks, meta, metadata, receipts, records
+from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, peek_booth, sign_receipt
+from sync.protocol.bundle import BoothEntry
+
+log = logging.getLogger(__name__)
+DATABASE_FILE = "hq-sync.db"
+_INT64 = 2**63
+T = TypeVar("T")
+
+
+class SyncRefused(BatchRefused):
+    """A refused batch; ``gap`` and ``fork`` also tell the booth how far HQ got (``acked_seq``)."""
+
+    def __init__(self, reason: str, detail: str, acked_seq: int | None = None) -> None:
+        super().__init__(reason, detail)
+        self.acked_seq = acked_seq
+
+
+@dataclass(frozen=True)
+class AcceptResult:
+    status: str  # accepted | duplicate
+    booth_id: str
+    acked_seq: int  # the sequence the receipt acknowledges
+    head_hash: str
+    receipt: bytes
+    stored: int  # records newly stored by this batch
+
+
+@dataclass(frozen=True)
+class BoothInfo:
+    booth_id: str
+    checkpoint: str
+    public_key: bytes | None
+    created_at: int
+    enrolled_at: int | None
+    revoked: bool
+    revoked_at: int | None
+    last_seen: int | None
+    acked_seq: int
+    head_hash: str | None
+
+    @property
+    def state(self) -> str:
+        return "revoked" if self.revoked else "enrolled" if self.public_key else "waiting"
+
+    def to_json(self) -> dict[str, Any]:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["public_key"] = self.public_key.hex() if self.public_key else None
+        return {**out, "state": self.state}
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    kind: str
+    booth_id: str | None
+    seq: int | None
+    detail: str
+    raised_at: int
+    acknowledged: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def default_url(data_dir: Path) -> str:
+    return f"sqlite:///{Path(data_dir).resolve() / DATABASE_FILE}"
+
+
+def make_engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we say BEGIN ourselves, below
+        for pragma in ("journal_mode=WAL", "synchronous=FULL", "busy_timeout=30000"):
+            dbapi_connection.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # take the write lock first: no upgrade deadlocks
+
+    return engine
+
+
+class SyncStore:
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.url = url
+        try:
+            self.engine = make_engine(url)
+            self._create_schema()
+        except (ArgumentError, OperationalError, ImportError) as exc:
+            raise HQError(f"cannot open the sync database {_safe_url(url)}: {str(exc).splitlines()[0]}") from None
+
+    @classmethod
+    def open(cls, data_dir: Path, url: str | None = None) -> SyncStore:
+        return cls(url or default_url(data_dir))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _create_schema(self) -> None:
+        metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            version = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+            if version is None:
+                conn.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(version) > SCHEMA_VERSION:
+                raise HQError(f"the sync database was written by a newer Booth (schema {version}); upgrade first")
+
+    def _retry_once(self, work: Callable[[], T]) -> T:
+        """Run ``work`` (one transaction); if a concurrent writer won a key race, decide again."""
+        try:
+            return work()
+        except IntegrityError:
+            log.info("concurrent write detected; deciding again")
+            return work()
+
+    # -- booths
+    def add_booth(self, booth_id: str, checkpoint: str, *, now: int) -> str:
+        """Register a booth before enrolment; return its one-time token (HQ keeps only a hash)."""
+        check_booth_id(booth_id)
+        token = new_token()
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(booths).values(
+                    booth_id=booth_id, checkpoint=checkpoint, token_hash=token_hash(token), token_used=False,
+                    created_at=now, revoked=False, acked_seq=0))  # fmt: skip
+        except IntegrityError:
+            raise HQError(f"booth {booth_id} already exists; a replaced booth gets a new id") from None
+        return token
+
+    def enrol(self, booth_id: str, token: str, public_key: bytes, *, now: int) -> BoothInfo:
+        """Pin the booth's public key, using up its token. Unknown booth, wrong or used token: EnrolRefused."""
+        try:
+            public_from_raw(public_key)
+        except ValueError:
+            raise KeyFileError("not an Ed25519 public key") from None
+        if not valid_booth_id(booth_id):
+            raise EnrolRefused("unknown booth or wrong token")
+        with self.engine.begin() as conn:
+            row = conn.execute(select(booths).where(booths.c.booth_id == booth_id).with_for_update()).one_or_none()
+            if row is None or row.token_used or row.revoked or not token_matches(token, row.token_hash):
+                raise EnrolRefused("unknown booth, wrong token, or a token already used")
+            conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(
+                public_key=public_key.hex(), token_used=True, enrolled_at=now, last_seen=now))  # fmt: skip
+        log.info("booth %s enrolled", booth_id)
+        return self.booth(booth_id)
+
+    def revoke_booth(self, booth_id: str, *, now: int) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(
+                revoked=True, revoked_at=now))  # fmt: skip
+        if done.rowcount == 0:
+            raise UnknownRecord(f"no booth {booth_id!r}")
+
+    def booth(self, booth_id: str) -> BoothInfo:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(booths).where(booths.c.booth_id == booth_id)).one_or_none()
+        if row is None:
+            raise UnknownRecord(f"no booth {booth_id!r}")
+        return _booth_info(row)
+
+    def booths(self) -> list[BoothInfo]:
+        with self.engine.connect() as conn:
+            return [_booth_info(r) for r in conn.execute(select(booths).order_by(booths.c.booth_id))]
+
+    def enrolled_booths(self) -> list[BoothEntry]:
+        """The booths a trust bundle lists: enrolled and not revoked."""
+        return [BoothEntry(b.booth_id, b.checkpoint, b.public_key) for b in self.booths()
+                if b.state == "enrolled"]  # fmt: skip
+
+    # -- batches
+    def accept_batch(self, wire: bytes, now: int, hq_key: Ed25519PrivateKey) -> AcceptResult:
+        """Check and store one signed batch; return its receipt, or raise ``BatchRefused``/``SyncRefused``.
+
+        The signature is checked before the transaction (it is the slow part); the booth's
+        enrolment is checked again inside it, with its row held.
+        """
+        booth_id = peek_booth(wire)
+        info = self._booth_or_none(booth_id)
+        if info is None or info.public_key is None:
+            raise SyncRefused("unenrolled", f"booth {booth_id!r} is not enrolled")
+        if info.revoked:
+            raise SyncRefused("revoked", f"booth {booth_id!r} was revoked")
+        key = public_from_raw(info.public_key)
+        batch = open_batch(wire, lambda claimed: key if claimed == booth_id else None)
+        _check_numbers(batch)
+        outcome = self._retry_once(lambda: self._decide(batch, wire, info.public_key, now, hq_key))
+        if isinstance(outcome, SyncRefused):
+            raise outcome
+        return outcome
+
+    def _booth_or_none(self, booth_id: str) -> BoothInfo | None:
+        if not valid_booth_id(booth_id):
+            return None
+        try:
+            return self.booth(booth_id)
+        except UnknownRecord:
+            return None
+
+    def _decide(self, batch: Batch, wire: bytes, public_key: bytes, now: int,
+                hq_key: Ed25519PrivateKey) -> AcceptResult | SyncRefused:
+        booth_id = batch.booth_id
+        with self.engine.begin() as conn:
+            row = conn.execute(select(booths).where(booths.c.booth_id == booth_id).with_for_update()).one()
+            if row.revoked:
+                return SyncRefused("revoked", f"booth {booth_id!r} was revoked")
+            if row.public_key != public_key.hex():
+                return SyncRefused("unenrolled", f"booth {booth_id!r} changed keys meanwhile")
+            acked = row.acked_seq
+            stored = self._hashes(conn, booth_id, chain.overlap(batch, acked))
+            decision = chain.decide(batch, acked, stored)
+            conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(last_seen=now))
+            if decision.kind == chain.GAP:
+                return SyncRefused("gap", f"HQ holds records up to {acked}; send from {acked + 1}", acked)
+            if decision.kind == chain.FORK:
+                self._keep_fork(conn, batch, wire, decision, now)
+                return SyncRefused("fork", f"record {decision.seq} differs from the one HQ acknowledged", acked)
+            if decision.kind == chain.DUPLICATE:
+                return self._old_receipt(conn, batch, stored[batch.last_seq], now, hq_key)
+            return self._store_new(conn, batch, acked, now, hq_key)
+
+    @staticmethod
+    def _hashes(conn: Connection, booth_id: str, span: tuple[int, int] | None) -> dict[int, str]:
+        if span is None:
+            return {}
+        query = select(records.c.seq, records.c.hash).where(
+            records.c.booth_id == booth_id, records.c.seq.between(*span))
+        return {seq: h for seq, h in conn.execute(query)}
+
+    def _store_new(self, conn: Connection, batch: Batch, acked: int, now: int,
+                   hq_key: Ed25519PrivateKey) -> AcceptResult:
+        new = [r for r in batch.records if r.seq > acked]
+        conn.execute(insert(records), [{**{f: getattr(r, f) for f in FIELDS}, "received_at": now} for r in new])
+        conn.execute(update(booths).where(booths.c.booth_id == batch.booth_id).values(
+            acked_seq=batch.last_seq, head_hash=batch.head_hash))  # fmt: skip
+        receipt = self._new_receipt(conn, batch.booth_id, batch.last_seq, batch.head_hash, now, hq_key)
+        log.info("booth %s: stored records %d..%d", batch.booth_id, acked + 1, batch.last_seq)
+        return AcceptResult("accepted", batch.booth_id, batch.last_seq, batch.head_hash, receipt, len(new))
+
+    def _old_receipt(self, conn: Connection, batch: Batch, head: str, now: int,
+                     hq_key: Ed25519PrivateKey) -> AcceptResult:
+        query = select(receipts.c.receipt).where(receipts.c.booth_id == batch.booth_id,
+                                                 receipts.c.last_seq == batch.last_seq)  # fmt: skip
+        receipt = conn.execute(query).scalar()
+        if receipt is None:  # the booth batched differently this time: a receipt for the stored record
+            receipt = self._new_receipt(conn, batch.booth_id, batch.last_seq, head, now, hq_key)
+        return AcceptResult("duplicate", batch.booth_id, batch.last_seq, head, bytes(receipt), 0)
+
+    @staticmethod
+    def _new_receipt(conn: Connection, booth_id: str, seq: int, head: str, now: int,
+                     hq_key: Ed25519PrivateKey) -> bytes:
+        receipt = sign_receipt(Receipt(booth_id, seq, head, now), hq_key)
+        conn.execute(insert(receipts).values(booth_id=booth_id, last_seq=seq, head_hash=head, receipt=receipt, at=now))
+        return receipt
+
+    def _keep_fork(self, conn: Connection, batch: Batch, wire: bytes, decision: chain.Decision, now: int) -> None:
+        """Keep the signed batch as evidence and raise an alert, once per distinct batch."""
+        digest = hashlib.sha256(wire).hexdigest()
+        seen = conn.execute(select(forks.c.id).where(forks.c.booth_id == batch.booth_id,
+                                                     forks.c.wire_sha256 == digest)).first()  # fmt: skip
+        if seen is not None:
+            return
+        conn.execute(insert(forks).values(
+            booth_id=batch.booth_id, seq=decision.seq, stored_hash=decision.stored_hash,
+            offered_hash=decision.offered_hash, wire=wire, wire_sha256=digest, received_at=now))  # fmt: skip
+        detail = (f"booth {batch.booth_id} sent a signed batch ({batch.first_seq}..{batch.last_seq}) whose "
+                  f"record {decision.seq} differs from the one HQ acknowledged: its history was rewritten")
+        conn.execute(insert(alerts).values(kind="fork", booth_id=batch.booth_id, seq=decision.seq, detail=detail,
+                                           raised_at=now, acknowledged=False))  # fmt: skip
+        log.warning("FORK: %s", detail)
+
+    # -- reading
+    def latest_receipt(self, booth_id: str) -> bytes | None:
+        if not valid_booth_id(booth_id):
+            return None
+        query = (select(receipts.c.receipt).where(receipts.c.booth_id == booth_id)
+                 .order_by(receipts.c.last_seq.desc()).limit(1))  # fmt: skip
+        with self.engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        return bytes(found) if found is not None else None
+
+    def records(self, booth_id: str, first: int = 1, last: int | None = None) -> Iterator[Record]:
+        query = select(*(records.c[f] for f in FIELDS)).where(records.c.booth_id == booth_id, records.c.seq >= first)
+        if last is not None:
+            query = query.where(records.c.seq <= last)
+        with self.engine.connect() as conn:
+            for row in conn.execute(query.order_by(records.c.seq)):
+                yield Record(**row._mapping)
+
+    def forks(self, booth_id: str | None = None) -> list[dict[str, Any]]:
+        query = select(forks).order_by(forks.c.id)
+        if booth_id is not None:
+            query = query.where(forks.c.booth_id == booth_id)
+        with self.engine.connect() as conn:
+            return [{**row._mapping, "wire": bytes(row.wire)} for row in conn.execute(query)]
+
+    def alerts(self, *, include_acknowledged: bool = False) -> list[Alert]:
+        query = select(alerts).order_by(alerts.c.id)
+        if not include_acknowledged:
+            query = query.where(alerts.c.acknowledged.is_(False))
+        with self.engine.connect() as conn:
+            return [Alert(**row._mapping) for row in conn.execute(query)]
+
+    def acknowledge_alert(self, alert_id: int) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(update(alerts).where(alerts.c.id == alert_id).values(acknowledged=True))
+        if done.rowcount == 0:
+            raise UnknownRecord(f"no alert {alert_id}")
+
+    def stats(self) -> list[dict[str, Any]]:
+        """Per booth: state, last seen, acknowledged sequence, records, forks, open alerts."""
+        counts = {}
+        with self.engine.connect() as conn:
+            for name, table, where in (("records", records, None), ("forks", forks, None),
+                                       ("open_alerts", alerts, alerts.c.acknowledged.is_(False))):  # fmt: skip
+                query = select(table.c.booth_id, func.count()).group_by(table.c.booth_id)
+                if where is not None:
+                    query = query.where(where)
+                counts[name] = dict(conn.execute(query).all())
+        return [{"booth_id": b.booth_id, "checkpoint": b.checkpoint, "state": b.state, "last_seen": b.last_seen,
+                 "acked_seq": b.acked_seq, **{name: counts[name].get(b.booth_id, 0) for name in counts}}
+                for b in self.booths()]  # fmt: skip
+
+
+def _booth_info(row: Any) -> BoothInfo:
+    return BoothInfo(
+        booth_id=row.booth_id, checkpoint=row.checkpoint,
+        public_key=bytes.fromhex(row.public_key) if row.public_key else None, created_at=row.created_at,
+        enrolled_at=row.enrolled_at, revoked=bool(row.revoked), revoked_at=row.revoked_at,
+        last_seen=row.last_seen, acked_seq=row.acked_seq, head_hash=row.head_hash,
+    )  # fmt: skip
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unreadable URL)"
+
+
+def _check_numbers(batch: Batch) -> None:
+    """Sequences start at 1 and every integer fits the database's 64 bits."""
+    if isinstance(batch.first_seq, bool) or batch.first_seq < 1:
+        raise BatchRefused("bad_format", "sequence numbers start at 1")
+    for record in batch.records:
+        for name in ("seq", "at", "mono_ns", "shift_id", "expires", "stay_days", "bundle_version", "ref_seq"):
+            value = getattr(record, name)
+            if value is not None and not -_INT64 <= value < _INT64:
+                raise BatchRefused("bad_format", f"record {record.seq}: {name} is out of range")
+

@@ -1,0 +1,253 @@
+"""The HQ server over real HTTP (uvicorn on 127.0.0.1), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import functools
+import os
+import random
+import socket
+import threading
+import zlib
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+import cbor2
+import httpx
+import pytest
+from hq_server import NOW, SyncWorld, rewrite
+
+from booth import cose, keys
+from booth.config import DAY
+from booth.keys import generate
+from sync.protocol.batch import BATCH_TYPE, make_batch, open_receipt, seal_batch
+from sync.protocol.bundle import open_bundle
+
+
+def client(base_url: str | httpx.URL) -> httpx.Client:
+    return httpx.Client(base_url=base_url, timeout=60)
+
+
+class Clock:
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def __call__(self) -> int:
+        return self.at
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW + 100)
+
+
+@pytest.fixture
+def api(sync_world: SyncWorld, clock: Clock):  # noqa: ANN201
+    with client(sync_world.serve(clock=clock)) as api:
+        yield api
+
+
+def enrol(api: httpx.Client, world: SyncWorld, booth_id: str, token: str | None = None) -> httpx.Response:
+    token = token or world.add(booth_id)
+    return api.post("/v1/enrol", json={"booth_id": booth_id, "token": token,
+                                       "public_key": keys.raw_public(world.key(booth_id)).hex()})  # fmt: skip
+
+
+def push(api: httpx.Client, wire: bytes) -> httpx.Response:
+    return api.post("/v1/batches", content=wire, headers={"Content-Type": "application/octet-stream"})
+
+
+def test_time(api: httpx.Client) -> None:
+    assert api.get("/v1/time").json() == {"hq_time": NOW + 100}
+
+
+def test_enrol(api: httpx.Client, sync_world: SyncWorld) -> None:
+    token = sync_world.add("PHD-01")
+    wrong = enrol(api, sync_world, "PHD-01", token="ABCD-" + token[5:])
+    assert (wrong.status_code, wrong.json()) == (403, {"reason": "bad_token"})
+    unknown = enrol(api, sync_world, "STB-01", token=token)
+    assert (unknown.status_code, unknown.json()) == (403, {"reason": "bad_token"})
+    ok = enrol(api, sync_world, "PHD-01", token=token)
+    root = sync_world.hq.root_key()
+    assert ok.status_code == 200 and ok.json() == {
+        "booth_id": "PHD-01", "checkpoint": "KH-PHD", "root_public_key": keys.raw_public(root).hex(),
+        "root_fingerprint": keys.fingerprint(root), "hq_time": NOW + 100}  # fmt: skip
+    reused = enrol(api, sync_world, "PHD-01", token=token)
+    assert (reused.status_code, reused.json()) == (403, {"reason": "bad_token"})
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b"[]", b'{"booth_id": "PHD-01"}', b'{"booth_id": 5, "token": "x", '
+                                  b'"public_key": "00"}', b'{"booth_id": "a\\u0000", "token": "\\ud800", '
+                                  b'"public_key": "' + b"0" * 64 + b'"}', os.urandom(300)])  # fmt: skip
+def test_enrol_bad_input_is_4xx_json(api: httpx.Client, body: bytes) -> None:
+    answer = api.post("/v1/enrol", content=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code in (400, 403) and "reason" in answer.json()
+
+
+def test_batch_receipt_resend_gap_and_latest(api: httpx.Client, sync_world: SyncWorld, clock: Clock) -> None:
+    assert enrol(api, sync_world, "PHD-01").status_code == 200
+    n = len(sync_world.records("PHD-01"))
+    first = push(api, sync_world.sealed("PHD-01", 1, n - 2))
+    assert first.status_code == 200 and first.headers["content-type"] == "application/cose"
+    assert first.headers["x-acked-seq"] == str(n - 2)
+    receipt = open_receipt(first.content, sync_world.hq.root_key().public_key())
+    assert (receipt.booth_id, receipt.acked_seq, receipt.at) == ("PHD-01", n - 2, NOW + 100)
+    clock.at += 60
+    again = push(api, sync_world.sealed("PHD-01", 1, n - 2))
+    assert again.status_code == 200 and again.content == first.content  # the same bytes
+
+    sync_world.more("PHD-01", 3)
+    gap = push(api, sync_world.sealed("PHD-01", n + 1))
+    assert (gap.status_code, gap.json()["reason"], gap.json()["acked_seq"]) == (409, "gap", n - 2)
+    overlap = push(api, sync_world.sealed("PHD-01", n - 3))
+    assert overlap.status_code == 200 and overlap.headers["x-acked-seq"] == str(n + 3)
+    assert list(sync_world.store.records("PHD-01")) == sync_world.records("PHD-01")
+    latest = api.get("/v1/receipts/PHD-01")
+    assert latest.status_code == 200 and latest.content == overlap.content
+    missing = api.get("/v1/receipts/STB-01")
+    assert (missing.status_code, missing.json()["reason"]) == (404, "not_found")
+
+
+def test_refusals(api: httpx.Client, sync_world: SyncWorld) -> None:
+    assert enrol(api, sync_world, "PHD-01").status_code == 200
+    mine = sync_world.records("PHD-01")
+
+    def reason(wire: bytes) -> tuple[int, str]:
+        answer = push(api, wire)
+        return answer.status_code, answer.json()["reason"]
+
+    assert reason(sync_world.sealed("STB-01")) == (403, "unenrolled")
+    assert reason(sync_world.sealed("PHD-01", key=generate())) == (403, "bad_signature")
+    assert enrol(api, sync_world, "STB-01").status_code == 200
+    assert reason(sync_world.sealed("STB-01", key=sync_world.key("PHD-01"))) == (403, "bad_signature")
+    batch = make_batch(mine)
+    changed = (*batch.records[:2], replace(batch.records[2], note="x"), *batch.records[3:])
+    assert reason(seal_batch(replace(batch, records=changed), sync_world.key("PHD-01"))) == (400, "bad_chain")
+    assert push(api, sync_world.sealed("PHD-01")).status_code == 200
+    forged = seal_batch(make_batch(rewrite(mine, 2, note="rewritten")), sync_world.key("PHD-01"))
+    fork = push(api, forged)
+    assert (fork.status_code, fork.json()["reason"], fork.json()["acked_seq"]) == (409, "fork", len(mine))
+    assert sync_world.store.forks("PHD-01")[0]["wire"] == forged
+    sync_world.store.revoke_booth("PHD-01", now=NOW)
+    assert reason(sync_world.sealed("PHD-01")) == (403, "revoked")
+
+
+@functools.cache
+def _bomb() -> bytes:
+    return zlib.compress(b"\0" * (80 * 1024 * 1024), 9)  # 80 KiB that inflate to 80 MiB
+
+
+def _junk(rng: random.Random) -> bytes:
+    kind = rng.randrange(5)
+    if kind == 0:
+        return rng.randbytes(rng.randrange(1, 2000))
+    if kind == 1:  # valid zlib of junk
+        return zlib.compress(rng.randbytes(rng.randrange(0, 500)))
+    if kind == 2:  # zlib of random CBOR
+        return zlib.compress(cbor2.dumps(rng.choice([{}, [1, 2], "x", {"v": 1, "booth": "PHD-01"}, 2**80, None])))
+    if kind == 3:  # a COSE_Sign1 with a hostile payload, signed by someone
+        payload = rng.choice([{"v": 1, "booth": "PHD-01", "first": 1, "last": 1, "prev": b"\0" * 32,
+                               "head": b"\0" * 32, "records": [[1] * 27]},
+                              {"v": 1, "booth": "x\0y", "first": -5, "last": -5,
+                               "prev": b"\0" * 32, "head": b"\0" * 32, "records": [None]},
+                              {"v": 1, "booth": "PHD-01", "first": 2**70, "last": 2**70, "prev": b"1" * 32,
+                               "head": b"2" * 32, "records": [[2**70] * 27]}])  # fmt: skip
+        return zlib.compress(cose.sign(cose.dumps_cbor(payload), generate(), b"12345678", content_type=BATCH_TYPE))
+    return zlib.compress(b"\xd2\x84" + rng.randbytes(40))
+
+
+def test_junk_is_400_never_500(api: httpx.Client, sync_world: SyncWorld) -> None:
+    assert enrol(api, sync_world, "PHD-01").status_code == 200
+    rng = random.Random(7)
+    good = sync_world.sealed("PHD-01")
+    bodies = [_junk(rng) for _ in range(60)] + [good[: len(good) // 2], good + b"x", b"", _bomb()]
+    for body in bodies:
+        answer = push(api, body)
+        assert answer.status_code in (400, 403, 413), (answer.status_code, answer.text, body[:40])
+        assert answer.json()["reason"]
+    assert push(api, good).status_code == 200
+
+
+def test_too_large_is_413_and_the_server_lives_on(sync_world: SyncWorld) -> None:
+    limit = 256 * 1024
+    with client(sync_world.serve(max_body=limit)) as api:
+        declared = push(api, b"\0" * (limit + 1))
+        assert (declared.status_code, declared.json()["reason"]) == (413, "too_large")
+        streamed = api.post("/v1/batches", content=iter([b"\0" * 65536] * 8))  # chunked: no Content-Length
+        assert (streamed.status_code, streamed.json()["reason"]) == (413, "too_large")
+        host, port = urlsplit(str(api.base_url)).hostname, urlsplit(str(api.base_url)).port
+        with socket.create_connection((host, port), timeout=10) as raw:  # claims 10 GB, sends little
+            raw.sendall(b"POST /v1/batches HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\nabc")
+            assert raw.recv(4096).startswith(b"HTTP/1.1 413")
+        assert api.get("/v1/time").status_code == 200
+
+
+def test_bundle_200_304_and_rebuilt(api: httpx.Client, sync_world: SyncWorld, clock: Clock) -> None:
+    first = api.get("/v1/bundle", params={"have": 0})
+    assert first.status_code == 200 and first.headers["content-type"] == "application/cose"
+    version = open_bundle(first.content).version
+    assert first.headers["x-bundle-version"] == str(version)
+    assert api.get("/v1/bundle", params={"have": version}).status_code == 304
+    assert api.get("/v1/bundle", params={"have": version + 5}).status_code == 304
+    assert api.get("/v1/bundle", params={"have": "x"}).status_code == 400
+
+    assert enrol(api, sync_world, "PHD-01").status_code == 200  # a new booth: the bundle lists it
+    listed = open_bundle(api.get("/v1/bundle", params={"have": version}).content)
+    assert listed.version > version and [b.booth_id for b in listed.booths] == ["PHD-01"]
+    assert api.get("/v1/bundle", params={"have": listed.version}).status_code == 304
+
+    clock.at = listed.issued_at + listed.max_offline_age // 2 + 1  # half its age gone: rebuilt
+    fresh = open_bundle(api.get("/v1/bundle", params={"have": listed.version}).content)
+    assert fresh.version > listed.version and fresh.issued_at == clock.at
+    assert fresh.max_offline_age == listed.max_offline_age == 7 * DAY
+    assert api.get("/v1/bundle", params={"have": fresh.version}).status_code == 304
+    built = sync_world.hq.build_bundle(now=clock.at, max_offline_days=3)[0]  # booth-hq bundle build: served at once
+    assert open_bundle(api.get("/v1/bundle").content).version == built.version
+
+
+def test_no_bundle_yet_is_404(sync_world: SyncWorld) -> None:
+    (sync_world.hq.paths.root / "bundles" / "latest.cose").unlink()
+    with client(sync_world.serve()) as api:
+        answer = api.get("/v1/bundle")
+        assert (answer.status_code, answer.json()["reason"]) == (404, "no_bundle")
+
+
+def test_concurrent_http_pushes(api: httpx.Client, sync_world: SyncWorld) -> None:
+    assert enrol(api, sync_world, "PHD-01").status_code == 200
+    sync_world.more("PHD-01", 30)
+    wires = [sync_world.sealed("PHD-01")] * 4 + [sync_world.sealed("PHD-01", 1, 10)] * 2
+    answers: list[httpx.Response] = []
+
+    def send(wire: bytes) -> None:
+        with client(api.base_url) as own:
+            answers.append(push(own, wire))
+
+    threads = [threading.Thread(target=send, args=(w,)) for w in wires]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a.status_code for a in answers) == [200] * 6
+    assert len({a.content for a in answers if a.headers["x-acked-seq"] == "10"}) == 1
+    assert len({a.content for a in answers if a.headers["x-acked-seq"] != "10"}) == 1
+    assert list(sync_world.store.records("PHD-01")) == sync_world.records("PHD-01")
+
+
+def test_unknown_paths_and_methods_are_json(api: httpx.Client) -> None:
+    missing = api.get("/v1/nothing")
+    assert (missing.status_code, missing.json()["reason"]) == (404, "not_found")
+    wrong = api.delete("/v1/batches")
+    assert (wrong.status_code, wrong.json()["reason"]) == (405, "method_not_allowed")
+    assert api.get("/openapi.json").json()["paths"].keys() >= {"/v1/time", "/v1/enrol", "/v1/batches",
+                                                               "/v1/receipts/{booth_id}", "/v1/bundle"}
+
+
+def test_unexpected_failure_is_a_json_500_and_the_server_lives_on(api: httpx.Client, sync_world: SyncWorld) -> None:
+    assert enrol(api, sync_world, "PHD-01").status_code == 200
+    key_file = sync_world.hq.paths.root_key
+    key_file.chmod(0o644)  # the server refuses to use a root key others can read
+    try:
+        broken = push(api, sync_world.sealed("PHD-01"))
+        assert (broken.status_code, broken.json()) == (500, {"reason": "internal"})
+    finally:
+        key_file.chmod(0o600)
+    assert push(api, sync_world.sealed("PHD-01")).status_code == 200

@@ -1,0 +1,172 @@
+"""Sync by USB stick: `booth sync export`, `booth-hq import`, and back; the stick is never trusted."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import NOW
+from test_client_support import (
+    CHECKPOINT,
+    World,
+    add_records,
+    hq_records,
+    issue,
+    make_world,
+    officer_session,
+)  # fmt: skip
+
+from booth.clock import FixedClock
+from booth.keys import generate, raw_public
+from booth.service import Booth
+from sync.client import SyncClient
+from sync.client.usb import export_to
+from sync.hq.admin import HQ
+from sync.hq.cli import main as hq_main
+from sync.protocol.batch import Receipt, sign_receipt
+from sync.protocol.bundle import TrustBundle, sign_bundle
+
+
+@pytest.fixture
+def usb_world(tmp_path: Path, hq: HQ) -> World:
+    """A booth enrolled over the network once, whose link is now gone: the stick is all there is."""
+    w = make_world(tmp_path, hq)
+    SyncClient(w.booth, w.url).enrol(w.token, pin=w.fingerprint)
+    w.stop()
+    yield w
+    w.booth.close()
+
+
+def hq_import(world: World, stick: Path) -> tuple[int, str, str]:
+    result = CliRunner().invoke(hq_main, ["--data-dir", str(world.hq_dir), "import", str(stick)],
+                                catch_exceptions=False)  # fmt: skip
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_round_trip_acks_and_bundle_come_back(usb_world: World, tmp_path: Path) -> None:
+    w, stick = usb_world, tmp_path / "stick"
+    stick.mkdir()
+    session = officer_session(w.booth)
+    w.booth.scan(session, issue(w.hq), direction="entry", channel="camera")
+    add_records(w.booth, 6000)
+    first = export_to(w.booth, stick)
+    head = w.booth.ledger.head()[0]
+    assert first.written == ["batch-1-5000.bin", f"batch-5001-{head}.bin"] and first.records == head
+    assert first.acked_seq == 0 and not first.problems
+
+    installed = w.booth.trust.require().version
+    w.hq.revoke(permit_no="KH-BTB-2026-000042", reason="stolen", at=NOW)
+    w.hq.build_bundle(now=NOW)  # HQ has news for the booth
+    code, out, err = hq_import(w, stick)
+    assert code == 0, out + err
+    assert out.count("accepted") == 2
+    assert len(hq_records(w.hq)) == head and w.booth.ledger.acked_seq() == 0  # HQ has it; the booth does not know
+
+    w.booth.scan(session, issue(w.hq, doc="N7654321"), direction="entry", channel="camera")
+    second = export_to(w.booth, stick)
+    assert second.acked_seq == head and second.receipts_accepted == 2
+    assert second.bundle_installed is not None and second.bundle_installed > installed
+    assert w.booth.trust.require().is_revoked("KH-BTB-2026-000042", "")
+    new_head = w.booth.ledger.head()[0]
+    assert second.written == [f"batch-{head + 1}-{new_head}.bin"]  # only what HQ lacks
+    assert sorted(second.removed) == ["batch-1-5000.bin", f"batch-5001-{head}.bin"]  # acknowledged: gone
+    assert any("acknowledges records up to" in line for line in second.lines)
+
+    assert hq_import(w, stick)[0] == 0
+    third = export_to(w.booth, stick)
+    assert third.acked_seq == new_head and third.bundle_installed is None and not third.problems
+    assert hq_import(w, stick)[0] == 0
+    export_to(w.booth, stick)
+    assert w.booth.ledger.acked_seq() == w.booth.ledger.head()[0] - 1  # the last export's own audit record
+    assert_hq_has_everything_but_last(w)
+
+
+def assert_hq_has_everything_but_last(w: World) -> None:
+    at_hq = hq_records(w.hq)
+    assert at_hq == list(w.booth.ledger.records())[:-1]
+
+
+def test_a_tampered_batch_is_refused_by_hq_and_the_others_still_go_in(usb_world: World, tmp_path: Path) -> None:
+    w, stick = usb_world, tmp_path / "stick"
+    stick.mkdir()
+    other_token = w.hq.sync_store.add_booth("PHD-02", CHECKPOINT, now=NOW)
+    other = Booth.init(tmp_path / "other", booth_id="PHD-02", checkpoint=CHECKPOINT, clock=FixedClock(NOW))
+    w.start()
+    SyncClient(other, w.url).enrol(other_token, pin=w.fingerprint)
+    w.stop()
+    add_records(w.booth, 7000)
+    add_records(other, 10)
+    export_to(w.booth, stick)
+    export_to(other, stick)
+    mine = stick / "booth-PHD-01"
+    last = sorted(mine.glob("batch-5001-*.bin"))[0]
+    payload = zlib.decompress(last.read_bytes())
+    assert b"filler 6000 " in payload
+    last.write_bytes(zlib.compress(payload.replace(b"filler 6000 ", b"filler 6001 ")))  # a record changed
+
+    code, out, _ = hq_import(w, stick)
+    assert code == 1
+    assert f"{last.name}: refused: bad_signature" in out
+    assert out.count("accepted") == 2  # PHD-01's first file and PHD-02's
+    assert len(hq_records(w.hq)) == 5000 and len(hq_records(w.hq, "PHD-02")) == other.ledger.head()[0]
+
+    again = export_to(w.booth, stick)  # the receipt for 1-5000 comes back; the rest is written afresh
+    assert again.acked_seq == 5000 and not again.problems
+    assert hq_import(w, stick)[0] == 0
+    export_to(w.booth, stick)
+    assert_hq_has_everything_but_last(w)
+    other.close()
+
+
+def test_the_booth_refuses_tampered_receipts_and_bundles_on_the_stick(usb_world: World, tmp_path: Path) -> None:
+    w, stick = usb_world, tmp_path / "stick"
+    stick.mkdir()
+    add_records(w.booth, 20)
+    export_to(w.booth, stick)
+    assert hq_import(w, stick)[0] == 0
+    mine = stick / "booth-PHD-01"
+    receipt = next(mine.glob("receipt-*.cose"))
+    genuine_receipt = receipt.read_bytes()
+    receipt.write_bytes(genuine_receipt[:-1] + bytes([genuine_receipt[-1] ^ 1]))  # signature broken
+    rogue = generate()  # a receipt by another key, claiming everything
+    seq, head = w.booth.ledger.head()
+    (mine / f"receipt-{seq}.cose").write_bytes(sign_receipt(Receipt("PHD-01", seq, head, NOW), rogue))
+    (mine / "receipt-9.cose").write_bytes(b"not a receipt at all")
+    current = w.booth.trust.require()
+    forged = sign_bundle(TrustBundle(version=current.version + 5, issued_at=NOW, expires_at=NOW + 9, hq_time=NOW,
+                                     max_offline_age=9, root_public_key=raw_public(rogue)), rogue)  # fmt: skip
+    (stick / "trust.bundle").write_bytes(forged)
+    (stick / "old.bundle").write_bytes(w.booth.trust.dir.joinpath("bundle.cose").read_bytes())  # not newer
+    (stick / "garbled.bundle").write_bytes(forged[:-3] + b"xyz")
+
+    report = export_to(w.booth, stick)
+    assert report.acked_seq == 0 and report.receipts_accepted == 0
+    assert report.bundle_installed is None and w.booth.trust.require().version == current.version
+    problems = "\n".join(report.problems)
+    for name in (receipt.name, f"receipt-{seq}.cose", "receipt-9.cose", "trust.bundle", "garbled.bundle"):
+        assert name in problems, problems
+    assert "does not trust" in problems and "not signed by the pinned HQ root" in problems
+    assert any("old.bundle: version" in line and "installed" in line for line in report.lines)
+
+    receipt.write_bytes(genuine_receipt)  # the genuine one still counts
+    assert export_to(w.booth, stick).acked_seq == int(receipt.stem.split("-")[1])
+
+
+def test_export_command_prints_what_it_did(usb_world: World, tmp_path: Path) -> None:
+    from test_client_e2e import booth_cli
+
+    stick = tmp_path / "stick"
+    stick.mkdir()
+    add_records(usb_world.booth, 3)
+    result = CliRunner().invoke(booth_cli(), ["--data-dir", str(usb_world.booth.data_dir), "sync", "export",
+                                              str(stick)], catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["files"] == [f"batch-1-{usb_world.booth.ledger.head()[0]}.bin"]
+    assert "wrote records" in result.stderr
+    result = CliRunner().invoke(booth_cli(), ["--data-dir", str(usb_world.booth.data_dir), "sync", "export",
+                                              str(tmp_path / "absent")], catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 1 and "is not a folder" in result.stderr
