@@ -141,6 +141,13 @@ def emit(kind: str, value: Any) -> None:
     print(json.dumps({kind: value}), flush=True)
 
 
+def theil_sen(points: list[tuple[float, float]]) -> float:
+    """The median of the pairwise slopes: a trend that a few outliers (or a 2-level RSS) do not sway."""
+    slopes = sorted((y2 - y1) / (x2 - x1) for i, (x1, y1) in enumerate(points) for x2, y2 in points[i + 1 :]
+                    if x2 != x1)  # fmt: skip
+    return statistics.median(slopes) if slopes else 0.0
+
+
 def log(msg: str) -> None:
     print(f"[bench/gui {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
@@ -500,8 +507,10 @@ def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool) -> 
     """Samples go to stdout as they are taken, so a run that dies still leaves its series."""
     import gc
 
-    from booth.gui.qt import QObject, QTimer
-    from booth.scan.simcam import card_image
+    from PySide6.QtTest import QTest
+
+    from booth.gui.qt import QObject, Qt, QTimer
+    from booth.scan.simcam import CARD_H_MM, CARD_W_MM, PX_MM, card_image
 
     pinned = pin_singletons() if pin else False
     rss_start = rss_mb()
@@ -513,6 +522,7 @@ def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool) -> 
     passes = {"last": 0, "toggles": 0}
     records_at_start = booth.ledger.head()[0]
     tag = "soak" if pin else "unpinned"
+    card_mb = round(CARD_W_MM * PX_MM) * round(CARD_H_MM * PX_MM) * 4 / 2**20  # one cached card texture
 
     def sample() -> None:
         elapsed = time.perf_counter() - started
@@ -520,7 +530,9 @@ def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool) -> 
             "t_s": round(elapsed, 1), "rss_mb": round(rss_mb(), 1), "scans": len(probe.latency_ms),
             "qobjects": len(window.findChildren(QObject)), "threads": threading.active_count(),
             "py_objects": len(gc.get_objects()), "refcounts": refcounts(),
-            "simcam_cards_cached": card_image.cache_info().currsize,  # ~2.7 MB each (demo camera only)
+            "simcam_cards_cached": card_image.cache_info().currsize,  # demo camera only
+            "simcam_cards_mb": round(card_image.cache_info().currsize * card_mb, 1),
+            "locked": window.session is None, "direction": window.direction,
         })  # fmt: skip
         s = samples[-1]
         emit("sample", s)
@@ -539,7 +551,12 @@ def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool) -> 
         if done != passes["last"]:  # a pass over every card is over: the other way now
             passes["last"] = done
             passes["toggles"] += 1
-            window.toggle_direction()
+            # as a person would, with the mouse: F2 goes through a QShortcut, which the idle
+            # lock does not count as activity, so the booth would lock itself after 5 minutes
+            before = window.direction
+            QTest.mouseClick(window.direction_button, Qt.LeftButton)
+            if window.direction == before:  # the click did not reach the button
+                window.toggle_direction()
 
     sampler = QTimer(interval=int(SAMPLE_S * 1000), timeout=sample)
     toggler = QTimer(interval=250, timeout=direction)
@@ -559,6 +576,7 @@ def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool) -> 
         "scans_shown": len(probe.latency_ms),
         "ledger_records_added": records,
         "passes": passes["toggles"],
+        "locked_at_s": next((s["t_s"] for s in samples if s["locked"]), None),
         "frame_to_verdict_ms": pct(probe.latency_ms, 50, 95, 99),
         "camera_frames": scanner.capture.frames,
         "decoded_frames": scanner.decoded_frames,
@@ -569,6 +587,7 @@ def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool) -> 
 def memory_summary(samples: list[dict[str, Any]], elapsed: float) -> dict[str, Any]:
     half = [(s["t_s"] / 60, s["rss_mb"]) for s in samples if s["t_s"] >= elapsed / 2 - 0.5]
     b, se = slope(half)
+    last = samples[-1]
     whole, _ = slope([(s["t_s"] / 60, s["rss_mb"]) for s in samples])
     py, _ = slope([(s["t_s"] / 60, s["py_objects"]) for s in samples if s["t_s"] >= elapsed / 2 - 0.5])
     qo, _ = slope([(s["t_s"] / 60, s["qobjects"]) for s in samples if s["t_s"] >= elapsed / 2 - 0.5])
@@ -578,6 +597,9 @@ def memory_summary(samples: list[dict[str, Any]], elapsed: float) -> dict[str, A
         "second_half_slope_mb_per_min": round(b, 3),
         "second_half_slope_stderr": round(se, 3) if math.isfinite(se) else None,
         "second_half_points": len(half),
+        "second_half_theil_sen_mb_per_min": round(theil_sen(half), 3),
+        "second_half_rss_range_mb": [min(y for _, y in half), max(y for _, y in half)] if half else None,
+        "final_rss_less_simcam_cards_mb": round(last["rss_mb"] - last.get("simcam_cards_mb", 0), 1),
         "whole_run_slope_mb_per_min": round(whole, 3),
         "not_growing": bool(b <= max(2 * se, 0.1)) if math.isfinite(se) else None,
         "second_half_py_objects_per_min": round(py, 1),
@@ -673,7 +695,7 @@ def main() -> None:
     ap.add_argument("--scans", type=int, help="camera scans to time (default 20; quick 8)")
     ap.add_argument("--soak-seconds", type=float, help="memory run length (default 600; quick 60)")
     ap.add_argument("--unpinned-seconds", type=float,
-                    help="the longest to wait for the unpinned GUI to die (default 300; quick 150; 0: skip)")
+                    help="how long the unpinned GUI may run (default 300; quick 150; 0: skip)")  # fmt: skip
     ap.add_argument("--startup-runs", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the demo booth's folder and the children's logs")
     ap.add_argument("--child-startup", nargs=2, metavar=("BOOTH", "CARDS"), help=argparse.SUPPRESS)

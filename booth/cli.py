@@ -322,12 +322,14 @@ def status(data_dir: Path) -> None:
 
 def _register_commands() -> None:
     """Commands that live beside the features they drive."""
+    from booth.export_cli import register
     from booth.scan.camera_cli import camera
     from booth.scan.cli import scan_image
     from booth.sync_cli import enrol, sync
 
     for command in (scan_image, camera, enrol, sync):
         main.add_command(command)
+    register(main)  # export (+ verify), shift (close, list)
 
 
 _register_commands()

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import click
 
-from booth import rules
 from booth.cli_support import parse_time
 from booth.reasons import ENGLISH, Reason
 from booth.service import Booth
 from sync.hq.demo_data import DemoCase, DemoData, make_demo_data
+from sync.hq.local import LocalHQ
 
 # (name, role, PIN): printed in the terminal when the demo starts
 DEMO_OFFICERS = (("Sok Dara", "officer", "482913"), ("Somchai Jaidee", "officer", "560271"),
@@ -31,6 +31,26 @@ DEMO_BOOTH, DEMO_CHECKPOINT = "PHD-01", "KH-PHD"
 class DemoBooth:
     data: DemoData
     booth_dir: Path
+
+
+def connect_to_local_hq(demo: DemoBooth) -> LocalHQ:
+    """Start the demo HQ on 127.0.0.1 and enrol the demo booth with it (token, pinned root)."""
+    from sync.client.client import SyncClient
+    from sync.hq.store import SyncStore, default_url
+
+    local = LocalHQ.start(demo.data.hq_dir)
+    store = SyncStore(default_url(demo.data.hq_dir))
+    try:
+        token = store.add_booth(DEMO_BOOTH, DEMO_CHECKPOINT, now=parse_time(None))
+    finally:
+        store.close()
+    booth = Booth(demo.booth_dir)
+    try:
+        with SyncClient(booth, local.url) as client:
+            client.enrol(token, pin=demo.data.root_fingerprint)
+    finally:
+        booth.close()
+    return local
 
 
 def prepare(base: Path, *, seed: int, now: int) -> DemoBooth:
@@ -72,12 +92,17 @@ def run_demo(data_dir: Path | None, *, seed: int, terminal: bool, screenshot: Pa
     click.echo("Demo officers and PINs:")
     for name, role, pin in DEMO_OFFICERS:
         click.echo(f"  {name:<16} {role:<11} PIN {pin}")
-    has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    if terminal or (screenshot is None and not has_display):
-        if not terminal:
-            click.echo("\nNo display here: showing the verdicts in the terminal (the GUI needs a screen).")
-        return terminal_demo(demo)
-    return gui_demo(demo, screenshot=screenshot, exit_after=exit_after, language=language)
+    local = connect_to_local_hq(demo)
+    click.echo(f"Demo HQ server: {local.url} (the booth is enrolled and syncs with it)")
+    try:
+        has_display = bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        if terminal or (screenshot is None and not has_display):
+            if not terminal:
+                click.echo("\nNo display here: showing the verdicts in the terminal (the GUI needs a screen).")
+            return terminal_demo(demo)
+        return gui_demo(demo, screenshot=screenshot, exit_after=exit_after, language=language)
+    finally:
+        local.stop()
 
 
 def gui_demo(demo: DemoBooth, *, screenshot: Path | None, exit_after: float | None, language: str | None) -> int:
@@ -94,14 +119,19 @@ def gui_demo(demo: DemoBooth, *, screenshot: Path | None, exit_after: float | No
 
 
 def terminal_demo(demo: DemoBooth) -> int:
+    """Scan every demo permit as the demo officer (each one recorded), then sync with HQ."""
+    from sync.client.client import SyncClient
+
     booth = Booth(demo.booth_dir)
     try:
         bundle = booth.trust.require()
-        now = booth.clock.now()
-        click.echo(f"\nTrust bundle v{bundle.version} installed; scanning every demo permit at {DEMO_CHECKPOINT}:\n")
+        name, _role, pin = DEMO_OFFICERS[0]
+        session = booth.login(name, pin)
+        click.echo(f"\nTrust bundle v{bundle.version} installed; {name} scans every demo permit at "
+                   f"{DEMO_CHECKPOINT}:\n")  # fmt: skip
         agree = 0
         for case in demo.data.cases:
-            verdict = rules.check(case.text, rules.Context(checkpoint=case.checkpoint, now=now, bundle=bundle))
+            verdict = booth.scan(session, case.text, direction="entry", channel="cli").verdict
             agree += tuple(r.value for r in verdict.reasons) == case.expected_reasons
             word = click.style(" PASS ", bg="green", fg="black") if verdict.valid else click.style(" STOP ", bg="red")
             name = f"{verdict.permit.family_name} {verdict.permit.given_names}" if verdict.permit else "-"
@@ -110,6 +140,11 @@ def terminal_demo(demo: DemoBooth) -> int:
             click.echo(f"{word} {case.checkpoint} {number:<22} {name:<26} {why}")
         click.echo(f"\n{agree}/{len(demo.data.cases)} verdicts match the labels in {demo.data.cases_file}")
         click.echo(f"Printed cards: {demo.data.cases_file.parent / 'cards'}")
+        with SyncClient(booth) as client:
+            result = client.session()
+        click.echo(f"Synced with HQ: {result.pushed} records sent, HQ acknowledges up to record "
+                   f"{booth.ledger.acked_seq()} of {booth.ledger.count()}; `booth audit verify`: "
+                   f"{'intact' if booth.verify_chain().ok else 'BROKEN'}")  # fmt: skip
     finally:
         booth.close()
     return 0

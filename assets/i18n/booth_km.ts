@@ -107,7 +107,17 @@
         <translation>មិនដែល</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="61"/>
+        <location filename="../../booth/gui/status_bar.py" line="62"/>
+        <source>Sync failing: {0} waiting · last OK {1}</source>
+        <translation>សមកាលកម្មបរាជ័យ៖ {0} កំពុងរង់ចាំ · ជោគជ័យចុងក្រោយ {1}</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/status_bar.py" line="66"/>
+        <source>Not enrolled with HQ: {0} waiting</source>
+        <translation>មិនទាន់ចុះឈ្មោះជាមួយទីស្នាក់ការកណ្តាល៖ {0} កំពុងរង់ចាំ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/status_bar.py" line="69"/>
         <source>Sync: {0} waiting · last {1}</source>
         <translation>សមកាលកម្ម៖ {0} កំពុងរង់ចាំ · ចុងក្រោយ {1}</translation>
     </message>
@@ -175,87 +185,107 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="63"/>
+        <location filename="../../booth/gui/main_window.py" line="67"/>
         <source>Booth</source>
         <translation>បញ្ជរ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="156"/>
+        <location filename="../../booth/gui/main_window.py" line="170"/>
         <source>Checking…</source>
         <translation>កំពុងពិនិត្យ…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="194"/>
+        <location filename="../../booth/gui/main_window.py" line="209"/>
         <source>Log in first: the scan was not recorded.</source>
         <translation>សូមចូលជាមុនសិន៖ ការស្កេនមិនត្រូវបានកត់ត្រាទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="228"/>
+        <location filename="../../booth/gui/main_window.py" line="243"/>
         <source>ENTRY  →   (F2 to switch)</source>
         <translation>ចូល  →   (F2 ដើម្បីប្តូរ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="230"/>
+        <location filename="../../booth/gui/main_window.py" line="245"/>
         <source>←  EXIT   (F2 to switch)</source>
         <translation>←  ចេញ   (F2 ដើម្បីប្តូរ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="239"/>
+        <location filename="../../booth/gui/main_window.py" line="254"/>
         <source>There is no rejected scan to override.</source>
         <translation>គ្មានការស្កេនដែលត្រូវបានបដិសេធ សម្រាប់អនុញ្ញាតពិសេសទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="261"/>
+        <location filename="../../booth/gui/main_window.py" line="276"/>
         <source>Override refused</source>
         <translation>ការអនុញ្ញាតពិសេសត្រូវបានបដិសេធ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="269"/>
+        <location filename="../../booth/gui/main_window.py" line="284"/>
         <source>Only a supervisor may change the settings.</source>
         <translation>មានតែអ្នកគ្រប់គ្រងទេដែលអាចប្តូរការកំណត់បាន។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="276"/>
+        <location filename="../../booth/gui/main_window.py" line="291"/>
         <source>Settings</source>
         <translation>ការកំណត់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="328"/>
+        <location filename="../../booth/gui/main_window.py" line="318"/>
+        <source>This booth is not enrolled with HQ (booth enrol).</source>
+        <translation>បញ្ជរនេះមិនទាន់ចុះឈ្មោះជាមួយទីស្នាក់ការកណ្តាលទេ (booth enrol)។</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/main_window.py" line="321"/>
+        <source>Syncing with HQ…</source>
+        <translation>កំពុងធ្វើសមកាលកម្មជាមួយទីស្នាក់ការកណ្តាល…</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/main_window.py" line="359"/>
         <source>Booth {0} · {1}</source>
         <translation>បញ្ជរ {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="330"/>
+        <location filename="../../booth/gui/main_window.py" line="361"/>
         <source>Type permit (F4)</source>
         <translation>វាយលិខិតអនុញ្ញាត (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="330"/>
+        <location filename="../../booth/gui/main_window.py" line="361"/>
         <source>Override (F8)</source>
         <translation>អនុញ្ញាតពិសេស (F8)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="331"/>
+        <location filename="../../booth/gui/main_window.py" line="362"/>
         <source>Scan again (F5)</source>
         <translation>ស្កេនម្តងទៀត (F5)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="331"/>
+        <location filename="../../booth/gui/main_window.py" line="362"/>
         <source>Lock (Ctrl+L)</source>
         <translation>ចាក់សោ (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="332"/>
+        <location filename="../../booth/gui/main_window.py" line="363"/>
         <source>Settings (F10)</source>
         <translation>ការកំណត់ (F10)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="333"/>
+        <location filename="../../booth/gui/main_window.py" line="363"/>
+        <source>Sync now (F6)</source>
+        <translation>ធ្វើសមកាលកម្មឥឡូវ (F6)</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/main_window.py" line="364"/>
+        <source>Reports (F9)</source>
+        <translation>របាយការណ៍ (F9)</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/main_window.py" line="365"/>
         <source>Sound off (Ctrl+M)</source>
         <translation>បិទសំឡេង (Ctrl+M)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="333"/>
+        <location filename="../../booth/gui/main_window.py" line="365"/>
         <source>Sound on (Ctrl+M)</source>
         <translation>បើកសំឡេង (Ctrl+M)</translation>
     </message>
@@ -496,6 +526,206 @@ Rejected for: {3}</source>
     </message>
 </context>
 <context>
+    <name>SupervisorView</name>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="86"/>
+        <source>Supervisor · reports and exports</source>
+        <translation>អ្នកគ្រប់គ្រង · របាយការណ៍ និងការនាំចេញ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <source>Shift</source>
+        <translation>វេន</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
+        <source>Day</source>
+        <translation>ថ្ងៃ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
+        <source>Period</source>
+        <translation>រយៈពេល</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <source>Report of</source>
+        <translation>របាយការណ៍នៃ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <source>From</source>
+        <translation>ពី</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <source>To</source>
+        <translation>ដល់</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <source>Officer</source>
+        <translation>មន្ត្រី</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <source>Export as</source>
+        <translation>នាំចេញជា</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
+        <source>to folder</source>
+        <translation>ទៅថត</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <source>Scans</source>
+        <translation>ការស្កេន</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <source>Entries</source>
+        <translation>ចូល</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <source>Exits</source>
+        <translation>ចេញ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <source>Rejections</source>
+        <translation>បដិសេធ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <source>Overrides</source>
+        <translation>អនុញ្ញាតពិសេស</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <source>Still inside</source>
+        <translation>នៅខាងក្នុង</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <source>Overstays</source>
+        <translation>ស្នាក់នៅហួសកំណត់</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="196"/>
+        <source>Show</source>
+        <translation>បង្ហាញ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="197"/>
+        <source>Search by name or permit number</source>
+        <translation>ស្វែងរកតាមឈ្មោះ ឬលេខលិខិតអនុញ្ញាត</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="200"/>
+        <source>Choose folder…</source>
+        <translation>ជ្រើសរើសថត…</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="201"/>
+        <source>Export</source>
+        <translation>នាំចេញ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
+        <source>Cancel export</source>
+        <translation>បោះបង់ការនាំចេញ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="203"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="335"/>
+        <source>Close shift</source>
+        <translation>បិទវេន</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="204"/>
+        <source>e.g. the USB stick</source>
+        <translation>ឧ. ឧបករណ៍ USB</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="217"/>
+        <source>open</source>
+        <translation>បើក</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="229"/>
+        <source>All officers</source>
+        <translation>មន្ត្រីទាំងអស់</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="273"/>
+        <source>No shift to show yet.</source>
+        <translation>មិនទាន់មានវេនសម្រាប់បង្ហាញទេ។</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="300"/>
+        <source>none</source>
+        <translation>គ្មាន</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="302"/>
+        <source>Rejected for: {0}</source>
+        <translation>បដិសេធដោយសារ៖ {0}</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="304"/>
+        <source>Overrides: {0}</source>
+        <translation>អនុញ្ញាតពិសេស៖ {0}</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="307"/>
+        <source>Sync: HQ holds records up to #{0} of #{1} ({2} waiting)</source>
+        <translation>សមកាលកម្ម៖ ទីស្នាក់ការកណ្តាលមានកំណត់ត្រារហូតដល់ #{0} ក្នុងចំណោម #{1} ({2} កំពុងរង់ចាំ)</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="316"/>
+        <source>override by {0}</source>
+        <translation>អនុញ្ញាតពិសេសដោយ {0}</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="323"/>
+        <source>{0} records shown, newest first</source>
+        <translation>បង្ហាញកំណត់ត្រា {0} ថ្មីបំផុតមុនគេ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="325"/>
+        <source>(of {0}; search to narrow, or export them all)</source>
+        <translation>(ក្នុងចំណោម {0}; ស្វែងរកដើម្បីបង្រួម ឬនាំចេញទាំងអស់)</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="336"/>
+        <source>Close shift #{0} of {1}?</source>
+        <translation>បិទវេន #{0} របស់ {1}?</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="343"/>
+        <source>Shift #{0} of {1} is closed.</source>
+        <translation>វេន #{0} របស់ {1} ត្រូវបានបិទ។</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="349"/>
+        <source>Export to folder</source>
+        <translation>នាំចេញទៅថត</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="373"/>
+        <source>Exporting to {0}…</source>
+        <translation>កំពុងនាំចេញទៅ {0}…</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="394"/>
+        <source>Exported {0} records to {1}, signed in {2}.</source>
+        <translation>បាននាំចេញកំណត់ត្រា {0} ទៅ {1} ចុះហត្ថលេខាក្នុង {2}។</translation>
+    </message>
+</context>
+<context>
     <name>VerdictPanel</name>
     <message>
         <location filename="../../booth/gui/verdict_panel.py" line="117"/>
@@ -581,6 +811,19 @@ Rejected for: {3}</source>
         <location filename="../../booth/gui/verdict_panel.py" line="175"/>
         <source>no photo</source>
         <translation>គ្មានរូបថត</translation>
+    </message>
+</context>
+<context>
+    <name>parent</name>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="63"/>
+        <source>Supervisor view</source>
+        <translation>ទិដ្ឋភាពអ្នកគ្រប់គ្រង</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="63"/>
+        <source>Only a supervisor may open this.</source>
+        <translation>មានតែអ្នកគ្រប់គ្រងទេដែលអាចបើកវាបាន។</translation>
     </message>
 </context>
 </TS>

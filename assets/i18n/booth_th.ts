@@ -107,7 +107,17 @@
         <translation>ไม่เคย</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="61"/>
+        <location filename="../../booth/gui/status_bar.py" line="62"/>
+        <source>Sync failing: {0} waiting · last OK {1}</source>
+        <translation>ซิงค์ล้มเหลว: รอ {0} รายการ · สำเร็จล่าสุด {1}</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/status_bar.py" line="66"/>
+        <source>Not enrolled with HQ: {0} waiting</source>
+        <translation>ยังไม่ได้ลงทะเบียนกับสำนักงานใหญ่: รอ {0} รายการ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/status_bar.py" line="69"/>
         <source>Sync: {0} waiting · last {1}</source>
         <translation>ซิงค์: รอ {0} รายการ · ล่าสุด {1}</translation>
     </message>
@@ -175,87 +185,107 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="63"/>
+        <location filename="../../booth/gui/main_window.py" line="67"/>
         <source>Booth</source>
         <translation>ช่องตรวจ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="156"/>
+        <location filename="../../booth/gui/main_window.py" line="170"/>
         <source>Checking…</source>
         <translation>กำลังตรวจสอบ…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="194"/>
+        <location filename="../../booth/gui/main_window.py" line="209"/>
         <source>Log in first: the scan was not recorded.</source>
         <translation>กรุณาเข้าสู่ระบบก่อน: ไม่ได้บันทึกการสแกน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="228"/>
+        <location filename="../../booth/gui/main_window.py" line="243"/>
         <source>ENTRY  →   (F2 to switch)</source>
         <translation>เข้า  →   (F2 เพื่อสลับ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="230"/>
+        <location filename="../../booth/gui/main_window.py" line="245"/>
         <source>←  EXIT   (F2 to switch)</source>
         <translation>←  ออก   (F2 เพื่อสลับ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="239"/>
+        <location filename="../../booth/gui/main_window.py" line="254"/>
         <source>There is no rejected scan to override.</source>
         <translation>ไม่มีการสแกนที่ถูกปฏิเสธให้อนุมัติพิเศษ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="261"/>
+        <location filename="../../booth/gui/main_window.py" line="276"/>
         <source>Override refused</source>
         <translation>การอนุมัติพิเศษถูกปฏิเสธ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="269"/>
+        <location filename="../../booth/gui/main_window.py" line="284"/>
         <source>Only a supervisor may change the settings.</source>
         <translation>เฉพาะหัวหน้าเท่านั้นที่เปลี่ยนการตั้งค่าได้</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="276"/>
+        <location filename="../../booth/gui/main_window.py" line="291"/>
         <source>Settings</source>
         <translation>การตั้งค่า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="328"/>
+        <location filename="../../booth/gui/main_window.py" line="318"/>
+        <source>This booth is not enrolled with HQ (booth enrol).</source>
+        <translation>ช่องตรวจนี้ยังไม่ได้ลงทะเบียนกับสำนักงานใหญ่ (booth enrol)</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/main_window.py" line="321"/>
+        <source>Syncing with HQ…</source>
+        <translation>กำลังซิงค์กับสำนักงานใหญ่…</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/main_window.py" line="359"/>
         <source>Booth {0} · {1}</source>
         <translation>ช่องตรวจ {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="330"/>
+        <location filename="../../booth/gui/main_window.py" line="361"/>
         <source>Type permit (F4)</source>
         <translation>พิมพ์ใบอนุญาต (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="330"/>
+        <location filename="../../booth/gui/main_window.py" line="361"/>
         <source>Override (F8)</source>
         <translation>อนุมัติพิเศษ (F8)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="331"/>
+        <location filename="../../booth/gui/main_window.py" line="362"/>
         <source>Scan again (F5)</source>
         <translation>สแกนอีกครั้ง (F5)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="331"/>
+        <location filename="../../booth/gui/main_window.py" line="362"/>
         <source>Lock (Ctrl+L)</source>
         <translation>ล็อก (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="332"/>
+        <location filename="../../booth/gui/main_window.py" line="363"/>
         <source>Settings (F10)</source>
         <translation>การตั้งค่า (F10)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="333"/>
+        <location filename="../../booth/gui/main_window.py" line="363"/>
+        <source>Sync now (F6)</source>
+        <translation>ซิงค์ตอนนี้ (F6)</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/main_window.py" line="364"/>
+        <source>Reports (F9)</source>
+        <translation>รายงาน (F9)</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/main_window.py" line="365"/>
         <source>Sound off (Ctrl+M)</source>
         <translation>ปิดเสียง (Ctrl+M)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="333"/>
+        <location filename="../../booth/gui/main_window.py" line="365"/>
         <source>Sound on (Ctrl+M)</source>
         <translation>เปิดเสียง (Ctrl+M)</translation>
     </message>
@@ -496,6 +526,206 @@ Rejected for: {3}</source>
     </message>
 </context>
 <context>
+    <name>SupervisorView</name>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="86"/>
+        <source>Supervisor · reports and exports</source>
+        <translation>หัวหน้า · รายงานและการส่งออก</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <source>Shift</source>
+        <translation>กะ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
+        <source>Day</source>
+        <translation>วัน</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
+        <source>Period</source>
+        <translation>ช่วงเวลา</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <source>Report of</source>
+        <translation>รายงานของ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <source>From</source>
+        <translation>จาก</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <source>To</source>
+        <translation>ถึง</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <source>Officer</source>
+        <translation>เจ้าหน้าที่</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <source>Export as</source>
+        <translation>ส่งออกเป็น</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
+        <source>to folder</source>
+        <translation>ไปยังโฟลเดอร์</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <source>Scans</source>
+        <translation>การสแกน</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <source>Entries</source>
+        <translation>เข้า</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <source>Exits</source>
+        <translation>ออก</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <source>Rejections</source>
+        <translation>ปฏิเสธ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <source>Overrides</source>
+        <translation>อนุมัติพิเศษ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <source>Still inside</source>
+        <translation>ยังอยู่ข้างใน</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <source>Overstays</source>
+        <translation>อยู่เกินกำหนด</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="196"/>
+        <source>Show</source>
+        <translation>แสดง</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="197"/>
+        <source>Search by name or permit number</source>
+        <translation>ค้นหาตามชื่อหรือเลขใบอนุญาต</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="200"/>
+        <source>Choose folder…</source>
+        <translation>เลือกโฟลเดอร์…</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="201"/>
+        <source>Export</source>
+        <translation>ส่งออก</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
+        <source>Cancel export</source>
+        <translation>ยกเลิกการส่งออก</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="203"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="335"/>
+        <source>Close shift</source>
+        <translation>ปิดกะ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="204"/>
+        <source>e.g. the USB stick</source>
+        <translation>เช่น แฟลชไดรฟ์ USB</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="217"/>
+        <source>open</source>
+        <translation>เปิดอยู่</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="229"/>
+        <source>All officers</source>
+        <translation>เจ้าหน้าที่ทั้งหมด</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="273"/>
+        <source>No shift to show yet.</source>
+        <translation>ยังไม่มีกะให้แสดง</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="300"/>
+        <source>none</source>
+        <translation>ไม่มี</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="302"/>
+        <source>Rejected for: {0}</source>
+        <translation>ปฏิเสธเพราะ: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="304"/>
+        <source>Overrides: {0}</source>
+        <translation>อนุมัติพิเศษ: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="307"/>
+        <source>Sync: HQ holds records up to #{0} of #{1} ({2} waiting)</source>
+        <translation>ซิงค์: สำนักงานใหญ่มีรายการถึง #{0} จาก #{1} (รอ {2} รายการ)</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="316"/>
+        <source>override by {0}</source>
+        <translation>อนุมัติพิเศษโดย {0}</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="323"/>
+        <source>{0} records shown, newest first</source>
+        <translation>แสดง {0} รายการ ล่าสุดก่อน</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="325"/>
+        <source>(of {0}; search to narrow, or export them all)</source>
+        <translation>(จาก {0}; ค้นหาเพื่อจำกัด หรือส่งออกทั้งหมด)</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="336"/>
+        <source>Close shift #{0} of {1}?</source>
+        <translation>ปิดกะ #{0} ของ {1}?</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="343"/>
+        <source>Shift #{0} of {1} is closed.</source>
+        <translation>ปิดกะ #{0} ของ {1} แล้ว</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="349"/>
+        <source>Export to folder</source>
+        <translation>ส่งออกไปยังโฟลเดอร์</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="373"/>
+        <source>Exporting to {0}…</source>
+        <translation>กำลังส่งออกไปยัง {0}…</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="394"/>
+        <source>Exported {0} records to {1}, signed in {2}.</source>
+        <translation>ส่งออก {0} รายการไปยัง {1} ลงนามใน {2} แล้ว</translation>
+    </message>
+</context>
+<context>
     <name>VerdictPanel</name>
     <message>
         <location filename="../../booth/gui/verdict_panel.py" line="117"/>
@@ -581,6 +811,19 @@ Rejected for: {3}</source>
         <location filename="../../booth/gui/verdict_panel.py" line="175"/>
         <source>no photo</source>
         <translation>ไม่มีรูปถ่าย</translation>
+    </message>
+</context>
+<context>
+    <name>parent</name>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="63"/>
+        <source>Supervisor view</source>
+        <translation>มุมมองหัวหน้า</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/supervisor_view.py" line="63"/>
+        <source>Only a supervisor may open this.</source>
+        <translation>เฉพาะหัวหน้าเท่านั้นที่เปิดได้</translation>
     </message>
 </context>
 </TS>

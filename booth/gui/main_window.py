@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         self.recent.search_changed.connect(self.refresh_recent)
         self.verdict = VerdictPanel()
         self.buttons = {name: QPushButton() for name in ("manual", "override", "again", "lock", "settings", "mute",
-                                                          "sync")}  # fmt: skip
+                                                          "sync", "reports")}  # fmt: skip
         for button in self.buttons.values():
             button.setFont(ui_font(12))
             button.setMinimumHeight(40)
@@ -120,6 +120,7 @@ class MainWindow(QMainWindow):
         self.buttons["settings"].clicked.connect(self.open_settings)
         self.buttons["mute"].clicked.connect(self.toggle_mute)
         self.buttons["sync"].clicked.connect(self.sync_now)
+        self.buttons["reports"].clicked.connect(self.open_supervisor_view)
         self.languages_bar = LanguageBar()
         self.languages_bar.chosen.connect(self.set_language)
 
@@ -135,6 +136,7 @@ class MainWindow(QMainWindow):
         top.addWidget(self.buttons["settings"])
         top.addWidget(self.buttons["mute"])
         top.addWidget(self.buttons["sync"])
+        top.addWidget(self.buttons["reports"])
         top.addStretch(1)
         top.addWidget(self.languages_bar)
         right = QVBoxLayout()
@@ -150,6 +152,7 @@ class MainWindow(QMainWindow):
     def _shortcuts(self) -> None:
         for key, slot in (("F2", self.toggle_direction), ("F3", self.focus_search), ("F4", self.manual_entry),
                           ("F5", self.scan_again), ("F6", self.sync_now), ("F8", self.override_last),
+                          ("F9", self.open_supervisor_view),
                           ("F10", self.open_settings),
                           ("Ctrl+L", self.lock), ("Ctrl+M", self.toggle_mute),
                           ("Escape", self.verdict.show_idle)):  # fmt: skip
@@ -173,6 +176,7 @@ class MainWindow(QMainWindow):
         self.status.set_officer(session.officer)
         self.stack.setCurrentWidget(self.main)
         self.buttons["settings"].setEnabled(session.role == "supervisor")
+        self.buttons["reports"].setEnabled(session.role == "supervisor")
         self.verdict.show_idle()
         self.reset_idle()
         self.refresh_recent()
@@ -302,6 +306,13 @@ class MainWindow(QMainWindow):
         self.sounds.muted = not self.sounds.muted
         self.retranslate()
 
+    def open_supervisor_view(self) -> None:
+        """Shift reports, search, close shift and signed exports (supervisors)."""
+        from booth.gui.supervisor_view import open_supervisor_view
+
+        if self.session is not None:
+            open_supervisor_view(self, self.booth, self.session, self.ops)
+
     def sync_now(self) -> None:
         if self.sync is None:
             self.verdict_hint(self.tr("This booth is not enrolled with HQ (booth enrol)."))
@@ -350,6 +361,7 @@ class MainWindow(QMainWindow):
         texts = {"manual": self.tr("Type permit (F4)"), "override": self.tr("Override (F8)"),
                  "again": self.tr("Scan again (F5)"), "lock": self.tr("Lock (Ctrl+L)"),
                  "settings": self.tr("Settings (F10)"), "sync": self.tr("Sync now (F6)"),
+                 "reports": self.tr("Reports (F9)"),
                  "mute": self.tr("Sound off (Ctrl+M)") if not self.sounds.muted else self.tr("Sound on (Ctrl+M)")}
         for name, text in texts.items():
             self.buttons[name].setText(text)

@@ -23,12 +23,16 @@ Failed = Callable[[Exception], None]
 
 
 class Operations(QObject):
-    _finished = Signal(object, object, object)  # callback, result-or-error, is_error
+    # (callback, value): two signals rather than a bool argument, since PySide6 mis-counts
+    # references to True/False carried by queued cross-thread signals (a crash at exit).
+    _done = Signal(object, object)
+    _failed = Signal(object, object)
 
     def __init__(self) -> None:
         super().__init__()
         self._jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self._finished.connect(self._deliver)
+        self._done.connect(self._deliver_result)
+        self._failed.connect(self._deliver_error)
         self._thread = threading.Thread(target=self._work, name="booth-operations", daemon=True)
         self._thread.start()
 
@@ -48,12 +52,16 @@ class Operations(QObject):
             except Exception as exc:  # the edge: every failure reaches the GUI as one message
                 if not isinstance(exc, BoothError):
                     log.exception("operation failed")
-                self._finished.emit(on_error, exc, True)
+                self._failed.emit(on_error, exc)
             else:
-                self._finished.emit(on_done, result, False)
+                self._done.emit(on_done, result)
 
-    def _deliver(self, callback: Callable | None, value: Any, is_error: bool) -> None:
+    def _deliver_result(self, callback: Callable | None, value: Any) -> None:
         if callback is not None:
             callback(value)
-        elif is_error:
-            log.error("unhandled operation error: %s", value)
+
+    def _deliver_error(self, callback: Callable | None, error: Exception) -> None:
+        if callback is not None:
+            callback(error)
+        else:
+            log.error("unhandled operation error: %s", error)

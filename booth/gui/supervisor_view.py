@@ -17,31 +17,28 @@ import datetime as dt
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDateEdit,
-    QFileDialog,
-    QHeaderView,
-    QProgressBar,
-    QTableWidget,
-    QTableWidgetItem,
-)  # fmt: skip - widgets booth.gui.qt does not (yet) re-export
-
 from booth.errors import NotSupervisor
 from booth.gui.fonts import ui_font
 from booth.gui.messages import error_text
 from booth.gui.operations import Operations
 from booth.gui.qt import (
+    QAbstractItemView,
     QComboBox,
+    QDate,
+    QDateEdit,
     QDialog,
+    QFileDialog,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     Qt,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
     Signal,

@@ -24,7 +24,9 @@ AFTER_FATAL = 600.0
 
 
 class SyncWorker(QObject):
-    finished = Signal(bool, str)  # ok, message (a short line for the status bar)
+    # ok (1/0), message. Not Signal(bool, ...): PySide6 mis-counts references to True/False passed
+    # through queued cross-thread signals, which crashes the interpreter at exit.
+    finished = Signal(int, str)
 
     def __init__(self, data_dir: Path, *, interval: float = INTERVAL) -> None:
         super().__init__()
@@ -55,7 +57,7 @@ class SyncWorker(QObject):
                     self._wake.wait(delay)
                     self._wake.clear()
         except BoothError as exc:  # not enrolled, no HQ address: nothing to do until restart
-            self.finished.emit(False, str(exc))
+            self.finished.emit(0, str(exc))
         finally:
             booth.close()
 
@@ -64,12 +66,12 @@ class SyncWorker(QObject):
             result = client.session(self._stop)
         except HistoryConflict as exc:
             log.error("sync stopped: %s", exc)
-            self.finished.emit(False, str(exc))
+            self.finished.emit(0, str(exc))
             return AFTER_FATAL
         except (SyncError, BoothError) as exc:
             delay = backoff.next_delay() if getattr(exc, "transient", True) else AFTER_FATAL
-            self.finished.emit(False, str(exc))
+            self.finished.emit(0, str(exc))
             return delay
         backoff.reset()
-        self.finished.emit(True, f"{result.pushed} sent")
+        self.finished.emit(1, f"{result.pushed} sent")
         return self.interval

@@ -263,3 +263,7 @@ def _add_sync_commands() -> None:
 
 
 _add_sync_commands()
+
+
+if __name__ == "__main__":  # `python -m sync.hq.cli`, as the demo starts its local HQ
+    main()
