@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hmac
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from booth.errors import NoTrustBundle, TrustError, UnknownIssuer
+from booth.files import atomic_write
 from booth.keys import fingerprint, normalise_fingerprint
 from booth.permit import SignedPermit
 from sync.protocol.bundle import IssuerKey, TrustBundle, open_bundle
@@ -103,23 +103,15 @@ class TrustStore:
 
     def install(self, data: bytes, *, pin: str | None = None) -> TrustBundle:
         bundle = accept_bundle(data, pinned_root=self.pinned_root(), current=self.current(), pin=pin)
-        self.dir.mkdir(parents=True, exist_ok=True)
         if self.pinned_root() != bundle.root_public_key:
-            root = {"public_key": bundle.root_public_key.hex(), "fingerprint": fingerprint(bundle.root_public_key)}
-            _atomic_write(self._root_file, json.dumps(root, indent=1).encode())
-        _atomic_write(self._bundle_file, data)
+            self.pin_root(bundle.root_public_key)
+        atomic_write(self._bundle_file, data)
         return bundle
 
+    def pin_root(self, root: bytes) -> None:
+        """Trust ``root`` from now on (enrolment, or a rotation the installed bundle announced)."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        pin = {"public_key": root.hex(), "fingerprint": fingerprint(root)}
+        atomic_write(self._root_file, json.dumps(pin, indent=1).encode())
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from booth.errors import BoothError
+from booth.files import sync_folder
 
 BUFFER = 1 << 20
 
@@ -123,7 +124,7 @@ class Staged:
             with _Guard(final.parent):
                 os.replace(temp, final)
         for folder in {final.parent for _, final, _ in self._files}:
-            _sync_folder(folder)
+            sync_folder(folder)
         self._committed = True
 
     def discard(self) -> None:
@@ -155,20 +156,6 @@ class _Guard:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if isinstance(exc, OSError):
             raise translate(exc, self.folder) from None
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the renames durable (a USB stick pulled right after still has the files)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def sha256_of(path: Path) -> tuple[str, int]:

@@ -8,14 +8,10 @@ receipt that disagrees with the ledger is HQ's own word that the histories diffe
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
-
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from booth.errors import TrustError
-from booth.keys import fingerprint, public_from_raw
+from booth.keys import public_from_raw
 from booth.service import Booth
 from sync.client.errors import BadReceipt, ForkDetected, HistoryConflict, NotEnrolled
 from sync.protocol.batch import BatchRefused, Receipt, open_receipt
@@ -82,22 +78,7 @@ def check_agreement(booth: Booth, seq: int, digest: str | None) -> None:
 
 
 def write_pin(booth: Booth, root: bytes) -> None:
-    """Pin ``root`` when HQ has no bundle to install yet: the same ``root.json`` that
-    ``TrustStore.install`` writes (temp file, fsync, rename)."""
-    booth.trust.dir.mkdir(parents=True, exist_ok=True)
-    path = booth.trust.dir / "root.json"
-    _atomic_write(path, json.dumps({"public_key": root.hex(), "fingerprint": fingerprint(root)}, indent=1).encode())
+    """Pin ``root`` when HQ has no bundle to install yet."""
+    booth.trust.pin_root(root)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -16,13 +16,13 @@ and anything bad is reported and skipped.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from booth.errors import ConfigError, TrustError
+from booth.files import atomic_write, sync_folder
 from booth.keys import load_private
 from booth.service import Booth
 from sync.client.errors import HistoryConflict, SyncError
@@ -157,7 +157,7 @@ def _write_batches(booth: Booth, mine: Path, report: UsbReport) -> None:
         records = list(ledger.records(first, min(head, first + USB_BATCH - 1)))
         batch = make_batch(records)
         name = f"batch-{batch.first_seq}-{batch.last_seq}.bin"
-        _write_atomic(mine / name, seal_batch(batch, key))
+        atomic_write(mine / name, seal_batch(batch, key))
         keep.add(name)
         report.written.append(name)
         report.records += len(records)
@@ -165,7 +165,7 @@ def _write_batches(booth: Booth, mine: Path, report: UsbReport) -> None:
         if path.name not in keep and _BATCH_FILE.fullmatch(path.name):
             path.unlink()  # acknowledged by HQ, or re-cut into the files just written
             report.removed.append(path.name)
-    _fsync_dir(mine)
+    sync_folder(mine)
     report.say(f"wrote records {acked + 1}-{head} in {len(report.written)} file(s) to {mine}")
 
 
@@ -184,23 +184,3 @@ def _name(folder: Path, path: Path) -> str:
     return str(path.relative_to(folder))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -12,7 +12,6 @@ batch that is refused (tampered, forked, out of order) is reported and the other
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from booth.files import atomic_write
 from sync.hq.admin import HQ
 from sync.hq.bundles import BundleKeeper
 from sync.hq.store import SyncRefused
@@ -62,7 +62,7 @@ def import_folder(hq: HQ, folder: Path, *, now: int) -> Iterator[Imported]:
         yield _import_one(hq, folder, claimed, path, key, now)
     current = BundleKeeper(hq.paths.root, hq.sync_store).current(now)
     if current is not None:
-        _write(folder / BUNDLE_FILE, current[1])
+        atomic_write(folder / BUNDLE_FILE, current[1])
 
 
 def _import_one(hq: HQ, folder: Path, claimed: str, path: Path, key: Ed25519PrivateKey, now: int) -> Imported:
@@ -77,15 +77,7 @@ def _import_one(hq: HQ, folder: Path, claimed: str, path: Path, key: Ed25519Priv
     except BatchRefused as exc:
         acked = exc.acked_seq if isinstance(exc, SyncRefused) else None
         return Imported(rel, "refused", exc.reason, exc.detail, acked)
-    _write(path.parent / f"receipt-{result.acked_seq}.cose", result.receipt)
+    atomic_write(path.parent / f"receipt-{result.acked_seq}.cose", result.receipt)
     return Imported(rel, result.status, acked_seq=result.acked_seq)
 
 
-def _write(path: Path, data: bytes) -> None:
-    """Write whole or not at all: a stick may be pulled out at any moment."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
