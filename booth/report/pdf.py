@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
 
 from booth import assets
 from booth.reasons import ENGLISH, Reason
@@ -60,20 +59,18 @@ def render(report: Report, *, title: str | None = None, file_name: str | None = 
 
 
 def _setup():  # noqa: ANN202
-    from sync.hq.card import _FAMILY, _FILES, _LEADING, PT, Style, _Pen, runs
+    from sync.hq.card import _FAMILY, _FILES, PT, Style, _Pen, runs
 
     missing = assets.missing_fonts(tuple(_FILES.values()))
     if missing:
         raise ExportError(f"report fonts missing from {assets.FONTS_DIR}: {', '.join(missing)}")
     from fpdf import FPDF
 
-    cached_runs = lru_cache(maxsize=65536)(lambda text: tuple(runs(text)))
-
     class Pen(_Pen):
         """The card's pen, faster for long tables: Latin runs are measured from the font's
         advance widths and drawn with plain ``text`` (Latin needs no shaping pass, and fpdf2's
         shaped path costs ~0.5 ms a call); Khmer and Thai runs go through HarfBuzz as on the
-        card. Widths and script runs are cached: table cells repeat (dates, codes, names)."""
+        card. Widths are cached (script runs are, by the card): table cells repeat (dates, codes, names)."""
 
         def __init__(self, pdf: FPDF) -> None:
             super().__init__(pdf)
@@ -93,24 +90,14 @@ def _setup():  # noqa: ANN202
             return w
 
         def width(self, text: str, st: Style) -> float:
-            return sum(self._piece_width(script, st, piece) for script, piece in cached_runs(text))
-
-        @staticmethod
-        def leading(text: str, st: Style) -> float:
-            k = max((_LEADING[s] for s, _ in cached_runs(text)), default=_LEADING["latin"])
-            return st.pt * PT * k
-
-        @staticmethod
-        def ascent(text: str, st: Style) -> float:
-            k = max((_LEADING[s] for s, _ in cached_runs(text)), default=_LEADING["latin"])
-            return st.pt * PT * (0.92 if k <= 1.3 else 0.6 * k + 0.1)
+            return sum(self._piece_width(script, st, piece) for script, piece in runs(text))
 
         def draw(self, x: float, baseline: float, text: str, st: Style) -> float:
             pdf = self.pdf
             pdf.set_text_color(*st.color)
             fs = st.pt * PT
             x0 = x
-            for script, piece in cached_runs(text):
+            for script, piece in runs(text):
                 w = self._piece_width(script, st, piece)
                 self._font(script, st)
                 if script == "latin":

@@ -17,6 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -98,7 +99,8 @@ def script_of(ch: str) -> str | None:
     return "latin"
 
 
-def runs(text: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=65536)  # table cells repeat (dates, codes, names): reports reuse the split
+def runs(text: str) -> tuple[tuple[str, str], ...]:
     """Split ``text`` into ``(script, piece)`` runs; neutral characters join the run before
     them (or the first run, at the start)."""
     out: list[list[str]] = []
@@ -120,7 +122,7 @@ def runs(text: str) -> list[tuple[str, str]]:
             out[0][1] = pending + out[0][1]
         else:
             out.append(["latin", pending])
-    return [(s, t.replace(NBSP, " ")) for s, t in out]
+    return tuple((s, t.replace(NBSP, " ")) for s, t in out)
 
 
 def _breakable(text: str, i: int) -> bool:
