@@ -21,6 +21,7 @@ from booth.permit import Permit
 from sync.hq.errors import HQError, NotInitialised
 from sync.hq.holder import Holder
 from sync.hq.latest import save_latest
+from sync.hq.partner import partner_trust
 from sync.hq.registry import Registry
 from sync.protocol.bundle import Checkpoint, IssuerKey, Revocation, TrustBundle, WatchEntry, sign_bundle
 
@@ -175,6 +176,7 @@ class HQ:
         root = self.root_key()
         reg = self.registry
         max_age = round(max_offline_days * DAY)
+        partner_issuers, partner_revocations = partner_trust(self)  # the partner HQ's offices, checked
         bundle = TrustBundle(
             version=reg.next_bundle_version(),
             issued_at=now,
@@ -183,9 +185,9 @@ class HQ:
             max_offline_age=max_age,
             root_public_key=keys.raw_public(root),
             next_root_public_key=keys.raw_public(nxt) if (nxt := self._next_root()) else None,
-            issuers=tuple(reg.issuers()),
+            issuers=(*reg.issuers(), *partner_issuers),
             checkpoints=tuple(reg.checkpoints()),
-            revocations=tuple(reg.revocations()),
+            revocations=(*reg.revocations(), *partner_revocations),
             watchlist=tuple(reg.watchlist()),
             booths=tuple(self.sync_store.enrolled_booths()),
         )

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from sync.hq.errors import HQError, UnknownRecord
 from sync.protocol.bundle import Checkpoint, IssuerKey, Revocation, WatchEntry
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -43,6 +43,16 @@ CREATE TABLE IF NOT EXISTS serials (  -- office: the permit-number prefix
     office TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL,
     PRIMARY KEY (office, year));
 """
+# Schema version -> the statements that bring the previous version up to it.
+_MIGRATIONS = {
+    # Partner HQs (bilateral recognition): the last accepted signed partner list per country,
+    # kept whole so every bundle build re-verifies it; the root is pinned on first import.
+    2: """
+CREATE TABLE IF NOT EXISTS partners (
+    country TEXT PRIMARY KEY, root_public_key TEXT NOT NULL, version INTEGER NOT NULL,
+    issued_at INTEGER NOT NULL, imported_at INTEGER NOT NULL, data BLOB NOT NULL);
+""",
+}
 
 
 class Registry:
@@ -55,7 +65,10 @@ class Registry:
         if version > SCHEMA_VERSION:
             raise HQError(f"{path} was written by a newer Booth (schema {version}); upgrade first")
         if version == 0:
-            self.db.conn.executescript(f"BEGIN;{_SCHEMA}PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
+            self.db.conn.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version=1;COMMIT;")
+            version = 1
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self.db.conn.executescript(f"BEGIN IMMEDIATE;{_MIGRATIONS[target]}PRAGMA user_version={target};COMMIT;")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -137,6 +150,17 @@ class Registry:
     def watchlist(self) -> list[WatchEntry]:
         cols = "permit_no, document, nationality, reason"
         return [WatchEntry(*row) for row in self.db.execute(f"SELECT {cols} FROM watchlist ORDER BY id")]
+
+    # -- partner HQs
+    def partner(self, country: str) -> dict | None:
+        rows = list(self.db["partners"].rows_where("country = ?", [country]))
+        return rows[0] if rows else None
+
+    def partners(self) -> list[dict]:
+        return list(self.db["partners"].rows_where(order_by="country"))
+
+    def save_partner(self, row: dict) -> None:
+        self.db["partners"].upsert(row, pk="country")
 
     # -- permits issued here
     def next_serial(self, prefix: str, year: int) -> int:

@@ -1,0 +1,184 @@
+"""Bilateral recognition between the Cambodian and Thai HQs.
+
+``export_partner_list`` writes our issuing offices and revocations, signed by our root, with a
+version that only grows. ``import_partner_list`` accepts the partner's list: on first import
+its root must match ``--pin``; afterwards only lists signed by that pinned root and with a
+higher version are accepted. ``partner_trust`` gives what ``HQ.build_bundle`` folds into our
+booths' bundle: the partner's issuers (keeping their office codes and country) and revocations.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from booth import keys
+from booth.errors import TrustError
+from sync.hq.errors import HQError
+from sync.protocol.bundle import IssuerKey, Revocation
+from sync.protocol.partner import COUNTRIES, PartnerList, open_partner_list, sign_partner_list
+
+if TYPE_CHECKING:
+    from sync.hq.admin import HQ
+
+EXPORT_VERSION_KEY = "partner_export_version"
+
+
+class PartnerError(HQError):
+    """A partner list cannot be exported, or is refused on import."""
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    plist: PartnerList
+    fingerprint: str
+    first: bool  # the partner root was pinned by this import
+
+
+def own_country(hq: HQ, country: str | None = None) -> str | None:
+    """Our country: ``country`` if given, else the one our issuing offices share (None if none)."""
+    found = {i.country for i in hq.registry.issuers()}
+    if country is not None:
+        if country not in COUNTRIES:
+            raise PartnerError(f"country must be one of {', '.join(COUNTRIES)}")
+        if found - {country}:
+            raise PartnerError(f"our issuers are of {', '.join(sorted(found))}, not only {country}")
+        return country
+    if len(found) > 1:
+        raise PartnerError(f"our issuers are of several countries ({', '.join(sorted(found))}); pass --country")
+    return next(iter(found), None)
+
+
+def export_partner_list(hq: HQ, *, now: int, country: str | None = None) -> tuple[PartnerList, bytes]:
+    """Sign our issuer list and revocations for the partner HQ; each export has a higher version."""
+    root = hq.root_key()
+    reg = hq.registry
+    ours = own_country(hq, country)
+    if ours is None:
+        raise PartnerError("no issuing offices to export; add one with `booth-hq issuer add`, or pass --country")
+    with reg.transaction():
+        version = int(reg.meta(EXPORT_VERSION_KEY) or 0) + 1
+        reg.set_meta(EXPORT_VERSION_KEY, str(version))
+    plist = PartnerList(
+        version=version, issued_at=now, country=ours, root_public_key=keys.raw_public(root),
+        issuers=tuple(reg.issuers()), revocations=tuple(reg.revocations()),
+    )  # fmt: skip
+    return plist, sign_partner_list(plist, root)
+
+
+def import_partner_list(hq: HQ, data: bytes, *, pin: str | None, now: int) -> ImportResult:
+    """Accept a partner HQ's signed list, or raise ``PartnerError``/``TrustError`` with one clear line."""
+    plist = open_partner_list(data)  # signed by the root it names, well formed
+    reg = hq.registry
+    fp = keys.fingerprint(plist.root_public_key)
+    our_root = keys.raw_public(hq.root_key())
+    if hmac.compare_digest(plist.root_public_key, our_root):
+        raise PartnerError("that partner list is signed by our own root; import the partner HQ's file")
+    own = {i.kid: i for i in reg.issuers()}
+    if plist.country in {i.country for i in own.values()}:
+        raise PartnerError(f"that partner list is for {plist.country}, the country of our own issuers")
+    for issuer in plist.issuers:
+        if issuer.kid in own:
+            raise PartnerError(
+                f"partner issuer {issuer.office} has key id {issuer.kid.hex()}, "
+                f"which is our issuer {own[issuer.kid].office}'s; refused"
+            )
+    with reg.transaction():
+        pinned = reg.partner(plist.country)
+        if pinned is None:
+            if pin is None:
+                raise PartnerError(
+                    f"first import from {plist.country} needs --pin FINGERPRINT "
+                    f"(the partner HQ's root fingerprint, read out by them)"
+                )
+            if not _fingerprints_match(pin, fp):
+                raise PartnerError(f"partner list root {fp} does not match --pin {pin}; refused")
+        else:
+            pinned_root = bytes.fromhex(pinned["root_public_key"])
+            if not hmac.compare_digest(plist.root_public_key, pinned_root):
+                raise PartnerError(
+                    f"partner list for {plist.country} is signed by root {fp}, "
+                    f"not the pinned root {keys.fingerprint(pinned_root)}; refused"
+                )
+            if pin is not None and not _fingerprints_match(pin, fp):
+                raise PartnerError(f"--pin {pin} does not match the pinned {plist.country} root {fp}; refused")
+            if plist.version <= pinned["version"]:
+                raise PartnerError(
+                    f"partner list version {plist.version} from {plist.country} is not newer than "
+                    f"the imported {pinned['version']} (rollback refused)"
+                )
+        _check_other_partners(hq, plist)
+        reg.save_partner({
+            "country": plist.country, "root_public_key": plist.root_public_key.hex(), "version": plist.version,
+            "issued_at": plist.issued_at, "imported_at": now, "data": data,
+        })  # fmt: skip
+    return ImportResult(plist, fp, first=pinned is None)
+
+
+def _check_other_partners(hq: HQ, plist: PartnerList) -> None:
+    for other in stored_partner_lists(hq):
+        if other.country == plist.country:
+            continue
+        clash = {i.kid for i in other.issuers} & {i.kid for i in plist.issuers}
+        if clash:
+            raise PartnerError(f"partner list of {plist.country} reuses key ids of {other.country}; refused")
+
+
+def _fingerprints_match(pin: str, fp: str) -> bool:
+    return hmac.compare_digest(keys.normalise_fingerprint(pin), keys.normalise_fingerprint(fp))
+
+
+def stored_partner_lists(hq: HQ) -> list[PartnerList]:
+    """Every accepted partner list, re-verified against its pinned root."""
+    out = []
+    for row in hq.registry.partners():
+        try:
+            plist = open_partner_list(bytes(row["data"]))
+        except TrustError as exc:
+            raise PartnerError(
+                f"the stored partner list of {row['country']} is damaged ({exc}); import it again"
+            ) from None
+        if plist.root_public_key.hex() != row["root_public_key"] or plist.country != row["country"]:
+            raise PartnerError(f"the stored partner list of {row['country']} does not match its pinned root")
+        out.append(plist)
+    return out
+
+
+def partner_trust(hq: HQ) -> tuple[tuple[IssuerKey, ...], tuple[Revocation, ...]]:
+    """The partner issuers and revocations to fold into our bundle.
+
+    An issuer key id that is also one of ours (or of another partner) is refused: booths look
+    issuers up by key id, so a collision would let one side's key speak for the other's office.
+    """
+    seen = {i.kid: f"our issuer {i.office}" for i in hq.registry.issuers()}
+    issuers: list[IssuerKey] = []
+    revocations: list[Revocation] = []
+    for plist in stored_partner_lists(hq):
+        for issuer in plist.issuers:
+            if issuer.kid in seen:
+                raise PartnerError(
+                    f"{plist.country} issuer {issuer.office} has key id {issuer.kid.hex()}, "
+                    f"already used by {seen[issuer.kid]}; refusing to build the bundle"
+                )
+            seen[issuer.kid] = f"{plist.country} issuer {issuer.office}"
+            issuers.append(issuer)
+        revocations.extend(plist.revocations)
+    return tuple(issuers), tuple(revocations)
+
+
+def partner_summaries(hq: HQ) -> list[dict]:
+    """One line per partner for ``booth-hq partner list``."""
+    rows = {r["country"]: r for r in hq.registry.partners()}
+    return [
+        {
+            "country": p.country,
+            "fingerprint": keys.fingerprint(p.root_public_key),
+            "version": p.version,
+            "issued_at": p.issued_at,
+            "imported_at": rows[p.country]["imported_at"],
+            "issuers": [i.office for i in p.issuers],
+            "revocations": len(p.revocations),
+        }  # fmt: skip
+        for p in stored_partner_lists(hq)
+    ]

@@ -1,0 +1,135 @@
+"""The partner list (HQ -> partner HQ): one COSE_Sign1 over deterministic CBOR, signed by the
+exporting HQ's root.
+
+Bilateral recognition: each country's HQ exports its own issuing offices (keys, offices,
+validity, checkpoints) and its revocations; the partner HQ, having pinned our root, folds
+them into the trust bundle its booths receive. Like a trust bundle, the payload carries the
+signer's root public key so the file is self-describing; whether that root is *trusted* is the
+importing HQ's decision (``sync.hq.partner``). Its own content type keeps a partner-list
+signature from ever being taken for a bundle, batch or permit signature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from booth import cose
+from booth.errors import PermitRejected, TrustError
+from booth.keys import kid_of, public_from_raw, raw_public
+from sync.protocol.bundle import IssuerKey, Revocation
+
+CONTENT_TYPE = "application/vnd.booth.partner-list+cbor"
+FORMAT = 1
+MAX_PARTNER_LIST_BYTES = 16 * 1024 * 1024
+COUNTRIES = ("KH", "TH")
+
+
+@dataclass(frozen=True)
+class PartnerList:
+    version: int  # only grows, per exporting HQ
+    issued_at: int
+    country: str  # the exporting HQ's country; every issuer in the list carries it
+    root_public_key: bytes  # the exporting HQ's root, raw Ed25519
+    issuers: tuple[IssuerKey, ...] = ()
+    revocations: tuple[Revocation, ...] = ()
+
+
+def sign_partner_list(plist: PartnerList, root: Ed25519PrivateKey) -> bytes:
+    if plist.root_public_key != raw_public(root):
+        raise TrustError("partner list names a different root key than the one signing it")
+    _check(plist)
+    return cose.sign(cose.dumps_cbor(_to_cbor(plist)), root, kid_of(root), content_type=CONTENT_TYPE)
+
+
+def open_partner_list(data: bytes) -> PartnerList:
+    """Parse a partner list and check it is signed by the root key it names (not that we trust it)."""
+    if len(data) > MAX_PARTNER_LIST_BYTES:
+        raise TrustError("partner list file is implausibly large")
+    try:
+        signed = cose.parse(data)
+        if signed.content_type != CONTENT_TYPE:
+            raise TrustError("file is not a partner list (wrong content type)")
+        plist = _from_cbor(cose.loads_cbor(signed.payload))
+        if signed.kid != kid_of(plist.root_public_key):
+            raise TrustError("partner list key id does not match its root key")
+        signed.verify(public_from_raw(plist.root_public_key))
+    except PermitRejected as exc:
+        raise TrustError(f"partner list is damaged or forged: {exc.detail}") from None
+    return plist
+
+
+def _to_cbor(plist: PartnerList) -> dict[str, Any]:
+    out = asdict(plist)
+    out["format"] = FORMAT
+    for name in ("issuers", "revocations"):
+        out[name] = [{k: list(v) if isinstance(v, tuple) else v for k, v in item.items()} for item in out[name]]
+    return out
+
+
+def _from_cbor(raw: Any) -> PartnerList:
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+        raise TrustError("partner list format is not supported")
+    try:
+        fields = {k: v for k, v in raw.items() if k != "format"}
+        fields["issuers"] = tuple(IssuerKey(**_tuplify(i)) for i in _seq(fields.get("issuers", ())))
+        fields["revocations"] = tuple(Revocation(**_tuplify(r)) for r in _seq(fields.get("revocations", ())))
+        plist = PartnerList(**fields)
+    except TypeError as exc:
+        raise TrustError(f"partner list has unexpected contents: {exc}") from None
+    _check(plist)
+    return plist
+
+
+def _seq(value: Any) -> list | tuple:
+    if not isinstance(value, (list, tuple)):
+        raise TypeError("expected a list")
+    return value
+
+
+def _tuplify(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise TypeError("entry is not a map")
+    return {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in item.items()}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check(p: PartnerList) -> None:
+    if not (_is_int(p.version) and p.version >= 1 and _is_int(p.issued_at)):
+        raise TrustError("partner list version and time must be integers (version from 1)")
+    if p.country not in COUNTRIES:
+        raise TrustError(f"partner list country must be one of {', '.join(COUNTRIES)}")
+    if not isinstance(p.root_public_key, bytes) or len(p.root_public_key) != 32:
+        raise TrustError("partner list root key is malformed")
+    kids: set[bytes] = set()
+    for i in p.issuers:
+        if not isinstance(i.office, str) or not i.office or not isinstance(i.name, str):
+            raise TrustError("partner list has an issuer without an office code")
+        if not isinstance(i.public_key, bytes) or len(i.public_key) != 32:
+            raise TrustError(f"issuer {i.office!r} has a malformed public key")
+        if i.kid != kid_of(i.public_key):
+            raise TrustError(f"issuer {i.office!r} key id does not match its key")
+        if i.kid in kids:
+            raise TrustError(f"issuer {i.office!r} repeats a key id")
+        kids.add(i.kid)
+        if i.country != p.country:
+            raise TrustError(f"partner list of {p.country} names issuer {i.office!r} of country {i.country!r}")
+        if not _is_int(i.not_before) or not (i.not_after is None or _is_int(i.not_after)):
+            raise TrustError(f"issuer {i.office!r} has a malformed validity window")
+        if not all(isinstance(c, str) for c in i.checkpoints):
+            raise TrustError(f"issuer {i.office!r} has malformed checkpoints")
+    for r in p.revocations:
+        if not (r.permit_no or r.signature_sha256):
+            raise TrustError("partner list has a revocation naming neither a permit nor a signature hash")
+        texts = (r.permit_no, r.signature_sha256)
+        if (
+            not all(x is None or isinstance(x, str) for x in texts)
+            or not isinstance(r.reason, str)
+            or not _is_int(r.revoked_at)
+        ):
+            raise TrustError("partner list has a malformed revocation")
