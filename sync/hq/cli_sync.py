@@ -13,6 +13,7 @@ import click
 
 from booth.cli_support import parse_time, print_json
 from sync.hq.admin import HQ
+from sync.hq.cli_analytics import COMMANDS as ANALYTICS_COMMANDS
 
 pass_hq = click.make_pass_decorator(HQ)
 
@@ -175,4 +176,4 @@ def _iso(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-COMMANDS = (serve, booth_group, import_, stats, alerts)
+COMMANDS = (serve, booth_group, import_, stats, alerts, *ANALYTICS_COMMANDS)

@@ -95,4 +95,9 @@ alerts = Table(
     Column("detail", Text, nullable=False),
     Column("raised_at", BigInteger, nullable=False),
     Column("acknowledged", Boolean, nullable=False, default=False),
+    Index("alerts_kind", "kind", "booth_id", "seq"),  # analytics: is this alert already raised?
 )  # fmt: skip
+
+# Added after the first release: ``create_all`` makes them for new databases only, so
+# ``sync.hq.analytics`` creates them (checkfirst) on older ones.
+records_officer = Index("records_officer", records.c.checkpoint, records.c.officer)  # analytics: per officer

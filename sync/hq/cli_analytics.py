@@ -1,0 +1,97 @@
+"""``booth-hq analyse`` and ``booth-hq report``: integrity analytics over the synced records.
+
+Listed in ``sync.hq.cli_sync.COMMANDS``, so registered on ``sync.hq.cli.main`` with the sync
+commands. The rules live in ``sync.hq.analytics``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+
+from booth.cli_support import parse_time, print_json
+from sync.hq.admin import HQ
+
+pass_hq = click.make_pass_decorator(HQ)
+
+
+@click.command()
+@click.option("--at", metavar="ISO", help="Judge as of this time (default: now); overstays and silences count to it.")
+@pass_hq
+def analyse(hq: HQ, at: str | None) -> None:
+    """Run every integrity rule over the synced records; store new alerts; one line per rule.
+
+    Rules: double_entry, impossible_travel, overstay, override_outlier, manual_entry_outlier,
+    odd_hours, silent_booth, clock_skew, revoked_seen, watchlist_seen (thresholds: see
+    sync/hq/analytics.py). An alert already raised is not raised again; read them with
+    `booth-hq alerts`.
+
+    \b
+    Example:
+      booth-hq analyse
+      booth-hq analyse --at 2026-11-26T06:00:00Z
+    """
+    from sync.hq import analytics
+
+    now = parse_time(at)
+    revoked: dict[str, int] = {}
+    for r in hq.registry.revocations():
+        if r.permit_no:
+            revoked[r.permit_no] = min(r.revoked_at, revoked.get(r.permit_no, r.revoked_at))
+    results = analytics.analyse(hq.sync_store, now, revoked=revoked)
+    for r in results:
+        click.echo(f"{r.rule:<22} {r.found:>6} found {r.raised:>6} new")
+    click.echo(f"{sum(r.raised for r in results)} new alert(s); see `booth-hq alerts`")
+
+
+def _day_or_time(text: str, *, end: bool) -> int:
+    """ISO time, or a date: from its start (``--from``) or through its end (``--to``)."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return parse_time(text)
+    moment = dt.datetime.combine(day, dt.time(), dt.UTC)
+    return int(moment.timestamp()) + (86_400 if end else 0)
+
+
+@click.command()
+@click.option("--from", "start", required=True, metavar="DATE", help="First day (or ISO time), UTC.")
+@click.option("--to", "end", required=True, metavar="DATE", help="Last day, included (or ISO time, excluded), UTC.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
+@pass_hq
+def report(hq: HQ, start: str, end: str, as_json: bool) -> None:
+    """Per checkpoint: entries, exits, rejections, overrides, people inside, last sync per booth.
+
+    Counts records stamped in the period (booth clocks); people inside are counted at its end.
+
+    \b
+    Example:
+      booth-hq report --from 2026-11-01 --to 2026-11-30
+      booth-hq report --from 2026-11-26 --to 2026-11-26 --json
+    """
+    from sync.hq.analytics import report as make_report
+
+    first, last = _day_or_time(start, end=False), _day_or_time(end, end=True)
+    if last <= first:
+        raise click.BadParameter("--to must come after --from", param_hint="--to")
+    rows = make_report(hq.sync_store, first, last)
+    if as_json:
+        print_json({"from": first, "to": last, "checkpoints": rows})
+        return
+    click.echo(f"{'checkpoint':<12} {'entries':>8} {'exits':>8} {'rejected':>8} {'overrides':>9} {'inside':>7}  "
+               "booths (last sync)")  # fmt: skip
+    for r in rows:
+        synced = ", ".join(f"{b['booth_id']} {_iso(b['last_sync']) if b['last_sync'] else 'never'}"
+                           for b in r["booths"]) or "-"  # fmt: skip
+        click.echo(f"{r['checkpoint']:<12} {r['entries']:>8} {r['exits']:>8} {r['rejections']:>8} "
+                   f"{r['overrides']:>9} {r['inside']:>7}  {synced}")
+    if not rows:
+        click.echo("no checkpoints with booths or records")
+
+
+def _iso(epoch: int) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+COMMANDS = (analyse, report)
