@@ -146,7 +146,8 @@ def stats(hq: HQ, as_json: bool) -> None:
 @click.option("--ack", "ack_ids", type=int, multiple=True, metavar="ID", help="Acknowledge this alert (repeatable).")
 @pass_hq
 def alerts(hq: HQ, as_json: bool, include_all: bool, ack_ids: tuple[int, ...]) -> None:
-    """Show open alerts (forks: a booth's history was rewritten), or acknowledge them.
+    """Show open alerts (forks from sync; double entries, overstays, officer outliers, silent booths,
+    revoked or watch-listed permits seen, from `booth-hq analyse`), or acknowledge them.
 
     \b
     Example:
