@@ -14,9 +14,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from booth import cose
-from booth.errors import PermitRejected, TrustError
-from booth.keys import kid_of, public_from_raw, raw_public
+from booth.errors import TrustError
+from booth.keys import kid_of, public_from_raw
+from sync.protocol.signed import open_document, sign_document
 
 CONTENT_TYPE = "application/vnd.booth.trust-bundle+cbor"
 FORMAT = 1
@@ -139,9 +139,8 @@ _PARTS: dict[str, type] = {
 
 
 def sign_bundle(bundle: TrustBundle, root: Ed25519PrivateKey) -> bytes:
-    if bundle.root_public_key != raw_public(root):
-        raise TrustError("bundle names a different root key than the one signing it")
-    return cose.sign(cose.dumps_cbor(_to_cbor(bundle)), root, kid_of(root), content_type=CONTENT_TYPE)
+    return sign_document(_to_cbor(bundle), root, bundle.root_public_key, content_type=CONTENT_TYPE,
+                         what="trust bundle")  # fmt: skip
 
 
 def open_bundle(data: bytes) -> TrustBundle:
@@ -149,19 +148,8 @@ def open_bundle(data: bytes) -> TrustBundle:
 
     Whether that root is *trusted* is the booth's decision (``booth.trust``).
     """
-    if len(data) > MAX_BUNDLE_BYTES:
-        raise TrustError("trust bundle file is implausibly large")
-    try:
-        signed = cose.parse(data)
-        if signed.content_type != CONTENT_TYPE:
-            raise TrustError("file is not a trust bundle (wrong content type)")
-        bundle = _from_cbor(cose.loads_cbor(signed.payload))
-        if signed.kid != kid_of(bundle.root_public_key):
-            raise TrustError("bundle key id does not match its root key")
-        signed.verify(public_from_raw(bundle.root_public_key))
-    except PermitRejected as exc:
-        raise TrustError(f"trust bundle is damaged or forged: {exc.detail}") from None
-    return bundle
+    return open_document(data, content_type=CONTENT_TYPE, what="trust bundle", max_bytes=MAX_BUNDLE_BYTES,
+                         parse=_from_cbor, root_of=lambda b: b.root_public_key)  # fmt: skip
 
 
 def _to_cbor(bundle: TrustBundle) -> dict[str, Any]:

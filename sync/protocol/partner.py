@@ -16,10 +16,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from booth import cose
-from booth.errors import PermitRejected, TrustError
-from booth.keys import kid_of, public_from_raw, raw_public
+from booth.errors import TrustError
+from booth.keys import kid_of
 from sync.protocol.bundle import IssuerKey, Revocation
+from sync.protocol.signed import open_document, sign_document
 
 CONTENT_TYPE = "application/vnd.booth.partner-list+cbor"
 FORMAT = 1
@@ -38,27 +38,15 @@ class PartnerList:
 
 
 def sign_partner_list(plist: PartnerList, root: Ed25519PrivateKey) -> bytes:
-    if plist.root_public_key != raw_public(root):
-        raise TrustError("partner list names a different root key than the one signing it")
     _check(plist)
-    return cose.sign(cose.dumps_cbor(_to_cbor(plist)), root, kid_of(root), content_type=CONTENT_TYPE)
+    return sign_document(_to_cbor(plist), root, plist.root_public_key, content_type=CONTENT_TYPE,
+                         what="partner list")  # fmt: skip
 
 
 def open_partner_list(data: bytes) -> PartnerList:
     """Parse a partner list and check it is signed by the root key it names (not that we trust it)."""
-    if len(data) > MAX_PARTNER_LIST_BYTES:
-        raise TrustError("partner list file is implausibly large")
-    try:
-        signed = cose.parse(data)
-        if signed.content_type != CONTENT_TYPE:
-            raise TrustError("file is not a partner list (wrong content type)")
-        plist = _from_cbor(cose.loads_cbor(signed.payload))
-        if signed.kid != kid_of(plist.root_public_key):
-            raise TrustError("partner list key id does not match its root key")
-        signed.verify(public_from_raw(plist.root_public_key))
-    except PermitRejected as exc:
-        raise TrustError(f"partner list is damaged or forged: {exc.detail}") from None
-    return plist
+    return open_document(data, content_type=CONTENT_TYPE, what="partner list", max_bytes=MAX_PARTNER_LIST_BYTES,
+                         parse=_from_cbor, root_of=lambda p: p.root_public_key)  # fmt: skip
 
 
 def _to_cbor(plist: PartnerList) -> dict[str, Any]:
