@@ -235,7 +235,7 @@ def _qr_matrix(text: str) -> np.ndarray:
     return m
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=8)  # ~2.5 MB each: the cards in view and the next ones, not every card (RSS stays flat)
 def card_image(spec: CardSpec) -> np.ndarray:
     """The card as a BGRA uint8 texture at 12 px/mm (about 1027x648), with rounded corners
     (alpha 0 outside). Cached."""
@@ -500,23 +500,24 @@ class SimulatedCamera:
                 threading.Thread(target=self._warm, name="simcam-cards", daemon=True).start()
 
     def _warm(self, ahead: int = 2) -> None:
-        """Keep the cards of the next `ahead` cycles drawn, while the camera is open."""
+        """Keep the cards of the next `ahead` cycles drawn, while the camera is open (the card
+        cache holds only a few, so later passes are drawn ahead again)."""
         try:
-            done: set[int] = set()
-            while self._opened and len(done) < len(self.cards):
+            done: set[int] = set()  # cycles whose card was drawn ahead
+            while self._opened:
                 current = self.current
                 shown = current.cycle if current is not None else 0
-                todo = [k % len(self.cards) for k in range(shown, shown + ahead + 1)]
-                todo = [i for i in todo if i not in done]
+                todo = [k for k in range(shown, shown + ahead + 1) if k not in done]
                 if not todo:
                     time.sleep(0.1)
                     continue
+                spec = self.cards[todo[0] % len(self.cards)]
                 try:
-                    card_image(self.cards[todo[0]])
-                    _qr_layout(self.cards[todo[0]])
+                    card_image(spec)
+                    _qr_layout(spec)
                 except Exception:  # drawn (and reported) again when the card is shown
                     log.debug("drawing a card ahead of time failed", exc_info=True)
-                done.add(todo[0])
+                done = {k for k in done if k >= shown} | {todo[0]}
         finally:
             self._warming = False
 
