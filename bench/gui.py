@@ -26,15 +26,22 @@ or memory:
 4. stability: PySide6 6.12.0 drops references to None, True and False on ordinary calls
    (void Qt calls, Python overrides such as paintEvent, Signal.emit). CPython 3.12+ makes them
    immortal, but on 3.11 each count runs down to 0 and the process aborts ("Fatal Python
-   error: none_dealloc"/"bool_dealloc"). So that 2. and 3. can be measured at all, their
-   children pin those counts (bench only, on Python < 3.12; the drain stays measured), and a
-   last child runs the GUI as shipped, camera on, to tell how long it lives (quick: <= 150 s,
-   else <= 300 s; ``--unpinned-seconds 0`` skips it).
+   error: none_dealloc"/"bool_dealloc") after about 2.5 minutes of camera use. So that 2. and
+   3. can be measured whatever PySide6 is installed, their children pin those counts (bench
+   only, on Python < 3.12; the drain stays measured: ``refcount_drain``), and a last child runs
+   the GUI as shipped, camera on, to tell whether it lives (quick: <= 150 s, else <= 300 s;
+   ``--unpinned-seconds 0`` skips it).
+
+``--camera video`` runs 2.-4. on a real camera's code path instead: the first 10 demo permits
+are rendered once to an MJPG file (what a USB webcam sends) and read through ``OpenCVSource``,
+so the simulated camera's own memory (its card textures, ~110 MB, and its rendering buffers)
+is left out of the figures.
 
 The bench only wraps objects it made (the camera, the decode function, instance attributes
 of the window, the panel and the Booth); it changes no library code.
 
-Run: .venv/bin/python bench/gui.py [--quick] [--soak-seconds S] [--scans N] [--unpinned-seconds S] [--keep]
+Run: .venv/bin/python bench/gui.py [--quick] [--camera sim|video] [--soak-seconds S] [--scans N]
+     [--unpinned-seconds S] [--startup-runs N] [--keep]
 """
 
 from __future__ import annotations
@@ -320,13 +327,16 @@ def paint_watch(widget: Any, on_paint: Any) -> Any:
     return watch
 
 
-def instrumented_window(booth_dir: Path, cards_file: Path, *, keep_entries: bool = True) -> tuple[Any, ...]:
-    """The booth window as ``run_gui`` builds it for the demo, with the bench's probes in place."""
+def instrumented_window(booth_dir: Path, cards_file: Path, camera: str = "sim", *,
+                        keep_entries: bool = True) -> tuple[Any, ...]:  # fmt: skip
+    """The booth window as ``run_gui`` builds it for the demo, with the bench's probes in place.
+    ``camera``: "sim" (the demo's simulated camera), or a video file read through OpenCVSource."""
     from booth.gui.app import make_app
     from booth.gui.main_window import MainWindow
     from booth.gui.scanner import Scanner
     from booth.scan.cascade import Cascade
     from booth.scan.simcam import SimulatedCamera
+    from booth.scan.sources import OpenCVSource
     from booth.service import Booth
 
     app = make_app()
@@ -335,7 +345,7 @@ def instrumented_window(booth_dir: Path, cards_file: Path, *, keep_entries: bool
     probe = Probe(keep_entries)
 
     def factory() -> StampedCamera:
-        probe.camera = SimulatedCamera(cards)
+        probe.camera = SimulatedCamera(cards) if camera == "sim" else OpenCVSource(camera)
         return StampedCamera(probe.camera, probe)
 
     scanner = Scanner(factory, probe.wrap_decode(Cascade.default().decode))
@@ -451,12 +461,12 @@ def child_startup(booth_dir: Path, cards_file: Path) -> dict[str, Any]:
 # --- child 2: frame to verdict ----------------------------------------------------------------
 
 
-def child_latency(booth_dir: Path, cards_file: Path, scans: int, pin: bool) -> dict[str, Any]:
+def child_latency(booth_dir: Path, cards_file: Path, scans: int, pin: bool, camera: str) -> dict[str, Any]:
     from booth.gui.qt import QTimer
 
     pinned = pin_singletons() if pin else False
     t_start = time.perf_counter()
-    app, booth, scanner, window, probe, cards = instrumented_window(booth_dir, cards_file)
+    app, booth, scanner, window, probe, cards = instrumented_window(booth_dir, cards_file, camera)
     login_s = log_in(app, window)
     scanner.start()  # after the login, so the first cards are recorded
     limit = 60 + scans * 8  # seconds: a guard
@@ -503,7 +513,7 @@ def child_latency(booth_dir: Path, cards_file: Path, scans: int, pin: bool) -> d
 # --- child 3: memory over a long demo (also: how long it lives unpinned) -----------------------
 
 
-def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool) -> dict[str, Any]:
+def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool, camera: str) -> dict[str, Any]:
     """Samples go to stdout as they are taken, so a run that dies still leaves its series."""
     import gc
 
@@ -514,7 +524,9 @@ def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool) -> 
 
     pinned = pin_singletons() if pin else False
     rss_start = rss_mb()
-    app, booth, scanner, window, probe, cards = instrumented_window(booth_dir, cards_file, keep_entries=False)
+    app, booth, scanner, window, probe, cards = instrumented_window(booth_dir, cards_file, camera,
+                                                                    keep_entries=False)  # fmt: skip
+    video_frames = json.loads(Path(camera + ".json").read_text())["frames"] if camera != "sim" else 0
     log_in(app, window)
     scanner.start()
     started = time.perf_counter()
@@ -543,11 +555,14 @@ def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool) -> 
             app.quit()
 
     def direction() -> None:
-        cam = probe.camera
-        info = cam.current if cam is not None else None
-        if info is None:
-            return
-        done = info.cycle // len(cards)
+        if video_frames:
+            done = scanner.capture.frames // video_frames
+        else:
+            cam = probe.camera
+            info = cam.current if cam is not None else None
+            if info is None:
+                return
+            done = info.cycle // len(cards)
         if done != passes["last"]:  # a pass over every card is over: the other way now
             passes["last"] = done
             passes["toggles"] += 1
@@ -696,6 +711,9 @@ def main() -> None:
     ap.add_argument("--soak-seconds", type=float, help="memory run length (default 600; quick 60)")
     ap.add_argument("--unpinned-seconds", type=float,
                     help="how long the unpinned GUI may run (default 300; quick 150; 0: skip)")  # fmt: skip
+    ap.add_argument("--camera", default="sim",
+                    help="sim: the demo's simulated camera (default); video: its first 10 permits rendered "
+                         "once to an MJPG file, read through OpenCVSource as a webcam would be")  # fmt: skip
     ap.add_argument("--startup-runs", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the demo booth's folder and the children's logs")
     ap.add_argument("--child-startup", nargs=2, metavar=("BOOTH", "CARDS"), help=argparse.SUPPRESS)
@@ -709,11 +727,11 @@ def main() -> None:
         return
     if args.child_latency:
         a = args.child_latency
-        emit("result", child_latency(Path(a[0]), Path(a[1]), int(a[2]), not args.no_pin))
+        emit("result", child_latency(Path(a[0]), Path(a[1]), int(a[2]), not args.no_pin, args.camera))
         return
     if args.child_soak:
         a = args.child_soak
-        emit("result", child_soak(Path(a[0]), Path(a[1]), float(a[2]), not args.no_pin))
+        emit("result", child_soak(Path(a[0]), Path(a[1]), float(a[2]), not args.no_pin, args.camera))
         return
 
     scans = args.scans or (8 if args.quick else 20)
@@ -728,6 +746,8 @@ def main() -> None:
         cards_file = base / "cards.json"
         cards_file.write_text(json.dumps([{"text": c.text, "label": c.label, "description": c.description,
                                            "number": c.number} for c in show_order(demo.data.cases)]))  # fmt: skip
+
+        camera = ["--camera", render_video(cards_file, base / "camera.avi") if args.camera == "video" else "sim"]
 
         def fresh_booth(name: str) -> Path:
             path = base / name
@@ -746,7 +766,7 @@ def main() -> None:
         }  # fmt: skip
         log(f"start-up median {mid['total_s']} s; frame to verdict over {scans} scans")
 
-        child = run_child(["--child-latency", str(fresh_booth("booth-latency")), str(cards_file), str(scans)],
+        child = run_child(["--child-latency", str(fresh_booth("booth-latency")), str(cards_file), str(scans), *camera],
                           120 + scans * 10, base / "latency.log")  # fmt: skip
         lat = child["result"] or {}
         p95 = lat.get("frame_to_verdict_ms", {}).get("p95")
@@ -755,7 +775,7 @@ def main() -> None:
                    **lat, "exit_code": child["rc"], "stderr": child["stderr"]}  # fmt: skip
         log(f"frame to verdict p95 {p95} ms; memory over {soak_s:g} s")
 
-        child = run_child(["--child-soak", str(fresh_booth("booth-soak")), str(cards_file), str(soak_s)],
+        child = run_child(["--child-soak", str(fresh_booth("booth-soak")), str(cards_file), str(soak_s), *camera],
                           soak_s + 300, base / "soak.log")  # fmt: skip
         samples = child["samples"]
         memory: dict[str, Any] = {"target_final_mb": TARGET_RSS_MB, "seconds_planned": soak_s,
@@ -773,7 +793,7 @@ def main() -> None:
         if unpinned_s > 0:
             log(f"the GUI as shipped (no pin), camera on, for up to {unpinned_s:g} s")
             child = run_child(["--child-soak", str(fresh_booth("booth-unpinned")), str(cards_file), str(unpinned_s),
-                               "--no-pin"], unpinned_s + 300, base / "unpinned.log")  # fmt: skip
+                               "--no-pin", *camera], unpinned_s + 300, base / "unpinned.log")  # fmt: skip
             last = child["samples"][-1] if child["samples"] else {}
             stability.update({
                 "survived_s": None if child["result"] is not None else last.get("t_s"),
@@ -789,12 +809,34 @@ def main() -> None:
             shutil.rmtree(base, ignore_errors=True)
 
     print(json.dumps({
-        "bench": "gui", "quick": args.quick, "platform": "offscreen", "cpus": os.cpu_count(),
+        "bench": "gui", "quick": args.quick, "platform": "offscreen", "cpus": os.cpu_count(), "camera": args.camera,
         "start_to_login_screen": startup,
         "frame_to_verdict": latency,
         "memory": memory,
         "stability": stability,
     }, indent=1))  # fmt: skip
+
+
+def render_video(cards_file: Path, path: Path, cards: int = 10, fps: float = 30.0) -> str:
+    """One pass of the simulated camera over the first ``cards`` permits, as an MJPG video
+    (what a USB webcam sends); its frame count goes to ``path.json``."""
+    import cv2
+
+    from booth.scan.simcam import FRAME_H, FRAME_W, SimulatedCamera
+
+    cam = SimulatedCamera(load_cards(cards_file)[:cards], fps=fps, realtime=False)
+    n = cam.frames_per_pass
+    log(f"rendering {n} frames of {cards} permits to {path}")
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (FRAME_W, FRAME_H))
+    cam.open()
+    try:
+        for _ in range(n):
+            writer.write(cam.read())
+    finally:
+        cam.close()
+        writer.release()
+    Path(str(path) + ".json").write_text(json.dumps({"frames": n, "fps": fps, "cards": cards}))
+    return str(path)
 
 
 def _pyside_version() -> str | None:
