@@ -387,13 +387,15 @@ class MainWindow(QMainWindow):
 
 
 class _ActivityWatch(QObject):
-    """Any key or mouse use restarts the idle-lock timer."""
+    """Any key (shortcut keys included: they arrive as ShortcutOverride, not KeyPress) or mouse
+    use restarts the idle-lock timer. Camera scans do not: the lock is there for the officer who
+    walked away, and a card held up to an unattended booth must not keep it open."""
 
     def __init__(self, on_activity, parent: QObject | None = None) -> None:  # noqa: ANN001
         super().__init__(parent)
         self._on_activity = on_activity
 
     def eventFilter(self, _obj: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() in (QEvent.KeyPress, QEvent.MouseButtonPress):
+        if event.type() in (QEvent.KeyPress, QEvent.ShortcutOverride, QEvent.MouseButtonPress):
             self._on_activity()
         return False

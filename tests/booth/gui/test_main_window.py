@@ -306,3 +306,14 @@ def test_settings_are_for_supervisors_and_audited(qtbot, window: MainWindow) -> 
     assert window.sounds.muted and window.idle_ms == 9 * 60_000
     audit = [r for r in window.booth.ledger.records() if r.action == "settings_change"]
     assert audit and "idle_lock_minutes=9" in audit[-1].note and audit[-1].officer == SUPERVISOR
+
+
+def test_shortcut_keys_count_as_activity_for_the_idle_lock(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+    window.idle_ms = 600
+    log_in(qtbot, window)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
+    for _ in range(6):  # 6 × 200 ms of F2 presses: well past the idle time, never idle that long
+        qtbot.wait(200)
+        qtbot.keyClick(window, Qt.Key_F2)
+    assert window.session is not None
+    qtbot.waitUntil(lambda: window.session is None, timeout=TIMEOUT)  # then it locks
