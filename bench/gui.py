@@ -17,12 +17,12 @@ or memory:
    the outcome (``VerdictPanel.show_outcome`` returned; also when the panel's label was next
    painted). The demo officer logs in through ``MainWindow._login``. Target p95 <= 80 ms over
    >= 20 scans (quick: 8).
-3. memory: the GUI runs with the simulated camera cycling through the demo permits (the
-   direction is switched after each pass, so every scan is recorded), the officer logged in;
-   VmRSS is sampled every 10 s for 10 minutes (quick: 60 s). Target: final RSS <= 300 MB and
-   no growth over the second half (least-squares slope, MB/min, within 2 standard errors of 0
-   or under 0.1 MB/min).
-
+3. memory: the GUI runs with the simulated camera cycling through the demo permits, the
+   officer logged in; after each pass the direction is switched with a mouse click on its
+   button, so every scan is recorded (a click, not F2: the idle lock does not count shortcut
+   keys as activity and would lock the booth after 5 minutes). VmRSS is sampled every 10 s
+   for 10 minutes (quick: 60 s). Target: final RSS <= 300 MB and no growth over the second
+   half (least-squares slope, MB/min, within 2 standard errors of 0 or under 0.1 MB/min).
 4. stability: PySide6 6.12.0 drops references to None, True and False on ordinary calls
    (void Qt calls, Python overrides such as paintEvent, Signal.emit). CPython 3.12+ makes them
    immortal, but on 3.11 each count runs down to 0 and the process aborts ("Fatal Python
