@@ -59,7 +59,7 @@ def render(report: Report, *, title: str | None = None, file_name: str | None = 
 
 
 def _setup():  # noqa: ANN202
-    from sync.hq.card import _FAMILY, _FILES, PT, Style, _Pen, runs
+    from sync.hq.card import _FAMILY, _FILES, PT, Style, _Pen
 
     missing = assets.missing_fonts(tuple(_FILES.values()))
     if missing:
@@ -89,24 +89,11 @@ def _setup():  # noqa: ANN202
                 self._widths[key] = w
             return w
 
-        def width(self, text: str, st: Style) -> float:
-            return sum(self._piece_width(script, st, piece) for script, piece in runs(text))
-
-        def draw(self, x: float, baseline: float, text: str, st: Style) -> float:
-            pdf = self.pdf
-            pdf.set_text_color(*st.color)
-            fs = st.pt * PT
-            x0 = x
-            for script, piece in runs(text):
-                w = self._piece_width(script, st, piece)
-                self._font(script, st)
-                if script == "latin":
-                    pdf.text(x, baseline, piece)
-                else:
-                    pdf.set_xy(x, baseline - 0.8 * fs)
-                    pdf.cell(w, fs, piece)
-                x += w
-            return x - x0
+        def _put(self, script: str, x: float, baseline: float, w: float, fs: float, piece: str) -> None:
+            if script == "latin":
+                self.pdf.text(x, baseline, piece)
+            else:
+                super()._put(script, x, baseline, w, fs, piece)
 
     pdf = FPDF(unit="mm", format="A4")
     pdf.set_auto_page_break(False)

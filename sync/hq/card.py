@@ -153,12 +153,17 @@ class _Pen:
     def _font(self, script: str, st: Style) -> None:
         self.pdf.set_font(_FAMILY[script], "B" if st.bold else "", st.pt)
 
+    def _piece_width(self, script: str, st: Style, piece: str) -> float:
+        self._font(script, st)
+        return self.pdf.get_string_width(piece)
+
+    def _put(self, script: str, x: float, baseline: float, w: float, fs: float, piece: str) -> None:
+        # fpdf2 puts the baseline at y + h/2 + 0.3*font_size; with h = font_size:
+        self.pdf.set_xy(x, baseline - 0.8 * fs)
+        self.pdf.cell(w, fs, piece)
+
     def width(self, text: str, st: Style) -> float:
-        total = 0.0
-        for script, piece in runs(text):
-            self._font(script, st)
-            total += self.pdf.get_string_width(piece)
-        return total
+        return sum(self._piece_width(script, st, piece) for script, piece in runs(text))
 
     @staticmethod
     def leading(text: str, st: Style) -> float:
@@ -180,11 +185,9 @@ class _Pen:
         fs = st.pt * PT
         x0 = x
         for script, piece in runs(text):
+            w = self._piece_width(script, st, piece)
             self._font(script, st)
-            w = pdf.get_string_width(piece)
-            # fpdf2 puts the baseline at y + h/2 + 0.3*font_size; with h = font_size:
-            pdf.set_xy(x, baseline - 0.8 * fs)
-            pdf.cell(w, fs, piece)
+            self._put(script, x, baseline, w, fs, piece)
             x += w
         return x - x0
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from booth.errors import TrustError
 from booth.keys import kid_of, public_from_raw
-from sync.protocol.signed import open_document, sign_document
+from sync.protocol.signed import open_document, sign_document, tuplify
 
 CONTENT_TYPE = "application/vnd.booth.trust-bundle+cbor"
 FORMAT = 1
@@ -166,18 +166,12 @@ def _from_cbor(raw: Any) -> TrustBundle:
     try:
         fields = {k: v for k, v in raw.items() if k != "format"}
         for name, cls in _PARTS.items():
-            fields[name] = tuple(cls(**_tuplify(item)) for item in fields.get(name, ()))
+            fields[name] = tuple(cls(**tuplify(item)) for item in fields.get(name, ()))
         bundle = TrustBundle(**fields)
     except TypeError as exc:
         raise TrustError(f"trust bundle has unexpected contents: {exc}") from None
     _check_types(bundle)
     return bundle
-
-
-def _tuplify(item: Any) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        raise TypeError("entry is not a map")
-    return {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in item.items()}
 
 
 def _check_types(b: TrustBundle) -> None:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from booth.errors import TrustError
 from booth.keys import kid_of
 from sync.protocol.bundle import IssuerKey, Revocation
-from sync.protocol.signed import open_document, sign_document
+from sync.protocol.signed import open_document, sign_document, tuplify
 
 CONTENT_TYPE = "application/vnd.booth.partner-list+cbor"
 FORMAT = 1
@@ -62,8 +62,8 @@ def _from_cbor(raw: Any) -> PartnerList:
         raise TrustError("partner list format is not supported")
     try:
         fields = {k: v for k, v in raw.items() if k != "format"}
-        fields["issuers"] = tuple(IssuerKey(**_tuplify(i)) for i in _seq(fields.get("issuers", ())))
-        fields["revocations"] = tuple(Revocation(**_tuplify(r)) for r in _seq(fields.get("revocations", ())))
+        fields["issuers"] = tuple(IssuerKey(**tuplify(i)) for i in _seq(fields.get("issuers", ())))
+        fields["revocations"] = tuple(Revocation(**tuplify(r)) for r in _seq(fields.get("revocations", ())))
         plist = PartnerList(**fields)
     except TypeError as exc:
         raise TrustError(f"partner list has unexpected contents: {exc}") from None
@@ -75,12 +75,6 @@ def _seq(value: Any) -> list | tuple:
     if not isinstance(value, (list, tuple)):
         raise TypeError("expected a list")
     return value
-
-
-def _tuplify(item: Any) -> dict[str, Any]:
-    if not isinstance(item, dict):
-        raise TypeError("entry is not a map")
-    return {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in item.items()}
 
 
 def _is_int(value: Any) -> bool:

@@ -43,3 +43,10 @@ def open_document(data: bytes, *, content_type: str, what: str, max_bytes: int, 
     except PermitRejected as exc:
         raise TrustError(f"{what} is damaged or forged: {exc.detail}") from None
     return document
+
+
+def tuplify(item: Any) -> dict[str, Any]:
+    """A decoded CBOR map entry with its lists made tuples (the dataclasses are frozen)."""
+    if not isinstance(item, dict):
+        raise TypeError("entry is not a map")
+    return {k: tuple(v) if isinstance(v, (list, tuple)) else v for k, v in item.items()}
