@@ -33,24 +33,28 @@ def check_policy(pin: str) -> None:
         raise PinPolicyError("that PIN is too easy to guess (repeated or sequential digits)")
 
 
-def hash_pin(pin: str, *, n: int = SCRYPT_N) -> str:
+def hash_secret(secret: str, *, n: int = SCRYPT_N) -> str:
+    """A salted scrypt hash of a PIN or password, self-describing."""
     salt = os.urandom(16)
-    digest = hashlib.scrypt(pin.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, maxmem=_MAXMEM, dklen=32)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=n, r=SCRYPT_R, p=SCRYPT_P, maxmem=_MAXMEM, dklen=32)
     return f"scrypt${n}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
 
 
-def pin_matches(pin: str, stored: str) -> bool:
+def secret_matches(secret: str, stored: str) -> bool:
     """Constant-time comparison against a stored hash; a malformed hash never matches."""
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
         candidate = hashlib.scrypt(
-            pin.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), maxmem=_MAXMEM, dklen=32
+            secret.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), maxmem=_MAXMEM, dklen=32
         )
     except (ValueError, MemoryError):
         return False
     return hmac.compare_digest(candidate, bytes.fromhex(digest))
+
+
+hash_pin, pin_matches = hash_secret, secret_matches
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,14 @@ class HQ:
         self.registry.revoke(Revocation(permit_no, signature_sha256, reason, at))
         return permit_no is not None and self.registry.permit(permit_no) is not None
 
+    def revoked_permits(self) -> dict[str, int]:
+        """Permit number -> when HQ first revoked it (for the analytics' crossings after revocation)."""
+        revoked: dict[str, int] = {}
+        for r in self.registry.revocations():
+            if r.permit_no:
+                revoked[r.permit_no] = min(r.revoked_at, revoked.get(r.permit_no, r.revoked_at))
+        return revoked
+
     def watch(self, entry: WatchEntry, *, at: int) -> None:
         if not entry.permit_no and not entry.document:
             raise HQError("a watchlist entry needs a permit number or a document number")

@@ -14,6 +14,7 @@ import click
 from booth.cli_support import parse_time, print_json
 from sync.hq.admin import HQ
 from sync.hq.cli_analytics import COMMANDS as ANALYTICS_COMMANDS
+from sync.hq.cli_staff import COMMANDS as STAFF_COMMANDS
 
 pass_hq = click.make_pass_decorator(HQ)
 
@@ -26,10 +27,16 @@ pass_hq = click.make_pass_decorator(HQ)
               help="TLS certificate (PEM); with --ssl-keyfile.")
 @click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="TLS private key (PEM); with --ssl-certfile.")
+@click.option("--no-dashboard", is_flag=True, help="Serve only the booths' API, not the staff dashboard.")
+@click.option("--analyse-every", default=60.0, show_default=True, type=click.FloatRange(0),
+              help="Seconds between integrity analytics runs (0: never; then run `booth-hq analyse`).")
+@click.option("--trust-proxy", is_flag=True,
+              help="Behind a TLS-terminating proxy: believe its X-Forwarded-Proto (secure cookies).")
 @pass_hq
 def serve(hq: HQ, host: str, port: int, database: str | None, ssl_certfile: Path | None,
-          ssl_keyfile: Path | None) -> None:
-    """Run the HQ sync server that booths push batches to and pull bundles from.
+          ssl_keyfile: Path | None, no_dashboard: bool, analyse_every: float, trust_proxy: bool) -> None:
+    """Run the HQ server: booths push batches to it and pull bundles from it, and HQ staff
+    use its dashboard (log in with an account from `booth-hq staff add`).
 
     \b
     Example:
@@ -44,7 +51,8 @@ def serve(hq: HQ, host: str, port: int, database: str | None, ssl_certfile: Path
         raise click.UsageError("give both --ssl-certfile and --ssl-keyfile, or neither")
     if ssl_certfile is None and host not in ("127.0.0.1", "localhost", "::1"):
         click.echo("warning: serving plain HTTP beyond this machine; enrolment tokens travel in clear", err=True)
-    app = create_app(hq.paths.root, database or hq.database_url)
+    app = create_app(hq.paths.root, database or hq.database_url, dashboard=not no_dashboard,
+                     analyse_every=analyse_every, trust_proxy=trust_proxy)  # fmt: skip
     uvicorn.run(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level="info")
 
 
@@ -177,4 +185,4 @@ def _iso(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-COMMANDS = (serve, booth_group, import_, stats, alerts, *ANALYTICS_COMMANDS)
+COMMANDS = (serve, booth_group, import_, stats, alerts, *ANALYTICS_COMMANDS, *STAFF_COMMANDS)

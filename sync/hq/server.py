@@ -6,6 +6,9 @@
     GET  /v1/receipts/{booth_id}  the latest receipt of a booth
     GET  /v1/bundle?have=N        the latest trust bundle if newer than N, else 304
 
+With ``dashboard`` (the default) the same server serves HQ staff's web pages at ``/``
+(``sync.hq.dashboard.web``), and it runs the integrity analytics every minute.
+
 A receipt (and ``X-Acked-Seq``) acknowledges the batch sent, up to its last record: for a
 re-sent old batch that is below what HQ holds; ``/v1/receipts/{booth_id}`` has the newest.
 Every error is JSON with a ``reason``; nothing a client sends yields a 500. Bodies are read
@@ -14,6 +17,8 @@ with a cap, never buffered beyond it. Handlers are thin: the store decides.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -234,13 +239,26 @@ async def _refused(_request: Request, exc: Exception) -> JSONResponse:
     return _problem(_STATUS.get(exc.reason, 400), Problem(reason=exc.reason, detail=exc.detail, acked_seq=acked))
 
 
-async def _invalid(_request: Request, exc: Exception) -> JSONResponse:
+def _for_people(request: Request) -> bool:
+    """A dashboard page (not the booths' API) when the dashboard is served: errors as HTML."""
+    return not request.url.path.startswith("/v1/") and hasattr(request.app.state, "dashboard")
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
+    if _for_people(request):
+        from sync.hq.dashboard.web import error_page
+
+        return error_page(request, 400, "That address is not one this dashboard understands.")
     return _problem(400, Problem(reason="bad_format", detail=_first_error(exc)))
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if _for_people(request):
+        from sync.hq.dashboard.web import error_page
+
+        return error_page(request, exc.status_code, {404: "There is no such page."}.get(exc.status_code, str(exc.detail)))
     reason = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return _problem(exc.status_code, Problem(reason=reason, detail=str(exc.detail)), dict(exc.headers or {}))
 
@@ -250,23 +268,61 @@ async def _internal(_request: Request, exc: Exception) -> JSONResponse:
     return _problem(500, Problem(reason="internal"))
 
 
+def analyse_once(hq_data_dir: Path, store: SyncStore, now: int) -> int:
+    """One run of the integrity analytics (incremental); how many new alerts it raised."""
+    from sync.hq import analytics
+
+    hq = HQ(hq_data_dir, sync_store=store)
+    try:
+        revoked = hq.revoked_permits()
+    finally:
+        hq.close()
+    return sum(r.raised for r in analytics.analyse(store, now, revoked=revoked))
+
+
+async def _analyse_forever(hq_data_dir: Path, store: SyncStore, clock: Callable[[], int], every: float) -> None:
+    while True:
+        await asyncio.sleep(every)  # first serve: a restart must not wait on a full analysis
+        try:
+            raised = await run_in_threadpool(analyse_once, hq_data_dir, store, clock())
+            if raised:
+                log.warning("analytics raised %d new alert(s)", raised)
+        except Exception:  # noqa: BLE001 - a failed run must not stop the server; the next one retries
+            log.exception("analytics run failed")
+
+
 def create_app(hq_data_dir: Path, database_url: str | None = None, *, max_body: int = MAX_WIRE,
-               clock: Callable[[], int] | None = None) -> FastAPI:
-    """The HQ server over ``hq_data_dir`` (root key, registry, bundles) and the sync database."""
+               clock: Callable[[], int] | None = None, dashboard: bool = True, analyse_every: float = 60,
+               trust_proxy: bool = False) -> FastAPI:
+    """The HQ server over ``hq_data_dir`` (root key, registry, bundles) and the sync database.
+
+    ``dashboard``: also serve the staff dashboard (``sync.hq.dashboard.web``); ``analyse_every``:
+    run the integrity analytics that often (seconds; 0: never) so alerts and figures stay fresh;
+    ``trust_proxy``: believe ``X-Forwarded-Proto`` from a TLS-terminating proxy (secure cookies).
+    """
     hq_data_dir = Path(hq_data_dir)
     HQ(hq_data_dir).root_key()  # fail now, not at the first request, if this is no HQ
     store = SyncStore.open(hq_data_dir, database_url)
+    clock = clock or (lambda: int(time.time()))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        task = asyncio.create_task(_analyse_forever(hq_data_dir, store, clock, analyse_every)) if analyse_every else None
         yield
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         store.close()
 
     app = FastAPI(title="Booth HQ", version="1", lifespan=lifespan,
                   description="Booth sync: enrolment, signed batches and receipts, trust bundles.")  # fmt: skip
-    app.state.services = Services(hq_data_dir, store, BundleKeeper(hq_data_dir, store),
-                                  clock or (lambda: int(time.time())), max_body)  # fmt: skip
+    app.state.services = Services(hq_data_dir, store, BundleKeeper(hq_data_dir, store), clock, max_body)
     app.include_router(router)
+    if dashboard:
+        from sync.hq.dashboard.web import mount
+
+        mount(app, store, hq_data_dir, clock, trust_proxy=trust_proxy)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(BatchRefused, _refused)
     app.add_exception_handler(RequestValidationError, _invalid)

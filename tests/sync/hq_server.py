@@ -50,6 +50,7 @@ HOLDER = {
 
 
 def start_hq(data_dir: Path, database_url: str | None = None, **app_options: Any) -> tuple[str, Callable[[], None]]:
+    app_options.setdefault("analyse_every", 0)  # tests run the analytics when they mean to
     app = create_app(Path(data_dir), database_url, **app_options)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

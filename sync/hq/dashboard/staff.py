@@ -1,0 +1,225 @@
+"""HQ staff accounts and their dashboard sessions, in the sync database (SQLite or PostgreSQL).
+
+Passwords are scrypt hashes (``booth.pins.hash_secret``); a wrong password counts towards the
+same lock-out as an officer's PIN (three free tries, then 30 s doubling, and after ten only
+``booth-hq staff unlock`` opens the account again). An unknown name costs the same scrypt as a
+known one, so timing does not tell which names exist.
+
+A session is a random 256-bit token in an HttpOnly cookie; the database keeps only its
+SHA-256, so a copy of the database does not hold live sessions. Each session has its own
+CSRF token for the forms. Sessions end after ``IDLE`` without a request, or ``LIFETIME``
+after login, or at logout.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import BigInteger, Boolean, Column, Engine, Integer, MetaData, String, Table, Text, delete, insert, select, update
+
+from booth.pins import FOREVER, after_failure, hash_secret, secret_matches
+from sync.hq.schema import alerts
+
+IDLE = 30 * 60
+LIFETIME = 12 * 3600
+TOUCH_EVERY = 60  # a session's last_used is written at most this often: reads stay reads
+MIN_PASSWORD = 12
+
+metadata = MetaData()  # its own: created on first use, beside the sync store's tables
+
+staff = Table(
+    "staff", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("locked_until", BigInteger),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+)  # fmt: skip
+
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_used", BigInteger, nullable=False),
+)  # fmt: skip
+
+alert_acks = Table(
+    "alert_acks", metadata,
+    Column("alert_id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+)  # fmt: skip
+
+
+class StaffError(Exception):
+    """A staff account operation that cannot be done; the message says why."""
+
+
+class LoginRefused(StaffError):
+    """Wrong name or password, or a locked or disabled account (the message does not tell which name exists)."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    username: str
+    display_name: str
+    disabled: bool
+    locked_until: int | None
+    failed: int
+
+
+@dataclass(frozen=True)
+class Session:
+    username: str
+    display_name: str
+    csrf: str
+    created_at: int
+
+
+def check_password_policy(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"a password has at least {MIN_PASSWORD} characters")
+    if len(set(password)) < 5:
+        raise StaffError("that password is too easy to guess (too few different characters)")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of nothing anyone knows, checked for unknown names: same cost as a real one."""
+    return hash_secret(secrets.token_hex(16))
+
+
+def _sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Staff:
+    """Accounts, logins and sessions over a SQLAlchemy engine (the sync store's)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        metadata.create_all(engine, checkfirst=True)
+
+    # -- accounts (the command line)
+
+    def add(self, username: str, display_name: str, password: str, *, now: int) -> None:
+        if not username or len(username) > 64 or not username.isprintable() or username != username.strip():
+            raise StaffError("a user name is 1 to 64 printable characters, no spaces around it")
+        check_password_policy(password)
+        password_hash = hash_secret(password)
+        with self.engine.begin() as conn:
+            if conn.execute(select(staff.c.username).where(staff.c.username == username)).first():
+                raise StaffError(f"{username!r} already exists")
+            conn.execute(insert(staff).values(username=username, display_name=display_name or username,
+                                              password_hash=password_hash, failed=0, disabled=False,
+                                              created_at=now))  # fmt: skip
+
+    def set_password(self, username: str, password: str) -> None:
+        check_password_policy(password)
+        self._update(username, password_hash=hash_secret(password), failed=0, locked_until=None)
+        self.end_sessions(username)
+
+    def unlock(self, username: str) -> None:
+        self._update(username, failed=0, locked_until=None)
+
+    def disable(self, username: str) -> None:
+        self._update(username, disabled=True)
+        self.end_sessions(username)
+
+    def members(self) -> list[StaffMember]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(staff).order_by(staff.c.username)).all()
+        return [StaffMember(r.username, r.display_name, r.disabled, r.locked_until, r.failed) for r in rows]
+
+    def _update(self, username: str, **values: object) -> None:
+        with self.engine.begin() as conn:
+            if conn.execute(update(staff).where(staff.c.username == username).values(**values)).rowcount == 0:
+                raise StaffError(f"no staff member {username!r}")
+
+    # -- logging in
+
+    def login(self, username: str, password: str, *, now: int) -> tuple[str, Session]:
+        """A new session (its cookie token, and the session) for the right password; else ``LoginRefused``."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(staff).where(staff.c.username == username)).first()
+        if row is None:
+            secret_matches(password, _dummy_hash())
+            raise LoginRefused("wrong name or password")
+        if row.disabled:
+            secret_matches(password, _dummy_hash())
+            raise LoginRefused("this account is disabled")
+        if row.locked_until is not None and now < row.locked_until:
+            wait = "until HQ unlocks it" if row.locked_until == FOREVER else f"for {row.locked_until - now} s"
+            raise LoginRefused(f"too many wrong passwords: this account is locked {wait}")
+        if not secret_matches(password, row.password_hash):
+            lock = after_failure(row.failed, now)
+            self._update(username, failed=lock.failed, locked_until=lock.locked_until)
+            raise LoginRefused("wrong name or password")
+        if row.failed:
+            self._update(username, failed=0, locked_until=None)
+        token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self.engine.begin() as conn:
+            conn.execute(insert(staff_sessions).values(token_sha256=_sha256(token), username=username, csrf=csrf,
+                                                       created_at=now, last_used=now))  # fmt: skip
+        return token, Session(username, row.display_name, csrf, now)
+
+    def session(self, token: str | None, *, now: int) -> Session | None:
+        """The live session for a cookie token, or None (unknown, expired, or the account disabled)."""
+        if not token or len(token) > 128:
+            return None
+        key = _sha256(token)
+        query = (select(staff_sessions, staff.c.display_name, staff.c.disabled)
+                 .join(staff, staff.c.username == staff_sessions.c.username)
+                 .where(staff_sessions.c.token_sha256 == key))  # fmt: skip
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None
+        if row.disabled or now - row.last_used > IDLE or now - row.created_at > LIFETIME:
+            self.logout(token)
+            return None
+        if now - row.last_used >= TOUCH_EVERY:
+            with self.engine.begin() as conn:
+                conn.execute(update(staff_sessions).where(staff_sessions.c.token_sha256 == key).values(last_used=now))
+        return Session(row.username, row.display_name, row.csrf, row.created_at)
+
+    def logout(self, token: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(staff_sessions).where(staff_sessions.c.token_sha256 == _sha256(token)))
+
+    def end_sessions(self, username: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(staff_sessions).where(staff_sessions.c.username == username))
+
+    # -- what staff did
+
+    def acknowledge(self, alert_id: int, username: str, *, now: int, note: str = "") -> bool:
+        """Mark an alert acknowledged by ``username``, in one transaction with who and when.
+
+        False if it already was (the first acknowledgement stands); ``StaffError`` if no such alert.
+        """
+        with self.engine.begin() as conn:
+            done = conn.execute(update(alerts).where(alerts.c.id == alert_id, alerts.c.acknowledged.is_(False))
+                                .values(acknowledged=True))  # fmt: skip
+            if done.rowcount == 0:
+                if conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first() is None:
+                    raise StaffError(f"no alert {alert_id}")
+                return False
+            conn.execute(insert(alert_acks).values(alert_id=alert_id, username=username, at=now, note=note))
+        return True
+
+    def acks(self, alert_ids: list[int]) -> dict[int, tuple[str, int, str]]:
+        """Who acknowledged which alert, when, with what note."""
+        if not alert_ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(alert_acks).where(alert_acks.c.alert_id.in_(alert_ids))).all()
+        return {r.alert_id: (r.username, r.at, r.note) for r in rows}

@@ -1,0 +1,386 @@
+"""The HQ dashboard: server-rendered pages for HQ staff, served by the HQ server.
+
+    GET  /                          overview per checkpoint: today, people inside, booths' last sync
+    GET  /alerts                    the alert list (filters: kind, checkpoint, booth, state, text)
+    POST /alerts/{id}/acknowledge   acknowledge an alert (who and when are kept)
+    GET  /permits?q=NO              a permit's history across checkpoints
+    GET  /officers?checkpoint=&name= an officer's record beside their peers
+    GET  /records/{booth}/{seq}     one synced record, every field
+    GET  /login, POST /login, POST /logout
+
+Pages need a session (``sync.hq.dashboard.staff``); every POST passes the CSRF checks of
+``sync.hq.dashboard.guard``. Times show in Indochina Time (UTC+7), the local time of both
+countries. Names show in Latin and native script, in the bundled Noto fonts (served from
+``/static/fonts``), so Khmer and Thai render on machines that have no such font.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.concurrency import run_in_threadpool
+
+from booth import assets
+from booth.config import HQPaths
+from booth.reasons import ENGLISH as REASON_WORDS
+from booth.reasons import Reason
+from sync.hq.dashboard import guard
+from sync.hq.dashboard.alert_list import STATES, AlertFilter, alert_kinds, list_alerts, open_alerts_by_checkpoint
+from sync.hq.dashboard.staff import LoginRefused, Session, Staff, StaffError
+from sync.hq.registry import Registry
+from sync.hq.store import SyncStore
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+LOCAL = dt.timezone(dt.timedelta(hours=7), "ICT")
+DAY = 86_400
+CHECKPOINT_NAMES_TTL = 60
+
+ALERT_WORDS = {
+    "double_entry": "Entered twice without exit",
+    "impossible_travel": "Impossible travel",
+    "overstay": "Overstay",
+    "override_outlier": "Many overrides",
+    "manual_entry_outlier": "Many manual entries",
+    "odd_hours": "Scans at odd hours",
+    "silent_booth": "Booth silent",
+    "clock_skew": "Booth clock ahead",
+    "revoked_seen": "Revoked permit seen",
+    "watchlist_seen": "Watch-listed permit seen",
+    "fork": "Ledger fork",
+}  # fmt: skip
+
+
+@dataclass
+class Dashboard:
+    store: SyncStore
+    staff: Staff
+    data_dir: Path
+    clock: Callable[[], int]
+    trust_proxy: bool = False
+    _names: tuple[float, dict[str, Any]] = (0.0, {})
+
+    def checkpoint_names(self) -> dict[str, Any]:
+        """Checkpoint code -> Checkpoint (names in English, Khmer, Thai), re-read once a minute."""
+        read_at, names = self._names
+        if time.monotonic() - read_at > CHECKPOINT_NAMES_TTL:
+            path = HQPaths(self.data_dir).database
+            registry = Registry(path) if path.exists() else None
+            try:
+                names = {cp.code: cp for cp in registry.checkpoints()} if registry else {}
+            finally:
+                if registry:
+                    registry.close()
+            self._names = (time.monotonic(), names)
+        return names
+
+
+def _local(epoch: int | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if epoch is None:
+        return "never"
+    return dt.datetime.fromtimestamp(epoch, LOCAL).strftime(fmt)
+
+
+def _ago(epoch: int | None, now: int) -> str:
+    if epoch is None:
+        return "never"
+    s = max(0, now - epoch)
+    if s < 120:
+        return f"{s} s ago"
+    if s < 2 * 3600:
+        return f"{s // 60} min ago"
+    if s < 2 * DAY:
+        return f"{s / 3600:.1f} h ago"
+    return f"{s / DAY:.1f} days ago"
+
+
+def _reasons(codes: str | None) -> list[str]:
+    out = []
+    for code in (codes or "").split():
+        try:
+            out.append(REASON_WORDS[Reason(code)])
+        except ValueError:
+            out.append(code)
+    return out
+
+
+_env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+_env.filters.update(local=_local, reasons=_reasons, alert_words=lambda k: ALERT_WORDS.get(k, k), q=quote)
+
+
+def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    html = _env.get_template(name).render(request=request, **context)
+    return HTMLResponse(html, status_code=status, headers=guard.HEADERS)
+
+
+def _dashboard(request: Request) -> Dashboard:
+    return request.app.state.dashboard
+
+
+class _LoginNeeded(Exception):
+    pass
+
+
+async def _session(request: Request) -> Session:
+    d = _dashboard(request)
+    token = request.cookies.get(guard.SESSION_COOKIE)
+    session = await run_in_threadpool(d.staff.session, token, now=d.clock())
+    if session is None:
+        raise _LoginNeeded
+    return session
+
+
+async def _posted_form(request: Request, session: Session) -> dict[str, str]:
+    """The form of a POST that passed the origin and CSRF checks."""
+    guard.check_same_origin(request)
+    form = await guard.read_form(request)
+    if not guard.tokens_match(form.get("csrf"), session.csrf):
+        raise guard.Refused(403, "This form has expired or was not sent by this dashboard. Reload the page and try again.")
+    return form
+
+
+class _PageRoute(APIRoute):
+    """An unexpected error becomes a plain error page here (logged), never a traceback or a dropped connection."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except (_LoginNeeded, guard.Refused, HTTPException, RequestValidationError):
+                raise
+            except Exception:  # noqa: BLE001 - the edge: log it, answer a page, keep serving
+                log.exception("dashboard page %s failed", request.url.path)
+                return _render(request, "error.html", 500, session=None,
+                               message="Something went wrong on the server. It has been logged; try again.")
+
+        return guarded
+
+
+router = APIRouter(include_in_schema=False, route_class=_PageRoute)
+
+
+# -- logging in and out
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/", message: str = "") -> HTMLResponse:  # noqa: A002 - the query name
+    token = guard.new_login_token()
+    response = _render(request, "login.html", csrf=token, next=_safe_next(next), message=message, username="")
+    guard.set_cookie(response, request, guard.LOGIN_COOKIE, token, trust_proxy=_dashboard(request).trust_proxy,
+                     max_age=3600)  # fmt: skip
+    return response
+
+
+def _safe_next(target: str) -> str:
+    """Only a path on this server: never an open redirect."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    d = _dashboard(request)
+    guard.check_same_origin(request)
+    form = await guard.read_form(request)
+    if not guard.tokens_match(form.get("csrf"), request.cookies.get(guard.LOGIN_COOKIE)):
+        raise guard.Refused(403, "The login form has expired. Reload the page and log in again.")
+    username, password = form.get("username", "").strip(), form.get("password", "")
+    try:
+        token, _ = await run_in_threadpool(d.staff.login, username, password, now=d.clock())
+    except LoginRefused as exc:
+        log.warning("dashboard login refused for %r: %s", username, exc)
+        fresh = guard.new_login_token()
+        response = _render(request, "login.html", 403, csrf=fresh, next=_safe_next(form.get("next", "/")),
+                           message=str(exc), username=username)  # fmt: skip
+        guard.set_cookie(response, request, guard.LOGIN_COOKIE, fresh, trust_proxy=d.trust_proxy, max_age=3600)
+        return response
+    log.info("dashboard login: %s", username)
+    response = RedirectResponse(_safe_next(form.get("next", "/")), status_code=303, headers=guard.HEADERS)
+    guard.set_cookie(response, request, guard.SESSION_COOKIE, token, trust_proxy=d.trust_proxy)
+    response.delete_cookie(guard.LOGIN_COOKIE, path="/")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    session = await _session(request)
+    await _posted_form(request, session)
+    await run_in_threadpool(_dashboard(request).staff.logout, request.cookies.get(guard.SESSION_COOKIE, ""))
+    response = RedirectResponse("/login?message=You+have+logged+out.", status_code=303, headers=guard.HEADERS)
+    response.delete_cookie(guard.SESSION_COOKIE, path="/")
+    return response
+
+
+# -- pages
+
+
+@router.get("/")
+async def home(request: Request) -> HTMLResponse:
+    session = await _session(request)
+    return await run_in_threadpool(_home, request, session)
+
+
+def _home(request: Request, session: Session) -> HTMLResponse:
+    from sync.hq import overview  # TEMP until overview lands
+
+    d = _dashboard(request)
+    now = d.clock()
+    day_start = (now + 7 * 3600) // DAY * DAY - 7 * 3600
+    with d.store.engine.connect() as conn:
+        rows = overview.checkpoint_overview(conn, day_start, day_start + DAY)
+        open_alerts = open_alerts_by_checkpoint(conn)
+    return _render(request, "overview.html", session=session, rows=rows, names=d.checkpoint_names(),
+                   open_alerts=open_alerts, now=now, ago=lambda t: _ago(t, now), day=_local(day_start, "%A %d %B %Y"),
+                   silent_after=6 * 3600)  # fmt: skip
+
+
+@router.get("/alerts")
+async def alerts_page(request: Request, kind: str = "", checkpoint: str = "", booth: str = "", state: str = "open",
+                      text: str = "", page: int = 1) -> HTMLResponse:  # fmt: skip
+    session = await _session(request)
+    f = AlertFilter(kind=kind[:32], checkpoint=checkpoint[:64], booth=booth[:64], state=state, text=text[:100], page=page)
+    return await run_in_threadpool(_alerts, request, session, f)
+
+
+def _alerts(request: Request, session: Session, f: AlertFilter) -> HTMLResponse:
+    d = _dashboard(request)
+    with d.store.engine.connect() as conn:
+        rows, total = list_alerts(conn, f)
+        kinds = alert_kinds(conn)
+    acks = d.staff.acks([r.id for r in rows if r.acknowledged])
+    query = {k: v for k, v in vars(f).items() if v and k != "page"}
+    return _render(request, "alerts.html", session=session, rows=rows, total=total, f=f, kinds=kinds,
+                   states=STATES, names=d.checkpoint_names(), booths=d.store.booths(), acks=acks,
+                   page_url=lambda p: "/alerts?" + urlencode({**query, "page": p}),
+                   back=request.url.path + ("?" + request.url.query if request.url.query else ""))  # fmt: skip
+
+
+@router.post("/alerts/{alert_id}/acknowledge")
+async def acknowledge(request: Request, alert_id: int) -> Response:
+    session = await _session(request)
+    form = await _posted_form(request, session)
+    d = _dashboard(request)
+    try:
+        done = await run_in_threadpool(d.staff.acknowledge, alert_id, session.username, now=d.clock(),
+                                       note=form.get("note", "")[:500])  # fmt: skip
+    except StaffError as exc:
+        raise guard.Refused(404, str(exc)) from None
+    if done:
+        log.info("alert %d acknowledged by %s", alert_id, session.username)
+    return RedirectResponse(_safe_next(form.get("back", "/alerts")), status_code=303, headers=guard.HEADERS)
+
+
+@router.get("/permits")
+async def permit_page(request: Request, q: str = "") -> HTMLResponse:
+    session = await _session(request)
+    return await run_in_threadpool(_permit, request, session, q.strip()[:64])
+
+
+def _permit(request: Request, session: Session, permit_no: str) -> HTMLResponse:
+    from sync.hq import overview  # TEMP until overview lands
+
+    d = _dashboard(request)
+    rows: list[Any] = []
+    alerts_for: list[Any] = []
+    if permit_no:
+        with d.store.engine.connect() as conn:
+            rows = overview.permit_history(conn, permit_no)
+            alerts_for, _ = list_alerts(conn, AlertFilter(state="all", text=f"permit {permit_no}:"))
+    holder = next((r for r in reversed(rows) if r.holder), None)
+    return _render(request, "permit.html", session=session, permit_no=permit_no, rows=rows, holder=holder,
+                   alerts=alerts_for, names=d.checkpoint_names())  # fmt: skip
+
+
+@router.get("/officers")
+async def officer_page(request: Request, checkpoint: str = "", name: str = "") -> HTMLResponse:
+    session = await _session(request)
+    return await run_in_threadpool(_officer, request, session, checkpoint[:64], name[:200])
+
+
+def _officer(request: Request, session: Session, checkpoint: str, name: str) -> HTMLResponse:
+    from sync.hq import overview  # TEMP until overview lands
+
+    d = _dashboard(request)
+    with d.store.engine.connect() as conn:
+        record = overview.officer_record(conn, checkpoint, name) if checkpoint and name else None
+        alerts_for, _ = list_alerts(conn, AlertFilter(state="all", text=f"officer {name} at {checkpoint}:"))
+    status = 200 if record is not None or not name else 404
+    return _render(request, "officer.html", status, session=session, checkpoint=checkpoint, name=name,
+                   record=record, alerts=alerts_for if name else [], names=d.checkpoint_names())  # fmt: skip
+
+
+@router.get("/records/{booth_id}/{seq}")
+async def record_page(request: Request, booth_id: str, seq: int) -> HTMLResponse:
+    session = await _session(request)
+    d = _dashboard(request)
+    found = await run_in_threadpool(lambda: list(d.store.records(booth_id, seq, seq)))
+    if not found:
+        raise guard.Refused(404, f"HQ holds no record {booth_id}#{seq}.")
+    return _render(request, "record.html", session=session, r=found[0], names=d.checkpoint_names())
+
+
+# -- static files: the stylesheet and the bundled fonts
+
+_STATIC = {"dashboard.css": (HERE / "static" / "dashboard.css", "text/css")}
+_FONTS = {p.name: p for p in assets.FONTS_DIR.glob("*.ttf")}
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    if name in _STATIC:
+        path, media = _STATIC[name]
+        return FileResponse(path, media_type=media, headers={"Cache-Control": "max-age=3600"})
+    return HTMLResponse("not found", 404)
+
+
+@router.get("/static/fonts/{name}")
+def font(name: str) -> Response:
+    path = _FONTS.get(name)
+    if path is None:
+        return HTMLResponse("not found", 404)
+    return FileResponse(path, media_type="font/ttf", headers={"Cache-Control": "max-age=86400"})
+
+
+# -- wiring
+
+
+async def _login_needed(request: Request, _exc: Exception) -> Response:
+    if request.method != "GET":
+        return _render(request, "error.html", 403, session=None, message="You are not logged in.")
+    target = request.url.path + ("?" + request.url.query if request.url.query else "")
+    return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303, headers=guard.HEADERS)
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, guard.Refused)
+    log.info("dashboard refused %s %s: %s", request.method, request.url.path, exc.message)
+    return error_page(request, exc.status, exc.message)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    return _render(request, "error.html", status, session=None, message=message)
+
+
+def mount(app: FastAPI, store: SyncStore, data_dir: Path, clock: Callable[[], int], *, trust_proxy: bool = False) -> None:
+    """Serve the dashboard from ``app`` (the HQ server), over the sync store's database."""
+    app.state.dashboard = Dashboard(store, Staff(store.engine), data_dir, clock, trust_proxy)
+    app.include_router(router)
+    app.add_exception_handler(_LoginNeeded, _login_needed)
+    app.add_exception_handler(guard.Refused, _refused)

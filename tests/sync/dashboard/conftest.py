@@ -1,0 +1,80 @@
+"""Dashboard fixtures: an HQ whose two booths synced real batches through a live server,
+analysed, with a staff account; and a headless Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sync.hq.dashboard.staff import Staff
+from sync.hq.server import analyse_once
+
+USER, PASSWORD, DISPLAY = "chenda", "correct horse battery", "Chenda Keo"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+
+
+@dataclass
+class DashboardWorld:
+    url: str
+    world: object  # hq_server.SyncWorld
+    now: int
+
+
+@pytest.fixture
+def dashboard(sync_world) -> DashboardWorld:  # noqa: ANN001 - hq_server.SyncWorld
+    """Both booths enrolled and synced (the same two permits entered at both checkpoints:
+    double entries and impossible travel), analytics run, one staff account."""
+    import hq_server
+
+    now = hq_server.NOW + 600
+    for booth_id in hq_server.BOOTHS:
+        sync_world.enrol(booth_id)
+    url = sync_world.serve(clock=lambda: now)
+    for booth_id in hq_server.BOOTHS:
+        answer = httpx.post(f"{url}/v1/batches", content=sync_world.sealed(booth_id),
+                            headers={"content-type": "application/octet-stream"})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+    assert analyse_once(sync_world.hq.paths.root, sync_world.store, now) > 0
+    Staff(sync_world.store.engine).add(USER, DISPLAY, PASSWORD, now=now)
+    return DashboardWorld(url, sync_world, now)
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("BOOTH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Chromium (Debian's, installed by scripts/test) under Playwright."""
+    path = chromium_path()
+    if path is None:
+        pytest.skip("Chromium is not installed (scripts/test installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def log_in(page, url: str, user: str = USER, password: str = PASSWORD) -> None:  # noqa: ANN001
+    page.goto(url + "/")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", password)
+    page.click("button:has-text('Log in')")

@@ -1,0 +1,150 @@
+"""The dashboard's guards over HTTP (httpx against the real server): sessions, CSRF and origin
+checks, security headers, redirects, forms, error pages."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from conftest import PASSWORD, USER
+
+from sync.hq.dashboard.guard import HEADERS, MAX_FORM, SESSION_COOKIE
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html)[1]
+
+
+def _client(url: str) -> httpx.Client:
+    return httpx.Client(base_url=url, follow_redirects=False, timeout=15)
+
+
+def _logged_in(url: str) -> tuple[httpx.Client, str]:
+    client = _client(url)
+    token = _csrf(client.get("/login").text)
+    answer = client.post("/login", data={"csrf": token, "username": USER, "password": PASSWORD, "next": "/alerts"},
+                         headers={"origin": url})  # fmt: skip
+    assert answer.status_code == 303 and answer.headers["location"] == "/alerts"
+    return client, _csrf(client.get("/alerts").text)
+
+
+def _first_open_alert(dashboard) -> int:  # noqa: ANN001
+    return dashboard.world.store.alerts()[0].id
+
+
+def test_pages_need_a_session(dashboard) -> None:  # noqa: ANN001
+    client = _client(dashboard.url)
+    for path in ("/", "/alerts?state=all", "/permits?q=KH-1", "/officers?checkpoint=KH-PHD&name=x", "/records/PHD-01/1"):
+        answer = client.get(path)
+        assert answer.status_code == 303, path
+        assert answer.headers["location"].startswith("/login?next=")
+    answer = client.post(f"/alerts/{_first_open_alert(dashboard)}/acknowledge", data={"csrf": "x"},
+                         headers={"origin": dashboard.url})  # fmt: skip
+    assert answer.status_code == 403
+    client.cookies.set(SESSION_COOKIE, "made-up")
+    assert client.get("/alerts").status_code == 303
+
+
+def test_session_cookie_is_httponly_strict_and_pages_carry_security_headers(dashboard) -> None:  # noqa: ANN001
+    client = _client(dashboard.url)
+    token = _csrf(client.get("/login").text)
+    answer = client.post("/login", data={"csrf": token, "username": USER, "password": PASSWORD},
+                         headers={"origin": dashboard.url})  # fmt: skip
+    cookie = answer.headers["set-cookie"].lower()
+    assert SESSION_COOKIE in cookie and "httponly" in cookie and "samesite=strict" in cookie
+    assert "secure" not in cookie  # plain HTTP on loopback; behind TLS it is set (test below)
+    page = client.get("/alerts")
+    for name, value in HEADERS.items():
+        assert page.headers[name] == value
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+
+
+def test_secure_cookie_behind_a_trusted_tls_proxy(sync_world) -> None:  # noqa: ANN001
+    url = sync_world.serve(trust_proxy=True)
+    client = _client(url)
+    login = client.get("/login", headers={"x-forwarded-proto": "https"})
+    assert "secure" in login.headers["set-cookie"].lower()
+
+
+@pytest.mark.parametrize("headers, why", [
+    ({"origin": "http://evil.example"}, "another site"),
+    ({"referer": "http://evil.example/page"}, "another site"),
+    ({"sec-fetch-site": "cross-site"}, "another site"),
+    ({}, "did not say where it came from"),
+])  # fmt: skip
+def test_cross_site_posts_are_refused(dashboard, headers: dict, why: str) -> None:  # noqa: ANN001
+    client, csrf = _logged_in(dashboard.url)
+    alert = _first_open_alert(dashboard)
+    answer = client.post(f"/alerts/{alert}/acknowledge", data={"csrf": csrf}, headers=headers)
+    assert answer.status_code == 403 and why in answer.text
+    assert alert in {a.id for a in dashboard.world.store.alerts()}  # still open
+
+
+def test_csrf_token_must_match_the_session(dashboard) -> None:  # noqa: ANN001
+    client, csrf = _logged_in(dashboard.url)
+    other, other_csrf = _logged_in(dashboard.url)
+    alert = _first_open_alert(dashboard)
+    for token in ("", "x" * 43, other_csrf):
+        answer = client.post(f"/alerts/{alert}/acknowledge", data={"csrf": token}, headers={"origin": dashboard.url})
+        assert answer.status_code == 403
+    answer = client.post(f"/alerts/{alert}/acknowledge", data={"csrf": csrf, "back": "/alerts"},
+                         headers={"origin": dashboard.url})  # fmt: skip
+    assert answer.status_code == 303
+    assert alert not in {a.id for a in dashboard.world.store.alerts()}
+
+
+def test_login_form_needs_its_own_token(dashboard) -> None:  # noqa: ANN001
+    client = _client(dashboard.url)
+    answer = client.post("/login", data={"csrf": "guess", "username": USER, "password": PASSWORD},
+                         headers={"origin": dashboard.url})  # fmt: skip
+    assert answer.status_code == 403 and SESSION_COOKIE not in answer.headers.get("set-cookie", "")
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "http://evil.example/", "\\\\evil", "alerts"])
+def test_login_never_redirects_off_site(dashboard, target: str) -> None:  # noqa: ANN001
+    client = _client(dashboard.url)
+    token = _csrf(client.get("/login").text)
+    answer = client.post("/login", data={"csrf": token, "username": USER, "password": PASSWORD, "next": target},
+                         headers={"origin": dashboard.url})  # fmt: skip
+    assert answer.headers["location"] == "/"
+
+
+def test_bad_forms_and_addresses_get_a_page_not_a_traceback(dashboard) -> None:  # noqa: ANN001
+    client, csrf = _logged_in(dashboard.url)
+    alert = _first_open_alert(dashboard)
+    big = client.post(f"/alerts/{alert}/acknowledge", content=b"csrf=" + b"x" * (MAX_FORM + 1),
+                      headers={"origin": dashboard.url, "content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert big.status_code == 413 and "too large" in big.text
+    json_body = client.post(f"/alerts/{alert}/acknowledge", json={"csrf": csrf}, headers={"origin": dashboard.url})
+    assert json_body.status_code == 415
+    bad_utf8 = client.post(f"/alerts/{alert}/acknowledge", content=b"csrf=\xff\xfe",
+                           headers={"origin": dashboard.url, "content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+    assert bad_utf8.status_code == 400
+    for path, status in (("/records/PHD-01/999999", 404), ("/records/PHD-01/abc", 400), ("/no-such-page", 404),
+                         ("/alerts?page=abc", 400)):  # fmt: skip
+        answer = client.get(path)
+        assert answer.status_code == status, path
+        assert answer.headers["content-type"].startswith("text/html") and "Traceback" not in answer.text
+    missing = client.post("/alerts/999999/acknowledge", data={"csrf": csrf}, headers={"origin": dashboard.url})
+    assert missing.status_code == 404 and "no alert 999999" in missing.text
+
+
+def test_the_booths_api_still_answers_json(dashboard) -> None:  # noqa: ANN001
+    answer = httpx.get(f"{dashboard.url}/v1/receipts/NOPE")
+    assert answer.status_code == 404 and answer.json()["reason"] == "not_found"
+
+
+def test_alert_filters(dashboard) -> None:  # noqa: ANN001
+    client, _ = _logged_in(dashboard.url)
+    every = client.get("/alerts?state=all").text
+    kinds = set(re.findall(r'class="kind kind-(\w+)"', every))
+    assert {"double_entry", "impossible_travel"} <= kinds
+    only = client.get("/alerts?state=all&kind=double_entry").text
+    assert set(re.findall(r'class="kind kind-(\w+)"', only)) == {"double_entry"}
+    at_stb = client.get("/alerts?state=all&checkpoint=KH-STB").text
+    assert "STB-01#" in at_stb
+    by_text = client.get("/alerts?state=all&text=KH-BTB-2026-000002").text
+    assert "KH-BTB-2026-000002" in by_text and "KH-BTB-2026-000001" not in by_text
+    nothing = client.get("/alerts?state=all&text=%25_%25").text  # LIKE wildcards are matched literally
+    assert "No alerts here." in nothing

@@ -1,0 +1,103 @@
+"""Staff accounts and sessions on SQLite and PostgreSQL: hashed passwords, lock-out, expiry."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from booth.pins import FOREVER
+from sync.hq.dashboard.staff import IDLE, LIFETIME, LoginRefused, Staff, StaffError, staff, staff_sessions
+from sync.hq.store import SyncStore
+
+T = 1_790_000_000
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def accounts(sync_db_url: str):  # noqa: ANN201
+    store = SyncStore(sync_db_url)
+    yield Staff(store.engine)
+    store.close()
+
+
+def test_password_is_stored_hashed_and_login_gives_a_session(accounts: Staff) -> None:
+    accounts.add("chenda", "Chenda Keo", PASSWORD, now=T)
+    with accounts.engine.connect() as conn:
+        stored = conn.execute(select(staff.c.password_hash)).scalar_one()
+    assert stored.startswith("scrypt$") and PASSWORD not in stored
+    token, session = accounts.login("chenda", PASSWORD, now=T)
+    with accounts.engine.connect() as conn:
+        kept = conn.execute(select(staff_sessions.c.token_sha256)).scalar_one()
+    assert kept != token and len(kept) == 64  # only the token's hash is kept
+    assert accounts.session(token, now=T + 5) == session
+    assert session.display_name == "Chenda Keo" and len(session.csrf) >= 40
+
+
+@pytest.mark.parametrize("password", ["short", "aaaaaaaaaaaaaaaa"])
+def test_weak_passwords_are_refused(accounts: Staff, password: str) -> None:
+    with pytest.raises(StaffError):
+        accounts.add("chenda", "", password, now=T)
+
+
+def test_wrong_password_and_unknown_name_read_the_same(accounts: Staff) -> None:
+    accounts.add("chenda", "", PASSWORD, now=T)
+    with pytest.raises(LoginRefused) as wrong:
+        accounts.login("chenda", "not the password", now=T)
+    with pytest.raises(LoginRefused) as unknown:
+        accounts.login("nobody", "not the password", now=T)
+    assert str(wrong.value) == str(unknown.value) == "wrong name or password"
+
+
+def test_lock_out_grows_then_needs_unlock(accounts: Staff) -> None:
+    accounts.add("chenda", "", PASSWORD, now=T)
+    for _ in range(3):
+        with pytest.raises(LoginRefused):
+            accounts.login("chenda", "wrong password!", now=T)
+    with pytest.raises(LoginRefused, match="locked for 29 s"):
+        accounts.login("chenda", PASSWORD, now=T + 1)  # even the right password waits
+    accounts.login("chenda", PASSWORD, now=T + 31)
+    for i in range(10):
+        with pytest.raises(LoginRefused):
+            accounts.login("chenda", "wrong password!", now=T + 10_000 * (i + 1))
+    assert accounts.members()[0].locked_until == FOREVER
+    with pytest.raises(LoginRefused, match="until HQ unlocks it"):
+        accounts.login("chenda", PASSWORD, now=T + 10**7)
+    accounts.unlock("chenda")
+    accounts.login("chenda", PASSWORD, now=T + 10**7)
+
+
+def test_sessions_end_when_idle_old_logged_out_or_disabled(accounts: Staff) -> None:
+    accounts.add("chenda", "", PASSWORD, now=T)
+    idle, _ = accounts.login("chenda", PASSWORD, now=T)
+    assert accounts.session(idle, now=T + IDLE + 1) is None
+    old, _ = accounts.login("chenda", PASSWORD, now=T)
+    for t in range(T, T + LIFETIME, IDLE // 2):
+        assert accounts.session(old, now=t) is not None  # kept alive by use...
+    assert accounts.session(old, now=T + LIFETIME + 1) is None  # ...but not beyond its lifetime
+    out, _ = accounts.login("chenda", PASSWORD, now=T)
+    accounts.logout(out)
+    assert accounts.session(out, now=T) is None
+    live, _ = accounts.login("chenda", PASSWORD, now=T)
+    accounts.disable("chenda")
+    assert accounts.session(live, now=T) is None
+    with pytest.raises(LoginRefused, match="disabled"):
+        accounts.login("chenda", PASSWORD, now=T)
+    assert accounts.session("forged-token", now=T) is None and accounts.session(None, now=T) is None
+
+
+def test_new_password_ends_sessions(accounts: Staff) -> None:
+    accounts.add("chenda", "", PASSWORD, now=T)
+    token, _ = accounts.login("chenda", PASSWORD, now=T)
+    accounts.set_password("chenda", "another good passphrase")
+    assert accounts.session(token, now=T) is None
+    with pytest.raises(LoginRefused):
+        accounts.login("chenda", PASSWORD, now=T)
+
+
+def test_duplicate_and_bad_names_are_refused(accounts: Staff) -> None:
+    accounts.add("chenda", "", PASSWORD, now=T)
+    with pytest.raises(StaffError, match="already exists"):
+        accounts.add("chenda", "", PASSWORD, now=T)
+    for bad in ("", " chenda", "x" * 65, "a\nb"):
+        with pytest.raises(StaffError):
+            accounts.add(bad, "", PASSWORD, now=T)
