@@ -1,0 +1,51 @@
+"""``booth-hq staff``: accounts made on the command line log in to the dashboard."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from sync.hq.cli import main as hq_main
+from sync.hq.dashboard.staff import LoginRefused, Staff
+from sync.hq.store import SyncStore
+
+T = 1_790_000_000
+
+
+def _run(hq, *args: str, stdin: str | None = None):  # noqa: ANN001, ANN202
+    return CliRunner().invoke(hq_main, ["--data-dir", str(hq.paths.root), *args], input=stdin)
+
+
+def _staff(hq) -> Staff:  # noqa: ANN001
+    return Staff(SyncStore.open(hq.paths.root).engine)
+
+
+def test_staff_accounts_from_the_command_line(hq) -> None:  # noqa: ANN001
+    added = _run(hq, "staff", "add", "chenda", "--name", "Chenda Keo", "--password-stdin",
+                 stdin="correct horse battery\n")  # fmt: skip
+    assert added.exit_code == 0, added.output
+    listed = [json.loads(line) for line in _run(hq, "staff", "list").output.splitlines()]
+    assert listed == [{"username": "chenda", "name": "Chenda Keo", "disabled": False, "failed": 0, "locked_until": None}]
+    _staff(hq).login("chenda", "correct horse battery", now=T)
+
+    weak = _run(hq, "staff", "add", "dara", "--password-stdin", stdin="short\n")
+    assert weak.exit_code == 1 and "at least 12 characters" in weak.output and "Traceback" not in weak.output
+    again = _run(hq, "staff", "add", "chenda", "--password-stdin", stdin="correct horse battery\n")
+    assert again.exit_code == 1 and "already exists" in again.output
+
+    changed = _run(hq, "staff", "passwd", "chenda", "--password-stdin", stdin="a new long passphrase\n")
+    assert changed.exit_code == 0
+    _staff(hq).login("chenda", "a new long passphrase", now=T)
+
+    assert _run(hq, "staff", "disable", "chenda").exit_code == 0
+    with pytest.raises(LoginRefused, match="disabled"):
+        _staff(hq).login("chenda", "a new long passphrase", now=T)
+    unknown = _run(hq, "staff", "unlock", "nobody")
+    assert unknown.exit_code == 1 and "no staff member 'nobody'" in unknown.output
+
+
+def test_no_password_without_a_terminal(hq) -> None:  # noqa: ANN001
+    answer = _run(hq, "staff", "add", "chenda")  # CliRunner's stdin is not a terminal
+    assert answer.exit_code == 2 and "--password-stdin" in answer.output
