@@ -258,7 +258,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if _for_people(request):
         from sync.hq.dashboard.web import error_page
 
-        return error_page(request, exc.status_code, {404: "There is no such page."}.get(exc.status_code, str(exc.detail)))
+        message = "There is no such page." if exc.status_code == 404 else str(exc.detail)
+        return error_page(request, exc.status_code, message)
     reason = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     return _problem(exc.status_code, Problem(reason=reason, detail=str(exc.detail)), dict(exc.headers or {}))
 
@@ -307,7 +308,9 @@ def create_app(hq_data_dir: Path, database_url: str | None = None, *, max_body: 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(_analyse_forever(hq_data_dir, store, clock, analyse_every)) if analyse_every else None
+        task = None
+        if analyse_every:
+            task = asyncio.create_task(_analyse_forever(hq_data_dir, store, clock, analyse_every))
         yield
         if task is not None:
             task.cancel()

@@ -18,7 +18,21 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Boolean, Column, Engine, Integer, MetaData, String, Table, Text, delete, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    delete,
+    insert,
+    select,
+    update,
+)
 
 from booth.pins import FOREVER, after_failure, hash_secret, secret_matches
 from sync.hq.schema import alerts

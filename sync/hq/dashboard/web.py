@@ -30,13 +30,14 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
-from starlette.exceptions import HTTPException
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from booth import assets
 from booth.config import HQPaths
 from booth.reasons import ENGLISH as REASON_WORDS
 from booth.reasons import Reason
+from sync.hq import overview
 from sync.hq.dashboard import guard
 from sync.hq.dashboard.alert_list import STATES, AlertFilter, alert_kinds, list_alerts, open_alerts_by_checkpoint
 from sync.hq.dashboard.staff import LoginRefused, Session, Staff, StaffError
@@ -122,8 +123,8 @@ _env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), au
 _env.filters.update(local=_local, reasons=_reasons, alert_words=lambda k: ALERT_WORDS.get(k, k), q=quote)
 
 
-def _render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    html = _env.get_template(name).render(request=request, **context)
+def _render(request: Request, template: str, status: int = 200, /, **context: Any) -> HTMLResponse:
+    html = _env.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status, headers=guard.HEADERS)
 
 
@@ -149,7 +150,8 @@ async def _posted_form(request: Request, session: Session) -> dict[str, str]:
     guard.check_same_origin(request)
     form = await guard.read_form(request)
     if not guard.tokens_match(form.get("csrf"), session.csrf):
-        raise guard.Refused(403, "This form has expired or was not sent by this dashboard. Reload the page and try again.")
+        raise guard.Refused(403, "This form has expired or was not sent by this dashboard. "
+                                 "Reload the page and try again.")
     return form
 
 
@@ -238,24 +240,24 @@ async def home(request: Request) -> HTMLResponse:
 
 
 def _home(request: Request, session: Session) -> HTMLResponse:
-    from sync.hq import overview  # TEMP until overview lands
-
     d = _dashboard(request)
     now = d.clock()
     day_start = (now + 7 * 3600) // DAY * DAY - 7 * 3600
     with d.store.engine.connect() as conn:
         rows = overview.checkpoint_overview(conn, day_start, day_start + DAY)
         open_alerts = open_alerts_by_checkpoint(conn)
+        fresh = overview.freshness(conn)
     return _render(request, "overview.html", session=session, rows=rows, names=d.checkpoint_names(),
                    open_alerts=open_alerts, now=now, ago=lambda t: _ago(t, now), day=_local(day_start, "%A %d %B %Y"),
-                   silent_after=6 * 3600)  # fmt: skip
+                   silent_after=6 * 3600, fresh=fresh)  # fmt: skip
 
 
 @router.get("/alerts")
 async def alerts_page(request: Request, kind: str = "", checkpoint: str = "", booth: str = "", state: str = "open",
                       text: str = "", page: int = 1) -> HTMLResponse:  # fmt: skip
     session = await _session(request)
-    f = AlertFilter(kind=kind[:32], checkpoint=checkpoint[:64], booth=booth[:64], state=state, text=text[:100], page=page)
+    f = AlertFilter(kind=kind[:32], checkpoint=checkpoint[:64], booth=booth[:64], state=state, text=text[:100],
+                    page=page)
     return await run_in_threadpool(_alerts, request, session, f)
 
 
@@ -294,8 +296,6 @@ async def permit_page(request: Request, q: str = "") -> HTMLResponse:
 
 
 def _permit(request: Request, session: Session, permit_no: str) -> HTMLResponse:
-    from sync.hq import overview  # TEMP until overview lands
-
     d = _dashboard(request)
     rows: list[Any] = []
     alerts_for: list[Any] = []
@@ -315,8 +315,6 @@ async def officer_page(request: Request, checkpoint: str = "", name: str = "") -
 
 
 def _officer(request: Request, session: Session, checkpoint: str, name: str) -> HTMLResponse:
-    from sync.hq import overview  # TEMP until overview lands
-
     d = _dashboard(request)
     with d.store.engine.connect() as conn:
         record = overview.officer_record(conn, checkpoint, name) if checkpoint and name else None
@@ -378,7 +376,8 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return _render(request, "error.html", status, session=None, message=message)
 
 
-def mount(app: FastAPI, store: SyncStore, data_dir: Path, clock: Callable[[], int], *, trust_proxy: bool = False) -> None:
+def mount(app: FastAPI, store: SyncStore, data_dir: Path, clock: Callable[[], int], *,
+          trust_proxy: bool = False) -> None:
     """Serve the dashboard from ``app`` (the HQ server), over the sync store's database."""
     app.state.dashboard = Dashboard(store, Staff(store.engine), data_dir, clock, trust_proxy)
     app.include_router(router)

@@ -27,7 +27,8 @@ def test_staff_accounts_from_the_command_line(hq) -> None:  # noqa: ANN001
                  stdin="correct horse battery\n")  # fmt: skip
     assert added.exit_code == 0, added.output
     listed = [json.loads(line) for line in _run(hq, "staff", "list").output.splitlines()]
-    assert listed == [{"username": "chenda", "name": "Chenda Keo", "disabled": False, "failed": 0, "locked_until": None}]
+    assert listed == [{"username": "chenda", "name": "Chenda Keo", "disabled": False, "failed": 0,
+                       "locked_until": None}]
     _staff(hq).login("chenda", "correct horse battery", now=T)
 
     weak = _run(hq, "staff", "add", "dara", "--password-stdin", stdin="short\n")

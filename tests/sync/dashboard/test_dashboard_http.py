@@ -11,6 +11,8 @@ from conftest import PASSWORD, USER
 
 from sync.hq.dashboard.guard import HEADERS, MAX_FORM, SESSION_COOKIE
 
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
 
 def _csrf(html: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', html)[1]
@@ -35,7 +37,8 @@ def _first_open_alert(dashboard) -> int:  # noqa: ANN001
 
 def test_pages_need_a_session(dashboard) -> None:  # noqa: ANN001
     client = _client(dashboard.url)
-    for path in ("/", "/alerts?state=all", "/permits?q=KH-1", "/officers?checkpoint=KH-PHD&name=x", "/records/PHD-01/1"):
+    paths = ("/", "/alerts?state=all", "/permits?q=KH-1", "/officers?checkpoint=KH-PHD&name=x", "/records/PHD-01/1")
+    for path in paths:
         answer = client.get(path)
         assert answer.status_code == 303, path
         assert answer.headers["location"].startswith("/login?next=")
@@ -114,12 +117,12 @@ def test_bad_forms_and_addresses_get_a_page_not_a_traceback(dashboard) -> None: 
     client, csrf = _logged_in(dashboard.url)
     alert = _first_open_alert(dashboard)
     big = client.post(f"/alerts/{alert}/acknowledge", content=b"csrf=" + b"x" * (MAX_FORM + 1),
-                      headers={"origin": dashboard.url, "content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+                      headers=FORM | {"origin": dashboard.url})  # fmt: skip
     assert big.status_code == 413 and "too large" in big.text
     json_body = client.post(f"/alerts/{alert}/acknowledge", json={"csrf": csrf}, headers={"origin": dashboard.url})
     assert json_body.status_code == 415
     bad_utf8 = client.post(f"/alerts/{alert}/acknowledge", content=b"csrf=\xff\xfe",
-                           headers={"origin": dashboard.url, "content-type": "application/x-www-form-urlencoded"})  # fmt: skip
+                           headers=FORM | {"origin": dashboard.url})  # fmt: skip
     assert bad_utf8.status_code == 400
     for path, status in (("/records/PHD-01/999999", 404), ("/records/PHD-01/abc", 400), ("/no-such-page", 404),
                          ("/alerts?page=abc", 400)):  # fmt: skip
