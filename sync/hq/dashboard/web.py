@@ -38,6 +38,7 @@ from booth.config import HQPaths
 from booth.reasons import ENGLISH as REASON_WORDS
 from booth.reasons import Reason
 from sync.hq import overview
+from sync.hq.analytics import LOCAL_OFFSET, Limits
 from sync.hq.dashboard import guard
 from sync.hq.dashboard.alert_list import STATES, AlertFilter, alert_kinds, list_alerts, open_alerts_by_checkpoint
 from sync.hq.dashboard.staff import LoginRefused, Session, Staff, StaffError
@@ -46,7 +47,7 @@ from sync.hq.store import SyncStore
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
-LOCAL = dt.timezone(dt.timedelta(hours=7), "ICT")
+LOCAL = dt.timezone(dt.timedelta(seconds=LOCAL_OFFSET), "ICT")
 DAY = 86_400
 CHECKPOINT_NAMES_TTL = 60
 
@@ -120,7 +121,8 @@ def _reasons(codes: str | None) -> list[str]:
 
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)  # fmt: skip
-_env.filters.update(local=_local, reasons=_reasons, alert_words=lambda k: ALERT_WORDS.get(k, k), q=quote)
+_env.filters.update(local=_local, reasons=_reasons, alert_words=lambda k: ALERT_WORDS.get(k, k),
+                    q=lambda text: quote(str(text), safe=""))
 
 
 def _render(request: Request, template: str, status: int = 200, /, **context: Any) -> HTMLResponse:
@@ -242,14 +244,14 @@ async def home(request: Request) -> HTMLResponse:
 def _home(request: Request, session: Session) -> HTMLResponse:
     d = _dashboard(request)
     now = d.clock()
-    day_start = (now + 7 * 3600) // DAY * DAY - 7 * 3600
+    day_start = (now + LOCAL_OFFSET) // DAY * DAY - LOCAL_OFFSET
     with d.store.engine.connect() as conn:
         rows = overview.checkpoint_overview(conn, day_start, day_start + DAY)
         open_alerts = open_alerts_by_checkpoint(conn)
         fresh = overview.freshness(conn)
     return _render(request, "overview.html", session=session, rows=rows, names=d.checkpoint_names(),
                    open_alerts=open_alerts, now=now, ago=lambda t: _ago(t, now), day=_local(day_start, "%A %d %B %Y"),
-                   silent_after=6 * 3600, fresh=fresh)  # fmt: skip
+                   silent_after=Limits().silent_after, fresh=fresh)  # fmt: skip
 
 
 @router.get("/alerts")
