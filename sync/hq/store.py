@@ -169,7 +169,8 @@ class SyncStore:
         return token
 
     def enrol(self, booth_id: str, token: str, public_key: bytes, *, now: int) -> BoothInfo:
-        """Pin the booth's public key, using up its token. Unknown booth, wrong or used token: EnrolRefused."""
+        """Pin the booth's public key, using up its token. Unknown booth, wrong token, or a used token
+        with another key: EnrolRefused (the same token and key again is answered again)."""
         try:
             public_from_raw(public_key)
         except ValueError:
@@ -178,8 +179,15 @@ class SyncStore:
             raise EnrolRefused("unknown booth or wrong token")
         with self.engine.begin() as conn:
             row = conn.execute(select(booths).where(booths.c.booth_id == booth_id).with_for_update()).one_or_none()
-            if row is None or row.token_used or row.revoked or not token_matches(token, row.token_hash):
+            if row is None or row.revoked or not token_matches(token, row.token_hash):
                 raise EnrolRefused("unknown booth, wrong token, or a token already used")
+            if row.token_used:
+                # The same token with the same key again: the booth never got our answer (a dropped
+                # connection). Answering again changes nothing and hands out nothing secret.
+                if row.public_key != public_key.hex():
+                    raise EnrolRefused("unknown booth, wrong token, or a token already used")
+                log.info("booth %s enrolment repeated (same key)", booth_id)
+                return _booth_info(row)
             conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(
                 public_key=public_key.hex(), token_used=True, enrolled_at=now, last_seen=now))  # fmt: skip
         log.info("booth %s enrolled", booth_id)

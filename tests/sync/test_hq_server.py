@@ -71,8 +71,11 @@ def test_enrol(api: httpx.Client, sync_world: SyncWorld) -> None:
     assert ok.status_code == 200 and ok.json() == {
         "booth_id": "PHD-01", "checkpoint": "KH-PHD", "root_public_key": keys.raw_public(root).hex(),
         "root_fingerprint": keys.fingerprint(root), "hq_time": NOW + 100}  # fmt: skip
-    reused = enrol(api, sync_world, "PHD-01", token=token)
-    assert (reused.status_code, reused.json()) == (403, {"reason": "bad_token"})
+    repeated = enrol(api, sync_world, "PHD-01", token=token)  # the answer was lost: same key, same answer
+    assert repeated.status_code == 200 and repeated.json() == ok.json()
+    reused = api.post("/v1/enrol", json={"booth_id": "PHD-01", "token": token,
+                                         "public_key": keys.raw_public(keys.generate()).hex()})  # fmt: skip
+    assert (reused.status_code, reused.json()) == (403, {"reason": "bad_token"})  # another key: refused
 
 
 @pytest.mark.parametrize("body", [b"", b"{", b"[]", b'{"booth_id": "PHD-01"}', b'{"booth_id": 5, "token": "x", '
