@@ -84,17 +84,20 @@ def export(ledger: Ledger, flt: ReportFilter, fmt: str, out: Path, *, key: Ed255
     return ExportResult(out, sig, manifest)
 
 
-def check_records(path: Path, manifest: Manifest, *, ledger_hash: Callable[[int], str | None] | None = None) -> int:
+def check_records(path: Path, manifest: Manifest, *, ledger_hash: Callable[[int], str | None] | None = None,
+                  held_through: int | None = None) -> int:
     """Every record of a CSV/JSON export against its own hash (each row carries ``prev_hash``
     and ``hash``: SHA-256 over the previous hash and the record's canonical bytes), and, with
-    ``ledger_hash`` (seq -> hash, e.g. HQ's copy of the booth's records), against the ledger.
+    ``ledger_hash`` (seq -> hash, e.g. HQ's copy of the booth's records), against the ledger --
+    only up to ``held_through`` when given (HQ holds a booth's records up to what it synced).
     Also checks the rows are the signed count and sequence range. Returns the count."""
     count, first, last = 0, None, None
     for record in _records(path, manifest.format):
         expected = chain_hash(record.prev_hash, record.canonical()) if len(record.prev_hash or "") == 64 else None
         if expected != record.hash:
             raise ExportInvalid(f"record #{record.seq} does not match its own hash: its content was changed")
-        if ledger_hash is not None and ledger_hash(record.seq) != record.hash:
+        held = ledger_hash is not None and (held_through is None or record.seq <= held_through)
+        if held and ledger_hash(record.seq) != record.hash:
             raise ExportInvalid(f"record #{record.seq} is not the one the ledger holds under that number")
         if last is not None and record.seq <= last:
             raise ExportInvalid(f"record #{record.seq} is out of order")

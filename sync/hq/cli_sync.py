@@ -14,6 +14,7 @@ import click
 from booth.cli_support import parse_time, print_json
 from sync.hq.admin import HQ
 from sync.hq.cli_analytics import COMMANDS as ANALYTICS_COMMANDS
+from sync.hq.cli_export import COMMANDS as EXPORT_COMMANDS
 from sync.hq.cli_staff import COMMANDS as STAFF_COMMANDS
 
 pass_hq = click.make_pass_decorator(HQ)
@@ -185,4 +186,4 @@ def _iso(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-COMMANDS = (serve, booth_group, import_, stats, alerts, *ANALYTICS_COMMANDS, *STAFF_COMMANDS)
+COMMANDS = (serve, booth_group, import_, stats, alerts, *ANALYTICS_COMMANDS, *STAFF_COMMANDS, *EXPORT_COMMANDS)
