@@ -2,11 +2,12 @@
 
 Each rule is a function ``rule(conn, now, limits) -> list[Candidate]`` doing portable SQL
 (SQLAlchemy Core; the same statements on SQLite and PostgreSQL, no dialect-only functions)
-and a little Python. ``analyse(store, now)`` runs them all and stores, in the store's
-``alerts`` table, only the alerts not raised before, so running it again (from cron, say) is
-harmless. An alert's identity is (kind, booth_id, seq, subject), the subject being the text
-before the first ": " of its detail (a permit, an officer, a booth); an acknowledged alert is
-not raised again. Every detail ends with ``evidence: BOOTH#SEQ ...``, the records it rests on.
+and a little Python over all the records: the reference. ``analyse(store, now)`` computes the
+same alerts incrementally and stores, in the store's ``alerts`` table, only the alerts not
+raised before, so running it again (from cron, say) is harmless. An alert's identity is
+(kind, booth_id, seq, subject), the subject being the text before the first ": " of its detail
+(a permit, an officer, a booth); an acknowledged alert is not raised again. Every detail ends
+with ``evidence: BOOTH#SEQ ...``, the records it rests on.
 
 A *crossing* is a valid scan (``kind='scan'``, ``verdict='valid'``) or an override (the
 rejected scan it lets through did cross), with a direction and a permit number.
@@ -40,26 +41,64 @@ Rules and their thresholds (``Limits``):
 
 Forks are raised by the store as batches arrive; gaps are refused there (409), so neither is
 repeated here.
+
+Incremental runs. ``analyse`` keeps derived state (``sync.hq.derived``: per-booth watermarks,
+each permit's last crossing, per-officer counters) and takes in only the records stored since its
+last run: pairs of consecutive crossings that involve a new record, states whose stay ended
+since, clock skew and flagged reasons over the new records, crossings of newly revoked permits;
+outliers come from the small counters table, silences from ``booths``. Every run stores exactly
+the alerts a run of the reference rules would have stored at that point (the tests check this);
+``analyse(..., full=True)`` rebuilds the state from ``records`` (also done on a first run or when
+``min_travel`` / ``max_skew`` change).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, literal, or_, select
+from sqlalchemy import Connection, Engine, case, delete, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import ColumnElement
 
-from sync.hq.schema import alerts, booths, records, records_officer
+from sync.hq import derived
+from sync.hq.derived import (
+    BY_OFFICER,
+    CROSSING,
+    DAY,
+    HOUR,
+    IS_MANUAL,
+    IS_ODD_HOUR,
+    IS_OVERRIDE,
+    IS_SCAN,
+    LOCAL_OFFSET,  # noqa: F401 - re-exported: callers and tests use it from here
+    ODD_HOURS,
+    Crossing,
+    OfficerStats,
+    PermitState,
+    chunks,
+)
+from sync.hq.schema import (
+    alerts,
+    analysis_revocations,
+    booths,
+    clock_skew_seen,
+    meta,
+    records,
+    records_officer,
+    records_officer_at,
+)
 
-HOUR = 3600
-DAY = 86_400
-LOCAL_OFFSET = 7 * HOUR  # Indochina Time, both sides of the border
-ODD_HOURS = (0, 4)  # local hours [start, end)
 MAX_EVIDENCE = 20
+_CROSSING = CROSSING
+_RUN_KEY = "analysis"  # meta row: the limits the derived state was built with; locked by each run
+_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -101,110 +140,91 @@ class Candidate:
 @dataclass(frozen=True)
 class RuleResult:
     rule: str
-    found: int  # candidates the rule produced
+    found: int  # candidates the rule produced (an incremental run: from what changed since the last)
     raised: int  # of those, new alerts stored now
 
 
 Rule = Callable[[Connection, int, Limits], list[Candidate]]
-
-_CROSSING = and_(
-    or_(and_(records.c.kind == "scan", records.c.verdict == "valid"), records.c.kind == "override"),
-    records.c.direction.in_(("entry", "exit")),
-    records.c.permit_no.is_not(None),
-)
 
 
 def _iso(epoch: int) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _crossings(conn: Connection, permits_having: Any) -> dict[str, list[Any]]:
-    """Crossings of the permits the HAVING clause selects, per permit, in time order."""
-    chosen = select(records.c.permit_no).where(_CROSSING).group_by(records.c.permit_no).having(permits_having)
-    query = (select(records.c.permit_no, records.c.booth_id, records.c.seq, records.c.checkpoint,
-                    records.c.direction, records.c.at)
-             .where(_CROSSING, records.c.permit_no.in_(chosen.scalar_subquery()))
-             .order_by(records.c.permit_no, records.c.at, records.c.booth_id, records.c.seq))  # fmt: skip
-    out: dict[str, list[Any]] = defaultdict(list)
-    for row in conn.execute(query):
-        out[row.permit_no].append(row)
-    return out
-
-
 # -- permits
 
 
+def _crossings(conn: Connection, permits_having: Any) -> dict[str, list[Crossing]]:
+    """Crossings of the permits the HAVING clause selects, per permit, in time order."""
+    chosen = select(records.c.permit_no).where(CROSSING).group_by(records.c.permit_no).having(permits_having)
+    query = select(*derived.CROSSING_COLUMNS).where(CROSSING, records.c.permit_no.in_(chosen.scalar_subquery()))
+    grouped: dict[str, list[Any]] = defaultdict(list)
+    for row in conn.execute(query):
+        grouped[row.permit_no].append(row)
+    return {permit: derived.in_order(rows) for permit, rows in sorted(grouped.items())}
+
+
+def _double_entry(before: Crossing, after: Crossing) -> Candidate | None:
+    if not (before.direction == after.direction == "entry" and before.booth_id != after.booth_id):
+        return None
+    return Candidate(
+        "double_entry", after.booth_id, after.seq, f"permit {after.permit_no}",
+        f"entered at {after.checkpoint} ({after.booth_id}) {_iso(after.at)} while inside since "
+        f"{_iso(before.at)} at {before.checkpoint} ({before.booth_id}), no exit between: cloned or "
+        "shared permit", ((before.booth_id, before.seq), (after.booth_id, after.seq)))  # fmt: skip
+
+
+def _travel(before: Crossing, after: Crossing, limits: Limits) -> Candidate | None:
+    apart = after.at - before.at
+    if before.checkpoint == after.checkpoint or apart >= limits.min_travel:
+        return None
+    return Candidate(
+        "impossible_travel", after.booth_id, after.seq, f"permit {after.permit_no}",
+        f"{before.direction} at {before.checkpoint} {_iso(before.at)} then {after.direction} at "
+        f"{after.checkpoint} {apart // 60} min later (minimum travel {limits.min_travel // 60} min)",
+        ((before.booth_id, before.seq), (after.booth_id, after.seq)))  # fmt: skip
+
+
 def double_entry(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
-    found = []
-    for permit, rows in _crossings(conn, func.count(records.c.booth_id.distinct()) > 1).items():
-        for before, after in zip(rows, rows[1:], strict=False):
-            if before.direction == after.direction == "entry" and before.booth_id != after.booth_id:
-                found.append(Candidate(
-                    "double_entry", after.booth_id, after.seq, f"permit {permit}",
-                    f"entered at {after.checkpoint} ({after.booth_id}) {_iso(after.at)} while inside since "
-                    f"{_iso(before.at)} at {before.checkpoint} ({before.booth_id}), no exit between: cloned or "
-                    "shared permit", ((before.booth_id, before.seq), (after.booth_id, after.seq))))  # fmt: skip
-    return found
+    return [c for rows in _crossings(conn, func.count(records.c.booth_id.distinct()) > 1).values()
+            for b, a in zip(rows, rows[1:], strict=False) if (c := _double_entry(b, a))]  # fmt: skip
 
 
 def impossible_travel(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
-    found = []
-    for permit, rows in _crossings(conn, func.count(records.c.checkpoint.distinct()) > 1).items():
-        for before, after in zip(rows, rows[1:], strict=False):
-            apart = after.at - before.at
-            if before.checkpoint != after.checkpoint and apart < limits.min_travel:
-                found.append(Candidate(
-                    "impossible_travel", after.booth_id, after.seq, f"permit {permit}",
-                    f"{before.direction} at {before.checkpoint} {_iso(before.at)} then {after.direction} at "
-                    f"{after.checkpoint} {apart // 60} min later (minimum travel {limits.min_travel // 60} min)",
-                    ((before.booth_id, before.seq), (after.booth_id, after.seq))))  # fmt: skip
-    return found
+    return [c for rows in _crossings(conn, func.count(records.c.checkpoint.distinct()) > 1).values()
+            for b, a in zip(rows, rows[1:], strict=False) if (c := _travel(b, a, limits))]  # fmt: skip
 
 
-def _inside(conn: Connection, before: int | None = None) -> list[Any]:
-    """One row per permit whose last crossing (before ``before``) is an entry: the people inside."""
-    window = _CROSSING if before is None else and_(_CROSSING, records.c.at < before)
-    last = (select(records.c.permit_no, func.max(records.c.at).label("last_at"))
-            .where(window).group_by(records.c.permit_no).subquery())  # fmt: skip
-    at_last = and_(records.c.permit_no == last.c.permit_no, records.c.at == last.c.last_at)
-    query = (select(records.c.permit_no, records.c.booth_id, records.c.seq, records.c.checkpoint, records.c.at,
-                    records.c.stay_days, records.c.direction)
-             .join(last, at_last).where(window)
-             .order_by(records.c.permit_no, records.c.booth_id, records.c.seq))  # fmt: skip
-    rows = conn.execute(query).all()
-    left = {r.permit_no for r in rows if r.direction == "exit"}  # an exit in the same second: not inside
-    out, seen = [], set()
-    for r in rows:
-        if r.permit_no not in left and r.permit_no not in seen:
-            seen.add(r.permit_no)
-            out.append(r)
-    return out
+def _overstay(state: PermitState, now: int) -> Candidate | None:
+    if state.due_at is None or state.due_at >= now:
+        return None
+    days = (now - state.at) / DAY
+    return Candidate(
+        "overstay", state.booth_id, state.seq, f"permit {state.permit_no}",
+        f"entered at {state.checkpoint} {_iso(state.at)}, no exit since: {days:.1f} days, stay allows "
+        f"{state.stay_days}", ((state.booth_id, state.seq),))  # fmt: skip
 
 
 def overstay(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
-    found = []
-    for row in _inside(conn):
-        if row.stay_days is None or row.at + row.stay_days * DAY >= now:
-            continue
-        days = (now - row.at) / DAY
-        found.append(Candidate(
-            "overstay", row.booth_id, row.seq, f"permit {row.permit_no}",
-            f"entered at {row.checkpoint} {_iso(row.at)}, no exit since: {days:.1f} days, stay allows "
-            f"{row.stay_days}", ((row.booth_id, row.seq),)))  # fmt: skip
-    return found
+    return [c for state in derived.inside_entries(conn) if (c := _overstay(state, now))]
 
 
-def _flagged_reason(reason: str, kind: str) -> Callable[[Connection, int, Limits], list[Candidate]]:
-    def rule(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
+def _flagged(reason: str, kind: str, row: Any) -> Candidate:
+    return Candidate(kind, row.booth_id, row.seq, f"permit {row.permit_no or '(unread)'}",
+                     f"{reason} permit presented at {row.checkpoint} ({row.booth_id}) {_iso(row.at)}, officer "
+                     f"{row.officer}", ((row.booth_id, row.seq),))  # fmt: skip
+
+
+def _flagged_reason(reason: str, kind: str) -> Callable[..., list[Candidate]]:
+    def rule(conn: Connection, now: int, limits: Limits, where: ColumnElement[bool] | None = None) -> list[Candidate]:
         padded = literal(" ") + records.c.reasons + literal(" ")
         query = (select(records.c.booth_id, records.c.seq, records.c.checkpoint, records.c.at, records.c.permit_no,
                         records.c.officer)
-                 .where(records.c.kind == "scan", records.c.reasons.is_not(None), padded.like(f"% {reason} %"))
+                 .where(IS_SCAN, records.c.reasons.is_not(None), padded.like(f"% {reason} %"))
                  .order_by(records.c.booth_id, records.c.seq))  # fmt: skip
-        return [Candidate(kind, r.booth_id, r.seq, f"permit {r.permit_no or '(unread)'}",
-                          f"{reason} permit presented at {r.checkpoint} ({r.booth_id}) {_iso(r.at)}, officer "
-                          f"{r.officer}", ((r.booth_id, r.seq),))
-                for r in conn.execute(query)]  # fmt: skip
+        if where is not None:
+            query = query.where(where)
+        return [_flagged(reason, kind, r) for r in conn.execute(query)]
 
     rule.__name__ = kind
     return rule
@@ -214,25 +234,33 @@ revoked_seen = _flagged_reason("revoked", "revoked_seen")
 watchlist_seen = _flagged_reason("watchlist", "watchlist_seen")
 
 
+def _after_revocation(row: Any, revoked_at: int) -> Candidate | None:
+    if row.at < revoked_at:
+        return None
+    return Candidate(
+        "revoked_seen", row.booth_id, row.seq, f"permit {row.permit_no}",
+        f"crossed at {row.checkpoint} ({row.booth_id}) {_iso(row.at)} after HQ revoked it "
+        f"{_iso(revoked_at)} (booth on bundle {row.bundle_version})", ((row.booth_id, row.seq),))  # fmt: skip
+
+
+_REVOKED_COLUMNS = (records.c.booth_id, records.c.seq, records.c.checkpoint, records.c.at, records.c.permit_no,
+                    records.c.bundle_version)  # fmt: skip
+
+
+def _revoked_crossings(conn: Connection, revoked: Mapping[str, int]) -> list[Candidate]:
+    found = []
+    for part in chunks(sorted(revoked)):
+        query = (select(*_REVOKED_COLUMNS).where(CROSSING, records.c.permit_no.in_(part))
+                 .order_by(records.c.booth_id, records.c.seq))  # fmt: skip
+        found.extend(c for r in conn.execute(query) if (c := _after_revocation(r, revoked[r.permit_no])))
+    return found
+
+
 def revoked_crossed(revoked: Mapping[str, int]) -> Rule:
     """Crossings of permits HQ revoked (permit number -> revoked_at), made after the revocation."""
 
     def rule(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
-        found = []
-        numbers = sorted(revoked)
-        for start in range(0, len(numbers), 500):
-            query = (select(records.c.booth_id, records.c.seq, records.c.checkpoint, records.c.at,
-                            records.c.permit_no, records.c.bundle_version)
-                     .where(_CROSSING, records.c.permit_no.in_(numbers[start:start + 500]))
-                     .order_by(records.c.booth_id, records.c.seq))  # fmt: skip
-            for r in conn.execute(query):
-                if r.at >= revoked[r.permit_no]:
-                    found.append(Candidate(
-                        "revoked_seen", r.booth_id, r.seq, f"permit {r.permit_no}",
-                        f"crossed at {r.checkpoint} ({r.booth_id}) {_iso(r.at)} after HQ revoked it "
-                        f"{_iso(revoked[r.permit_no])} (booth on bundle {r.bundle_version})",
-                        ((r.booth_id, r.seq),)))  # fmt: skip
-        return found
+        return _revoked_crossings(conn, revoked)
 
     rule.__name__ = "revoked_crossed"
     return rule
@@ -241,56 +269,93 @@ def revoked_crossed(revoked: Mapping[str, int]) -> Rule:
 # -- officers
 
 
-def _outliers(kind: str, what: str, event: Any) -> Rule:
-    """Officers whose rate of ``event`` records per scan stands out from their checkpoint's peers."""
+@dataclass(frozen=True)
+class PeerBar:
+    """What an officer's rate is judged against: the other officers' rates at the checkpoint."""
 
-    def rule(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
-        is_scan = case((records.c.kind == "scan", 1), else_=0)
-        is_event = case((event, 1), else_=0)
-        query = (select(records.c.checkpoint, records.c.officer, func.sum(is_scan).label("scans"),
-                        func.sum(is_event).label("events"))
-                 .where(records.c.officer.is_not(None), records.c.kind.in_(("scan", "override")))
-                 .group_by(records.c.checkpoint, records.c.officer))  # fmt: skip
-        per_checkpoint: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
-        for r in conn.execute(query):
-            per_checkpoint[r.checkpoint][r.officer] = (int(r.scans or 0), int(r.events or 0))
-        found = []
-        for checkpoint, officers in sorted(per_checkpoint.items()):
-            rates = {o: e / s for o, (s, e) in officers.items() if s >= limits.min_scans}
-            for officer, (scans, events) in sorted(officers.items()):
-                peers = [rate for o, rate in rates.items() if o != officer]
-                if scans < limits.min_scans or events < limits.min_events or len(peers) < limits.min_peers:
-                    continue
-                median = statistics.median(peers)
-                mad = statistics.median(abs(p - median) for p in peers)
-                bar = max(2 * median, median + 3 * mad)
-                if events / scans > bar:
-                    evidence = _evidence(conn, checkpoint, officer, event)
-                    found.append(Candidate(
-                        kind, None, None, f"officer {officer} at {checkpoint}",
-                        f"{what}: {events} of {scans} scans ({events / scans:.0%}); peers' median "
-                        f"{median:.0%} over {len(peers)} officers, flagged above {bar:.0%}", evidence))  # fmt: skip
-        return found
+    peers: int  # officers with at least min_scans scans, the judged one left out
+    median: float | None
+    bar: float | None  # flagged above: max(2 x median, median + 3 x MAD)
 
-    rule.__name__ = kind
-    return rule
+
+@dataclass(frozen=True)
+class Outlier:
+    kind: str
+    what: str
+    event: ColumnElement[bool]  # the records counted
+    counter: str  # the column of officer_stats counting them
+
+
+OUTLIERS = (
+    Outlier("override_outlier", "rejections waved through by an override", IS_OVERRIDE, "overrides"),
+    Outlier("manual_entry_outlier", "permits typed in by hand", IS_MANUAL, "manual"),
+    Outlier("odd_hours", f"scans between {ODD_HOURS[0]:02d}:00 and {ODD_HOURS[1]:02d}:00 local time", IS_ODD_HOUR,
+            "odd_hours"),
+)  # fmt: skip
+
+
+def peer_bar(officer: str, officers: Mapping[str, tuple[int, int]], limits: Limits) -> PeerBar:
+    """The bar for ``officer`` among ``officers`` (name -> (scans, events)) of one checkpoint."""
+    peers = [e / s for o, (s, e) in officers.items() if o != officer and s >= limits.min_scans]
+    if not peers:
+        return PeerBar(0, None, None)
+    median = statistics.median(peers)
+    mad = statistics.median(abs(p - median) for p in peers)
+    return PeerBar(len(peers), median, max(2 * median, median + 3 * mad))
+
+
+def flagged(scans: int, events: int, bar: PeerBar, limits: Limits) -> bool:
+    if scans < limits.min_scans or events < limits.min_events or bar.peers < limits.min_peers or bar.bar is None:
+        return False
+    return events / scans > bar.bar
+
+
+def _flag_officers(outlier: Outlier, per_checkpoint: Mapping[str, Mapping[str, tuple[int, int]]],
+                   limits: Limits) -> list[tuple[str, str, Candidate]]:
+    """(checkpoint, officer, candidate without evidence) for each officer standing out."""
+    found = []
+    for checkpoint, officers in sorted(per_checkpoint.items()):
+        for officer, (scans, events) in sorted(officers.items()):
+            bar = peer_bar(officer, officers, limits)
+            if flagged(scans, events, bar, limits):
+                found.append((checkpoint, officer, Candidate(
+                    outlier.kind, None, None, f"officer {officer} at {checkpoint}",
+                    f"{outlier.what}: {events} of {scans} scans ({events / scans:.0%}); peers' median "
+                    f"{bar.median:.0%} over {bar.peers} officers, flagged above {bar.bar:.0%}")))  # fmt: skip
+    return found
 
 
 def _evidence(conn: Connection, checkpoint: str, officer: str, event: Any) -> tuple[tuple[str, int], ...]:
-    query = (select(records.c.booth_id, records.c.seq)
-             .where(records.c.checkpoint == checkpoint, records.c.officer == officer, event)
-             .order_by(records.c.at, records.c.booth_id, records.c.seq))  # fmt: skip
-    return tuple((b, s) for b, s in conn.execute(query))
+    query = (select(records.c.booth_id, records.c.seq, records.c.at)
+             .where(records.c.checkpoint == checkpoint, records.c.officer == officer, event))  # fmt: skip
+    return tuple((r.booth_id, r.seq) for r in sorted(conn.execute(query), key=lambda r: (r.at, r.booth_id, r.seq)))
 
 
-_local_second = (records.c.at + LOCAL_OFFSET) % DAY
-override_outlier = _outliers("override_outlier", "rejections waved through by an override",
-                             records.c.kind == "override")
-manual_entry_outlier = _outliers("manual_entry_outlier", "permits typed in by hand",
-                                 and_(records.c.kind == "scan", records.c.channel == "manual"))
-odd_hours = _outliers("odd_hours", f"scans between {ODD_HOURS[0]:02d}:00 and {ODD_HOURS[1]:02d}:00 local time",
-                      and_(records.c.kind == "scan", _local_second >= ODD_HOURS[0] * HOUR,
-                           _local_second < ODD_HOURS[1] * HOUR))  # fmt: skip
+def _outliers(outlier: Outlier) -> Rule:
+    """Officers whose rate of ``outlier.event`` records per scan stands out from their checkpoint's peers."""
+
+    def rule(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
+        query = (select(records.c.checkpoint, records.c.officer, func.sum(case((IS_SCAN, 1), else_=0)).label("scans"),
+                        func.sum(case((outlier.event, 1), else_=0)).label("events"))
+                 .where(BY_OFFICER).group_by(records.c.checkpoint, records.c.officer))  # fmt: skip
+        per_checkpoint: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+        for r in conn.execute(query):
+            per_checkpoint[r.checkpoint][r.officer] = (int(r.scans or 0), int(r.events or 0))
+        return [replace(c, evidence=_evidence(conn, cp, officer, outlier.event))
+                for cp, officer, c in _flag_officers(outlier, per_checkpoint, limits)]  # fmt: skip
+
+    rule.__name__ = outlier.kind
+    return rule
+
+
+override_outlier, manual_entry_outlier, odd_hours = (_outliers(o) for o in OUTLIERS)
+
+
+def _counted(stats: Iterable[OfficerStats], counter: str) -> dict[str, dict[str, tuple[int, int]]]:
+    per_checkpoint: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for s in stats:
+        per_checkpoint[s.checkpoint][s.officer] = (s.scans, getattr(s, counter))
+    return per_checkpoint
 
 
 # -- booths
@@ -308,22 +373,29 @@ def silent_booth(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
             for r in conn.execute(query)]  # fmt: skip
 
 
-def clock_skew(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
+def _skewed(conn: Connection, limits: Limits, where: ColumnElement[bool] | None = None) -> dict[tuple[str, str], list]:
+    """Records stamped more than max_skew after HQ received them, per (booth, boot), by seq."""
     query = (select(records.c.booth_id, records.c.boot_id, records.c.seq, records.c.at, records.c.received_at)
-             .where(records.c.at > records.c.received_at + limits.max_skew)
-             .order_by(records.c.booth_id, records.c.boot_id, records.c.seq))  # fmt: skip
+             .where(records.c.at > records.c.received_at + limits.max_skew))  # fmt: skip
+    if where is not None:
+        query = query.where(where)
     groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for r in conn.execute(query):
+    for r in sorted(conn.execute(query), key=lambda r: (r.booth_id, r.boot_id, r.seq)):
         groups[(r.booth_id, r.boot_id)].append(r)
-    found = []
-    for (booth_id, boot_id), rows in groups.items():
-        first, worst = rows[0], max(r.at - r.received_at for r in rows)
-        found.append(Candidate(
-            "clock_skew", booth_id, first.seq, f"booth {booth_id} boot {boot_id}",
-            f"{len(rows)} record(s) stamped ahead of their arrival at HQ, by up to {worst / 60:.0f} min "
-            f"(tolerance {limits.max_skew / 60:g} min): the booth clock runs fast",
-            tuple((booth_id, r.seq) for r in rows)))  # fmt: skip
-    return found
+    return groups
+
+
+def _skew(booth_id: str, boot_id: str, rows: list[Any], limits: Limits) -> Candidate:
+    first, worst = rows[0], max(r.at - r.received_at for r in rows)
+    return Candidate(
+        "clock_skew", booth_id, first.seq, f"booth {booth_id} boot {boot_id}",
+        f"{len(rows)} record(s) stamped ahead of their arrival at HQ, by up to {worst / 60:.0f} min "
+        f"(tolerance {limits.max_skew / 60:g} min): the booth clock runs fast",
+        tuple((booth_id, r.seq) for r in rows))  # fmt: skip
+
+
+def clock_skew(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
+    return [_skew(booth_id, boot_id, rows, limits) for (booth_id, boot_id), rows in _skewed(conn, limits).items()]
 
 
 RULES: tuple[Rule, ...] = (double_entry, impossible_travel, overstay, override_outlier, manual_entry_outlier,
@@ -333,42 +405,196 @@ RULE_NAMES = tuple(r.__name__ for r in RULES)
 
 def run_rules(conn: Connection, now: int, limits: Limits | None = None,
               rules: Iterable[Rule] = RULES) -> dict[str, list[Candidate]]:
-    """Every rule's candidates, by rule name; nothing is stored."""
+    """Every rule's candidates over all the records, by rule name; nothing is stored (the reference)."""
     limits = limits or Limits()
     return {rule.__name__: rule(conn, now, limits) for rule in rules}
 
 
-def ensure_indexes(engine: Any) -> None:
+def ensure_indexes(engine: Engine) -> None:
     """The indexes the rules use, on databases made before they were part of the schema."""
-    for index in (records_officer, *(i for i in alerts.indexes if i.name == "alerts_kind")):
+    for index in (records_officer, records_officer_at, *(i for i in alerts.indexes if i.name == "alerts_kind")):
         with engine.begin() as conn:
             index.create(conn, checkfirst=True)
 
 
-def analyse(store: Any, now: int, limits: Limits | None = None, *,
-            revoked: Mapping[str, int] | None = None) -> list[RuleResult]:
-    """Run every rule over ``store`` (a ``SyncStore``) and store the alerts not raised before.
+# -- analyse: the incremental run
 
-    ``revoked`` (permit number -> revoked_at), HQ's revocations, adds crossings after revocation.
+
+@dataclass(frozen=True)
+class LastRun:
+    """What the last analyse recorded (the ``meta`` row it locks)."""
+
+    now: int
+    full: bool  # it rebuilt the derived state
+    records: int  # records it took in
+    limits: dict[str, int]  # the limits the derived state was built with
+
+
+def last_run(conn: Connection) -> LastRun | None:
+    run = conn.execute(select(meta.c.value).where(meta.c.key == _RUN_KEY)).scalar()
+    return LastRun(**json.loads(run)) if run is not None else None
+
+
+class AnalysisConflict(RuntimeError):
+    """Another analyse kept winning the race for the derived state (PostgreSQL); try again later."""
+
+
+def analyse(store: Any, now: int, limits: Limits | None = None, *, revoked: Mapping[str, int] | None = None,
+            full: bool = False) -> list[RuleResult]:
+    """Take the records stored since the last run into the derived state, run every rule over what
+    changed, and store the alerts not raised before; one result per rule, in ``RULE_NAMES`` order.
+
+    ``store`` is a ``SyncStore``. ``revoked`` (permit number -> revoked_at), HQ's revocations,
+    adds crossings after revocation (``revoked_crossed``). ``full`` rebuilds the derived state
+    from all the records first (minutes at 10 million records; on SQLite, syncs wait meanwhile).
+    Runs are serialised; on PostgreSQL a run that lost the race to another starts again.
     """
-    rules = (*RULES, revoked_crossed(revoked)) if revoked else RULES
-    results = []
+    limits = limits or Limits()
     ensure_indexes(store.engine)
-    with store.engine.begin() as conn:
-        found = run_rules(conn, now, limits, rules)
-        kinds = sorted({c.kind for candidates in found.values() for c in candidates})
-        query = select(alerts.c.kind, alerts.c.booth_id, alerts.c.seq, alerts.c.detail).where(alerts.c.kind.in_(kinds))
-        existing = {(r.kind, r.booth_id, r.seq, r.detail.split(": ", 1)[0]) for r in conn.execute(query)}
-        for name, candidates in found.items():
-            new = []
-            for c in candidates:
-                if c.key not in existing:
-                    existing.add(c.key)
-                    new.append({"kind": c.kind, "booth_id": c.booth_id, "seq": c.seq, "detail": c.detail,
-                                "raised_at": now, "acknowledged": False})  # fmt: skip
-            if new:
-                conn.execute(insert(alerts), new)
-            results.append(RuleResult(name, len(candidates), len(new)))
+    for _ in range(_RETRIES):
+        try:
+            with _snapshot(store.engine) as conn:
+                return _analyse(conn, now, limits, revoked, full)
+        except DBAPIError as exc:
+            # 40001: another run committed since our snapshot; 23505: two first runs made the meta row
+            if getattr(exc.orig, "sqlstate", None) not in ("40001", "23505"):
+                raise
+    raise AnalysisConflict(f"analyse lost the race to concurrent runs {_RETRIES} times")
+
+
+@contextmanager
+def _snapshot(engine: Engine) -> Iterator[Connection]:
+    """One transaction seeing one snapshot: REPEATABLE READ on PostgreSQL (READ COMMITTED would let a
+    batch committed midway be half seen); SQLite's BEGIN IMMEDIATE (the store's) already gives it."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            yield conn
+
+
+def _analyse(conn: Connection, now: int, limits: Limits, revoked: Mapping[str, int] | None,
+             full: bool) -> list[RuleResult]:
+    built_with = {"min_travel": limits.min_travel, "max_skew": limits.max_skew}
+    run = conn.execute(select(meta.c.value).where(meta.c.key == _RUN_KEY).with_for_update()).scalar()
+    last = json.loads(run) if run is not None else None
+    full = full or last is None or last.get("limits") != built_with
+    fresh = derived.refresh(conn, full=full, keep_pair=lambda b, a: bool(_double_entry(b, a) or _travel(b, a, limits)))
+    where = None if full else fresh.ranges
+    found: dict[str, list[Candidate]] = {
+        "double_entry": [c for b, a in fresh.pairs if (c := _double_entry(b, a))],
+        "impossible_travel": [c for b, a in fresh.pairs if (c := _travel(b, a, limits))],
+        "overstay": [c for s in derived.take_overstays(conn, now) if (c := _overstay(s, now))],
+    }
+    stats = derived.officers(conn)
+    for outlier in OUTLIERS:
+        found[outlier.kind] = _officer_candidates(conn, outlier, stats, limits)
+    found["silent_booth"] = silent_booth(conn, now, limits)
+    found["clock_skew"] = _new_skews(conn, limits, where, full)
+    for rule in (revoked_seen, watchlist_seen):
+        found[rule.__name__] = [c for part in _parts(where) for c in rule(conn, now, limits, part)]
+    if revoked:
+        found["revoked_crossed"] = _new_revoked_crossings(conn, revoked, where, full)
+    else:  # forget them, so that the next run given revocations checks every crossing of them
+        conn.execute(delete(analysis_revocations))
+    results = _store(conn, found, now)
+    value = json.dumps({"limits": built_with, "now": now, "full": full, "records": fresh.records})
+    if run is None:
+        conn.execute(insert(meta).values(key=_RUN_KEY, value=value))
+    else:  # always written: a concurrent run waiting on this row must then fail and start again (40001)
+        conn.execute(update(meta).where(meta.c.key == _RUN_KEY).values(value=value))
+    return results
+
+
+def _parts(ranges: dict[str, tuple[int, int]] | None) -> list[ColumnElement[bool] | None]:
+    """Record filters covering the new records (None: all of them)."""
+    return [None] if ranges is None else list(derived.range_parts(ranges))
+
+
+def _officer_candidates(conn: Connection, outlier: Outlier, stats: list[OfficerStats],
+                        limits: Limits) -> list[Candidate]:
+    """Flagged officers from the counters; evidence is read only for alerts not raised yet."""
+    flags = _flag_officers(outlier, _counted(stats, outlier.counter), limits)
+    known = _existing(conn, [c for _, _, c in flags])
+    return [c if c.key in known else replace(c, evidence=_evidence(conn, cp, officer, outlier.event))
+            for cp, officer, c in flags]  # fmt: skip
+
+
+def _new_skews(conn: Connection, limits: Limits, ranges: dict[str, tuple[int, int]] | None,
+               full: bool) -> list[Candidate]:
+    """clock_skew over the new records, for boots without a record ahead before (their alert is raised)."""
+    if full:
+        conn.execute(delete(clock_skew_seen))
+    seen = {(b, boot) for b, boot in conn.execute(select(clock_skew_seen.c.booth_id, clock_skew_seen.c.boot_id))}
+    found, first = [], []
+    for part in _parts(ranges):
+        for (booth_id, boot_id), rows in _skewed(conn, limits, part).items():
+            if (booth_id, boot_id) not in seen:
+                seen.add((booth_id, boot_id))
+                found.append(_skew(booth_id, boot_id, rows, limits))
+                first.append({"booth_id": booth_id, "boot_id": boot_id, "seq": rows[0].seq})
+    if first:
+        conn.execute(insert(clock_skew_seen), first)
+    return found
+
+
+def _new_revoked_crossings(conn: Connection, revoked: Mapping[str, int], ranges: dict[str, tuple[int, int]] | None,
+                           full: bool) -> list[Candidate]:
+    """Crossings of permits revoked (or re-dated) since the last run, and new crossings of the others."""
+    before = {} if full else dict(conn.execute(select(analysis_revocations.c.permit_no,
+                                                      analysis_revocations.c.revoked_at)).all())  # fmt: skip
+    changed = {p: t for p, t in revoked.items() if before.get(p) != t}
+    found = _revoked_crossings(conn, changed)
+    if ranges:
+        for part in derived.range_parts(ranges):
+            query = (select(*_REVOKED_COLUMNS).where(CROSSING, part)
+                     .order_by(records.c.booth_id, records.c.seq))  # fmt: skip
+            found.extend(c for r in conn.execute(query) if r.permit_no in revoked and r.permit_no not in changed
+                         and (c := _after_revocation(r, revoked[r.permit_no])))  # fmt: skip
+    gone = sorted(set(before) - set(revoked)) + sorted(p for p in changed if p in before)
+    for part in chunks(gone):
+        conn.execute(delete(analysis_revocations).where(analysis_revocations.c.permit_no.in_(part)))
+    if full:
+        conn.execute(delete(analysis_revocations))
+    if changed:
+        conn.execute(insert(analysis_revocations),
+                     [{"permit_no": p, "revoked_at": t} for p, t in sorted(changed.items())])  # fmt: skip
+    return found
+
+
+def _existing(conn: Connection, candidates: list[Candidate]) -> set[tuple[str, str | None, int | None, str]]:
+    """The keys among ``candidates``' that the alerts table holds (acknowledged or not)."""
+    keys: set[tuple[str, str | None, int | None, str]] = set()
+    by_kind: dict[str, list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        by_kind[c.kind].append(c)
+    for kind, group in by_kind.items():
+        base = select(alerts.c.kind, alerts.c.booth_id, alerts.c.seq, alerts.c.detail).where(alerts.c.kind == kind)
+        located = sorted({(c.booth_id, c.seq) for c in group if c.booth_id is not None and c.seq is not None})
+        if len(located) > 50 * derived.CHUNK:  # most of them, likely: one pass over the kind's alerts
+            queries = [base]
+        else:
+            queries = [base.where(tuple_(alerts.c.booth_id, alerts.c.seq).in_(part)) for part in chunks(located)]
+            if len(located) < len(group):
+                queries.append(base.where(or_(alerts.c.booth_id.is_(None), alerts.c.seq.is_(None))))
+        for query in queries:
+            keys.update((r.kind, r.booth_id, r.seq, r.detail.split(": ", 1)[0]) for r in conn.execute(query))
+    return keys
+
+
+def _store(conn: Connection, found: dict[str, list[Candidate]], now: int) -> list[RuleResult]:
+    existing = _existing(conn, [c for candidates in found.values() for c in candidates])
+    results = []
+    for name, candidates in found.items():
+        new = []
+        for c in candidates:
+            if c.key not in existing:
+                existing.add(c.key)
+                new.append({"kind": c.kind, "booth_id": c.booth_id, "seq": c.seq, "detail": c.detail,
+                            "raised_at": now, "acknowledged": False})  # fmt: skip
+        if new:
+            conn.execute(insert(alerts), new)
+        results.append(RuleResult(name, len(candidates), len(new)))
     return results
 
 
@@ -377,22 +603,14 @@ def analyse(store: Any, now: int, limits: Limits | None = None, *,
 
 def report(store: Any, start: int, end: int) -> list[dict[str, Any]]:
     """Per checkpoint, for records stamped in [start, end): entries and exits (crossings),
-    rejected scans, overrides; people inside at ``end``; each booth's last sync."""
+    rejected scans, overrides; people inside at ``end``; each booth's last sync.
 
-    def count(condition: Any) -> Any:
-        return func.sum(case((condition, 1), else_=0))
-
-    query = (select(records.c.checkpoint,
-                    count(and_(_CROSSING, records.c.direction == "entry")).label("entries"),
-                    count(and_(_CROSSING, records.c.direction == "exit")).label("exits"),
-                    count(and_(records.c.kind == "scan", records.c.verdict == "rejected")).label("rejections"),
-                    count(records.c.kind == "override").label("overrides"))
-             .where(records.c.at >= start, records.c.at < end).group_by(records.c.checkpoint))  # fmt: skip
+    People inside come from the derived state plus the records stored since the last analyse
+    (``derived.inside_counts(fresh=True)``): exact, and quick when analyse runs regularly.
+    """
     with store.engine.connect() as conn:
-        counts = {r.checkpoint: r for r in conn.execute(query)}
-        inside: dict[str, int] = defaultdict(int)
-        for row in _inside(conn, before=end):
-            inside[row.checkpoint] += 1
+        counts = derived.period_counts(conn, start, end)
+        inside = derived.inside_counts(conn, before=end, fresh=True)
         booth_rows = conn.execute(select(booths.c.booth_id, booths.c.checkpoint, booths.c.last_seen,
                                          booths.c.acked_seq).order_by(booths.c.booth_id)).all()  # fmt: skip
     per_booth: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -400,8 +618,8 @@ def report(store: Any, start: int, end: int) -> list[dict[str, Any]]:
         per_booth[b.checkpoint].append({"booth_id": b.booth_id, "last_sync": b.last_seen, "acked_seq": b.acked_seq})
     out = []
     for checkpoint in sorted(set(counts) | set(inside) | set(per_booth)):
-        row = counts.get(checkpoint)
-        tally = {k: int(getattr(row, k) or 0) if row else 0 for k in ("entries", "exits", "rejections", "overrides")}
-        out.append({"checkpoint": checkpoint, **tally, "inside": inside.get(checkpoint, 0),
+        tally = counts.get(checkpoint, derived.PeriodCounts())
+        out.append({"checkpoint": checkpoint, "entries": tally.entries, "exits": tally.exits,
+                    "rejections": tally.rejections, "overrides": tally.overrides, "inside": inside.get(checkpoint, 0),
                     "booths": per_booth.get(checkpoint, [])})  # fmt: skip
     return out

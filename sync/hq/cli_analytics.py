@@ -18,28 +18,26 @@ pass_hq = click.make_pass_decorator(HQ)
 
 @click.command()
 @click.option("--at", metavar="ISO", help="Judge as of this time (default: now); overstays and silences count to it.")
+@click.option("--full", is_flag=True, help="Rebuild the derived state from every record first (slow on big stores).")
 @pass_hq
-def analyse(hq: HQ, at: str | None) -> None:
-    """Run every integrity rule over the synced records; store new alerts; one line per rule.
+def analyse(hq: HQ, at: str | None, full: bool) -> None:
+    """Run every integrity rule over the records synced since the last run; store new alerts; one line per rule.
 
     Rules: double_entry, impossible_travel, overstay, override_outlier, manual_entry_outlier,
     odd_hours, silent_booth, clock_skew, revoked_seen, watchlist_seen (thresholds: see
     sync/hq/analytics.py). An alert already raised is not raised again; read them with
-    `booth-hq alerts`.
+    `booth-hq alerts`. "found" counts what this run looked at: what changed since the last.
 
     \b
     Example:
       booth-hq analyse
       booth-hq analyse --at 2026-11-26T06:00:00Z
+      booth-hq analyse --full
     """
     from sync.hq import analytics
 
     now = parse_time(at)
-    revoked: dict[str, int] = {}
-    for r in hq.registry.revocations():
-        if r.permit_no:
-            revoked[r.permit_no] = min(r.revoked_at, revoked.get(r.permit_no, r.revoked_at))
-    results = analytics.analyse(hq.sync_store, now, revoked=revoked)
+    results = analytics.analyse(hq.sync_store, now, revoked=hq.revoked_permits(), full=full)
     for r in results:
         click.echo(f"{r.rule:<22} {r.found:>6} found {r.raised:>6} new")
     click.echo(f"{sum(r.raised for r in results)} new alert(s); see `booth-hq alerts`")

@@ -101,3 +101,58 @@ alerts = Table(
 # Added after the first release: ``create_all`` makes them for new databases only, so
 # ``sync.hq.analytics`` creates them (checkfirst) on older ones.
 records_officer = Index("records_officer", records.c.checkpoint, records.c.officer)  # analytics: per officer
+# the dashboard's officer page (an officer's latest records) and the outlier rules' evidence, in time order
+records_officer_at = Index("records_officer_at", records.c.checkpoint, records.c.officer, records.c.at)
+
+# -- derived state (sync.hq.derived): kept up to date by ``analytics.analyse``, rebuilt from
+# ``records`` by ``analyse(..., full=True)``; nothing else writes it.
+
+analysis_watermarks = Table(
+    "analysis_watermarks", metadata,
+    Column("booth_id", String(64), primary_key=True),
+    Column("seq", BigInteger, nullable=False),  # the booth's records 1..seq are in the derived tables
+)  # fmt: skip
+
+permit_state = Table(
+    "permit_state", metadata,
+    Column("permit_no", Text, primary_key=True),
+    Column("at", BigInteger, nullable=False),  # the permit's last crossing...
+    Column("booth_id", String(64), nullable=False),  # ...the record (first by booth_id, seq if several share `at`)
+    Column("seq", BigInteger, nullable=False),
+    Column("checkpoint", Text, nullable=False),
+    Column("direction", Text, nullable=False),
+    Column("stay_days", BigInteger),
+    Column("ties", Integer, nullable=False),  # crossings at `at`
+    Column("inside", Boolean, nullable=False),  # crossings at `at` are all entries
+    Column("due_at", BigInteger),  # inside with a stay: when it ends
+    Column("overstay_due", BigInteger),  # due_at until the overstay rule has judged this state
+    Index("permit_state_inside", "inside", "checkpoint"),  # people inside per checkpoint
+    Index("permit_state_at", "at"),  # the report: permits that crossed after a period's end
+    Index("permit_state_overstay", "overstay_due"),  # the overstay rule: a range query
+)  # fmt: skip
+
+officer_stats = Table(
+    "officer_stats", metadata,
+    Column("checkpoint", Text, nullable=False),
+    Column("officer", Text, nullable=False),
+    Column("scans", BigInteger, nullable=False),
+    Column("overrides", BigInteger, nullable=False),
+    Column("manual", BigInteger, nullable=False),  # scans of permits typed in by hand
+    Column("odd_hours", BigInteger, nullable=False),  # scans between 00:00 and 04:00 local time
+    Column("last_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("checkpoint", "officer"),
+)  # fmt: skip
+
+clock_skew_seen = Table(  # the clock_skew rule raises once per booth and boot, on its first record ahead
+    "clock_skew_seen", metadata,
+    Column("booth_id", String(64), nullable=False),
+    Column("boot_id", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    PrimaryKeyConstraint("booth_id", "boot_id"),
+)  # fmt: skip
+
+analysis_revocations = Table(  # HQ's revocations as the last analyse saw them: changed ones are checked in full
+    "analysis_revocations", metadata,
+    Column("permit_no", Text, primary_key=True),
+    Column("revoked_at", BigInteger, nullable=False),
+)  # fmt: skip

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import DISPLAY, log_in
+from dashboard_helpers import DISPLAY, log_in
 
 
 def _shot(page, name: str, sync_db_url: str, tmp_path: Path) -> None:  # noqa: ANN001

@@ -7,7 +7,7 @@ import re
 
 import httpx
 import pytest
-from conftest import PASSWORD, USER
+from dashboard_helpers import PASSWORD, USER
 
 from sync.hq.dashboard.guard import HEADERS, MAX_FORM, SESSION_COOKIE
 

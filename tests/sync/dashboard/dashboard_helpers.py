@@ -1,5 +1,6 @@
-"""Dashboard fixtures: an HQ whose two booths synced real batches through a live server,
-analysed, with a staff account; and a headless Chromium driven by Playwright."""
+"""Dashboard test helpers: an HQ whose two booths synced real batches through a live server,
+analysed, with a staff account; a headless Chromium driven by Playwright. The fixtures
+(``dashboard``, ``browser``, ``page``) are in tests/conftest.py and call these."""
 
 from __future__ import annotations
 
@@ -26,8 +27,7 @@ class DashboardWorld:
     now: int
 
 
-@pytest.fixture
-def dashboard(sync_world) -> DashboardWorld:  # noqa: ANN001 - hq_server.SyncWorld
+def make_dashboard(sync_world) -> DashboardWorld:  # noqa: ANN001 - hq_server.SyncWorld
     """Both booths enrolled and synced (the same two permits entered at both checkpoints:
     double entries and impossible travel), analytics run, one staff account."""
     import hq_server
@@ -49,8 +49,7 @@ def chromium_path() -> str | None:
     return os.environ.get("BOOTH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def launch_browser() -> Iterator[object]:
     """Headless Chromium (Debian's, installed by scripts/test) under Playwright."""
     path = chromium_path()
     if path is None:
@@ -63,8 +62,7 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser) -> Iterator[object]:  # noqa: ANN001
+def new_page(browser) -> Iterator[object]:  # noqa: ANN001
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
