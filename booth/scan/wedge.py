@@ -12,18 +12,39 @@ line endings are dropped, and a permit typed with Caps Lock on (the scanner's le
 out in the wrong case: "bp1:6bfor...") is put back in upper case, as the permit alphabet
 (base45) has no lower-case letters.
 
+`us_layout_char` undoes the keyboard layout: a scanner sends key positions (USB HID usages)
+meant for a US keyboard, and on a booth PC set to the Thai (Kedmanee) or Khmer layout the
+system turns them into Thai or Khmer letters ("BP1:" arrives as Thai). The key's position --
+its evdev code, which is also the PC set-1 scan code Windows reports -- and Shift give the
+character the scanner meant.
+
 The channel a text came through is recorded with the scan (`booth.ledger.records.CHANNELS`):
 `CAMERA`, `WEDGE` or `MANUAL` here.
 """
 
 from __future__ import annotations
 
-__all__ = ["WedgeDetector", "normalise_scan_text", "CAMERA", "WEDGE", "MANUAL", "TERMINATORS"]
+__all__ = ["WedgeDetector", "normalise_scan_text", "us_layout_char", "CAMERA", "WEDGE", "MANUAL", "TERMINATORS"]
 
 CAMERA, WEDGE, MANUAL = "camera", "wedge", "manual"  # the scan's channel, as the ledger records it
 TERMINATORS = ("\n", "\r")
 PERMIT_PREFIX = "BP1:"
 MAX_BURST = 16 * 1024  # no permit is longer; a stuck key cannot grow the buffer for ever
+
+
+# evdev key code (= PC set-1 scan code for these keys) -> (unshifted, shifted) on a US keyboard
+_US_ROWS = {2: ("1234567890-=", "!@#$%^&*()_+"), 16: ("qwertyuiop[]", "QWERTYUIOP{}"),
+            30: ("asdfghjkl;'`", 'ASDFGHJKL:"~'), 44: ("zxcvbnm,./", "ZXCVBNM<>?")}  # fmt: skip
+US_KEYS: dict[int, tuple[str, str]] = {
+    **{first + i: (plain[i], shifted[i]) for first, (plain, shifted) in _US_ROWS.items() for i in range(len(plain))},
+    43: ("\\", "|"), 57: (" ", " "),
+}
+
+
+def us_layout_char(key_code: int, shift: bool) -> str | None:
+    """The character a US keyboard types at evdev/set-1 key ``key_code`` (None: not a character key)."""
+    pair = US_KEYS.get(key_code)
+    return None if pair is None else pair[1 if shift else 0]
 
 
 def normalise_scan_text(text: str) -> str:

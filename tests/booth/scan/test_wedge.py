@@ -122,3 +122,12 @@ def test_options_are_checked() -> None:
 
 def test_channels_are_what_the_ledger_records() -> None:
     assert {CAMERA, WEDGE, MANUAL} <= set(CHANNELS)
+
+
+def test_us_layout_char_covers_the_permit_alphabet() -> None:
+    from booth.scan.wedge import US_KEYS, us_layout_char
+
+    made = {us_layout_char(code, shift) for code in US_KEYS for shift in (False, True)}
+    assert set("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:") <= made  # base45 and the "BP1:" prefix
+    assert (us_layout_char(48, True), us_layout_char(48, False), us_layout_char(3, False)) == ("B", "b", "2")
+    assert us_layout_char(39, True) == ":" and us_layout_char(1, False) is None  # Escape is no character
