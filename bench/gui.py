@@ -34,8 +34,8 @@ or memory:
 
 ``--camera video`` runs 2.-4. on a real camera's code path instead: the first 10 demo permits
 are rendered once to an MJPG file (what a USB webcam sends) and read through ``OpenCVSource``,
-so the simulated camera's own memory (its card textures, ~110 MB, and its rendering buffers)
-is left out of the figures.
+so the simulated camera's own memory (its cards, textures, frame and work buffers, noise tiles:
+~65 MB of the default run's RSS) is left out of the figures.
 
 The bench only wraps objects it made (the camera, the decode function, instance attributes
 of the window, the panel and the Booth); it changes no library code.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import linecache
+import sys
+from types import ModuleType
+
 from PySide6.QtCore import (  # noqa: F401
     QCoreApplication,
     QDate,
@@ -76,3 +80,30 @@ try:  # QtMultimedia needs the PulseAudio client library; without it the booth s
     from PySide6.QtMultimedia import QSoundEffect  # noqa: F401
 except ImportError:  # pragma: no cover - depends on the machine
     QSoundEffect = None  # type: ignore[assignment,misc]
+
+
+def _keep_module_sources_out_of_linecache() -> None:
+    """PySide6's import hook (``shibokensupport.feature``, PYSIDE-2029) reads the source of every
+    Python module imported after PySide6 with ``inspect.getsource`` to see whether it mentions
+    "PySide6", and ``inspect`` reads through ``linecache``, which keeps every line it read: for
+    the booth ~200,000 lines, ~16 MB, for as long as it runs. Wrap the check so that it leaves
+    ``linecache`` as it found it (a traceback reads a file again when it needs it)."""
+    feature = sys.modules.get("shibokensupport.feature")
+    check = getattr(feature, "_mod_uses_pyside", None)
+    if feature is None or not callable(check) or getattr(check, "booth_wrapped", False):
+        return  # another PySide6, or done already
+
+    def uses_pyside(module: ModuleType) -> bool:
+        before = set(linecache.cache)
+        try:
+            return bool(check(module))
+        finally:
+            for name in linecache.cache.keys() - before:
+                linecache.cache.pop(name, None)
+
+    uses_pyside.booth_wrapped = True  # type: ignore[attr-defined]
+    feature._mod_uses_pyside = uses_pyside  # noqa: SLF001
+    linecache.clearcache()  # what the hook read for the modules imported before PySide6
+
+
+_keep_module_sources_out_of_linecache()

@@ -13,18 +13,24 @@ Everything follows from the seed and the frame number, so a frame can be rendere
 exactly (``render(n)``), and the camera tells which permit text it shows (``info(n)``,
 ``current``, ``info_for(frame)``): the ground truth for tests and benches.
 
-Imports no Qt. Frames are numpy BGR uint8 arrays.
+Imports no Qt. Frames are numpy BGR uint8 arrays. The camera runs all day in the demo, so it
+draws in buffers it keeps (a frame's buffer is used again once no one holds the frame or a view
+of it), and keeps only what the next frames need of the cards and the timeline.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import logging
 import math
+import mmap
+import sys
 import threading
 import time
 import weakref
-from collections import deque
+from array import array
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -235,7 +241,13 @@ def _qr_matrix(text: str) -> np.ndarray:
     return m
 
 
-@lru_cache(maxsize=8)  # ~2.5 MB each: the cards in view and the next ones, not every card (RSS stays flat)
+# ~2.5 MB each. A card is needed only while its cycle's texture is built (SimulatedCamera._texture
+# keeps that), so the cache holds the cards the camera draws ahead (the current one and the next
+# two, see SimulatedCamera._warm) and one spare: not every card, so memory stays flat
+CARD_CACHE = 4
+
+
+@lru_cache(maxsize=CARD_CACHE)
 def card_image(spec: CardSpec) -> np.ndarray:
     """The card as a BGRA uint8 texture at 12 px/mm (about 1027x648), with rounded corners
     (alpha 0 outside). Cached."""
@@ -287,6 +299,7 @@ def card_image(spec: CardSpec) -> np.ndarray:
     qr_rgb = np.where(qr_rgb < 128, qr_rgb + 18, qr_rgb)  # printed black is not pure black
     ink[qy : qy + side, qx : qx + side] = np.clip(qr_rgb, 0, 255).astype(np.uint8)
     im = Image.fromarray(ink)
+    del ink, qr_rgb, qr_px, big  # PIL has its own copy: ~3 MB less while the text is drawn
     draw = ImageDraw.Draw(im)
 
     col = max(qx + side + quiet, int(45 * mm)) + int(0.6 * mm)
@@ -347,16 +360,25 @@ def card_image(spec: CardSpec) -> np.ndarray:
             _draw_text(draw, col, y, line, 30, fill=MUTED)
 
     rgb = np.array(im)
-    # printing: a little grain, slightly soft
-    grain = rng.normal(0, 2.0, rgb.shape[:2]).astype(np.float32)
-    rgb = np.clip(rgb.astype(np.float32) + grain[:, :, None], 0, 255).astype(np.uint8)
+    # printing: a little grain, slightly soft; in float32 and a channel at a time, so drawing a
+    # card (on the camera's warm-up thread, every couple of seconds) needs a few MB, not ~20
+    grain = rng.standard_normal((h, w), dtype=np.float32)
+    grain *= 2.0
+    for c in range(3):
+        channel = rgb[:, :, c].astype(np.float32)
+        channel += grain
+        np.clip(channel, 0, 255, out=channel)
+        rgb[:, :, c] = channel
+    del grain, channel
     bgra = np.dstack([rgb[:, :, ::-1], np.zeros((h, w), np.uint8)])
     mask = Image.new("L", (w, h), 0)
     ImageDraw.Draw(mask).rounded_rectangle((0, 0, w - 1, h - 1), radius=int(3.18 * mm), fill=255)
     bgra[:, :, 3] = np.array(mask)
     bgra[:, :, :3] = np.where(bgra[:, :, 3:4] > 0, bgra[:, :, :3], 0)
-    bgra.setflags(write=False)
-    return bgra
+    card = _mapped(bgra.shape)
+    card[:] = bgra
+    card.setflags(write=False)
+    return card
 
 
 def _qr_layout(spec: CardSpec) -> tuple[int, int, int, float]:
@@ -439,6 +461,9 @@ class _Cycle:
         return self.start + self.enter + self.hold
 
 
+RECENT_CYCLES = 8  # planned cycles kept: the one in view, its neighbours, and what the warm-up thread asks for
+
+
 class SimulatedCamera:
     """A FrameSource that shows ``cards`` one after another, held up by a hand.
 
@@ -473,9 +498,15 @@ class SimulatedCamera:
         self.loop = loop
         self.difficulty = max(0.0, float(difficulty))
         self.start_gap = max(0.0, float(start_gap))
-        self._cycles: list[_Cycle] = []
+        # the timeline: when each cycle starts (8 bytes a cycle, so a camera left running for a
+        # shift does not pile up _Cycle objects, ~2.5 KB each); the cycles themselves follow from
+        # the seed and are planned again when needed, the last few kept
+        self._starts = array("d")
+        self._recent: OrderedDict[int, _Cycle] = OrderedDict()
         self._background = _desk(self.width, self.height, np.random.default_rng([self.seed, 7]))
-        self._textures: dict[int, np.ndarray] = {}  # cycle -> padded texture (with thumb)
+        self._textures: dict[int, _Texture] = {}  # cycle -> its card texture (with thumb)
+        self._scratch = _Scratch()  # compositing buffers, per rendering thread
+        self._frames = _FramePool((self.height, self.width, 3))
         self._lock = threading.RLock()  # the timeline grows from the reading thread and from callers
         self._next = 0
         self._t0: float | None = None
@@ -618,27 +649,26 @@ class SimulatedCamera:
         if not self.loop and k >= len(self.cards):
             return None
         with self._lock:
-            while len(self._cycles) <= k:
-                i = len(self._cycles)
-                start = self._cycles[-1].end if self._cycles else self.start_gap
-                self._cycles.append(self._plan(i, start))
-            return self._cycles[k]
+            cyc = self._recent.get(k)
+            if cyc is not None:
+                self._recent.move_to_end(k)
+                return cyc
+            while len(self._starts) <= k:  # each cycle starts where the one before ends
+                i = len(self._starts)
+                if i == 0:
+                    self._starts.append(self.start_gap)
+                    continue
+                prev = self._recent.get(i - 1) or self._plan(i - 1, self._starts[i - 1])
+                self._starts.append(prev.end)
+            cyc = self._plan(k, self._starts[k])
+            self._recent[k] = cyc
+            while len(self._recent) > RECENT_CYCLES:
+                self._recent.popitem(last=False)
+            return cyc
 
     def _at(self, t: float) -> tuple[_Cycle, str]:
-        k = 0
         with self._lock:
-            cycles = self._cycles
-            if cycles and t >= cycles[-1].start:
-                k = len(cycles) - 1
-            else:
-                lo, hi = 0, len(cycles)
-                while lo < hi:  # the last cycle starting at or before t
-                    mid = (lo + hi) // 2
-                    if cycles[mid].start <= t:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                k = max(0, lo - 1)
+            k = max(0, bisect.bisect_right(self._starts, t) - 1)  # the last cycle planned starting at or before t
             while True:
                 cyc = self._cycle(k)
                 if cyc is None:
@@ -731,7 +761,8 @@ class SimulatedCamera:
         """Frame ``n`` (BGR uint8, height x width x 3) and its ground truth."""
         t = n / self.fps
         cyc, phase = self._at(t)
-        frame = self._background.copy()
+        frame = self._frames.frame()
+        np.copyto(frame, self._background)
         rng = np.random.default_rng([self.seed, n, 2])
         card_w = 0.0
         if phase != "gap":
@@ -752,31 +783,37 @@ class SimulatedCamera:
                          cyc.card if phase != "gap" else None, cyc.index, phase, time.monotonic(), card_w)  # fmt: skip
         return frame, info
 
-    def _texture(self, cyc: _Cycle, spec: CardSpec) -> np.ndarray:
+    def _texture(self, cyc: _Cycle, spec: CardSpec) -> _Texture:
         with self._lock:
             tex = self._textures.get(cyc.index)
         if tex is not None:
             return tex
         card = card_image(spec)
         h, w = card.shape[:2]
+        # the card, and the thumb where it sticks out past an edge: a texture padded all round
+        # (for a thumb that is there in half the cycles, on one side) was 2.5 times the card,
+        # all of it warped, blurred and blended on every frame
         pad = int(PAD * w)
-        tex = np.zeros((h + 2 * pad, w + 2 * pad, 4), np.uint8)
-        tex[pad : pad + h, pad : pad + w] = card
+        x0, y0, x1, y1 = 0, 0, w, h  # card pixels; the thumb may reach to -pad or w + pad
         if cyc.thumb is not None:
-            _draw_thumb(tex, cyc.thumb, pad, w, h)
+            _, _, bx0, by0, bx1, by1 = _thumb_geometry(cyc.thumb, pad, w, h)
+            x0, y0, x1, y1 = min(0, bx0 - pad), min(0, by0 - pad), max(w, bx1 - pad), max(h, by1 - pad)
+        pixels = _mapped((y1 - y0, x1 - x0, 4))
+        pixels[-y0 : h - y0, -x0 : w - x0] = card
+        if cyc.thumb is not None:
+            _draw_thumb(pixels, cyc.thumb, pad, w, h, origin=(pad + x0, pad + y0))
         # premultiplied alpha: interpolation and blur then treat the card's edge right
-        tex[:, :, :3] = (tex[:, :, :3].astype(np.uint16) * tex[:, :, 3:4] // 255).astype(np.uint8)
+        pixels[:, :, :3] = (pixels[:, :, :3].astype(np.uint16) * pixels[:, :, 3:4] // 255).astype(np.uint8)
+        tex = _Texture(pixels, -x0, -y0, w, h)
         with self._lock:
             self._textures = {k: v for k, v in self._textures.items() if k >= cyc.index - 1}
             self._textures[cyc.index] = tex
         return tex
 
-    def _homography(self, texture: np.ndarray, pose: tuple[float, ...]) -> np.ndarray:
+    def _homography(self, tex: _Texture, pose: tuple[float, ...]) -> np.ndarray:
         cx, cy, width, roll, pitch, yaw = pose
-        th, tw = texture.shape[:2]
-        pad = (tw - round(CARD_W_MM * PX_MM)) / 2
-        card_w = tw - 2 * pad
-        s = width / card_w  # texture px -> frame px at the card's distance
+        th, tw = tex.pixels.shape[:2]
+        s = width / tex.card_w  # texture px -> frame px at the card's distance
         f = 0.9 * self.width  # a webcam's ~70 degree field of view
         rx, ry, rz = (math.radians(a) for a in (pitch, yaw, roll))
         Rx = np.array([[1, 0, 0], [0, math.cos(rx), -math.sin(rx)], [0, math.sin(rx), math.cos(rx)]])
@@ -784,63 +821,159 @@ class SimulatedCamera:
         Rz = np.array([[math.cos(rz), -math.sin(rz), 0], [math.sin(rz), math.cos(rz), 0], [0, 0, 1]])
         R = Rz @ Ry @ Rx
         corners = np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float64)
-        pts3 = np.column_stack([(corners[:, 0] - tw / 2) * s, (corners[:, 1] - th / 2) * s, np.zeros(4)]) @ R.T
+        mx, my = tex.x + tex.card_w / 2, tex.y + tex.card_h / 2  # the card's centre, on the texture
+        pts3 = np.column_stack([(corners[:, 0] - mx) * s, (corners[:, 1] - my) * s, np.zeros(4)]) @ R.T
         z = pts3[:, 2] + f
         dst = np.column_stack([cx + f * pts3[:, 0] / z, cy + f * pts3[:, 1] / z]).astype(np.float32)
         return cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
 
-    def _composite(self, frame: np.ndarray, texture: np.ndarray, H: np.ndarray, cyc: _Cycle,
+    def _composite(self, frame: np.ndarray, tex: _Texture, H: np.ndarray, cyc: _Cycle,
                    velocity: tuple[float, float], focus: float, rng: np.random.Generator) -> None:  # fmt: skip
+        """Draw the card onto ``frame`` in place. Works in 8 bits with OpenCV, in buffers reused
+        from frame to frame (``_Scratch``): the camera renders 30 frames a second for as long as
+        the booth runs, and fresh float buffers for every frame (~45 MB a frame, in sizes that
+        change from frame to frame) left ~90 MB of freed but unreturned memory in the malloc arenas."""
         fh, fw = frame.shape[:2]
-        th, tw = texture.shape[:2]
+        th, tw = tex.pixels.shape[:2]
         corners = np.array([[[0, 0]], [[tw, 0]], [[tw, th]], [[0, th]]], np.float32)
         dst = cv2.perspectiveTransform(corners, H).reshape(-1, 2)
         blur_len = min(61, int(round(math.hypot(*velocity))))
-        margin = 24 + blur_len
+        margin = SHADOW_REACH + blur_len  # room for the shadow and the motion blur around the texture
         x0 = max(0, int(dst[:, 0].min()) - margin)
         y0 = max(0, int(dst[:, 1].min()) - margin)
         x1 = min(fw, int(dst[:, 0].max()) + margin + 1)
         y1 = min(fh, int(dst[:, 1].max()) + margin + 1)
         if x1 - x0 < 2 or y1 - y0 < 2:
             return
+        rw, rh = x1 - x0, y1 - y0
+        buf = self._scratch
         T = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64) @ H
-        warped = cv2.warpPerspective(texture, T, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+        warped = cv2.warpPerspective(tex.pixels, T, (rw, rh), dst=buf.get("card", (rh, rw, 4)), flags=cv2.INTER_LINEAR,
                                      borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))  # fmt: skip
         # blur the card layer only (premultiplied colour and alpha together), so the desk
         # around it stays as it was: motion blur (long streaks at a lower resolution:
         # cheaper, and no detail survives them anyway), then defocus
+        spare = buf.get("card2", (rh, rw, 4))
         if blur_len >= 2:
-            warped = _motion_blur(warped, blur_len, math.atan2(velocity[1], velocity[0]))
+            warped, spare = _motion_blur(warped, blur_len, math.atan2(velocity[1], velocity[0]), spare), warped
         if focus > 0.25:
-            warped = cv2.GaussianBlur(warped, (0, 0), focus)
+            warped, spare = cv2.GaussianBlur(warped, (0, 0), focus, dst=spare), warped
         roi = frame[y0:y1, x0:x1]
-        alpha = cv2.extractChannel(warped, 3)
-        a = alpha.astype(np.float32) * (1.0 / 255.0)
-        # a soft shadow on the desk, down and to the right of the card
-        sh = np.zeros_like(alpha)
-        sh[18:, 14:] = cv2.blur(alpha, (41, 41))[:-18, :-14]
-        behind = (1.0 - a) * (1.0 - (0.35 / 255.0) * sh.astype(np.float32))
-        out = cv2.cvtColor(warped, cv2.COLOR_BGRA2BGR).astype(np.float32)
-        out += roi.astype(np.float32) * behind[:, :, None]
+        alpha = cv2.extractChannel(warped, 3, dst=buf.get("alpha", (rh, rw)))
+        # a soft shadow on the desk, down and to the right of the card: the share of the desk's
+        # light left where the shadow falls (255: all of it) ...
+        lit = buf.get("lit", (rh, rw))
+        lit[:] = 255
+        if rh > SHADOW_DY and rw > SHADOW_DX:
+            # (the blurred outline is needed only for this: it borrows the buffer of `behind`)
+            shade = cv2.blur(alpha, (SHADOW_BLUR, SHADOW_BLUR), dst=buf.get("behind", (rh, rw)))
+            shade = shade[:-SHADOW_DY, :-SHADOW_DX]
+            cv2.addWeighted(shade, -0.35, shade, 0.0, 255.0, dst=lit[SHADOW_DY:, SHADOW_DX:])
+        # ... times the share the card lets through: how much of the desk shows (in 1/255)
+        behind = cv2.bitwise_not(alpha, dst=buf.get("behind", (rh, rw)))
+        cv2.multiply(behind, lit, dst=behind, scale=1 / 255)
+        behind3 = cv2.merge([behind, behind, behind], dst=buf.get("behind3", (rh, rw, 3)))
+        cv2.multiply(roi, behind3, dst=roi, scale=1 / 255)
+        cv2.add(roi, cv2.cvtColor(warped, cv2.COLOR_BGRA2BGR, dst=behind3), dst=roi)  # + the card (premultiplied)
         # glare on the laminate: a bright soft blob, only on the card
         if cyc.glare is not None:
             gx, gy, gr, gs = cyc.glare
-            card_w = tw / (1 + 2 * PAD)
-            pad = PAD * card_w
-            card_h = th - 2 * pad
-            centre = cv2.perspectiveTransform(np.array([[[pad + gx * card_w, pad + gy * card_h]]], np.float32), T)[0, 0]
+            centre = cv2.perspectiveTransform(
+                np.array([[[tex.x + gx * tex.card_w, tex.y + gy * tex.card_h]]], np.float32), T)[0, 0]  # fmt: skip
             # the reflection slides across the card as it moves
             centre = centre + np.float32([velocity[0] * 3, velocity[1] * 3])
             r = max(4.0, gr * cyc.width)
             blob = _glare_blob(int(r))
             bx, by = int(centre[0] - blob.shape[1] / 2), int(centre[1] - blob.shape[0] / 2)
-            _add_blob(out, blob * gs, bx, by, a)
-        np.clip(out, 0, 255, out=out)
-        out = out.astype(np.uint8)
-        roi[:] = out
+            _add_blob(roi, blob, gs, bx, by, alpha, buf)
 
     def __repr__(self) -> str:
         return f"SimulatedCamera({self.describe()})"
+
+
+def _mapped(shape: tuple[int, ...], dtype: type = np.uint8) -> np.ndarray:
+    """A zeroed array in an anonymous memory mapping of its own, not on the malloc heap.
+
+    For the camera's big buffers that outlive a frame but not the camera (cards, textures,
+    work buffers): allocated from the heap among the frames (2.7 MB, 30 a second), each one
+    left a hole behind when freed, and the heap grew by ~2 MB a minute in the demo GUI; a
+    mapping goes back to the system as soon as its array is gone."""
+    dt = np.dtype(dtype)
+    count = math.prod(shape)
+    return np.frombuffer(mmap.mmap(-1, max(1, count * dt.itemsize)), dt, count=count).reshape(shape)
+
+
+# the card's shadow on the desk: its outline blurred over SHADOW_BLUR px, offset down and right;
+# the region drawn around the card leaves room for all of it
+SHADOW_DX, SHADOW_DY, SHADOW_BLUR = 14, 18, 41
+SHADOW_REACH = SHADOW_DY + SHADOW_BLUR // 2 + 4
+
+
+@dataclass(frozen=True, eq=False)
+class _Texture:
+    """A cycle's card as the camera draws it: BGRA uint8, premultiplied alpha, cropped to the
+    card and the thumb holding it (transparent around them)."""
+
+    pixels: np.ndarray
+    x: int  # the card's top-left corner in ``pixels``
+    y: int
+    card_w: int  # the card's size in ``pixels``
+    card_h: int
+
+
+FRAME_POOL = 8  # frame buffers kept for reuse; in a booth the capture slot, the decoder and the preview hold ~4
+
+
+class _FramePool:
+    """Buffers for the camera's frames, used again once no frame made from them is left.
+
+    Each frame is a new array object (a view of a pooled buffer), so frames keep their
+    identity (``info_for``, a consumer's ``frame is last_frame``); its buffer is reused when
+    nothing holds that frame or a view of it any more, which the buffer's reference count
+    tells (every view of a frame refers to the buffer). Fresh 2.7 MB frames, 30 a second and
+    freed by other threads at other times, were the biggest churn on the GUI's malloc heap."""
+
+    def __init__(self, shape: tuple[int, int, int], keep: int = FRAME_POOL) -> None:
+        self.shape = shape
+        self.keep = keep
+        self._buffers: list[np.ndarray] = []  # flat, each in a mapping of its own (see _mapped)
+        self._lock = threading.Lock()
+
+    def frame(self) -> np.ndarray:
+        """A frame-shaped uint8 array that no one else holds (contents undefined)."""
+        with self._lock:
+            for i in range(len(self._buffers)):
+                if sys.getrefcount(self._buffers[i]) <= 2:  # only the list's reference, and the call's
+                    return self._buffers[i].reshape(self.shape)
+            flat = np.frombuffer(mmap.mmap(-1, math.prod(self.shape)), np.uint8)  # see _mapped
+            frame = flat.reshape(self.shape)
+            if len(self._buffers) < self.keep and frame.base is flat:  # else views would not tell
+                self._buffers.append(flat)
+            return frame
+
+    @property
+    def buffers(self) -> int:
+        """How many buffers the pool holds."""
+        with self._lock:
+            return len(self._buffers)
+
+
+class _Scratch(threading.local):
+    """Work buffers for compositing, one set per rendering thread, reused frame after frame and
+    grown to the largest region drawn so far (a card held close: ~10 MB in all)."""
+
+    def __init__(self) -> None:
+        self.buffers: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype: type = np.uint8) -> np.ndarray:
+        """A C-contiguous array of ``shape`` (contents undefined), valid until the next ``get(name)``."""
+        dt = np.dtype(dtype)
+        n = math.prod(shape) * dt.itemsize
+        buf = self.buffers.get(name)
+        if buf is None or buf.size < n:
+            # with room to spare: a card coming closer grows the region a little every frame
+            buf = self.buffers[name] = _mapped((n + n // 4,))
+        return buf[:n].view(dt).reshape(shape)
 
 
 def _ease(x: float) -> float:
@@ -858,18 +991,20 @@ def _line_kernel(length: int, angle: float) -> np.ndarray:
     return k / max(k.sum(), 1e-6)
 
 
-def _motion_blur(img: np.ndarray, length: int, angle: float) -> np.ndarray:
+def _motion_blur(img: np.ndarray, length: int, angle: float, out: np.ndarray) -> np.ndarray:
+    """``img`` smeared along ``angle`` over ``length`` px, into ``out`` (same shape; returned)."""
     angle = round(angle / (math.pi / 16)) * (math.pi / 16)  # a few kernels, cached
     if length <= 9:
-        return cv2.filter2D(img, -1, _line_kernel(length, angle))
+        return cv2.filter2D(img, -1, _line_kernel(length, angle), dst=out)
     f = math.ceil(length / 9)
     h, w = img.shape[:2]
     small = cv2.resize(img, (max(1, w // f), max(1, h // f)), interpolation=cv2.INTER_AREA)
-    small = cv2.filter2D(small, -1, _line_kernel(max(2, round(length / f)), angle))
-    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+    small = cv2.filter2D(small, -1, _line_kernel(max(2, round(length / f)), angle), dst=small)
+    return cv2.resize(small, (w, h), dst=out, interpolation=cv2.INTER_LINEAR)
 
 
-@lru_cache(maxsize=16)
+# a cycle's glare keeps one radius; up to ~1 MB each (radius ~120 px): the one in view and a spare
+@lru_cache(maxsize=2)
 def _glare_blob(radius: int) -> np.ndarray:
     size = 4 * radius + 1
     ax = np.arange(size, dtype=np.float32) - 2 * radius
@@ -878,8 +1013,10 @@ def _glare_blob(radius: int) -> np.ndarray:
     return (0.6 * g + 0.5 * core).astype(np.float32)
 
 
-def _add_blob(img: np.ndarray, blob: np.ndarray, x: int, y: int, mask: np.ndarray) -> None:
-    """Add ``blob`` (float, one channel) to float image ``img`` at (x, y), weighted by ``mask``."""
+def _add_blob(img: np.ndarray, blob: np.ndarray, strength: float, x: int, y: int, mask: np.ndarray,
+              buf: _Scratch) -> None:  # fmt: skip
+    """Add ``blob * strength`` (``blob``: float, one channel) to BGR uint8 ``img`` at (x, y),
+    weighted by ``mask`` (uint8, 255 = all of it), saturating at white."""
     h, w = img.shape[:2]
     bh, bw = blob.shape
     sx0, sy0 = max(0, -x), max(0, -y)
@@ -887,8 +1024,13 @@ def _add_blob(img: np.ndarray, blob: np.ndarray, x: int, y: int, mask: np.ndarra
     dx1, dy1 = min(w, x + bw), min(h, y + bh)
     if dx1 <= dx0 or dy1 <= dy0:
         return
-    part = blob[sy0 : sy0 + dy1 - dy0, sx0 : sx0 + dx1 - dx0] * mask[dy0:dy1, dx0:dx1]
-    img[dy0:dy1, dx0:dx1] += part[:, :, None]
+    ph, pw = dy1 - dy0, dx1 - dx0
+    part = buf.get("glare", (ph, pw), np.float32)
+    np.multiply(blob[sy0 : sy0 + ph, sx0 : sx0 + pw], mask[dy0:dy1, dx0:dx1], out=part)
+    part *= strength / 255
+    glow = cv2.convertScaleAbs(part, dst=buf.get("glow", (ph, pw)))  # rounded, saturated to 0..255
+    region = img[dy0:dy1, dx0:dx1]
+    cv2.add(region, cv2.merge([glow, glow, glow], dst=buf.get("glow3", (ph, pw, 3))), dst=region)
 
 
 def _thumb_place(rng: np.random.Generator, spec: CardSpec) -> tuple[float, float, float]:
@@ -909,23 +1051,37 @@ def _thumb_place(rng: np.random.Generator, spec: CardSpec) -> tuple[float, float
     return (qx + side * rng.uniform(0.7, 0.9)) / w, 1.0, -math.pi / 2 + rng.uniform(-0.2, 0.2)
 
 
-def _draw_thumb(tex: np.ndarray, place: tuple[float, float, float], pad: int, w: int, h: int) -> None:
-    """A thumb on the padded texture: its tip over the card edge at ``place``."""
+THUMB_LENGTH, THUMB_WIDTH = 28 * PX_MM, 19 * PX_MM  # mm -> texture px
+
+
+def _thumb_geometry(place: tuple[float, float, float], pad: int, w: int,
+                    h: int) -> tuple[float, float, int, int, int, int]:  # fmt: skip
+    """Where the thumb at ``place`` lies on a ``w`` x ``h`` card, in the coordinates of the card
+    padded by ``pad`` px all round: its centre (x, y), and the box it is drawn in (x0, y0, x1,
+    y1; within the padded card)."""
     fx, fy, angle = place
     ex, ey = pad + fx * w, pad + fy * h
-    length, width = 28 * PX_MM, 19 * PX_MM  # mm -> texture px
     # the tip reaches ~8 mm past the edge into the card; the rest lies outside
     tip_in = 8 * PX_MM
+    reach = tip_in - THUMB_LENGTH / 2
+    cx, cy = ex + math.cos(angle) * reach, ey + math.sin(angle) * reach
+    r = int(THUMB_LENGTH / 2) + 12
+    return (cx, cy, max(0, int(cx) - r), max(0, int(cy) - r), min(w + 2 * pad, int(cx) + r),
+            min(h + 2 * pad, int(cy) + r))  # fmt: skip
+
+
+def _draw_thumb(tex: np.ndarray, place: tuple[float, float, float], pad: int, w: int, h: int,
+                origin: tuple[int, int] = (0, 0)) -> None:  # fmt: skip
+    """A thumb on the texture, its tip over the card edge at ``place``. ``tex`` covers the
+    card padded by ``pad`` (see ``_thumb_geometry``) from ``origin`` on, at least where the thumb is."""
+    angle = place[2]
+    length, width = THUMB_LENGTH, THUMB_WIDTH
     ux, uy = math.cos(angle), math.sin(angle)
-    cx, cy = ex + ux * (tip_in - length / 2), ey + uy * (tip_in - length / 2)
-    # work in the thumb's bounding box only
-    r = int(length / 2) + 12
-    th, tw = tex.shape[:2]
-    x0, y0 = max(0, int(cx) - r), max(0, int(cy) - r)
-    x1, y1 = min(tw, int(cx) + r), min(th, int(cy) + r)
+    cx, cy, x0, y0, x1, y1 = _thumb_geometry(place, pad, w, h)
     if x1 <= x0 or y1 <= y0:
         return
-    box = tex[y0:y1, x0:x1]
+    ox, oy = origin
+    box = tex[y0 - oy : y1 - oy, x0 - ox : x1 - ox]  # the thumb's bounding box only
     cx, cy = cx - x0, cy - y0
     layer = np.zeros(box.shape[:2], np.uint8)
     deg = math.degrees(angle)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import tracemalloc
 from pathlib import Path
 
 import cv2
@@ -253,3 +254,58 @@ def test_capture_thread_leaves_the_caller_free(cards: list[CardSpec]) -> None:
     capture.stop()
     assert time.monotonic() - t < 1.0
     assert capture._thread is not None and not capture._thread.is_alive()
+
+
+def test_a_frame_costs_the_frame_and_little_more(cards: list[CardSpec]) -> None:
+    """The card is drawn in 8 bits in buffers reused from frame to frame: a frame allocates
+    its own 2.7 MB and little else (fresh float buffers were ~50 MB a frame, in sizes that
+    changed from frame to frame, and fragmented the GUI's malloc heap)."""
+    cam = SimulatedCamera(cards, fps=10, seed=SEED, realtime=False, loop=False)
+    worst, phases = 0, set()
+    tracemalloc.start()
+    try:
+        for n in range(cam.frames_per_pass):
+            cam.render(n)  # what a cycle draws once (its card, its glare) is drawn now
+            tracemalloc.reset_peak()
+            before = tracemalloc.get_traced_memory()[0]
+            frame, info = cam.render(n)
+            worst = max(worst, tracemalloc.get_traced_memory()[1] - before - frame.nbytes)
+            phases.add(info.phase)
+    finally:
+        tracemalloc.stop()
+    assert {"enter", "hold", "leave"} <= phases  # moving (motion blur) and held cards alike
+    assert worst < 1 << 20, worst
+
+
+def test_a_camera_left_running_keeps_its_timeline_small(cards: list[CardSpec]) -> None:
+    """A booth's camera runs all day: the cycles it has shown are not kept (they follow from
+    the seed), only when each started."""
+    cam = SimulatedCamera(cards, seed=SEED, realtime=False)
+    early = [cam.info(n) for n in (0, 40, 80)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        late = cam.info(int(3 * 3600 * cam.fps))  # three hours on: ~4,000 cards held up
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert late.cycle > 3000 and grown < 200_000, grown  # ~2.5 KB a cycle when every cycle was kept
+    assert [cam.info(n) for n in (0, 40, 80)] == early  # the early cycles, planned again, are the same
+    assert SimulatedCamera(cards, seed=SEED, realtime=False).info(late.index) == late
+
+
+def test_a_frame_is_never_drawn_over_while_someone_holds_it(cards: list[CardSpec]) -> None:
+    """Frame buffers are used again (a fresh 2.7 MB, 30 times a second, churned the heap), but
+    only once no one holds the frame, nor a view of it (a crop, a memoryview)."""
+    cam = SimulatedCamera(cards, seed=SEED, realtime=False)
+    n = int((cam.holds(until=10)[0][1] + 0.5) * cam.fps)
+    kept = cam.render(n)[0]
+    crop = cam.render(n + 1)[0][100:300, 200:400]
+    raw = memoryview(cam.render(n + 2)[0])
+    expected = [kept.copy(), crop.copy(), np.asarray(raw).copy()]
+    others = [cam.render(m)[0] for m in range(n + 3, n + 13)]  # more frames than the pool keeps
+    for m in range(n + 13, n + 60):
+        cam.render(m)
+    assert np.array_equal(kept, expected[0]) and np.array_equal(crop, expected[1])
+    assert np.array_equal(np.asarray(raw), expected[2])
+    assert len({id(f) for f in others}) == len(others) and not any(np.shares_memory(kept, f) for f in others)
