@@ -135,18 +135,22 @@ def read_signature(data: bytes) -> Signed:
     return Signed(message.kid, Manifest.from_payload(message.payload), message)
 
 
-def verify(path: Path, public_key: Ed25519PublicKey, *, sig_path: Path | None = None) -> Manifest:
-    """Check ``path`` against its signature with ``public_key``; return the signed manifest.
-
-    Raises ``ExportInvalid`` with one sentence naming what is wrong."""
-    sig_path = sig_path or signature_path(path)
+def read_signature_file(sig_path: Path) -> Signed:
+    """The signature file's content, not yet checked against any key."""
     try:
         data = sig_path.read_bytes()
     except FileNotFoundError:
         raise ExportInvalid(f"no signature: {sig_path} is missing (exports come with a .sig file)") from None
     except OSError as exc:
         raise ExportError(f"cannot read {sig_path}: {exc.strerror}") from None
-    signed = read_signature(data)
+    return read_signature(data)
+
+
+def verify(path: Path, public_key: Ed25519PublicKey, *, sig_path: Path | None = None) -> Manifest:
+    """Check ``path`` against its signature with ``public_key``; return the signed manifest.
+
+    Raises ``ExportInvalid`` with one sentence naming what is wrong."""
+    signed = read_signature_file(sig_path or signature_path(path))
     expected = kid_of(public_key)
     if signed.kid != expected:
         raise ExportInvalid(f"signed by another key (kid {signed.kid.hex()}), not this booth's key "

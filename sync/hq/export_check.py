@@ -18,8 +18,7 @@ from typing import Any
 from booth.errors import KeyFileError
 from booth.keys import public_from_raw
 from booth.report.export import check_records
-from booth.report.files import ExportError
-from booth.report.signature import ExportInvalid, Manifest, read_signature, signature_path, verify
+from booth.report.signature import ExportInvalid, Manifest, read_signature_file, signature_path, verify
 from sync.hq.errors import UnknownRecord
 from sync.hq.store import SyncStore
 
@@ -36,21 +35,10 @@ class HQExportCheck:
                 "records_checked": self.records_checked, "all_rows_at_hq": self.all_rows_at_hq}  # fmt: skip
 
 
-def _signed_booth(sig_path: Path) -> str:
-    """The booth the signature names (not yet trusted: it only picks the key to check with)."""
-    try:
-        data = sig_path.read_bytes()
-    except FileNotFoundError:
-        raise ExportInvalid(f"no signature: {sig_path} is missing (exports come with a .sig file)") from None
-    except OSError as exc:
-        raise ExportError(f"cannot read {sig_path}: {exc.strerror}") from None
-    return read_signature(data).manifest.booth_id
-
-
 def verify_export(store: SyncStore, path: Path, *, sig_path: Path | None = None) -> HQExportCheck:
     """Check ``path`` against its signature and HQ's copy of the booth's records; ``ExportInvalid`` says why not."""
     sig_path = sig_path or signature_path(path)
-    booth_id = _signed_booth(sig_path)
+    booth_id = read_signature_file(sig_path).manifest.booth_id  # not yet trusted: it only picks the key
     try:
         booth = store.booth(booth_id)
     except UnknownRecord:
