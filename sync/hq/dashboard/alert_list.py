@@ -128,13 +128,12 @@ def alert_kinds(conn: Connection) -> list[str]:
 
 def open_alerts_by_checkpoint(conn: Connection) -> dict[str, int]:
     """Open alerts per checkpoint, for the overview (officer alerts by the checkpoint they name)."""
-    counts: dict[str, int] = {}
-    query = (select(booths.c.checkpoint, alerts.c.detail)
-             .select_from(alerts.outerjoin(booths, booths.c.booth_id == alerts.c.booth_id))
-             .where(alerts.c.acknowledged.is_(False)))  # fmt: skip
-    for checkpoint, detail in conn.execute(query):
-        if checkpoint is None:
-            checkpoint = parse_subject(detail.partition(": ")[0]).checkpoint
-        if checkpoint:
+    open_ = alerts.c.acknowledged.is_(False)
+    by_booth = (select(booths.c.checkpoint, func.count())
+                .select_from(alerts.join(booths, booths.c.booth_id == alerts.c.booth_id))
+                .where(open_).group_by(booths.c.checkpoint))  # fmt: skip
+    counts: dict[str, int] = dict(conn.execute(by_booth).all())
+    for (detail,) in conn.execute(select(alerts.c.detail).where(open_, alerts.c.booth_id.is_(None))):
+        if checkpoint := parse_subject(detail.partition(": ")[0]).checkpoint:
             counts[checkpoint] = counts.get(checkpoint, 0) + 1
     return counts

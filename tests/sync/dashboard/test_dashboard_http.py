@@ -151,3 +151,22 @@ def test_alert_filters(dashboard) -> None:  # noqa: ANN001
     assert "KH-BTB-2026-000002" in by_text and "KH-BTB-2026-000001" not in by_text
     nothing = client.get("/alerts?state=all&text=%25_%25").text  # LIKE wildcards are matched literally
     assert "No alerts here." in nothing
+
+
+def test_open_alerts_count_per_checkpoint(dashboard) -> None:  # noqa: ANN001
+    from sqlalchemy import insert
+
+    from sync.hq.dashboard.alert_list import open_alerts_by_checkpoint
+    from sync.hq.schema import alerts
+
+    store = dashboard.world.store
+    by_booth = {b.booth_id: b.checkpoint for b in store.booths()}
+    expected: dict[str, int] = {}
+    for a in store.alerts():
+        expected[by_booth[a.booth_id]] = expected.get(by_booth[a.booth_id], 0) + 1
+    with store.engine.begin() as conn:  # an officer alert names its checkpoint, not a booth
+        conn.execute(insert(alerts).values(kind="override_outlier", booth_id=None, seq=None, raised_at=0,
+                                           acknowledged=False, detail="officer Sok Dara at KH-PHD: many"))
+    expected["KH-PHD"] = expected.get("KH-PHD", 0) + 1
+    with store.engine.connect() as conn:
+        assert open_alerts_by_checkpoint(conn) == expected
