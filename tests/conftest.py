@@ -15,7 +15,7 @@ from booth.config import DAY
 from booth.keys import generate
 from booth.permit import Permit
 from sync.hq.admin import HQ
-from sync.protocol.bundle import Checkpoint, TrustBundle
+from sync.protocol.bundle import TrustBundle
 
 NOW = 1_790_000_000  # 2026-09-21, a fixed clock for deterministic tests
 
@@ -51,11 +51,7 @@ def issuer_key() -> Ed25519PrivateKey:
 @pytest.fixture
 def hq(tmp_path: Path) -> HQ:
     """An initialised HQ with Phnom Dei, Stung But and the Battambang office (key kept here)."""
-    hq = HQ(tmp_path / "hq")
-    hq.init()
-    hq.add_checkpoint(Checkpoint("KH-PHD", "KH", "Phnom Dei", "ភ្នំដី", "พนมดี"))
-    hq.add_checkpoint(Checkpoint("KH-STB", "KH", "Stung But", "ស្ទឹងបត់", "สตึงบต"))
-    hq.add_issuer("KH-BTB-01", name="Battambang permit office", not_before=NOW - 365 * DAY)
+    hq = _hq_server_helpers().new_hq(tmp_path / "hq")
     yield hq
     hq.close()
 

@@ -106,13 +106,19 @@ def issue_permit(hq: HQ, **changes: object) -> str:
     return hq.issue(holder_from_json({**HOLDER, **changes}), office="KH-BTB-01", valid_days=365, now=NOW - DAY).text
 
 
-def make_template(root: Path) -> Path:
-    """An HQ (checkpoints, an issuer, bundle 1) and two booths that scanned a few permits."""
-    hq = HQ(root / "hq")
+def new_hq(folder: Path) -> HQ:
+    """An initialised HQ with Phnom Dei, Stung But and the Battambang office (key kept here)."""
+    hq = HQ(folder)
     hq.init()
     hq.add_checkpoint(Checkpoint("KH-PHD", "KH", "Phnom Dei", "ភ្នំដី", "พนมดี"))
     hq.add_checkpoint(Checkpoint("KH-STB", "KH", "Stung But", "ស្ទឹងបត់", "สตึงบต"))
     hq.add_issuer("KH-BTB-01", name="Battambang permit office", not_before=NOW - 365 * DAY)
+    return hq
+
+
+def make_template(root: Path) -> Path:
+    """An HQ (checkpoints, an issuer, bundle 1) and two booths that scanned a few permits."""
+    hq = new_hq(root / "hq")
     permits = [issue_permit(hq), issue_permit(hq, fn="Chan", gn="Sophal", nn="ចាន់ សុផល", doc="N7654321")]
     bundle = hq.build_bundle(now=NOW)[1]
     for booth_id, checkpoint in BOOTHS.items():
