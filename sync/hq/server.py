@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -42,6 +41,7 @@ from booth.errors import KeyFileError
 from sync.hq.admin import HQ
 from sync.hq.bundles import BundleKeeper
 from sync.hq.enrolment import EnrolRefused
+from sync.hq.routes import guarded_route
 from sync.hq.store import SyncRefused, SyncStore
 from sync.protocol.batch import MAX_WIRE, BatchRefused
 
@@ -104,26 +104,17 @@ def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": Problem} for status in statuses}
 
 
-class _GuardedRoute(APIRoute):
-    """Turns an unexpected exception into a JSON 500 right here, so the connection stays usable
-    (past this point Starlette would answer and then re-raise, and uvicorn drop the connection)."""
+def _problem(status: int, problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(problem.model_dump(exclude_none=True), status_code=status, headers=headers)
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
 
-        async def guarded(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except (ApiError, BatchRefused, HTTPException, RequestValidationError):
-                raise
-            except Exception as exc:  # noqa: BLE001 - the edge: log it, answer 500, keep serving
-                return await _internal(request, exc)
-
-        return guarded
+async def _internal(_request: Request, exc: Exception) -> JSONResponse:
+    log.error("internal error", exc_info=exc)
+    return _problem(500, Problem(reason="internal"))
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
-router = APIRouter(prefix="/v1", route_class=_GuardedRoute)
+router = APIRouter(prefix="/v1", route_class=guarded_route(_internal, ApiError, BatchRefused))
 
 
 @router.get("/time", response_model=HQTime)
@@ -223,10 +214,6 @@ def _first_error(exc: ValidationError | RequestValidationError) -> str:
 # -- errors: always JSON with a reason
 
 
-def _problem(status: int, problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(problem.model_dump(exclude_none=True), status_code=status, headers=headers)
-
-
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return _problem(exc.status, exc.problem)
@@ -264,9 +251,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _problem(exc.status_code, Problem(reason=reason, detail=str(exc.detail)), dict(exc.headers or {}))
 
 
-async def _internal(_request: Request, exc: Exception) -> JSONResponse:
-    log.error("internal error", exc_info=exc)
-    return _problem(500, Problem(reason="internal"))
 
 
 def analyse_once(hq_data_dir: Path, store: SyncStore, now: int) -> int:

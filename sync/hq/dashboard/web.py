@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,8 @@ from urllib.parse import quote, urlencode
 
 import jinja2
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException
 
 from booth import assets
 from booth.config import HQPaths
@@ -43,6 +40,7 @@ from sync.hq.dashboard import guard
 from sync.hq.dashboard.alert_list import STATES, AlertFilter, alert_kinds, list_alerts, open_alerts_by_checkpoint
 from sync.hq.dashboard.staff import LoginRefused, Session, Staff, StaffError
 from sync.hq.registry import Registry
+from sync.hq.routes import guarded_route
 from sync.hq.store import SyncStore
 
 log = logging.getLogger(__name__)
@@ -157,26 +155,12 @@ async def _posted_form(request: Request, session: Session) -> dict[str, str]:
     return form
 
 
-class _PageRoute(APIRoute):
-    """An unexpected error becomes a plain error page here (logged), never a traceback or a dropped connection."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def guarded(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except (_LoginNeeded, guard.Refused, HTTPException, RequestValidationError):
-                raise
-            except Exception:  # noqa: BLE001 - the edge: log it, answer a page, keep serving
-                log.exception("dashboard page %s failed", request.url.path)
-                return _render(request, "error.html", 500, session=None,
-                               message="Something went wrong on the server. It has been logged; try again.")
-
-        return guarded
+async def _page_failed(request: Request, exc: Exception) -> Response:
+    log.error("dashboard page %s failed", request.url.path, exc_info=exc)
+    return error_page(request, 500, "Something went wrong on the server. It has been logged; try again.")
 
 
-router = APIRouter(include_in_schema=False, route_class=_PageRoute)
+router = APIRouter(include_in_schema=False, route_class=guarded_route(_page_failed, _LoginNeeded, guard.Refused))
 
 
 # -- logging in and out
