@@ -62,12 +62,12 @@ from ledger import KHMER_FAMILY, KHMER_GIVEN, OVERRIDE_NOTES, SUPERVISORS, THAI_
 from sqlalchemy import delete, insert, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from booth import keys  # noqa: E402
-from booth.keys import generate  # noqa: E402
-from booth.ledger.records import FIELDS  # noqa: E402
 from sync.hq import analytics, overview  # noqa: E402
 from sync.hq.schema import alerts, booths, meta, officer_stats, records  # noqa: E402
 from sync.hq.store import SyncStore  # noqa: E402
+from sync.protocol import keys  # noqa: E402
+from sync.protocol.keys import generate  # noqa: E402
+from sync.protocol.records import FIELDS  # noqa: E402
 
 RECIPE = 1  # bump when the generator changes: cached databases are rebuilt
 SEED = 9

@@ -52,11 +52,11 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from booth.ledger.records import AUDIT, ENTRY, EXIT, FIELDS, OVERRIDE, SCAN, Record  # noqa: E402
 from booth.ledger.state import replay  # noqa: E402
 from booth.ledger.store import _INSERT, Ledger  # noqa: E402
 from booth.ledger.verify import verify_chain  # noqa: E402
 from booth.service import Booth  # noqa: E402
+from sync.protocol.records import AUDIT, ENTRY, EXIT, FIELDS, OVERRIDE, SCAN, Record  # noqa: E402
 
 BENCH_DIR = Path("/tmp")
 CACHE = "/tmp/booth-bench-{label}.db"

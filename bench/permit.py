@@ -30,11 +30,11 @@ import zxingcpp  # noqa: E402
 from conftest import make_permit  # noqa: E402
 from PIL import Image, ImageFilter  # noqa: E402
 
-from booth.keys import generate, kid_of, raw_public  # noqa: E402
-from booth.permit import decode, encode  # noqa: E402
 from booth.trust import check_permit_signature  # noqa: E402
 from sync.hq.card import CARD_W, CardError, make_qr  # noqa: E402
 from sync.protocol.bundle import IssuerKey, TrustBundle  # noqa: E402
+from sync.protocol.keys import generate, kid_of, raw_public  # noqa: E402
+from sync.protocol.permit import decode, encode  # noqa: E402
 
 # sync/hq/card.py gives the QR the card's height below the title: about 44 mm for the
 # symbol plus 4 modules, whatever the version (so bigger versions get smaller modules).

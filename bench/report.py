@@ -38,9 +38,9 @@ sys.path.insert(0, str(ROOT))
 
 from ledger import BOOTH_ID, CHECKPOINT, START, YEAR, Traffic, build, cached_ledger  # noqa: E402, F401 - YEAR: for the child
 
-from booth.ledger.records import SCAN  # noqa: E402
 from booth.report.model import ReportFilter  # noqa: E402
 from booth.service import LEDGER_FILE, Booth  # noqa: E402
+from sync.protocol.records import SCAN  # noqa: E402
 
 TZ = dt.timezone(dt.timedelta(hours=7))
 DAY = 86_400

@@ -41,14 +41,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import httpx  # noqa: E402
 import ledger as ledger_bench  # noqa: E402 - bench/ledger.py: realistic traffic, bulk sealing
 
-from booth.config import DAY  # noqa: E402
-from booth.keys import load_private  # noqa: E402
 from booth.ledger.store import _INSERT  # noqa: E402
 from booth.service import Booth  # noqa: E402
 from sync.client import SyncClient  # noqa: E402
 from sync.hq.admin import HQ  # noqa: E402
 from sync.protocol.batch import make_batch, seal_batch  # noqa: E402
 from sync.protocol.bundle import Checkpoint  # noqa: E402
+from sync.protocol.keys import load_private  # noqa: E402
+from sync.protocol.times import DAY  # noqa: E402
 
 BOOTH_ID, CHECKPOINT = ledger_bench.BOOTH_ID, ledger_bench.CHECKPOINT
 SERVER = """

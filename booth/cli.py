@@ -13,12 +13,13 @@ from booth.cli_support import Group, fail, parse_time, print_json, read_text_arg
 from booth.clock import FixedClock
 from booth.config import default_booth_dir
 from booth.errors import BoothError
-from booth.keys import fingerprint
 from booth.pins import PinPolicyError
 from booth.service import Booth
 from booth.settings import load_settings
 from booth.trust import TrustStore, accept_bundle
 from sync.protocol.bundle import TrustBundle
+from sync.protocol.errors import WireError
+from sync.protocol.keys import fingerprint
 
 USAGE_ERROR = 2
 
@@ -75,7 +76,7 @@ def bundle_show(data_dir: Path) -> None:
 
 
 def _bundle_summary(b: TrustBundle) -> dict:
-    from booth.permit import iso
+    from sync.protocol.times import iso
 
     return {
         "version": b.version, "issued_at": iso(b.issued_at), "stale_after": iso(b.stale_at()),
@@ -107,7 +108,7 @@ def verify(data_dir: Path, text: str, checkpoint: str | None, at: str | None,
             now=parse_time(at),
             bundle=_bundle_for(data_dir, bundle_file, pin),
         )
-    except BoothError as exc:
+    except (BoothError, WireError) as exc:
         fail(str(exc), code=USAGE_ERROR)
     verdict = rules.check(read_text_arg(text), ctx)
     print_json(verdict.to_json())

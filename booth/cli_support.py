@@ -13,6 +13,7 @@ import click
 
 from booth.config import log_dir
 from booth.errors import BoothError
+from sync.protocol.errors import WireError
 
 log = logging.getLogger(__name__)
 
@@ -20,12 +21,15 @@ log = logging.getLogger(__name__)
 class Group(click.Group):
     """A click group that turns every failure into one clear line, never a traceback."""
 
+    # the error trees whose messages are meant for the user (the rest is an internal error)
+    expected: tuple[type[Exception], ...] = (BoothError, WireError)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
-        except BoothError as exc:
+        except self.expected as exc:
             fail(str(exc))
         except KeyboardInterrupt:
             fail("interrupted", code=130)

@@ -20,12 +20,12 @@ import click
 
 from booth.cli_support import fail, print_json
 from booth.errors import ConfigError, UnknownOfficer
-from booth.keys import load_public
-from booth.permit import iso
 from booth.report.export import check_records
 from booth.report.model import ReportFilter, period, zone
 from booth.report.signature import FORMATS, ExportInvalid, verify
 from booth.service import Booth
+from sync.protocol.keys import load_public
+from sync.protocol.times import iso
 
 USAGE_ERROR = 2
 

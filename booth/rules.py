@@ -12,13 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from booth.config import DAY
-from booth.errors import PermitRejected
 from booth.ledger.state import PermitHistory
-from booth.permit import Permit, SignedPermit, decode
 from booth.reasons import WARNINGS, Reason
 from booth.trust import check_permit_signature
 from sync.protocol.bundle import IssuerKey, TrustBundle
+from sync.protocol.errors import PermitRejected
+from sync.protocol.permit import Permit, SignedPermit, decode
+from sync.protocol.times import DAY
 
 # The booth clock may lag HQ's by this much before we call it suspect (NTP-less booths drift).
 CLOCK_TOLERANCE = 300

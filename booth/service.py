@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from threading import Event
 
-from booth import keys, rules
+from booth import rules
 from booth.clock import Clock, SystemClock, boot_id
 from booth.errors import (
     BoothError,
@@ -25,11 +25,9 @@ from booth.errors import (
     UnknownOfficer,
     WrongPin,
 )  # fmt: skip
-from booth.ledger.records import AUDIT, CHANNELS, ENTRY, EXIT, OVERRIDE, SCAN, Record
 from booth.ledger.state import Replay
 from booth.ledger.store import Ledger, Officer, ShiftRow
 from booth.ledger.verify import ChainReport, verify_chain
-from booth.permit import iso
 from booth.pins import FOREVER, after_failure, check_policy, hash_pin, pin_matches
 from booth.reasons import Reason
 from booth.report.export import ExportResult, check_records
@@ -40,6 +38,9 @@ from booth.report.signature import ExportInvalid, Manifest
 from booth.report.signature import verify as verify_signature
 from booth.settings import BoothSettings, load_settings, save_settings
 from booth.trust import TrustStore
+from sync.protocol import keys
+from sync.protocol.records import AUDIT, CHANNELS, ENTRY, EXIT, OVERRIDE, SCAN, Record
+from sync.protocol.times import iso
 
 log = logging.getLogger(__name__)
 LEDGER_FILE = "ledger.db"

@@ -11,11 +11,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from booth.errors import NoTrustBundle, TrustError, UnknownIssuer
-from booth.files import atomic_write
-from booth.keys import fingerprint, normalise_fingerprint
-from booth.permit import SignedPermit
+from booth.errors import NoTrustBundle, TrustError
 from sync.protocol.bundle import IssuerKey, TrustBundle, open_bundle
+from sync.protocol.errors import DocumentRefused, UnknownIssuer
+from sync.protocol.files import atomic_write
+from sync.protocol.keys import fingerprint, normalise_fingerprint
+from sync.protocol.permit import SignedPermit
 
 
 def check_permit_signature(signed: SignedPermit, bundle: TrustBundle) -> IssuerKey:
@@ -23,7 +24,7 @@ def check_permit_signature(signed: SignedPermit, bundle: TrustBundle) -> IssuerK
     issuer = bundle.issuer(signed.kid)
     if issuer is None:
         raise UnknownIssuer(f"no trusted issuer has key id {signed.kid.hex()}")
-    signed.sign1.verify(issuer.verifier)
+    signed.verify(issuer.verifier)
     return issuer
 
 
@@ -40,7 +41,7 @@ class Installed:
 def accept_bundle(data: bytes, *, pinned_root: bytes | None, current: TrustBundle | None,
                   pin: str | None = None) -> TrustBundle:
     """Decide whether a booth may install ``data``; return the bundle or raise ``TrustError``."""
-    bundle = open_bundle(data)
+    bundle = _open(data)
     root = bundle.root_public_key
     if pinned_root is None:
         if pin is None:
@@ -56,6 +57,14 @@ def accept_bundle(data: bytes, *, pinned_root: bytes | None, current: TrustBundl
             f"bundle version {bundle.version} is not newer than the installed {current.version} (rollback refused)"
         )
     return bundle
+
+
+def _open(data: bytes) -> TrustBundle:
+    """The bundle in ``data``, its signature checked; any refusal is the booth's ``TrustError``."""
+    try:
+        return open_bundle(data)
+    except DocumentRefused as exc:
+        raise TrustError(str(exc)) from None
 
 
 class TrustStore:
@@ -85,7 +94,7 @@ class TrustStore:
             data = self._bundle_file.read_bytes()
         except FileNotFoundError:
             return None
-        bundle = open_bundle(data)
+        bundle = _open(data)
         pinned = self.pinned_root()
         # The pin is written before the bundle, so after a power cut mid-rotation the old
         # bundle may still be here: it is fine exactly when it announced the pinned root.

@@ -11,11 +11,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # GUI tests: real widgets
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from booth.config import DAY
-from booth.keys import generate
-from booth.permit import Permit
 from sync.hq.admin import HQ
 from sync.protocol.bundle import TrustBundle
+from sync.protocol.keys import generate
+from sync.protocol.permit import Permit
+from sync.protocol.times import DAY
 
 NOW = 1_790_000_000  # 2026-09-21, a fixed clock for deterministic tests
 

@@ -148,7 +148,7 @@ def test_verify_reads_stdin_and_one_off_bundle(world: World) -> None:
 
 
 def test_offline_issuer_key(world: World) -> None:
-    from booth.keys import generate, save_private, save_public
+    from sync.protocol.keys import generate, save_private, save_public
 
     world.setup()
     key = generate()

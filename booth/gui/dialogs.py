@@ -15,7 +15,7 @@ from booth.gui.qt import (
     QVBoxLayout,
     QWidget,
 )  # fmt: skip
-from booth.ledger.records import Record
+from sync.protocol.records import Record
 
 
 class OverrideDialog(QDialog):

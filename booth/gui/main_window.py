@@ -41,8 +41,8 @@ from booth.gui.sync_worker import SyncWorker
 from booth.gui.verdict_icon import CHECK, PASS
 from booth.gui.verdict_panel import VerdictPanel
 from booth.gui.wedge_filter import WedgeFilter
-from booth.ledger.records import Record
 from booth.service import Booth, ScanOutcome, Session
+from sync.protocol.records import Record
 
 log = logging.getLogger(__name__)
 ENTRY, EXIT = "entry", "exit"

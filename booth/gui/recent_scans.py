@@ -6,7 +6,7 @@ import datetime as dt
 
 from booth.gui.fonts import ui_font
 from booth.gui.qt import QColor, QEvent, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget, Signal
-from booth.ledger.records import Record
+from sync.protocol.records import Record
 
 
 class RecentScans(QWidget):

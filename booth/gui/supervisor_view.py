@@ -43,11 +43,11 @@ from booth.gui.qt import (
     QWidget,
     Signal,
 )  # fmt: skip
-from booth.ledger.records import OVERRIDE, Record
 from booth.ledger.store import ShiftRow
 from booth.report.export import ExportResult
 from booth.report.model import Report, ReportFilter, local_time, period, zone
 from booth.service import Booth, Session
+from sync.protocol.records import OVERRIDE, Record
 
 SHIFT, DAY, PERIOD = "shift", "day", "period"
 FORMATS = ("pdf", "csv", "json")

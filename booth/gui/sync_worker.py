@@ -17,6 +17,7 @@ from booth.service import Booth
 from sync.client.backoff import Backoff
 from sync.client.client import SyncClient
 from sync.client.errors import HistoryConflict, SyncError
+from sync.protocol.errors import WireError
 
 log = logging.getLogger(__name__)
 INTERVAL = 30.0
@@ -56,7 +57,7 @@ class SyncWorker(QObject):
                     delay = self._session(client, backoff)
                     self._wake.wait(delay)
                     self._wake.clear()
-        except BoothError as exc:  # not enrolled, no HQ address: nothing to do until restart
+        except (BoothError, WireError) as exc:  # not enrolled, no HQ address: nothing to do until restart
             self.finished.emit(0, str(exc))
         finally:
             booth.close()
@@ -68,7 +69,7 @@ class SyncWorker(QObject):
             log.error("sync stopped: %s", exc)
             self.finished.emit(0, str(exc))
             return AFTER_FATAL
-        except (SyncError, BoothError) as exc:
+        except (SyncError, BoothError, WireError) as exc:
             delay = backoff.next_delay() if getattr(exc, "transient", True) else AFTER_FATAL
             self.finished.emit(0, str(exc))
             return delay

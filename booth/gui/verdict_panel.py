@@ -20,9 +20,9 @@ from booth.gui.qt import (
     QWidget,
 )  # fmt: skip
 from booth.gui.verdict_icon import BACKGROUND, CHECK, ERROR, IDLE, PASS, STOP, VerdictIcon
-from booth.permit import Permit
 from booth.reasons import ENGLISH, WARNINGS, Reason
 from booth.service import ScanOutcome
+from sync.protocol.permit import Permit
 
 
 def reason_text(reason: Reason) -> str:

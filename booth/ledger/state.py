@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from booth.ledger.records import OVERRIDE, SCAN
+from sync.protocol.records import OVERRIDE, SCAN
 
 
 @dataclass(frozen=True)

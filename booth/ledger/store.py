@@ -20,9 +20,9 @@ from pathlib import Path
 
 from booth.errors import LedgerBusy, LedgerError, LedgerFull, LedgerNotOurs, LedgerReadOnly
 from booth.ledger import schema
-from booth.ledger.records import ENTRY, EXIT, FIELDS, Record, genesis_hash, sql_canonical
 from booth.ledger.state import MovementRow, PermitHistory, crossing_seq
 from booth.ledger.verify import ChainRow
+from sync.protocol.records import ENTRY, EXIT, FIELDS, Record, genesis_hash, sql_canonical
 
 _INSERT = f"INSERT INTO records ({', '.join(FIELDS)}) VALUES ({', '.join('?' * len(FIELDS))})"
 _SELECT = f"SELECT {', '.join(FIELDS)} FROM records"

@@ -17,13 +17,13 @@ from threading import Event
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from booth.ledger.records import Record, chain_hash
 from booth.ledger.store import Ledger
 from booth.report import pdf
 from booth.report.exporters import Progress, Written, read_records, write_csv, write_json
 from booth.report.files import ExportError, Staged, check_target
 from booth.report.model import ReportFilter, collect, offset_label, report_offset, shift_of
 from booth.report.signature import FORMATS, ExportInvalid, Manifest, sign, signature_path
+from sync.protocol.records import Record, chain_hash
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 CSV: UTF-8 with a byte-order mark (so Excel and LibreOffice take it as UTF-8 and Khmer/Thai
 names show), RFC 4180 (CRLF, quotes where needed), a header row, one row per record (scans
 and overrides). The first column is the local time; then every ledger field, named as in
-``booth.ledger.records.FIELDS``, so each row can be checked against its ``hash``. An empty
+``sync.protocol.records.FIELDS``, so each row can be checked against its ``hash``. An empty
 cell is null (the ledger never stores empty text). Text a spreadsheet would run as a formula
 (starting with = + - @) or that starts with an apostrophe is written with one apostrophe in
 front; ``read_csv`` takes it off again.
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from threading import Event
 
-from booth.ledger.records import FIELDS, Record
 from booth.ledger.store import _INT_FIELDS, Ledger, Selection
 from booth.report.files import BUFFER, ExportCancelled, ExportError, HashingFile
+from sync.protocol.records import FIELDS, Record
 
 CHUNK = 5000
 JSON_FORMAT = "booth-export"

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from booth.errors import BoothError
-from booth.files import sync_folder
+from sync.protocol.files import sync_folder
 
 BUFFER = 1 << 20
 

@@ -32,10 +32,10 @@ from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from booth.errors import ConfigError
-from booth.ledger.records import ENTRY, EXIT, OVERRIDE, SCAN
 from booth.ledger.state import Replay, crossing_seq
 from booth.ledger.store import Ledger, ShiftRow
 from booth.reasons import WARNINGS
+from sync.protocol.records import ENTRY, EXIT, OVERRIDE, SCAN
 
 DAY = 86_400
 UNKNOWN = "unknown"

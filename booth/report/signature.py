@@ -1,6 +1,6 @@
 """Detached signatures of exports: ``<export>.sig`` next to the export.
 
-A signature file is a COSE_Sign1 (``booth.cose``: EdDSA, kid in the protected header) by the
+A signature file is a COSE_Sign1 (``sync.protocol.cose``: EdDSA, kid in the protected header) by the
 booth's key, content type ``application/vnd.booth.export-signature+cbor`` (so it can never
 pass for a permit, a trust bundle or a sync batch). Its payload, deterministic CBOR, is the
 export's manifest: the file's SHA-256 and size, its format, the booth and checkpoint, the
@@ -21,11 +21,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from booth import cose
-from booth.errors import PermitRejected
-from booth.keys import kid_of
 from booth.report.files import ExportError, sha256_of
 from booth.report.model import ReportFilter
+from sync.protocol import cbor, cose
+from sync.protocol.errors import MessageError
+from sync.protocol.keys import kid_of
 
 EXPORT_SIGNATURE_TYPE = "application/vnd.booth.export-signature+cbor"
 SIG_SUFFIX = ".sig"
@@ -56,7 +56,7 @@ class Manifest:
     utc_offset: str  # e.g. "UTC+07:00": the offset the file's times are shown at
 
     def payload(self) -> bytes:
-        return cose.dumps_cbor({
+        return cbor.dumps_cbor({
             "v": FORMAT, "booth": self.booth_id, "checkpoint": self.checkpoint, "file": self.file_name,
             "format": self.format, "size": self.size, "sha256": bytes.fromhex(self.sha256),
             "records": self.records, "first": self.first_seq, "last": self.last_seq, "head_seq": self.head_seq,
@@ -67,8 +67,8 @@ class Manifest:
     @classmethod
     def from_payload(cls, data: bytes) -> Manifest:
         try:
-            p = cose.loads_cbor(data)
-        except PermitRejected as exc:
+            p = cbor.loads_cbor(data, "export signature")
+        except MessageError as exc:
             raise ExportInvalid(f"the signature's content is not readable: {exc}") from None
         if not isinstance(p, dict) or p.get("v") != FORMAT:
             raise ExportInvalid("the signature's content is not a version-1 export manifest")
@@ -127,8 +127,8 @@ class Signed:
 
 def read_signature(data: bytes) -> Signed:
     try:
-        message = cose.parse(data)
-    except PermitRejected as exc:
+        message = cose.parse(data, "export signature")
+    except MessageError as exc:
         raise ExportInvalid(f"not a Booth export signature ({exc})") from None
     if message.content_type != EXPORT_SIGNATURE_TYPE:
         raise ExportInvalid(f"not a Booth export signature (content type {message.content_type!r})")
@@ -157,7 +157,7 @@ def verify(path: Path, public_key: Ed25519PublicKey, *, sig_path: Path | None = 
                             f"(kid {expected.hex()})")  # fmt: skip
     try:
         signed.message.verify(public_key)
-    except PermitRejected:
+    except MessageError:
         raise ExportInvalid("the signature does not match its content: the .sig file was altered") from None
     manifest = signed.manifest
     try:

@@ -174,7 +174,7 @@ def _decoder() -> tuple[Any, str]:
 
 def _permit_number(text: str) -> str | None:
     try:
-        from booth.permit import decode
+        from sync.protocol.permit import decode
 
         return decode(text).permit.number
     except Exception:

@@ -95,12 +95,12 @@ class CardSpec:
     ) -> CardSpec:
         """A card for ``text``; when it decodes as a permit (signature not checked), the
         holder's fields are printed on the card, else only the QR and ``description``."""
-        from booth import permit as codec
-        from booth.errors import BoothError
+        from sync.protocol import permit as codec
+        from sync.protocol.errors import PermitRejected
 
         try:
             p = codec.decode(text).permit
-        except (BoothError, ValueError, TypeError):
+        except (PermitRejected, ValueError, TypeError):
             return cls(text=text, number=number, label=label, description=description)
         return cls(
             text=text, number=p.number, family_name=p.family_name, given_names=p.given_names,
@@ -339,7 +339,7 @@ def card_image(spec: CardSpec) -> np.ndarray:
         row("Born", f"{spec.dob}   Sex {spec.sex}   Nat {spec.nationality}")
         row("Permit", spec.number or "", strong=True)
         if spec.expires is not None:
-            from booth.permit import iso
+            from sync.protocol.times import iso
 
             row("Until", iso(spec.expires)[:10], strong=True)
         row("Issued by", spec.issuer)

@@ -18,7 +18,7 @@ system turns them into Thai or Khmer letters ("BP1:" arrives as Thai). The key's
 its evdev code, which is also the PC set-1 scan code Windows reports -- and Shift give the
 character the scanner meant.
 
-The channel a text came through is recorded with the scan (`booth.ledger.records.CHANNELS`):
+The channel a text came through is recorded with the scan (`sync.protocol.records.CHANNELS`):
 `CAMERA`, `WEDGE` or `MANUAL` here.
 """
 

@@ -25,11 +25,8 @@ from typing import Any
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from booth import keys
 from booth.clock import Clock
 from booth.errors import BoothError, LedgerBusy, TrustError
-from booth.keys import fingerprint, raw_public
-from booth.ledger.records import AUDIT
 from booth.service import Booth
 from booth.settings import save_settings
 from booth.trust import fingerprints_match
@@ -46,8 +43,12 @@ from sync.client.errors import (
     SyncError,
 )  # fmt: skip
 from sync.client.proof import check_agreement, check_receipt, write_pin
+from sync.protocol import keys
 from sync.protocol.batch import make_batch, seal_batch
 from sync.protocol.bundle import TrustBundle, open_bundle
+from sync.protocol.errors import DocumentRefused
+from sync.protocol.keys import fingerprint, raw_public
+from sync.protocol.records import AUDIT
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ class SyncClient:
             return None
         try:
             return fingerprint(open_bundle(response.content).root_public_key)
-        except TrustError:
+        except DocumentRefused:
             return None
 
     def _enrolment(self, response: httpx.Response) -> Enrolment:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from booth.errors import TrustError
-from booth.keys import public_from_raw
 from booth.service import Booth
 from sync.client.errors import BadReceipt, ForkDetected, HistoryConflict, NotEnrolled
 from sync.protocol.batch import BatchRefused, Receipt, open_receipt
+from sync.protocol.keys import public_from_raw
 
 
 def trusted_roots(booth: Booth) -> list[Ed25519PublicKey]:

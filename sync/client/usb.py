@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from booth.errors import ConfigError, TrustError
-from booth.files import atomic_write, sync_folder
-from booth.keys import load_private
 from booth.service import Booth
 from sync.client.errors import HistoryConflict, SyncError
 from sync.client.proof import check_receipt
 from sync.protocol.batch import make_batch, seal_batch
 from sync.protocol.bundle import MAX_BUNDLE_BYTES, open_bundle
+from sync.protocol.errors import DocumentRefused
+from sync.protocol.files import atomic_write, sync_folder
+from sync.protocol.keys import load_private
 
 USB_BATCH = 5000  # records per file
 MAX_RECEIPT_BYTES = 64 * 1024
@@ -116,7 +117,7 @@ def _take_bundle(booth: Booth, folder: Path, report: UsbReport) -> None:
         try:
             data = _read(path, MAX_BUNDLE_BYTES)
             candidates.append((open_bundle(data).version, path, data))
-        except (TrustError, OSError, ValueError) as exc:
+        except (DocumentRefused, OSError, ValueError) as exc:
             report.problem(f"{_name(folder, path)}: {exc}")
     try:
         current = booth.trust.current()

@@ -14,16 +14,17 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from booth import keys
-from booth import permit as permit_codec
-from booth.config import DAY, HQPaths, safe_name
-from booth.permit import Permit
 from sync.hq.errors import HQError, NotInitialised
 from sync.hq.holder import Holder
 from sync.hq.latest import save_latest
 from sync.hq.partner import partner_trust
+from sync.hq.paths import HQPaths, safe_name
 from sync.hq.registry import Registry
+from sync.protocol import keys
+from sync.protocol import permit as permit_codec
 from sync.protocol.bundle import Checkpoint, IssuerKey, Revocation, TrustBundle, WatchEntry, sign_bundle
+from sync.protocol.permit import Permit
+from sync.protocol.times import DAY
 
 if TYPE_CHECKING:
     from sync.hq.store import SyncStore

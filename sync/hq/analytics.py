@@ -54,7 +54,6 @@ the alerts a run of the reference rules would have stored at that point (the tes
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import statistics
 from collections import defaultdict
@@ -94,6 +93,7 @@ from sync.hq.schema import (
     records_officer,
     records_officer_at,
 )
+from sync.protocol.times import iso
 
 MAX_EVIDENCE = 20
 _CROSSING = CROSSING
@@ -147,10 +147,6 @@ class RuleResult:
 Rule = Callable[[Connection, int, Limits], list[Candidate]]
 
 
-def _iso(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 # -- permits
 
 
@@ -169,8 +165,8 @@ def _double_entry(before: Crossing, after: Crossing) -> Candidate | None:
         return None
     return Candidate(
         "double_entry", after.booth_id, after.seq, f"permit {after.permit_no}",
-        f"entered at {after.checkpoint} ({after.booth_id}) {_iso(after.at)} while inside since "
-        f"{_iso(before.at)} at {before.checkpoint} ({before.booth_id}), no exit between: cloned or "
+        f"entered at {after.checkpoint} ({after.booth_id}) {iso(after.at)} while inside since "
+        f"{iso(before.at)} at {before.checkpoint} ({before.booth_id}), no exit between: cloned or "
         "shared permit", ((before.booth_id, before.seq), (after.booth_id, after.seq)))  # fmt: skip
 
 
@@ -180,7 +176,7 @@ def _travel(before: Crossing, after: Crossing, limits: Limits) -> Candidate | No
         return None
     return Candidate(
         "impossible_travel", after.booth_id, after.seq, f"permit {after.permit_no}",
-        f"{before.direction} at {before.checkpoint} {_iso(before.at)} then {after.direction} at "
+        f"{before.direction} at {before.checkpoint} {iso(before.at)} then {after.direction} at "
         f"{after.checkpoint} {apart // 60} min later (minimum travel {limits.min_travel // 60} min)",
         ((before.booth_id, before.seq), (after.booth_id, after.seq)))  # fmt: skip
 
@@ -201,7 +197,7 @@ def _overstay(state: PermitState, now: int) -> Candidate | None:
     days = (now - state.at) / DAY
     return Candidate(
         "overstay", state.booth_id, state.seq, f"permit {state.permit_no}",
-        f"entered at {state.checkpoint} {_iso(state.at)}, no exit since: {days:.1f} days, stay allows "
+        f"entered at {state.checkpoint} {iso(state.at)}, no exit since: {days:.1f} days, stay allows "
         f"{state.stay_days}", ((state.booth_id, state.seq),))  # fmt: skip
 
 
@@ -211,7 +207,7 @@ def overstay(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
 
 def _flagged(reason: str, kind: str, row: Any) -> Candidate:
     return Candidate(kind, row.booth_id, row.seq, f"permit {row.permit_no or '(unread)'}",
-                     f"{reason} permit presented at {row.checkpoint} ({row.booth_id}) {_iso(row.at)}, officer "
+                     f"{reason} permit presented at {row.checkpoint} ({row.booth_id}) {iso(row.at)}, officer "
                      f"{row.officer}", ((row.booth_id, row.seq),))  # fmt: skip
 
 
@@ -239,8 +235,8 @@ def _after_revocation(row: Any, revoked_at: int) -> Candidate | None:
         return None
     return Candidate(
         "revoked_seen", row.booth_id, row.seq, f"permit {row.permit_no}",
-        f"crossed at {row.checkpoint} ({row.booth_id}) {_iso(row.at)} after HQ revoked it "
-        f"{_iso(revoked_at)} (booth on bundle {row.bundle_version})", ((row.booth_id, row.seq),))  # fmt: skip
+        f"crossed at {row.checkpoint} ({row.booth_id}) {iso(row.at)} after HQ revoked it "
+        f"{iso(revoked_at)} (booth on bundle {row.bundle_version})", ((row.booth_id, row.seq),))  # fmt: skip
 
 
 _REVOKED_COLUMNS = (records.c.booth_id, records.c.seq, records.c.checkpoint, records.c.at, records.c.permit_no,
@@ -367,7 +363,7 @@ def silent_booth(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
              .where(booths.c.public_key.is_not(None), booths.c.revoked.is_(False), heard < now - limits.silent_after)
              .order_by(booths.c.booth_id))  # fmt: skip
     return [Candidate("silent_booth", r.booth_id, r.acked_seq, f"booth {r.booth_id}",
-                      f"at {r.checkpoint}, not heard from since {_iso(r.heard)} ({(now - r.heard) / HOUR:.1f} h; "
+                      f"at {r.checkpoint}, not heard from since {iso(r.heard)} ({(now - r.heard) / HOUR:.1f} h; "
                       f"expected within {limits.silent_after / HOUR:g} h); HQ holds records up to {r.acked_seq}",
                       ((r.booth_id, r.acked_seq),) if r.acked_seq else ())
             for r in conn.execute(query)]  # fmt: skip

@@ -12,11 +12,11 @@ import logging
 import threading
 from pathlib import Path
 
-from booth.config import DAY
 from sync.hq.admin import HQ
 from sync.hq.latest import latest_path, load_latest
 from sync.hq.store import SyncStore
 from sync.protocol.bundle import TrustBundle
+from sync.protocol.times import DAY
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from booth import assets
 if TYPE_CHECKING:
     from fpdf import FPDF
 
-    from booth.permit import Permit
+    from sync.protocol.permit import Permit
 
 __all__ = ["CardError", "CARD_W", "CARD_H", "qr_png", "card_pdf", "make_qr"]
 

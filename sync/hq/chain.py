@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from booth.ledger.records import genesis_hash
 from sync.protocol.batch import Batch
+from sync.protocol.records import genesis_hash
 
 GAP, FORK, DUPLICATE, NEW = "gap", "fork", "duplicate", "new"
 

@@ -6,17 +6,26 @@ from pathlib import Path
 
 import click
 
-from booth import keys
 from booth.cli_support import Group, parse_time, print_json
-from booth.config import default_hq_dir
+from booth.errors import BoothError
 from sync.hq.admin import DEFAULT_MAX_OFFLINE_DAYS, HQ
+from sync.hq.errors import HQError
 from sync.hq.holder import load_holder
+from sync.hq.paths import default_hq_dir
+from sync.protocol import keys
 from sync.protocol.bundle import Checkpoint, WatchEntry
+from sync.protocol.errors import WireError
 
 pass_hq = click.make_pass_decorator(HQ)
 
 
-@click.group(cls=Group)
+class HQGroup(Group):
+    """``booth-hq``'s group: HQ's own errors and the wire's are the user's to read."""
+
+    expected = (HQError, WireError, BoothError)
+
+
+@click.group(cls=HQGroup)
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="BOOTH_HQ_DATA_DIR",
               default=default_hq_dir, show_default="the platform's user data folder",
               help="HQ data folder (keys and registry).")

@@ -12,6 +12,7 @@ import click
 
 from booth.cli_support import parse_time, print_json
 from sync.hq.admin import HQ
+from sync.protocol.times import iso
 
 pass_hq = click.make_pass_decorator(HQ)
 
@@ -80,16 +81,12 @@ def report(hq: HQ, start: str, end: str, as_json: bool) -> None:
     click.echo(f"{'checkpoint':<12} {'entries':>8} {'exits':>8} {'rejected':>8} {'overrides':>9} {'inside':>7}  "
                "booths (last sync)")  # fmt: skip
     for r in rows:
-        synced = ", ".join(f"{b['booth_id']} {_iso(b['last_sync']) if b['last_sync'] else 'never'}"
+        synced = ", ".join(f"{b['booth_id']} {iso(b['last_sync']) if b['last_sync'] else 'never'}"
                            for b in r["booths"]) or "-"  # fmt: skip
         click.echo(f"{r['checkpoint']:<12} {r['entries']:>8} {r['exits']:>8} {r['rejections']:>8} "
                    f"{r['overrides']:>9} {r['inside']:>7}  {synced}")
     if not rows:
         click.echo("no checkpoints with booths or records")
-
-
-def _iso(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 COMMANDS = (analyse, report)

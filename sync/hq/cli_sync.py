@@ -16,6 +16,7 @@ from sync.hq.admin import HQ
 from sync.hq.cli_analytics import COMMANDS as ANALYTICS_COMMANDS
 from sync.hq.cli_export import COMMANDS as EXPORT_COMMANDS
 from sync.hq.cli_staff import COMMANDS as STAFF_COMMANDS
+from sync.protocol.times import iso
 
 pass_hq = click.make_pass_decorator(HQ)
 
@@ -144,7 +145,7 @@ def stats(hq: HQ, as_json: bool) -> None:
         return
     click.echo(f"{'booth':<16} {'state':<9} {'acked':>8} {'records':>8} {'forks':>5} {'alerts':>6}  last seen")
     for r in rows:
-        seen = _iso(r["last_seen"]) if r["last_seen"] else "never"
+        seen = iso(r["last_seen"]) if r["last_seen"] else "never"
         click.echo(f"{r['booth_id']:<16} {r['state']:<9} {r['acked_seq']:>8} {r['records']:>8} {r['forks']:>5} "
                    f"{r['open_alerts']:>6}  {seen}")
 
@@ -175,15 +176,9 @@ def alerts(hq: HQ, as_json: bool, include_all: bool, ack_ids: tuple[int, ...]) -
         return
     for a in found:
         state = " (acknowledged)" if a.acknowledged else ""
-        click.echo(f"#{a.id} {_iso(a.raised_at)} {a.kind} booth {a.booth_id} seq {a.seq}{state}: {a.detail}")
+        click.echo(f"#{a.id} {iso(a.raised_at)} {a.kind} booth {a.booth_id} seq {a.seq}{state}: {a.detail}")
     if not found:
         click.echo("no open alerts")
-
-
-def _iso(epoch: int) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 COMMANDS = (serve, booth_group, import_, stats, alerts, *ANALYTICS_COMMANDS, *STAFF_COMMANDS, *EXPORT_COMMANDS)

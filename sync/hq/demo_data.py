@@ -29,16 +29,16 @@ from typing import Any
 
 import cbor2
 
-from booth import cose, keys
-from booth import permit as permit_codec
-from booth.base45 import b45encode
-from booth.config import DAY
-from booth.permit import BODY_CLAIM, PREFIX, Permit
 from sync.hq.admin import HQ, IssuedPermit
 from sync.hq.errors import HQError
 from sync.hq.holder import Holder
 from sync.hq.photo import fit_photo
+from sync.protocol import cbor, cose, keys
+from sync.protocol import permit as permit_codec
+from sync.protocol.base45 import b45encode
 from sync.protocol.bundle import Checkpoint, WatchEntry
+from sync.protocol.permit import BODY_CLAIM, PREFIX, Permit
+from sync.protocol.times import DAY
 
 log = logging.getLogger(__name__)
 
@@ -412,7 +412,7 @@ def _tamper(text: str, family_name: str) -> str:
     signed = permit_codec.decode(text).sign1
     claims = cbor2.loads(signed.payload)
     claims[BODY_CLAIM]["fn"] = family_name
-    message = cbor2.CBORTag(cose.COSE_SIGN1_TAG, [signed.protected, {}, cose.dumps_cbor(claims), signed.signature])
+    message = cbor2.CBORTag(cose.COSE_SIGN1_TAG, [signed.protected, {}, cbor.dumps_cbor(claims), signed.signature])
     return PREFIX + b45encode(zlib.compress(cbor2.dumps(message), 9))
 
 

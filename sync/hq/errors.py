@@ -1,18 +1,15 @@
 """Exceptions of the HQ side.
 
-    BoothError (booth.errors)
-    └── HQError                  an HQ administration request cannot be done
-        ├── NotInitialised       no HQ root key in this data dir
-        ├── UnknownRecord        no such checkpoint / issuer / permit
-        └── InvalidHolder        a HOLDER.json is incomplete or wrong
+    HQError                      an HQ administration request cannot be done
+    ├── NotInitialised           no HQ root key in this data dir
+    ├── UnknownRecord            no such checkpoint / issuer / permit
+    └── InvalidHolder            a HOLDER.json is incomplete or wrong
 """
 
 from __future__ import annotations
 
-from booth.errors import BoothError
 
-
-class HQError(BoothError):
+class HQError(Exception):
     """An HQ administration request cannot be done."""
 
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from booth.errors import KeyFileError
-from booth.keys import public_from_raw
 from booth.report.export import check_records
 from booth.report.signature import ExportInvalid, Manifest, read_signature_file, signature_path, verify
 from sync.hq.errors import UnknownRecord
 from sync.hq.store import SyncStore
+from sync.protocol.errors import KeyFileError
+from sync.protocol.keys import public_from_raw
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from booth.permit import KINDS, SEXES
 from sync.hq.errors import InvalidHolder
 from sync.hq.photo import PhotoError, fit_photo
+from sync.protocol.permit import KINDS, SEXES
 
 REQUIRED_TEXT = ("fn", "gn", "dob", "sx", "nat", "doc", "res", "zn")
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from booth.errors import TrustError
 from sync.protocol.bundle import TrustBundle, open_bundle
+from sync.protocol.errors import DocumentRefused
 
 BUNDLES_DIR = "bundles"
 LATEST_FILE = "latest.cose"
@@ -40,7 +40,7 @@ def save_latest(data_dir: Path, bundle: TrustBundle, data: bytes) -> bool:
     with _locked(path.parent / ".lock"):
         try:
             current = load_latest(data_dir)
-        except TrustError:
+        except DocumentRefused:
             current = None  # a damaged file is replaced
         if current is not None and current[0].version >= bundle.version:
             return False

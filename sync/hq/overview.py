@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from booth.ledger.records import FIELDS, Record
 from sync.hq import derived
 from sync.hq.analytics import OUTLIERS, Limits, flagged, last_run, peer_bar
 from sync.hq.schema import booths, records
+from sync.protocol.records import FIELDS, Record
 
 
 @dataclass(frozen=True)

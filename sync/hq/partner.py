@@ -13,10 +13,10 @@ import hmac
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from booth import keys
-from booth.errors import TrustError
 from sync.hq.errors import HQError
+from sync.protocol import keys
 from sync.protocol.bundle import IssuerKey, Revocation
+from sync.protocol.errors import DocumentRefused
 from sync.protocol.partner import COUNTRIES, PartnerList, open_partner_list, sign_partner_list
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def stored_partner_lists(hq: HQ) -> list[PartnerList]:
     for row in hq.registry.partners():
         try:
             plist = open_partner_list(bytes(row["data"]))
-        except TrustError as exc:
+        except DocumentRefused as exc:
             raise PartnerError(
                 f"the stored partner list of {row['country']} is damaged ({exc}); import it again"
             ) from None

@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
 )
 
-from booth.ledger.records import FIELDS, Record
+from sync.protocol.records import FIELDS, Record
 
 SCHEMA_VERSION = 1
 metadata = MetaData()

@@ -35,15 +35,15 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from booth import keys
-from booth.config import HQPaths
-from booth.errors import KeyFileError
 from sync.hq.admin import HQ
 from sync.hq.bundles import BundleKeeper
 from sync.hq.enrolment import EnrolRefused
+from sync.hq.paths import HQPaths
 from sync.hq.routes import guarded_route
 from sync.hq.store import SyncRefused, SyncStore
+from sync.protocol import keys
 from sync.protocol.batch import MAX_WIRE, BatchRefused
+from sync.protocol.errors import KeyFileError
 
 log = logging.getLogger(__name__)
 COSE = "application/cose"

@@ -26,15 +26,15 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, s
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
-from booth.errors import KeyFileError
-from booth.keys import public_from_raw
-from booth.ledger.records import FIELDS, Record
 from sync.hq import chain
 from sync.hq.enrolment import EnrolRefused, check_booth_id, new_token, token_hash, token_matches, valid_booth_id
 from sync.hq.errors import HQError, UnknownRecord
 from sync.hq.schema import SCHEMA_VERSION, alerts, booths, forks, meta, metadata, receipts, records
 from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, peek_booth, sign_receipt
 from sync.protocol.bundle import BoothEntry
+from sync.protocol.errors import KeyFileError
+from sync.protocol.keys import public_from_raw
+from sync.protocol.records import FIELDS, Record
 
 log = logging.getLogger(__name__)
 DATABASE_FILE = "hq-sync.db"

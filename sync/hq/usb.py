@@ -19,11 +19,11 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from booth.files import atomic_write
 from sync.hq.admin import HQ
 from sync.hq.bundles import BundleKeeper
 from sync.hq.store import SyncRefused
 from sync.protocol.batch import MAX_WIRE, BatchRefused, peek_booth
+from sync.protocol.files import atomic_write
 
 _BATCH = re.compile(r"batch-(\d+)-(\d+)\.bin")
 BUNDLE_FILE = "trust.bundle"

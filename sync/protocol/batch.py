@@ -19,11 +19,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from booth import cose
-from booth.errors import BoothError, PermitRejected
-from booth.keys import kid_of
-from booth.ledger.records import FIELDS, Record
-from booth.permit import inflate
+from sync.protocol import cbor, cose
+from sync.protocol.errors import BatchRefused, MessageError
+from sync.protocol.inflate import inflate
+from sync.protocol.keys import kid_of
+from sync.protocol.records import FIELDS, Record
 
 BATCH_TYPE = "application/vnd.booth.batch+cbor"
 RECEIPT_TYPE = "application/vnd.booth.receipt+cbor"
@@ -33,15 +33,6 @@ MAX_INFLATED = 64 * 1024 * 1024
 MAX_RECORDS = 20_000
 WIRE_FIELDS = FIELDS[:-2]  # all but prev_hash and hash
 _HEX = {"kid", "signature_sha256"}
-
-
-class BatchRefused(BoothError):
-    """A batch cannot be accepted; ``reason`` is a short code for logs, alerts and HTTP answers."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -76,7 +67,7 @@ def seal_batch(batch: Batch, key: Ed25519PrivateKey) -> bytes:
         "prev": bytes.fromhex(batch.prev_hash), "head": bytes.fromhex(batch.head_hash),
         "records": [_wire(r) for r in batch.records],
     }  # fmt: skip
-    signed = cose.sign(cose.dumps_cbor(payload), key, kid_of(key), content_type=BATCH_TYPE)
+    signed = cose.sign(cbor.dumps_cbor(payload), key, kid_of(key), content_type=BATCH_TYPE)
     return zlib.compress(signed, 6)
 
 
@@ -94,7 +85,7 @@ def open_batch(wire: bytes, public_key: Callable[[str], Ed25519PublicKey | None]
         raise BatchRefused("unenrolled", f"booth {raw['booth']!r} is not enrolled")
     try:
         signed.verify(key)
-    except PermitRejected:
+    except MessageError:
         raise BatchRefused("bad_signature", "the batch is not signed by the booth's key") from None
     return _rebuild(raw)
 
@@ -103,9 +94,9 @@ def _sign1(wire: bytes) -> cose.Sign1:
     if len(wire) > MAX_WIRE:
         raise BatchRefused("too_large", f"batch is {len(wire)} bytes; the limit is {MAX_WIRE}")
     try:
-        signed = cose.parse(inflate(wire, MAX_INFLATED))
-    except PermitRejected as exc:
-        raise BatchRefused("bad_format", exc.detail) from None
+        signed = cose.parse(inflate(wire, MAX_INFLATED, "batch"), "batch")
+    except MessageError as exc:
+        raise BatchRefused("bad_format", str(exc)) from None
     if signed.content_type != BATCH_TYPE:
         raise BatchRefused("bad_format", "not a batch (wrong content type)")
     return signed
@@ -113,9 +104,9 @@ def _sign1(wire: bytes) -> cose.Sign1:
 
 def _payload(signed: cose.Sign1) -> dict[str, Any]:
     try:
-        raw = cose.loads_cbor(signed.payload)
-    except PermitRejected as exc:
-        raise BatchRefused("bad_format", exc.detail) from None
+        raw = cbor.loads_cbor(signed.payload, "batch")
+    except MessageError as exc:
+        raise BatchRefused("bad_format", str(exc)) from None
     ok = (isinstance(raw, dict) and raw.get("v") == FORMAT and isinstance(raw.get("booth"), str)
           and all(isinstance(raw.get(k), int) for k in ("first", "last"))
           and all(isinstance(raw.get(k), bytes) and len(raw[k]) == 32 for k in ("prev", "head"))
@@ -168,19 +159,19 @@ def _from_wire(values: Any) -> Record:
 def sign_receipt(receipt: Receipt, key: Ed25519PrivateKey) -> bytes:
     payload = {"v": FORMAT, "booth": receipt.booth_id, "acked": receipt.acked_seq,
                "head": bytes.fromhex(receipt.head_hash), "at": receipt.at}  # fmt: skip
-    return cose.sign(cose.dumps_cbor(payload), key, kid_of(key), content_type=RECEIPT_TYPE)
+    return cose.sign(cbor.dumps_cbor(payload), key, kid_of(key), content_type=RECEIPT_TYPE)
 
 
 def open_receipt(data: bytes, hq_key: Ed25519PublicKey) -> Receipt:
     """Check a receipt is HQ's; raise ``BatchRefused('bad_receipt', ...)`` otherwise."""
     try:
-        signed = cose.parse(data)
+        signed = cose.parse(data, "receipt")
         if signed.content_type != RECEIPT_TYPE:
             raise BatchRefused("bad_receipt", "not a receipt")
         signed.verify(hq_key)
-        raw = cose.loads_cbor(signed.payload)
-    except PermitRejected as exc:
-        raise BatchRefused("bad_receipt", exc.detail) from None
+        raw = cbor.loads_cbor(signed.payload, "batch")
+    except MessageError as exc:
+        raise BatchRefused("bad_receipt", str(exc)) from None
     if not isinstance(raw, dict) or raw.get("v") != FORMAT:
         raise BatchRefused("bad_receipt", "receipt format not supported")
     return Receipt(raw["booth"], raw["acked"], raw["head"].hex(), raw["at"])

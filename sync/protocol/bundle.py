@@ -14,8 +14,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from booth.errors import TrustError
-from booth.keys import kid_of, public_from_raw
+from sync.protocol.errors import DocumentRefused
+from sync.protocol.keys import kid_of, public_from_raw
 from sync.protocol.signed import open_document, sign_document, tuplify
 
 CONTENT_TYPE = "application/vnd.booth.trust-bundle+cbor"
@@ -162,14 +162,14 @@ def _to_cbor(bundle: TrustBundle) -> dict[str, Any]:
 
 def _from_cbor(raw: Any) -> TrustBundle:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise TrustError("trust bundle format is not supported")
+        raise DocumentRefused("trust bundle format is not supported")
     try:
         fields = {k: v for k, v in raw.items() if k != "format"}
         for name, cls in _PARTS.items():
             fields[name] = tuple(cls(**tuplify(item)) for item in fields.get(name, ()))
         bundle = TrustBundle(**fields)
     except TypeError as exc:
-        raise TrustError(f"trust bundle has unexpected contents: {exc}") from None
+        raise DocumentRefused(f"trust bundle has unexpected contents: {exc}") from None
     _check_types(bundle)
     return bundle
 
@@ -177,9 +177,9 @@ def _from_cbor(raw: Any) -> TrustBundle:
 def _check_types(b: TrustBundle) -> None:
     ints = (b.version, b.issued_at, b.expires_at, b.hq_time, b.max_offline_age)
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in ints):
-        raise TrustError("trust bundle times and version must be integers")
+        raise DocumentRefused("trust bundle times and version must be integers")
     for issuer in b.issuers:
         if not isinstance(issuer.public_key, bytes) or len(issuer.public_key) != 32:
-            raise TrustError(f"issuer {issuer.office!r} has a malformed public key")
+            raise DocumentRefused(f"issuer {issuer.office!r} has a malformed public key")
         if issuer.kid != kid_of(issuer.public_key):
-            raise TrustError(f"issuer {issuer.office!r} key id does not match its key")
+            raise DocumentRefused(f"issuer {issuer.office!r} key id does not match its key")

@@ -16,9 +16,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from booth.errors import TrustError
-from booth.keys import kid_of
 from sync.protocol.bundle import IssuerKey, Revocation
+from sync.protocol.errors import DocumentRefused
+from sync.protocol.keys import kid_of
 from sync.protocol.signed import open_document, sign_document, tuplify
 
 CONTENT_TYPE = "application/vnd.booth.partner-list+cbor"
@@ -59,14 +59,14 @@ def _to_cbor(plist: PartnerList) -> dict[str, Any]:
 
 def _from_cbor(raw: Any) -> PartnerList:
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise TrustError("partner list format is not supported")
+        raise DocumentRefused("partner list format is not supported")
     try:
         fields = {k: v for k, v in raw.items() if k != "format"}
         fields["issuers"] = tuple(IssuerKey(**tuplify(i)) for i in _seq(fields.get("issuers", ())))
         fields["revocations"] = tuple(Revocation(**tuplify(r)) for r in _seq(fields.get("revocations", ())))
         plist = PartnerList(**fields)
     except TypeError as exc:
-        raise TrustError(f"partner list has unexpected contents: {exc}") from None
+        raise DocumentRefused(f"partner list has unexpected contents: {exc}") from None
     _check(plist)
     return plist
 
@@ -83,35 +83,35 @@ def _is_int(value: Any) -> bool:
 
 def _check(p: PartnerList) -> None:
     if not (_is_int(p.version) and p.version >= 1 and _is_int(p.issued_at)):
-        raise TrustError("partner list version and time must be integers (version from 1)")
+        raise DocumentRefused("partner list version and time must be integers (version from 1)")
     if p.country not in COUNTRIES:
-        raise TrustError(f"partner list country must be one of {', '.join(COUNTRIES)}")
+        raise DocumentRefused(f"partner list country must be one of {', '.join(COUNTRIES)}")
     if not isinstance(p.root_public_key, bytes) or len(p.root_public_key) != 32:
-        raise TrustError("partner list root key is malformed")
+        raise DocumentRefused("partner list root key is malformed")
     kids: set[bytes] = set()
     for i in p.issuers:
         if not isinstance(i.office, str) or not i.office or not isinstance(i.name, str):
-            raise TrustError("partner list has an issuer without an office code")
+            raise DocumentRefused("partner list has an issuer without an office code")
         if not isinstance(i.public_key, bytes) or len(i.public_key) != 32:
-            raise TrustError(f"issuer {i.office!r} has a malformed public key")
+            raise DocumentRefused(f"issuer {i.office!r} has a malformed public key")
         if i.kid != kid_of(i.public_key):
-            raise TrustError(f"issuer {i.office!r} key id does not match its key")
+            raise DocumentRefused(f"issuer {i.office!r} key id does not match its key")
         if i.kid in kids:
-            raise TrustError(f"issuer {i.office!r} repeats a key id")
+            raise DocumentRefused(f"issuer {i.office!r} repeats a key id")
         kids.add(i.kid)
         if i.country != p.country:
-            raise TrustError(f"partner list of {p.country} names issuer {i.office!r} of country {i.country!r}")
+            raise DocumentRefused(f"partner list of {p.country} names issuer {i.office!r} of country {i.country!r}")
         if not _is_int(i.not_before) or not (i.not_after is None or _is_int(i.not_after)):
-            raise TrustError(f"issuer {i.office!r} has a malformed validity window")
+            raise DocumentRefused(f"issuer {i.office!r} has a malformed validity window")
         if not all(isinstance(c, str) for c in i.checkpoints):
-            raise TrustError(f"issuer {i.office!r} has malformed checkpoints")
+            raise DocumentRefused(f"issuer {i.office!r} has malformed checkpoints")
     for r in p.revocations:
         if not (r.permit_no or r.signature_sha256):
-            raise TrustError("partner list has a revocation naming neither a permit nor a signature hash")
+            raise DocumentRefused("partner list has a revocation naming neither a permit nor a signature hash")
         texts = (r.permit_no, r.signature_sha256)
         if (
             not all(x is None or isinstance(x, str) for x in texts)
             or not isinstance(r.reason, str)
             or not _is_int(r.revoked_at)
         ):
-            raise TrustError("partner list has a malformed revocation")
+            raise DocumentRefused("partner list has a malformed revocation")

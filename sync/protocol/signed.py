@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from booth import cose
-from booth.errors import PermitRejected, TrustError
-from booth.keys import kid_of, public_from_raw, raw_public
+from sync.protocol import cbor, cose
+from sync.protocol.errors import DocumentRefused, MessageError
+from sync.protocol.keys import kid_of, public_from_raw, raw_public
 
 T = TypeVar("T")
 
@@ -22,26 +22,26 @@ T = TypeVar("T")
 def sign_document(payload: dict[str, Any], root: Ed25519PrivateKey, named_root: bytes, *, content_type: str,
                   what: str) -> bytes:  # fmt: skip
     if named_root != raw_public(root):
-        raise TrustError(f"{what} names a different root key than the one signing it")
-    return cose.sign(cose.dumps_cbor(payload), root, kid_of(root), content_type=content_type)
+        raise DocumentRefused(f"{what} names a different root key than the one signing it")
+    return cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type=content_type)
 
 
 def open_document(data: bytes, *, content_type: str, what: str, max_bytes: int, parse: Callable[[Any], T],
                   root_of: Callable[[T], bytes]) -> T:  # fmt: skip
     """Parse a document and check it is signed by the root key it names."""
     if len(data) > max_bytes:
-        raise TrustError(f"{what} file is implausibly large")
+        raise DocumentRefused(f"{what} file is implausibly large")
     try:
-        signed = cose.parse(data)
+        signed = cose.parse(data, what)
         if signed.content_type != content_type:
-            raise TrustError(f"file is not a {what} (wrong content type)")
-        document = parse(cose.loads_cbor(signed.payload))
+            raise DocumentRefused(f"file is not a {what} (wrong content type)")
+        document = parse(cbor.loads_cbor(signed.payload, what))
         root = root_of(document)
         if signed.kid != kid_of(root):
-            raise TrustError(f"{what} key id does not match its root key")
+            raise DocumentRefused(f"{what} key id does not match its root key")
         signed.verify(public_from_raw(root))
-    except PermitRejected as exc:
-        raise TrustError(f"{what} is damaged or forged: {exc.detail}") from None
+    except MessageError as exc:
+        raise DocumentRefused(f"{what} is damaged or forged: {exc.detail}") from None
     return document
 
 

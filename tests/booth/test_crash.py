@@ -18,10 +18,10 @@ from pathlib import Path
 from conftest import NOW
 
 from booth.clock import FixedClock
-from booth.config import DAY
 from booth.service import Booth
 from sync.hq.admin import HQ
 from sync.hq.holder import holder_from_json
+from sync.protocol.times import DAY
 
 ROUNDS = 50
 PIN = "482913"

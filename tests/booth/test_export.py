@@ -29,8 +29,6 @@ from test_report_world import (  # noqa: F401 - the fixtures world and world_tem
     world_template_fixture,
 )
 
-from booth import keys
-from booth.ledger.records import AUDIT, FIELDS, SCAN, Record
 from booth.ledger.store import _INSERT
 from booth.report import files
 from booth.report.export import check_records
@@ -39,6 +37,8 @@ from booth.report.files import ExportCancelled, ExportError
 from booth.report.model import ReportFilter
 from booth.report.signature import ExportInvalid, signature_path, verify
 from booth.service import Session
+from sync.protocol import keys
+from sync.protocol.records import AUDIT, FIELDS, SCAN, Record
 
 DAY = ReportFilter(DAY_START, DAY_END)
 SUP = Session(SUPERVISOR, "supervisor", None)

@@ -26,10 +26,10 @@ from test_report_world import (  # noqa: F401 - the fixtures world and world_tem
     world_template_fixture,
 )
 
-from booth import keys
 from booth.cli_support import Group
 from booth.export_cli import export, register, shift
 from booth.report.exporters import read_csv
+from sync.protocol import keys
 
 ZONE = "Asia/Phnom_Penh"
 

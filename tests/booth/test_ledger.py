@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from booth.errors import LedgerError
-from booth.ledger.records import FIELDS, HASHED_FIELDS, Record, chain_hash, genesis_hash, sql_canonical
 from booth.ledger.state import replay
 from booth.ledger.store import Ledger
 from booth.ledger.verify import verify_chain
+from sync.protocol.records import FIELDS, HASHED_FIELDS, Record, chain_hash, genesis_hash, sql_canonical
 
 INSERT = f"INSERT INTO records ({', '.join(FIELDS)}) VALUES ({', '.join('?' * len(FIELDS))})"
 

@@ -16,13 +16,13 @@ from conftest import NOW
 
 from booth.cli import main as booth_main
 from booth.clock import FixedClock
-from booth.config import DAY
 from booth.errors import LedgerBusy, LedgerError, LedgerFull, LedgerNotOurs, LedgerReadOnly, LedgerTooNew
-from booth.ledger.records import Record
 from booth.ledger.store import Ledger
 from booth.service import LEDGER_FILE, Booth, Session
 from sync.hq.admin import HQ
 from sync.hq.holder import holder_from_json
+from sync.protocol.records import Record
+from sync.protocol.times import DAY
 
 HOLDER = {
     "fn": "Sok", "gn": "Chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F", "nat": "KHM",

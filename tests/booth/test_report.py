@@ -23,11 +23,11 @@ from test_report_world import (  # noqa: F401 - the fixtures world and world_tem
     world_template_fixture,
 )
 
-from booth.config import DAY
 from booth.errors import BoothError, ConfigError, NotSupervisor, WrongPin
-from booth.ledger.records import AUDIT
 from booth.report.model import Report, ReportFilter, day_filter, parse_bound, period, zone
 from booth.service import Session
+from sync.protocol.records import AUDIT
+from sync.protocol.times import DAY
 
 
 def figures(report: Report) -> dict:

@@ -22,13 +22,13 @@ import pytest
 from conftest import NOW
 
 from booth.clock import FixedClock
-from booth.config import DAY
-from booth.ledger.records import ENTRY, EXIT, OVERRIDE, SCAN, Record
 from booth.reasons import WARNINGS
 from booth.report.model import ReportFilter
 from booth.service import Booth, Session
 from sync.hq.admin import HQ
 from sync.hq.holder import holder_from_json
+from sync.protocol.records import ENTRY, EXIT, OVERRIDE, SCAN, Record
+from sync.protocol.times import DAY
 
 TZ = ZoneInfo("Asia/Phnom_Penh")
 DAY_START = int(dt.datetime(2026, 9, 22, tzinfo=TZ).timestamp())

@@ -8,16 +8,16 @@ from dataclasses import replace
 from conftest import NOW, make_permit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from booth import cose, keys
-from booth.base45 import b45encode
-from booth.config import DAY
-from booth.keys import kid_of
-from booth.permit import Permit, decode, encode
 from booth.reasons import Reason
 from booth.rules import CLOCK_TOLERANCE, Context, Verdict, check
 from sync.hq.admin import HQ, IssuedPermit
 from sync.hq.holder import holder_from_json
+from sync.protocol import cbor, cose, keys
+from sync.protocol.base45 import b45encode
 from sync.protocol.bundle import TrustBundle, WatchEntry
+from sync.protocol.keys import kid_of
+from sync.protocol.permit import Permit, decode, encode
+from sync.protocol.times import DAY
 
 R = Reason
 HOLDER = {
@@ -268,7 +268,7 @@ def test_forged_copy_is_bad_signature(hq: HQ, bundle: TrustBundle) -> None:
     genuine: Permit = issue(hq).permit
     forger = keys.generate()
     # right kid, wrong key: sign with a stranger's key, then claim the office's kid
-    payload = cose.dumps_cbor(replace(genuine, family_name="KIM").claims())
+    payload = cbor.dumps_cbor(replace(genuine, family_name="KIM").claims())
     forged = "BP1:" + b45encode(zlib.compress(cose.sign(payload, forger, kid_of(office_key(hq)))))
     v = verdict(forged, bundle)
     assert v.reasons == (R.BAD_SIGNATURE,)

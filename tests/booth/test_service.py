@@ -8,7 +8,6 @@ import pytest
 from conftest import NOW
 
 from booth.clock import FixedClock
-from booth.config import DAY
 from booth.errors import (
     ConfigError,
     LockedOut,
@@ -21,6 +20,7 @@ from booth.pins import FOREVER, PinPolicyError
 from booth.service import Booth
 from sync.hq.admin import HQ
 from sync.hq.holder import holder_from_json
+from sync.protocol.times import DAY
 
 HOLDER = {
     "fn": "Sok", "gn": "Chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F", "nat": "KHM",

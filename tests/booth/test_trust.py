@@ -7,9 +7,9 @@ import pytest
 from conftest import NOW
 
 from booth.errors import NoTrustBundle, TrustError
-from booth.keys import fingerprint
 from booth.trust import TrustStore
 from sync.hq.admin import HQ
+from sync.protocol.keys import fingerprint
 
 
 def fresh_store(tmp_path: Path) -> TrustStore:

@@ -26,16 +26,16 @@ from typing import Any
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from booth import keys
 from booth.clock import FixedClock
-from booth.config import DAY
-from booth.ledger.records import Record, genesis_hash
 from booth.service import Booth
 from sync.hq.admin import HQ
 from sync.hq.holder import holder_from_json
 from sync.hq.server import create_app
+from sync.protocol import keys
 from sync.protocol.batch import make_batch, seal_batch
 from sync.protocol.bundle import Checkpoint
+from sync.protocol.records import Record, genesis_hash
+from sync.protocol.times import DAY
 
 NOW = 1_790_000_000  # the same fixed clock as tests/conftest.py
 BOOTHS = {"PHD-01": "KH-PHD", "STB-01": "KH-STB"}

@@ -9,14 +9,14 @@ import pytest
 from conftest import NOW
 from PIL import Image
 
-from booth.config import DAY
-from booth.permit import decode
 from sync.hq.admin import HQ, MAX_QR_VERSION
 from sync.hq.card import make_qr
 from sync.hq.errors import HQError, InvalidHolder, NotInitialised
 from sync.hq.holder import holder_from_json, load_holder
 from sync.hq.photo import PHOTO_BUDGET
 from sync.hq.registry import Registry
+from sync.protocol.permit import decode
+from sync.protocol.times import DAY
 
 HOLDER = {
     "fn": "Sok", "gn": "Chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F", "nat": "khm",

@@ -16,15 +16,15 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert, update
 
-from booth import keys
-from booth.keys import generate
-from booth.ledger.records import FIELDS
 from sync.hq import analytics
 from sync.hq.admin import HQ
 from sync.hq.analytics import DAY, HOUR, Limits
 from sync.hq.cli import main as hq_main
 from sync.hq.schema import booths, records
 from sync.hq.store import SyncStore
+from sync.protocol import keys
+from sync.protocol.keys import generate
+from sync.protocol.records import FIELDS
 
 T0 = 1_790_000_000 - (1_790_000_000 % DAY) + 3 * HOUR  # 03:00 UTC = 10:00 at the border (UTC+7)
 CHECKPOINTS = {"PHD-01": "KH-PHD", "PHD-02": "KH-PHD", "STB-01": "KH-STB"}

@@ -18,9 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select, update
 
-from booth import keys
-from booth.keys import generate
-from booth.ledger.records import FIELDS
 from sync.hq import analytics, derived
 from sync.hq.analytics import DAY, HOUR, Limits
 from sync.hq.schema import (
@@ -35,6 +32,9 @@ from sync.hq.schema import (
     records,
 )
 from sync.hq.store import SyncStore
+from sync.protocol import keys
+from sync.protocol.keys import generate
+from sync.protocol.records import FIELDS
 
 T0 = 1_790_000_000 - (1_790_000_000 % DAY) + 3 * HOUR
 BOOTHS = {"PHD-01": "KH-PHD", "PHD-02": "KH-PHD", "STB-01": "KH-STB", "OSM-01": "KH-OSM"}

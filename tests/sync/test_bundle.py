@@ -4,11 +4,8 @@ import cbor2
 import pytest
 from conftest import NOW
 
-from booth import cose
-from booth.base45 import b45decode
-from booth.errors import TrustError
-from booth.keys import generate, kid_of, raw_public
-from booth.permit import encode, inflate
+from sync.protocol import cbor, cose
+from sync.protocol.base45 import b45decode
 from sync.protocol.bundle import (
     CONTENT_TYPE,
     Checkpoint,
@@ -19,6 +16,9 @@ from sync.protocol.bundle import (
     open_bundle,
     sign_bundle,
 )  # fmt: skip
+from sync.protocol.errors import DocumentRefused
+from sync.protocol.keys import generate, kid_of, raw_public
+from sync.protocol.permit import encode, inflate
 
 
 def sample(root, **changes) -> TrustBundle:
@@ -55,12 +55,12 @@ def test_signing_is_deterministic() -> None:
 
 def test_signed_by_a_key_other_than_the_named_root_is_refused() -> None:
     root, other = generate(), generate()
-    with pytest.raises(TrustError):
+    with pytest.raises(DocumentRefused):
         sign_bundle(sample(root), other)
     # forge by hand: payload names `root` but `other` signs it
-    payload = cose.dumps_cbor({**_payload(root), "root_public_key": raw_public(root)})
+    payload = cbor.dumps_cbor({**_payload(root), "root_public_key": raw_public(root)})
     forged = cose.sign(payload, other, kid_of(root), content_type=CONTENT_TYPE)
-    with pytest.raises(TrustError, match="damaged or forged"):
+    with pytest.raises(DocumentRefused, match="damaged or forged"):
         open_bundle(forged)
 
 
@@ -69,7 +69,7 @@ def test_tampered_payload_is_refused() -> None:
     data = bytearray(sign_bundle(sample(root), root))
     at = data.find(b"KH-BTB-2026-000001")
     data[at] ^= 0x01
-    with pytest.raises(TrustError):
+    with pytest.raises(DocumentRefused):
         open_bundle(bytes(data))
 
 
@@ -78,25 +78,25 @@ def test_a_permit_is_not_a_bundle() -> None:
     from conftest import make_permit
 
     permit_cose = inflate(b45decode(encode(make_permit(), key)[4:]))
-    with pytest.raises(TrustError, match="content type"):
+    with pytest.raises(DocumentRefused, match="content type"):
         open_bundle(permit_cose)
 
 
 @pytest.mark.parametrize("junk", [b"", b"\x00" * 10, cbor2.dumps([1, 2, 3, 4]), cbor2.dumps({"a": 1})])
 def test_junk_is_refused_cleanly(junk: bytes) -> None:
-    with pytest.raises(TrustError):
+    with pytest.raises(DocumentRefused):
         open_bundle(junk)
 
 
 def test_wrong_types_inside_a_signed_bundle_are_refused() -> None:
     root = generate()
     bad = {**_payload(root), "version": "3"}
-    data = cose.sign(cose.dumps_cbor(bad), root, kid_of(root), content_type=CONTENT_TYPE)
-    with pytest.raises(TrustError, match="integers"):
+    data = cose.sign(cbor.dumps_cbor(bad), root, kid_of(root), content_type=CONTENT_TYPE)
+    with pytest.raises(DocumentRefused, match="integers"):
         open_bundle(data)
     bad = {**_payload(root), "issuers": [{"kid": b"12345678", "public_key": b"short"}]}
-    data = cose.sign(cose.dumps_cbor(bad), root, kid_of(root), content_type=CONTENT_TYPE)
-    with pytest.raises(TrustError):
+    data = cose.sign(cbor.dumps_cbor(bad), root, kid_of(root), content_type=CONTENT_TYPE)
+    with pytest.raises(DocumentRefused):
         open_bundle(data)
 
 

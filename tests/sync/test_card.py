@@ -14,9 +14,9 @@ import zxingcpp
 from PIL import Image
 
 from booth import assets
-from booth.permit import Permit
 from sync.hq import card
 from sync.hq.card import CARD_H, CARD_W, CardError, card_pdf, qr_png
+from sync.protocol.permit import Permit
 
 QR_TEXT = "BP1:" + "ABC123" * 80  # 484 alphanumeric characters
 MM_TO_PT = 72 / 25.4

@@ -24,7 +24,6 @@ from test_client_support import (
 )  # fmt: skip
 
 from booth.clock import FixedClock
-from booth.keys import fingerprint, generate, raw_public
 from booth.ledger import schema
 from booth.ledger.store import Ledger
 from booth.service import Booth
@@ -45,6 +44,7 @@ from sync.client import (
 from sync.hq.admin import HQ
 from sync.protocol.batch import Receipt, open_batch, open_receipt, sign_receipt
 from sync.protocol.bundle import TrustBundle, sign_bundle
+from sync.protocol.keys import fingerprint, generate, raw_public
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def test_enrol_pins_the_root_installs_the_bundle_and_keeps_the_address(world: Wo
     assert actions[-2:] == ["bundle_install", "enrol"]
     info = world.hq.sync_store.booth(BOOTH_ID)
     key = world.booth.data_dir / "keys" / "booth.pem"
-    from booth.keys import load_private
+    from sync.protocol.keys import load_private
 
     assert info.public_key == raw_public(load_private(key))
     # Enrolling again with the same token (the first answer lost on the way): answered again,
@@ -341,7 +341,7 @@ class FakeHQ:
         return httpx.Response(200, content=self._receipt(batch.last_seq, batch.head_hash))
 
     def booth_key(self):  # noqa: ANN201
-        from booth.keys import load_private
+        from sync.protocol.keys import load_private
 
         return load_private(self.booth.data_dir / "keys" / "booth.pem").public_key()
 

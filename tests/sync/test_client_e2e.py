@@ -24,12 +24,12 @@ from test_client_support import (
 )  # fmt: skip
 
 from booth.cli_support import Group
-from booth.keys import load_private
 from booth.service import Booth
 from booth.sync_cli import enrol, sync
 from sync.client import SyncClient
 from sync.hq.admin import HQ
 from sync.protocol.batch import make_batch, open_receipt, seal_batch
+from sync.protocol.keys import load_private
 
 
 @pytest.fixture

@@ -17,11 +17,11 @@ import httpx
 from conftest import NOW
 
 from booth.clock import FixedClock
-from booth.config import DAY
-from booth.ledger.records import Record
 from booth.service import Booth, Session
 from sync.hq.admin import HQ
 from sync.hq.holder import holder_from_json
+from sync.protocol.records import Record
+from sync.protocol.times import DAY
 
 BOOTH_ID, CHECKPOINT = "PHD-01", "KH-PHD"
 OFFICER_PIN = "482913"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from booth.permit import decode
 from booth.rules import Context, check
 from sync.hq.demo_data import DemoData, make_demo_data
 from sync.hq.errors import HQError
 from sync.protocol.bundle import open_bundle
+from sync.protocol.permit import decode
 
 NOW = 1_790_000_000  # 2026-09-21
 

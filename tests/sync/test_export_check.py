@@ -12,12 +12,12 @@ from click.testing import CliRunner
 from hq_server import NOW, SyncWorld
 from sqlalchemy import update
 
-from booth.keys import generate
 from booth.report.model import ReportFilter
 from booth.report.signature import ExportInvalid, read_signature, sign, signature_path
 from sync.hq.cli import main as hq_main
 from sync.hq.export_check import verify_export
 from sync.hq.schema import records
+from sync.protocol.keys import generate
 
 DAY = ReportFilter(NOW - 86_400, NOW + 86_400)
 

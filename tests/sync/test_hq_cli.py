@@ -16,11 +16,11 @@ import pytest
 from click.testing import CliRunner
 from hq_server import SyncWorld, rewrite
 
-from booth import keys
-from booth.keys import generate
 from sync.hq.cli import main as hq_main
+from sync.protocol import keys
 from sync.protocol.batch import make_batch, open_receipt, seal_batch
 from sync.protocol.bundle import open_bundle
+from sync.protocol.keys import generate
 
 
 def hq_cmd(world: SyncWorld, *args: str) -> tuple[int, str, str]:

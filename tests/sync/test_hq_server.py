@@ -16,11 +16,11 @@ import httpx
 import pytest
 from hq_server import NOW, SyncWorld, rewrite
 
-from booth import cose, keys
-from booth.config import DAY
-from booth.keys import generate
+from sync.protocol import cbor, cose, keys
 from sync.protocol.batch import BATCH_TYPE, make_batch, open_receipt, seal_batch
 from sync.protocol.bundle import open_bundle
+from sync.protocol.keys import generate
+from sync.protocol.times import DAY
 
 
 def client(base_url: str | httpx.URL) -> httpx.Client:
@@ -154,7 +154,7 @@ def _junk(rng: random.Random) -> bytes:
                                "prev": b"\0" * 32, "head": b"\0" * 32, "records": [None]},
                               {"v": 1, "booth": "PHD-01", "first": 2**70, "last": 2**70, "prev": b"1" * 32,
                                "head": b"2" * 32, "records": [[2**70] * 27]}])  # fmt: skip
-        return zlib.compress(cose.sign(cose.dumps_cbor(payload), generate(), b"12345678", content_type=BATCH_TYPE))
+        return zlib.compress(cose.sign(cbor.dumps_cbor(payload), generate(), b"12345678", content_type=BATCH_TYPE))
     return zlib.compress(b"\xd2\x84" + rng.randbytes(40))
 
 

@@ -8,14 +8,14 @@ from dataclasses import replace
 import pytest
 from hq_server import NOW, SyncWorld, rewrite
 
-from booth import keys
-from booth.keys import generate
-from booth.ledger.records import genesis_hash
 from sync.hq.enrolment import EnrolRefused
 from sync.hq.errors import HQError
 from sync.hq.store import SyncRefused, SyncStore
+from sync.protocol import keys
 from sync.protocol.batch import BatchRefused, make_batch, open_receipt, seal_batch
 from sync.protocol.bundle import open_bundle
+from sync.protocol.keys import generate
+from sync.protocol.records import genesis_hash
 
 
 def root(world: SyncWorld):  # noqa: ANN201

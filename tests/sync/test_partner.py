@@ -14,9 +14,6 @@ from click.testing import CliRunner
 from conftest import NOW
 
 from booth.clock import FixedClock
-from booth.config import DAY
-from booth.errors import TrustError
-from booth.keys import raw_public
 from booth.service import Booth
 from sync.hq.admin import HQ
 from sync.hq.cli import main as hq_main
@@ -24,7 +21,10 @@ from sync.hq.holder import holder_from_json
 from sync.hq.partner import PartnerError, export_partner_list, import_partner_list
 from sync.hq.registry import SCHEMA_VERSION, Registry
 from sync.protocol.bundle import Checkpoint
+from sync.protocol.errors import DocumentRefused
+from sync.protocol.keys import raw_public
 from sync.protocol.partner import CONTENT_TYPE, PartnerList, open_partner_list, sign_partner_list
+from sync.protocol.times import DAY
 
 THAI_HOLDER = {
     "fn": "Somchai", "gn": "Prasert", "nn": "สมชาย ประเสริฐ", "dob": "1979-02-03", "sx": "M", "nat": "THA",
@@ -158,9 +158,9 @@ def test_tampered_file_is_refused(kh: HQ, th: HQ) -> None:
     data = bytearray(export_partner_list(th, now=NOW)[1])
     office = data.find(b"TH-SKW-01")
     data[office + 3] = ord("X")  # TH-XKW-01: another office name under the same signature
-    with pytest.raises(TrustError, match="^partner list is damaged or forged"):
+    with pytest.raises(DocumentRefused, match="^partner list is damaged or forged"):
         import_partner_list(kh, bytes(data), pin=th.root_fingerprint(), now=NOW)
-    with pytest.raises(TrustError, match="not a partner list"):  # a bundle is not a partner list
+    with pytest.raises(DocumentRefused, match="not a partner list"):  # a bundle is not a partner list
         import_partner_list(kh, th.build_bundle(now=NOW)[1], pin=th.root_fingerprint(), now=NOW)
     assert kh.registry.partners() == []
 
@@ -170,7 +170,7 @@ def test_a_partner_list_naming_another_country_or_our_keys_is_refused(kh: HQ, th
     ours = kh.registry.issuer("KH-BTB-01")[0]
     theirs = th.registry.issuer("TH-SKW-01")[0]
     common = dict(version=1, issued_at=NOW, country="TH", root_public_key=raw_public(root))
-    with pytest.raises(TrustError, match="names issuer 'KH-BTB-01' of country 'KH'"):
+    with pytest.raises(DocumentRefused, match="names issuer 'KH-BTB-01' of country 'KH'"):
         sign_partner_list(PartnerList(issuers=(ours,), **common), root)
     stolen = PartnerList(issuers=(theirs, replace(ours, country="TH", office="TH-FAKE-01")), **common)
     with pytest.raises(PartnerError, match="which is our issuer KH-BTB-01's; refused"):
@@ -188,7 +188,7 @@ def test_a_partner_list_naming_another_country_or_our_keys_is_refused(kh: HQ, th
 
 
 def test_content_type_and_export_versions_grow(th: HQ) -> None:
-    from booth import cose
+    from sync.protocol import cose
 
     versions = [export_partner_list(th, now=NOW)[0].version for _ in range(3)]
     assert versions == [1, 2, 3]

@@ -20,7 +20,6 @@ from test_client_support import (
 )  # fmt: skip
 
 from booth.clock import FixedClock
-from booth.keys import generate, raw_public
 from booth.service import Booth
 from sync.client import SyncClient
 from sync.client.usb import export_to
@@ -28,6 +27,7 @@ from sync.hq.admin import HQ
 from sync.hq.cli import main as hq_main
 from sync.protocol.batch import Receipt, sign_receipt
 from sync.protocol.bundle import TrustBundle, sign_bundle
+from sync.protocol.keys import generate, raw_public
 
 
 @pytest.fixture

@@ -31,7 +31,6 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from booth import assets
-from booth.config import HQPaths
 from booth.reasons import ENGLISH as REASON_WORDS
 from booth.reasons import Reason
 from sync.hq import overview
@@ -39,6 +38,7 @@ from sync.hq.analytics import LOCAL_OFFSET, Limits
 from sync.hq.dashboard import guard
 from sync.hq.dashboard.alert_list import STATES, AlertFilter, alert_kinds, list_alerts, open_alerts_by_checkpoint
 from sync.hq.dashboard.staff import LoginRefused, Session, Staff, StaffError
+from sync.hq.paths import HQPaths
 from sync.hq.registry import Registry
 from sync.hq.routes import guarded_route
 from sync.hq.store import SyncStore

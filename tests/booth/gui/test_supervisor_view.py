@@ -15,8 +15,8 @@ from booth.errors import NotSupervisor
 from booth.gui import supervisor_view
 from booth.gui.operations import Operations
 from booth.gui.supervisor_view import SupervisorView, open_supervisor_view
-from booth.ledger.records import OVERRIDE, SCAN
 from booth.service import Booth, Session
+from sync.protocol.records import OVERRIDE, SCAN
 
 TIMEOUT = 15_000
 SUP = Session(SUPERVISOR, "supervisor", None)

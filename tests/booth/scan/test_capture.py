@@ -278,8 +278,8 @@ def test_parse_source_sim_with_demo_data(tmp_path: Path) -> None:
 
     from conftest import make_permit
 
-    from booth.keys import generate
-    from booth.permit import encode
+    from sync.protocol.keys import generate
+    from sync.protocol.permit import encode
 
     key = generate()
     texts = [encode(make_permit(number=f"KH-BTB-2026-00000{i}"), key) for i in range(2)]

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from booth.ledger.records import CHANNELS
 from booth.scan.wedge import CAMERA, MANUAL, WEDGE, WedgeDetector, normalise_scan_text
+from sync.protocol.records import CHANNELS
 
 PERMIT = "BP1:NCFOXN%TSMAHO.J$O8WQ4C99WICNBSK596YT%YHR3S*ONL94CNND/GYHA +BY:2AI91$CEOAFK01"
 

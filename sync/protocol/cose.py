@@ -2,7 +2,7 @@
 
 Why our own ~100 lines instead of python-cwt or pycose: the reader must take ``alg`` and
 ``kid`` from the protected header only, accept no algorithm but EdDSA, and map every
-malformation to a specific reason code; both libraries accept more (other algorithms,
+malformation to a specific error naming the message; both libraries accept more (other algorithms,
 unprotected headers, key objects) and raise their own exception trees, so wrapping them
 would take as much code as this and still hide the checks we must guarantee. pycose has
 also seen no release since 2023.
@@ -10,7 +10,6 @@ also seen no release since 2023.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,7 +20,8 @@ import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from booth.errors import BadFormat, BadSignature
+from sync.protocol.cbor import dumps_cbor, loads_cbor
+from sync.protocol.errors import MalformedMessage, SignatureMismatch
 
 COSE_SIGN1_TAG = 18
 HDR_ALG = 1
@@ -29,7 +29,6 @@ HDR_CRIT = 2
 HDR_CONTENT_TYPE = 3
 HDR_KID = 4
 ALG_EDDSA = -8
-_CBOR_DEPTH = 16
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,7 @@ class Sign1:
     headers: Mapping[int, Any]  # the protected header, decoded (read-only)
     payload: bytes
     signature: bytes
+    what: str = "message"  # what the message claims to be, for error messages
 
     @property
     def kid(self) -> bytes:
@@ -53,28 +53,11 @@ class Sign1:
         return sig_structure(self.protected, self.payload, external_aad)
 
     def verify(self, public_key: Ed25519PublicKey) -> None:
-        """Raise ``BadSignature`` unless ``public_key`` signed this message."""
+        """Raise ``SignatureMismatch`` unless ``public_key`` signed this message."""
         try:
             public_key.verify(self.signature, self.to_be_signed())
         except InvalidSignature:
-            raise BadSignature("signature does not match the issuer's key") from None
-
-
-def loads_cbor(data: bytes) -> Any:
-    """Strict CBOR decode of untrusted bytes; any failure is ``BadFormat``."""
-    stream = io.BytesIO(data)
-    try:
-        value = cbor2.CBORDecoder(stream, max_depth=_CBOR_DEPTH, allow_duplicate_keys=False).decode()
-    except Exception as exc:  # cbor2 raises several types on hostile input; all mean one thing
-        raise BadFormat(f"not valid CBOR: {exc}") from None
-    if stream.tell() != len(data):
-        raise BadFormat(f"{len(data) - stream.tell()} trailing bytes after the CBOR item")
-    return value
-
-
-def dumps_cbor(value: Any) -> bytes:
-    """Deterministic CBOR (RFC 8949 core deterministic encoding)."""
-    return cbor2.dumps(value, canonical=True)
+            raise SignatureMismatch(self.what, "signature does not match the signer's key") from None
 
 
 def sig_structure(protected: bytes, payload: bytes, external_aad: bytes = b"") -> bytes:
@@ -120,39 +103,41 @@ def sign(
     return cbor2.dumps(message)
 
 
-def parse(data: bytes) -> Sign1:
-    """Parse a tagged or untagged COSE_Sign1; raise ``BadFormat``/``BadSignature``."""
-    message = loads_cbor(data)
+def parse(data: bytes, what: str = "message") -> Sign1:
+    """Parse a tagged or untagged COSE_Sign1; raise ``MalformedMessage``/``SignatureMismatch``.
+
+    ``what`` names the message ("permit", "batch", "trust bundle") in every error."""
+    message = loads_cbor(data, what)
     if isinstance(message, cbor2.CBORTag):
         if message.tag != COSE_SIGN1_TAG:
-            raise BadFormat(f"CBOR tag {message.tag} is not COSE_Sign1 (18)")
+            raise MalformedMessage(what, f"CBOR tag {message.tag} is not COSE_Sign1 (18)")
         message = message.value
     if not isinstance(message, (list, tuple)) or len(message) != 4:
-        raise BadFormat("not a COSE_Sign1 array of four items")
+        raise MalformedMessage(what, "not a COSE_Sign1 array of four items")
     protected, unprotected, payload, signature = message
     if not isinstance(protected, bytes) or not isinstance(unprotected, Mapping):
-        raise BadFormat("COSE_Sign1 headers have the wrong types")
+        raise MalformedMessage(what, "COSE_Sign1 headers have the wrong types")
     if not isinstance(payload, bytes):
-        raise BadFormat("COSE_Sign1 payload is missing or detached")
+        raise MalformedMessage(what, "COSE_Sign1 payload is missing or detached")
     if not isinstance(signature, bytes):
-        raise BadFormat("COSE_Sign1 signature is not a byte string")
-    headers = _protected_headers(protected)
-    return Sign1(protected, headers, payload, signature)
+        raise MalformedMessage(what, "COSE_Sign1 signature is not a byte string")
+    headers = _protected_headers(protected, what)
+    return Sign1(protected, headers, payload, signature, what)
 
 
 @lru_cache(maxsize=256)
-def _protected_headers(protected: bytes) -> Mapping[int, Any]:
+def _protected_headers(protected: bytes, what: str) -> Mapping[int, Any]:
     """Parsed and checked protected header; cached, since each issuer's is the same bytes."""
-    headers = loads_cbor(protected) if protected else {}
+    headers = loads_cbor(protected, what) if protected else {}
     if not isinstance(headers, Mapping):
-        raise BadFormat("protected header is not a map")
+        raise MalformedMessage(what, "protected header is not a map")
     if HDR_CRIT in headers:
-        raise BadFormat("protected header marks critical parameters we do not understand")
+        raise MalformedMessage(what, "protected header marks critical parameters we do not understand")
     if HDR_ALG not in headers:
-        raise BadFormat("protected header names no algorithm")
+        raise MalformedMessage(what, "protected header names no algorithm")
     if headers[HDR_ALG] != ALG_EDDSA or isinstance(headers[HDR_ALG], bool):
-        raise BadSignature(f"algorithm {headers[HDR_ALG]!r} is not accepted (EdDSA only)")
+        raise SignatureMismatch(what, f"algorithm {headers[HDR_ALG]!r} is not accepted (EdDSA only)")
     kid = headers.get(HDR_KID)
     if not isinstance(kid, bytes) or not kid:
-        raise BadFormat("protected header has no key id")
+        raise MalformedMessage(what, "protected header has no key id")
     return MappingProxyType(dict(headers))

@@ -15,12 +15,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from booth import cose
-from booth.base45 import Base45Error, b45decode, b45encode
-from booth.errors import BadFormat, PermitRejected, Unreadable
-from booth.keys import kid_of
+from sync.protocol import cbor, cose
+from sync.protocol.base45 import Base45Error, b45decode, b45encode
+from sync.protocol.errors import (
+    BadFormat,
+    BadSignature,
+    MalformedMessage,
+    PermitRejected,
+    SignatureMismatch,
+    Unreadable,
+)
+from sync.protocol.inflate import inflate as capped_inflate
+from sync.protocol.keys import kid_of
+from sync.protocol.times import iso
 
 PREFIX = "BP1:"
 MAX_INFLATED = 16 * 1024
@@ -103,20 +112,23 @@ class SignedPermit:
     def kid(self) -> bytes:
         return self.sign1.kid
 
+    def verify(self, public_key: Ed25519PublicKey) -> None:
+        """Raise ``BadSignature`` unless the issuer's ``public_key`` signed this permit."""
+        try:
+            self.sign1.verify(public_key)
+        except SignatureMismatch:
+            raise BadSignature("signature does not match the issuer's key") from None
+
     @property
     def signature_sha256(self) -> str:
         """Hex SHA-256 of the signature: names one printed copy (for revocation)."""
         return hashlib.sha256(self.sign1.signature).hexdigest()
 
 
-def iso(epoch: int) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat().replace("+00:00", "Z")
-
-
 def encode(permit: Permit, key: Ed25519PrivateKey) -> str:
     """Sign ``permit`` with the issuer's key and return the QR text."""
     validate(permit)
-    payload = cose.dumps_cbor(permit.claims())
+    payload = cbor.dumps_cbor(permit.claims())
     signed = cose.sign(payload, key, kid_of(key))
     return PREFIX + b45encode(zlib.compress(signed, 9))
 
@@ -124,10 +136,14 @@ def encode(permit: Permit, key: Ed25519PrivateKey) -> str:
 def decode(text: str) -> SignedPermit:
     """Parse QR text into a permit; raise ``PermitRejected`` with a reason code."""
     try:
-        signed = cose.parse(_unwrap(text))
+        signed = cose.parse(_unwrap(text), "permit")
         return SignedPermit(_parse_claims(signed.payload), signed)
     except PermitRejected:
         raise
+    except SignatureMismatch as exc:
+        raise BadSignature(exc.detail) from None
+    except MalformedMessage as exc:
+        raise BadFormat(exc.detail) from None
     except Exception as exc:  # the promise is: reason codes only, whatever the input
         raise BadFormat(f"unexpected malformation: {type(exc).__name__}") from None
 
@@ -145,19 +161,11 @@ def _unwrap(text: str) -> bytes:
 
 
 def inflate(compressed: bytes, limit: int = MAX_INFLATED) -> bytes:
-    """zlib-decompress at most ``limit`` bytes; a bigger output is a bomb and refused."""
-    inflater = zlib.decompressobj()
+    """The permit's zlib layer, capped at ``limit`` bytes; any failure is ``Unreadable``."""
     try:
-        data = inflater.decompress(compressed, limit)
-    except zlib.error as exc:
-        raise Unreadable(f"permit data is not zlib: {exc}") from None
-    if inflater.unconsumed_tail:
-        raise Unreadable(f"permit data inflates beyond {limit} bytes (refused)")
-    if not inflater.eof:
-        raise Unreadable("permit data is truncated")
-    if inflater.unused_data:
-        raise Unreadable("permit data has trailing bytes")
-    return data
+        return capped_inflate(compressed, limit, "permit")
+    except MalformedMessage as exc:
+        raise Unreadable(f"permit {exc.detail}") from None
 
 
 # (Permit attribute, map key, CBOR type, name for messages, optional): the v1 schema.
@@ -186,7 +194,7 @@ _MISSING = object()
 
 
 def _parse_claims(payload: bytes) -> Permit:
-    claims = cose.loads_cbor(payload)
+    claims = cbor.loads_cbor(payload)
     if not isinstance(claims, Mapping):
         raise BadFormat("payload is not a CWT claims map")
     body = claims.get(BODY_CLAIM, _MISSING)

@@ -15,14 +15,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from booth import cose
-from booth.base45 import ALPHABET, b45decode, b45encode
-from booth.errors import BadFormat, BadSignature, PermitRejected, Unreadable
-from booth.keys import kid_of
-from booth.permit import BODY_CLAIM, MAX_INFLATED, PREFIX, Permit, decode, encode, inflate
 from booth.reasons import Reason
 from booth.rules import Context, check
 from sync.hq.holder import holder_from_json
+from sync.protocol import cbor, cose
+from sync.protocol.base45 import ALPHABET, b45decode, b45encode
+from sync.protocol.errors import BadFormat, BadSignature, PermitRejected, Unreadable
+from sync.protocol.keys import kid_of
+from sync.protocol.permit import BODY_CLAIM, MAX_INFLATED, PREFIX, Permit, decode, encode, inflate
 
 REASON_CODES = {r.value for r in Reason}
 CLAIM_KEYS = {"iss": 1, "exp": 4, "nbf": 5, "cti": 7, "body": BODY_CLAIM}
@@ -37,7 +37,7 @@ def qr(cose_bytes: bytes) -> str:
 
 
 def signed_text(claims: Any, key: Ed25519PrivateKey, *, tagged: bool = True) -> str:
-    return qr(cose.sign(cose.dumps_cbor(claims), key, kid_of(key), tagged=tagged))
+    return qr(cose.sign(cbor.dumps_cbor(claims), key, kid_of(key), tagged=tagged))
 
 
 def cose_items(text: str) -> list[Any]:
@@ -94,14 +94,14 @@ def test_round_trip_any_holder(p: Permit, issuer_key: Ed25519PrivateKey) -> None
     signed = decode(text)
     assert signed.permit == p
     assert signed.kid == kid_of(issuer_key)
-    signed.sign1.verify(issuer_key.public_key())
+    signed.verify(issuer_key.public_key())
 
 
 def test_round_trip_typical_permit(permit: Permit, issuer_key: Ed25519PrivateKey) -> None:
     signed = decode(encode(permit, issuer_key))
     assert signed.permit == permit
     assert signed.permit.native_name == "សុខ ចន្ថា"
-    signed.sign1.verify(issuer_key.public_key())
+    signed.verify(issuer_key.public_key())
 
 
 def test_round_trip_with_full_size_photo(issuer_key: Ed25519PrivateKey) -> None:
@@ -119,7 +119,7 @@ def test_payload_is_deterministic_cbor_of_the_claims(permit: Permit, issuer_key:
     protected, unprotected, payload, _ = cose_items(encode(permit, issuer_key))
     assert cbor2.loads(protected) == {1: -8, 4: kid_of(issuer_key)}
     assert unprotected == {}
-    assert payload == cose.dumps_cbor(permit.claims())
+    assert payload == cbor.dumps_cbor(permit.claims())
     assert cbor2.loads(payload)[7] == b"KH-BTB-2026-004217"
 
 
@@ -127,7 +127,7 @@ def test_tagged_and_untagged_both_accepted(permit: Permit, issuer_key: Ed25519Pr
     for tagged in (True, False):
         signed = decode(signed_text(permit.claims(), issuer_key, tagged=tagged))
         assert signed.permit == permit
-        signed.sign1.verify(issuer_key.public_key())
+        signed.verify(issuer_key.public_key())
 
 
 def test_encode_refuses_an_invalid_permit(issuer_key: Ed25519PrivateKey) -> None:
@@ -207,7 +207,7 @@ def test_trailing_bytes_after_the_cose_message_are_bad_format(permit: Permit, is
 
 
 def test_trailing_bytes_after_the_claims_map_are_bad_format(permit: Permit, issuer_key: Ed25519PrivateKey) -> None:
-    payload = cose.dumps_cbor(permit.claims()) + b"\x00"
+    payload = cbor.dumps_cbor(permit.claims()) + b"\x00"
     assert reason(qr(cose.sign(payload, issuer_key, kid_of(issuer_key)))) == "bad_format"
 
 
@@ -216,22 +216,22 @@ def test_not_cbor_at_all_is_bad_format() -> None:
 
 
 def test_es256_alg_is_bad_signature(permit: Permit, issuer_key: Ed25519PrivateKey) -> None:
-    payload = cose.dumps_cbor(permit.claims())
-    protected = cose.dumps_cbor({1: -7, 4: kid_of(issuer_key)})
+    payload = cbor.dumps_cbor(permit.claims())
+    protected = cbor.dumps_cbor({1: -7, 4: kid_of(issuer_key)})
     signature = issuer_key.sign(cose.sig_structure(protected, payload))
     assert reason(qr(cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature])))) == "bad_signature"
 
 
 def test_missing_alg_is_bad_format(permit: Permit, issuer_key: Ed25519PrivateKey) -> None:
-    payload = cose.dumps_cbor(permit.claims())
-    protected = cose.dumps_cbor({4: kid_of(issuer_key)})
+    payload = cbor.dumps_cbor(permit.claims())
+    protected = cbor.dumps_cbor({4: kid_of(issuer_key)})
     signature = issuer_key.sign(cose.sig_structure(protected, payload))
     assert reason(qr(cbor2.dumps([protected, {1: -8}, payload, signature]))) == "bad_format"
 
 
 def test_kid_only_in_unprotected_header_is_bad_format(permit: Permit, issuer_key: Ed25519PrivateKey) -> None:
-    payload = cose.dumps_cbor(permit.claims())
-    protected = cose.dumps_cbor({1: -8})
+    payload = cbor.dumps_cbor(permit.claims())
+    protected = cbor.dumps_cbor({1: -8})
     signature = issuer_key.sign(cose.sig_structure(protected, payload))
     assert reason(qr(cbor2.dumps([protected, {4: kid_of(issuer_key)}, payload, signature]))) == "bad_format"
 
@@ -349,7 +349,7 @@ def tamper(text: str, **body_changes: Any) -> str:
     protected, unprotected, payload, signature = cose_items(text)
     claims = cbor2.loads(payload)
     claims[BODY_CLAIM].update(body_changes)
-    return qr(cbor2.dumps(cbor2.CBORTag(18, [protected, unprotected, cose.dumps_cbor(claims), signature])))
+    return qr(cbor2.dumps(cbor2.CBORTag(18, [protected, unprotected, cbor.dumps_cbor(claims), signature])))
 
 
 def test_changed_claim_decodes_but_signature_fails(permit: Permit, issuer_key: Ed25519PrivateKey) -> None:
@@ -357,7 +357,7 @@ def test_changed_claim_decodes_but_signature_fails(permit: Permit, issuer_key: E
     assert forged.permit.family_name == "KIM"
     assert forged.kid == kid_of(issuer_key)
     with pytest.raises(BadSignature):
-        forged.sign1.verify(issuer_key.public_key())
+        forged.verify(issuer_key.public_key())
 
 
 def test_changed_signature_byte_fails(permit: Permit, issuer_key: Ed25519PrivateKey) -> None:
@@ -366,7 +366,7 @@ def test_changed_signature_byte_fails(permit: Permit, issuer_key: Ed25519Private
     forged = decode(qr(cbor2.dumps([protected, unprotected, payload, bad])))
     assert forged.permit == permit
     with pytest.raises(BadSignature):
-        forged.sign1.verify(issuer_key.public_key())
+        forged.verify(issuer_key.public_key())
 
 
 HOLDER = {

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from booth import keys
-from booth.errors import KeyFileError
+from sync.protocol import keys
+from sync.protocol.errors import KeyFileError
 
 
 def test_private_key_written_0600_and_reloads(tmp_path: Path) -> None:

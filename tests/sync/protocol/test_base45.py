@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from booth.base45 import ALPHABET, Base45Error, b45decode, b45encode
+from sync.protocol.base45 import ALPHABET, Base45Error, b45decode, b45encode
 
-VECTORS = json.loads((Path(__file__).parent.parent / "data" / "rfc9285-base45.json").read_text(encoding="utf-8"))
+VECTORS = json.loads((Path(__file__).parents[2] / "data" / "rfc9285-base45.json").read_text(encoding="utf-8"))
 
 
 def test_alphabet_is_the_rfc_table() -> None:

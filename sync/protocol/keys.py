@@ -14,7 +14,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from booth.errors import KeyFileError
+from sync.protocol.errors import KeyFileError
 
 KID_LENGTH = 8
 
