@@ -73,7 +73,8 @@ def seal_batch(batch: Batch, key: Ed25519PrivateKey) -> bytes:
 
 def peek_booth(wire: bytes) -> str:
     """The booth a batch claims to come from, before its signature is checked (to find the key)."""
-    return _payload(_sign1(wire))["booth"]
+    booth: str = _payload(_sign1(wire))["booth"]  # checked to be text by _payload()
+    return booth
 
 
 def open_batch(wire: bytes, public_key: Callable[[str], Ed25519PublicKey | None]) -> Batch:
@@ -115,7 +116,8 @@ def _payload(signed: cose.Sign1) -> dict[str, Any]:
         raise BatchRefused("bad_format", "batch payload does not have the v1 fields")
     if not 1 <= len(raw["records"]) <= MAX_RECORDS or raw["last"] - raw["first"] + 1 != len(raw["records"]):
         raise BatchRefused("bad_format", "record count does not match first..last")
-    return raw
+    checked: dict[str, Any] = raw
+    return checked
 
 
 def _rebuild(raw: dict[str, Any]) -> Batch:
@@ -142,7 +144,7 @@ def _wire(record: Record) -> list[Any]:
 def _from_wire(values: Any) -> Record:
     if not isinstance(values, list | tuple) or len(values) != len(WIRE_FIELDS):
         raise BatchRefused("bad_format", "a record has the wrong number of fields")
-    fields = {f: (v.hex() if f in _HEX and isinstance(v, bytes) else v) for f, v in zip(WIRE_FIELDS, values,
+    fields: dict[str, Any] = {f: (v.hex() if f in _HEX and isinstance(v, bytes) else v) for f, v in zip(WIRE_FIELDS, values,
                                                                                          strict=True)}
     for name in ("seq", "at", "mono_ns"):
         if not isinstance(fields[name], int) or isinstance(fields[name], bool):

@@ -43,7 +43,8 @@ class Sign1:
 
     @property
     def kid(self) -> bytes:
-        return self.headers[HDR_KID]
+        kid: bytes = self.headers[HDR_KID]  # checked to be bytes by parse()
+        return kid
 
     @property
     def content_type(self) -> str | int | None:

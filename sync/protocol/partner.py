@@ -71,7 +71,7 @@ def _from_cbor(raw: Any) -> PartnerList:
     return plist
 
 
-def _seq(value: Any) -> list | tuple:
+def _seq(value: Any) -> list[Any] | tuple[Any, ...]:
     if not isinstance(value, (list, tuple)):
         raise TypeError("expected a list")
     return value

@@ -219,7 +219,7 @@ def _parse_claims(payload: bytes) -> Permit:
     return permit
 
 
-def _extract(mapping: Mapping, specs: tuple) -> dict[str, Any]:
+def _extract(mapping: Mapping[Any, Any], specs: tuple[tuple[str, Any, type, str, bool], ...]) -> dict[str, Any]:
     """Typed fields by spec; exact types, so a CBOR true is never taken for an integer."""
     out: dict[str, Any] = {}
     for attr, key, kind, name, optional in specs:

@@ -65,7 +65,7 @@ class Record:
 
     def sealed(self, prev_hash: str) -> Record:
         """This record chained after ``prev_hash``, with its own hash filled in."""
-        texts = {f: plain(v) for f in HASHED_FIELDS if isinstance(v := getattr(self, f), str)}
+        texts: dict[str, Any] = {f: plain(v) for f in HASHED_FIELDS if isinstance(v := getattr(self, f), str)}
         linked = replace(self, **{**texts, "prev_hash": prev_hash, "hash": ""})
         return replace(linked, hash=chain_hash(prev_hash, linked.canonical()))
 
@@ -84,7 +84,7 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _CONTROL = dict.fromkeys(range(0x20), " ")
 
 
-def canonical(values: tuple | list) -> bytes:
+def canonical(values: tuple[Any, ...] | list[Any]) -> bytes:
     return _ENCODE([FORMAT, *values]).encode()
 
 
