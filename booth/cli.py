@@ -12,8 +12,7 @@ from booth import rules
 from booth.cli_support import Group, fail, parse_time, print_json, read_text_arg
 from booth.clock import FixedClock
 from booth.config import default_booth_dir
-from booth.errors import BoothError
-from booth.pins import PinPolicyError
+from booth.errors import BoothError, PinPolicyError
 from booth.service import Booth
 from booth.settings import load_settings
 from booth.trust import TrustStore, accept_bundle

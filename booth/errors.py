@@ -16,7 +16,8 @@ core's: ``sync.protocol.errors``.)
         ├── UnknownOfficer
         ├── WrongPin
         ├── LockedOut             too many wrong PINs; carries the time the lock ends
-        └── NotSupervisor
+        ├── NotSupervisor
+        └── PinPolicyError        a new PIN does not meet the policy (also a ValueError)
 """
 
 from __future__ import annotations
@@ -88,3 +89,7 @@ class LockedOut(AuthError):
 
 class NotSupervisor(AuthError):
     """The action needs a supervisor."""
+
+
+class PinPolicyError(AuthError, ValueError):
+    """The PIN does not meet the policy."""

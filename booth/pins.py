@@ -12,6 +12,8 @@ import hmac
 import os
 from dataclasses import dataclass
 
+from booth.errors import PinPolicyError
+
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 _MAXMEM = 64 * 1024 * 1024
 FREE_TRIES = 3
@@ -20,10 +22,6 @@ MAX_DELAY = 15 * 60
 HARD_LOCK_AFTER = 10
 FOREVER = 2**62  # locked_until for "until a supervisor unlocks"
 MIN_PIN, MAX_PIN = 4, 12
-
-
-class PinPolicyError(ValueError):
-    """The PIN does not meet the policy."""
 
 
 def check_policy(pin: str) -> None:

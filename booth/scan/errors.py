@@ -4,7 +4,8 @@
     └── ScanError                  base of what booth.scan raises on purpose
         ├── SourceUnavailable      a frame source cannot be opened at all (no camera, bad path)
         ├── SourceLost             an opened source stopped giving frames (unplugged, stream down)
-        └── DecoderUnavailable     a QR decoder backend cannot run here (library or module missing)
+        ├── DecoderUnavailable     a QR decoder backend cannot run here (library or module missing)
+        └── ImageUnreadable        bytes that are not an image we decode, or one far too large
 """
 
 from __future__ import annotations
@@ -26,3 +27,7 @@ class SourceLost(ScanError):
 
 class DecoderUnavailable(ScanError):
     """A QR decoder backend cannot run here: its library (e.g. the system's libzbar0) or module is missing."""
+
+
+class ImageUnreadable(ScanError, ValueError):
+    """The bytes are not an image this reader can decode (or one far too large)."""

@@ -23,15 +23,12 @@ import numpy as np
 from PIL import Image
 
 from booth.scan.cascade import Cascade
+from booth.scan.errors import ImageUnreadable
 
 log = logging.getLogger(__name__)
 
 MAX_PIXELS = 100_000_000  # refused before decoding: a bomb, not a photo (8K is 33 megapixels)
 MAX_BYTES = 200 * 1024 * 1024
-
-
-class ImageUnreadable(ValueError):
-    """The bytes are not an image this reader can decode (or one far too large)."""
 
 
 def read_gray(data: bytes) -> np.ndarray:

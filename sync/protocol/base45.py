@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from sync.protocol.errors import Base45Error
+
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _INVALID = 0xFF
 _WEIGHTS = np.array([1, 45, 2025], dtype=np.uint32)
 _TABLE = bytes(ALPHABET.index(chr(i)) if chr(i) in ALPHABET else _INVALID for i in range(256))
-
-
-class Base45Error(ValueError):
-    """The text is not valid base45."""
 
 
 def b45encode(data: bytes) -> str:

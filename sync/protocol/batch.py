@@ -144,8 +144,8 @@ def _wire(record: Record) -> list[Any]:
 def _from_wire(values: Any) -> Record:
     if not isinstance(values, list | tuple) or len(values) != len(WIRE_FIELDS):
         raise BatchRefused("bad_format", "a record has the wrong number of fields")
-    fields: dict[str, Any] = {f: (v.hex() if f in _HEX and isinstance(v, bytes) else v) for f, v in zip(WIRE_FIELDS, values,
-                                                                                         strict=True)}
+    pairs = zip(WIRE_FIELDS, values, strict=True)
+    fields: dict[str, Any] = {f: (v.hex() if f in _HEX and isinstance(v, bytes) else v) for f, v in pairs}
     for name in ("seq", "at", "mono_ns"):
         if not isinstance(fields[name], int) or isinstance(fields[name], bool):
             raise BatchRefused("bad_format", f"record field {name} is not an integer")

@@ -2,6 +2,7 @@
 
     WireError                     base of every error sync.protocol raises on purpose
     ├── KeyFileError              a key file is missing, unreadable, too open or not Ed25519
+    ├── Base45Error               text is not valid base45 (RFC 9285)
     ├── MessageError              a signed message (CBOR / COSE_Sign1) is refused; says which
     │   ├── MalformedMessage      the bytes are not well-formed CBOR or COSE_Sign1
     │   └── SignatureMismatch     the signature does not verify, or the algorithm is not EdDSA
@@ -26,6 +27,10 @@ class WireError(Exception):
 
 class KeyFileError(WireError):
     """A key file is missing, malformed or readable by others."""
+
+
+class Base45Error(WireError, ValueError):
+    """The text is not valid base45."""
 
 
 class MessageError(WireError):

@@ -18,10 +18,11 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from sync.protocol import cbor, cose
-from sync.protocol.base45 import Base45Error, b45decode, b45encode
+from sync.protocol.base45 import b45decode, b45encode
 from sync.protocol.errors import (
     BadFormat,
     BadSignature,
+    Base45Error,
     MalformedMessage,
     PermitRejected,
     SignatureMismatch,

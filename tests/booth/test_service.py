@@ -13,10 +13,11 @@ from booth.errors import (
     LockedOut,
     NotSupervisor,
     OverrideRefused,
+    PinPolicyError,
     UnknownOfficer,
     WrongPin,
 )  # fmt: skip
-from booth.pins import FOREVER, PinPolicyError
+from booth.pins import FOREVER
 from booth.service import Booth
 from sync.hq.admin import HQ
 from sync.hq.holder import holder_from_json

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sync.protocol.base45 import ALPHABET, Base45Error, b45decode, b45encode
+from sync.protocol.base45 import ALPHABET, b45decode, b45encode
+from sync.protocol.errors import Base45Error
 
 VECTORS = json.loads((Path(__file__).parents[2] / "data" / "rfc9285-base45.json").read_text(encoding="utf-8"))
 
