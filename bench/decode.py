@@ -1,6 +1,6 @@
 """QR decoder benchmark: prints one JSON object.
 
-On the real photos of ../shared/qr-corpus (137 images, read the way `booth scan-image`
+On the real photos of tests/data/qr-corpus (137 images, read the way `booth scan-image`
 reads them): per backend (zxing, pyzbar, opencv, opencv_aruco, wechat) and for the
 cascade (default budgets, and without budget), how many images decode to their .txt
 (compared after CRLF -> LF and stripping surrounding white space, as the corpus README
@@ -39,7 +39,7 @@ from booth.scan.errors import DecoderUnavailable  # noqa: E402
 from booth.scan.images import read_gray  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / ".." / "shared" / "qr-corpus"
+CORPUS = ROOT / "tests" / "data" / "qr-corpus"
 BASELINE = ROOT / "bench" / "decode-baseline.json"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp"}
 
@@ -59,6 +59,8 @@ def load_corpus(folder: Path = CORPUS) -> list[tuple[str, np.ndarray, str]]:
             continue
         expected = normalise(path.with_suffix(".txt").read_bytes().decode("utf-8"))
         out.append((str(path.relative_to(folder)), read_gray(path.read_bytes()), expected))
+    if not out:
+        raise SystemExit(f"no QR corpus images in {folder}")
     return out
 
 
@@ -170,7 +172,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     corpus = load_corpus()
-    result: dict = {"corpus": {"images": len(corpus), "path": "../shared/qr-corpus"}, "decoders": {}}
+    result: dict = {"corpus": {"images": len(corpus), "path": "tests/data/qr-corpus"}, "decoders": {}}
     for name in DECODER_NAMES:
         try:
             decoder = make_decoder(name)

@@ -20,7 +20,7 @@ from booth.scan.decoders import Decoded, ZxingDecoder
 from booth.scan.images import read_gray, scan_image_file
 
 ROOT = Path(__file__).resolve().parents[3]
-CORPUS = ROOT / ".." / "shared" / "qr-corpus"
+CORPUS = ROOT / "tests" / "data" / "qr-corpus"  # real photos, Apache-2.0 (its README.md)
 BASELINE = ROOT / "bench" / "decode-baseline.json"
 
 
@@ -41,9 +41,9 @@ def normalise(text: str) -> str:
 
 
 def corpus_files() -> list[Path]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"QR corpus not found at {CORPUS.resolve()} (it lives in shared/, beside the repo)")
-    return sorted(p for p in CORPUS.glob("qrcode-*/*") if p.suffix.lower() in {".png", ".jpg", ".webp"})
+    files = sorted(p for p in CORPUS.glob("qrcode-*/*") if p.suffix.lower() in {".png", ".jpg", ".webp"})
+    assert len(files) == 137, f"the QR corpus in {CORPUS} should hold 137 images, found {len(files)}"
+    return files
 
 
 @pytest.fixture(scope="module")
