@@ -1,4 +1,4 @@
-"""Verdict reason codes of DESIGN.md and their severity."""
+"""Verdict reason codes (docs/formats.md §1 "Reading a permit") and their severity."""
 
 from __future__ import annotations
 

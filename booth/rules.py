@@ -93,7 +93,7 @@ def _refused(exc: PermitRejected, kid: bytes | None, ctx: Context, env: tuple[Re
 
 
 def judge(signed: SignedPermit, issuer: IssuerKey, ctx: Context) -> tuple[Reason, ...]:
-    """Rules for a permit whose signature is good; every applicable reason, in DESIGN order."""
+    """Rules for a permit whose signature is good; every applicable reason, in rule order (docs/formats.md §1)."""
     p, now = signed.permit, ctx.now
     reasons: list[Reason] = []
     if not issuer_may_issue(issuer, p, ctx.checkpoint):

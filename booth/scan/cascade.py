@@ -22,7 +22,7 @@ distinct code that stage read. Corner points are mapped back through the crop, s
 rotation of the stage's variant to the original frame's pixels.
 
 The order of `DEFAULT_PLAN` comes from bench/decode.py on the real photos of
-../shared/qr-corpus (what fixes the most stage-1 failures per millisecond); see the
+tests/data/qr-corpus (what fixes the most stage-1 failures per millisecond); see the
 comments there. On the corpus: 133/137, median 0.1 ms, p95 about 5 ms.
 """
 

@@ -1,4 +1,4 @@
-"""The booth's side of the sync contract (DESIGN.md, "Sync contract"), over HTTP with httpx.
+"""The booth's side of the sync contract (docs/formats.md §5–6, "Sync batches" and "Receipts"), over HTTP with httpx.
 
 The only state is the ledger's durable ``sync_state``: HQ has every record up to
 ``acked_seq``, proved by the signed receipt kept next to it. A push reads the records after

@@ -32,7 +32,7 @@ def public_from_raw(raw: bytes) -> Ed25519PublicKey:
 
 
 def kid_of(key: Ed25519PublicKey | Ed25519PrivateKey | bytes) -> bytes:
-    """The DESIGN.md key id: first 8 bytes of SHA-256 over the raw public key."""
+    """The key id (docs/formats.md): first 8 bytes of SHA-256 over the raw public key."""
     raw = key if isinstance(key, bytes) else raw_public(key)
     return hashlib.sha256(raw).digest()[:KID_LENGTH]
 

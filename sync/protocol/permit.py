@@ -1,7 +1,7 @@
-"""Permit codec, v1 of DESIGN.md: ``BP1:`` + base45 + zlib + COSE_Sign1/EdDSA + CWT claims.
+"""Permit codec, v1 (docs/formats.md §1): ``BP1:`` + base45 + zlib + COSE_Sign1/EdDSA + CWT claims.
 
 ``decode`` turns any text into a ``SignedPermit`` or raises a ``PermitRejected`` subclass
-whose ``reason`` is a DESIGN.md reason code; it never raises anything else. Signature
+whose ``reason`` is a reason code of docs/formats.md §1; it never raises anything else. Signature
 checking against trusted keys is ``booth.trust``'s job, since it needs the bundle.
 """
 
@@ -45,7 +45,7 @@ _ALPHA3 = re.compile(r"[A-Z]{3}")
 
 @dataclass(frozen=True)
 class Permit:
-    """The claims of a v1 permit, with DESIGN.md's field names spelt out."""
+    """The claims of a v1 permit, with the body keys of docs/formats.md §1 spelt out."""
 
     number: str  # cti
     issuer: str  # iss, the issuing office code
@@ -90,7 +90,7 @@ class Permit:
         return claims
 
     def to_json(self) -> dict[str, Any]:
-        """DESIGN.md keys, times as ISO 8601 UTC; the photo as its size only."""
+        """The claim keys of docs/formats.md, times as ISO 8601 UTC; the photo as its size only."""
         return {
             "no": self.number, "iss": self.issuer, "ty": self.kind,
             "nbf": iso(self.not_before), "exp": iso(self.expires),

@@ -1,5 +1,5 @@
 """kill -9 while scanning: every crossing the booth showed as recorded is in the ledger with
-the hash it showed, and the chain still verifies (DESIGN.md "Ledger guarantees").
+the hash it showed, and the chain still verifies (docs/formats.md §2).
 
 A process kill leaves the OS's file buffers alone, so this checks that ``scan`` returns only
 after its COMMIT and that a half-done transaction never shows up after recovery; power loss

@@ -1,5 +1,5 @@
 """The ledger file itself: sealing, the hash chain, the triggers, the canonical bytes HQ
-recomputes, and the derived tables (DESIGN.md "Ledger guarantees"). Real SQLite files only."""
+recomputes, and the derived tables (docs/formats.md §2). Real SQLite files only."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The ledger when the world misbehaves: full disk, another program holding the lock,
 read-only media, files that are not ours. Each is one LedgerError with one clear line, and
-nothing is half-written or touched (DESIGN.md "Ledger guarantees")."""
+nothing is half-written or touched (docs/formats.md §2)."""
 
 from __future__ import annotations
 

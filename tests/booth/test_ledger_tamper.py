@@ -1,5 +1,5 @@
 """Tampering with the ledger file behind the app's back (sqlite3 module), then `audit verify`:
-each edit is found and the first bad record named (DESIGN.md "Ledger guarantees")."""
+each edit is found and the first bad record named (docs/formats.md §2, docs/threat-model.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The verdict engine over a real HQ, real bundles and real signatures (DESIGN.md "Verdicts")."""
+"""The verdict engine over a real HQ, real bundles and real signatures (docs/formats.md §1)."""
 
 from __future__ import annotations
 
@@ -230,7 +230,7 @@ def test_clock_suspect_behind_last_ledger_event(hq: HQ, bundle: TrustBundle) -> 
     assert both.reasons == (R.CLOCK_SUSPECT,)
 
 
-# -- several reasons at once, in DESIGN order, warnings last
+# -- several reasons at once, in rule order, warnings last
 
 
 def test_expired_and_wrong_checkpoint(hq: HQ, bundle: TrustBundle) -> None:

@@ -96,7 +96,7 @@ def test_text_outside_the_alphanumeric_set_is_a_card_error(tmp_path: Path) -> No
 
 
 def test_qr_is_level_q_without_boost() -> None:
-    # a short text would be boosted to H by segno's default; DESIGN.md says Q
+    # a short text would be boosted to H by segno's default; docs/formats.md says Q
     qr = card.make_qr("BP1:ABC")
     assert qr.error == "Q"
     assert segno.make_qr("BP1:ABC", error="q").error == "H"

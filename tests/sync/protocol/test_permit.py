@@ -1,4 +1,4 @@
-"""The permit codec (DESIGN.md "Permit format (v1)"): round trips, every rejection reason the
+"""The permit codec (docs/formats.md §1): round trips, every rejection reason the
 codec can give, tampering, and a deterministic fuzz run."""
 
 from __future__ import annotations
