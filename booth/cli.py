@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from booth import rules
-from booth.cli_support import Group, fail, parse_time, print_json, read_text_arg
+from booth.cli_support import LazyGroup, fail, parse_time, print_json, read_text_arg
 from booth.clock import FixedClock
 from booth.config import default_booth_dir
 from booth.errors import BoothError, PinPolicyError
@@ -23,7 +23,7 @@ from sync.protocol.keys import fingerprint
 USAGE_ERROR = 2
 
 
-@click.group(cls=Group)
+@click.group(cls=LazyGroup, lazy={"scan-image": "booth.scan.cli:scan_image"})  # OpenCV, zxing: on use only
 @click.option("--data-dir", type=click.Path(path_type=Path), envvar="BOOTH_DATA_DIR",
               default=default_booth_dir, show_default="the platform's user data folder",
               help="Booth data folder (ledger, trust bundle, settings).")
@@ -324,10 +324,9 @@ def _register_commands() -> None:
     """Commands that live beside the features they drive."""
     from booth.export_cli import register
     from booth.scan.camera_cli import camera
-    from booth.scan.cli import scan_image
     from booth.sync_cli import enrol, sync
 
-    for command in (scan_image, camera, enrol, sync):
+    for command in (camera, enrol, sync):
         main.add_command(command)
     register(main)  # export (+ verify), shift (close, list)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import json
 import logging
 import sys
@@ -17,12 +18,29 @@ from sync.protocol.errors import WireError
 
 log = logging.getLogger(__name__)
 
+# The optional extras of pyproject.toml, by the modules whose absence means one is not installed.
+EXTRA_OF_MODULE = {
+    "PySide6": "station", "shiboken6": "station", "cv2": "station", "zxingcpp": "station", "pyzbar": "station",
+    "fastapi": "hq", "starlette": "hq", "pydantic": "hq", "uvicorn": "hq", "sqlalchemy": "hq", "psycopg": "hq",
+    "jinja2": "hq",
+}  # fmt: skip
+
+
+def missing_extra(exc: ModuleNotFoundError, what: str) -> str | None:
+    """The one line to show when ``what`` (a command) failed for lack of an extra, else None."""
+    module = (exc.name or "").partition(".")[0]
+    extra = EXTRA_OF_MODULE.get(module)
+    if extra is None:
+        return None
+    return f"{what} needs the {extra} extra ({module} is not installed): pip install 'booth[{extra}]'"
+
 
 class Group(click.Group):
     """A click group that turns every failure into one clear line, never a traceback."""
 
     # the error trees whose messages are meant for the user (the rest is an internal error)
     expected: tuple[type[Exception], ...] = (BoothError, WireError)
+    group_class = type  # its subgroups are of its class: the line can name the whole command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -35,8 +53,52 @@ class Group(click.Group):
             fail("interrupted", code=130)
         except OSError as exc:
             fail(f"{exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}")
+        except ModuleNotFoundError as exc:  # a command of an extra that is not installed here
+            line = missing_extra(exc, " ".join(filter(None, (ctx.command_path, ctx.invoked_subcommand))))
+            if line is None:
+                fail(_internal(exc), code=3)
+            fail(line)
         except Exception as exc:  # the edge: log the trace, show one line
-            fail(f"internal error ({type(exc).__name__}: {exc}); details in {_dump_trace()}", code=3)
+            fail(_internal(exc), code=3)
+
+
+def _internal(exc: Exception) -> str:
+    return f"internal error ({type(exc).__name__}: {exc}); details in {_dump_trace()}"
+
+
+class LazyGroup(Group):
+    """A Group some of whose commands are imported only when used (``lazy={"name": "module:attr"}``),
+    so that e.g. ``booth verify`` loads neither OpenCV nor the QR decoders. A lazy command whose
+    module needs an extra that is not installed becomes a stand-in that says so in one line."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            module, _, attr = self.lazy[cmd_name].partition(":")
+            try:
+                command = getattr(importlib.import_module(module), attr)
+            except ModuleNotFoundError as exc:
+                line = missing_extra(exc, f"{ctx.command_path} {cmd_name}")
+                if line is None:
+                    raise
+                command = _stand_in(cmd_name, line)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+def _stand_in(name: str, line: str) -> click.Command:
+    def callback(args: tuple[str, ...]) -> None:
+        fail(line)
+
+    return click.Command(name, callback=callback, help=f"Not installed here: {line}.", short_help="(not installed)",
+                         params=[click.Argument(["args"], nargs=-1)],
+                         context_settings={"ignore_unknown_options": True})  # fmt: skip
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

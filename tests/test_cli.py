@@ -201,7 +201,9 @@ def test_installed_scripts_print_no_traceback(tmp_path: Path) -> None:
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     out = []
-    for name, cmd in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # lazy commands (booth.cli_support.LazyGroup) too
+        cmd = group.get_command(ctx, name)
         path = (*prefix, name)
         out += _commands(cmd, path) if isinstance(cmd, click.Group) else [path]
     return out
