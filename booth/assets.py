@@ -6,9 +6,18 @@ Fonts are the Noto static TTFs from Debian's ``fonts-noto-core`` (see
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-ASSETS_DIR: Path = Path(__file__).resolve().parent.parent / "assets"
+
+def _assets_dir() -> Path:
+    """``assets/`` of a source checkout, else the copy a wheel installs under ``<prefix>/share/booth``."""
+    checkout = Path(__file__).resolve().parent.parent / "assets"
+    installed = Path(sys.prefix) / "share" / "booth" / "assets"
+    return checkout if (checkout / "fonts").is_dir() or not installed.is_dir() else installed
+
+
+ASSETS_DIR: Path = _assets_dir()
 FONTS_DIR: Path = ASSETS_DIR / "fonts"
 
 LATIN_REGULAR = "NotoSans-Regular.ttf"

@@ -285,3 +285,16 @@ def test_every_third_party_import_comes_with_its_install() -> None:
         assert _dists(module) & station, f"{module} (booth GUI/scanner) not in [station]"
     for module in _imports("sync/hq"):
         assert _dists(module) & hq, f"{module} (HQ) not in [hq]"
+
+
+def test_a_wheel_carries_the_fonts_sounds_and_translations(tmp_path: Path) -> None:
+    """A non-editable install has no checkout: the wheel must bring assets/ (under share/booth)."""
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
+                    str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)  # fmt: skip
+    (wheel,) = tmp_path.glob("booth-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {n.split(".data/data/share/booth/", 1)[1] for n in names if ".data/data/share/booth/" in n}
+    expected = {str(p.relative_to(ROOT)) for p in (ROOT / "assets").rglob("*") if p.is_file()}
+    assert expected and shipped == expected
