@@ -269,19 +269,23 @@ def _dists(module: str) -> set[str]:
     return {canonicalize_name(d) for d in _module_dists().get(module, [])}
 
 
+# the code that needs the station extra: the GUI, the scanner and their two commands
+STATION_CODE = ("booth/gui/", "booth/scan/", "booth/cli/camera.py", "booth/cli/scan_image.py")
+
+
 def test_every_third_party_import_comes_with_its_install() -> None:
     base, station, hq = _requirements(()), _requirements(("station",)), _requirements(("hq",))
     for module in _imports("booth", "sync"):
         assert _dists(module) & (station | hq), f"{module} is imported but in no install"
     # the booth's command-line core and the wire format: the base install
-    core = _imports("booth", "sync/protocol", "sync/client", leave_out=("booth/gui/", "booth/scan/", "booth/demo.py"))
+    core = _imports("booth", "sync/protocol", "sync/client", leave_out=(*STATION_CODE, "booth/demo"))
     assert {"click", "cryptography", "cbor2", "numpy", "httpx", "fpdf"} <= core  # the check sees them
     for module in core:
         assert _dists(module) & base, f"{module} (booth core) is not in the base install"
     for module, extra in EXTRA_OF_MODULE.items():
         wanted = {"station": station, "hq": hq}[extra]
         assert _dists(module) & wanted and not _dists(module) & base, f"{module}: not only in [{extra}]"
-    for module in _imports("booth/gui", "booth/scan"):
+    for module in _imports(*STATION_CODE):
         assert _dists(module) & station, f"{module} (booth GUI/scanner) not in [station]"
     for module in _imports("sync/hq"):
         assert _dists(module) & hq, f"{module} (HQ) not in [hq]"

@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import click
 import httpx
 import pytest
 from click.testing import CliRunner
@@ -23,9 +22,8 @@ from test_client_support import (
     served_world,
 )  # fmt: skip
 
-from booth.cli_support import Group
+from booth.cli import main
 from booth.service import Booth
-from booth.sync_cli import enrol, sync
 from sync.client import SyncClient
 from sync.hq.admin import HQ
 from sync.protocol.batch import make_batch, open_receipt, seal_batch
@@ -37,26 +35,8 @@ def world(tmp_path: Path, hq: HQ) -> Iterator[World]:
     yield from served_world(tmp_path, hq)
 
 
-def booth_cli() -> click.Group:
-    """``booth`` with the sync commands (the lead registers them in booth.cli; until then, a stand-in)."""
-    from booth.cli import main
-
-    if "sync" in main.commands and "enrol" in main.commands:
-        return main
-
-    @click.group(cls=Group)
-    @click.option("--data-dir", type=click.Path(path_type=Path), required=True)
-    @click.pass_context
-    def stand_in(ctx: click.Context, data_dir: Path) -> None:
-        ctx.obj = data_dir
-
-    stand_in.add_command(enrol)
-    stand_in.add_command(sync)
-    return stand_in
-
-
 def run(world: World, *args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(booth_cli(), ["--data-dir", str(world.booth.data_dir), *args], input=input,
+    result = CliRunner().invoke(main, ["--data-dir", str(world.booth.data_dir), *args], input=input,
                                 catch_exceptions=False)  # fmt: skip
     return result.exit_code, result.stdout, result.stderr
 

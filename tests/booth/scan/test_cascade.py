@@ -13,8 +13,8 @@ import segno
 from click.testing import CliRunner
 from scan_helpers import PERMITISH, SCALE, qr_image
 
+from booth.cli.scan_image import scan_image
 from booth.scan.cascade import DEFAULT_PLAN, Cascade, StageSpec, to_gray
-from booth.scan.cli import scan_image
 from booth.scan.debounce import Debouncer
 from booth.scan.decoders import Decoded, ZxingDecoder
 from booth.scan.images import read_gray, scan_image_file

@@ -1,6 +1,6 @@
 """``booth export`` and ``booth shift``: signed shift logs, their check, and closing shifts.
 
-``booth.cli`` registers them: ``register(main)``. They run inside its ``Group``, so every
+They run inside ``booth.cli``'s group, so every
 ``BoothError`` (a missing folder, a full stick, a bad PIN) is one line and a non-zero exit.
 
 Closing a shift: the officer closes their own with their PIN, or a supervisor closes
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import click
 
+from booth.cli.common import read_pin
 from booth.cli_support import fail, print_json
 from booth.errors import ConfigError, UnknownOfficer
 from booth.report.export import check_records
@@ -28,12 +29,6 @@ from sync.protocol.keys import load_public
 from sync.protocol.times import iso
 
 USAGE_ERROR = 2
-
-
-def register(main: click.Group) -> None:
-    """Add ``export`` and ``shift`` to the ``booth`` command group."""
-    main.add_command(export)
-    main.add_command(shift)
 
 
 @click.group("export", invoke_without_command=True)
@@ -146,9 +141,8 @@ def shift_close(data_dir: Path, name: str, supervisor: str | None, pin_stdin: bo
       BOOTH_PIN=482913 booth shift close --officer "Sok Dara"
       echo 771204 | booth shift close --officer "Sok Dara" --supervisor "Chan Sophal" --pin-stdin
     """
-    from booth.cli import _read_pin  # the same PIN sources as `booth scan`
 
-    pin = _read_pin(pin_stdin, "Supervisor PIN" if supervisor else "PIN")
+    pin = read_pin(pin_stdin, "Supervisor PIN" if supervisor else "PIN")
     booth = Booth(data_dir)
     try:
         closed = booth.close_shift_by_name(name, pin, supervisor=supervisor)
@@ -185,3 +179,6 @@ def _os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no name for this uid (containers)
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown user"
+
+
+COMMANDS = (export, shift)

@@ -1,7 +1,6 @@
 """``booth enrol``, ``booth sync`` and ``booth sync export``: thin shells over ``sync.client``.
 
-Registered in ``booth.cli`` (``main.add_command(enrol)``, ``main.add_command(sync)``); each
-takes the data dir from the ``booth`` group, like the other commands.
+Each takes the data dir from the ``booth`` group (``booth.cli``), like the other commands.
 """
 
 from __future__ import annotations
@@ -119,3 +118,6 @@ def sync_export(data_dir: Path, folder: Path) -> None:
     print_json(report.to_json())
     if report.alarms:
         fail("ALARM: a receipt signed by HQ contradicts this booth's ledger; keep the stick and call HQ")
+
+
+COMMANDS = (enrol, sync)

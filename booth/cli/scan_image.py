@@ -1,6 +1,6 @@
 """`booth scan-image FILE...`: decode QR codes in image files, one JSON line per file.
 
-Registered on the `booth` group by booth/cli.py (`main.add_command(scan_image)`).
+Registered lazily by ``booth.cli`` (it loads OpenCV and the decoders).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``booth camera``: list the cameras, and test one (frames per second, what it reads).
 
-Registered by booth/cli.py with ``main.add_command(camera)``. Imports no Qt.
+Imports no Qt; OpenCV only when a camera is opened.
 """
 
 from __future__ import annotations
@@ -192,3 +192,6 @@ def _pct(values: list[float], q: float) -> float | None:
     if len(values) == 1:
         return round(values[0], 2)
     return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 2)
+
+
+COMMANDS = (camera,)

@@ -1,0 +1,111 @@
+"""``booth bundle`` and ``booth verify``: the trust bundle, and a permit judged against it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from booth import rules
+from booth.cli.common import USAGE_ERROR
+from booth.cli_support import fail, parse_time, print_json, read_text_arg
+from booth.errors import BoothError
+from booth.service import Booth
+from booth.settings import load_settings
+from booth.trust import TrustStore, accept_bundle
+from sync.protocol.bundle import TrustBundle
+from sync.protocol.errors import WireError
+from sync.protocol.keys import fingerprint
+
+
+@click.group()
+def bundle() -> None:
+    """The trust bundle from HQ."""
+
+
+@bundle.command("install")
+@click.argument("bundle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--pin", help="HQ root fingerprint (needed the first time; `booth-hq init` shows it).")
+@click.pass_obj
+def bundle_install(data_dir: Path, bundle_file: Path, pin: str | None) -> None:
+    """Install a trust bundle: the first pins HQ's root, later ones must be newer and signed by it.
+
+    Example: booth bundle install /media/usb/trust.bundle --pin "3F2A 9C01 ..."
+    """
+    data = bundle_file.read_bytes()
+    if load_settings(data_dir) is None:  # not a booth yet: just the trust store
+        installed = TrustStore(data_dir).install(data, pin=pin)
+    else:  # a booth: the install is an audit record too
+        booth = Booth(data_dir)
+        booth.install_bundle(data, pin=pin)
+        installed = booth.trust.require()
+    print_json(_bundle_summary(installed))
+
+
+@bundle.command("show")
+@click.pass_obj
+def bundle_show(data_dir: Path) -> None:
+    """Print the installed bundle's summary as JSON.
+
+    Example: booth bundle show
+    """
+    print_json(_bundle_summary(TrustStore(data_dir).require()))
+
+
+def _bundle_summary(b: TrustBundle) -> dict:
+    from sync.protocol.times import iso
+
+    return {
+        "version": b.version, "issued_at": iso(b.issued_at), "stale_after": iso(b.stale_at()),
+        "root_fingerprint": fingerprint(b.root_public_key), "issuers": len(b.issuers),
+        "checkpoints": [c.code for c in b.checkpoints], "revocations": len(b.revocations),
+        "watchlist": len(b.watchlist),
+    }  # fmt: skip
+
+
+@click.command()
+@click.argument("text")
+@click.option("--checkpoint", help="Checkpoint code (default: this booth's).")
+@click.option("--at", "at", help="Judge as of this ISO time (default now).")
+@click.option("--bundle", "bundle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Use this bundle file instead of the installed one (it must chain to the pinned root).")
+@click.option("--pin", help="Root fingerprint for --bundle when this data dir has none pinned.")
+@click.pass_obj
+def verify(data_dir: Path, text: str, checkpoint: str | None, at: str | None,
+           bundle_file: Path | None, pin: str | None) -> None:
+    """Verify a permit's QR text (or '-' for stdin) and print one JSON verdict.
+
+    Exit 0 valid, 1 rejected, 2 usage error.
+
+    Example: booth verify --checkpoint KH-PHD 'BP1:6BFOXN...'
+    """
+    try:
+        ctx = rules.Context(
+            checkpoint=checkpoint or _booth_checkpoint(data_dir),
+            now=parse_time(at),
+            bundle=_bundle_for(data_dir, bundle_file, pin),
+        )
+    except (BoothError, WireError) as exc:
+        fail(str(exc), code=USAGE_ERROR)
+    verdict = rules.check(read_text_arg(text), ctx)
+    print_json(verdict.to_json())
+    sys.exit(0 if verdict.valid else 1)
+
+
+def _booth_checkpoint(data_dir: Path) -> str:
+    settings = load_settings(data_dir)
+    if settings is None:
+        raise BoothError("no checkpoint: pass --checkpoint CODE (this data dir is not an initialised booth)")
+    return settings.checkpoint
+
+
+def _bundle_for(data_dir: Path, bundle_file: Path | None, pin: str | None) -> TrustBundle:
+    store = TrustStore(data_dir)
+    if bundle_file is None:
+        return store.require()
+    # A file given for one verification must chain to the pinned root, but need not be newer.
+    return accept_bundle(bundle_file.read_bytes(), pinned_root=store.pinned_root(), current=None, pin=pin)
+
+
+COMMANDS = (bundle, verify)
