@@ -8,13 +8,13 @@ from booth.gui.qt import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     Qt,
     QVBoxLayout,
     QWidget,
 )  # fmt: skip
+from booth.gui.text_label import TextLabel
 from sync.protocol.records import Record
 
 
@@ -25,7 +25,7 @@ class OverrideDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Supervisor override"))
         self.setFont(ui_font(13))
-        about = QLabel(self.tr("Record {0}: {1} — {2}\nRejected for: {3}").format(
+        about = TextLabel(self.tr("Record {0}: {1} — {2}\nRejected for: {3}").format(
             record.seq, record.holder or self.tr("unknown holder"), record.permit_no or "-", record.reasons or "-"))
         about.setWordWrap(True)
         self.supervisor = QComboBox()
@@ -65,7 +65,7 @@ class ManualEntryDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        hint = QLabel(self.tr("Type the text printed under the QR code, or paste it."))
+        hint = TextLabel(self.tr("Type the text printed under the QR code, or paste it."))
         hint.setWordWrap(True)
         hint.setAlignment(Qt.AlignLeft)
         layout.addWidget(hint)

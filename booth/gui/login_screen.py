@@ -9,7 +9,6 @@ from booth.gui.qt import (
     QEvent,
     QFormLayout,
     QFrame,
-    QLabel,
     QLineEdit,
     QPushButton,
     Qt,
@@ -17,6 +16,7 @@ from booth.gui.qt import (
     QWidget,
     Signal,
 )  # fmt: skip
+from booth.gui.text_label import TextLabel
 
 
 class LoginScreen(QWidget):
@@ -25,10 +25,10 @@ class LoginScreen(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.languages = LanguageBar()
-        self.title = QLabel()
+        self.title = TextLabel()
         self.title.setFont(ui_font(26, bold=True))
         self.title.setAlignment(Qt.AlignCenter)
-        self.place = QLabel()
+        self.place = TextLabel()
         self.place.setFont(ui_font(15))
         self.place.setAlignment(Qt.AlignCenter)
         self.officer = QComboBox()
@@ -44,11 +44,11 @@ class LoginScreen(QWidget):
         self.button.setFont(ui_font(16, bold=True))
         self.button.setDefault(True)
         self.button.clicked.connect(self._submit)
-        self.message = QLabel()
+        self.message = TextLabel()
         self.message.setFont(ui_font(14))
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignCenter)
-        self.officer_label, self.pin_label = QLabel(), QLabel()
+        self.officer_label, self.pin_label = TextLabel(), TextLabel()
         for label in (self.officer_label, self.pin_label):
             label.setFont(ui_font(15))
 

@@ -38,6 +38,7 @@ from booth.gui.shift_counters import ShiftCounters
 from booth.gui.sounds import Sounds
 from booth.gui.status_bar import BoothStatusBar
 from booth.gui.sync_worker import SyncWorker
+from booth.gui.text_label import as_rich_text
 from booth.gui.verdict_icon import CHECK, PASS
 from booth.gui.verdict_panel import VerdictPanel
 from booth.gui.wedge_filter import WedgeFilter
@@ -273,7 +274,7 @@ class MainWindow(QMainWindow):
         self.refresh_counters()
 
     def _override_failed(self, error: Exception) -> None:
-        QMessageBox.warning(self, self.tr("Override refused"), error_text(error))
+        QMessageBox.warning(self, self.tr("Override refused"), as_rich_text(error_text(error)))
 
     def verdict_hint(self, text: str) -> None:
         self.statusBar().showMessage(text, 4000)
@@ -288,7 +289,10 @@ class MainWindow(QMainWindow):
         if dialog.exec():
             new, session = dialog.value(), self.session
             self.ops.run(lambda: self.booth.change_settings(new, session=session), lambda _: self._settings_saved(),
-                         lambda e: QMessageBox.warning(self, self.tr("Settings"), error_text(e)))  # fmt: skip
+                         self._settings_refused)  # fmt: skip
+
+    def _settings_refused(self, error: BaseException) -> None:
+        QMessageBox.warning(self, self.tr("Settings"), as_rich_text(error_text(error)))
 
     def _settings_saved(self) -> None:
         self.sounds.muted = not self.booth.settings.sounds

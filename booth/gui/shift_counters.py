@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from booth.gui.fonts import ui_font
 from booth.gui.qt import QEvent, QGridLayout, QLabel, Qt, QWidget
+from booth.gui.text_label import TextLabel
 
 KEYS = ("entries", "exits", "rejections", "overrides", "inside")
 
@@ -16,7 +17,7 @@ class ShiftCounters(QWidget):
         self.values: dict[str, QLabel] = {}
         self.names: dict[str, QLabel] = {}
         for col, key in enumerate(KEYS):
-            value, name = QLabel("0"), QLabel()
+            value, name = TextLabel("0"), TextLabel()
             value.setFont(ui_font(20, bold=True))
             name.setFont(ui_font(10))
             for label in (value, name):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from booth.gui.fonts import ui_font
 from booth.gui.qt import QEvent, QLabel, QStatusBar, QWidget
+from booth.gui.text_label import TextLabel, as_rich_text
 
 OK, WARN, BAD = "#1b7f3b", "#9a5b00", "#b3261e"
 
@@ -11,7 +12,7 @@ OK, WARN, BAD = "#1b7f3b", "#9a5b00", "#b3261e"
 class BoothStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.camera, self.bundle, self.clock, self.sync, self.officer = (QLabel() for _ in range(5))
+        self.camera, self.bundle, self.clock, self.sync, self.officer = (TextLabel() for _ in range(5))
         for label in (self.officer, self.camera, self.bundle, self.clock, self.sync):
             label.setFont(ui_font(11))
             self.addPermanentWidget(label)
@@ -60,7 +61,7 @@ class BoothStatusBar(QStatusBar):
         last = (s.get("last_sync") or "")[11:16] or self.tr("never")
         if s.get("sync_error"):
             text = self.tr("Sync failing: {0} waiting · last OK {1}").format(pending, last)
-            self.sync.setToolTip(s["sync_error"])
+            self.sync.setToolTip(as_rich_text(s["sync_error"]))
             _paint(self.sync, text, BAD)
         elif not s.get("hq_url"):
             _paint(self.sync, self.tr("Not enrolled with HQ: {0} waiting").format(pending), WARN)

@@ -43,6 +43,7 @@ from booth.gui.qt import (
     QWidget,
     Signal,
 )  # fmt: skip
+from booth.gui.text_label import TextLabel, as_rich_text
 from booth.ledger.store import ShiftRow
 from booth.report.export import ExportResult
 from booth.report.model import Report, ReportFilter, local_time, period, zone
@@ -104,7 +105,7 @@ class SupervisorView(QDialog):
         self.officer.setMinimumWidth(170)
         self.show_button = QPushButton()
         self.show_button.clicked.connect(self.refresh)
-        self.labels = {k: QLabel() for k in ("mode", "shift", "from", "to", "officer", "format", "folder")}
+        self.labels = {k: TextLabel() for k in ("mode", "shift", "from", "to", "officer", "format", "folder")}
         pick = QHBoxLayout()
         for label, widget in ((self.labels["mode"], self.mode), (self.labels["shift"], self.shift),
                               (self.labels["from"], self.day_from), (self.labels["to"], self.day_to),
@@ -118,14 +119,14 @@ class SupervisorView(QDialog):
         self.tile_names: dict[str, QLabel] = {}
         tiles = QGridLayout()
         for i, key in enumerate(("scans", "entries", "exits", "rejections", "overrides", "inside", "overstays")):
-            name, value = QLabel(), QLabel("–")
+            name, value = TextLabel(), TextLabel("–")
             name.setAlignment(Qt.AlignCenter)
             value.setAlignment(Qt.AlignCenter)
             value.setFont(ui_font(20, bold=True))
             tiles.addWidget(name, 0, i)
             tiles.addWidget(value, 1, i)
             self.tile_names[key], self.tiles[key] = name, value
-        self.details = QLabel()
+        self.details = TextLabel()
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.PlainText)
 
@@ -138,7 +139,7 @@ class SupervisorView(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.count_label = QLabel()
+        self.count_label = TextLabel()
 
         self.format = QComboBox()
         for key in FORMATS:
@@ -157,7 +158,7 @@ class SupervisorView(QDialog):
         self.progress.setVisible(False)
         self.close_shift_button = QPushButton()
         self.close_shift_button.clicked.connect(lambda: self.close_shift())
-        self.message = QLabel()
+        self.message = TextLabel()
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         bottom = QHBoxLayout()
@@ -333,7 +334,7 @@ class SupervisorView(QDialog):
         row = next((s for s in self.shift_rows if s.id == shift_id), None)
         if confirm and QMessageBox.question(
             self, self.tr("Close shift"),
-            self.tr("Close shift #{0} of {1}?").format(shift_id, row.officer if row else "?"),
+            as_rich_text(self.tr("Close shift #{0} of {1}?").format(shift_id, row.officer if row else "?")),
         ) != QMessageBox.Yes:  # fmt: skip
             return
         session = self.session

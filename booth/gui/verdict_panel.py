@@ -12,13 +12,13 @@ from booth.gui.qt import (
     QGridLayout,
     QHBoxLayout,
     QImage,
-    QLabel,
     QPixmap,
     QSizePolicy,
     Qt,
     QVBoxLayout,
     QWidget,
 )  # fmt: skip
+from booth.gui.text_label import TextLabel
 from booth.gui.verdict_icon import BACKGROUND, CHECK, ERROR, IDLE, PASS, STOP, VerdictIcon
 from booth.reasons import ENGLISH, WARNINGS, Reason
 from booth.service import ScanOutcome
@@ -40,9 +40,9 @@ class VerdictPanel(QFrame):
         self._state: tuple = (IDLE,)
         self.banner = QFrame()
         self.icon = VerdictIcon()
-        self.word = QLabel()
+        self.word = TextLabel()
         self.word.setFont(ui_font(44, bold=True))
-        self.sub = QLabel()
+        self.sub = TextLabel()
         self.sub.setFont(ui_font(15))
         self.sub.setWordWrap(True)
         words = QVBoxLayout()
@@ -52,21 +52,21 @@ class VerdictPanel(QFrame):
         row.addWidget(self.icon)
         row.addLayout(words, 1)
 
-        self.reasons = QLabel()
+        self.reasons = TextLabel()
         self.reasons.setFont(ui_font(17))
         self.reasons.setWordWrap(True)
         self.reasons.setTextFormat(Qt.PlainText)
 
-        self.photo = QLabel()
+        self.photo = TextLabel()
         self.photo.setFixedSize(120, 150)
         self.photo.setAlignment(Qt.AlignCenter)
-        self.name = QLabel()
+        self.name = TextLabel()
         self.name.setFont(ui_font(24, bold=True))
         self.name.setWordWrap(True)
-        self.native = QLabel()
+        self.native = TextLabel()
         self.native.setFont(ui_font(22))
         self.native.setWordWrap(True)
-        self.fields = QLabel()
+        self.fields = TextLabel()
         self.fields.setFont(ui_font(13))
         self.fields.setWordWrap(True)
         self.fields.setTextFormat(Qt.PlainText)

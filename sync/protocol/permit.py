@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import unicodedata
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,18 @@ CLAIM_ISS, CLAIM_EXP, CLAIM_NBF, CLAIM_IAT, CLAIM_CTI = 1, 4, 5, 6, 7
 KINDS = ("single", "multi")
 SEXES = ("F", "M", "X")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# permit numbers, office and checkpoint codes: what a clerk can read out over a radio
+CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,39}")
+# every time in a permit lies in [2000-01-01, 2100-01-01) UTC: nothing outside is a real
+# permit, and a date far outside breaks every calendar routine that touches it
+EARLIEST, LATEST = 946_684_800, 4_102_444_800
+MAX_STAY_DAYS = 366
+MAX_TEXT = {"family name": 80, "given names": 80, "native name": 80, "document number": 40,
+            "residence": 160, "zone": 160}  # fmt: skip
+# Text is shown on screens and paper: markup, control characters, line breaks and bidi
+# overrides could make a name look like something else, so none of them is allowed.
+_MARKUP = frozenset('<>&"`\\')
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c")
 _ALPHA3 = re.compile(r"[A-Z]{3}")
 
 
@@ -238,8 +251,9 @@ def _extract(mapping: Mapping[Any, Any], specs: tuple[tuple[str, Any, type, str,
 def validate(p: Permit) -> None:
     """Check values a well-typed permit must still satisfy; raise ``BadFormat``."""
     problems = []
-    if not p.number or not p.issuer:
-        problems.append("empty permit number or issuer")
+    for name, code in (("permit number", p.number), ("issuer", p.issuer)):
+        if not CODE.fullmatch(code):
+            problems.append(f"{name} {code!r} is not a code of A-Z, 0-9 and '-' (at most 40)")
     if p.kind not in KINDS:
         problems.append(f"permit type {p.kind!r} is not single or multi")
     if p.sex not in SEXES:
@@ -250,16 +264,40 @@ def validate(p: Permit) -> None:
         problems.append(f"date of birth {p.dob!r} is not YYYY-MM-DD")
     if not p.family_name:
         problems.append("empty family name")
-    if not p.checkpoints or not all(isinstance(c, str) and c for c in p.checkpoints):
+    if not p.checkpoints or not all(isinstance(c, str) and CODE.fullmatch(c) for c in p.checkpoints):
         problems.append("checkpoints must be a non-empty list of codes")
-    if p.stay_days < 1:
-        problems.append("stay must be at least one day")
+    if not 1 <= p.stay_days <= MAX_STAY_DAYS:
+        problems.append(f"stay must be 1 to {MAX_STAY_DAYS} days")
+    for name, moment in (("not-before", p.not_before), ("expiry", p.expires), ("issued-at", p.issued_at)):
+        if moment is not None and not EARLIEST <= moment < LATEST:
+            problems.append(f"{name} is outside the years 2000 to 2099")
     if p.expires <= p.not_before:
         problems.append("expiry is not after not-before")
+    problems += text_problems(p)
     if p.photo is not None and len(p.photo) > MAX_PHOTO:
         problems.append(f"photo is {len(p.photo)} bytes, over {MAX_PHOTO}")
     if problems:
         raise BadFormat("; ".join(problems))
+
+
+def text_problems(p: Permit) -> list[str]:
+    """Why the permit's free-text fields could not be shown as they are (markup, controls, length)."""
+    texts = {"family name": p.family_name, "given names": p.given_names, "native name": p.native_name,
+             "document number": p.document, "residence": p.residence, "zone": p.zone}  # fmt: skip
+    problems = []
+    for name, text in texts.items():
+        if text is None:
+            continue
+        if len(text) > MAX_TEXT[name]:
+            problems.append(f"{name} is longer than {MAX_TEXT[name]} characters")
+        if bad := sorted({c for c in text if not plain_char(c)}):
+            problems.append(f"{name} holds characters a permit may not carry: {', '.join(map(ascii, bad))}")
+    return problems
+
+
+def plain_char(c: str) -> bool:
+    """A character that is only ever shown as itself: no markup, control, line break or bidi override."""
+    return c not in _MARKUP and c not in _BIDI and unicodedata.category(c) not in ("Cc", "Zl", "Zp", "Cs", "Co", "Cn")
 
 
 def _valid_date(text: str) -> bool:

@@ -81,10 +81,14 @@ def test_broken_photo_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_permit_too_big_to_scan_is_refused_before_it_is_recorded(hq: HQ) -> None:
+    import dataclasses
     import random
 
-    rng = random.Random(1)  # text that does not compress
-    holder = holder_from_json({**HOLDER, "res": "".join(rng.choice("abcdefghijklmnop ") for _ in range(700))})
+    from sync.protocol.permit import MAX_PHOTO
+
+    rng = random.Random(1)  # a photo and text that do not compress, each within its own limit
+    holder = holder_from_json({**HOLDER, "res": "".join(rng.choice("abcdefghijklmnop ") for _ in range(160))})
+    holder = dataclasses.replace(holder, photo=rng.randbytes(MAX_PHOTO // 2))  # past version 25, within 40
     with pytest.raises(HQError, match="QR version"):
         hq.issue(holder, office="KH-BTB-01", valid_days=5, now=NOW)
     assert hq.registry.db.execute("SELECT count(*) FROM permits").fetchone()[0] == 0

@@ -3,6 +3,7 @@ codec can give, tampering, and a deterministic fuzz run."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 import zlib
@@ -22,7 +23,19 @@ from sync.protocol import cbor, cose
 from sync.protocol.base45 import ALPHABET, b45decode, b45encode
 from sync.protocol.errors import BadFormat, BadSignature, PermitRejected, Unreadable
 from sync.protocol.keys import kid_of
-from sync.protocol.permit import BODY_CLAIM, MAX_INFLATED, PREFIX, Permit, decode, encode, inflate
+from sync.protocol.permit import (
+    BODY_CLAIM,
+    CODE,
+    EARLIEST,
+    LATEST,
+    MAX_INFLATED,
+    MAX_STAY_DAYS,
+    PREFIX,
+    Permit,
+    decode,
+    encode,
+    inflate,
+)
 
 REASON_CODES = {r.value for r in Reason}
 CLAIM_KEYS = {"iss": 1, "exp": 4, "nbf": 5, "cti": 7, "body": BODY_CLAIM}
@@ -54,21 +67,27 @@ def reason(text: str) -> str:
 
 # -- round trip
 
-KHMER = st.text(alphabet=st.characters(min_codepoint=0x1780, max_codepoint=0x17FF), min_size=1, max_size=30)
-THAI = st.text(alphabet=st.characters(min_codepoint=0x0E00, max_codepoint=0x0E7F), min_size=1, max_size=30)
-PRINTABLE = st.text(alphabet=st.characters(categories=("L", "M", "N", "P", "S", "Zs")), max_size=40)
-NONEMPTY = st.text(alphabet=st.characters(categories=("L", "M", "N", "P", "S", "Zs")), min_size=1, max_size=40)
+_ASSIGNED = ("L", "M", "N", "P", "S")
+KHMER = st.text(alphabet=st.characters(min_codepoint=0x1780, max_codepoint=0x17FF, categories=_ASSIGNED), min_size=1,
+                max_size=30)
+THAI = st.text(alphabet=st.characters(min_codepoint=0x0E00, max_codepoint=0x0E7F, categories=_ASSIGNED), min_size=1,
+               max_size=30)
+_SHOWN = st.characters(categories=("L", "M", "N", "P", "S", "Zs"), exclude_characters='<>&"`\\')
+PRINTABLE = st.text(alphabet=_SHOWN, max_size=40)
+NONEMPTY = st.text(alphabet=_SHOWN, min_size=1, max_size=40)
+CODES = st.from_regex(CODE, fullmatch=True)
+TIMES = st.integers(min_value=EARLIEST, max_value=LATEST - 1)
 
 
 @st.composite
 def permits(draw: st.DrawFn) -> Permit:
-    nbf = draw(st.integers(min_value=0, max_value=2**40))
+    nbf = draw(st.integers(min_value=EARLIEST, max_value=LATEST - 2))
     return Permit(
-        number=draw(NONEMPTY),
-        issuer=draw(NONEMPTY),
+        number=draw(CODES),
+        issuer=draw(CODES),
         not_before=nbf,
-        expires=nbf + draw(st.integers(min_value=1, max_value=2**32)),
-        issued_at=draw(st.none() | st.integers(min_value=0, max_value=2**40)),
+        expires=draw(st.integers(min_value=nbf + 1, max_value=LATEST - 1)),
+        issued_at=draw(st.none() | TIMES),
         kind=draw(st.sampled_from(("single", "multi"))),
         family_name=draw(NONEMPTY),
         given_names=draw(PRINTABLE),
@@ -78,9 +97,9 @@ def permits(draw: st.DrawFn) -> Permit:
         nationality=draw(st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=3, max_size=3)),
         document=draw(PRINTABLE),
         residence=draw(KHMER | THAI | PRINTABLE),
-        checkpoints=tuple(draw(st.lists(NONEMPTY, min_size=1, max_size=6))),
+        checkpoints=tuple(draw(st.lists(CODES, min_size=1, max_size=6))),
         zone=draw(PRINTABLE),
-        stay_days=draw(st.integers(min_value=1, max_value=2**31)),
+        stay_days=draw(st.integers(min_value=1, max_value=MAX_STAY_DAYS)),
         photo=draw(st.none() | st.binary(max_size=2048)),
     )
 
@@ -456,3 +475,82 @@ def test_fuzz_only_reason_codes_escape(issuer_key: Ed25519PrivateKey) -> None:
     assert {"decoded", "unreadable", "bad_format"} <= set(outcomes)
     assert set(outcomes) <= {"decoded", "unreadable", "bad_format", "bad_signature"}
     assert sum(outcomes.values()) == 10_000
+
+
+# -- signed but hostile: a real issuer key over content meant to break the reader or fool a screen
+
+
+def _signed_with(permit: Permit, key: Ed25519PrivateKey, **body: Any) -> str:
+    """A permit signed by ``key`` whose claims skip ``encode``'s checks (what a forger with a key can do)."""
+    claims = permit.claims()
+    for name in ("exp", "nbf", "iat"):
+        if name in body:
+            claims[{"exp": 4, "nbf": 5, "iat": 6}[name]] = body.pop(name)
+    if "cti" in body:
+        claims[7] = body.pop("cti").encode()
+    if "iss" in body:
+        claims[1] = body.pop("iss")
+    claims[BODY_CLAIM] = {**claims[BODY_CLAIM], **body}
+    return signed_text(claims, key)
+
+
+MARKUP_NAME = '<table bgcolor="#0a0"><tr><td><font size="9" color="white">✔ PASS</font></td></tr></table>'
+HOSTILE = [
+    {"nn": MARKUP_NAME},
+    {"fn": "SOK<b>"},
+    {"gn": 'A"B'},
+    {"fn": "SOK\nVALID"},
+    {"fn": "SOK\u202eSSAP"},  # right-to-left override
+    {"res": "x\x00y"},
+    {"doc": "N0&amp;1"},
+    {"fn": "S" * 81},
+    {"cti": "../../etc/x"},
+    {"cti": "KH 1"},
+    {"iss": "KH-BTB-01<"},
+    {"cp": ["KH-PHD", "<x>"]},
+    {"exp": 2**62},
+    {"exp": 10**30},
+    {"nbf": -(2**40)},
+    {"iat": 2**40},
+    {"exp": 4_102_444_800},  # 2100-01-01: one second past the range
+    {"stay": 2**31},
+]
+
+
+@pytest.mark.parametrize("change", HOSTILE, ids=[next(iter(c)) + str(i) for i, c in enumerate(HOSTILE)])
+def test_signed_but_hostile_content_is_bad_format(change: dict, permit: Permit, issuer_key: Ed25519PrivateKey) -> None:
+    text = _signed_with(permit, issuer_key, **change)
+    assert reason(text) == "bad_format"
+
+
+def test_encode_refuses_what_decode_would_refuse(permit: Permit, issuer_key: Ed25519PrivateKey) -> None:
+    """Issuing checks the same rules: HQ never signs a permit every booth would refuse."""
+    for change in ({"native_name": MARKUP_NAME}, {"number": "KH 1"}, {"expires": 2**40},
+                   {"family_name": "A\tB"}):  # fmt: skip
+        with pytest.raises(BadFormat):
+            encode(dataclasses.replace(permit, **change), issuer_key)
+
+
+@settings(max_examples=300, deadline=None)
+@given(field=st.sampled_from(["fn", "gn", "nn", "doc", "res", "zn"]), bad=st.sampled_from(list('<>&"`\\'))
+       | st.characters(categories=("Cc", "Zl", "Zp")), at=st.integers(0, 10))  # fmt: skip
+def test_any_markup_or_control_character_in_any_text_is_refused(
+    field: str, bad: str, at: int, issuer_key: Ed25519PrivateKey
+) -> None:
+    permit = make_permit()
+    base = {"fn": "SOK", "gn": "CHANTHA", "nn": "សុខ", "doc": "N0123", "res": "Kamrieng", "zn": "Sa Kaeo"}[field]
+    assert reason(_signed_with(permit, issuer_key, **{field: base[:at] + bad + base[at:]})) == "bad_format"
+
+
+@settings(max_examples=200, deadline=None)
+@given(exp=st.integers(-(2**63), 2**64 - 1), nbf=st.integers(-(2**63), 2**64 - 1))
+def test_no_time_in_a_signed_permit_crashes_the_reader(exp: int, nbf: int, issuer_key: Ed25519PrivateKey) -> None:
+    permit = make_permit()
+    text = _signed_with(permit, issuer_key, exp=exp, nbf=nbf)
+    try:
+        decoded = decode(text)
+    except PermitRejected as exc:
+        assert exc.reason == "bad_format"
+    else:
+        assert EARLIEST <= decoded.permit.not_before < decoded.permit.expires < LATEST
+        decoded.permit.to_json()  # every time prints
