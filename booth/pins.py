@@ -21,7 +21,7 @@ BASE_DELAY = 30
 MAX_DELAY = 15 * 60
 HARD_LOCK_AFTER = 10
 FOREVER = 2**62  # locked_until for "until a supervisor unlocks"
-MIN_PIN, MAX_PIN = 4, 12
+MIN_PIN, MAX_PIN = 6, 12  # 6 digits: a copied ledger's hash costs ~10^6 scrypt runs, not 10^4
 
 
 def check_policy(pin: str) -> None:

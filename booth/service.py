@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -88,6 +89,7 @@ class Booth:
         if not booth_id.strip() or not checkpoint.strip():
             raise ConfigError("booth id and checkpoint must not be empty")
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(data_dir, 0o700)  # whatever mode the folder had: it holds the key and the ledger
         keys.save_private(keys.generate(), data_dir / "keys" / "booth.pem")
         Ledger.create(data_dir / LEDGER_FILE, booth_id=booth_id, checkpoint=checkpoint).close()
         save_settings(data_dir, BoothSettings(booth_id=booth_id, checkpoint=checkpoint))
@@ -140,19 +142,23 @@ class Booth:
         return officer
 
     def authenticate(self, name: str, pin: str) -> Officer:
-        """Check a PIN, enforcing and updating the lock-out; every failure is audited."""
-        officer = self._officer(name)
+        """Check a PIN, enforcing and updating the lock-out; every failure is audited.
+
+        The failure is counted *before* the (slow) hash is computed, in one write transaction
+        that also checks the lock: parallel guesses each pay a failure, none slips past the
+        count. A right PIN then clears the count."""
         now = self.clock.now()
-        if officer.locked_until is not None and now < officer.locked_until:
-            raise LockedOut(_locked_message(name, officer.locked_until, now), officer.locked_until)
-        if pin_matches(pin, officer.pin_hash):
-            if officer.failed:
-                with self.ledger.transaction():
-                    self.ledger.set_lock(name, 0, None)
-            return officer
-        lock = after_failure(officer.failed, now)
         with self.ledger.transaction():
+            officer = self._officer(name)
+            if officer.locked_until is not None and now < officer.locked_until:
+                raise LockedOut(_locked_message(name, officer.locked_until, now), officer.locked_until)
+            lock = after_failure(officer.failed, now)
             self.ledger.set_lock(name, lock.failed, lock.locked_until)
+        if pin_matches(pin, officer.pin_hash):
+            with self.ledger.transaction():
+                self.ledger.set_lock(name, 0, None)
+            return officer
+        with self.ledger.transaction():
             self.ledger.append_in_transaction(
                 self._audit_record("pin_failed", officer=name, note=f"failure {lock.failed}"))
         if lock.locked_until is not None:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from booth.errors import ConfigError
+from sync.protocol.files import atomic_write
 
 SETTINGS_FILE = "booth.json"
 
@@ -34,5 +35,5 @@ def load_settings(data_dir: Path) -> BoothSettings | None:
 
 
 def save_settings(data_dir: Path, settings: BoothSettings) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / SETTINGS_FILE).write_text(json.dumps(asdict(settings), indent=1), encoding="utf-8")
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    atomic_write(data_dir / SETTINGS_FILE, json.dumps(asdict(settings), indent=1).encode())

@@ -12,6 +12,7 @@ commit is on disk (WAL, ``synchronous=FULL``). Every SQLite failure leaves as on
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,6 +79,13 @@ class Ledger:
     def create(cls, path: Path, *, booth_id: str, checkpoint: str) -> Ledger:
         if path.exists() and path.stat().st_size > 0:
             raise LedgerError(f"{path} already exists; a booth is never initialised twice")
+        try:
+            # made 0600 before SQLite opens it: its -wal and -shm files take the same mode
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600))
+        except FileExistsError:
+            os.chmod(path, 0o600)  # an empty file left by an earlier attempt
+        except OSError as exc:
+            raise LedgerError(f"cannot create {path}: {exc.strerror}") from None
         try:
             con = schema.connect(path, create=True)
             meta = {"booth_id": booth_id, "checkpoint": checkpoint, "genesis": genesis_hash(booth_id)}

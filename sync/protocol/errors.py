@@ -3,6 +3,7 @@
     WireError                     base of every error sync.protocol raises on purpose
     ├── KeyFileError              a key file is missing, unreadable, too open or not Ed25519
     ├── Base45Error               text is not valid base45 (RFC 9285)
+    ├── UnsafePath                a file to write is (or sits in) a symbolic link: refused
     ├── MessageError              a signed message (CBOR / COSE_Sign1) is refused; says which
     │   ├── MalformedMessage      the bytes are not well-formed CBOR or COSE_Sign1
     │   └── SignatureMismatch     the signature does not verify, or the algorithm is not EdDSA
@@ -31,6 +32,10 @@ class KeyFileError(WireError):
 
 class Base45Error(WireError, ValueError):
     """The text is not valid base45."""
+
+
+class UnsafePath(WireError):
+    """A file would be written through a symbolic link (planted on a stick or in a data folder)."""
 
 
 class MessageError(WireError):

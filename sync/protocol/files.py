@@ -1,21 +1,54 @@
-"""Writing files whole or not at all: a power cut or a pulled USB stick leaves the old file
-or the new one, never half of one."""
+"""Writing files whole or not at all, and never through a link someone else planted.
+
+A power cut or a pulled USB stick leaves the old file or the new one, never half of one. A
+folder on a stick, an import folder or a booth's data folder may hold links made by whoever
+had the stick or the PC: a temporary file named like ours that points at HQ's root key or
+the booth's ledger must not be written through. So the temporary file is a fresh, randomly
+named file made with ``O_CREAT | O_EXCL | O_NOFOLLOW`` in the target folder, and a target
+that is itself a link, or a folder that is a link, is refused.
+"""
 
 from __future__ import annotations
 
 import os
+import secrets
+import stat
 from pathlib import Path
 
+from sync.protocol.errors import UnsafePath
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary sibling, fsync it, rename it over ``path``, fsync the folder."""
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+    """Write ``data`` to a fresh temporary sibling, fsync it, rename it over ``path``, fsync the folder.
+
+    Raises ``UnsafePath`` when ``path`` or its folder is a symbolic link (nothing is written)."""
+    check_not_linked(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC, mode)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     sync_folder(path.parent)
+
+
+def check_not_linked(path: Path) -> None:
+    """Refuse a target that is a symbolic link, or whose folder is one (on a stick: someone else's)."""
+    for candidate, what in ((path.parent, "folder"), (path, "file")):
+        try:
+            info = candidate.lstat()
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(info.st_mode):
+            raise UnsafePath(f"{candidate} is a symbolic link; refusing to write the {what} through it")
 
 
 def sync_folder(folder: Path) -> None:

@@ -59,6 +59,7 @@ def generate() -> Ed25519PrivateKey:
 def save_private(key: Ed25519PrivateKey, path: Path) -> None:
     """Write ``key`` as PKCS#8 PEM with mode 0600; refuse to overwrite."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.chmod(path.parent, 0o700)  # an existing folder too: a key sits in no folder others can list
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,

@@ -205,3 +205,67 @@ def test_status(booth: Booth, hq: HQ) -> None:
 def test_not_a_booth(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="booth init"):
         Booth(tmp_path)
+
+
+def test_parallel_wrong_pins_are_each_counted_before_the_hash(booth: Booth, clock: FixedClock) -> None:
+    """12 guesses at once, each on its own connection (as from 12 processes): none slips past the count."""
+    import threading
+
+    results: list[str] = []
+    start = threading.Barrier(12)
+
+    def guess(i: int) -> None:
+        other = Booth(booth.data_dir, clock=clock)
+        try:
+            start.wait()
+            other.authenticate("Sok Dara", f"{100000 + i}")
+            results.append("in")
+        except (WrongPin, LockedOut) as exc:
+            results.append(type(exc).__name__)
+        finally:
+            other.close()
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    officer = booth.ledger.officer("Sok Dara")
+    assert "in" not in results and len(results) == 12
+    # three free tries, the third locks: every later guess meets the lock without a hash
+    assert officer.failed == 3 and officer.locked_until is not None
+    assert results.count("WrongPin") == 2 and results.count("LockedOut") == 10
+    failed_audits = [r for r in booth.ledger.records() if r.action == "pin_failed"]
+    assert len(failed_audits) == 3
+
+
+def test_a_right_pin_after_wrong_ones_clears_the_count(booth: Booth) -> None:
+    with pytest.raises(WrongPin):
+        booth.authenticate("Sok Dara", "000111")
+    assert booth.ledger.officer("Sok Dara").failed == 1
+    booth.authenticate("Sok Dara", OFFICER_PIN)
+    assert booth.ledger.officer("Sok Dara").failed == 0
+
+
+@pytest.mark.parametrize("pin", ["1234", "48291", "12a456"])
+def test_a_pin_has_at_least_six_digits(booth: Booth, pin: str) -> None:
+    with pytest.raises(PinPolicyError, match="6 to 12 digits"):
+        booth.add_officer("Short", "officer", pin)
+
+
+def test_a_new_booth_is_private_whatever_the_folder_was(tmp_path: Path) -> None:
+    folder = tmp_path / "open"
+    folder.mkdir(mode=0o755)
+    (folder / "keys").mkdir(mode=0o755)
+    folder.chmod(0o755)
+    booth = Booth.init(folder, booth_id="PHD-01", checkpoint="KH-PHD")
+    try:
+        booth.audit("test")  # WAL and SHM exist now
+        assert folder.stat().st_mode & 0o777 == 0o700
+        assert (folder / "keys").stat().st_mode & 0o777 == 0o700
+        for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "booth.json", "keys/booth.pem"):
+            path = folder / name
+            assert path.exists(), name
+            assert path.stat().st_mode & 0o077 == 0, f"{name} is {oct(path.stat().st_mode & 0o777)}"
+    finally:
+        booth.close()
