@@ -11,6 +11,7 @@ class Reason(StrEnum):
     BAD_SIGNATURE = "bad_signature"
     UNKNOWN_ISSUER = "unknown_issuer"
     ISSUER_NOT_VALID = "issuer_not_valid"
+    ISSUER_REVOKED = "issuer_revoked"
     EXPIRED = "expired"
     NOT_YET_VALID = "not_yet_valid"
     REVOKED = "revoked"
@@ -21,6 +22,7 @@ class Reason(StrEnum):
     USED_UP = "used_up"
     WATCHLIST = "watchlist"
     TRUST_STALE = "trust_stale"
+    TRUST_EXPIRED = "trust_expired"
     CLOCK_SUSPECT = "clock_suspect"
 
 
@@ -42,6 +44,9 @@ ENGLISH: dict[Reason, str] = {
         "Reason", "The permit was signed by an office this booth does not recognise."
     ),
     Reason.ISSUER_NOT_VALID: QT_TRANSLATE_NOOP("Reason", "The issuing office was not allowed to issue this permit."),
+    Reason.ISSUER_REVOKED: QT_TRANSLATE_NOOP(
+        "Reason", "The issuing office's key was reported stolen: this permit cannot be trusted."
+    ),
     Reason.EXPIRED: QT_TRANSLATE_NOOP("Reason", "The permit has expired."),
     Reason.NOT_YET_VALID: QT_TRANSLATE_NOOP("Reason", "The permit is not valid yet."),
     Reason.REVOKED: QT_TRANSLATE_NOOP("Reason", "The permit has been revoked."),
@@ -52,5 +57,8 @@ ENGLISH: dict[Reason, str] = {
     Reason.USED_UP: QT_TRANSLATE_NOOP("Reason", "This single-use permit has already been used."),
     Reason.WATCHLIST: QT_TRANSLATE_NOOP("Reason", "The holder is on the watchlist: call the supervisor."),
     Reason.TRUST_STALE: QT_TRANSLATE_NOOP("Reason", "The trust list is out of date: sync with HQ."),
+    Reason.TRUST_EXPIRED: QT_TRANSLATE_NOOP(
+        "Reason", "The trust list has expired: no one may cross until this booth syncs with HQ."
+    ),
     Reason.CLOCK_SUSPECT: QT_TRANSLATE_NOOP("Reason", "The booth clock looks wrong: check the date and time."),
 }

@@ -15,7 +15,7 @@ from typing import Any
 from booth.ledger.state import PermitHistory
 from booth.reasons import WARNINGS, Reason
 from booth.trust import check_permit_signature
-from sync.protocol.bundle import IssuerKey, TrustBundle
+from sync.protocol.bundle import CountryPolicy, IssuerKey, TrustBundle
 from sync.protocol.errors import PermitRejected
 from sync.protocol.permit import Permit, SignedPermit, decode
 from sync.protocol.times import DAY
@@ -31,9 +31,15 @@ class Context:
     checkpoint: str
     now: int  # booth clock, epoch seconds UTC
     bundle: TrustBundle
-    last_event_at: int | None = None  # newest ledger record's time, for clock_suspect
+    last_event_at: int | None = None  # the clock's floor: newest ledger record, HQ time seen in a receipt
     direction: str | None = None  # entry | exit; with ``history``, enables the ledger rules
     history: PermitHistory | None = None  # filled in per permit by ``check`` via ``lookup``
+
+    @property
+    def judged_at(self) -> int:
+        """The time validity is judged at: the latest of the clock, the newest ledger record and
+        HQ's time; a clock set back gains nothing."""
+        return max(self.now, self.last_event_at or 0, self.bundle.hq_time)
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ class Verdict:
 
 def check(text: str, ctx: Context, lookup: Callable[[str], PermitHistory] | None = None) -> Verdict:
     """Decode, verify and judge a scanned text; ``lookup`` gives a permit's ledger history."""
-    env = environment_warnings(ctx)
+    env = environment_reasons(ctx)
     try:
         signed = decode(text)
     except PermitRejected as exc:
@@ -94,10 +100,12 @@ def _refused(exc: PermitRejected, kid: bytes | None, ctx: Context, env: tuple[Re
 
 def judge(signed: SignedPermit, issuer: IssuerKey, ctx: Context) -> tuple[Reason, ...]:
     """Rules for a permit whose signature is good; every applicable reason, in rule order (docs/formats.md §1)."""
-    p, now = signed.permit, ctx.now
+    p, now = signed.permit, ctx.judged_at
     reasons: list[Reason] = []
-    if not issuer_may_issue(issuer, p, ctx.checkpoint):
+    if not issuer_may_issue(issuer, p, ctx.checkpoint) or not within_policy(p, ctx.bundle.policy_for(issuer.country)):
         reasons.append(Reason.ISSUER_NOT_VALID)
+    if issuer.compromised_at is not None and not ctx.bundle.is_genuine(p.number):
+        reasons.append(Reason.ISSUER_REVOKED)
     if now >= p.expires:
         reasons.append(Reason.EXPIRED)
     if now < p.not_before:
@@ -110,7 +118,15 @@ def judge(signed: SignedPermit, issuer: IssuerKey, ctx: Context) -> tuple[Reason
         reasons.append(Reason.WATCHLIST)
     if ctx.history is not None and ctx.direction is not None:
         reasons += movement_reasons(p, ctx.direction, ctx.history, now)
+    if ctx.direction == "entry" and p.kind == "single" and ctx.bundle.is_used_up(p.number):
+        if Reason.USED_UP not in reasons:
+            reasons.append(Reason.USED_UP)  # used at another booth: HQ's word in the bundle
     return tuple(reasons)
+
+
+def within_policy(p: Permit, policy: CountryPolicy) -> bool:
+    """The permit's validity and stay are within what its issuing country's offices may issue."""
+    return p.expires - p.not_before <= policy.max_validity_days * DAY and p.stay_days <= policy.max_stay_days
 
 
 def movement_reasons(p: Permit, direction: str, history: PermitHistory, now: int) -> list[Reason]:
@@ -136,10 +152,12 @@ def issuer_may_issue(issuer: IssuerKey, p: Permit, checkpoint: str) -> bool:
     return issuer.office == p.issuer and in_window and for_here
 
 
-def environment_warnings(ctx: Context) -> tuple[Reason, ...]:
-    """Warnings about the booth itself, carried by every verdict."""
+def environment_reasons(ctx: Context) -> tuple[Reason, ...]:
+    """What the booth itself adds to every verdict: its trust list stale or expired, its clock suspect."""
     out: list[Reason] = []
-    if ctx.now > ctx.bundle.stale_at():
+    if ctx.judged_at >= ctx.bundle.hard_expiry():
+        out.append(Reason.TRUST_EXPIRED)
+    elif ctx.judged_at > ctx.bundle.stale_at():
         out.append(Reason.TRUST_STALE)
     behind_hq = ctx.now < ctx.bundle.hq_time - CLOCK_TOLERANCE
     behind_ledger = ctx.last_event_at is not None and ctx.now < ctx.last_event_at

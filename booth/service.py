@@ -285,7 +285,7 @@ class Booth:
         bundle = self.trust.current()
         now = self.clock.now()
         seq, head = self.ledger.head()
-        clock_warning = bundle is not None and Reason.CLOCK_SUSPECT in rules.environment_warnings(
+        clock_warning = bundle is not None and Reason.CLOCK_SUSPECT in rules.environment_reasons(
             rules.Context(self.settings.checkpoint, now, bundle, last_event_at=self.ledger.last_event_at()))
         return {
             "booth": self.ledger.booth_id, "checkpoint": self.settings.checkpoint, "records": seq,

@@ -35,6 +35,9 @@ DEFAULT_ISSUER_YEARS = 5
 # bench/permit.py: up to version 25 at level Q, >= 95% of simulated webcam views of the
 # printed card decode; beyond it the modules get too small for a booth camera.
 MAX_QR_VERSION = 25
+# A booth cut off this long refuses everyone (trust_expired) until it syncs: long enough to
+# carry a bundle by road to the remotest booth, short enough that revocations reach it.
+HARD_OFFLINE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ class HQ:
         bundle = TrustBundle(
             version=reg.next_bundle_version(),
             issued_at=now,
-            expires_at=now + max_age,
+            expires_at=now + max(HARD_OFFLINE_DAYS * DAY, max_age),  # past it, booths stop: trust_expired
             hq_time=now,
             max_offline_age=max_age,
             root_public_key=keys.raw_public(root),

@@ -19,7 +19,14 @@ from sync.protocol.keys import kid_of, public_from_raw
 from sync.protocol.signed import open_document, sign_document, tuplify
 
 CONTENT_TYPE = "application/vnd.booth.trust-bundle+cbor"
-FORMAT = 1
+FORMAT = 2  # 2: policy, used-up single-entry permits, compromised keys, genuine permits, hard expiry
+READABLE_FORMATS = (1, 2)
+# The bilateral border pass: valid at most 2 years, stays of at most 7 days (HQ may say otherwise).
+DEFAULT_MAX_VALIDITY_DAYS = 730
+DEFAULT_MAX_STAY_DAYS = 7
+# A format-1 bundle's expires_at was never enforced (it equals the stale mark): such a bundle
+# stops being trusted this long after it was issued.
+V1_HARD_LIMIT = 30 * 86_400
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 
 
@@ -33,11 +40,22 @@ class IssuerKey:
     not_after: int | None
     checkpoints: tuple[str, ...]  # checkpoints it may issue for; empty = any
     name: str = ""
+    compromised_at: int | None = None  # the key was stolen: every permit under it is refused
+
 
     @cached_property
     def verifier(self) -> Ed25519PublicKey:
         """The key object, made once per bundle load rather than once per scan."""
         return public_from_raw(self.public_key)
+
+
+@dataclass(frozen=True)
+class CountryPolicy:
+    """Caps on what an issuing country's offices may issue; booths refuse permits beyond them."""
+
+    country: str
+    max_validity_days: int = DEFAULT_MAX_VALIDITY_DAYS
+    max_stay_days: int = DEFAULT_MAX_STAY_DAYS
 
 
 @dataclass(frozen=True)
@@ -103,10 +121,18 @@ class TrustBundle:
     booths: tuple[BoothEntry, ...] = ()
     officers: tuple[OfficerEntry, ...] = ()
     next_root_public_key: bytes | None = None
+    policy: tuple[CountryPolicy, ...] = ()
+    used_up: tuple[str, ...] = ()  # single-entry permits already used at some booth (HQ's word)
+    genuine: tuple[str, ...] = ()  # permits HQ re-lists as genuine under a compromised key
+    format: int = FORMAT
     _by_kid: dict[bytes, IssuerKey] = field(default_factory=dict, init=False, repr=False, compare=False)
     _revoked: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
+    _used_up: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _genuine: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_used_up", frozenset(self.used_up))
+        object.__setattr__(self, "_genuine", frozenset(self.genuine))
         self._by_kid.update((i.kid, i) for i in self.issuers)
         for r in self.revocations:
             self._revoked.update(x for x in (r.permit_no, r.signature_sha256) if x)
@@ -127,6 +153,22 @@ class TrustBundle:
     def checkpoint(self, code: str) -> Checkpoint | None:
         return next((c for c in self.checkpoints if c.code == code), None)
 
+    def hard_expiry(self) -> int:
+        """The moment past which the booth stops trusting this bundle at all (``trust_expired``)."""
+        return self.expires_at if self.format >= 2 else self.issued_at + V1_HARD_LIMIT
+
+    def policy_for(self, country: str) -> CountryPolicy:
+        return next((p for p in self.policy if p.country == country), CountryPolicy(country))
+
+    def booth(self, booth_id: str) -> BoothEntry | None:
+        return next((b for b in self.booths if b.booth_id == booth_id), None)
+
+    def is_used_up(self, permit_no: str) -> bool:
+        return permit_no in self._used_up
+
+    def is_genuine(self, permit_no: str) -> bool:
+        return permit_no in self._genuine
+
 
 _PARTS: dict[str, type] = {
     "issuers": IssuerKey,
@@ -135,6 +177,7 @@ _PARTS: dict[str, type] = {
     "watchlist": WatchEntry,
     "booths": BoothEntry,
     "officers": OfficerEntry,
+    "policy": CountryPolicy,
 }
 
 
@@ -157,16 +200,21 @@ def _to_cbor(bundle: TrustBundle) -> dict[str, Any]:
     out["format"] = FORMAT
     for name in _PARTS:
         out[name] = [{k: list(v) if isinstance(v, tuple) else v for k, v in item.items()} for item in out[name]]
+    out["used_up"], out["genuine"] = list(bundle.used_up), list(bundle.genuine)
     return out
 
 
 def _from_cbor(raw: Any) -> TrustBundle:
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise DocumentRefused("trust bundle format is not supported")
+    if not isinstance(raw, dict) or raw.get("format") not in READABLE_FORMATS:
+        found = raw.get("format") if isinstance(raw, dict) else None
+        raise DocumentRefused(f"trust bundle format {found!r} is not one this booth reads "
+                              f"({', '.join(map(str, READABLE_FORMATS))}): update Booth")  # fmt: skip
     try:
-        fields = {k: v for k, v in raw.items() if k != "format"}
+        fields = dict(raw)
         for name, cls in _PARTS.items():
             fields[name] = tuple(cls(**tuplify(item)) for item in fields.get(name, ()))
+        for name in ("used_up", "genuine"):
+            fields[name] = tuple(fields.get(name, ()))
         bundle = TrustBundle(**fields)
     except TypeError as exc:
         raise DocumentRefused(f"trust bundle has unexpected contents: {exc}") from None
@@ -178,6 +226,12 @@ def _check_types(b: TrustBundle) -> None:
     ints = (b.version, b.issued_at, b.expires_at, b.hq_time, b.max_offline_age)
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in ints):
         raise DocumentRefused("trust bundle times and version must be integers")
+    if not all(isinstance(n, str) for n in (*b.used_up, *b.genuine)):
+        raise DocumentRefused("trust bundle permit lists must hold permit numbers")
+    for cap in b.policy:
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+                   for v in (cap.max_validity_days, cap.max_stay_days)):  # fmt: skip
+            raise DocumentRefused(f"trust bundle policy for {cap.country!r} is malformed")
     for issuer in b.issuers:
         if not isinstance(issuer.public_key, bytes) or len(issuer.public_key) != 32:
             raise DocumentRefused(f"issuer {issuer.office!r} has a malformed public key")

@@ -14,7 +14,7 @@ from sync.hq.admin import HQ, IssuedPermit
 from sync.hq.holder import holder_from_json
 from sync.protocol import cbor, cose, keys
 from sync.protocol.base45 import b45encode
-from sync.protocol.bundle import TrustBundle, WatchEntry
+from sync.protocol.bundle import CountryPolicy, TrustBundle, WatchEntry
 from sync.protocol.keys import kid_of
 from sync.protocol.permit import Permit, decode, encode
 from sync.protocol.times import DAY
@@ -74,7 +74,16 @@ def test_expired_at_exp_not_before(hq: HQ, bundle: TrustBundle) -> None:
     assert issued.permit.expires == NOW
     assert verdict(issued.text, bundle).reasons == (R.EXPIRED,)
     assert verdict(issued.text, bundle).verdict == "rejected"
-    assert verdict(issued.text, bundle, at=NOW - 1).reasons == ()
+    assert verdict(issued.text, hq.build_bundle(now=NOW - DAY)[0], at=NOW - 1).reasons == ()
+
+
+def test_a_clock_set_back_gains_nothing(hq: HQ, bundle: TrustBundle) -> None:
+    """Validity is judged at the latest of the clock, the newest record and HQ's time."""
+    issued = issue(hq, at=NOW - 2 * DAY, valid_days=2)  # exp == NOW == the bundle's HQ time
+    assert verdict(issued.text, bundle, at=NOW - 30 * DAY).reasons == (R.EXPIRED, R.CLOCK_SUSPECT)
+    older = hq.build_bundle(now=NOW - 3 * DAY)[0]
+    assert verdict(issued.text, older, at=NOW - DAY, last_event_at=NOW + 60).reasons == (R.EXPIRED, R.CLOCK_SUSPECT)
+    assert verdict(issued.text, older, at=NOW - DAY, last_event_at=NOW - DAY).reasons == ()
 
 
 def test_not_yet_valid(hq: HQ, bundle: TrustBundle) -> None:
@@ -136,9 +145,9 @@ def test_issuer_not_valid_office_mismatch(hq: HQ, bundle: TrustBundle) -> None:
 
 def test_issuer_not_valid_before_the_key_window(hq: HQ, bundle: TrustBundle) -> None:
     # KH-BTB-01 may sign permits issued from NOW - 365 days on
-    early = make_permit(not_before=NOW - 400 * DAY, issued_at=NOW - 366 * DAY)
+    early = make_permit(not_before=NOW - 366 * DAY, issued_at=NOW - 366 * DAY)
     assert verdict(encode(early, office_key(hq)), bundle).reasons == (R.ISSUER_NOT_VALID,)
-    on_the_day = make_permit(not_before=NOW - 400 * DAY, issued_at=NOW - 365 * DAY)
+    on_the_day = make_permit(not_before=NOW - 365 * DAY, issued_at=NOW - 365 * DAY)
     assert verdict(encode(on_the_day, office_key(hq)), bundle).reasons == ()
 
 
@@ -273,3 +282,61 @@ def test_forged_copy_is_bad_signature(hq: HQ, bundle: TrustBundle) -> None:
     v = verdict(forged, bundle)
     assert v.reasons == (R.BAD_SIGNATURE,)
     assert v.permit is None
+
+
+# -- the bundle's policy, compromised keys, used-up single-entry permits, the hard expiry
+
+
+def test_a_permit_longer_than_the_policy_is_issuer_not_valid(hq: HQ, bundle: TrustBundle) -> None:
+    key = office_key(hq)
+    two_years = make_permit(not_before=NOW - DAY, expires=NOW - DAY + 730 * DAY)
+    assert verdict(encode(two_years, key), bundle).reasons == ()
+    longer = replace(two_years, expires=two_years.expires + 1)  # what a stolen key would sign: 20 years
+    assert verdict(encode(longer, key), bundle).reasons == (R.ISSUER_NOT_VALID,)
+    assert verdict(encode(replace(two_years, stay_days=8), key), bundle).reasons == (R.ISSUER_NOT_VALID,)
+    looser = replace(bundle, policy=(CountryPolicy("KH", max_validity_days=3650, max_stay_days=30),))
+    assert verdict(encode(replace(longer, stay_days=30), key), looser).reasons == ()
+
+
+def test_a_compromised_key_refuses_its_permits_but_those_hq_relists(hq: HQ, bundle: TrustBundle) -> None:
+    good, other = issue(hq).text, issue(hq, doc="N7654321").text
+    stolen = replace(bundle, issuers=tuple(replace(i, compromised_at=NOW - DAY) if i.office == "KH-BTB-01" else i
+                                           for i in bundle.issuers), genuine=(decode(good).permit.number,))  # fmt: skip
+    assert verdict(good, stolen).reasons == ()
+    assert verdict(other, stolen).reasons == (R.ISSUER_REVOKED,)
+
+
+def test_a_single_entry_permit_used_at_another_booth_is_used_up_at_entry(hq: HQ, bundle: TrustBundle) -> None:
+    text = issue(hq, ty="single").text
+    number = decode(text).permit.number
+    used = replace(bundle, used_up=(number,))
+    entry = Context(checkpoint="KH-PHD", now=NOW, bundle=used, direction="entry")
+    assert check(text, entry).reasons == (R.USED_UP,)
+    assert check(text, replace(entry, direction="exit")).reasons == ()  # leaving is never refused for it
+    assert check(text, replace(entry, bundle=bundle)).reasons == ()
+
+
+def test_past_the_hard_expiry_everyone_stops(hq: HQ) -> None:
+    text = issue(hq, at=NOW - 10 * DAY).text
+    bundle = hq.build_bundle(now=NOW - 31 * DAY)[0]
+    assert bundle.hard_expiry() == NOW - DAY
+    v = verdict(text, bundle, at=NOW)
+    assert v.reasons[-1:] == (R.TRUST_EXPIRED,) and not v.valid
+    assert verdict(text, bundle, at=NOW - 2 * DAY).reasons == (R.TRUST_STALE,)  # stale: a warning only
+
+
+def test_a_format_1_bundle_is_still_read_with_the_default_policy(hq: HQ) -> None:
+    """Booths keep reading today's bundles: no policy (the defaults), hard expiry 30 days after issue."""
+    from sync.protocol.bundle import _to_cbor, open_bundle
+
+    new, _ = hq.build_bundle(now=NOW)
+    payload = {k: v for k, v in _to_cbor(new).items() if k not in ("policy", "used_up", "genuine")}
+    payload["format"] = 1
+    payload["expires_at"] = NOW + 7 * DAY
+    payload["issuers"] = [{k: v for k, v in i.items() if k != "compromised_at"} for i in payload["issuers"]]
+    root = hq.root_key()
+    old = open_bundle(cose.sign(cbor.dumps_cbor(payload), root, kid_of(root),
+                                content_type="application/vnd.booth.trust-bundle+cbor"))  # fmt: skip
+    assert old.format == 1 and old.policy == () and old.hard_expiry() == NOW + 30 * DAY
+    assert old.policy_for("KH") == CountryPolicy("KH", 730, 7)
+    assert verdict(issue(hq).text, old).reasons == ()
