@@ -23,6 +23,7 @@ from booth.errors import (
     LockedOut,
     NotSupervisor,
     OverrideRefused,
+    TrustError,
     UnknownOfficer,
     WrongPin,
 )  # fmt: skip
@@ -40,6 +41,7 @@ from booth.report.signature import verify as verify_signature
 from booth.settings import BoothSettings, load_settings, save_settings
 from booth.trust import TrustStore
 from sync.protocol import keys
+from sync.protocol.bundle import TrustBundle
 from sync.protocol.records import AUDIT, CHANNELS, ENTRY, EXIT, OVERRIDE, SCAN, Record
 from sync.protocol.times import iso
 
@@ -80,6 +82,8 @@ class Booth:
         self.ledger = Ledger.open(data_dir / LEDGER_FILE, **kwargs)
         self.trust = TrustStore(data_dir)
         self._boot = boot_id()
+        if (bound := self._bound_checkpoint()) and bound != settings.checkpoint:
+            self.settings = replace(settings, checkpoint=bound)  # HQ's word; the file is only a cache
 
     @classmethod
     def init(cls, data_dir: Path, *, booth_id: str, checkpoint: str, clock: Clock | None = None) -> Booth:
@@ -104,18 +108,20 @@ class Booth:
     def _new(self, kind: str, **fields: object) -> Record:
         return Record(
             seq=0, kind=kind, at=self.clock.now(), mono_ns=self.clock.monotonic_ns(), boot_id=self._boot,
-            booth_id=self.ledger.booth_id, checkpoint=self.settings.checkpoint, **fields,
+            booth_id=self.ledger.booth_id, checkpoint=self.checkpoint, **fields,
         )  # fmt: skip
 
     def audit(self, action: str, *, session: Session | None = None, officer: str | None = None,
-              note: str | None = None) -> Record:
+              note: str | None = None, bundle_version: int | None = None) -> Record:
         """Append an audit event (login, export, bundle install, ...) to the chain."""
-        return self.ledger.append(self._audit_record(action, session=session, officer=officer, note=note))
+        record = self._audit_record(action, session=session, officer=officer, note=note, bundle_version=bundle_version)
+        return self.ledger.append(record)
 
     def _audit_record(self, action: str, *, session: Session | None = None, officer: str | None = None,
-                      note: str | None = None) -> Record:
+                      note: str | None = None, bundle_version: int | None = None) -> Record:
         return self._new(AUDIT, action=action, officer=session.officer if session else officer,
-                         shift_id=session.shift_id if session else None, note=note)  # fmt: skip
+                         shift_id=session.shift_id if session else None, note=note,
+                         bundle_version=bundle_version)  # fmt: skip
 
     # -- officers
     def add_officer(self, name: str, role: str, pin: str, *, by: str = "local administrator") -> None:
@@ -192,7 +198,7 @@ class Booth:
         hq_seen = self.ledger.hq_time_seen()
         floors = [t for t in (self.ledger.last_event_at(), hq_seen and hq_seen - rules.CLOCK_TOLERANCE) if t]
         return rules.Context(
-            checkpoint=self.settings.checkpoint, now=self.clock.now(), bundle=self.trust.require(),
+            checkpoint=self.checkpoint, now=self.clock.now(), bundle=self.bundle(),
             last_event_at=max(floors, default=None), direction=direction,
         )  # fmt: skip
 
@@ -236,6 +242,10 @@ class Booth:
         changed = {k: v for k, v in vars(settings).items() if getattr(self.settings, k) != v}
         if not changed:
             return
+        bound = self._bound_checkpoint()
+        if bound is not None and settings.checkpoint != bound:
+            raise ConfigError(f"HQ has placed this booth at {bound}: the checkpoint changes only by HQ "
+                              "(`booth-hq booth move`) and the next trust bundle")  # fmt: skip
         save_settings(self.data_dir, settings)
         self.settings = settings
         self.audit("settings_change", session=session, note=", ".join(f"{k}={v}" for k, v in sorted(changed.items())))
@@ -248,8 +258,30 @@ class Booth:
 
     # -- trust
     def install_bundle(self, data: bytes, *, pin: str | None = None) -> None:
-        bundle = self.trust.install(data, pin=pin)
-        self.audit("bundle_install", note=f"version {bundle.version}")
+        bundle = self.trust.install(data, pin=pin, high_water=self.ledger.bundle_high_water())
+        self.audit("bundle_install", note=f"version {bundle.version}", bundle_version=bundle.version)
+
+    def bundle(self) -> TrustBundle:
+        """The installed trust bundle, refused if older than one this booth used before."""
+        bundle = self.trust.require()
+        floor = self.ledger.bundle_high_water()
+        if floor is not None and bundle.version < floor:
+            raise TrustError(f"the installed trust bundle is version {bundle.version}, older than version {floor} "
+                             "this booth used before: the file was replaced; install the newest bundle")  # fmt: skip
+        return bundle
+
+    @property
+    def checkpoint(self) -> str:
+        """Where this booth stands: HQ's word in the trust bundle when it names the booth, else its settings."""
+        return self._bound_checkpoint() or self.settings.checkpoint
+
+    def _bound_checkpoint(self) -> str | None:
+        try:
+            bundle = self.trust.current()
+        except TrustError:
+            return None
+        entry = bundle.booth(self.ledger.booth_id) if bundle else None
+        return entry.checkpoint if entry else None
 
     # -- checks and status
     def verify_chain(self) -> ChainReport:
@@ -286,9 +318,9 @@ class Booth:
         now = self.clock.now()
         seq, head = self.ledger.head()
         clock_warning = bundle is not None and Reason.CLOCK_SUSPECT in rules.environment_reasons(
-            rules.Context(self.settings.checkpoint, now, bundle, last_event_at=self.ledger.last_event_at()))
+            rules.Context(self.checkpoint, now, bundle, last_event_at=self.ledger.last_event_at()))
         return {
-            "booth": self.ledger.booth_id, "checkpoint": self.settings.checkpoint, "records": seq,
+            "booth": self.ledger.booth_id, "checkpoint": self.checkpoint, "records": seq,
             "head_hash": head, "inside": self.ledger.inside_count(),
             "bundle_version": bundle.version if bundle else None,
             "bundle_age_days": round((now - bundle.issued_at) / 86400, 2) if bundle else None,
@@ -323,7 +355,7 @@ class Booth:
         except BoothError:
             return {}
         for c in bundle.checkpoints if bundle else ():
-            if c.code == self.settings.checkpoint:
+            if c.code == self.checkpoint:
                 return {k: v for k, v in (("en", c.name_en), ("km", c.name_km), ("th", c.name_th)) if v}
         return {}
 

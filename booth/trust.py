@@ -39,7 +39,7 @@ class Installed:
 
 
 def accept_bundle(data: bytes, *, pinned_root: bytes | None, current: TrustBundle | None,
-                  pin: str | None = None) -> TrustBundle:
+                  pin: str | None = None, high_water: int | None = None) -> TrustBundle:
     """Decide whether a booth may install ``data``; return the bundle or raise ``TrustError``."""
     bundle = _open(data)
     root = bundle.root_public_key
@@ -56,6 +56,9 @@ def accept_bundle(data: bytes, *, pinned_root: bytes | None, current: TrustBundl
         raise TrustError(
             f"bundle version {bundle.version} is not newer than the installed {current.version} (rollback refused)"
         )
+    if high_water is not None and bundle.version < high_water:
+        raise TrustError(f"bundle version {bundle.version} is older than version {high_water} this booth used "
+                         "before (rollback refused)")  # fmt: skip
     return bundle
 
 
@@ -72,6 +75,7 @@ class TrustStore:
 
     def __init__(self, data_dir: Path) -> None:
         self.dir = data_dir / "trust"
+        self._parsed: tuple[tuple[int, int, int], TrustBundle] | None = None  # (file identity, bundle)
 
     @property
     def _root_file(self) -> Path:
@@ -91,10 +95,15 @@ class TrustStore:
 
     def current(self) -> TrustBundle | None:
         try:
-            data = self._bundle_file.read_bytes()
+            info = self._bundle_file.stat()
         except FileNotFoundError:
             return None
-        bundle = _open(data)
+        identity = (info.st_ino, info.st_size, info.st_mtime_ns)  # a replaced file is a new inode
+        if self._parsed is not None and self._parsed[0] == identity:
+            bundle = self._parsed[1]
+        else:
+            bundle = _open(self._bundle_file.read_bytes())
+            self._parsed = (identity, bundle)
         pinned = self.pinned_root()
         # The pin is written before the bundle, so after a power cut mid-rotation the old
         # bundle may still be here: it is fine exactly when it announced the pinned root.
@@ -110,8 +119,9 @@ class TrustStore:
             raise NoTrustBundle("no trust bundle installed: run `booth bundle install FILE --pin FINGERPRINT`")
         return bundle
 
-    def install(self, data: bytes, *, pin: str | None = None) -> TrustBundle:
-        bundle = accept_bundle(data, pinned_root=self.pinned_root(), current=self.current(), pin=pin)
+    def install(self, data: bytes, *, pin: str | None = None, high_water: int | None = None) -> TrustBundle:
+        bundle = accept_bundle(data, pinned_root=self.pinned_root(), current=self.current(), pin=pin,
+                               high_water=high_water)  # fmt: skip
         if self.pinned_root() != bundle.root_public_key:
             self.pin_root(bundle.root_public_key)
         atomic_write(self._bundle_file, data)

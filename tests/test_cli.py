@@ -96,7 +96,7 @@ def test_issue_bundle_install_verify(world: World) -> None:
     code, verdict = world.verify(text, "--checkpoint", "TH-NIA")
     assert (code, verdict["reasons"]) == (1, ["wrong_checkpoint"])
     code, verdict = world.verify(text, "--checkpoint", "KH-PHD", "--at", "2099-01-01T00:00:00Z")
-    assert code == 1 and "expired" in verdict["reasons"] and "trust_stale" in verdict["reasons"]
+    assert code == 1 and "expired" in verdict["reasons"] and "trust_expired" in verdict["reasons"]
     code, verdict = world.verify("BP1:GGW", "--checkpoint", "KH-PHD")
     assert (code, verdict["reasons"]) == (1, ["unreadable"])
 
@@ -234,7 +234,7 @@ def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) ->
                      input="771204\n771204\n")  # asked twice, without echo
     assert code == 0
     code, _, err = run(booth_main, "--data-dir", world.booth, "officer", "add", "Weak", "--role", "officer",
-                       "--pin-stdin", input="1234\n")
+                       "--pin-stdin", input="123456\n")
     assert code == 1 and "too easy" in err
 
     monkeypatch.setenv("BOOTH_PIN", "482913")

@@ -75,6 +75,11 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sync_state ADD COLUMN clock_skew INTEGER;
     ALTER TABLE sync_state ADD COLUMN last_attempt INTEGER;
     """,
+    # 3: the highest trust-bundle version this booth ever used, found fast (a bundle file swapped
+    # for an older one behind the app's back is refused at load).
+    """
+    CREATE INDEX records_bundle ON records (bundle_version) WHERE bundle_version IS NOT NULL;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -306,6 +306,11 @@ class Ledger:
         row = self.con.execute(f"SELECT {', '.join(_SYNC_FIELDS)} FROM sync_state WHERE id = 1").fetchone()
         return SyncState(*row)
 
+    def bundle_high_water(self) -> int | None:
+        """The highest trust-bundle version any record names (installs and scans alike)."""
+        row = self.con.execute("SELECT max(bundle_version) FROM records WHERE bundle_version IS NOT NULL").fetchone()
+        return row[0]
+
     def hq_time_seen(self) -> int | None:
         return self.con.execute("SELECT hq_time_seen FROM sync_state WHERE id = 1").fetchone()[0]
 

@@ -14,6 +14,7 @@ from booth.errors import (
     NotSupervisor,
     OverrideRefused,
     PinPolicyError,
+    TrustError,
     UnknownOfficer,
     WrongPin,
 )  # fmt: skip
@@ -269,3 +270,57 @@ def test_a_new_booth_is_private_whatever_the_folder_was(tmp_path: Path) -> None:
             assert path.stat().st_mode & 0o077 == 0, f"{name} is {oct(path.stat().st_mode & 0o777)}"
     finally:
         booth.close()
+
+
+def _signed(hq: HQ, bundle: object, **changes: object) -> bytes:
+    import dataclasses
+
+    from sync.protocol.bundle import sign_bundle
+
+    return sign_bundle(dataclasses.replace(bundle, **changes), hq.root_key())
+
+
+def test_an_older_bundle_swapped_in_behind_the_apps_back_is_refused_at_load(booth: Booth, hq: HQ) -> None:
+    from sync.protocol.bundle import open_bundle
+
+    old_bytes = (booth.data_dir / "trust" / "bundle.cose").read_bytes()
+    old = open_bundle(old_bytes)
+    booth.install_bundle(_signed(hq, old, version=old.version + 5))
+    assert booth.bundle().version == old.version + 5
+    (booth.data_dir / "trust" / "bundle.cose").write_bytes(old_bytes)  # root on the PC copies the old file back
+    with pytest.raises(TrustError, match=f"older than version {old.version + 5}.*replaced"):
+        booth.bundle()
+    session = booth.login("Sok Dara", OFFICER_PIN)
+    with pytest.raises(TrustError):
+        booth.scan(session, issue(hq), direction="entry", channel="cli")
+    # and installing something between the two is a rollback too
+    with pytest.raises(TrustError, match="rollback"):
+        booth.install_bundle(_signed(hq, old, version=old.version + 3))
+
+
+def test_the_checkpoint_is_hqs_word_not_the_settings_file(booth: Booth, hq: HQ) -> None:
+    import json
+
+    from sync.protocol.bundle import BoothEntry, open_bundle
+
+    text = issue(hq, cp=["KH-PHD"])
+    current = open_bundle((booth.data_dir / "trust" / "bundle.cose").read_bytes())
+    booth.install_bundle(_signed(hq, current, version=current.version + 1,
+                                 booths=(BoothEntry("PHD-01", "KH-STB", bytes(32)),)))  # fmt: skip
+    settings = booth.data_dir / "booth.json"
+    edited = {**json.loads(settings.read_text()), "checkpoint": "KH-PHD"}
+    settings.write_text(json.dumps(edited))  # a local edit claims KH-PHD
+    again = Booth(booth.data_dir, clock=booth.clock)
+    try:
+        session = again.login("Sok Dara", OFFICER_PIN)
+        outcome = again.scan(session, text, direction="entry", channel="cli")
+        assert [r.value for r in outcome.verdict.reasons] == ["wrong_checkpoint"]
+        assert outcome.record.checkpoint == "KH-STB" and again.status()["checkpoint"] == "KH-STB"
+        supervisor = again.login("Chan Sophal", SUPERVISOR_PIN)
+        import dataclasses
+
+        with pytest.raises(ConfigError, match="only by HQ"):
+            again.change_settings(dataclasses.replace(again.settings, checkpoint="KH-PHD", language="km"),
+                                  session=supervisor)  # fmt: skip
+    finally:
+        again.close()
