@@ -57,67 +57,67 @@
 <context>
     <name>BoothStatusBar</name>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="40"/>
+        <location filename="../../booth/gui/status_bar.py" line="41"/>
         <source>Officer: {0}</source>
         <translation>មន្ត្រី៖ {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="42"/>
+        <location filename="../../booth/gui/status_bar.py" line="43"/>
         <source>Camera OK</source>
         <translation>កាមេរ៉ាដំណើរការល្អ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="42"/>
+        <location filename="../../booth/gui/status_bar.py" line="43"/>
         <source>Camera starting…</source>
         <translation>កំពុងបើកកាមេរ៉ា…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="43"/>
+        <location filename="../../booth/gui/status_bar.py" line="44"/>
         <source>Camera lost — reconnecting</source>
         <translation>បាត់កាមេរ៉ា — កំពុងភ្ជាប់ឡើងវិញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="43"/>
+        <location filename="../../booth/gui/status_bar.py" line="44"/>
         <source>No camera</source>
         <translation>គ្មានកាមេរ៉ា</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="44"/>
+        <location filename="../../booth/gui/status_bar.py" line="45"/>
         <source>Camera off</source>
         <translation>កាមេរ៉ាបិទ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="49"/>
+        <location filename="../../booth/gui/status_bar.py" line="50"/>
         <source>No trust list installed</source>
         <translation>មិនទាន់មានបញ្ជីទុកចិត្ត</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="53"/>
+        <location filename="../../booth/gui/status_bar.py" line="54"/>
         <source>Trust list v{0}, {1} days old</source>
         <translation>បញ្ជីទុកចិត្ត v{0} ចាស់ {1} ថ្ងៃ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="56"/>
+        <location filename="../../booth/gui/status_bar.py" line="57"/>
         <source>Clock looks wrong!</source>
         <translation>នាឡិកាហាក់ដូចជាខុស!</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="60"/>
+        <location filename="../../booth/gui/status_bar.py" line="61"/>
         <source>never</source>
         <translation>មិនដែល</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="62"/>
+        <location filename="../../booth/gui/status_bar.py" line="63"/>
         <source>Sync failing: {0} waiting · last OK {1}</source>
         <translation>សមកាលកម្មបរាជ័យ៖ {0} កំពុងរង់ចាំ · ជោគជ័យចុងក្រោយ {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="66"/>
+        <location filename="../../booth/gui/status_bar.py" line="67"/>
         <source>Not enrolled with HQ: {0} waiting</source>
         <translation>មិនទាន់ចុះឈ្មោះជាមួយទីស្នាក់ការកណ្តាល៖ {0} កំពុងរង់ចាំ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="69"/>
+        <location filename="../../booth/gui/status_bar.py" line="70"/>
         <source>Sync: {0} waiting · last {1}</source>
         <translation>សមកាលកម្ម៖ {0} កំពុងរង់ចាំ · ចុងក្រោយ {1}</translation>
     </message>
@@ -125,31 +125,31 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="85"/>
+        <location filename="../../booth/gui/camera_view.py" line="99"/>
         <source>Starting the camera…</source>
         <translation>កំពុងបើកកាមេរ៉ា…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="86"/>
+        <location filename="../../booth/gui/camera_view.py" line="100"/>
         <source>Camera lost — reconnecting…
 Check the cable. You can also type the permit (F4).</source>
         <translation>បាត់កាមេរ៉ា — កំពុងភ្ជាប់ឡើងវិញ…
 សូមពិនិត្យខ្សែ។ អ្នកក៏អាចវាយលិខិតអនុញ្ញាតបានដែរ (F4)។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="87"/>
+        <location filename="../../booth/gui/camera_view.py" line="101"/>
         <source>No camera found.
 Connect the camera, or type the permit (F4).</source>
         <translation>រកមិនឃើញកាមេរ៉ា។
 សូមភ្ជាប់កាមេរ៉ា ឬវាយលិខិតអនុញ្ញាត (F4)។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="88"/>
+        <location filename="../../booth/gui/camera_view.py" line="102"/>
         <source>Camera off</source>
         <translation>កាមេរ៉ាបិទ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="89"/>
+        <location filename="../../booth/gui/camera_view.py" line="103"/>
         <source>Waiting for the camera…</source>
         <translation>កំពុងរង់ចាំកាមេរ៉ា…</translation>
     </message>
@@ -185,107 +185,107 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="67"/>
+        <location filename="../../booth/gui/main_window.py" line="68"/>
         <source>Booth</source>
         <translation>បញ្ជរ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="170"/>
+        <location filename="../../booth/gui/main_window.py" line="171"/>
         <source>Checking…</source>
         <translation>កំពុងពិនិត្យ…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="209"/>
+        <location filename="../../booth/gui/main_window.py" line="210"/>
         <source>Log in first: the scan was not recorded.</source>
         <translation>សូមចូលជាមុនសិន៖ ការស្កេនមិនត្រូវបានកត់ត្រាទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="243"/>
+        <location filename="../../booth/gui/main_window.py" line="244"/>
         <source>ENTRY  →   (F2 to switch)</source>
         <translation>ចូល  →   (F2 ដើម្បីប្តូរ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="245"/>
+        <location filename="../../booth/gui/main_window.py" line="246"/>
         <source>←  EXIT   (F2 to switch)</source>
         <translation>←  ចេញ   (F2 ដើម្បីប្តូរ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="254"/>
+        <location filename="../../booth/gui/main_window.py" line="255"/>
         <source>There is no rejected scan to override.</source>
         <translation>គ្មានការស្កេនដែលត្រូវបានបដិសេធ សម្រាប់អនុញ្ញាតពិសេសទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="276"/>
+        <location filename="../../booth/gui/main_window.py" line="277"/>
         <source>Override refused</source>
         <translation>ការអនុញ្ញាតពិសេសត្រូវបានបដិសេធ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="284"/>
+        <location filename="../../booth/gui/main_window.py" line="285"/>
         <source>Only a supervisor may change the settings.</source>
         <translation>មានតែអ្នកគ្រប់គ្រងទេដែលអាចប្តូរការកំណត់បាន។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="291"/>
+        <location filename="../../booth/gui/main_window.py" line="295"/>
         <source>Settings</source>
         <translation>ការកំណត់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="318"/>
+        <location filename="../../booth/gui/main_window.py" line="322"/>
         <source>This booth is not enrolled with HQ (booth enrol).</source>
         <translation>បញ្ជរនេះមិនទាន់ចុះឈ្មោះជាមួយទីស្នាក់ការកណ្តាលទេ (booth enrol)។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="321"/>
+        <location filename="../../booth/gui/main_window.py" line="325"/>
         <source>Syncing with HQ…</source>
         <translation>កំពុងធ្វើសមកាលកម្មជាមួយទីស្នាក់ការកណ្តាល…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="359"/>
+        <location filename="../../booth/gui/main_window.py" line="363"/>
         <source>Booth {0} · {1}</source>
         <translation>បញ្ជរ {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="361"/>
+        <location filename="../../booth/gui/main_window.py" line="365"/>
         <source>Type permit (F4)</source>
         <translation>វាយលិខិតអនុញ្ញាត (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="361"/>
+        <location filename="../../booth/gui/main_window.py" line="365"/>
         <source>Override (F8)</source>
         <translation>អនុញ្ញាតពិសេស (F8)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="362"/>
+        <location filename="../../booth/gui/main_window.py" line="366"/>
         <source>Scan again (F5)</source>
         <translation>ស្កេនម្តងទៀត (F5)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="362"/>
+        <location filename="../../booth/gui/main_window.py" line="366"/>
         <source>Lock (Ctrl+L)</source>
         <translation>ចាក់សោ (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="363"/>
+        <location filename="../../booth/gui/main_window.py" line="367"/>
         <source>Settings (F10)</source>
         <translation>ការកំណត់ (F10)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="363"/>
+        <location filename="../../booth/gui/main_window.py" line="367"/>
         <source>Sync now (F6)</source>
         <translation>ធ្វើសមកាលកម្មឥឡូវ (F6)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="364"/>
+        <location filename="../../booth/gui/main_window.py" line="368"/>
         <source>Reports (F9)</source>
         <translation>របាយការណ៍ (F9)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="365"/>
+        <location filename="../../booth/gui/main_window.py" line="369"/>
         <source>Sound off (Ctrl+M)</source>
         <translation>បិទសំឡេង (Ctrl+M)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="365"/>
+        <location filename="../../booth/gui/main_window.py" line="369"/>
         <source>Sound on (Ctrl+M)</source>
         <translation>បើកសំឡេង (Ctrl+M)</translation>
     </message>
@@ -346,82 +346,92 @@ Rejected for: {3}</source>
 <context>
     <name>Reason</name>
     <message>
-        <location filename="../../booth/reasons.py" line="38"/>
+        <location filename="../../booth/reasons.py" line="40"/>
         <source>The code could not be read as a border permit.</source>
         <translation>មិនអាចអានកូដនេះជាលិខិតអនុញ្ញាតឆ្លងដែនបានទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="39"/>
+        <location filename="../../booth/reasons.py" line="41"/>
         <source>The permit data is damaged or not a valid permit.</source>
         <translation>ទិន្នន័យលិខិតអនុញ្ញាតខូច ឬមិនមែនជាលិខិតអនុញ្ញាតត្រឹមត្រូវ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="40"/>
+        <location filename="../../booth/reasons.py" line="42"/>
         <source>The permit&apos;s signature is false: it was altered or forged.</source>
         <translation>ហត្ថលេខារបស់លិខិតអនុញ្ញាតមិនពិត៖ វាត្រូវបានកែប្រែ ឬក្លែងបន្លំ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="41"/>
+        <location filename="../../booth/reasons.py" line="43"/>
         <source>The permit was signed by an office this booth does not recognise.</source>
         <translation>លិខិតអនុញ្ញាតនេះត្រូវបានចុះហត្ថលេខាដោយការិយាល័យដែលបញ្ជរនេះមិនទទួលស្គាល់។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="44"/>
+        <location filename="../../booth/reasons.py" line="46"/>
         <source>The issuing office was not allowed to issue this permit.</source>
         <translation>ការិយាល័យចេញលិខិតមិនមានសិទ្ធិចេញលិខិតអនុញ្ញាតនេះទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="45"/>
+        <location filename="../../booth/reasons.py" line="47"/>
+        <source>The issuing office&apos;s key was reported stolen: this permit cannot be trusted.</source>
+        <translation>កូនសោរបស់ការិយាល័យចេញលិខិតត្រូវបានរាយការណ៍ថាត្រូវគេលួច៖ មិនអាចទុកចិត្តលិខិតអនុញ្ញាតនេះបានទេ។</translation>
+    </message>
+    <message>
+        <location filename="../../booth/reasons.py" line="50"/>
         <source>The permit has expired.</source>
         <translation>លិខិតអនុញ្ញាតផុតសុពលភាពហើយ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="46"/>
+        <location filename="../../booth/reasons.py" line="51"/>
         <source>The permit is not valid yet.</source>
         <translation>លិខិតអនុញ្ញាតមិនទាន់មានសុពលភាពនៅឡើយទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="47"/>
+        <location filename="../../booth/reasons.py" line="52"/>
         <source>The permit has been revoked.</source>
         <translation>លិខិតអនុញ្ញាតត្រូវបានដកហូត។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="48"/>
+        <location filename="../../booth/reasons.py" line="53"/>
         <source>The permit is not valid at this checkpoint.</source>
         <translation>លិខិតអនុញ្ញាតមិនមានសុពលភាពនៅច្រកត្រួតពិនិត្យនេះទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="49"/>
+        <location filename="../../booth/reasons.py" line="54"/>
         <source>The holder already entered and has not exited.</source>
         <translation>ម្ចាស់លិខិតបានចូលរួចហើយ ហើយមិនទាន់ចេញទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="50"/>
+        <location filename="../../booth/reasons.py" line="55"/>
         <source>No entry is on record for this exit.</source>
         <translation>គ្មានកំណត់ត្រាចូលសម្រាប់ការចេញនេះទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="51"/>
+        <location filename="../../booth/reasons.py" line="56"/>
         <source>The holder stayed longer than the permit allows.</source>
         <translation>ម្ចាស់លិខិតស្នាក់នៅយូរជាងលិខិតអនុញ្ញាតកំណត់។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="52"/>
+        <location filename="../../booth/reasons.py" line="57"/>
         <source>This single-use permit has already been used.</source>
         <translation>លិខិតអនុញ្ញាតប្រើម្តងនេះត្រូវបានប្រើរួចហើយ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="53"/>
+        <location filename="../../booth/reasons.py" line="58"/>
         <source>The holder is on the watchlist: call the supervisor.</source>
         <translation>ម្ចាស់លិខិតស្ថិតក្នុងបញ្ជីតាមដាន៖ សូមហៅអ្នកគ្រប់គ្រង។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="54"/>
+        <location filename="../../booth/reasons.py" line="59"/>
         <source>The trust list is out of date: sync with HQ.</source>
         <translation>បញ្ជីទុកចិត្តហួសសម័យ៖ សូមធ្វើសមកាលកម្មជាមួយទីស្នាក់ការកណ្តាល។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="55"/>
+        <location filename="../../booth/reasons.py" line="60"/>
+        <source>The trust list has expired: no one may cross until this booth syncs with HQ.</source>
+        <translation>បញ្ជីទុកចិត្តផុតសុពលភាពហើយ៖ គ្មាននរណាម្នាក់អាចឆ្លងកាត់បានទេ រហូតដល់ប៉ុស្តិ៍នេះធ្វើសមកាលកម្មជាមួយទីស្នាក់ការកណ្តាល។</translation>
+    </message>
+    <message>
+        <location filename="../../booth/reasons.py" line="63"/>
         <source>The booth clock looks wrong: check the date and time.</source>
         <translation>នាឡិការបស់បញ្ជរហាក់ដូចជាខុស៖ សូមពិនិត្យកាលបរិច្ឆេទ និងម៉ោង។</translation>
     </message>
@@ -500,27 +510,27 @@ Rejected for: {3}</source>
 <context>
     <name>ShiftCounters</name>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="39"/>
+        <location filename="../../booth/gui/shift_counters.py" line="40"/>
         <source>Entries</source>
         <translation>ចូល</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="39"/>
+        <location filename="../../booth/gui/shift_counters.py" line="40"/>
         <source>Exits</source>
         <translation>ចេញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="39"/>
+        <location filename="../../booth/gui/shift_counters.py" line="40"/>
         <source>Rejections</source>
         <translation>បដិសេធ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="40"/>
+        <location filename="../../booth/gui/shift_counters.py" line="41"/>
         <source>Overrides</source>
         <translation>អនុញ្ញាតពិសេស</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="40"/>
+        <location filename="../../booth/gui/shift_counters.py" line="41"/>
         <source>Inside now</source>
         <translation>នៅខាងក្នុងឥឡូវ</translation>
     </message>
@@ -528,199 +538,199 @@ Rejected for: {3}</source>
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="86"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="87"/>
         <source>Supervisor · reports and exports</source>
         <translation>អ្នកគ្រប់គ្រង · របាយការណ៍ និងការនាំចេញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
-        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
         <source>Shift</source>
         <translation>វេន</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
         <source>Day</source>
         <translation>ថ្ងៃ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
         <source>Period</source>
         <translation>រយៈពេល</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
         <source>Report of</source>
         <translation>របាយការណ៍នៃ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
         <source>From</source>
         <translation>ពី</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
         <source>To</source>
         <translation>ដល់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
         <source>Officer</source>
         <translation>មន្ត្រី</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
         <source>Export as</source>
         <translation>នាំចេញជា</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="189"/>
         <source>to folder</source>
         <translation>ទៅថត</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
         <source>Scans</source>
         <translation>ការស្កេន</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
         <source>Entries</source>
         <translation>ចូល</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
         <source>Exits</source>
         <translation>ចេញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
         <source>Rejections</source>
         <translation>បដិសេធ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
         <source>Overrides</source>
         <translation>អនុញ្ញាតពិសេស</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="194"/>
         <source>Still inside</source>
         <translation>នៅខាងក្នុង</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="194"/>
         <source>Overstays</source>
         <translation>ស្នាក់នៅហួសកំណត់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="196"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="197"/>
         <source>Show</source>
         <translation>បង្ហាញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="197"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="198"/>
         <source>Search by name or permit number</source>
         <translation>ស្វែងរកតាមឈ្មោះ ឬលេខលិខិតអនុញ្ញាត</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="200"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="201"/>
         <source>Choose folder…</source>
         <translation>ជ្រើសរើសថត…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="201"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
         <source>Export</source>
         <translation>នាំចេញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="203"/>
         <source>Cancel export</source>
         <translation>បោះបង់ការនាំចេញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="203"/>
-        <location filename="../../booth/gui/supervisor_view.py" line="335"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="204"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="336"/>
         <source>Close shift</source>
         <translation>បិទវេន</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="204"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="205"/>
         <source>e.g. the USB stick</source>
         <translation>ឧ. ឧបករណ៍ USB</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="217"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="218"/>
         <source>open</source>
         <translation>បើក</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="229"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="230"/>
         <source>All officers</source>
         <translation>មន្ត្រីទាំងអស់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="273"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="274"/>
         <source>No shift to show yet.</source>
         <translation>មិនទាន់មានវេនសម្រាប់បង្ហាញទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="300"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="301"/>
         <source>none</source>
         <translation>គ្មាន</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="302"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="303"/>
         <source>Rejected for: {0}</source>
         <translation>បដិសេធដោយសារ៖ {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="304"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="305"/>
         <source>Overrides: {0}</source>
         <translation>អនុញ្ញាតពិសេស៖ {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="307"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="308"/>
         <source>Sync: HQ holds records up to #{0} of #{1} ({2} waiting)</source>
         <translation>សមកាលកម្ម៖ ទីស្នាក់ការកណ្តាលមានកំណត់ត្រារហូតដល់ #{0} ក្នុងចំណោម #{1} ({2} កំពុងរង់ចាំ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="316"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="317"/>
         <source>override by {0}</source>
         <translation>អនុញ្ញាតពិសេសដោយ {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="323"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="324"/>
         <source>{0} records shown, newest first</source>
         <translation>បង្ហាញកំណត់ត្រា {0} ថ្មីបំផុតមុនគេ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="325"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="326"/>
         <source>(of {0}; search to narrow, or export them all)</source>
         <translation>(ក្នុងចំណោម {0}; ស្វែងរកដើម្បីបង្រួម ឬនាំចេញទាំងអស់)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="336"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="337"/>
         <source>Close shift #{0} of {1}?</source>
         <translation>បិទវេន #{0} របស់ {1}?</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="343"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="344"/>
         <source>Shift #{0} of {1} is closed.</source>
         <translation>វេន #{0} របស់ {1} ត្រូវបានបិទ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="349"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="350"/>
         <source>Export to folder</source>
         <translation>នាំចេញទៅថត</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="373"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="374"/>
         <source>Exporting to {0}…</source>
         <translation>កំពុងនាំចេញទៅ {0}…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="394"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="395"/>
         <source>Exported {0} records to {1}, signed in {2}.</source>
         <translation>បាននាំចេញកំណត់ត្រា {0} ទៅ {1} ចុះហត្ថលេខាក្នុង {2}។</translation>
     </message>
@@ -816,12 +826,12 @@ Rejected for: {3}</source>
 <context>
     <name>parent</name>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="63"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="64"/>
         <source>Supervisor view</source>
         <translation>ទិដ្ឋភាពអ្នកគ្រប់គ្រង</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="63"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="64"/>
         <source>Only a supervisor may open this.</source>
         <translation>មានតែអ្នកគ្រប់គ្រងទេដែលអាចបើកវាបាន។</translation>
     </message>

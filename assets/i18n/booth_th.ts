@@ -57,67 +57,67 @@
 <context>
     <name>BoothStatusBar</name>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="40"/>
+        <location filename="../../booth/gui/status_bar.py" line="41"/>
         <source>Officer: {0}</source>
         <translation>เจ้าหน้าที่: {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="42"/>
+        <location filename="../../booth/gui/status_bar.py" line="43"/>
         <source>Camera OK</source>
         <translation>กล้องปกติ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="42"/>
+        <location filename="../../booth/gui/status_bar.py" line="43"/>
         <source>Camera starting…</source>
         <translation>กำลังเปิดกล้อง…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="43"/>
+        <location filename="../../booth/gui/status_bar.py" line="44"/>
         <source>Camera lost — reconnecting</source>
         <translation>กล้องขาดการเชื่อมต่อ — กำลังเชื่อมต่อใหม่</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="43"/>
+        <location filename="../../booth/gui/status_bar.py" line="44"/>
         <source>No camera</source>
         <translation>ไม่พบกล้อง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="44"/>
+        <location filename="../../booth/gui/status_bar.py" line="45"/>
         <source>Camera off</source>
         <translation>ปิดกล้อง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="49"/>
+        <location filename="../../booth/gui/status_bar.py" line="50"/>
         <source>No trust list installed</source>
         <translation>ยังไม่ได้ติดตั้งรายการความเชื่อถือ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="53"/>
+        <location filename="../../booth/gui/status_bar.py" line="54"/>
         <source>Trust list v{0}, {1} days old</source>
         <translation>รายการความเชื่อถือ v{0} อายุ {1} วัน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="56"/>
+        <location filename="../../booth/gui/status_bar.py" line="57"/>
         <source>Clock looks wrong!</source>
         <translation>นาฬิกาอาจผิดพลาด!</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="60"/>
+        <location filename="../../booth/gui/status_bar.py" line="61"/>
         <source>never</source>
         <translation>ไม่เคย</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="62"/>
+        <location filename="../../booth/gui/status_bar.py" line="63"/>
         <source>Sync failing: {0} waiting · last OK {1}</source>
         <translation>ซิงค์ล้มเหลว: รอ {0} รายการ · สำเร็จล่าสุด {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="66"/>
+        <location filename="../../booth/gui/status_bar.py" line="67"/>
         <source>Not enrolled with HQ: {0} waiting</source>
         <translation>ยังไม่ได้ลงทะเบียนกับสำนักงานใหญ่: รอ {0} รายการ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="69"/>
+        <location filename="../../booth/gui/status_bar.py" line="70"/>
         <source>Sync: {0} waiting · last {1}</source>
         <translation>ซิงค์: รอ {0} รายการ · ล่าสุด {1}</translation>
     </message>
@@ -125,31 +125,31 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="85"/>
+        <location filename="../../booth/gui/camera_view.py" line="99"/>
         <source>Starting the camera…</source>
         <translation>กำลังเปิดกล้อง…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="86"/>
+        <location filename="../../booth/gui/camera_view.py" line="100"/>
         <source>Camera lost — reconnecting…
 Check the cable. You can also type the permit (F4).</source>
         <translation>กล้องขาดการเชื่อมต่อ — กำลังเชื่อมต่อใหม่…
 ตรวจสอบสายเคเบิล หรือพิมพ์ใบอนุญาตก็ได้ (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="87"/>
+        <location filename="../../booth/gui/camera_view.py" line="101"/>
         <source>No camera found.
 Connect the camera, or type the permit (F4).</source>
         <translation>ไม่พบกล้อง
 เชื่อมต่อกล้อง หรือพิมพ์ใบอนุญาต (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="88"/>
+        <location filename="../../booth/gui/camera_view.py" line="102"/>
         <source>Camera off</source>
         <translation>ปิดกล้อง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="89"/>
+        <location filename="../../booth/gui/camera_view.py" line="103"/>
         <source>Waiting for the camera…</source>
         <translation>กำลังรอกล้อง…</translation>
     </message>
@@ -185,107 +185,107 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="67"/>
+        <location filename="../../booth/gui/main_window.py" line="68"/>
         <source>Booth</source>
         <translation>ช่องตรวจ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="170"/>
+        <location filename="../../booth/gui/main_window.py" line="171"/>
         <source>Checking…</source>
         <translation>กำลังตรวจสอบ…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="209"/>
+        <location filename="../../booth/gui/main_window.py" line="210"/>
         <source>Log in first: the scan was not recorded.</source>
         <translation>กรุณาเข้าสู่ระบบก่อน: ไม่ได้บันทึกการสแกน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="243"/>
+        <location filename="../../booth/gui/main_window.py" line="244"/>
         <source>ENTRY  →   (F2 to switch)</source>
         <translation>เข้า  →   (F2 เพื่อสลับ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="245"/>
+        <location filename="../../booth/gui/main_window.py" line="246"/>
         <source>←  EXIT   (F2 to switch)</source>
         <translation>←  ออก   (F2 เพื่อสลับ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="254"/>
+        <location filename="../../booth/gui/main_window.py" line="255"/>
         <source>There is no rejected scan to override.</source>
         <translation>ไม่มีการสแกนที่ถูกปฏิเสธให้อนุมัติพิเศษ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="276"/>
+        <location filename="../../booth/gui/main_window.py" line="277"/>
         <source>Override refused</source>
         <translation>การอนุมัติพิเศษถูกปฏิเสธ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="284"/>
+        <location filename="../../booth/gui/main_window.py" line="285"/>
         <source>Only a supervisor may change the settings.</source>
         <translation>เฉพาะหัวหน้าเท่านั้นที่เปลี่ยนการตั้งค่าได้</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="291"/>
+        <location filename="../../booth/gui/main_window.py" line="295"/>
         <source>Settings</source>
         <translation>การตั้งค่า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="318"/>
+        <location filename="../../booth/gui/main_window.py" line="322"/>
         <source>This booth is not enrolled with HQ (booth enrol).</source>
         <translation>ช่องตรวจนี้ยังไม่ได้ลงทะเบียนกับสำนักงานใหญ่ (booth enrol)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="321"/>
+        <location filename="../../booth/gui/main_window.py" line="325"/>
         <source>Syncing with HQ…</source>
         <translation>กำลังซิงค์กับสำนักงานใหญ่…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="359"/>
+        <location filename="../../booth/gui/main_window.py" line="363"/>
         <source>Booth {0} · {1}</source>
         <translation>ช่องตรวจ {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="361"/>
+        <location filename="../../booth/gui/main_window.py" line="365"/>
         <source>Type permit (F4)</source>
         <translation>พิมพ์ใบอนุญาต (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="361"/>
+        <location filename="../../booth/gui/main_window.py" line="365"/>
         <source>Override (F8)</source>
         <translation>อนุมัติพิเศษ (F8)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="362"/>
+        <location filename="../../booth/gui/main_window.py" line="366"/>
         <source>Scan again (F5)</source>
         <translation>สแกนอีกครั้ง (F5)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="362"/>
+        <location filename="../../booth/gui/main_window.py" line="366"/>
         <source>Lock (Ctrl+L)</source>
         <translation>ล็อก (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="363"/>
+        <location filename="../../booth/gui/main_window.py" line="367"/>
         <source>Settings (F10)</source>
         <translation>การตั้งค่า (F10)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="363"/>
+        <location filename="../../booth/gui/main_window.py" line="367"/>
         <source>Sync now (F6)</source>
         <translation>ซิงค์ตอนนี้ (F6)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="364"/>
+        <location filename="../../booth/gui/main_window.py" line="368"/>
         <source>Reports (F9)</source>
         <translation>รายงาน (F9)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="365"/>
+        <location filename="../../booth/gui/main_window.py" line="369"/>
         <source>Sound off (Ctrl+M)</source>
         <translation>ปิดเสียง (Ctrl+M)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="365"/>
+        <location filename="../../booth/gui/main_window.py" line="369"/>
         <source>Sound on (Ctrl+M)</source>
         <translation>เปิดเสียง (Ctrl+M)</translation>
     </message>
@@ -346,82 +346,92 @@ Rejected for: {3}</source>
 <context>
     <name>Reason</name>
     <message>
-        <location filename="../../booth/reasons.py" line="38"/>
+        <location filename="../../booth/reasons.py" line="40"/>
         <source>The code could not be read as a border permit.</source>
         <translation>ไม่สามารถอ่านรหัสนี้เป็นใบอนุญาตผ่านแดนได้</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="39"/>
+        <location filename="../../booth/reasons.py" line="41"/>
         <source>The permit data is damaged or not a valid permit.</source>
         <translation>ข้อมูลใบอนุญาตเสียหายหรือไม่ใช่ใบอนุญาตที่ถูกต้อง</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="40"/>
+        <location filename="../../booth/reasons.py" line="42"/>
         <source>The permit&apos;s signature is false: it was altered or forged.</source>
         <translation>ลายมือชื่อของใบอนุญาตไม่ถูกต้อง: ถูกแก้ไขหรือปลอมแปลง</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="41"/>
+        <location filename="../../booth/reasons.py" line="43"/>
         <source>The permit was signed by an office this booth does not recognise.</source>
         <translation>ใบอนุญาตนี้ลงนามโดยสำนักงานที่ช่องตรวจนี้ไม่รู้จัก</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="44"/>
+        <location filename="../../booth/reasons.py" line="46"/>
         <source>The issuing office was not allowed to issue this permit.</source>
         <translation>สำนักงานผู้ออกไม่มีสิทธิ์ออกใบอนุญาตนี้</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="45"/>
+        <location filename="../../booth/reasons.py" line="47"/>
+        <source>The issuing office&apos;s key was reported stolen: this permit cannot be trusted.</source>
+        <translation>กุญแจของสำนักงานผู้ออกถูกแจ้งว่าถูกขโมย: ไม่สามารถเชื่อถือใบอนุญาตนี้ได้</translation>
+    </message>
+    <message>
+        <location filename="../../booth/reasons.py" line="50"/>
         <source>The permit has expired.</source>
         <translation>ใบอนุญาตหมดอายุแล้ว</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="46"/>
+        <location filename="../../booth/reasons.py" line="51"/>
         <source>The permit is not valid yet.</source>
         <translation>ใบอนุญาตยังไม่มีผลใช้</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="47"/>
+        <location filename="../../booth/reasons.py" line="52"/>
         <source>The permit has been revoked.</source>
         <translation>ใบอนุญาตถูกเพิกถอนแล้ว</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="48"/>
+        <location filename="../../booth/reasons.py" line="53"/>
         <source>The permit is not valid at this checkpoint.</source>
         <translation>ใบอนุญาตใช้ที่จุดผ่านแดนนี้ไม่ได้</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="49"/>
+        <location filename="../../booth/reasons.py" line="54"/>
         <source>The holder already entered and has not exited.</source>
         <translation>ผู้ถือเข้ามาแล้วและยังไม่ได้ออก</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="50"/>
+        <location filename="../../booth/reasons.py" line="55"/>
         <source>No entry is on record for this exit.</source>
         <translation>ไม่มีบันทึกการเข้าสำหรับการออกครั้งนี้</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="51"/>
+        <location filename="../../booth/reasons.py" line="56"/>
         <source>The holder stayed longer than the permit allows.</source>
         <translation>ผู้ถืออยู่นานเกินกว่าที่ใบอนุญาตกำหนด</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="52"/>
+        <location filename="../../booth/reasons.py" line="57"/>
         <source>This single-use permit has already been used.</source>
         <translation>ใบอนุญาตใช้ครั้งเดียวนี้ถูกใช้ไปแล้ว</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="53"/>
+        <location filename="../../booth/reasons.py" line="58"/>
         <source>The holder is on the watchlist: call the supervisor.</source>
         <translation>ผู้ถืออยู่ในรายชื่อเฝ้าระวัง: เรียกหัวหน้า</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="54"/>
+        <location filename="../../booth/reasons.py" line="59"/>
         <source>The trust list is out of date: sync with HQ.</source>
         <translation>รายการความเชื่อถือล้าสมัย: ซิงค์กับสำนักงานใหญ่</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="55"/>
+        <location filename="../../booth/reasons.py" line="60"/>
+        <source>The trust list has expired: no one may cross until this booth syncs with HQ.</source>
+        <translation>รายการความเชื่อถือหมดอายุแล้ว: ห้ามผู้ใดผ่านจนกว่าด่านนี้จะซิงค์กับสำนักงานใหญ่</translation>
+    </message>
+    <message>
+        <location filename="../../booth/reasons.py" line="63"/>
         <source>The booth clock looks wrong: check the date and time.</source>
         <translation>นาฬิกาของช่องตรวจอาจผิด: ตรวจสอบวันที่และเวลา</translation>
     </message>
@@ -500,27 +510,27 @@ Rejected for: {3}</source>
 <context>
     <name>ShiftCounters</name>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="39"/>
+        <location filename="../../booth/gui/shift_counters.py" line="40"/>
         <source>Entries</source>
         <translation>เข้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="39"/>
+        <location filename="../../booth/gui/shift_counters.py" line="40"/>
         <source>Exits</source>
         <translation>ออก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="39"/>
+        <location filename="../../booth/gui/shift_counters.py" line="40"/>
         <source>Rejections</source>
         <translation>ปฏิเสธ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="40"/>
+        <location filename="../../booth/gui/shift_counters.py" line="41"/>
         <source>Overrides</source>
         <translation>อนุมัติพิเศษ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="40"/>
+        <location filename="../../booth/gui/shift_counters.py" line="41"/>
         <source>Inside now</source>
         <translation>อยู่ข้างในขณะนี้</translation>
     </message>
@@ -528,199 +538,199 @@ Rejected for: {3}</source>
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="86"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="87"/>
         <source>Supervisor · reports and exports</source>
         <translation>หัวหน้า · รายงานและการส่งออก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
-        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
         <source>Shift</source>
         <translation>กะ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
         <source>Day</source>
         <translation>วัน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="183"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
         <source>Period</source>
         <translation>ช่วงเวลา</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
         <source>Report of</source>
         <translation>รายงานของ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="186"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
         <source>From</source>
         <translation>จาก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
         <source>To</source>
         <translation>ถึง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
         <source>Officer</source>
         <translation>เจ้าหน้าที่</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
         <source>Export as</source>
         <translation>ส่งออกเป็น</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="189"/>
         <source>to folder</source>
         <translation>ไปยังโฟลเดอร์</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
         <source>Scans</source>
         <translation>การสแกน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
         <source>Entries</source>
         <translation>เข้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="191"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
         <source>Exits</source>
         <translation>ออก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
         <source>Rejections</source>
         <translation>ปฏิเสธ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
         <source>Overrides</source>
         <translation>อนุมัติพิเศษ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="194"/>
         <source>Still inside</source>
         <translation>ยังอยู่ข้างใน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="194"/>
         <source>Overstays</source>
         <translation>อยู่เกินกำหนด</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="196"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="197"/>
         <source>Show</source>
         <translation>แสดง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="197"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="198"/>
         <source>Search by name or permit number</source>
         <translation>ค้นหาตามชื่อหรือเลขใบอนุญาต</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="200"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="201"/>
         <source>Choose folder…</source>
         <translation>เลือกโฟลเดอร์…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="201"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
         <source>Export</source>
         <translation>ส่งออก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="203"/>
         <source>Cancel export</source>
         <translation>ยกเลิกการส่งออก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="203"/>
-        <location filename="../../booth/gui/supervisor_view.py" line="335"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="204"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="336"/>
         <source>Close shift</source>
         <translation>ปิดกะ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="204"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="205"/>
         <source>e.g. the USB stick</source>
         <translation>เช่น แฟลชไดรฟ์ USB</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="217"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="218"/>
         <source>open</source>
         <translation>เปิดอยู่</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="229"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="230"/>
         <source>All officers</source>
         <translation>เจ้าหน้าที่ทั้งหมด</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="273"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="274"/>
         <source>No shift to show yet.</source>
         <translation>ยังไม่มีกะให้แสดง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="300"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="301"/>
         <source>none</source>
         <translation>ไม่มี</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="302"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="303"/>
         <source>Rejected for: {0}</source>
         <translation>ปฏิเสธเพราะ: {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="304"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="305"/>
         <source>Overrides: {0}</source>
         <translation>อนุมัติพิเศษ: {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="307"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="308"/>
         <source>Sync: HQ holds records up to #{0} of #{1} ({2} waiting)</source>
         <translation>ซิงค์: สำนักงานใหญ่มีรายการถึง #{0} จาก #{1} (รอ {2} รายการ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="316"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="317"/>
         <source>override by {0}</source>
         <translation>อนุมัติพิเศษโดย {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="323"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="324"/>
         <source>{0} records shown, newest first</source>
         <translation>แสดง {0} รายการ ล่าสุดก่อน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="325"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="326"/>
         <source>(of {0}; search to narrow, or export them all)</source>
         <translation>(จาก {0}; ค้นหาเพื่อจำกัด หรือส่งออกทั้งหมด)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="336"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="337"/>
         <source>Close shift #{0} of {1}?</source>
         <translation>ปิดกะ #{0} ของ {1}?</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="343"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="344"/>
         <source>Shift #{0} of {1} is closed.</source>
         <translation>ปิดกะ #{0} ของ {1} แล้ว</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="349"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="350"/>
         <source>Export to folder</source>
         <translation>ส่งออกไปยังโฟลเดอร์</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="373"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="374"/>
         <source>Exporting to {0}…</source>
         <translation>กำลังส่งออกไปยัง {0}…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="394"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="395"/>
         <source>Exported {0} records to {1}, signed in {2}.</source>
         <translation>ส่งออก {0} รายการไปยัง {1} ลงนามใน {2} แล้ว</translation>
     </message>
@@ -816,12 +826,12 @@ Rejected for: {3}</source>
 <context>
     <name>parent</name>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="63"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="64"/>
         <source>Supervisor view</source>
         <translation>มุมมองหัวหน้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="63"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="64"/>
         <source>Only a supervisor may open this.</source>
         <translation>เฉพาะหัวหน้าเท่านั้นที่เปิดได้</translation>
     </message>
