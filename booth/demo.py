@@ -60,7 +60,7 @@ def prepare(base: Path, *, seed: int, now: int) -> DemoBooth:
     try:
         booth.install_bundle(data.bundle_file.read_bytes(), pin=data.root_fingerprint)
         for name, role, pin in DEMO_OFFICERS:
-            booth.add_officer(name, role, pin, by="demo setup")
+            booth.add_officer(name, role, pin)
     finally:
         booth.close()
     return DemoBooth(data, base / "booth")

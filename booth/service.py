@@ -49,6 +49,10 @@ log = logging.getLogger(__name__)
 LEDGER_FILE = "ledger.db"
 ROLES = ("officer", "supervisor")
 MIN_OVERRIDE_REASON = 5
+# A permit the booth could not trust at all (not ours, forged, damaged, a stolen key): letting
+# its holder through takes two supervisors, and HQ raises an alert on every such override.
+TWO_SUPERVISORS = frozenset({Reason.UNREADABLE, Reason.UNKNOWN_ISSUER, Reason.BAD_SIGNATURE, Reason.BAD_FORMAT,
+                             Reason.ISSUER_REVOKED})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,7 @@ class Booth:
     @classmethod
     def init(cls, data_dir: Path, *, booth_id: str, checkpoint: str, clock: Clock | None = None) -> Booth:
         """Make a new booth: settings, ledger, and the booth's signing key. Never overwrites."""
-        if load_settings(data_dir) is not None or (data_dir / LEDGER_FILE).exists():
-            raise ConfigError(f"{data_dir} is already a booth; it was left untouched")
+        cls.refuse_existing(data_dir)
         if not booth_id.strip() or not checkpoint.strip():
             raise ConfigError("booth id and checkpoint must not be empty")
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -100,6 +103,12 @@ class Booth:
         booth = cls(data_dir, clock=clock)
         booth.audit("booth_init", note=f"booth {booth_id} at {checkpoint}")
         return booth
+
+    @staticmethod
+    def refuse_existing(data_dir: Path) -> None:
+        """Raise ``ConfigError`` when ``data_dir`` already holds a booth (it is never overwritten)."""
+        if load_settings(data_dir) is not None or (data_dir / LEDGER_FILE).exists():
+            raise ConfigError(f"{data_dir} is already a booth; it was left untouched")
 
     def close(self) -> None:
         self.ledger.close()
@@ -124,22 +133,36 @@ class Booth:
                          bundle_version=bundle_version)  # fmt: skip
 
     # -- officers
-    def add_officer(self, name: str, role: str, pin: str, *, by: str = "local administrator") -> None:
+    def add_officer(self, name: str, role: str, pin: str, *, by: Session | None = None) -> None:
+        """Add an officer. Once the booth has a supervisor (``booth init`` makes the first), only a
+        supervisor's session (``by``) may add anyone: no one makes themselves a supervisor."""
         if role not in ROLES:
             raise ConfigError(f"role must be one of {', '.join(ROLES)}")
         if not name.strip():
             raise ConfigError("an officer needs a name")
+        who = self._supervisor_or_setup(by, "add an officer")
         check_policy(pin)
         pin_hash = hash_pin(pin)  # slow on purpose: outside the write transaction
         with self.ledger.transaction():
             self.ledger.add_officer(name, role, pin_hash, self.clock.now())
-            self.ledger.append_in_transaction(self._audit_record("officer_add", note=f"{name} ({role}) by {by}"))
+            self.ledger.append_in_transaction(self._audit_record("officer_add", note=f"{name} ({role}) by {who}"))
 
-    def unlock(self, name: str, *, by: str = "local administrator") -> None:
+    def unlock(self, name: str, *, by: Session | None = None) -> None:
         self._officer(name)
+        who = self._supervisor_or_setup(by, "unlock an officer")
         with self.ledger.transaction():
             self.ledger.set_lock(name, 0, None)
-            self.ledger.append_in_transaction(self._audit_record("officer_unlock", officer=name, note=f"by {by}"))
+            self.ledger.append_in_transaction(self._audit_record("officer_unlock", officer=name, note=f"by {who}"))
+
+    def _supervisor_or_setup(self, by: Session | None, action: str) -> str:
+        """Who acts: a supervisor's session, or "setup" while the booth has no supervisor yet."""
+        if by is not None:
+            if by.role != "supervisor":
+                raise NotSupervisor(f"{by.officer} is not a supervisor: only a supervisor may {action}")
+            return by.officer
+        if any(o.role == "supervisor" and o.active for o in self.ledger.officers()):
+            raise NotSupervisor(f"only a supervisor may {action}: give a supervisor's name and PIN")
+        return "setup"
 
     def _officer(self, name: str) -> Officer:
         officer = self.ledger.officer(name)
@@ -170,6 +193,11 @@ class Booth:
         if lock.locked_until is not None:
             raise LockedOut(_locked_message(name, lock.locked_until, now), lock.locked_until)
         raise WrongPin(f"wrong PIN for {name}")
+
+    def authorise(self, name: str, pin: str) -> Session:
+        """A session for one act (an override, adding an officer), without opening a shift."""
+        officer = self.authenticate(name, pin)
+        return Session(officer.name, officer.role, None)
 
     def login(self, name: str, pin: str) -> Session:
         """Authenticate; open the officer's shift if none is open; audit the login."""
@@ -215,22 +243,35 @@ class Booth:
             ), verdict))  # fmt: skip
         return ScanOutcome(verdict, record)
 
-    def override(self, seq: int, supervisor: Session, reason: str) -> Record:
-        """A supervisor lets a rejected scan through, in writing; the override is itself a record."""
-        if supervisor.role != "supervisor":
-            raise NotSupervisor(f"{supervisor.officer} is not a supervisor")
+    def override(self, seq: int, supervisor: Session, reason: str, *, second: Session | None = None) -> Record:
+        """A supervisor lets a rejected scan through, in writing; the override is itself a record.
+
+        A scan the booth could not trust (``TWO_SUPERVISORS``) needs a ``second``, different
+        supervisor; both names go into the record's ``supervisor`` field as ``"A & B"``."""
+        for person in (supervisor, second):
+            if person is not None and person.role != "supervisor":
+                raise NotSupervisor(f"{person.officer} is not a supervisor")
+        if second is not None and second.officer == supervisor.officer:
+            raise OverrideRefused("the second supervisor must be another person")
         if len(reason.strip()) < MIN_OVERRIDE_REASON:
             raise OverrideRefused("write the reason for the override (a few words at least)")
         with self.ledger.transaction():
             target = self.ledger.record(seq)
-            if target is None or target.kind != SCAN:
-                raise OverrideRefused(f"record {seq} is not a scan")
+            if target is None:
+                raise OverrideRefused(f"there is no record {seq} in this booth's ledger")
+            if target.kind != SCAN:
+                raise OverrideRefused(f"record {seq} is a{'n' if target.kind[0] in 'ao' else ''} {target.kind} "
+                                      "record, not a scan")  # fmt: skip
             if target.verdict != "rejected":
                 raise OverrideRefused(f"scan {seq} was not rejected; there is nothing to override")
             if self.ledger.overrides_of(seq):
                 raise OverrideRefused(f"scan {seq} was already overridden")
+            if needs_two_supervisors(target) and second is None:
+                raise OverrideRefused(f"scan {seq} was refused as untrustworthy ({target.reasons}): letting the "
+                                      "holder through needs a second supervisor")  # fmt: skip
+            names = supervisor.officer if second is None else f"{supervisor.officer} & {second.officer}"
             return self.ledger.append_in_transaction(self._new(
-                OVERRIDE, officer=target.officer, shift_id=supervisor.shift_id, supervisor=supervisor.officer,
+                OVERRIDE, officer=target.officer, shift_id=supervisor.shift_id, supervisor=names,
                 ref_seq=seq, note=reason.strip(), direction=target.direction, permit_no=target.permit_no,
                 holder=target.holder, reasons=target.reasons,
             ))  # fmt: skip
@@ -251,10 +292,13 @@ class Booth:
         self.audit("settings_change", session=session, note=", ".join(f"{k}={v}" for k, v in sorted(changed.items())))
 
     def override_with_pin(self, seq: int, supervisor: str, pin: str, reason: str, *,
-                          shift_id: int | None = None) -> Record:
-        """The supervisor authorises at the booth with their PIN, without opening a shift of their own."""
+                          shift_id: int | None = None, second: tuple[str, str] | None = None) -> Record:
+        """The supervisor (and ``second``: name, PIN) authorise at the booth with their PINs, without
+        opening a shift of their own."""
         officer = self.authenticate(supervisor, pin)
-        return self.override(seq, Session(officer.name, officer.role, shift_id), reason)
+        other = self.authenticate(*second) if second is not None else None
+        return self.override(seq, Session(officer.name, officer.role, shift_id), reason,
+                             second=Session(other.name, other.role, None) if other else None)  # fmt: skip
 
     # -- trust
     def install_bundle(self, data: bytes, *, pin: str | None = None) -> None:
@@ -462,3 +506,8 @@ def _locked_message(name: str, until: int, now: int) -> str:
     if until == FOREVER:
         return f"{name} is locked after too many wrong PINs; a supervisor must unlock"
     return f"{name} is locked for {until - now} more seconds after wrong PINs"
+
+
+def needs_two_supervisors(scan: Record) -> bool:
+    """Whether letting this rejected scan's holder through takes two supervisors."""
+    return any(reason in TWO_SUPERVISORS for reason in scan.reason_list())

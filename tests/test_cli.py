@@ -223,18 +223,28 @@ def test_every_command_has_help_with_example_and_is_documented(cli: click.Group,
 def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     fingerprint = world.setup()
     text = world.issue(HOLDER)
-    assert world.booth_cmd("init", "--booth-id", "PHD-01", "--checkpoint", "KH-PHD")[0] == 0
-    code, _, err = world.booth_cmd("init", "--booth-id", "PHD-02", "--checkpoint", "KH-PHD")
+    code, _, err = run(booth_main, "--data-dir", world.booth, "init", "--booth-id", "PHD-01", "--checkpoint",
+                       "KH-PHD", "--supervisor", "Chan Sophal", "--pin-stdin", input="1234\n")
+    assert code == 1 and "6 to 12 digits" in err and not Path(world.booth).exists()  # nothing half-made
+    code, _, _ = run(booth_main, "--data-dir", world.booth, "init", "--booth-id", "PHD-01", "--checkpoint", "KH-PHD",
+                     "--supervisor", "Chan Sophal", input="771204\n771204\n")  # asked twice, without echo
+    assert code == 0
+    code, _, err = world.booth_cmd("init", "--booth-id", "PHD-02", "--checkpoint", "KH-PHD", "--supervisor", "X",
+                                   "--pin-stdin")
     assert code == 1 and "already a booth" in err
     assert world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)[0] == 0
+    # no one at the keyboard makes themselves a supervisor: adding needs a supervisor's PIN
+    code, _, err = run(booth_main, "--data-dir", world.booth, "officer", "add", "Mallory", "--role", "supervisor",
+                       "--by", "Chan Sophal", "--pin-stdin", input="000000\n482913\n")
+    assert code == 1 and "wrong PIN" in err
     code, out, _ = run(booth_main, "--data-dir", world.booth, "officer", "add", "Sok Dara", "--role", "officer",
-                       "--pin-stdin", input="482913\n")
+                       "--by", "Chan Sophal", "--pin-stdin", input="771204\n482913\n")
     assert code == 0, out
-    code, _, _ = run(booth_main, "--data-dir", world.booth, "officer", "add", "Chan Sophal", "--role", "supervisor",
-                     input="771204\n771204\n")  # asked twice, without echo
-    assert code == 0
+    code, _, err = run(booth_main, "--data-dir", world.booth, "officer", "add", "Mallory", "--role", "supervisor",
+                       "--by", "Sok Dara", "--pin-stdin", input="482913\n482914\n")
+    assert code == 1 and "not a supervisor" in err
     code, _, err = run(booth_main, "--data-dir", world.booth, "officer", "add", "Weak", "--role", "officer",
-                       "--pin-stdin", input="123456\n")
+                       "--by", "Chan Sophal", "--pin-stdin", input="771204\n123456\n")
     assert code == 1 and "too easy" in err
 
     monkeypatch.setenv("BOOTH_PIN", "482913")
@@ -264,7 +274,7 @@ def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) ->
     officers = [json.loads(line) for line in world.booth_cmd("officer", "list")[1].splitlines()]
     sok = next(o for o in officers if o["name"] == "Sok Dara")
     assert sok["failed_pins"] == 1 and "pin_hash" not in sok
-    assert world.booth_cmd("officer", "unlock", "Sok Dara")[0] == 0
+    assert world.booth_cmd("officer", "unlock", "Sok Dara", "--by", "Chan Sophal")[0] == 0  # BOOTH_PIN=771204
     monkeypatch.delenv("BOOTH_PIN")
     code, _, err = world.booth_cmd("scan", "--officer", "Sok Dara", "--direction", "exit", text)
     assert code == 2 and "BOOTH_PIN" in err  # no PIN source and no terminal

@@ -18,12 +18,12 @@ def open_booth(data_dir: Path) -> Booth:
     return Booth(data_dir)
 
 
-def read_pin(pin_stdin: bool, prompt: str = "PIN") -> str:
-    """PIN from stdin (--pin-stdin), the BOOTH_PIN environment variable, or typed without echo."""
+def read_pin(pin_stdin: bool, prompt: str = "PIN", env: str = "BOOTH_PIN") -> str:
+    """PIN from stdin (--pin-stdin: one line each), the ``env`` variable, or typed without echo."""
     if pin_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    if os.environ.get("BOOTH_PIN"):
-        return os.environ["BOOTH_PIN"]
+    if os.environ.get(env):
+        return os.environ[env]
     if not sys.stdin.isatty():
-        fail("no PIN: use --pin-stdin or set BOOTH_PIN", code=USAGE_ERROR)
+        fail(f"no PIN: use --pin-stdin or set {env}", code=USAGE_ERROR)
     return click.prompt(prompt, hide_input=True)

@@ -11,21 +11,38 @@ from booth.cli.common import open_booth, read_pin
 from booth.cli_support import fail, parse_time, print_json, read_text_arg
 from booth.clock import FixedClock
 from booth.errors import PinPolicyError
+from booth.pins import check_policy
 from booth.service import Booth
 
 
 @click.command()
 @click.option("--booth-id", required=True, help="This booth's id, as HQ knows it.")
 @click.option("--checkpoint", required=True, help="The checkpoint code where the booth stands.")
+@click.option("--supervisor", required=True, help="The booth's first supervisor (who then adds the others).")
+@click.option("--pin-stdin", is_flag=True, help="Read the supervisor's new PIN from stdin instead of asking twice.")
 @click.pass_obj
-def init(data_dir: Path, booth_id: str, checkpoint: str) -> None:
-    """Make a new booth: ledger, settings and signing key (refuses to overwrite).
+def init(data_dir: Path, booth_id: str, checkpoint: str, supervisor: str, pin_stdin: bool) -> None:
+    """Make a new booth: ledger, settings, signing key and its first supervisor (refuses to overwrite).
 
-    Example: booth --data-dir /var/lib/booth init --booth-id PHD-01 --checkpoint KH-PHD
+    Example: echo 771204 | booth --data-dir /var/lib/booth init --booth-id PHD-01 --checkpoint KH-PHD \\
+    --supervisor "Chan Sophal" --pin-stdin
     """
+    Booth.refuse_existing(data_dir)
+    pin = _new_pin(pin_stdin)
+    try:
+        check_policy(pin)  # before anything is made: a refused PIN leaves no half-made booth
+    except PinPolicyError as exc:
+        fail(str(exc))
     booth = Booth.init(data_dir, booth_id=booth_id, checkpoint=checkpoint)
-    click.echo(f"booth {booth_id} at {checkpoint} initialised in {data_dir}")
-    booth.close()
+    try:
+        booth.add_officer(supervisor, "supervisor", pin)
+    finally:
+        booth.close()
+    click.echo(f"booth {booth_id} at {checkpoint} initialised in {data_dir}, supervisor {supervisor}")
+
+
+def _new_pin(pin_stdin: bool) -> str:
+    return read_pin(True) if pin_stdin else click.prompt("New PIN", hide_input=True, confirmation_prompt=True)
 
 
 @click.group()
@@ -36,23 +53,21 @@ def officer() -> None:
 @officer.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["officer", "supervisor"]), required=True)
-@click.option("--pin-stdin", is_flag=True, help="Read the PIN from stdin instead of asking twice.")
+@click.option("--by", "supervisor", required=True, help="The supervisor who adds them (their PIN is asked).")
+@click.option("--pin-stdin", is_flag=True, help="Read from stdin: the supervisor's PIN, then the new PIN.")
 @click.pass_obj
-def officer_add(data_dir: Path, name: str, role: str, pin_stdin: bool) -> None:
-    """Add an officer; the PIN is asked without echo (4-12 digits).
+def officer_add(data_dir: Path, name: str, role: str, supervisor: str, pin_stdin: bool) -> None:
+    """Add an officer, on a supervisor's PIN; the new PIN is asked without echo (6-12 digits).
 
-    Example: echo 482913 | booth officer add "Sok Dara" --role officer --pin-stdin
+    Example: printf '771204\\n482913\\n' | booth officer add "Sok Dara" --role officer --by "Chan Sophal" --pin-stdin
     """
     booth = open_booth(data_dir)
-    if pin_stdin:
-        pin = read_pin(True)
-    else:
-        pin = click.prompt("PIN", hide_input=True, confirmation_prompt=True)
+    by = booth.authorise(supervisor, read_pin(pin_stdin, "Supervisor PIN"))
     try:
-        booth.add_officer(name, role, pin)
+        booth.add_officer(name, role, _new_pin(pin_stdin), by=by)
     except PinPolicyError as exc:
         fail(str(exc))
-    click.echo(f"{role} {name} added")
+    click.echo(f"{role} {name} added by {supervisor}")
 
 
 @officer.command("list")
@@ -69,14 +84,17 @@ def officer_list(data_dir: Path) -> None:
 
 @officer.command("unlock")
 @click.argument("name")
+@click.option("--by", "supervisor", required=True, help="The supervisor who unlocks (their PIN is asked).")
+@click.option("--pin-stdin", is_flag=True, help="Read the supervisor's PIN from stdin.")
 @click.pass_obj
-def officer_unlock(data_dir: Path, name: str) -> None:
+def officer_unlock(data_dir: Path, name: str, supervisor: str, pin_stdin: bool) -> None:
     """Clear an officer's PIN lock-out (audited).
 
-    Example: booth officer unlock "Sok Dara"
+    Example: BOOTH_PIN=771204 booth officer unlock "Sok Dara" --by "Chan Sophal"
     """
-    open_booth(data_dir).unlock(name)
-    click.echo(f"{name} unlocked")
+    booth = open_booth(data_dir)
+    booth.unlock(name, by=booth.authorise(supervisor, read_pin(pin_stdin, "Supervisor PIN")))
+    click.echo(f"{name} unlocked by {supervisor}")
 
 
 @click.command()
@@ -105,16 +123,26 @@ def scan(data_dir: Path, text: str, name: str, direction: str, channel: str, at:
 @click.command()
 @click.argument("seq", type=int)
 @click.option("--supervisor", required=True, help="The supervisor who decides.")
+@click.option("--second-supervisor", help="Another supervisor: needed when the permit could not be trusted at all "
+              "(unreadable, bad format or signature, unknown issuer, a stolen office key).")
 @click.option("--reason", required=True, help="Why the holder may pass despite the rejection.")
-@click.option("--pin-stdin", is_flag=True, help="Read the supervisor's PIN from stdin.")
+@click.option("--pin-stdin", is_flag=True, help="Read the PINs from stdin, one line each (the second supervisor's "
+              "second; else BOOTH_PIN and BOOTH_PIN2).")
 @click.pass_obj
-def override(data_dir: Path, seq: int, supervisor: str, reason: str, pin_stdin: bool) -> None:
+def override(data_dir: Path, seq: int, supervisor: str, second_supervisor: str | None, reason: str,
+             pin_stdin: bool) -> None:
     """Let a rejected scan through, with the supervisor's PIN and a written reason.
 
-    Example: BOOTH_PIN=771204 booth override 42 --supervisor "Chan Sophal" --reason "HQ confirmed by phone"
+    \b
+    Example:
+      BOOTH_PIN=771204 booth override 42 --supervisor "Chan Sophal" --reason "HQ confirmed by phone"
+      booth override 43 --supervisor "Chan Sophal" --second-supervisor "Keo Vanna" --reason "..." --pin-stdin
     """
     pin = read_pin(pin_stdin, "Supervisor PIN")
-    record = open_booth(data_dir).override_with_pin(seq, supervisor, pin, reason)
+    second = None
+    if second_supervisor:
+        second = (second_supervisor, read_pin(pin_stdin, "Second supervisor's PIN", env="BOOTH_PIN2"))
+    record = open_booth(data_dir).override_with_pin(seq, supervisor, pin, reason, second=second)
     print_json({"seq": record.seq, "hash": record.hash, "overrides": seq})
 
 

@@ -15,11 +15,14 @@ from booth.gui.qt import (
     QWidget,
 )  # fmt: skip
 from booth.gui.text_label import TextLabel
+from booth.service import needs_two_supervisors
 from sync.protocol.records import Record
 
 
 class OverrideDialog(QDialog):
-    """A supervisor lets a rejected scan through: their name, their PIN, and the reason in words."""
+    """A supervisor lets a rejected scan through: their name, their PIN, and the reason in words.
+
+    A scan the booth could not trust at all needs a second, different supervisor with their PIN."""
 
     def __init__(self, record: Record, supervisors: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,6 +41,18 @@ class OverrideDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Supervisor"), self.supervisor)
         form.addRow(self.tr("PIN"), self.pin)
+        self.second: QComboBox | None = None
+        self.second_pin: QLineEdit | None = None
+        if needs_two_supervisors(record):
+            self.second, self.second_pin = QComboBox(), QLineEdit()
+            self.second.addItems(supervisors)
+            self.second.setCurrentIndex(min(1, len(supervisors) - 1))
+            self.second_pin.setEchoMode(QLineEdit.Password)
+            warning = TextLabel(self.tr("This permit could not be trusted: two supervisors must agree."))
+            warning.setWordWrap(True)
+            form.addRow(warning)
+            form.addRow(self.tr("Second supervisor"), self.second)
+            form.addRow(self.tr("Their PIN"), self.second_pin)
         form.addRow(self.tr("Reason"), self.reason)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
@@ -49,6 +64,12 @@ class OverrideDialog(QDialog):
 
     def values(self) -> tuple[str, str, str]:
         return self.supervisor.currentText(), self.pin.text(), self.reason.toPlainText().strip()
+
+    def second_values(self) -> tuple[str, str] | None:
+        """The second supervisor's name and PIN, when this override needs one."""
+        if self.second is None or self.second_pin is None:
+            return None
+        return self.second.currentText(), self.second_pin.text()
 
 
 class ManualEntryDialog(QDialog):

@@ -262,9 +262,10 @@ class MainWindow(QMainWindow):
         if not dialog.exec():
             return
         name, pin, reason = dialog.values()
+        second = dialog.second_values()
         shift = self.session.shift_id if self.session else None
-        self.ops.run(lambda: self.booth.override_with_pin(record.seq, name, pin, reason, shift_id=shift),
-                     lambda _rec: self._overridden(name), self._override_failed)  # fmt: skip
+        self.ops.run(lambda: self.booth.override_with_pin(record.seq, name, pin, reason, shift_id=shift, second=second),
+                     lambda rec: self._overridden(rec.supervisor), self._override_failed)  # fmt: skip
 
     def _overridden(self, supervisor: str) -> None:
         if self.last_outcome is not None:

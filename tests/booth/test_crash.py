@@ -83,7 +83,7 @@ def test_recorded_crossings_survive_kill_9(tmp_path: Path, hq: HQ, bundle_bytes:
         try:
             if booth.ledger.officer("Sok Dara").failed:
                 # killed mid-login: the attempt was counted before its PIN was checked (fail closed)
-                booth.unlock("Sok Dara", by="test")
+                booth.unlock("Sok Dara")
             for seq, digest in printed:
                 record = booth.ledger.record(seq)
                 assert record is not None and record.hash == digest, f"scan {seq} shown as recorded is lost"

@@ -61,7 +61,7 @@ def test_init_refuses_to_overwrite_and_makes_a_0600_key(booth: Booth) -> None:
 def test_pin_policy_and_no_plain_pins_stored(booth: Booth) -> None:
     for weak in ("123", "1111", "123456", "abcd", "12345678901234"):
         with pytest.raises(PinPolicyError):
-            booth.add_officer("Weak", "officer", weak)
+            booth.add_officer("Weak", "officer", weak, by=booth.authorise("Chan Sophal", SUPERVISOR_PIN))
     stored = booth.ledger.officer("Sok Dara").pin_hash
     assert stored.startswith("scrypt$") and OFFICER_PIN not in stored
 
@@ -87,7 +87,9 @@ def test_lock_out_grows_then_needs_unlock(booth: Booth, clock: FixedClock) -> No
     clock.advance(10 * DAY)
     with pytest.raises(LockedOut, match="supervisor must unlock"):
         booth.login("Sok Dara", OFFICER_PIN)
-    booth.unlock("Sok Dara")
+    with pytest.raises(NotSupervisor, match="only a supervisor may unlock"):
+        booth.unlock("Sok Dara")
+    booth.unlock("Sok Dara", by=booth.login("Chan Sophal", SUPERVISOR_PIN))
     assert booth.login("Sok Dara", OFFICER_PIN).officer == "Sok Dara"
     actions = [r.action for r in booth.ledger.records() if r.kind == "audit"]
     assert actions.count("pin_failed") == 10 and "officer_unlock" in actions
@@ -251,7 +253,7 @@ def test_a_right_pin_after_wrong_ones_clears_the_count(booth: Booth) -> None:
 @pytest.mark.parametrize("pin", ["1234", "48291", "12a456"])
 def test_a_pin_has_at_least_six_digits(booth: Booth, pin: str) -> None:
     with pytest.raises(PinPolicyError, match="6 to 12 digits"):
-        booth.add_officer("Short", "officer", pin)
+        booth.add_officer("Short", "officer", pin, by=booth.authorise("Chan Sophal", SUPERVISOR_PIN))
 
 
 def test_a_new_booth_is_private_whatever_the_folder_was(tmp_path: Path) -> None:
@@ -324,3 +326,42 @@ def test_the_checkpoint_is_hqs_word_not_the_settings_file(booth: Booth, hq: HQ) 
                                   session=supervisor)  # fmt: skip
     finally:
         again.close()
+
+
+def test_only_a_supervisor_adds_or_unlocks_officers(booth: Booth) -> None:
+    with pytest.raises(NotSupervisor, match="only a supervisor may add"):
+        booth.add_officer("Mallory", "supervisor", "739146")
+    with pytest.raises(NotSupervisor, match="not a supervisor"):
+        booth.add_officer("Mallory", "supervisor", "739146", by=booth.authorise("Sok Dara", OFFICER_PIN))
+    with pytest.raises(WrongPin):
+        booth.authorise("Chan Sophal", "000000")
+    booth.add_officer("Keo Vanna", "supervisor", "739146", by=booth.authorise("Chan Sophal", SUPERVISOR_PIN))
+    added = [r for r in booth.ledger.records() if r.action == "officer_add"][-1]
+    assert added.note == "Keo Vanna (supervisor) by Chan Sophal"
+
+
+def test_overriding_an_untrusted_permit_takes_two_supervisors(booth: Booth, hq: HQ) -> None:
+    booth.add_officer("Keo Vanna", "supervisor", "739146", by=booth.authorise("Chan Sophal", SUPERVISOR_PIN))
+    session = booth.login("Sok Dara", OFFICER_PIN)
+    forged = booth.scan(session, "BP1:GGW", direction="entry", channel="manual").record  # unreadable
+    over_policy = booth.scan(session, issue(hq, stay=8), direction="entry", channel="manual").record
+    with pytest.raises(OverrideRefused, match="needs a second supervisor"):
+        booth.override_with_pin(forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer")
+    with pytest.raises(OverrideRefused, match="another person"):
+        booth.override_with_pin(forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer",
+                                second=("Chan Sophal", SUPERVISOR_PIN))  # fmt: skip
+    with pytest.raises(NotSupervisor):
+        booth.override_with_pin(forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer",
+                                second=("Sok Dara", OFFICER_PIN))  # fmt: skip
+    record = booth.override_with_pin(forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer",
+                                     second=("Keo Vanna", "739146"))  # fmt: skip
+    assert record.supervisor == "Chan Sophal & Keo Vanna" and record.reasons == "unreadable"
+    # a permit that was trusted but refused for another reason still needs only one
+    assert booth.override_with_pin(over_policy.seq, "Chan Sophal", SUPERVISOR_PIN, "HQ said yes").supervisor == "Chan Sophal"
+
+
+def test_override_messages_name_what_is_wrong(booth: Booth) -> None:
+    with pytest.raises(OverrideRefused, match="no record 9999"):
+        booth.override_with_pin(9999, "Chan Sophal", SUPERVISOR_PIN, "a good reason")
+    with pytest.raises(OverrideRefused, match="record 1 is an audit record, not a scan"):
+        booth.override_with_pin(1, "Chan Sophal", SUPERVISOR_PIN, "a good reason")

@@ -67,7 +67,7 @@ def test_login_wrong_pin_then_lock_out_then_ok(qtbot, window: MainWindow) -> Non
     qtbot.waitUntil(lambda: "Locked" in window.login.message.text(), timeout=TIMEOUT)
     log_in(qtbot, window, pin=OFFICER_PIN)  # the right PIN must wait out the lock too
     qtbot.waitUntil(lambda: "Locked" in window.login.message.text() and window.session is None, timeout=TIMEOUT)
-    window.booth.unlock(OFFICER)
+    window.booth.unlock(OFFICER, by=window.booth.authorise(SUPERVISOR, SUPERVISOR_PIN))
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
     assert window.stack.currentWidget() is window.main
