@@ -197,7 +197,20 @@ class Booth:
     def authorise(self, name: str, pin: str) -> Session:
         """A session for one act (an override, adding an officer), without opening a shift."""
         officer = self.authenticate(name, pin)
-        return Session(officer.name, officer.role, None)
+        return Session(officer.name, self.role_of(officer), None)
+
+    def role_of(self, officer: Officer) -> str:
+        """The role an officer acts in: a supervisor of the ledger supervises only if the trust
+        bundle names no supervisors for this checkpoint, or names them."""
+        if officer.role != "supervisor":
+            return officer.role
+        try:
+            bundle = self.trust.current()
+        except TrustError:
+            return "officer"  # a damaged trust store grants nothing
+        listed = {o.name for o in bundle.officers if o.role == "supervisor"
+                  and o.checkpoint in (None, self.checkpoint)} if bundle else set()  # fmt: skip
+        return "supervisor" if not listed or officer.name in listed else "officer"
 
     def login(self, name: str, pin: str) -> Session:
         """Authenticate; open the officer's shift if none is open; audit the login."""
@@ -207,7 +220,7 @@ class Booth:
             if shift is None:
                 shift = self.ledger.open_shift(name, self.clock.now())
                 self.ledger.append_in_transaction(self._audit_record("shift_open", officer=name, note=f"shift {shift}"))
-            session = Session(name, officer.role, shift)
+            session = Session(name, self.role_of(officer), shift)
             self.ledger.append_in_transaction(self._audit_record("login", session=session))
         return session
 
@@ -295,10 +308,9 @@ class Booth:
                           shift_id: int | None = None, second: tuple[str, str] | None = None) -> Record:
         """The supervisor (and ``second``: name, PIN) authorise at the booth with their PINs, without
         opening a shift of their own."""
-        officer = self.authenticate(supervisor, pin)
-        other = self.authenticate(*second) if second is not None else None
-        return self.override(seq, Session(officer.name, officer.role, shift_id), reason,
-                             second=Session(other.name, other.role, None) if other else None)  # fmt: skip
+        first = self.authorise(supervisor, pin)
+        other = self.authorise(*second) if second is not None else None
+        return self.override(seq, Session(first.officer, first.role, shift_id), reason, second=other)
 
     # -- trust
     def install_bundle(self, data: bytes, *, pin: str | None = None) -> None:

@@ -366,3 +366,22 @@ def test_override_messages_name_what_is_wrong(booth: Booth) -> None:
         booth.override_with_pin(9999, "Chan Sophal", SUPERVISOR_PIN, "a good reason")
     with pytest.raises(OverrideRefused, match="record 1 is an audit record, not a scan"):
         booth.override_with_pin(1, "Chan Sophal", SUPERVISOR_PIN, "a good reason")
+
+
+def test_where_the_bundle_names_supervisors_only_they_supervise(booth: Booth, hq: HQ) -> None:
+    from sync.protocol.bundle import OfficerEntry, open_bundle
+
+    booth.add_officer("Keo Vanna", "supervisor", "739146", by=booth.authorise("Chan Sophal", SUPERVISOR_PIN))
+    current = open_bundle((booth.data_dir / "trust" / "bundle.cose").read_bytes())
+    booth.install_bundle(_signed(hq, current, version=current.version + 1,
+                                 officers=(OfficerEntry("Keo Vanna", "supervisor", "KH-PHD"),
+                                           OfficerEntry("Chan Sophal", "supervisor", "KH-STB"))))  # fmt: skip
+    assert booth.authorise("Keo Vanna", "739146").role == "supervisor"
+    assert booth.authorise("Chan Sophal", SUPERVISOR_PIN).role == "officer"  # a supervisor elsewhere only
+    with pytest.raises(NotSupervisor):
+        booth.add_officer("Mallory", "officer", "739147", by=booth.authorise("Chan Sophal", SUPERVISOR_PIN))
+    session = booth.login("Sok Dara", OFFICER_PIN)
+    refused = booth.scan(session, "BP1:GGW", direction="entry", channel="manual").record
+    with pytest.raises(NotSupervisor):
+        booth.override_with_pin(refused.seq, "Chan Sophal", SUPERVISOR_PIN, "known to me",
+                                second=("Keo Vanna", "739146"))  # fmt: skip
