@@ -186,7 +186,7 @@ class _People:
             residence=rng.choice(KHMER_RESIDENCES if khmer else THAI_RESIDENCES),
             checkpoints=cp if cp is not None else rng.choice(CP_FOR_KHMER if khmer else CP_FOR_THAI),
             zone=rng.choice(ZONES_FOR_KHMER if khmer else ZONES_FOR_THAI),
-            stay_days=rng.randint(1, 30),
+            stay_days=rng.randint(1, 7),  # the bilateral pass: stays of at most 7 days
             kind=kind or rng.choice(("single", "multi", "multi")),
             photo=_face(rng) if photo else None,
         )  # fmt: skip
