@@ -215,77 +215,77 @@ Connect the camera, or type the permit (F4).</source>
         <translation>គ្មានការស្កេនដែលត្រូវបានបដិសេធ សម្រាប់អនុញ្ញាតពិសេសទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="277"/>
+        <location filename="../../booth/gui/main_window.py" line="278"/>
         <source>Override refused</source>
         <translation>ការអនុញ្ញាតពិសេសត្រូវបានបដិសេធ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="285"/>
+        <location filename="../../booth/gui/main_window.py" line="286"/>
         <source>Only a supervisor may change the settings.</source>
         <translation>មានតែអ្នកគ្រប់គ្រងទេដែលអាចប្តូរការកំណត់បាន។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="295"/>
+        <location filename="../../booth/gui/main_window.py" line="296"/>
         <source>Settings</source>
         <translation>ការកំណត់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="322"/>
+        <location filename="../../booth/gui/main_window.py" line="323"/>
         <source>This booth is not enrolled with HQ (booth enrol).</source>
         <translation>បញ្ជរនេះមិនទាន់ចុះឈ្មោះជាមួយទីស្នាក់ការកណ្តាលទេ (booth enrol)។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="325"/>
+        <location filename="../../booth/gui/main_window.py" line="326"/>
         <source>Syncing with HQ…</source>
         <translation>កំពុងធ្វើសមកាលកម្មជាមួយទីស្នាក់ការកណ្តាល…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="363"/>
+        <location filename="../../booth/gui/main_window.py" line="364"/>
         <source>Booth {0} · {1}</source>
         <translation>បញ្ជរ {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="365"/>
+        <location filename="../../booth/gui/main_window.py" line="366"/>
         <source>Type permit (F4)</source>
         <translation>វាយលិខិតអនុញ្ញាត (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="365"/>
+        <location filename="../../booth/gui/main_window.py" line="366"/>
         <source>Override (F8)</source>
         <translation>អនុញ្ញាតពិសេស (F8)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="366"/>
+        <location filename="../../booth/gui/main_window.py" line="367"/>
         <source>Scan again (F5)</source>
         <translation>ស្កេនម្តងទៀត (F5)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="366"/>
+        <location filename="../../booth/gui/main_window.py" line="367"/>
         <source>Lock (Ctrl+L)</source>
         <translation>ចាក់សោ (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="367"/>
+        <location filename="../../booth/gui/main_window.py" line="368"/>
         <source>Settings (F10)</source>
         <translation>ការកំណត់ (F10)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="367"/>
+        <location filename="../../booth/gui/main_window.py" line="368"/>
         <source>Sync now (F6)</source>
         <translation>ធ្វើសមកាលកម្មឥឡូវ (F6)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="368"/>
+        <location filename="../../booth/gui/main_window.py" line="369"/>
         <source>Reports (F9)</source>
         <translation>របាយការណ៍ (F9)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="369"/>
+        <location filename="../../booth/gui/main_window.py" line="370"/>
         <source>Sound off (Ctrl+M)</source>
         <translation>បិទសំឡេង (Ctrl+M)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="369"/>
+        <location filename="../../booth/gui/main_window.py" line="370"/>
         <source>Sound on (Ctrl+M)</source>
         <translation>បើកសំឡេង (Ctrl+M)</translation>
     </message>
@@ -293,12 +293,12 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>ManualEntryDialog</name>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="59"/>
+        <location filename="../../booth/gui/dialogs.py" line="80"/>
         <source>Enter permit text</source>
         <translation>បញ្ចូលអត្ថបទលិខិតអនុញ្ញាត</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="68"/>
+        <location filename="../../booth/gui/dialogs.py" line="89"/>
         <source>Type the text printed under the QR code, or paste it.</source>
         <translation>វាយអត្ថបទដែលបោះពុម្ពនៅក្រោមកូដ QR ឬបិទភ្ជាប់វា។</translation>
     </message>
@@ -306,39 +306,54 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>OverrideDialog</name>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="26"/>
+        <location filename="../../booth/gui/dialogs.py" line="29"/>
         <source>Supervisor override</source>
         <translation>ការអនុញ្ញាតពិសេសរបស់អ្នកគ្រប់គ្រង</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="28"/>
+        <location filename="../../booth/gui/dialogs.py" line="31"/>
         <source>Record {0}: {1} — {2}
 Rejected for: {3}</source>
         <translation>កំណត់ត្រា {0}៖ {1} — {2}
 បដិសេធដោយសារ៖ {3}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="29"/>
+        <location filename="../../booth/gui/dialogs.py" line="32"/>
         <source>unknown holder</source>
         <translation>មិនស្គាល់ម្ចាស់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="36"/>
+        <location filename="../../booth/gui/dialogs.py" line="39"/>
         <source>Why may this person cross? (required)</source>
         <translation>ហេតុអ្វីបានជាអ្នកនេះអាចឆ្លងកាត់? (ចាំបាច់)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="39"/>
+        <location filename="../../booth/gui/dialogs.py" line="42"/>
         <source>Supervisor</source>
         <translation>អ្នកគ្រប់គ្រង</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="40"/>
+        <location filename="../../booth/gui/dialogs.py" line="43"/>
         <source>PIN</source>
         <translation>លេខសម្ងាត់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="41"/>
+        <location filename="../../booth/gui/dialogs.py" line="51"/>
+        <source>This permit could not be trusted: two supervisors must agree.</source>
+        <translation>មិនអាចទុកចិត្តលិខិតអនុញ្ញាតនេះបានទេ៖ អ្នកត្រួតពិនិត្យពីរនាក់ត្រូវតែយល់ព្រម។</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/dialogs.py" line="54"/>
+        <source>Second supervisor</source>
+        <translation>អ្នកត្រួតពិនិត្យទីពីរ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/dialogs.py" line="55"/>
+        <source>Their PIN</source>
+        <translation>លេខសម្ងាត់របស់គាត់</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/dialogs.py" line="56"/>
         <source>Reason</source>
         <translation>មូលហេតុ</translation>
     </message>

@@ -215,77 +215,77 @@ Connect the camera, or type the permit (F4).</source>
         <translation>ไม่มีการสแกนที่ถูกปฏิเสธให้อนุมัติพิเศษ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="277"/>
+        <location filename="../../booth/gui/main_window.py" line="278"/>
         <source>Override refused</source>
         <translation>การอนุมัติพิเศษถูกปฏิเสธ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="285"/>
+        <location filename="../../booth/gui/main_window.py" line="286"/>
         <source>Only a supervisor may change the settings.</source>
         <translation>เฉพาะหัวหน้าเท่านั้นที่เปลี่ยนการตั้งค่าได้</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="295"/>
+        <location filename="../../booth/gui/main_window.py" line="296"/>
         <source>Settings</source>
         <translation>การตั้งค่า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="322"/>
+        <location filename="../../booth/gui/main_window.py" line="323"/>
         <source>This booth is not enrolled with HQ (booth enrol).</source>
         <translation>ช่องตรวจนี้ยังไม่ได้ลงทะเบียนกับสำนักงานใหญ่ (booth enrol)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="325"/>
+        <location filename="../../booth/gui/main_window.py" line="326"/>
         <source>Syncing with HQ…</source>
         <translation>กำลังซิงค์กับสำนักงานใหญ่…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="363"/>
+        <location filename="../../booth/gui/main_window.py" line="364"/>
         <source>Booth {0} · {1}</source>
         <translation>ช่องตรวจ {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="365"/>
+        <location filename="../../booth/gui/main_window.py" line="366"/>
         <source>Type permit (F4)</source>
         <translation>พิมพ์ใบอนุญาต (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="365"/>
+        <location filename="../../booth/gui/main_window.py" line="366"/>
         <source>Override (F8)</source>
         <translation>อนุมัติพิเศษ (F8)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="366"/>
+        <location filename="../../booth/gui/main_window.py" line="367"/>
         <source>Scan again (F5)</source>
         <translation>สแกนอีกครั้ง (F5)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="366"/>
+        <location filename="../../booth/gui/main_window.py" line="367"/>
         <source>Lock (Ctrl+L)</source>
         <translation>ล็อก (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="367"/>
+        <location filename="../../booth/gui/main_window.py" line="368"/>
         <source>Settings (F10)</source>
         <translation>การตั้งค่า (F10)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="367"/>
+        <location filename="../../booth/gui/main_window.py" line="368"/>
         <source>Sync now (F6)</source>
         <translation>ซิงค์ตอนนี้ (F6)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="368"/>
+        <location filename="../../booth/gui/main_window.py" line="369"/>
         <source>Reports (F9)</source>
         <translation>รายงาน (F9)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="369"/>
+        <location filename="../../booth/gui/main_window.py" line="370"/>
         <source>Sound off (Ctrl+M)</source>
         <translation>ปิดเสียง (Ctrl+M)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="369"/>
+        <location filename="../../booth/gui/main_window.py" line="370"/>
         <source>Sound on (Ctrl+M)</source>
         <translation>เปิดเสียง (Ctrl+M)</translation>
     </message>
@@ -293,12 +293,12 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>ManualEntryDialog</name>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="59"/>
+        <location filename="../../booth/gui/dialogs.py" line="80"/>
         <source>Enter permit text</source>
         <translation>ป้อนข้อความใบอนุญาต</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="68"/>
+        <location filename="../../booth/gui/dialogs.py" line="89"/>
         <source>Type the text printed under the QR code, or paste it.</source>
         <translation>พิมพ์ข้อความที่พิมพ์อยู่ใต้คิวอาร์โค้ด หรือวางข้อความ</translation>
     </message>
@@ -306,39 +306,54 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>OverrideDialog</name>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="26"/>
+        <location filename="../../booth/gui/dialogs.py" line="29"/>
         <source>Supervisor override</source>
         <translation>การอนุมัติพิเศษโดยหัวหน้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="28"/>
+        <location filename="../../booth/gui/dialogs.py" line="31"/>
         <source>Record {0}: {1} — {2}
 Rejected for: {3}</source>
         <translation>รายการ {0}: {1} — {2}
 ถูกปฏิเสธเพราะ: {3}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="29"/>
+        <location filename="../../booth/gui/dialogs.py" line="32"/>
         <source>unknown holder</source>
         <translation>ไม่ทราบผู้ถือ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="36"/>
+        <location filename="../../booth/gui/dialogs.py" line="39"/>
         <source>Why may this person cross? (required)</source>
         <translation>เหตุใดบุคคลนี้จึงผ่านได้? (จำเป็น)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="39"/>
+        <location filename="../../booth/gui/dialogs.py" line="42"/>
         <source>Supervisor</source>
         <translation>หัวหน้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="40"/>
+        <location filename="../../booth/gui/dialogs.py" line="43"/>
         <source>PIN</source>
         <translation>รหัส PIN</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="41"/>
+        <location filename="../../booth/gui/dialogs.py" line="51"/>
+        <source>This permit could not be trusted: two supervisors must agree.</source>
+        <translation>ไม่สามารถเชื่อถือใบอนุญาตนี้ได้: หัวหน้าสองคนต้องเห็นชอบ</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/dialogs.py" line="54"/>
+        <source>Second supervisor</source>
+        <translation>หัวหน้าคนที่สอง</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/dialogs.py" line="55"/>
+        <source>Their PIN</source>
+        <translation>รหัส PIN ของเขา</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/dialogs.py" line="56"/>
         <source>Reason</source>
         <translation>เหตุผล</translation>
     </message>

@@ -156,17 +156,17 @@ def test_the_booth_refuses_tampered_receipts_and_bundles_on_the_stick(usb_world:
 
 
 def test_export_command_prints_what_it_did(usb_world: World, tmp_path: Path) -> None:
-    from test_client_e2e import booth_cli
+    from booth.cli import main
 
     stick = tmp_path / "stick"
     stick.mkdir()
     add_records(usb_world.booth, 3)
-    result = CliRunner().invoke(booth_cli(), ["--data-dir", str(usb_world.booth.data_dir), "sync", "export",
+    result = CliRunner().invoke(main, ["--data-dir", str(usb_world.booth.data_dir), "sync", "export",
                                               str(stick)], catch_exceptions=False)  # fmt: skip
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["files"] == [f"batch-1-{usb_world.booth.ledger.head()[0]}.bin"]
     assert "wrote records" in result.stderr
-    result = CliRunner().invoke(booth_cli(), ["--data-dir", str(usb_world.booth.data_dir), "sync", "export",
+    result = CliRunner().invoke(main, ["--data-dir", str(usb_world.booth.data_dir), "sync", "export",
                                               str(tmp_path / "absent")], catch_exceptions=False)  # fmt: skip
     assert result.exit_code == 1 and "is not a folder" in result.stderr
