@@ -278,3 +278,30 @@ def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("BOOTH_PIN")
     code, _, err = world.booth_cmd("scan", "--officer", "Sok Dara", "--direction", "exit", text)
     assert code == 2 and "BOOTH_PIN" in err  # no PIN source and no terminal
+
+
+def test_a_scan_at_another_time_needs_the_named_test_mode(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from booth.service import Booth
+
+    fingerprint = world.setup()
+    text = world.issue(HOLDER)
+    code, _, _ = run(booth_main, "--data-dir", world.booth, "init", "--booth-id", "PHD-01", "--checkpoint", "KH-PHD",
+                     "--supervisor", "Chan Sophal", "--pin-stdin", input="771204\n")
+    assert code == 0
+    assert world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)[0] == 0
+    monkeypatch.setenv("BOOTH_PIN", "771204")
+    monkeypatch.delenv("BOOTH_TEST_MODE", raising=False)
+    args = ("scan", "--officer", "Chan Sophal", "--direction", "entry", "--test-clock", "2030-01-01T00:00:00Z", text)
+    before = json.loads(world.booth_cmd("status")[1])["records"]
+    code, _, err = world.booth_cmd(*args)
+    assert code == 2 and "BOOTH_TEST_MODE=1" in err
+    assert json.loads(world.booth_cmd("status")[1])["records"] == before  # nothing recorded
+    monkeypatch.setenv("BOOTH_TEST_MODE", "1")
+    code, out, _ = world.booth_cmd(*args)
+    seq = json.loads(out)["seq"]
+    booth = Booth(Path(world.booth))
+    try:
+        marks = [r for r in booth.ledger.records() if r.action == "test_clock"]
+        assert len(marks) == 1 and marks[0].seq < seq and "2030-01-01" in marks[0].note
+    finally:
+        booth.close()

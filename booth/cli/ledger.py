@@ -7,12 +7,15 @@ from pathlib import Path
 
 import click
 
-from booth.cli.common import open_booth, read_pin
+from booth.cli.common import USAGE_ERROR, open_booth, read_pin
 from booth.cli_support import fail, parse_time, print_json, read_text_arg
 from booth.clock import FixedClock
+from booth.config import env_flag
 from booth.errors import PinPolicyError
 from booth.pins import check_policy
 from booth.service import Booth
+
+TEST_MODE = "BOOTH_TEST_MODE"
 
 
 @click.command()
@@ -102,7 +105,8 @@ def officer_unlock(data_dir: Path, name: str, supervisor: str, pin_stdin: bool) 
 @click.option("--officer", "name", required=True, help="The officer at the booth.")
 @click.option("--direction", type=click.Choice(["entry", "exit"]), required=True)
 @click.option("--channel", type=click.Choice(["cli", "wedge", "manual", "camera"]), default="cli", show_default=True)
-@click.option("--at", "at", help="Booth clock override, ISO time (testing and replays).")
+@click.option("--test-clock", "at", help="Test mode only (BOOTH_TEST_MODE=1): record as if the clock said this ISO "
+              "time; an audit record says so first.")
 @click.option("--pin-stdin", is_flag=True, help="Read the PIN from the first line of stdin.")
 @click.pass_obj
 def scan(data_dir: Path, text: str, name: str, direction: str, channel: str, at: str | None, pin_stdin: bool) -> None:
@@ -112,8 +116,13 @@ def scan(data_dir: Path, text: str, name: str, direction: str, channel: str, at:
 
     Example: BOOTH_PIN=482913 booth scan --officer "Sok Dara" --direction entry 'BP1:...'
     """
+    if at and not env_flag(TEST_MODE):
+        fail(f"--test-clock is for tests and demos only: set {TEST_MODE}=1 (a real booth records real times)",
+             code=USAGE_ERROR)  # fmt: skip
     pin = read_pin(pin_stdin)
     booth = Booth(data_dir, clock=FixedClock(parse_time(at)) if at else None)
+    if at:
+        booth.audit("test_clock", note=f"{TEST_MODE}: the next records use the test clock {at}")
     session = booth.login(name, pin)
     outcome = booth.scan(session, read_text_arg(text), direction=direction, channel=channel)
     print_json(outcome.to_json())
