@@ -30,13 +30,15 @@ import zxingcpp  # noqa: E402
 from conftest import make_permit  # noqa: E402
 from PIL import Image, ImageFilter  # noqa: E402
 
+from booth.card.layout import CARD_W  # noqa: E402
+from booth.card.qr import make_qr  # noqa: E402
+from booth.errors import CardError  # noqa: E402
 from booth.trust import check_permit_signature  # noqa: E402
-from sync.hq.card import CARD_W, CardError, make_qr  # noqa: E402
 from sync.protocol.bundle import IssuerKey, TrustBundle  # noqa: E402
 from sync.protocol.keys import generate, kid_of, raw_public  # noqa: E402
 from sync.protocol.permit import decode, encode  # noqa: E402
 
-# sync/hq/card.py gives the QR the card's height below the title: about 44 mm for the
+# booth/card/layout.py gives the QR the card's height below the title: about 44 mm for the
 # symbol plus 4 modules, whatever the version (so bigger versions get smaller modules).
 QR_AREA_MM = 44.0
 # A card held up to a 1280x720 booth webcam: at 900 px it fills 70% of the frame width;

@@ -5,6 +5,7 @@ core's: ``sync.protocol.errors``.)
     ├── TrustError                a trust bundle is refused (signature, root, rollback)
     │   └── NoTrustBundle         nothing installed yet
     ├── ConfigError               a data dir or option is unusable
+    ├── CardError                 a permit card cannot be drawn (fonts, shaping, QR text, photo)
     ├── LedgerError               the ledger cannot do what was asked; nothing half-written remains
     │   ├── LedgerFull            the disk (or the ledger's size cap) is full
     │   ├── LedgerReadOnly        the medium is read-only
@@ -37,6 +38,11 @@ class NoTrustBundle(TrustError):
 
 class ConfigError(BoothError):
     """A data dir, option or setting is unusable."""
+
+
+class CardError(BoothError):
+    """A permit card cannot be made: fonts missing, shaping engine absent, text that no
+    alphanumeric QR holds, an unreadable photo (``booth.card``)."""
 
 
 class LedgerError(BoothError):

@@ -3,11 +3,12 @@ overrides, the overstays and who is still inside.
 
 Why fpdf2 (with uharfbuzz shaping) and not Qt's QPdfWriter: exports run from the command
 line and from the core (no Qt import, no QGuiApplication, no display), fpdf2 and uharfbuzz
-are already dependencies (permit cards, ``sync.hq.card``), it embeds subsets of the bundled
+are already dependencies (permit cards, ``booth.card``), it embeds subsets of the bundled
 Noto fonts, and with shaping it places Khmer subscripts and Thai marks by the fonts' own
-rules. The script-run and text helpers are the permit card's (``sync.hq.card``); here Latin
-runs are drawn without the shaping pass (plain ``text``: 25x faster, and Latin needs no
-shaping) and Khmer/Thai runs with it, which keeps a busy day's report well under a second.
+rules. The script runs, fonts and text fitting are the permit card's (``booth.card.typeset``);
+its pen in fast-Latin mode draws Latin runs without the shaping pass (plain ``text``: 25x
+faster, and Latin needs no shaping) and Khmer/Thai runs with it, which keeps a busy day's
+report well under a second.
 
 The PDF is a summary: the long lists (every scan) are the CSV and JSON exports. Its list of
 overrides is complete; the lists of overstays and of people inside stop at ``LIST_MAX`` rows
@@ -18,11 +19,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from booth import assets
+from booth.card.typeset import PT, PdfPen, Style, add_fonts, missing_fonts
+from booth.errors import CardError
 from booth.reasons import ENGLISH, Reason
 from booth.report.files import ExportError
 from booth.report.model import Person, Report, local_time, offset_label
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 LIST_MAX = 300  # rows of the overstay and inside lists; the JSON export has them all
 PAGE_W, PAGE_H = 210.0, 297.0
@@ -58,42 +65,13 @@ def render(report: Report, *, title: str | None = None, file_name: str | None = 
         raise ExportError(f"the PDF could not be made: {exc}") from None
 
 
-def _setup():  # noqa: ANN202
-    from sync.hq.card import _FAMILY, _FILES, PT, Style, _Pen
-
-    missing = assets.missing_fonts(tuple(_FILES.values()))
+def _setup() -> tuple[FPDF, PdfPen]:
+    """An A4 document with the bundled fonts, and the pen that sets text on it: the card's
+    (``booth.card.typeset``) in its fast-Latin mode, for long tables."""
+    missing = missing_fonts()
     if missing:
         raise ExportError(f"report fonts missing from {assets.FONTS_DIR}: {', '.join(missing)}")
     from fpdf import FPDF
-
-    class Pen(_Pen):
-        """The card's pen, faster for long tables: Latin runs are measured from the font's
-        advance widths and drawn with plain ``text`` (Latin needs no shaping pass, and fpdf2's
-        shaped path costs ~0.5 ms a call); Khmer and Thai runs go through HarfBuzz as on the
-        card. Widths are cached (script runs are, by the card): table cells repeat (dates, codes, names)."""
-
-        def __init__(self, pdf: FPDF) -> None:
-            super().__init__(pdf)
-            self._widths: dict[tuple, float] = {}
-
-        def _piece_width(self, script: str, st: Style, piece: str) -> float:
-            key = (script, st.bold, st.pt, piece)
-            w = self._widths.get(key)
-            if w is None:
-                self._font(script, st)
-                pdf = self.pdf
-                if script == "latin":
-                    w = pdf.current_font.get_text_width(piece, pdf.font_size_pt, None)[1] / pdf.k
-                else:
-                    w = pdf.get_string_width(piece)
-                self._widths[key] = w
-            return w
-
-        def _put(self, script: str, x: float, baseline: float, w: float, fs: float, piece: str) -> None:
-            if script == "latin":
-                self.pdf.text(x, baseline, piece)
-            else:
-                super()._put(script, x, baseline, w, fs, piece)
 
     pdf = FPDF(unit="mm", format="A4")
     pdf.set_auto_page_break(False)
@@ -101,12 +79,10 @@ def _setup():  # noqa: ANN202
     pdf.c_margin = 0
     pdf.set_creator("Booth")
     try:
-        for (script, style), name in _FILES.items():
-            pdf.add_font(_FAMILY[script], style, str(assets.font_path(name)))
-        pdf.set_text_shaping(True)
-    except Exception as exc:
+        add_fonts(pdf)
+    except CardError as exc:
         raise ExportError(f"cannot load the report fonts or text shaping (uharfbuzz): {exc}") from None
-    return pdf, Pen(pdf), Style, PT
+    return pdf, PdfPen(pdf, fast_latin=True)
 
 
 @dataclass
@@ -120,7 +96,7 @@ class _Doc:
     def __init__(self, report: Report, title: str) -> None:
         self.r = report
         self.title = title
-        self.pdf, self.pen, self.Style, self.PT = _setup()
+        self.pdf, self.pen = _setup()
         self.pdf.set_title(f"{title} · {report.booth_id} · {report.checkpoint}")
         self.pdf.set_author(f"Booth {report.booth_id}")
         self.pdf.add_page()
@@ -128,13 +104,13 @@ class _Doc:
         self.tz = report.tz
 
     # -- primitives
-    def st(self, pt: float, bold: bool = False, color: tuple[int, int, int] = INK):  # noqa: ANN201
-        return self.Style(pt, bold, color)
+    def st(self, pt: float, bold: bool = False, color: tuple[int, int, int] = INK) -> Style:
+        return Style(pt, bold, color)
 
-    def line_h(self, text: str, st) -> float:  # noqa: ANN001
+    def line_h(self, text: str, st: Style) -> float:
         return self.pen.leading(text or "A", st)
 
-    def text(self, x: float, top: float, text: str, st, width: float | None = None, align: str = "L") -> float:  # noqa: ANN001
+    def text(self, x: float, top: float, text: str, st: Style, width: float | None = None, align: str = "L") -> float:
         """Draw ``text`` with its line's top at ``top`` (cut with an ellipsis to ``width``)."""
         if not text:
             return 0.0
@@ -145,7 +121,7 @@ class _Doc:
             x += width - w
         elif align == "C" and width is not None:
             x += (width - w) / 2
-        return self.pen.draw(x, top + self.pen.ascent("A", st) + 0.15 * st.pt * self.PT, text, st)
+        return self.pen.draw(x, top + self.pen.ascent("A", st) + 0.15 * st.pt * PT, text, st)
 
     def new_page(self) -> None:
         self.pdf.add_page()

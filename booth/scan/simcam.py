@@ -1,8 +1,9 @@
 """A simulated webcam: permit cards held up to a cheap camera, as 1280x720 BGR frames.
 
-Used by ``booth demo`` and by the tests and benches. Each permit is drawn as an ID-1 card
-(the permit QR in alphanumeric mode, ECC level Q, as issued; the holder's Latin and native
-name in the bundled Noto fonts, shaped by raqm; the permit number and dates), and a "hand"
+Used by ``booth demo`` and by the tests and benches. Each permit is drawn as the printed
+ID-1 card (``booth.card.layout``, in pixels by ``booth.card.raster``: the permit QR in
+alphanumeric mode, ECC level Q, as issued; the holder's names and the fields in the bundled
+Noto fonts, shaped by raqm) on tinted paper, and a "hand"
 brings it into view over a desk: the card enters, is held for ~1.5-2 s with a small tremor
 and tilt, and leaves; then the next card. Each frame gets what a cheap webcam adds:
 perspective, motion and defocus blur, sensor noise, glare on the laminate, low light and
@@ -39,9 +40,13 @@ from typing import Any
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from booth import assets
+from booth.card.layout import CARD_H, CARD_W, MUTED, CardContent, Header, card_header, card_layout, qr_place
+from booth.card.qr import QUIET, make_qr
+from booth.card.raster import RasterPen, draw_face, photo_size
+from booth.card.typeset import Style
+from booth.errors import CardError
 from booth.scan.errors import SourceLost, SourceUnavailable
 
 log = logging.getLogger(__name__)
@@ -52,19 +57,11 @@ __all__ = [
 ]  # fmt: skip
 
 FRAME_W, FRAME_H = 1280, 720
-CARD_W_MM, CARD_H_MM = 85.60, 53.98  # ISO/IEC 7810 ID-1
+CARD_W_MM, CARD_H_MM = CARD_W, CARD_H  # ISO/IEC 7810 ID-1
 PX_MM = 12  # card texture resolution, pixels per millimetre
 PAD = 0.22  # transparent margin around the card texture (a thumb may stick out), fraction of card width
-QUIET = 4
-TITLE = "BORDER PERMIT · លិខិតអនុញ្ញាតឆ្លងដែន · ใบอนุญาตผ่านแดน"
-ACCENT = (22, 52, 96)
-INK = (20, 20, 20)
-MUTED = (95, 95, 95)
-_FONT_FILES = {
-    ("latin", False): assets.LATIN_REGULAR, ("latin", True): assets.LATIN_BOLD,
-    ("khmer", False): assets.KHMER_REGULAR, ("khmer", True): assets.KHMER_BOLD,
-    ("thai", False): assets.THAI_REGULAR, ("thai", True): assets.THAI_BOLD,
-}  # fmt: skip
+PEN = RasterPen(PX_MM)  # measures and draws the cards' text
+CAPTION = Style(30 / PX_MM / (25.4 / 72), False, MUTED)  # a plain QR's caption: 30 px
 
 
 # --- the permits on the cards ----------------------------------------------------------
@@ -86,6 +83,10 @@ class CardSpec:
     expires: int | None = None
     checkpoints: tuple[str, ...] = ()
     photo: bytes | None = field(default=None, repr=False)
+    not_before: int | None = None
+    zone: str = ""
+    stay_days: int | None = None
+    kind: str = ""
     label: str | None = None  # the verdict the demo expects, when known
     description: str = ""
 
@@ -105,8 +106,18 @@ class CardSpec:
         return cls(
             text=text, number=p.number, family_name=p.family_name, given_names=p.given_names,
             native_name=p.native_name, nationality=p.nationality, dob=p.dob, sex=p.sex, issuer=p.issuer,
-            expires=p.expires, checkpoints=tuple(p.checkpoints), photo=p.photo, label=label,
-            description=description,
+            expires=p.expires, checkpoints=tuple(p.checkpoints), photo=p.photo, not_before=p.not_before,
+            zone=p.zone, stay_days=p.stay_days, kind=p.kind, label=label, description=description,
+        )  # fmt: skip
+
+    def content(self) -> CardContent:
+        """What the printed card shows (checkpoints by code: the names are the HQ's)."""
+        return CardContent(
+            family_name=self.family_name, given_names=self.given_names, native_name=self.native_name or "",
+            dob=self.dob, sex=self.sex, nationality=self.nationality, number=self.number or "",
+            not_before=self.not_before, expires=self.expires, issuer=self.issuer,
+            checkpoints=tuple((c, "") for c in self.checkpoints), zone=self.zone, stay_days=self.stay_days,
+            kind=self.kind,
         )  # fmt: skip
 
 
@@ -129,12 +140,8 @@ def qr_for(text: str) -> Any:
     import segno
 
     try:
-        from sync.hq.card import make_qr
-
         return make_qr(text)
-    except ImportError:
-        pass
-    except Exception:  # CardError: not alphanumeric (or too long for that mode)
+    except CardError:  # not alphanumeric (or too long for that mode)
         pass
     try:
         return segno.make_qr(text, error="q", boost_error=False)
@@ -143,7 +150,7 @@ def qr_for(text: str) -> Any:
 
 
 def cards_from_demo(cases_json_path: str | Path) -> list[CardSpec]:
-    """The cards for every case in a demo ``cases.json`` (written by ``sync.hq.demo_data``),
+    """The cards for every case in a demo ``cases.json`` (written by ``booth-hq demo-data``),
     in order; ``cases_json_path`` may also be the demo folder. Texts that no QR code can
     hold are left out (with a warning); unreadable texts are kept: the demo shows every verdict."""
     path = Path(cases_json_path)
@@ -181,58 +188,6 @@ def _as_spec(card: CardSpec | str | dict[str, Any]) -> CardSpec:
 # --- drawing the card -------------------------------------------------------------------
 
 
-@lru_cache(maxsize=64)
-def _font(script: str, bold: bool, size: int) -> ImageFont.FreeTypeFont:
-    path = assets.font_path(_FONT_FILES[(script, bold)])
-    try:
-        return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.RAQM)
-    except (OSError, ImportError, KeyError):  # no raqm: basic layout (Khmer would be misshaped)
-        return ImageFont.truetype(str(path), size)
-
-
-def _runs(text: str) -> list[tuple[str, str]]:
-    try:
-        from sync.hq.card import runs
-
-        return runs(text)
-    except ImportError:  # pragma: no cover - the card module ships with the project
-        return [("latin", text)]
-
-
-def _lang(script: str) -> str | None:
-    return {"khmer": "km", "thai": "th"}.get(script)
-
-
-def _text_width(text: str, size: int, bold: bool) -> float:
-    return sum(_font(s, bold, size).getlength(piece, language=_lang(s)) for s, piece in _runs(text))
-
-
-def _draw_text(
-    draw: ImageDraw.ImageDraw,
-    x: float,
-    baseline: float,
-    text: str,
-    size: int,
-    *,
-    bold: bool = False,
-    fill: tuple[int, int, int] = INK,
-    max_width: float | None = None,
-) -> float:
-    """Draw ``text`` (mixed scripts) with its baseline at ``baseline``; shrink it (to 60%)
-    then cut it with an ellipsis to fit ``max_width``. Returns the width drawn."""
-    if max_width is not None:
-        while size > 8 and _text_width(text, size, bold) > max_width:
-            size = int(size * 0.92)
-        while len(text) > 1 and _text_width(text, size, bold) > max_width:
-            text = text[:-2].rstrip() + "…"
-    start = x
-    for script, piece in _runs(text):
-        font = _font(script, bold, size)
-        draw.text((x, baseline), piece, font=font, fill=fill, anchor="ls", language=_lang(script))
-        x += font.getlength(piece, language=_lang(script))
-    return x - start
-
-
 @lru_cache(maxsize=256)
 def _qr_matrix(text: str) -> np.ndarray:
     qr = qr_for(text)
@@ -257,13 +212,18 @@ def card_image(spec: CardSpec) -> np.ndarray:
     seed = sum(spec.text.encode()) % 1000
     rng = np.random.default_rng(seed)
 
-    # paper: warm off-white, a faint guilloche and a tinted band by nationality
+    layout = None
+    if holder:
+        n = _qr_matrix(spec.text).shape[0]
+        layout = card_layout(spec.content(), n, PEN, photo_size=photo_size(spec.photo))
+
+    # paper: warm off-white, a faint guilloche and a tinted band (under the title) by nationality
     tint = {"KHM": (222, 232, 246), "THA": (246, 230, 232)}.get(spec.nationality, (240, 240, 236))
     base = (250, 249, 244) if holder else (252, 252, 250)
     im = Image.new("RGB", (w, h), base)
     draw = ImageDraw.Draw(im)
-    if holder:
-        draw.rectangle((0, 0, w, int(7.2 * mm)), fill=tint)
+    if layout is not None:
+        draw.rectangle((0, 0, w, int((layout.rule.y + 0.4) * mm)), fill=tint)
         xs = np.linspace(0, w, 160)
         for k in range(14):
             phase = rng.uniform(0, 2 * math.pi)
@@ -272,20 +232,6 @@ def card_image(spec: CardSpec) -> np.ndarray:
             ys = y0 + amp * np.sin(xs / rng.uniform(40, 90) + phase)
             wave = list(zip(xs.tolist(), ys.tolist(), strict=True))
             draw.line(wave, fill=tuple(min(255, c + 4) for c in tint), width=2)
-
-    m = 3 * mm
-    # title
-    if holder:
-        size = 34
-        title_w = w - 2 * m
-        while size > 14 and _text_width(TITLE, size, True) > title_w:
-            size -= 1
-        tw = _text_width(TITLE, size, True)
-        _draw_text(draw, (w - tw) / 2, int(5.0 * mm), TITLE, size, bold=True, fill=ACCENT)
-        draw.line((m, int(6.6 * mm), w - m, int(6.6 * mm)), fill=(160, 160, 160), width=2)
-        top = int(6.9 * mm)
-    else:
-        top = int(2.0 * mm)
 
     # the QR: white quiet zone, modules resampled as a printer would
     matrix = _qr_matrix(spec.text)
@@ -300,64 +246,17 @@ def card_image(spec: CardSpec) -> np.ndarray:
     ink[qy : qy + side, qx : qx + side] = np.clip(qr_rgb, 0, 255).astype(np.uint8)
     im = Image.fromarray(ink)
     del ink, qr_rgb, qr_px, big  # PIL has its own copy: ~3 MB less while the text is drawn
-    draw = ImageDraw.Draw(im)
 
-    col = max(qx + side + quiet, int(45 * mm)) + int(0.6 * mm)
-    col_w = w - m - col
-    if holder:
-        y = top + int(0.8 * mm)
-        names_w = col_w
-        if spec.photo:
-            try:
-                import io
-
-                with Image.open(io.BytesIO(spec.photo)) as photo:
-                    pw_max, ph_max = int(11.5 * mm), int(15 * mm)
-                    scale = min(pw_max / photo.width, ph_max / photo.height)
-                    pw, ph = int(photo.width * scale), int(photo.height * scale)
-                    px = w - m - pw
-                    im.paste(photo.convert("RGB").resize((pw, ph), Image.Resampling.BICUBIC), (px, y))
-                    draw.rectangle((px, y, px + pw, y + ph), outline=(60, 60, 60), width=2)
-                    names_w = col_w - pw - int(1.2 * mm)
-            except Exception:  # a bad photo is left off the card
-                pass
-        y += 40
-        _draw_text(draw, col, y, spec.family_name.upper(), 40, bold=True, max_width=names_w)
-        y += 40
-        _draw_text(draw, col, y, spec.given_names.upper(), 32, bold=True, max_width=names_w)
-        if spec.native_name:
-            y += 52
-            _draw_text(draw, col, y, spec.native_name, 36, max_width=names_w)
-        y = max(y + 22, top + int(18 * mm))
-
-        def row(label: str, value: str, strong: bool = False) -> None:
-            nonlocal y
-            y += 46
-            lw = _draw_text(draw, col, y, label, 22, fill=MUTED)
-            _draw_text(draw, col + lw + 10, y, value, 29, bold=strong, max_width=col_w - lw - 10)
-
-        row("Born", f"{spec.dob}   Sex {spec.sex}   Nat {spec.nationality}")
-        row("Permit", spec.number or "", strong=True)
-        if spec.expires is not None:
-            from sync.protocol.times import iso
-
-            row("Until", iso(spec.expires)[:10], strong=True)
-        row("Issued by", spec.issuer)
-        row("Checkpoints", ", ".join(spec.checkpoints))
-    elif spec.description:
-        y = top + int(8 * mm)
-        words = spec.description.split()
-        line = ""
-        for word in words:
-            trial = f"{line} {word}".strip()
-            if _text_width(trial, 30, False) > col_w and line:
-                _draw_text(draw, col, y, line, 30, fill=MUTED)
-                y += 42
-                line = word
-            else:
-                line = trial
-        if line:
-            _draw_text(draw, col, y, line, 30, fill=MUTED)
+    if layout is not None:  # the printed card's face: title, rule, photo, names, fields
+        draw_face(im, layout, PEN, spec.photo)
+    elif spec.description:  # a plain printed QR with a caption beside it
+        draw = ImageDraw.Draw(im)
+        col = max(qx + side + quiet, int(45 * mm)) + int(0.6 * mm)
+        col_w = (w - 3 * mm - col) / mm
+        y = 2.0 + 8.0
+        for line in PEN.wrap(spec.description, lambda _i: col_w, CAPTION) or []:
+            PEN.draw(draw, col / mm, y, line, CAPTION)
+            y += 42 / mm
 
     rgb = np.array(im)
     # printing: a little grain, slightly soft; in float32 and a channel at a time, so drawing a
@@ -383,20 +282,25 @@ def card_image(spec: CardSpec) -> np.ndarray:
 
 def _qr_layout(spec: CardSpec) -> tuple[int, int, int, float]:
     """Where the QR sits on the card texture: (x, y, side, module) in texture pixels (no
-    padding). A permit card follows ``sync.hq.card``'s layout (QR on the left under the
-    title); a card without a holder is a plain printed QR with a caption."""
+    padding). A permit card follows the printed card's layout (``booth.card.layout``: QR on
+    the left under the title); a card without a holder is a plain printed QR with a caption."""
     w, h = round(CARD_W_MM * PX_MM), round(CARD_H_MM * PX_MM)
     n = _qr_matrix(spec.text).shape[0]
-    mm, m = PX_MM, 3 * PX_MM
+    mm = PX_MM
     if spec.family_name or spec.given_names:
-        top = int(6.9 * mm)
-        module = min((h - m - top) / (n + QUIET), 0.75 * mm)
-        return m, int(top + QUIET * module), int(round(n * module)), module
+        place = qr_place(_header(), n)
+        module = place.module * mm
+        return round(place.x * mm), round(place.y * mm), int(round(n * module)), module
     module = min((h - 4 * mm) / (n + 2 * QUIET), 0.9 * mm)
     side = int(round(n * module))
     qy = (h - side) // 2
     qx = (w - side) // 2 if not spec.description else int(QUIET * module + 2 * mm)
     return qx, qy, side, module
+
+
+@lru_cache(maxsize=1)
+def _header() -> Header:
+    return card_header(PEN)
 
 
 # --- the scene --------------------------------------------------------------------------

@@ -318,8 +318,10 @@ def parse_source(spec: str | int | Path, *, fps: float | None = None, seed: int 
     if low == "sim" or low.startswith("sim:"):
         from booth.scan.simcam import SimulatedCamera, cards_from_demo
 
-        if low == "sim":
-            cards = _fresh_demo_cards()
+        if low == "sim":  # a demo world made on the spot: the demo tooling's (it needs the HQ side)
+            from booth.demo.cards import fresh_demo_cards
+
+            cards = fresh_demo_cards()
         else:
             where = Path(text[4:]).expanduser()
             if not where.exists():
@@ -339,22 +341,6 @@ def parse_source(spec: str | int | Path, *, fps: float | None = None, seed: int 
             return FolderSource(path, fps=fps or 5.0)
         return OpenCVSource(str(path), fps=fps)
     raise SourceUnavailable(f"{text} is not a camera index, a URL, a folder or a file")
-
-
-def _fresh_demo_cards() -> list[Any]:
-    """Demo permits for a bare "sim": a throwaway demo HQ in a temporary folder."""
-    import shutil
-    import tempfile
-
-    from booth.scan.simcam import cards_from_demo
-    from sync.hq.demo_data import make_demo_data
-
-    folder = Path(tempfile.mkdtemp(prefix="booth-sim-"))
-    try:
-        data = make_demo_data(folder / "demo", now=int(time.time()), cards=False)
-        return cards_from_demo(data.cases_file)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- which cameras are there -----------------------------------------------------------------

@@ -243,7 +243,7 @@ class HQ:
 
     @staticmethod
     def _check_printable(text: str) -> None:
-        from sync.hq.card import make_qr
+        from booth.card.qr import make_qr
 
         version = make_qr(text).version
         if version > MAX_QR_VERSION:
@@ -254,7 +254,7 @@ class HQ:
 
     def print_card(self, issued: IssuedPermit, out_dir: Path) -> tuple[Path, Path]:
         """Write ``NUMBER.png`` (the QR) and ``NUMBER.pdf`` (the ID-1 card) into ``out_dir``."""
-        from sync.hq.card import card_pdf, qr_png  # fpdf2 and fonts only when printing
+        from booth.card.pdf import card_pdf, qr_png  # fpdf2 and fonts only when printing
 
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = safe_name(issued.permit.number)

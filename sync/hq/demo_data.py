@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import inspect
 import io
 import json
 import logging
@@ -417,47 +416,26 @@ def _tamper(text: str, family_name: str) -> str:
 
 
 def _write_cards(folder: Path, cases: tuple[DemoCase, ...], plans: list[_Plan]) -> None:
-    """QR PNGs for every permit, PDF cards for the first few valid ones, via sync.hq.card."""
-    try:
-        from sync.hq import card
-    except ImportError as exc:
-        log.warning("printed cards skipped: sync.hq.card is not available (%s)", exc)
-        return
-    qr_png = getattr(card, "qr_png", None)
-    card_pdf = getattr(card, "card_pdf", None)
-    if qr_png is None:
-        log.warning("printed cards skipped: sync.hq.card has no qr_png")
-        return
-    failure: tuple[type[BaseException], ...] = (getattr(card, "CardError", ValueError), OSError, ValueError)
+    """QR PNGs for every permit, PDF cards for the first few valid ones (``booth.card``)."""
+    from booth.card.pdf import card_pdf, qr_png  # fpdf2 and fonts only when printing
+    from booth.errors import CardError
+
     folder.mkdir(exist_ok=True)
+    offices = dict(OFFICES)
+    names = {cp.code: cp.name_en for cp in CHECKPOINTS}
     pdfs = 0
     for case, plan in zip(cases, plans, strict=True):
         if case.number is None:
             continue
         try:
             qr_png(case.text, folder / f"{case.number}.png")
-            if card_pdf is not None and case.label == "valid" and pdfs < PDF_CARDS:
-                permit = plan.extra["permit"]
-                card_pdf(permit, case.text, folder / f"{case.number}.pdf", **_pdf_kwargs(card_pdf, permit))
+            if case.label == "valid" and pdfs < PDF_CARDS:
+                permit: Permit = plan.extra["permit"]
+                card_pdf(permit, case.text, folder / f"{case.number}.pdf",
+                         office_name=offices.get(permit.issuer, ""), checkpoint_names=names)  # fmt: skip
                 pdfs += 1
-        except failure as exc:
+        except (CardError, OSError, ValueError) as exc:
             log.warning("card for %s skipped: %s", case.number, exc)
-    if card_pdf is None:
-        log.warning("PDF cards skipped: sync.hq.card has no card_pdf")
-
-
-def _pdf_kwargs(card_pdf: Any, permit: Permit) -> dict[str, Any]:
-    """Office and checkpoint names, if this version of ``card_pdf`` takes them."""
-    try:
-        params = inspect.signature(card_pdf).parameters
-    except (TypeError, ValueError):
-        return {}
-    out: dict[str, Any] = {}
-    if "office_name" in params:
-        out["office_name"] = dict(OFFICES).get(permit.issuer, "")
-    if "checkpoint_names" in params:
-        out["checkpoint_names"] = {cp.code: cp.name_en for cp in CHECKPOINTS}
-    return out
 
 
 def _readme(cases: tuple[DemoCase, ...], fingerprint: str, seed: int, now: int) -> str:

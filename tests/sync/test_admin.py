@@ -9,8 +9,8 @@ import pytest
 from conftest import NOW
 from PIL import Image
 
+from booth.card.qr import make_qr
 from sync.hq.admin import HQ, MAX_QR_VERSION
-from sync.hq.card import make_qr
 from sync.hq.errors import HQError, InvalidHolder, NotInitialised
 from sync.hq.holder import holder_from_json, load_holder
 from sync.hq.photo import PHOTO_BUDGET

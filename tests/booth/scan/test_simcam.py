@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 import pytest
 import zxingcpp
-from PIL import ImageFont, features
 
 from booth.scan.capture import Capture
 from booth.scan.errors import SourceLost, SourceUnavailable
@@ -82,31 +81,6 @@ def test_card_image_is_an_id1_card_with_a_readable_qr(cards: list[CardSpec]) -> 
         bgr = np.ascontiguousarray(img[:, :, :3])
         found = zxingcpp.read_barcodes(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY))
         assert spec.text in [r.text for r in found]
-
-
-def _ink(font: ImageFont.FreeTypeFont, text: str, language: str | None) -> np.ndarray:
-    from PIL import Image, ImageDraw
-
-    im = Image.new("L", (200, 100), 0)
-    ImageDraw.Draw(im).text((40, 70), text, font=font, fill=255, anchor="ls", language=language)
-    return np.array(im)
-
-
-def test_khmer_and_thai_are_shaped_with_raqm() -> None:
-    assert features.check("raqm"), "Pillow without raqm cannot shape Khmer"
-    from booth.scan.simcam import _font
-
-    # shaping changes the glyphs: Khmer coeng + RO becomes the subscript RO drawn around the
-    # base (unshaped: a visible coeng mark and a full-size RO beside it); a Thai tone mark
-    # sits above the vowel instead of on it
-    for script, word, lang, share in (("khmer", "ស្រី", "km", 0.3), ("thai", "ที่", "th", 0.05)):
-        font = _font(script, False, 40)
-        assert font.layout_engine == ImageFont.Layout.RAQM
-        basic = ImageFont.truetype(font.path, 40, layout_engine=ImageFont.Layout.BASIC)
-        shaped, unshaped = _ink(font, word, lang), _ink(basic, word, None)
-        ink = int((shaped > 128).sum())
-        moved = int((np.abs(shaped.astype(int) - unshaped) > 128).sum())
-        assert ink > 100 and moved > share * ink, (script, ink, moved)
 
 
 def test_frames_are_deterministic_and_realistic(cards: list[CardSpec]) -> None:

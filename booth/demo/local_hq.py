@@ -1,4 +1,4 @@
-"""Run an HQ server on 127.0.0.1 as a child process (for `booth demo`).
+"""Run an HQ server on 127.0.0.1 as a child process (for `booth demo`; only the demo runs one).
 
 A child process rather than a thread: the HQ is a separate program in real life, its event
 loop and database connections then never share an interpreter with the booth's Qt GUI, and

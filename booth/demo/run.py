@@ -16,10 +16,10 @@ from pathlib import Path
 import click
 
 from booth.cli_support import parse_time
+from booth.demo.local_hq import LocalHQ
 from booth.reasons import ENGLISH, Reason
 from booth.service import Booth
 from sync.hq.demo_data import DemoCase, DemoData, make_demo_data
-from sync.hq.local import LocalHQ
 
 # (name, role, PIN): printed in the terminal when the demo starts
 DEMO_OFFICERS = (("Sok Dara", "officer", "482913"), ("Somchai Jaidee", "officer", "560271"),
