@@ -147,29 +147,15 @@ def camera_test(source_spec: str, seconds: float, no_decode: bool) -> None:
 
 
 def _decoder() -> tuple[Any, str]:
-    """A function frame -> [(text, decoder name)]: the decoding cascade when it is there,
-    else zxing-cpp alone, else None."""
+    """A function frame -> [(text, decoder name)]: the decoding cascade, or None (frames only)
+    where the decoders are not installed."""
     try:
         from booth.scan.cascade import Cascade
-
-        cascade = Cascade.default()
-        return (lambda frame: [(d.text, d.decoder) for d in cascade.decode(frame)]), "cascade"
-    except ImportError:
-        pass
-    try:
-        import cv2
-        import zxingcpp
-
-        fmt = getattr(zxingcpp, "QRCodeModel2", None) or zxingcpp.BarcodeFormat.QRCode
-
-        def zx(frame: Any) -> list[tuple[str, str]]:
-            gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
-            return [(r.text, "zxing") for r in zxingcpp.read_barcodes(gray, formats=fmt)]
-
-        return zx, "zxing"
     except ImportError:
         click.echo("no QR decoder available: counting frames only", err=True)
         return None, "none"
+    cascade = Cascade.default()
+    return (lambda frame: [(d.text, d.decoder) for d in cascade.decode(frame)]), "cascade"
 
 
 def _permit_number(text: str) -> str | None:
