@@ -68,10 +68,11 @@ def camera_test(source_spec: str, seconds: float, no_decode: bool) -> None:
       booth camera test --source sim --seconds 20
       booth camera test --source rtsp://192.168.1.20/stream1
     """
+    from booth.demo.cards import fresh_demo_cards
     from booth.scan.capture import NO_CAMERA, OK, Capture
     from booth.scan.sources import parse_source
 
-    source = parse_source(source_spec)  # SourceUnavailable (a BoothError) -> one clear line
+    source = parse_source(source_spec, demo_cards=fresh_demo_cards)  # SourceUnavailable -> one clear line
     decoder, decoder_name = (None, "none") if no_decode else _decoder()
     states: list[dict[str, Any]] = []
     t0 = time.monotonic()

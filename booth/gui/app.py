@@ -76,6 +76,7 @@ def make_app() -> QApplication:
 
 def run_gui(data_dir: Path, options: GuiOptions, *, cards: list | None = None) -> int:
     """Run the booth window until it is closed (or ``exit_after``); return the exit code."""
+    from booth.demo.cards import fresh_demo_cards  # a bare `sim` camera shows a demo world
     from booth.gui.main_window import MainWindow
     from booth.gui.scanner import Scanner
     from booth.gui.sync_worker import SyncWorker
@@ -94,7 +95,7 @@ def run_gui(data_dir: Path, options: GuiOptions, *, cards: list | None = None) -
             return SimulatedCamera(cards)
     else:
         def factory():  # noqa: ANN202
-            return parse_source(spec)
+            return parse_source(spec, demo_cards=fresh_demo_cards)
 
     scanner = Scanner(factory, Cascade.default().decode)
     sync = SyncWorker(data_dir) if booth.settings.hq_url else None

@@ -26,12 +26,16 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from booth.scan.errors import SourceLost, SourceUnavailable
+
+if TYPE_CHECKING:
+    from booth.scan.simcam import CardSpec
 
 log = logging.getLogger(__name__)
 
@@ -298,10 +302,12 @@ class FolderSource:
 # --- choosing a source -----------------------------------------------------------------------
 
 
-def parse_source(spec: str | int | Path, *, fps: float | None = None, seed: int = 0) -> FrameSource:
+def parse_source(spec: str | int | Path, *, fps: float | None = None, seed: int = 0,
+                 demo_cards: Callable[[], list[CardSpec]] | None = None) -> FrameSource:
     """The frame source an officer or a script means by `spec`:
 
-    - "sim": the simulated camera showing a fresh set of demo permits (made on the spot);
+    - "sim": the simulated camera showing a fresh set of demo permits (``demo_cards`` makes
+      them: the demo tooling's, which the shells pass in; booth.scan knows no HQ);
     - "sim:DIR": the simulated camera showing the permits of a demo folder (its cases.json,
       or that file itself), as written by `booth-hq demo-data`;
     - "0", "1", ... or "/dev/video0": a camera;
@@ -318,10 +324,11 @@ def parse_source(spec: str | int | Path, *, fps: float | None = None, seed: int 
     if low == "sim" or low.startswith("sim:"):
         from booth.scan.simcam import SimulatedCamera, cards_from_demo
 
-        if low == "sim":  # a demo world made on the spot: the demo tooling's (it needs the HQ side)
-            from booth.demo.cards import fresh_demo_cards
-
-            cards = fresh_demo_cards()
+        if low == "sim":
+            if demo_cards is None:
+                raise SourceUnavailable("no demo permits to show here: use sim:DIR with a folder from "
+                                        "`booth-hq demo-data`")  # fmt: skip
+            cards = demo_cards()
         else:
             where = Path(text[4:]).expanduser()
             if not where.exists():
