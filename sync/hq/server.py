@@ -35,9 +35,9 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from sync.hq.admin import HQ
 from sync.hq.bundles import BundleKeeper
 from sync.hq.enrolment import EnrolRefused
+from sync.hq.facade import HQ
 from sync.hq.paths import HQPaths
 from sync.hq.routes import guarded_route
 from sync.hq.store import SyncRefused, SyncStore

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, s
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
-from sync.hq import chain
+from sync.hq import chain_check
 from sync.hq.enrolment import EnrolRefused, check_booth_id, new_token, token_hash, token_matches, valid_booth_id
 from sync.hq.errors import HQError, UnknownRecord
 from sync.hq.schema import SCHEMA_VERSION, alerts, booths, forks, meta, metadata, receipts, records
@@ -255,15 +255,15 @@ class SyncStore:
             if row.public_key != public_key.hex():
                 return SyncRefused("unenrolled", f"booth {booth_id!r} changed keys meanwhile")
             acked = row.acked_seq
-            stored = self._hashes(conn, booth_id, chain.overlap(batch, acked))
-            decision = chain.decide(batch, acked, stored)
+            stored = self._hashes(conn, booth_id, chain_check.overlap(batch, acked))
+            decision = chain_check.decide(batch, acked, stored)
             conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(last_seen=now))
-            if decision.kind == chain.GAP:
+            if decision.kind == chain_check.GAP:
                 return SyncRefused("gap", f"HQ holds records up to {acked}; send from {acked + 1}", acked)
-            if decision.kind == chain.FORK:
+            if decision.kind == chain_check.FORK:
                 self._keep_fork(conn, batch, wire, decision, now)
                 return SyncRefused("fork", f"record {decision.seq} differs from the one HQ acknowledged", acked)
-            if decision.kind == chain.DUPLICATE:
+            if decision.kind == chain_check.DUPLICATE:
                 return self._old_receipt(conn, batch, stored[batch.last_seq], now, hq_key)
             return self._store_new(conn, batch, acked, now, hq_key)
 
@@ -301,7 +301,7 @@ class SyncStore:
         conn.execute(insert(receipts).values(booth_id=booth_id, last_seq=seq, head_hash=head, receipt=receipt, at=now))
         return receipt
 
-    def _keep_fork(self, conn: Connection, batch: Batch, wire: bytes, decision: chain.Decision, now: int) -> None:
+    def _keep_fork(self, conn: Connection, batch: Batch, wire: bytes, decision: chain_check.Decision, now: int) -> None:
         """Keep the signed batch as evidence and raise an alert, once per distinct batch."""
         digest = hashlib.sha256(wire).hexdigest()
         seen = conn.execute(select(forks.c.id).where(forks.c.booth_id == batch.booth_id,

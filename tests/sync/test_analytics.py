@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from sqlalchemy import insert, update
 
 from sync.hq import analytics
-from sync.hq.admin import HQ
 from sync.hq.analytics import DAY, HOUR, Limits
 from sync.hq.cli import main as hq_main
+from sync.hq.facade import HQ
 from sync.hq.schema import booths, records
 from sync.hq.store import SyncStore
 from sync.protocol import keys

@@ -27,7 +27,7 @@ from booth.cli_support import Group
 from booth.service import Booth
 from booth.sync_cli import enrol, sync
 from sync.client import SyncClient
-from sync.hq.admin import HQ
+from sync.hq.facade import HQ
 from sync.protocol.batch import make_batch, open_receipt, seal_batch
 from sync.protocol.keys import load_private
 

@@ -1,6 +1,6 @@
 """``booth-hq export verify``: check a supervisor's signed export against what the booth synced.
 
-Listed in ``sync.hq.cli_sync.COMMANDS``; the checks are in ``sync.hq.export_check``.
+Registered on ``sync.hq.cli.main``; the checks are in ``sync.hq.export_check``.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from pathlib import Path
 import click
 
 from booth.cli_support import fail, print_json
-from sync.hq.admin import HQ
-
-pass_hq = click.make_pass_decorator(HQ)
+from sync.hq.cli.common import pass_hq
+from sync.hq.facade import HQ
 
 
 @click.group("export")

@@ -1,7 +1,6 @@
 """``booth-hq analyse`` and ``booth-hq report``: integrity analytics over the synced records.
 
-Listed in ``sync.hq.cli_sync.COMMANDS``, so registered on ``sync.hq.cli.main`` with the sync
-commands. The rules live in ``sync.hq.analytics``.
+Registered on ``sync.hq.cli.main``. The rules live in ``sync.hq.analytics``.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import datetime as dt
 import click
 
 from booth.cli_support import parse_time, print_json
-from sync.hq.admin import HQ
+from sync.hq.facade import HQ
 from sync.protocol.times import iso
 
 pass_hq = click.make_pass_decorator(HQ)
