@@ -83,6 +83,7 @@ from sync.hq.derived import (
     PermitState,
     chunks,
 )
+from sync.hq.errors import AnalysisConflict
 from sync.hq.schema import (
     alerts,
     analysis_revocations,
@@ -429,10 +430,6 @@ class LastRun:
 def last_run(conn: Connection) -> LastRun | None:
     run = conn.execute(select(meta.c.value).where(meta.c.key == _RUN_KEY)).scalar()
     return LastRun(**json.loads(run)) if run is not None else None
-
-
-class AnalysisConflict(RuntimeError):
-    """Another analyse kept winning the race for the derived state (PostgreSQL); try again later."""
 
 
 def analyse(store: Any, now: int, limits: Limits | None = None, *, revoked: Mapping[str, int] | None = None,

@@ -36,11 +36,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from sync.hq.bundles import BundleKeeper
-from sync.hq.enrolment import EnrolRefused
+from sync.hq.errors import EnrolmentRefused, RequestRefused, SyncRefused
 from sync.hq.facade import HQ
 from sync.hq.paths import HQPaths
 from sync.hq.routes import guarded_route
-from sync.hq.store import SyncRefused, SyncStore
+from sync.hq.store import SyncStore
 from sync.protocol import keys
 from sync.protocol.batch import MAX_WIRE, BatchRefused
 from sync.protocol.errors import KeyFileError
@@ -75,10 +75,12 @@ class EnrolAnswer(BaseModel):
     hq_time: int
 
 
-class ApiError(Exception):
+class ApiError(RequestRefused):
+    """A booths' API request refused; its handler answers ``status`` with ``problem`` as JSON."""
+
     def __init__(self, status: int, reason: str, detail: str | None = None, acked_seq: int | None = None) -> None:
-        super().__init__(reason)
-        self.status, self.problem = status, Problem(reason=reason, detail=detail, acked_seq=acked_seq)
+        super().__init__(status, detail or reason)
+        self.problem = Problem(reason=reason, detail=detail, acked_seq=acked_seq)
 
 
 @dataclass
@@ -140,7 +142,7 @@ def _enrol(svc: Services, asked: EnrolRequest) -> EnrolAnswer:
     now = svc.clock()
     try:
         booth = svc.store.enrol(asked.booth_id, asked.token, bytes.fromhex(asked.public_key), now=now)
-    except EnrolRefused:
+    except EnrolmentRefused:
         log.warning("enrolment refused for %r", asked.booth_id)
         raise ApiError(403, "bad_token") from None
     except KeyFileError as exc:

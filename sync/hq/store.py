@@ -27,8 +27,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from sync.hq import chain_check
-from sync.hq.enrolment import EnrolRefused, check_booth_id, new_token, token_hash, token_matches, valid_booth_id
-from sync.hq.errors import HQError, UnknownRecord
+from sync.hq.enrolment import check_booth_id, new_token, token_hash, token_matches, valid_booth_id
+from sync.hq.errors import EnrolmentRefused, HQError, SyncRefused, UnknownRecord
 from sync.hq.schema import SCHEMA_VERSION, alerts, booths, forks, meta, metadata, receipts, records
 from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, peek_booth, sign_receipt
 from sync.protocol.bundle import BoothEntry
@@ -40,14 +40,6 @@ log = logging.getLogger(__name__)
 DATABASE_FILE = "hq-sync.db"
 _INT64 = 2**63
 T = TypeVar("T")
-
-
-class SyncRefused(BatchRefused):
-    """A refused batch; ``gap`` and ``fork`` also tell the booth how far HQ got (``acked_seq``)."""
-
-    def __init__(self, reason: str, detail: str, acked_seq: int | None = None) -> None:
-        super().__init__(reason, detail)
-        self.acked_seq = acked_seq
 
 
 @dataclass(frozen=True)
@@ -170,22 +162,22 @@ class SyncStore:
 
     def enrol(self, booth_id: str, token: str, public_key: bytes, *, now: int) -> BoothInfo:
         """Pin the booth's public key, using up its token. Unknown booth, wrong token, or a used token
-        with another key: EnrolRefused (the same token and key again is answered again)."""
+        with another key: EnrolmentRefused (the same token and key again is answered again)."""
         try:
             public_from_raw(public_key)
         except ValueError:
             raise KeyFileError("not an Ed25519 public key") from None
         if not valid_booth_id(booth_id):
-            raise EnrolRefused("unknown booth or wrong token")
+            raise EnrolmentRefused("unknown booth or wrong token")
         with self.engine.begin() as conn:
             row = conn.execute(select(booths).where(booths.c.booth_id == booth_id).with_for_update()).one_or_none()
             if row is None or row.revoked or not token_matches(token, row.token_hash):
-                raise EnrolRefused("unknown booth, wrong token, or a token already used")
+                raise EnrolmentRefused("unknown booth, wrong token, or a token already used")
             if row.token_used:
                 # The same token with the same key again: the booth never got our answer (a dropped
                 # connection). Answering again changes nothing and hands out nothing secret.
                 if row.public_key != public_key.hex():
-                    raise EnrolRefused("unknown booth, wrong token, or a token already used")
+                    raise EnrolmentRefused("unknown booth, wrong token, or a token already used")
                 log.info("booth %s enrolment repeated (same key)", booth_id)
                 return _booth_info(row)
             conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(

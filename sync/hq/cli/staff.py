@@ -30,7 +30,7 @@ def _password(from_stdin: bool) -> str:
 
 
 def _run(work) -> None:  # noqa: ANN001 - a thunk
-    from sync.hq.dashboard.staff import StaffError
+    from sync.hq.errors import StaffError
 
     try:
         work()

@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from booth.pins import FOREVER, after_failure, hash_secret, secret_matches
+from sync.hq.errors import LoginRefused, StaffError
 from sync.hq.schema import alerts
 
 IDLE = 30 * 60
@@ -71,14 +72,6 @@ alert_acks = Table(
     Column("at", BigInteger, nullable=False),
     Column("note", Text, nullable=False, default=""),
 )  # fmt: skip
-
-
-class StaffError(Exception):
-    """A staff account operation that cannot be done; the message says why."""
-
-
-class LoginRefused(StaffError):
-    """Wrong name or password, or a locked or disabled account (the message does not tell which name exists)."""
 
 
 @dataclass(frozen=True)
