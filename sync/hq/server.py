@@ -257,14 +257,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def analyse_once(hq_data_dir: Path, store: SyncStore, now: int) -> int:
     """One run of the integrity analytics (incremental); how many new alerts it raised."""
-    from sync.hq import analytics
+    from sync.hq.analytics.incremental import analyse
 
     hq = HQ(hq_data_dir, sync_store=store)
     try:
         revoked = hq.revoked_permits()
     finally:
         hq.close()
-    return sum(r.raised for r in analytics.analyse(store, now, revoked=revoked))
+    return sum(r.raised for r in analyse(store, now, revoked=revoked))
 
 
 async def _analyse_forever(hq_data_dir: Path, store: SyncStore, clock: Callable[[], int], every: float) -> None:

@@ -34,7 +34,8 @@ from booth import assets
 from booth.reasons import ENGLISH as REASON_WORDS
 from booth.reasons import Reason
 from sync.hq import overview
-from sync.hq.analytics import LOCAL_OFFSET, Limits
+from sync.hq.analytics.derived_state import LOCAL_OFFSET
+from sync.hq.analytics.rules import Limits
 from sync.hq.dashboard import guard
 from sync.hq.dashboard.alert_list import STATES, AlertFilter, alert_kinds, list_alerts, open_alerts_by_checkpoint
 from sync.hq.dashboard.staff import Session, Staff
