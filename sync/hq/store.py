@@ -26,10 +26,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, s
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
-from sync.hq import chain_check
+from sync.hq import chain_check, schema
 from sync.hq.enrolment import check_booth_id, new_token, token_hash, token_matches, valid_booth_id
-from sync.hq.errors import EnrolmentRefused, HQError, SyncRefused, UnknownRecord
-from sync.hq.schema import SCHEMA_VERSION, alerts, booths, forks, meta, metadata, receipts, records
+from sync.hq.errors import EnrolmentRefused, HQError, SchemaTooNew, SyncRefused, UnknownRecord
+from sync.hq.schema import alerts, booths, forks, receipts, records
 from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, peek_booth, sign_receipt
 from sync.protocol.bundle import BoothEntry
 from sync.protocol.errors import KeyFileError
@@ -118,7 +118,7 @@ class SyncStore:
         self.url = url
         try:
             self.engine = make_engine(url)
-            self._create_schema()
+            self._migrate()
         except (ArgumentError, OperationalError, ImportError) as exc:
             raise HQError(f"cannot open the sync database {_safe_url(url)}: {str(exc).splitlines()[0]}") from None
 
@@ -129,14 +129,12 @@ class SyncStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _create_schema(self) -> None:
-        metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
-            version = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
-            if version is None:
-                conn.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif int(version) > SCHEMA_VERSION:
-                raise HQError(f"the sync database was written by a newer Booth (schema {version}); upgrade first")
+    def _migrate(self) -> None:
+        try:
+            schema.migrate(self.engine)
+        except SchemaTooNew:
+            self.engine.dispose()
+            raise
 
     def _retry_once(self, work: Callable[[], T]) -> T:
         """Run ``work`` (one transaction); if a concurrent writer won a key race, decide again."""

@@ -389,14 +389,21 @@ def test_analyse_and_report_commands(hq: HQ, sync_db_url: str) -> None:
     assert code == 2 and "not an ISO time" in err
 
 
-def test_analyse_creates_its_indexes_on_an_older_database(tmp_path: Path) -> None:
+def test_a_database_from_before_the_analytics_gets_their_indexes_when_opened(tmp_path: Path) -> None:
     from sqlalchemy import inspect, text
 
-    store = SyncStore(f"sqlite:///{tmp_path / 'old.db'}")
-    with store.engine.begin() as conn:  # as a database made before the analytics
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = SyncStore(url)
+    with store.engine.begin() as conn:  # as a database made before the analytics (schema 1, no versions table)
         conn.execute(text("DROP INDEX records_officer"))
         conn.execute(text("DROP INDEX alerts_kind"))
-    incremental.analyse(store, T0)
-    names = {i["name"] for t in ("records", "alerts") for i in inspect(store.engine).get_indexes(t)}
-    assert {"records_officer", "alerts_kind"} <= names
+        conn.execute(text("DROP TABLE schema_version"))
+        conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
     store.close()
+    store = SyncStore(url)  # the migrations (sync.hq.schema) make them
+    try:
+        incremental.analyse(store, T0)
+        names = {i["name"] for t in ("records", "alerts") for i in inspect(store.engine).get_indexes(t)}
+        assert {"records_officer", "alerts_kind"} <= names
+    finally:
+        store.close()

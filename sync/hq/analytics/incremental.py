@@ -51,20 +51,10 @@ from sync.hq.schema import (
     clock_skew_seen,
     meta,
     records,
-    records_officer,
-    records_officer_at,
 )
 
 _RUN_KEY = "analysis"  # meta row: the limits the derived state was built with; locked by each run
 _RETRIES = 3
-
-
-def ensure_indexes(engine: Engine) -> None:
-    """The indexes the rules use, on databases made before they were part of the schema."""
-    for index in (records_officer, records_officer_at, *(i for i in alerts.indexes if i.name == "alerts_kind")):
-        with engine.begin() as conn:
-            index.create(conn, checkfirst=True)
-
 
 
 @dataclass(frozen=True)
@@ -93,7 +83,6 @@ def analyse(store: Any, now: int, limits: Limits | None = None, *, revoked: Mapp
     Runs are serialised; on PostgreSQL a run that lost the race to another starts again.
     """
     limits = limits or Limits()
-    ensure_indexes(store.engine)
     for _ in range(_RETRIES):
         try:
             with _snapshot(store.engine) as conn:
