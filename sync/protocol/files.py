@@ -3,8 +3,11 @@ or the new one, never half of one."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
+
+BUFFER = 1 << 20
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -30,3 +33,13 @@ def sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read in 1 MiB blocks (constant memory)."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        while block := f.read(BUFFER):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size

@@ -27,7 +27,6 @@ from pathlib import Path
 import click
 
 from booth.cli_support import Group
-from booth.errors import BoothError
 from sync.hq.cli import (
     analytics,
     booths,
@@ -45,13 +44,12 @@ from sync.hq.cli import (
 from sync.hq.cli.common import open_hq
 from sync.hq.errors import HQError
 from sync.hq.paths import default_hq_dir
-from sync.protocol.errors import WireError
 
 
 class HQGroup(Group):
     """``booth-hq``'s group: HQ's own errors and the wire's are the user's to read."""
 
-    expected = (HQError, WireError, BoothError)
+    expected = (*Group.expected, HQError)  # the booth's and the wire's trees, and HQ's
 
 
 @click.group(cls=HQGroup)

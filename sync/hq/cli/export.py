@@ -34,14 +34,14 @@ def export_verify(hq: HQ, file: Path, sig_path: Path | None) -> None:
     Example:
       booth-hq export verify /media/usb/PHD-01-shift-12.csv
     """
-    from booth.report.files import ExportError
     from sync.hq.export_check import verify_export
+    from sync.protocol.errors import ExportRefused
 
     if not file.is_file():
         fail(f"{file} does not exist", code=2)
     try:
         check = verify_export(hq.sync_store, file, sig_path=sig_path)
-    except ExportError as exc:
+    except ExportRefused as exc:
         fail(f"export NOT verified: {exc}")
     print_json(check.to_json())
 
