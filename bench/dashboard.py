@@ -42,8 +42,8 @@ import uvicorn  # noqa: E402
 from hq import CHECKPOINTS, cached, percentiles, pg_url  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from sync.hq.admin import HQ  # noqa: E402
 from sync.hq.dashboard.staff import Staff  # noqa: E402
+from sync.hq.facade import HQ  # noqa: E402
 from sync.hq.schema import alerts, booths, officer_stats  # noqa: E402
 from sync.hq.server import create_app  # noqa: E402
 from sync.hq.store import SyncStore  # noqa: E402

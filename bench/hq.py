@@ -15,7 +15,7 @@ checkpoints over one year, on SQLite and on PostgreSQL (skipped, with the reason
 - ``reads``: the dashboard's read functions (``sync.hq.overview``), each call in its own
   connection as a page makes it, p50/p95/max in ms over many calls (target p95 <= 200 ms):
   ``checkpoint_overview`` of a random day, ``permit_history`` of a random permit,
-  ``officer_record`` of a random officer; and ``analytics.report`` of a random day (the CLI).
+  ``officer_record`` of a random officer; and ``checkpoint_report.report`` of a random day (the CLI).
 
 The traffic: ~N/20 permits with a home checkpoint (some a second one), visits of a few hours
 to their stay (1-30 days), entries and exits in opening hours (06:00-22:00 local), 7% of
@@ -62,7 +62,8 @@ from ledger import KHMER_FAMILY, KHMER_GIVEN, OVERRIDE_NOTES, SUPERVISORS, THAI_
 from sqlalchemy import delete, insert, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from sync.hq import analytics, overview  # noqa: E402
+from sync.hq import overview  # noqa: E402
+from sync.hq.analytics import checkpoint_report, incremental  # noqa: E402
 from sync.hq.schema import alerts, booths, meta, officer_stats, records  # noqa: E402
 from sync.hq.store import SyncStore  # noqa: E402
 from sync.protocol import keys  # noqa: E402
@@ -555,10 +556,10 @@ def reads(store: SyncStore, traffic_permits: list[str], end: int, calls: int) ->
     picks = [rng.choice(officers) for _ in range(calls)]
     out["officer_record"] = percentiles([page(lambda c, o=o: overview.officer_record(c, *o)) for o in picks])
     # the CLI report (people inside re-read from the records for permits that crossed since its end)
-    out["report_today"] = percentiles([timed(lambda: analytics.report(store, day0, day0 + DAY))[0] * 1000
+    out["report_today"] = percentiles([timed(lambda: checkpoint_report.report(store, day0, day0 + DAY))[0] * 1000
                                        for _ in range(5)])  # fmt: skip
-    out["report_a_week_ago_ms"] = round(timed(lambda: analytics.report(store, day0 - 7 * DAY, day0 - 6 * DAY))[0]
-                                        * 1000)  # fmt: skip
+    week_ago = timed(lambda: checkpoint_report.report(store, day0 - 7 * DAY, day0 - 6 * DAY))[0]
+    out["report_a_week_ago_ms"] = round(week_ago * 1000)
     out["freshness"] = percentiles([page(overview.freshness) for _ in range(calls)])
     return out
 
@@ -569,14 +570,14 @@ def run(url: str, syncs: list, permits: list[str], calls: int) -> dict:
         now = reset(store)
         revoked = _revocations(permits)
         _vacuum(store)
-        full_s, results = timed(lambda: analytics.analyse(store, now, revoked=revoked, full=True))
+        full_s, results = timed(lambda: incremental.analyse(store, now, revoked=revoked, full=True))
         _vacuum(store)
-        idle_s, _ = timed(lambda: analytics.analyse(store, now, revoked=revoked))
+        idle_s, _ = timed(lambda: incremental.analyse(store, now, revoked=revoked))
         runs = []
         for k, rows in enumerate(syncs, 1):
             at = now + k * 600
             store_s = sync(store, rows, at)
-            seconds, found = timed(lambda at=at: analytics.analyse(store, at, revoked=revoked))
+            seconds, found = timed(lambda at=at: incremental.analyse(store, at, revoked=revoked))
             runs.append({"records": len(rows), "store_s": round(store_s, 2), "analyse_s": round(seconds, 3),
                          "raised": {r.rule: r.raised for r in found if r.raised}})  # fmt: skip
         held = sum(b.acked_seq for b in store.booths())

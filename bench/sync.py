@@ -44,7 +44,7 @@ import ledger as ledger_bench  # noqa: E402 - bench/ledger.py: realistic traffic
 from booth.ledger.store import _INSERT  # noqa: E402
 from booth.service import Booth  # noqa: E402
 from sync.client import SyncClient  # noqa: E402
-from sync.hq.admin import HQ  # noqa: E402
+from sync.hq.facade import HQ  # noqa: E402
 from sync.protocol.batch import make_batch, seal_batch  # noqa: E402
 from sync.protocol.bundle import Checkpoint  # noqa: E402
 from sync.protocol.keys import load_private  # noqa: E402

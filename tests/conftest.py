@@ -11,7 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # GUI tests: real widgets
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from sync.hq.admin import HQ
+from sync.hq.facade import HQ
 from sync.protocol.bundle import TrustBundle
 from sync.protocol.keys import generate
 from sync.protocol.permit import Permit

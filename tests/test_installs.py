@@ -30,7 +30,7 @@ from packaging.utils import canonicalize_name
 
 from booth.cli_support import EXTRA_OF_MODULE
 from booth.service import Booth
-from sync.hq.admin import HQ
+from sync.hq.facade import HQ
 
 ROOT = Path(__file__).resolve().parent.parent
 STATION = ("PySide6", "cv2", "zxingcpp", "pyzbar")
@@ -295,9 +295,16 @@ def test_a_wheel_carries_the_fonts_sounds_and_translations(tmp_path: Path) -> No
     """A non-editable install has no checkout: the wheel must bring assets/ (under share/booth)."""
     import zipfile
 
+    import shutil
+
+    source = tmp_path / "src"  # a copy: building writes build/ and egg-info beside the sources
+    for name in ("booth", "sync", "assets"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
-                    str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)  # fmt: skip
-    (wheel,) = tmp_path.glob("booth-*.whl")
+                    str(tmp_path / "dist"), str(source)], check=True, capture_output=True, timeout=300)  # fmt: skip
+    (wheel,) = (tmp_path / "dist").glob("booth-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {n.split(".data/data/share/booth/", 1)[1] for n in names if ".data/data/share/booth/" in n}
     expected = {str(p.relative_to(ROOT)) for p in (ROOT / "assets").rglob("*") if p.is_file()}

@@ -10,7 +10,7 @@ file behind.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Event
@@ -19,11 +19,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.ledger.store import Ledger
 from booth.report import pdf
-from booth.report.exporters import Progress, Written, read_records, write_csv, write_json
+from booth.report.exporters import Progress, Written, write_csv, write_json
 from booth.report.files import ExportError, Staged, check_target
 from booth.report.model import ReportFilter, collect, offset_label, report_offset, shift_of
-from booth.report.signature import FORMATS, ExportInvalid, Manifest, sign, signature_path
-from sync.protocol.records import Record, chain_hash
+from booth.report.signature import FORMATS, Manifest, booth_errors, sign, signature_path
+from sync.protocol import export_rows
 
 
 @dataclass(frozen=True)
@@ -86,32 +86,6 @@ def export(ledger: Ledger, flt: ReportFilter, fmt: str, out: Path, *, key: Ed255
 
 def check_records(path: Path, manifest: Manifest, *, ledger_hash: Callable[[int], str | None] | None = None,
                   held_through: int | None = None) -> int:
-    """Every record of a CSV/JSON export against its own hash (each row carries ``prev_hash``
-    and ``hash``: SHA-256 over the previous hash and the record's canonical bytes), and, with
-    ``ledger_hash`` (seq -> hash, e.g. HQ's copy of the booth's records), against the ledger --
-    only up to ``held_through`` when given (HQ holds a booth's records up to what it synced).
-    Also checks the rows are the signed count and sequence range. Returns the count."""
-    count, first, last = 0, None, None
-    for record in _records(path, manifest.format):
-        expected = chain_hash(record.prev_hash, record.canonical()) if len(record.prev_hash or "") == 64 else None
-        if expected != record.hash:
-            raise ExportInvalid(f"record #{record.seq} does not match its own hash: its content was changed")
-        held = ledger_hash is not None and (held_through is None or record.seq <= held_through)
-        if held and ledger_hash(record.seq) != record.hash:
-            raise ExportInvalid(f"record #{record.seq} is not the one the ledger holds under that number")
-        if last is not None and record.seq <= last:
-            raise ExportInvalid(f"record #{record.seq} is out of order")
-        first = record.seq if first is None else first
-        last = record.seq
-        count += 1
-    if (count, first, last) != (manifest.records, manifest.first_seq, manifest.last_seq):
-        raise ExportInvalid(f"the file holds {count} records (#{first}-#{last}); the signature says "
-                            f"{manifest.records} (#{manifest.first_seq}-#{manifest.last_seq})")  # fmt: skip
-    return count
-
-
-def _records(path: Path, fmt: str) -> Iterator[Record]:
-    try:
-        yield from read_records(path, fmt)
-    except (ValueError, TypeError) as exc:
-        raise ExportInvalid(f"{path.name} cannot be read back as a {fmt} export: {exc}") from None
+    """``sync.protocol.export_rows.check_records``, refusing with the booth's ``ExportInvalid``."""
+    with booth_errors():
+        return export_rows.check_records(path, manifest, ledger_hash=ledger_hash, held_through=held_through)

@@ -1,4 +1,5 @@
-"""CSV and JSON exports, streamed row by row (constant memory), and reading them back.
+"""CSV and JSON exports, streamed row by row (constant memory); reading them back is the wire
+core's (``sync.protocol.export_rows``, HQ reads them too).
 
 CSV: UTF-8 with a byte-order mark (so Excel and LibreOffice take it as UTF-8 and Khmer/Thai
 names show), RFC 4180 (CRLF, quotes where needed), a header row, one row per record (scans
@@ -18,18 +19,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from threading import Event
 
-from booth.ledger.store import _INT_FIELDS, Ledger, Selection
-from booth.report.files import BUFFER, ExportCancelled, ExportError, HashingFile
-from sync.protocol.records import FIELDS, Record
+from booth.ledger.store import Ledger, Selection
+from booth.report.files import BUFFER, ExportCancelled, HashingFile
+from sync.protocol.export_rows import JSON_FORMAT, read_csv, read_json, read_records
+from sync.protocol.records import FIELDS
 
 CHUNK = 5000
-JSON_FORMAT = "booth-export"
 Progress = Callable[[int, int], None]  # (done, total), total being an estimate
+__all__ = ["JSON_FORMAT", "Progress", "Written", "read_csv", "read_json", "read_records", "write_csv", "write_json"]
 
 
 @dataclass
@@ -95,51 +96,3 @@ def write_json(ledger: Ledger, sel: Selection, sink: HashingFile, *, report: dic
     buffered.flush()
     buffered.detach()
     return out
-
-
-# -- reading back -----------------------------------------------------------------------------
-
-
-def read_csv(path: Path) -> Iterator[Record]:
-    """The records of a CSV export, streamed."""
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        if header is None or header[1:] != list(FIELDS) or not header[0].startswith("time"):
-            raise ExportError(f"{path} is not a Booth CSV export (unexpected header)")
-        for row in reader:
-            if len(row) != len(FIELDS) + 1:
-                raise ExportError(f"{path}: line {reader.line_num} has {len(row)} cells, not {len(FIELDS) + 1}")
-            yield Record(**{name: _cell(name, value) for name, value in zip(FIELDS, row[1:], strict=True)})
-
-
-def _cell(name: str, value: str) -> int | str | None:
-    if value == "":
-        return None
-    if name in _INT_FIELDS:
-        return int(value)
-    return value[1:] if value.startswith("'") else value
-
-
-def read_json(path: Path) -> Iterator[Record]:
-    """The records of a JSON export, streamed line by line (our own layout: one record a line)."""
-    with open(path, encoding="utf-8") as f:
-        first = f.readline()
-        if not first.startswith('{"format":"booth-export"'):
-            raise ExportError(f"{path} is not a Booth JSON export")
-        for line in f:
-            line = line.rstrip("\n")
-            if line in ('"records":[', ""):
-                continue
-            if line == "],":
-                return
-            data = json.loads(line.rstrip(","))
-            yield Record(**{name: data.get(name) for name in FIELDS})
-
-
-def read_records(path: Path, fmt: str) -> Iterator[Record]:
-    if fmt == "csv":
-        return read_csv(path)
-    if fmt == "json":
-        return read_json(path)
-    raise ExportError(f"a {fmt} export holds no records to read back (only CSV and JSON do)")

@@ -17,9 +17,11 @@ from pathlib import Path
 from types import TracebackType
 
 from booth.errors import BoothError
-from sync.protocol.files import sync_folder
+from sync.protocol.files import sha256_of, sync_folder
 
 BUFFER = 1 << 20
+__all__ = ["BUFFER", "ExportCancelled", "ExportError", "HashingFile", "Staged", "check_target", "sha256_of",
+           "translate"]
 
 
 class ExportError(BoothError):
@@ -156,13 +158,3 @@ class _Guard:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         if isinstance(exc, OSError):
             raise translate(exc, self.folder) from None
-
-
-def sha256_of(path: Path) -> tuple[str, int]:
-    """SHA-256 (hex) and size of a file, read in 1 MiB blocks (constant memory)."""
-    digest, size = hashlib.sha256(), 0
-    with open(path, "rb") as f:
-        while block := f.read(BUFFER):
-            digest.update(block)
-            size += len(block)
-    return digest.hexdigest(), size

@@ -35,6 +35,7 @@ from booth.errors import ConfigError
 from booth.ledger.state import Replay, crossing_seq
 from booth.ledger.store import Ledger, ShiftRow
 from booth.reasons import WARNINGS
+from sync.protocol.export_signature import ExportFilter
 from sync.protocol.records import ENTRY, EXIT, OVERRIDE, SCAN
 
 DAY = 86_400
@@ -46,24 +47,14 @@ _SYNC_NOTE = re.compile(r"acked_seq=(\d+) head_seq=(\d+)")
 # -- what a report covers -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReportFilter:
-    """``start <= at < end`` (epoch seconds; None: open), one officer, one shift."""
-
-    start: int | None = None
-    end: int | None = None
-    officer: str | None = None
-    shift_id: int | None = None
+@dataclass(frozen=True, eq=False)
+class ReportFilter(ExportFilter):
+    """``start <= at < end`` (epoch seconds; None: open), one officer, one shift: the filter an
+    export's signature carries (``sync.protocol.export_signature.ExportFilter``, equal to it with
+    the same values), with what the booth does with it (the ledger query, a file name)."""
 
     def where(self) -> dict:
         return {"start": self.start, "end": self.end, "officer": self.officer, "shift_id": self.shift_id}
-
-    def to_json(self) -> dict:
-        return {"from": self.start, "to": self.end, "officer": self.officer, "shift": self.shift_id}
-
-    @classmethod
-    def from_json(cls, data: dict) -> ReportFilter:
-        return cls(data.get("from"), data.get("to"), data.get("officer"), data.get("shift"))
 
     def slug(self, zone: dt.tzinfo) -> str:
         """A short, file-name-safe description: ``2026-09-21``, ``2026-09-01_2026-09-30``,

@@ -12,8 +12,8 @@ import logging
 import threading
 from pathlib import Path
 
-from sync.hq.admin import HQ
-from sync.hq.latest import latest_path, load_latest
+from sync.hq.bundle_file import latest_path, load_latest
+from sync.hq.facade import HQ
 from sync.hq.store import SyncStore
 from sync.protocol.bundle import TrustBundle
 from sync.protocol.times import DAY

@@ -28,9 +28,9 @@ from typing import Any
 
 import cbor2
 
-from sync.hq.admin import HQ, IssuedPermit
 from sync.hq.errors import HQError
-from sync.hq.holder import Holder
+from sync.hq.facade import HQ, IssuedPermit
+from sync.hq.holder_file import Holder
 from sync.hq.photo import fit_photo
 from sync.protocol import cbor, cose, keys
 from sync.protocol import permit as permit_codec

@@ -21,12 +21,6 @@ _ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
 _BOOTH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
-class EnrolRefused(HQError):
-    """Unknown booth, wrong token, or a token already used: one answer for all (``bad_token``)."""
-
-    reason = "bad_token"
-
-
 def valid_booth_id(booth_id: object) -> bool:
     return isinstance(booth_id, str) and _BOOTH_ID.fullmatch(booth_id) is not None
 

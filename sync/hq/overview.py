@@ -2,7 +2,7 @@
 
 Each takes an open ``Connection`` (the caller's transaction) and returns dataclasses; none
 writes. Figures that come from the derived state (``sync.hq.derived``: people inside, officer
-counters) are as fresh as the last ``analytics.analyse`` run, whoever runs it (the server, on
+counters) are as fresh as the last ``analyse`` run, whoever runs it (the server, on
 its timer, or ``booth-hq analyse``); ``freshness`` tells how far behind it is. Counts of a
 period and lists of records are read from ``records`` and are always current.
 """
@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from sync.hq import derived
-from sync.hq.analytics import OUTLIERS, Limits, flagged, last_run, peer_bar
+from sync.hq.analytics import derived_state
+from sync.hq.analytics.incremental import last_run
+from sync.hq.analytics.rules import OUTLIERS, Limits, flagged, peer_bar
 from sync.hq.schema import booths, records
 from sync.protocol.records import FIELDS, Record
 
@@ -98,8 +99,8 @@ def _stored(row: Any) -> StoredRecord:
 def checkpoint_overview(conn: Connection, day_start: int, day_end: int) -> list[CheckpointOverview]:
     """Per checkpoint (with booths or records in the period), by name: the period's counts (current),
     people inside (as of the last analyse) and its booths by id."""
-    counts = derived.period_counts(conn, day_start, day_end)
-    inside = derived.inside_counts(conn)
+    counts = derived_state.period_counts(conn, day_start, day_end)
+    inside = derived_state.inside_counts(conn)
     per_booth: dict[str, list[BoothStatus]] = {}
     query = select(booths.c.booth_id, booths.c.checkpoint, booths.c.last_seen, booths.c.acked_seq, booths.c.revoked)
     for b in conn.execute(query.order_by(booths.c.booth_id)):
@@ -107,7 +108,7 @@ def checkpoint_overview(conn: Connection, day_start: int, day_end: int) -> list[
                                                                   bool(b.revoked)))  # fmt: skip
     out = []
     for checkpoint in sorted(set(counts) | set(inside) | set(per_booth)):
-        tally = counts.get(checkpoint, derived.PeriodCounts())
+        tally = counts.get(checkpoint, derived_state.PeriodCounts())
         out.append(CheckpointOverview(checkpoint, tally.entries, tally.exits, tally.rejections, tally.overrides,
                                       inside.get(checkpoint, 0), per_booth.get(checkpoint, [])))  # fmt: skip
     return out
@@ -126,7 +127,7 @@ def officer_record(conn: Connection, checkpoint: str, officer: str, *, latest: i
     analyse), and their ``latest`` records (current); None if the counters know no scan or
     override by them there."""
     limits = limits or Limits()
-    stats = {s.officer: s for s in derived.officers(conn, checkpoint)}
+    stats = {s.officer: s for s in derived_state.officers(conn, checkpoint)}
     mine = stats.get(officer)
     if mine is None:
         return None
@@ -146,6 +147,6 @@ def officer_record(conn: Connection, checkpoint: str, officer: str, *, latest: i
 def freshness(conn: Connection) -> Freshness:
     """How far the derived figures are behind the records (one index probe per booth)."""
     run = last_run(conn)
-    pending = derived.unanalysed(conn)
+    pending = derived_state.unanalysed(conn)
     return Freshness(run.now if run else None, sum(through - after for after, through in pending.values()))
 

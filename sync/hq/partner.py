@@ -20,7 +20,7 @@ from sync.protocol.errors import DocumentRefused
 from sync.protocol.partner import COUNTRIES, PartnerList, open_partner_list, sign_partner_list
 
 if TYPE_CHECKING:
-    from sync.hq.admin import HQ
+    from sync.hq.facade import HQ
 
 EXPORT_VERSION_KEY = "partner_export_version"
 

@@ -14,14 +14,12 @@ import warnings
 
 from PIL import Image
 
+from sync.hq.errors import PhotoError
+
 PHOTO_BUDGET = 320  # bytes
 _SIZES = ((40, 50), (36, 45), (32, 40), (28, 35), (24, 30))
 _QUALITIES = (50, 40, 30, 25)
 _MAX_SOURCE_PIXELS = 40_000_000  # refuse decompression bombs from a bad photo file
-
-
-class PhotoError(ValueError):
-    """The photo cannot be read or cannot be made small enough."""
 
 
 def fit_photo(data: bytes, budget: int = PHOTO_BUDGET) -> bytes:

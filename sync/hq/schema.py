@@ -1,17 +1,37 @@
-"""The tables of HQ's sync store (SQLAlchemy Core): one schema for SQLite and PostgreSQL.
+"""Every table and index of HQ's sync database (SQLAlchemy Core), and the migrations that make them.
 
-Times are integer epoch seconds (UTC); hashes and public keys are lowercase hex text; the
-raw signed batches kept as fork evidence and the receipts are bytes.
+One schema for SQLite and PostgreSQL. Times are integer epoch seconds (UTC); hashes and public
+keys are lowercase hex text; the raw signed batches kept as fork evidence and the receipts are
+bytes. (The registry, ``hq.db``, is another database: SQLite only, ``sync.hq.registry``.)
+
+Versions. ``MIGRATIONS`` is the ordered list of steps from an empty database; each step is
+applied once, in its own transaction with the others of the same open, and recorded in
+``schema_version`` (version, what, applied_at); ``meta.schema_version`` repeats the newest, so
+an older Booth that knows only that row refuses the database instead of using it. ``migrate``
+runs at every open (``SyncStore``): nothing to do is a read and no write; a database newer than
+this code is refused untouched (``SchemaTooNew``). Concurrent opens are serialised: SQLite's
+``BEGIN IMMEDIATE`` (the store's engine), a transaction-scoped advisory lock on PostgreSQL.
+
+Databases made before versioned migrations say ``meta.schema_version = '1'`` and hold step 1's
+tables; what step 2 makes was then made on first use (the staff tables) or by ``create_all``
+at each open, so step 2 creates only what is missing. From step 3 on, a step may assume
+exactly the schema of the step before. A step names tables of ``metadata`` as they are now:
+when a later step changes a table, the steps before it must keep a copy of its old definition
+(the tests migrate an empty database and compare the result with ``metadata``).
 """
 
 from __future__ import annotations
 
-from dataclasses import MISSING, fields
+import time
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, fields
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Connection,
+    Engine,
     Index,
     Integer,
     LargeBinary,
@@ -20,11 +40,18 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
 )
+from sqlalchemy.schema import CreateIndex, CreateTable
 
+from sync.hq.errors import SchemaTooNew
 from sync.protocol.records import FIELDS, Record
 
-SCHEMA_VERSION = 1
 metadata = MetaData()
 
 meta = Table(
@@ -98,13 +125,12 @@ alerts = Table(
     Index("alerts_kind", "kind", "booth_id", "seq"),  # analytics: is this alert already raised?
 )  # fmt: skip
 
-# Added after the first release: ``create_all`` makes them for new databases only, so
-# ``sync.hq.analytics`` creates them (checkfirst) on older ones.
+# Added after the first release (step 2 of the migrations):
 records_officer = Index("records_officer", records.c.checkpoint, records.c.officer)  # analytics: per officer
 # the dashboard's officer page (an officer's latest records) and the outlier rules' evidence, in time order
 records_officer_at = Index("records_officer_at", records.c.checkpoint, records.c.officer, records.c.at)
 
-# -- derived state (sync.hq.derived): kept up to date by ``analytics.analyse``, rebuilt from
+# -- derived state (sync.hq.analytics.derived_state): kept up to date by ``analyse``, rebuilt from
 # ``records`` by ``analyse(..., full=True)``; nothing else writes it.
 
 analysis_watermarks = Table(
@@ -156,3 +182,130 @@ analysis_revocations = Table(  # HQ's revocations as the last analyse saw them: 
     Column("permit_no", Text, primary_key=True),
     Column("revoked_at", BigInteger, nullable=False),
 )  # fmt: skip
+
+# -- the dashboard's staff (sync.hq.dashboard.staff)
+
+staff = Table(
+    "staff", metadata,
+    Column("username", String(64), primary_key=True),
+    Column("display_name", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("locked_until", BigInteger),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", BigInteger, nullable=False),
+)  # fmt: skip
+
+staff_sessions = Table(
+    "staff_sessions", metadata,
+    Column("token_sha256", String(64), primary_key=True),  # SHA-256 of the cookie's token, never the token
+    Column("username", String(64), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_used", BigInteger, nullable=False),
+)  # fmt: skip
+
+alert_acks = Table(  # who acknowledged an alert on the dashboard, when, with what note
+    "alert_acks", metadata,
+    Column("alert_id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("note", Text, nullable=False, default=""),
+)  # fmt: skip
+
+# -- versions
+
+schema_version = Table(  # one row per migration step applied
+    "schema_version", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("what", Text, nullable=False),
+    Column("applied_at", BigInteger, nullable=False),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    what: str
+    apply: Callable[[Connection], None]
+
+
+def _create(*tables: Table, indexes: tuple[str, ...] = ()) -> Callable[[Connection], None]:
+    """Create ``tables`` (without their indexes) and the named indexes, each unless it exists."""
+
+    def apply(conn: Connection) -> None:
+        for table in tables:
+            conn.execute(CreateTable(table, if_not_exists=True))
+        for name in indexes:
+            conn.execute(CreateIndex(_index(name), if_not_exists=True))
+
+    return apply
+
+
+def _index(name: str) -> Index:
+    return next(i for table in metadata.tables.values() for i in table.indexes if i.name == name)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "the sync store: booths, records, receipts, fork evidence, alerts",
+              _create(meta, booths, records, receipts, forks, alerts,
+                      indexes=("records_permit_no", "records_at", "forks_booth_wire"))),
+    Migration(2, "what was made on first use before versions: the analytics' indexes and derived state, "
+                 "the dashboard's staff accounts, sessions and acknowledgements",
+              _create(analysis_watermarks, permit_state, officer_stats, clock_skew_seen, analysis_revocations,
+                      staff, staff_sessions, alert_acks, schema_version,
+                      indexes=("alerts_kind", "records_officer", "records_officer_at", "permit_state_inside",
+                               "permit_state_at", "permit_state_overstay"))),
+)  # fmt: skip
+SCHEMA_VERSION = len(MIGRATIONS)
+_PG_LOCK = 0x424F4F54_48510001  # pg_advisory_xact_lock key: "BOOTHQ" migrations
+
+
+def version_of(conn: Connection) -> int:
+    """The database's schema version (0: empty); reads only. The higher of the newest step in
+    ``schema_version`` and ``meta.schema_version`` (all there was before that table)."""
+    tables = set(inspect(conn).get_table_names())
+    found = 0
+    if schema_version.name in tables:
+        found = conn.execute(select(func.max(schema_version.c.version))).scalar() or 0
+    if meta.name in tables:
+        value = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+        found = max(found, int(value) if value is not None else 0)
+    return int(found)
+
+
+def migrate(engine: Engine, *, now: int | None = None) -> int:
+    """Bring the database to ``SCHEMA_VERSION``; return the version it had. Refuses a newer one untouched."""
+    with engine.connect() as conn:
+        found = _check(version_of(conn))
+    if found == SCHEMA_VERSION:
+        return found
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK})
+        found = _check(version_of(conn))  # again, now that this open is the only one migrating
+        at = int(time.time()) if now is None else now
+        for step in MIGRATIONS[found:]:
+            step.apply(conn)
+        known = set(conn.execute(select(schema_version.c.version)).scalars())
+        if found and 1 not in known:
+            conn.execute(insert(schema_version).values(version=1, what=MIGRATIONS[0].what + " (found, made before "
+                                                       "versioned migrations)", applied_at=at))  # fmt: skip
+        for step in MIGRATIONS[found:]:
+            conn.execute(insert(schema_version).values(version=step.version, what=step.what, applied_at=at))
+        _set_meta_version(conn)
+    return found
+
+
+def _check(version: int) -> int:
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(f"the sync database was written by a newer Booth (schema {version}, this one knows "
+                           f"{SCHEMA_VERSION}); it was left untouched: upgrade Booth HQ first")  # fmt: skip
+    return version
+
+
+def _set_meta_version(conn: Connection) -> None:
+    value = str(SCHEMA_VERSION)
+    done = conn.execute(update(meta).where(meta.c.key == "schema_version").values(value=value))
+    if done.rowcount == 0:
+        conn.execute(insert(meta).values(key="schema_version", value=value))

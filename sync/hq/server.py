@@ -35,12 +35,12 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from sync.hq.admin import HQ
 from sync.hq.bundles import BundleKeeper
-from sync.hq.enrolment import EnrolRefused
+from sync.hq.errors import EnrolmentRefused, RequestRefused, SyncRefused
+from sync.hq.facade import HQ
 from sync.hq.paths import HQPaths
 from sync.hq.routes import guarded_route
-from sync.hq.store import SyncRefused, SyncStore
+from sync.hq.store import SyncStore
 from sync.protocol import keys
 from sync.protocol.batch import MAX_WIRE, BatchRefused
 from sync.protocol.errors import KeyFileError
@@ -75,10 +75,12 @@ class EnrolAnswer(BaseModel):
     hq_time: int
 
 
-class ApiError(Exception):
+class ApiError(RequestRefused):
+    """A booths' API request refused; its handler answers ``status`` with ``problem`` as JSON."""
+
     def __init__(self, status: int, reason: str, detail: str | None = None, acked_seq: int | None = None) -> None:
-        super().__init__(reason)
-        self.status, self.problem = status, Problem(reason=reason, detail=detail, acked_seq=acked_seq)
+        super().__init__(status, detail or reason)
+        self.problem = Problem(reason=reason, detail=detail, acked_seq=acked_seq)
 
 
 @dataclass
@@ -140,7 +142,7 @@ def _enrol(svc: Services, asked: EnrolRequest) -> EnrolAnswer:
     now = svc.clock()
     try:
         booth = svc.store.enrol(asked.booth_id, asked.token, bytes.fromhex(asked.public_key), now=now)
-    except EnrolRefused:
+    except EnrolmentRefused:
         log.warning("enrolment refused for %r", asked.booth_id)
         raise ApiError(403, "bad_token") from None
     except KeyFileError as exc:
@@ -255,14 +257,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 def analyse_once(hq_data_dir: Path, store: SyncStore, now: int) -> int:
     """One run of the integrity analytics (incremental); how many new alerts it raised."""
-    from sync.hq import analytics
+    from sync.hq.analytics.incremental import analyse
 
     hq = HQ(hq_data_dir, sync_store=store)
     try:
         revoked = hq.revoked_permits()
     finally:
         hq.close()
-    return sum(r.raised for r in analytics.analyse(store, now, revoked=revoked))
+    return sum(r.raised for r in analyse(store, now, revoked=revoked))
 
 
 async def _analyse_forever(hq_data_dir: Path, store: SyncStore, clock: Callable[[], int], every: float) -> None:

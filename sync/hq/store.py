@@ -26,10 +26,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, insert, s
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
-from sync.hq import chain
-from sync.hq.enrolment import EnrolRefused, check_booth_id, new_token, token_hash, token_matches, valid_booth_id
-from sync.hq.errors import HQError, UnknownRecord
-from sync.hq.schema import SCHEMA_VERSION, alerts, booths, forks, meta, metadata, receipts, records
+from sync.hq import chain_check, schema
+from sync.hq.enrolment import check_booth_id, new_token, token_hash, token_matches, valid_booth_id
+from sync.hq.errors import EnrolmentRefused, HQError, SchemaTooNew, SyncRefused, UnknownRecord
+from sync.hq.schema import alerts, booths, forks, receipts, records
 from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, peek_booth, sign_receipt
 from sync.protocol.bundle import BoothEntry
 from sync.protocol.errors import KeyFileError
@@ -40,14 +40,6 @@ log = logging.getLogger(__name__)
 DATABASE_FILE = "hq-sync.db"
 _INT64 = 2**63
 T = TypeVar("T")
-
-
-class SyncRefused(BatchRefused):
-    """A refused batch; ``gap`` and ``fork`` also tell the booth how far HQ got (``acked_seq``)."""
-
-    def __init__(self, reason: str, detail: str, acked_seq: int | None = None) -> None:
-        super().__init__(reason, detail)
-        self.acked_seq = acked_seq
 
 
 @dataclass(frozen=True)
@@ -126,7 +118,7 @@ class SyncStore:
         self.url = url
         try:
             self.engine = make_engine(url)
-            self._create_schema()
+            self._migrate()
         except (ArgumentError, OperationalError, ImportError) as exc:
             raise HQError(f"cannot open the sync database {_safe_url(url)}: {str(exc).splitlines()[0]}") from None
 
@@ -137,14 +129,12 @@ class SyncStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _create_schema(self) -> None:
-        metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
-            version = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
-            if version is None:
-                conn.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif int(version) > SCHEMA_VERSION:
-                raise HQError(f"the sync database was written by a newer Booth (schema {version}); upgrade first")
+    def _migrate(self) -> None:
+        try:
+            schema.migrate(self.engine)
+        except SchemaTooNew:
+            self.engine.dispose()
+            raise
 
     def _retry_once(self, work: Callable[[], T]) -> T:
         """Run ``work`` (one transaction); if a concurrent writer won a key race, decide again."""
@@ -170,22 +160,22 @@ class SyncStore:
 
     def enrol(self, booth_id: str, token: str, public_key: bytes, *, now: int) -> BoothInfo:
         """Pin the booth's public key, using up its token. Unknown booth, wrong token, or a used token
-        with another key: EnrolRefused (the same token and key again is answered again)."""
+        with another key: EnrolmentRefused (the same token and key again is answered again)."""
         try:
             public_from_raw(public_key)
         except ValueError:
             raise KeyFileError("not an Ed25519 public key") from None
         if not valid_booth_id(booth_id):
-            raise EnrolRefused("unknown booth or wrong token")
+            raise EnrolmentRefused("unknown booth or wrong token")
         with self.engine.begin() as conn:
             row = conn.execute(select(booths).where(booths.c.booth_id == booth_id).with_for_update()).one_or_none()
             if row is None or row.revoked or not token_matches(token, row.token_hash):
-                raise EnrolRefused("unknown booth, wrong token, or a token already used")
+                raise EnrolmentRefused("unknown booth, wrong token, or a token already used")
             if row.token_used:
                 # The same token with the same key again: the booth never got our answer (a dropped
                 # connection). Answering again changes nothing and hands out nothing secret.
                 if row.public_key != public_key.hex():
-                    raise EnrolRefused("unknown booth, wrong token, or a token already used")
+                    raise EnrolmentRefused("unknown booth, wrong token, or a token already used")
                 log.info("booth %s enrolment repeated (same key)", booth_id)
                 return _booth_info(row)
             conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(
@@ -255,15 +245,15 @@ class SyncStore:
             if row.public_key != public_key.hex():
                 return SyncRefused("unenrolled", f"booth {booth_id!r} changed keys meanwhile")
             acked = row.acked_seq
-            stored = self._hashes(conn, booth_id, chain.overlap(batch, acked))
-            decision = chain.decide(batch, acked, stored)
+            stored = self._hashes(conn, booth_id, chain_check.overlap(batch, acked))
+            decision = chain_check.decide(batch, acked, stored)
             conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(last_seen=now))
-            if decision.kind == chain.GAP:
+            if decision.kind == chain_check.GAP:
                 return SyncRefused("gap", f"HQ holds records up to {acked}; send from {acked + 1}", acked)
-            if decision.kind == chain.FORK:
+            if decision.kind == chain_check.FORK:
                 self._keep_fork(conn, batch, wire, decision, now)
                 return SyncRefused("fork", f"record {decision.seq} differs from the one HQ acknowledged", acked)
-            if decision.kind == chain.DUPLICATE:
+            if decision.kind == chain_check.DUPLICATE:
                 return self._old_receipt(conn, batch, stored[batch.last_seq], now, hq_key)
             return self._store_new(conn, batch, acked, now, hq_key)
 
@@ -301,7 +291,7 @@ class SyncStore:
         conn.execute(insert(receipts).values(booth_id=booth_id, last_seq=seq, head_hash=head, receipt=receipt, at=now))
         return receipt
 
-    def _keep_fork(self, conn: Connection, batch: Batch, wire: bytes, decision: chain.Decision, now: int) -> None:
+    def _keep_fork(self, conn: Connection, batch: Batch, wire: bytes, decision: chain_check.Decision, now: int) -> None:
         """Keep the signed batch as evidence and raise an alert, once per distinct batch."""
         digest = hashlib.sha256(wire).hexdigest()
         seen = conn.execute(select(forks.c.id).where(forks.c.booth_id == batch.booth_id,

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from sync.hq.admin import HQ
 from sync.hq.bundles import BundleKeeper
-from sync.hq.store import SyncRefused
+from sync.hq.errors import SyncRefused
+from sync.hq.facade import HQ
 from sync.protocol.batch import MAX_WIRE, BatchRefused, peek_booth
 from sync.protocol.files import atomic_write
 

@@ -13,7 +13,10 @@
     │   ├── BadSignature          signature or algorithm wrong
     │   └── UnknownIssuer         no trusted key with this kid
     ├── DocumentRefused           a root-signed document (trust bundle, partner list) is refused
-    └── BatchRefused              a sync batch or receipt is refused; carries a short code
+    ├── BatchRefused              a sync batch or receipt is refused; carries a short code
+    └── ExportRefused             a signed export (shift log, day report) cannot be accepted
+        ├── ExportSignatureInvalid    the file does not match its .sig, or the .sig is not good
+        └── ExportUnreadable          the export or its .sig cannot be read (missing, I/O error)
 
 Every message names what failed (a permit, a batch, a trust bundle, a file), so a forged
 batch is never reported in a permit's words.
@@ -90,3 +93,15 @@ class BatchRefused(WireError):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+class ExportRefused(WireError):
+    """A signed export cannot be accepted; the message says why, in one sentence."""
+
+
+class ExportSignatureInvalid(ExportRefused):
+    """The export does not match its signature (or the signature, or a row, is not good)."""
+
+
+class ExportUnreadable(ExportRefused):
+    """The export or its signature file cannot be read."""

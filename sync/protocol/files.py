@@ -10,12 +10,15 @@ that is itself a link, or a folder that is a link, is refused.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import stat
 from pathlib import Path
 
 from sync.protocol.errors import UnsafePath
+
+BUFFER = 1 << 20
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -63,3 +66,13 @@ def sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read in 1 MiB blocks (constant memory)."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as f:
+        while block := f.read(BUFFER):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size

@@ -19,8 +19,8 @@ from conftest import NOW
 
 from booth.clock import FixedClock
 from booth.service import Booth
-from sync.hq.admin import HQ
-from sync.hq.holder import holder_from_json
+from sync.hq.facade import HQ
+from sync.hq.holder_file import holder_from_json
 from sync.protocol.times import DAY
 
 ROUNDS = 50

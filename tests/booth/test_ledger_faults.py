@@ -19,8 +19,8 @@ from booth.clock import FixedClock
 from booth.errors import LedgerBusy, LedgerError, LedgerFull, LedgerNotOurs, LedgerReadOnly, LedgerTooNew
 from booth.ledger.store import Ledger
 from booth.service import LEDGER_FILE, Booth, Session
-from sync.hq.admin import HQ
-from sync.hq.holder import holder_from_json
+from sync.hq.facade import HQ
+from sync.hq.holder_file import holder_from_json
 from sync.protocol.records import Record
 from sync.protocol.times import DAY
 

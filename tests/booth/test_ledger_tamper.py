@@ -18,8 +18,8 @@ from booth.cli import main as booth_main
 from booth.clock import FixedClock
 from booth.ledger.verify import ChainReport
 from booth.service import LEDGER_FILE, Booth
-from sync.hq.admin import HQ
-from sync.hq.holder import holder_from_json
+from sync.hq.facade import HQ
+from sync.hq.holder_file import holder_from_json
 from sync.protocol.records import FIELDS, Record
 from sync.protocol.times import DAY
 

@@ -25,8 +25,8 @@ from booth.clock import FixedClock
 from booth.reasons import WARNINGS
 from booth.report.model import ReportFilter
 from booth.service import Booth, Session
-from sync.hq.admin import HQ
-from sync.hq.holder import holder_from_json
+from sync.hq.facade import HQ
+from sync.hq.holder_file import holder_from_json
 from sync.protocol.records import ENTRY, EXIT, OVERRIDE, SCAN, Record
 from sync.protocol.times import DAY
 

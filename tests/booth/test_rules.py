@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.reasons import Reason
 from booth.rules import CLOCK_TOLERANCE, Context, Verdict, check
-from sync.hq.admin import HQ, IssuedPermit
-from sync.hq.holder import holder_from_json
+from sync.hq.facade import HQ, IssuedPermit
+from sync.hq.holder_file import holder_from_json
 from sync.protocol import cbor, cose, keys
 from sync.protocol.base45 import b45encode
 from sync.protocol.bundle import CountryPolicy, TrustBundle, WatchEntry

@@ -20,8 +20,8 @@ from booth.errors import (
 )  # fmt: skip
 from booth.pins import FOREVER
 from booth.service import Booth
-from sync.hq.admin import HQ
-from sync.hq.holder import holder_from_json
+from sync.hq.facade import HQ
+from sync.hq.holder_file import holder_from_json
 from sync.protocol.times import DAY
 
 HOLDER = {

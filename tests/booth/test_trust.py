@@ -8,7 +8,7 @@ from conftest import NOW
 
 from booth.errors import NoTrustBundle, TrustError
 from booth.trust import TrustStore
-from sync.hq.admin import HQ
+from sync.hq.facade import HQ
 from sync.protocol.keys import fingerprint
 
 

@@ -28,8 +28,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.clock import FixedClock
 from booth.service import Booth
-from sync.hq.admin import HQ
-from sync.hq.holder import holder_from_json
+from sync.hq.facade import HQ
+from sync.hq.holder_file import holder_from_json
 from sync.hq.server import create_app
 from sync.protocol import keys
 from sync.protocol.batch import make_batch, seal_batch

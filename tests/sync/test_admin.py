@@ -10,9 +10,9 @@ from conftest import NOW
 from PIL import Image
 
 from booth.card.qr import make_qr
-from sync.hq.admin import HQ, MAX_QR_VERSION
 from sync.hq.errors import HQError, InvalidHolder, NotInitialised
-from sync.hq.holder import holder_from_json, load_holder
+from sync.hq.facade import HQ, MAX_QR_VERSION
+from sync.hq.holder_file import holder_from_json, load_holder
 from sync.hq.photo import PHOTO_BUDGET
 from sync.hq.registry import Registry
 from sync.protocol.permit import decode

@@ -16,10 +16,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert, update
 
-from sync.hq import analytics
-from sync.hq.admin import HQ
-from sync.hq.analytics import DAY, HOUR, Limits
+from sync.hq.analytics import checkpoint_report, derived_state, incremental
+from sync.hq.analytics import rules as hq_rules
+from sync.hq.analytics.derived_state import DAY, HOUR
+from sync.hq.analytics.rules import Limits
 from sync.hq.cli import main as hq_main
+from sync.hq.facade import HQ
 from sync.hq.schema import booths, records
 from sync.hq.store import SyncStore
 from sync.protocol import keys
@@ -87,7 +89,7 @@ def recs(store: SyncStore) -> Records:
     return built
 
 
-def found(store: SyncStore, rule: analytics.Rule, now: int = T0 + DAY, **limits: int) -> list[analytics.Candidate]:
+def found(store: SyncStore, rule: hq_rules.Rule, now: int = T0 + DAY, **limits: int) -> list[hq_rules.Candidate]:
     with store.engine.connect() as conn:
         return rule(conn, now, Limits(**limits))
 
@@ -98,14 +100,14 @@ def found(store: SyncStore, rule: analytics.Rule, now: int = T0 + DAY, **limits:
 def test_double_entry(store: SyncStore, recs: Records) -> None:
     first = recs.scan("PHD-01", T0, "entry")
     second = recs.scan("STB-01", T0 + 5 * HOUR, "entry")
-    [alert] = found(store, analytics.double_entry)
+    [alert] = found(store, hq_rules.double_entry)
     assert (alert.kind, alert.booth_id, alert.seq, alert.subject) == ("double_entry", *second, "permit KH-1")
     assert alert.evidence == (first, second) and "PHD-01#1 STB-01#1" in alert.detail
 
     # an override lets the second entry through just the same; two booths of one checkpoint count too
     recs.scan("PHD-01", T0, "entry", permit="KH-2")
     recs.override("PHD-02", T0 + HOUR, "entry", permit="KH-2", reasons="already_inside")
-    assert {a.subject for a in found(store, analytics.double_entry)} == {"permit KH-1", "permit KH-2"}
+    assert {a.subject for a in found(store, hq_rules.double_entry)} == {"permit KH-1", "permit KH-2"}
 
 
 def test_no_double_entry(store: SyncStore, recs: Records) -> None:
@@ -116,16 +118,16 @@ def test_no_double_entry(store: SyncStore, recs: Records) -> None:
     recs.scan("STB-01", T0 + HOUR, "entry", permit="KH-2", verdict="rejected", reasons="already_inside")
     recs.scan("PHD-01", T0, "entry", permit="KH-3")  # one booth, and another permit at the other
     recs.scan("STB-01", T0 + HOUR, "entry", permit="KH-4")
-    assert found(store, analytics.double_entry) == []
+    assert found(store, hq_rules.double_entry) == []
 
 
 def test_impossible_travel(store: SyncStore, recs: Records) -> None:
     exit_ = recs.scan("PHD-01", T0, "exit")
     entry = recs.scan("STB-01", T0 + 20 * 60, "entry")
-    [alert] = found(store, analytics.impossible_travel)
+    [alert] = found(store, hq_rules.impossible_travel)
     assert (alert.booth_id, alert.seq, alert.evidence) == (*entry, (exit_, entry))
     assert "20 min later" in alert.detail
-    assert found(store, analytics.impossible_travel, min_travel=15 * 60) == []  # the limit is configurable
+    assert found(store, hq_rules.impossible_travel, min_travel=15 * 60) == []  # the limit is configurable
 
 
 def test_no_impossible_travel(store: SyncStore, recs: Records) -> None:
@@ -135,16 +137,16 @@ def test_no_impossible_travel(store: SyncStore, recs: Records) -> None:
     recs.scan("PHD-02", T0 + 60, "entry", permit="KH-2")
     recs.scan("PHD-01", T0, "exit", permit="KH-3")  # the quick one was rejected
     recs.scan("STB-01", T0 + 60, "entry", permit="KH-3", verdict="rejected", reasons="not_inside")
-    assert found(store, analytics.impossible_travel) == []
+    assert found(store, hq_rules.impossible_travel) == []
 
 
 def test_overstay(store: SyncStore, recs: Records) -> None:
     entry = recs.scan("PHD-01", T0, "entry", stay_days=7)
     recs.scan("PHD-01", T0 - 10 * DAY, "exit")  # an earlier visit's exit changes nothing
-    [alert] = found(store, analytics.overstay, now=T0 + 8 * DAY)
+    [alert] = found(store, hq_rules.overstay, now=T0 + 8 * DAY)
     assert (alert.booth_id, alert.seq, alert.evidence) == (*entry, (entry,))
     assert "8.0 days, stay allows 7" in alert.detail
-    assert found(store, analytics.overstay, now=T0 + 6 * DAY) == []
+    assert found(store, hq_rules.overstay, now=T0 + 6 * DAY) == []
 
 
 def test_no_overstay(store: SyncStore, recs: Records) -> None:
@@ -154,7 +156,7 @@ def test_no_overstay(store: SyncStore, recs: Records) -> None:
     recs.scan("PHD-01", T0, "entry", permit="KH-3")  # exit recorded in the same second
     recs.scan("PHD-02", T0, "exit", permit="KH-3")
     recs.scan("PHD-01", T0, "entry", permit="KH-4", verdict="rejected", reasons="expired")  # never entered
-    assert found(store, analytics.overstay, now=T0 + 8 * DAY) == []
+    assert found(store, hq_rules.overstay, now=T0 + 8 * DAY) == []
 
 
 def test_revoked_and_watchlist_seen(store: SyncStore, recs: Records) -> None:
@@ -162,23 +164,23 @@ def test_revoked_and_watchlist_seen(store: SyncStore, recs: Records) -> None:
     recs.add("PHD-01", T0 + 60, kind="override", officer="Sok Dara", ref_seq=revoked[1], direction="entry",
              permit_no="KH-9", reasons="expired revoked")  # the override is not a second sighting
     watched = recs.scan("STB-01", T0, permit="KH-8", verdict="rejected", reasons="watchlist")
-    [alert] = found(store, analytics.revoked_seen)
+    [alert] = found(store, hq_rules.revoked_seen)
     assert (alert.kind, alert.booth_id, alert.seq, alert.subject) == ("revoked_seen", *revoked, "permit KH-9")
-    [alert] = found(store, analytics.watchlist_seen)
+    [alert] = found(store, hq_rules.watchlist_seen)
     assert (alert.kind, alert.booth_id, alert.seq, alert.subject) == ("watchlist_seen", *watched, "permit KH-8")
 
 
 def test_not_revoked_nor_watchlisted(store: SyncStore, recs: Records) -> None:
     recs.scan("PHD-01", T0, verdict="rejected", reasons="expired wrong_checkpoint")
     recs.scan("PHD-01", T0 + 60, permit="KH-2")
-    assert found(store, analytics.revoked_seen) == found(store, analytics.watchlist_seen) == []
+    assert found(store, hq_rules.revoked_seen) == found(store, hq_rules.watchlist_seen) == []
 
 
 def test_crossing_after_hq_revoked_it(store: SyncStore, recs: Records) -> None:
     recs.scan("PHD-01", T0 - HOUR, permit="KH-9")  # before the revocation: fine
     late = recs.scan("STB-01", T0 + HOUR, "exit", permit="KH-9", bundle_version=3)
     recs.scan("STB-01", T0 + HOUR, permit="KH-1")
-    [alert] = found(store, analytics.revoked_crossed({"KH-9": T0}))
+    [alert] = found(store, hq_rules.revoked_crossed({"KH-9": T0}))
     assert (alert.kind, alert.booth_id, alert.seq) == ("revoked_seen", *late) and "bundle 3" in alert.detail
 
 
@@ -199,15 +201,15 @@ def shift(recs: Records, officer: str, scans: int, *, booth_id: str = "PHD-01", 
 
 
 def test_odd_hours_are_night_at_the_border() -> None:
-    assert ((T0 - 4 * HOUR + analytics.LOCAL_OFFSET) % DAY) // HOUR == 6  # T0 - 4 h is 06:00 local...
-    assert ((T0 - 8 * HOUR + analytics.LOCAL_OFFSET) % DAY) // HOUR == 2  # ...and T0 - 8 h is 02:00
+    assert ((T0 - 4 * HOUR + derived_state.LOCAL_OFFSET) % DAY) // HOUR == 6  # T0 - 4 h is 06:00 local...
+    assert ((T0 - 8 * HOUR + derived_state.LOCAL_OFFSET) % DAY) // HOUR == 2  # ...and T0 - 8 h is 02:00
 
 
 def test_override_outlier(store: SyncStore, recs: Records) -> None:
     for peer in ("A", "B", "C"):
         shift(recs, peer, 20, overrides=1)
     shift(recs, "D", 20, overrides=5, booth_id="PHD-02")  # same checkpoint, another booth
-    [alert] = found(store, analytics.override_outlier)
+    [alert] = found(store, hq_rules.override_outlier)
     assert (alert.kind, alert.booth_id, alert.subject) == ("override_outlier", None, "officer D at KH-PHD")
     assert len(alert.evidence) == 5 and "5 of 20 scans (25%)" in alert.detail and "median 5%" in alert.detail
 
@@ -220,27 +222,27 @@ def test_no_override_outlier(store: SyncStore, recs: Records) -> None:
     for peer in ("F", "G"):  # at the other checkpoint nobody overrides; D is not their peer
         shift(recs, peer, 20, booth_id="STB-01")
     shift(recs, "H", 20, overrides=2, booth_id="STB-01")  # an outlier there, but under min_events
-    assert found(store, analytics.override_outlier) == []
-    assert len(found(store, analytics.override_outlier, min_events=2)) == 1  # H, once 2 events suffice
+    assert found(store, hq_rules.override_outlier) == []
+    assert len(found(store, hq_rules.override_outlier, min_events=2)) == 1  # H, once 2 events suffice
 
 
 def test_manual_entry_outlier(store: SyncStore, recs: Records) -> None:
     for peer in ("A", "B", "C"):
         shift(recs, peer, 20, manual=2)
     shift(recs, "D", 20, manual=12)
-    [alert] = found(store, analytics.manual_entry_outlier)
+    [alert] = found(store, hq_rules.manual_entry_outlier)
     assert alert.subject == "officer D at KH-PHD" and "12 of 20" in alert.detail and len(alert.evidence) == 12
 
 
 def test_no_manual_entry_outlier(store: SyncStore, recs: Records) -> None:
     shift(recs, "A", 20, manual=4)  # with only one peer, no one is judged
     shift(recs, "D", 20, manual=15)
-    assert found(store, analytics.manual_entry_outlier) == []
+    assert found(store, hq_rules.manual_entry_outlier) == []
     shift(recs, "B", 20, manual=8)
     shift(recs, "C", 20, manual=6)  # D's peers: 20%, 40%, 30%: median 30%, MAD 10%, bar 60%; D at 75%
-    assert [a.subject for a in found(store, analytics.manual_entry_outlier)] == ["officer D at KH-PHD"]
+    assert [a.subject for a in found(store, hq_rules.manual_entry_outlier)] == ["officer D at KH-PHD"]
     shift(recs, "E", 20, manual=20)  # D's peers now: median 35%, MAD 10%, bar 70%; E's: the same bar
-    assert [a.subject for a in found(store, analytics.manual_entry_outlier)] == ["officer D at KH-PHD",
+    assert [a.subject for a in found(store, hq_rules.manual_entry_outlier)] == ["officer D at KH-PHD",
                                                                                  "officer E at KH-PHD"]
 
 
@@ -250,7 +252,7 @@ def test_odd_hours(store: SyncStore, recs: Records) -> None:
     for i in range(4):  # D works 02:00 local on top of a day shift
         recs.scan("PHD-01", T0 - 8 * HOUR + i * 60, permit=f"D-night-{i}", officer="D")
     shift(recs, "D", 20)
-    [alert] = found(store, analytics.odd_hours)
+    [alert] = found(store, hq_rules.odd_hours)
     assert alert.subject == "officer D at KH-PHD" and "4 of 24" in alert.detail and len(alert.evidence) == 4
 
 
@@ -262,7 +264,7 @@ def test_no_odd_hours(store: SyncStore, recs: Records) -> None:
     for i in range(10):  # E starts at 04:00 local sharp: not odd hours
         recs.scan("PHD-01", T0 - 6 * HOUR + i * 60, permit=f"E-early-{i}", officer="E")
     shift(recs, "E", 20)
-    assert found(store, analytics.odd_hours) == []
+    assert found(store, hq_rules.odd_hours) == []
 
 
 # -- booths
@@ -276,10 +278,10 @@ def test_silent_booth(store: SyncStore, recs: Records) -> None:
     recs.last_seen("STB-01", now - 7 * HOUR)
     store.revoke_booth("STB-01", now=now)  # revoked: silence expected
     store.add_booth("PHD-03", "KH-PHD", now=T0)  # never enrolled
-    [alert] = found(store, analytics.silent_booth, now=now)
+    [alert] = found(store, hq_rules.silent_booth, now=now)
     assert (alert.booth_id, alert.seq, alert.evidence) == ("PHD-01", 1, (("PHD-01", 1),))
     assert "7.0 h" in alert.detail
-    assert found(store, analytics.silent_booth, now=now, silent_after=8 * HOUR) == []
+    assert found(store, hq_rules.silent_booth, now=now, silent_after=8 * HOUR) == []
 
 
 def test_clock_skew(store: SyncStore, recs: Records) -> None:
@@ -287,9 +289,9 @@ def test_clock_skew(store: SyncStore, recs: Records) -> None:
     recs.scan("PHD-01", T0 + 60, received_at=T0 - 5 * 60)  # 6 min ahead: tolerated
     first = recs.scan("STB-01", T0 + 30 * 60, received_at=T0)
     recs.scan("STB-01", T0 + 40 * 60, received_at=T0 + 60)
-    [alert] = found(store, analytics.clock_skew)
+    [alert] = found(store, hq_rules.clock_skew)
     assert (alert.booth_id, alert.seq, len(alert.evidence)) == (*first, 2) and "39 min" in alert.detail
-    assert found(store, analytics.clock_skew, max_skew=HOUR) == []
+    assert found(store, hq_rules.clock_skew, max_skew=HOUR) == []
 
 
 # -- storing alerts
@@ -302,26 +304,26 @@ def test_analyse_stores_each_alert_once(store: SyncStore, recs: Records) -> None
     recs.scan("PHD-01", T0, "entry")
     recs.scan("STB-01", T0 + 10 * 60, "entry")
     recs.scan("STB-01", T0, permit="KH-9", verdict="rejected", reasons="revoked")
-    first = {r.rule: r for r in analytics.analyse(store, now)}
-    assert set(first) == set(analytics.RULE_NAMES)
+    first = {r.rule: r for r in incremental.analyse(store, now)}
+    assert set(first) == set(hq_rules.RULE_NAMES)
     assert {k: (r.found, r.raised) for k, r in first.items() if r.found} == {
         "double_entry": (1, 1), "impossible_travel": (1, 1), "overstay": (1, 1), "revoked_seen": (1, 1)}
     alerts = store.alerts()
     assert sorted(a.kind for a in alerts) == ["double_entry", "impossible_travel", "overstay", "revoked_seen"]
     assert all(a.raised_at == now and "evidence: " in a.detail for a in alerts)
 
-    again = analytics.analyse(store, now + 5 * HOUR)  # the overstay is longer now: still the same alert
+    again = incremental.analyse(store, now + 5 * HOUR)  # the overstay is longer now: still the same alert
     assert sum(r.raised for r in again) == 0 and len(store.alerts()) == 4
     store.acknowledge_alert(alerts[0].id)
-    assert analytics.Candidate("odd_hours", None, None, "officer A: B", "m").detail.startswith("officer A:B: m")
-    assert sum(r.raised for r in analytics.analyse(store, now + 5 * HOUR)) == 0  # acknowledged: not raised again
+    assert hq_rules.Candidate("odd_hours", None, None, "officer A: B", "m").detail.startswith("officer A:B: m")
+    assert sum(r.raised for r in incremental.analyse(store, now + 5 * HOUR)) == 0  # acknowledged: not raised again
 
     # all three booths fall silent; PHD-01 syncs a record, then falls silent again: a new silence
-    assert [r.raised for r in analytics.analyse(store, now + 7 * HOUR) if r.rule == "silent_booth"] == [3]
-    assert [r.raised for r in analytics.analyse(store, now + 8 * HOUR) if r.rule == "silent_booth"] == [0]
+    assert [r.raised for r in incremental.analyse(store, now + 7 * HOUR) if r.rule == "silent_booth"] == [3]
+    assert [r.raised for r in incremental.analyse(store, now + 8 * HOUR) if r.rule == "silent_booth"] == [0]
     recs.scan("PHD-01", now + 9 * HOUR, "exit")
     recs.last_seen("PHD-01", now + 9 * HOUR)
-    assert [r.raised for r in analytics.analyse(store, now + 16 * HOUR) if r.rule == "silent_booth"] == [1]
+    assert [r.raised for r in incremental.analyse(store, now + 16 * HOUR) if r.rule == "silent_booth"] == [1]
 
 
 def test_report(store: SyncStore, recs: Records) -> None:
@@ -331,7 +333,7 @@ def test_report(store: SyncStore, recs: Records) -> None:
     recs.override("PHD-01", T0 + 2 * HOUR, permit="KH-2")
     recs.scan("STB-01", T0 + 3 * HOUR, "entry", permit="KH-3")
     recs.scan("STB-01", T0 + 2 * DAY, "exit", permit="KH-3")  # after the period
-    rows = analytics.report(store, T0 - HOUR, T0 + DAY)
+    rows = checkpoint_report.report(store, T0 - HOUR, T0 + DAY)
     by_cp = {r["checkpoint"]: r for r in rows}
     assert {k: by_cp["KH-PHD"][k] for k in ("entries", "exits", "rejections", "overrides", "inside")} == {
         "entries": 2, "exits": 1, "rejections": 1, "overrides": 1, "inside": 2}
@@ -366,7 +368,7 @@ def test_analyse_and_report_commands(hq: HQ, sync_db_url: str) -> None:
     code, out, err = hq_cmd(hq, sync_db_url, "analyse", "--at", at_iso)
     assert code == 0, err
     lines = out.splitlines()
-    assert [line.split()[0] for line in lines[:-1]] == [*analytics.RULE_NAMES, "revoked_crossed"]
+    assert [line.split()[0] for line in lines[:-1]] == [*hq_rules.RULE_NAMES, "revoked_crossed"]
     assert "overstay" in out and lines[-1].startswith("2 new alert(s)")
     code, out, _ = hq_cmd(hq, sync_db_url, "alerts", "--json")
     assert sorted(a["kind"] for a in json.loads(out)) == ["overstay", "revoked_seen"]
@@ -387,14 +389,21 @@ def test_analyse_and_report_commands(hq: HQ, sync_db_url: str) -> None:
     assert code == 2 and "not an ISO time" in err
 
 
-def test_analyse_creates_its_indexes_on_an_older_database(tmp_path: Path) -> None:
+def test_a_database_from_before_the_analytics_gets_their_indexes_when_opened(tmp_path: Path) -> None:
     from sqlalchemy import inspect, text
 
-    store = SyncStore(f"sqlite:///{tmp_path / 'old.db'}")
-    with store.engine.begin() as conn:  # as a database made before the analytics
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    store = SyncStore(url)
+    with store.engine.begin() as conn:  # as a database made before the analytics (schema 1, no versions table)
         conn.execute(text("DROP INDEX records_officer"))
         conn.execute(text("DROP INDEX alerts_kind"))
-    analytics.analyse(store, T0)
-    names = {i["name"] for t in ("records", "alerts") for i in inspect(store.engine).get_indexes(t)}
-    assert {"records_officer", "alerts_kind"} <= names
+        conn.execute(text("DROP TABLE schema_version"))
+        conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
     store.close()
+    store = SyncStore(url)  # the migrations (sync.hq.schema) make them
+    try:
+        incremental.analyse(store, T0)
+        names = {i["name"] for t in ("records", "alerts") for i in inspect(store.engine).get_indexes(t)}
+        assert {"records_officer", "alerts_kind"} <= names
+    finally:
+        store.close()

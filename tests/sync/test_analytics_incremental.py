@@ -18,8 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select, update
 
-from sync.hq import analytics, derived
-from sync.hq.analytics import DAY, HOUR, Limits
+from sync.hq.analytics import checkpoint_report, derived_state, incremental
+from sync.hq.analytics import rules as hq_rules
+from sync.hq.analytics.derived_state import DAY, HOUR
+from sync.hq.analytics.rules import Limits
 from sync.hq.schema import (
     alerts,
     analysis_revocations,
@@ -100,15 +102,15 @@ class World:
             for booth_id, seq in self.seqs.items():
                 conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(acked_seq=seq))
 
-    def analyse(self, now: int, revoked: dict[str, int] | None, **options: bool) -> list[analytics.RuleResult]:
+    def analyse(self, now: int, revoked: dict[str, int] | None, **options: bool) -> list[hq_rules.RuleResult]:
         """Run ``analyse`` and the model side by side; the stored alerts must match the model."""
-        rules = (*analytics.RULES, analytics.revoked_crossed(revoked)) if revoked else analytics.RULES
+        rules = (*hq_rules.RULES, hq_rules.revoked_crossed(revoked)) if revoked else hq_rules.RULES
         with self.store.engine.begin() as conn:
-            reference = analytics.run_rules(conn, now, LIMITS, rules)
+            reference = hq_rules.run_rules(conn, now, LIMITS, rules)
         for candidates in reference.values():
             for c in candidates:
                 self.expected.setdefault(c.key, (c.detail, now))
-        results = analytics.analyse(self.store, now, LIMITS, revoked=revoked, **options)
+        results = incremental.analyse(self.store, now, LIMITS, revoked=revoked, **options)
         assert self.stored() == {k: v for k, v in self.expected.items()}
         return results
 
@@ -125,7 +127,7 @@ class World:
         with self.store.engine.connect() as conn:
             conn.begin()
             kept = _tables(conn)
-            derived.refresh(conn, full=True)
+            derived_state.refresh(conn, full=True)
             rebuilt = _tables(conn)
             conn.rollback()
         assert kept == rebuilt
@@ -185,9 +187,9 @@ def test_incremental_runs_store_what_the_reference_would(world: World, steps: li
     before = world.stored()
     results = world.analyse(now, revoked, full=True)
     assert world.stored() == before and sum(r.raised for r in results) == 0
-    rules = (*analytics.RULES, analytics.revoked_crossed(revoked)) if revoked else analytics.RULES
+    rules = (*hq_rules.RULES, hq_rules.revoked_crossed(revoked)) if revoked else hq_rules.RULES
     with world.store.engine.begin() as conn:
-        reference = analytics.run_rules(conn, now, LIMITS, rules)
+        reference = hq_rules.run_rules(conn, now, LIMITS, rules)
     assert {r.rule: r.found for r in results} == {name: len(c) for name, c in reference.items()}
 
 
@@ -227,10 +229,10 @@ def test_overstay_is_judged_once_per_entry_and_waits_for_its_time(world: World) 
     world.sync([Rec("PHD-01", T0, stay_days=1)], heard=T0)
     world.analyse(T0 + HOUR, None)
     world.analyse(T0 - DAY, None)  # a run "in the past" judges nothing and forgets nothing
-    assert world.analyse(T0 + 2 * DAY, None)[2] == analytics.RuleResult("overstay", 1, 1)
-    assert world.analyse(T0 + 3 * DAY, None)[2] == analytics.RuleResult("overstay", 0, 0)
+    assert world.analyse(T0 + 2 * DAY, None)[2] == hq_rules.RuleResult("overstay", 1, 1)
+    assert world.analyse(T0 + 3 * DAY, None)[2] == hq_rules.RuleResult("overstay", 0, 0)
     world.sync([Rec("PHD-01", T0 + 4 * DAY, direction="exit"), Rec("STB-01", T0 + 5 * DAY, stay_days=1)], heard=T0)
-    assert world.analyse(T0 + 7 * DAY, None)[2] == analytics.RuleResult("overstay", 1, 1)
+    assert world.analyse(T0 + 7 * DAY, None)[2] == hq_rules.RuleResult("overstay", 1, 1)
 
 
 def test_revocations_given_later_check_old_crossings(world: World) -> None:
@@ -256,11 +258,11 @@ def test_clock_skew_once_per_boot(world: World) -> None:
 
 def test_changed_limits_rebuild(world: World) -> None:
     world.sync([Rec("PHD-01", T0, direction="exit"), Rec("STB-01", T0 + 90 * 60)], heard=T0)
-    assert analytics.analyse(world.store, T0 + HOUR, LIMITS)[1].found == 0
-    results = analytics.analyse(world.store, T0 + HOUR, replace(LIMITS, min_travel=2 * HOUR))
-    assert results[1] == analytics.RuleResult("impossible_travel", 1, 1)
+    assert incremental.analyse(world.store, T0 + HOUR, LIMITS)[1].found == 0
+    results = incremental.analyse(world.store, T0 + HOUR, replace(LIMITS, min_travel=2 * HOUR))
+    assert results[1] == hq_rules.RuleResult("impossible_travel", 1, 1)
     with world.store.engine.begin() as conn:
-        run = analytics.last_run(conn)
+        run = incremental.last_run(conn)
     assert run is not None and run.full and run.limits["min_travel"] == 2 * HOUR
 
 
@@ -270,7 +272,7 @@ def test_full_rebuild_repairs_damaged_state(world: World) -> None:
     with world.store.engine.begin() as conn:
         conn.execute(update(officer_stats).values(scans=999))
         conn.execute(delete(permit_state))
-    analytics.analyse(world.store, T0, LIMITS, full=True)
+    incremental.analyse(world.store, T0, LIMITS, full=True)
     world.derived_state()
     with world.store.engine.begin() as conn:
         assert sorted(conn.execute(select(officer_stats.c.officer, officer_stats.c.scans))) == [("A", 1), ("B", 1)]
@@ -281,12 +283,12 @@ def test_report_is_exact_between_analyses(world: World) -> None:
     world.analyse(T0 + HOUR, None)
     world.sync([Rec("STB-01", T0 + 2 * HOUR, permit_no="KH-1", direction="exit"),
                 Rec("OSM-01", T0 + 3 * HOUR, permit_no="KH-3")], heard=T0)  # not analysed yet  # fmt: skip
-    inside = {r["checkpoint"]: r["inside"] for r in analytics.report(world.store, T0 - DAY, T0 + DAY)}
+    inside = {r["checkpoint"]: r["inside"] for r in checkpoint_report.report(world.store, T0 - DAY, T0 + DAY)}
     assert inside == {"KH-PHD": 0, "KH-STB": 1, "KH-OSM": 1}
-    earlier = {r["checkpoint"]: r["inside"] for r in analytics.report(world.store, T0 - DAY, T0 + HOUR)}
+    earlier = {r["checkpoint"]: r["inside"] for r in checkpoint_report.report(world.store, T0 - DAY, T0 + HOUR)}
     assert earlier == {"KH-PHD": 1, "KH-STB": 1, "KH-OSM": 0}  # at its end, KH-1 had not left yet
     with world.store.engine.begin() as conn:
-        assert derived.inside_counts(conn) == {"KH-PHD": 1, "KH-STB": 1}  # the derived state alone: as analysed
+        assert derived_state.inside_counts(conn) == {"KH-PHD": 1, "KH-STB": 1}  # the derived state alone: as analysed
 
 
 def test_concurrent_runs_count_each_record_once(world: World) -> None:
@@ -295,7 +297,7 @@ def test_concurrent_runs_count_each_record_once(world: World) -> None:
 
     def run() -> None:
         try:
-            analytics.analyse(world.store, T0 + HOUR, LIMITS)
+            incremental.analyse(world.store, T0 + HOUR, LIMITS)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 

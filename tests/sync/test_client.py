@@ -41,7 +41,7 @@ from sync.client import (
     PushRefused,
     SyncClient,
 )  # fmt: skip
-from sync.hq.admin import HQ
+from sync.hq.facade import HQ
 from sync.protocol.batch import Receipt, open_batch, open_receipt, sign_receipt
 from sync.protocol.bundle import TrustBundle, sign_bundle
 from sync.protocol.keys import fingerprint, generate, raw_public

@@ -25,7 +25,7 @@ from test_client_support import (
 from booth.cli import main
 from booth.service import Booth
 from sync.client import SyncClient
-from sync.hq.admin import HQ
+from sync.hq.facade import HQ
 from sync.protocol.batch import make_batch, open_receipt, seal_batch
 from sync.protocol.keys import load_private
 

@@ -31,7 +31,7 @@ from test_client_support import (
 from booth.clock import FixedClock
 from booth.service import Booth
 from sync.client import Backoff, BatchSize, SyncClient, SyncError
-from sync.hq.admin import HQ
+from sync.hq.facade import HQ
 
 ROOT = Path(__file__).resolve().parents[2]
 

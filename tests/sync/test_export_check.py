@@ -13,10 +13,11 @@ from hq_server import NOW, SyncWorld
 from sqlalchemy import update
 
 from booth.report.model import ReportFilter
-from booth.report.signature import ExportInvalid, read_signature, sign, signature_path
 from sync.hq.cli import main as hq_main
 from sync.hq.export_check import verify_export
 from sync.hq.schema import records
+from sync.protocol.errors import ExportSignatureInvalid
+from sync.protocol.export_signature import read_signature, sign, signature_path
 from sync.protocol.keys import generate
 
 DAY = ReportFilter(NOW - 86_400, NOW + 86_400)
@@ -54,7 +55,7 @@ def test_a_row_that_differs_from_hqs_copy_is_named(sync_world: SyncWorld, tmp_pa
     with sync_world.store.engine.begin() as conn:  # HQ holds another history than the booth exported
         conn.execute(update(records).where(records.c.booth_id == "PHD-01", records.c.seq == 7)
                      .values(hash="ab" * 32))  # fmt: skip
-    with pytest.raises(ExportInvalid, match="record #7 is not the one the ledger holds"):
+    with pytest.raises(ExportSignatureInvalid, match="record #7 is not the one the ledger holds"):
         verify_export(sync_world.store, path)
 
 
@@ -66,7 +67,7 @@ def test_a_head_hq_does_not_hold_is_refused(sync_world: SyncWorld, tmp_path: Pat
     with sync_world.store.engine.begin() as conn:
         conn.execute(update(records).where(records.c.booth_id == "PHD-01", records.c.seq == head)
                      .values(hash="cd" * 32))  # fmt: skip
-    with pytest.raises(ExportInvalid, match=f"chain head the export covers \\(#{head}\\)"):
+    with pytest.raises(ExportSignatureInvalid, match=f"chain head the export covers \\(#{head}\\)"):
         verify_export(sync_world.store, path)
 
 
@@ -76,16 +77,16 @@ def test_forged_unknown_and_unenrolled_signers_are_refused(sync_world: SyncWorld
     path = _export(sync_world, tmp_path)
     manifest = read_signature(signature_path(path).read_bytes()).manifest
     signature_path(path).write_bytes(sign(manifest, generate()))  # someone else's key
-    with pytest.raises(ExportInvalid, match="signed by another key"):
+    with pytest.raises(ExportSignatureInvalid, match="signed by another key"):
         verify_export(sync_world.store, path)
     stb = sync_world.booths["STB-01"].export(DAY, "csv", tmp_path / "stb.csv", by="x").path
-    with pytest.raises(ExportInvalid, match="'STB-01', which HQ does not know"):
+    with pytest.raises(ExportSignatureInvalid, match="'STB-01', which HQ does not know"):
         verify_export(sync_world.store, stb)
     sync_world.add("STB-01")  # registered, never enrolled
-    with pytest.raises(ExportInvalid, match="never enrolled"):
+    with pytest.raises(ExportSignatureInvalid, match="never enrolled"):
         verify_export(sync_world.store, stb)
     signature_path(path).unlink()
-    with pytest.raises(ExportInvalid, match="no signature"):
+    with pytest.raises(ExportSignatureInvalid, match="no signature"):
         verify_export(sync_world.store, path)
 
 

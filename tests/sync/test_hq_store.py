@@ -8,9 +8,8 @@ from dataclasses import replace
 import pytest
 from hq_server import NOW, SyncWorld, rewrite
 
-from sync.hq.enrolment import EnrolRefused
-from sync.hq.errors import HQError
-from sync.hq.store import SyncRefused, SyncStore
+from sync.hq.errors import EnrolmentRefused, HQError, SyncRefused
+from sync.hq.store import SyncStore
 from sync.protocol import keys
 from sync.protocol.batch import BatchRefused, make_batch, open_receipt, seal_batch
 from sync.protocol.bundle import open_bundle
@@ -39,13 +38,13 @@ def test_enrol_pins_the_key_once(sync_world: SyncWorld) -> None:
     store, key = sync_world.store, keys.raw_public(sync_world.key("PHD-01"))
     token = sync_world.add("PHD-01")
     assert store.booth("PHD-01").state == "waiting"
-    with pytest.raises(EnrolRefused):
+    with pytest.raises(EnrolmentRefused):
         store.enrol("PHD-01", "AAAA-" + token[5:], key, now=NOW)  # wrong token
-    with pytest.raises(EnrolRefused):
+    with pytest.raises(EnrolmentRefused):
         store.enrol("NOPE-01", token, key, now=NOW)  # unknown booth
     info = store.enrol("PHD-01", token.lower().replace("-", " "), key, now=NOW)  # case and separators do not matter
     assert (info.state, info.public_key, info.enrolled_at) == ("enrolled", key, NOW)
-    with pytest.raises(EnrolRefused):
+    with pytest.raises(EnrolmentRefused):
         store.enrol("PHD-01", token, keys.raw_public(generate()), now=NOW)  # one key only
     # The same token and key again (the booth never got the answer): answered, nothing changes.
     again = store.enrol("PHD-01", token, key, now=NOW + 300)
@@ -66,7 +65,7 @@ def test_add_booth_checks_and_token_is_not_stored(sync_world: SyncWorld) -> None
 def test_revoked_before_enrolment_cannot_enrol(sync_world: SyncWorld) -> None:
     token = sync_world.add("PHD-01")
     sync_world.store.revoke_booth("PHD-01", now=NOW)
-    with pytest.raises(EnrolRefused):
+    with pytest.raises(EnrolmentRefused):
         sync_world.store.enrol("PHD-01", token, keys.raw_public(sync_world.key("PHD-01")), now=NOW)
 
 

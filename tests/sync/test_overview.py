@@ -7,7 +7,7 @@ import json
 from test_analytics_incremental import LIMITS, T0, Rec, World, world  # noqa: F401 - the fixture
 
 from sync.hq import overview
-from sync.hq.analytics import DAY, HOUR
+from sync.hq.analytics.derived_state import DAY, HOUR
 from sync.hq.overview import BoothStatus, CheckpointOverview
 
 

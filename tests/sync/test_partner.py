@@ -15,9 +15,9 @@ from conftest import NOW
 
 from booth.clock import FixedClock
 from booth.service import Booth
-from sync.hq.admin import HQ
 from sync.hq.cli import main as hq_main
-from sync.hq.holder import holder_from_json
+from sync.hq.facade import HQ
+from sync.hq.holder_file import holder_from_json
 from sync.hq.partner import PartnerError, export_partner_list, import_partner_list
 from sync.hq.registry import SCHEMA_VERSION, Registry
 from sync.protocol.bundle import Checkpoint

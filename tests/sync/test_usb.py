@@ -23,8 +23,8 @@ from booth.clock import FixedClock
 from booth.service import Booth
 from sync.client import SyncClient
 from sync.client.usb import export_to
-from sync.hq.admin import HQ
 from sync.hq.cli import main as hq_main
+from sync.hq.facade import HQ
 from sync.protocol.batch import Receipt, sign_receipt
 from sync.protocol.bundle import TrustBundle, sign_bundle
 from sync.protocol.keys import generate, raw_public

@@ -1,6 +1,6 @@
 """The dashboard's alert list: filters, paging, and an alert's detail split into its parts.
 
-An alert's detail (``sync.hq.analytics.Candidate.detail``) reads ``SUBJECT: MESSAGE; evidence:
+An alert's detail (``sync.hq.analytics.rules.Candidate.detail``) reads ``SUBJECT: MESSAGE; evidence:
 BOOTH#SEQ ...``; the subject is ``permit NO``, ``officer NAME at CHECKPOINT``, ``booth ID`` or
 ``booth ID boot BOOT``. The dashboard links each part: the permit's history, the officer's
 record, each evidence record.

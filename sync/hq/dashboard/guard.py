@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Request, Response
 
+from sync.hq.errors import PageRefused
+
 SESSION_COOKIE = "booth_hq_session"
 LOGIN_COOKIE = "booth_hq_login"  # a pre-login CSRF token: login forms cannot be posted from elsewhere
 MAX_FORM = 16 * 1024
@@ -28,15 +30,6 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }  # fmt: skip
-
-
-class Refused(Exception):
-    """A dashboard request refused; ``status`` and a message for the page."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def is_https(request: Request, trust_proxy: bool) -> bool:
@@ -59,14 +52,14 @@ def check_same_origin(request: Request) -> None:
     """Refuse a POST that a browser says comes from another site."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
-        raise Refused(403, "This form was sent from another site and was refused.")
+        raise PageRefused(403, "This form was sent from another site and was refused.")
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source or source == "null":
-        raise Refused(403, "This form did not say where it came from and was refused.")
+        raise PageRefused(403, "This form did not say where it came from and was refused.")
     parts = urlsplit(source)
     host = request.headers.get("host", "")
     if parts.netloc.lower() != host.lower() or parts.scheme not in ("http", "https"):
-        raise Refused(403, "This form was sent from another site and was refused.")
+        raise PageRefused(403, "This form was sent from another site and was refused.")
 
 
 def tokens_match(sent: str | None, expected: str | None) -> bool:
@@ -78,17 +71,17 @@ def tokens_match(sent: str | None, expected: str | None) -> bool:
 async def read_form(request: Request) -> dict[str, str]:
     """The urlencoded form of a POST (first value of each field), at most ``MAX_FORM`` bytes."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-        raise Refused(415, "This page only accepts its own forms.")
+        raise PageRefused(415, "This page only accepts its own forms.")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FORM:
-        raise Refused(413, "That form is too large.")
+        raise PageRefused(413, "That form is too large.")
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM:
-            raise Refused(413, "That form is too large.")
+            raise PageRefused(413, "That form is too large.")
     try:
         fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
     except (UnicodeDecodeError, ValueError):
-        raise Refused(400, "That form could not be read.") from None
+        raise PageRefused(400, "That form could not be read.") from None
     return {k: v[0] for k, v in fields.items()}

@@ -18,68 +18,16 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    delete,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Engine, delete, insert, select, update
 
 from booth.pins import FOREVER, after_failure, hash_secret, secret_matches
-from sync.hq.schema import alerts
+from sync.hq.errors import LoginRefused, StaffError
+from sync.hq.schema import alert_acks, alerts, staff, staff_sessions
 
 IDLE = 30 * 60
 LIFETIME = 12 * 3600
 TOUCH_EVERY = 60  # a session's last_used is written at most this often: reads stay reads
 MIN_PASSWORD = 12
-
-metadata = MetaData()  # its own: created on first use, beside the sync store's tables
-
-staff = Table(
-    "staff", metadata,
-    Column("username", String(64), primary_key=True),
-    Column("display_name", Text, nullable=False),
-    Column("password_hash", Text, nullable=False),
-    Column("failed", Integer, nullable=False, default=0),
-    Column("locked_until", BigInteger),
-    Column("disabled", Boolean, nullable=False, default=False),
-    Column("created_at", BigInteger, nullable=False),
-)  # fmt: skip
-
-staff_sessions = Table(
-    "staff_sessions", metadata,
-    Column("token_sha256", String(64), primary_key=True),
-    Column("username", String(64), nullable=False),
-    Column("csrf", String(64), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-    Column("last_used", BigInteger, nullable=False),
-)  # fmt: skip
-
-alert_acks = Table(
-    "alert_acks", metadata,
-    Column("alert_id", Integer, primary_key=True),
-    Column("username", String(64), nullable=False),
-    Column("at", BigInteger, nullable=False),
-    Column("note", Text, nullable=False, default=""),
-)  # fmt: skip
-
-
-class StaffError(Exception):
-    """A staff account operation that cannot be done; the message says why."""
-
-
-class LoginRefused(StaffError):
-    """Wrong name or password, or a locked or disabled account (the message does not tell which name exists)."""
-
 
 @dataclass(frozen=True)
 class StaffMember:
@@ -119,8 +67,7 @@ class Staff:
     """Accounts, logins and sessions over a SQLAlchemy engine (the sync store's)."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        metadata.create_all(engine, checkfirst=True)
+        self.engine = engine  # the sync store's: its tables are sync.hq.schema's, made when the store opened
 
     # -- accounts (the command line)
 

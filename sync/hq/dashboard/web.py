@@ -34,10 +34,12 @@ from booth import assets
 from booth.reasons import ENGLISH as REASON_WORDS
 from booth.reasons import Reason
 from sync.hq import overview
-from sync.hq.analytics import LOCAL_OFFSET, Limits
+from sync.hq.analytics.derived_state import LOCAL_OFFSET
+from sync.hq.analytics.rules import Limits
 from sync.hq.dashboard import guard
 from sync.hq.dashboard.alert_list import STATES, AlertFilter, alert_kinds, list_alerts, open_alerts_by_checkpoint
-from sync.hq.dashboard.staff import LoginRefused, Session, Staff, StaffError
+from sync.hq.dashboard.staff import Session, Staff
+from sync.hq.errors import LoginRefused, PageRefused, StaffError
 from sync.hq.paths import HQPaths
 from sync.hq.registry import Registry
 from sync.hq.routes import guarded_route
@@ -132,8 +134,8 @@ def _dashboard(request: Request) -> Dashboard:
     return request.app.state.dashboard
 
 
-class _LoginNeeded(Exception):
-    pass
+class LoginNeeded(Exception):  # control flow, not an error: the handler redirects to /login
+    """No live session: the request is answered with the login page (outside HQError on purpose)."""
 
 
 async def _session(request: Request) -> Session:
@@ -141,7 +143,7 @@ async def _session(request: Request) -> Session:
     token = request.cookies.get(guard.SESSION_COOKIE)
     session = await run_in_threadpool(d.staff.session, token, now=d.clock())
     if session is None:
-        raise _LoginNeeded
+        raise LoginNeeded
     return session
 
 
@@ -150,7 +152,7 @@ async def _posted_form(request: Request, session: Session) -> dict[str, str]:
     guard.check_same_origin(request)
     form = await guard.read_form(request)
     if not guard.tokens_match(form.get("csrf"), session.csrf):
-        raise guard.Refused(403, "This form has expired or was not sent by this dashboard. "
+        raise PageRefused(403, "This form has expired or was not sent by this dashboard. "
                                  "Reload the page and try again.")
     return form
 
@@ -160,7 +162,7 @@ async def _page_failed(request: Request, exc: Exception) -> Response:
     return error_page(request, 500, "Something went wrong on the server. It has been logged; try again.")
 
 
-router = APIRouter(include_in_schema=False, route_class=guarded_route(_page_failed, _LoginNeeded, guard.Refused))
+router = APIRouter(include_in_schema=False, route_class=guarded_route(_page_failed, LoginNeeded, PageRefused))
 
 
 # -- logging in and out
@@ -188,7 +190,7 @@ async def login(request: Request) -> Response:
     guard.check_same_origin(request)
     form = await guard.read_form(request)
     if not guard.tokens_match(form.get("csrf"), request.cookies.get(guard.LOGIN_COOKIE)):
-        raise guard.Refused(403, "The login form has expired. Reload the page and log in again.")
+        raise PageRefused(403, "The login form has expired. Reload the page and log in again.")
     username, password = form.get("username", "").strip(), form.get("password", "")
     try:
         token, _ = await run_in_threadpool(d.staff.login, username, password, now=d.clock())
@@ -269,7 +271,7 @@ async def acknowledge(request: Request, alert_id: int) -> Response:
         done = await run_in_threadpool(d.staff.acknowledge, alert_id, session.username, now=d.clock(),
                                        note=form.get("note", "")[:500])  # fmt: skip
     except StaffError as exc:
-        raise guard.Refused(404, str(exc)) from None
+        raise PageRefused(404, str(exc)) from None
     if done:
         log.info("alert %d acknowledged by %s", alert_id, session.username)
     return RedirectResponse(_safe_next(form.get("back", "/alerts")), status_code=303, headers=guard.HEADERS)
@@ -316,7 +318,7 @@ async def record_page(request: Request, booth_id: str, seq: int) -> HTMLResponse
     d = _dashboard(request)
     found = await run_in_threadpool(lambda: list(d.store.records(booth_id, seq, seq)))
     if not found:
-        raise guard.Refused(404, f"HQ holds no record {booth_id}#{seq}.")
+        raise PageRefused(404, f"HQ holds no record {booth_id}#{seq}.")
     return _render(request, "record.html", session=session, r=found[0], names=d.checkpoint_names())
 
 
@@ -353,7 +355,7 @@ async def _login_needed(request: Request, _exc: Exception) -> Response:
 
 
 async def _refused(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, guard.Refused)
+    assert isinstance(exc, PageRefused)
     log.info("dashboard refused %s %s: %s", request.method, request.url.path, exc.message)
     return error_page(request, exc.status, exc.message)
 
@@ -367,5 +369,5 @@ def mount(app: FastAPI, store: SyncStore, data_dir: Path, clock: Callable[[], in
     """Serve the dashboard from ``app`` (the HQ server), over the sync store's database."""
     app.state.dashboard = Dashboard(store, Staff(store.engine), data_dir, clock, trust_proxy)
     app.include_router(router)
-    app.add_exception_handler(_LoginNeeded, _login_needed)
-    app.add_exception_handler(guard.Refused, _refused)
+    app.add_exception_handler(LoginNeeded, _login_needed)
+    app.add_exception_handler(PageRefused, _refused)

@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from sync.hq.cli import main as hq_main
-from sync.hq.dashboard.staff import LoginRefused, Staff
+from sync.hq.dashboard.staff import Staff
+from sync.hq.errors import LoginRefused
 from sync.hq.store import SyncStore
 
 T = 1_790_000_000

@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from booth.pins import FOREVER
-from sync.hq.dashboard.staff import IDLE, LIFETIME, LoginRefused, Staff, StaffError, staff, staff_sessions
+from sync.hq.dashboard.staff import IDLE, LIFETIME, Staff
+from sync.hq.errors import LoginRefused, StaffError
+from sync.hq.schema import staff, staff_sessions
 from sync.hq.store import SyncStore
 
 T = 1_790_000_000

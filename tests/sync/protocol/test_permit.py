@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from booth.reasons import Reason
 from booth.rules import Context, check
-from sync.hq.holder import holder_from_json
+from sync.hq.holder_file import holder_from_json
 from sync.protocol import cbor, cose
 from sync.protocol.base45 import ALPHABET, b45decode, b45encode
 from sync.protocol.errors import BadFormat, BadSignature, PermitRejected, Unreadable

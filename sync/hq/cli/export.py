@@ -1,6 +1,6 @@
 """``booth-hq export verify``: check a supervisor's signed export against what the booth synced.
 
-Listed in ``sync.hq.cli_sync.COMMANDS``; the checks are in ``sync.hq.export_check``.
+Registered on ``sync.hq.cli.main``; the checks are in ``sync.hq.export_check``.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from pathlib import Path
 import click
 
 from booth.cli_support import fail, print_json
-from sync.hq.admin import HQ
-
-pass_hq = click.make_pass_decorator(HQ)
+from sync.hq.cli.common import pass_hq
+from sync.hq.facade import HQ
 
 
 @click.group("export")
@@ -35,14 +34,14 @@ def export_verify(hq: HQ, file: Path, sig_path: Path | None) -> None:
     Example:
       booth-hq export verify /media/usb/PHD-01-shift-12.csv
     """
-    from booth.report.files import ExportError
     from sync.hq.export_check import verify_export
+    from sync.protocol.errors import ExportRefused
 
     if not file.is_file():
         fail(f"{file} does not exist", code=2)
     try:
         check = verify_export(hq.sync_store, file, sig_path=sig_path)
-    except ExportError as exc:
+    except ExportRefused as exc:
         fail(f"export NOT verified: {exc}")
     print_json(check.to_json())
 

@@ -1,6 +1,6 @@
 """``booth-hq staff ...``: the HQ staff accounts that log in to the dashboard.
 
-Listed in ``sync.hq.cli_sync.COMMANDS``. Accounts live in the sync database beside the
+Registered on ``sync.hq.cli.main``. Accounts live in the sync database beside the
 records (``sync.hq.dashboard.staff``).
 """
 
@@ -11,9 +11,8 @@ import sys
 import click
 
 from booth.cli_support import parse_time, print_json
-from sync.hq.admin import HQ
-
-pass_hq = click.make_pass_decorator(HQ)
+from sync.hq.cli.common import pass_hq
+from sync.hq.facade import HQ
 
 
 def _staff(hq: HQ):  # noqa: ANN202 - Staff, imported late: SQLAlchemy only for the commands that need it
@@ -31,7 +30,7 @@ def _password(from_stdin: bool) -> str:
 
 
 def _run(work) -> None:  # noqa: ANN001 - a thunk
-    from sync.hq.dashboard.staff import StaffError
+    from sync.hq.errors import StaffError
 
     try:
         work()

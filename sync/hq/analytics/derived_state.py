@@ -10,7 +10,7 @@ Tables (``sync.hq.schema``), each rebuilt from ``records`` by ``refresh(conn, fu
 - ``officer_stats``: per checkpoint and officer, scans, overrides, manual and odd-hour scans.
 
 Booths are found through ``booths`` (the store registers every booth before taking its records).
-The state is only as fresh as the last ``refresh`` (``sync.hq.analytics.analyse`` runs it):
+The state is only as fresh as the last ``refresh`` (``sync.hq.analytics.incremental.analyse`` runs it):
 records stored since are not in it. ``refresh`` must run in a transaction that sees one snapshot
 (analyse uses REPEATABLE READ on PostgreSQL; SQLite's write lock gives the same), else a batch
 committed meanwhile could be half taken in.

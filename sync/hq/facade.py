@@ -1,6 +1,8 @@
-"""HQ administration: the root key, checkpoints, issuers, revocations, bundles and issuing.
+"""``HQ``: the one object that stands for an HQ data folder (its keys, its registry, its sync store).
 
-The ``booth-hq`` command line is a thin shell over ``HQ``; so are tests and the demo.
+Root key and its rotation, checkpoints, issuers, revocations, the watchlist, trust bundles and
+issuing permits all go through it. The ``booth-hq`` command line is a thin shell over ``HQ``;
+so are the server's bundle rebuilds, the tests and the demo.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from sync.hq.bundle_file import save_latest
 from sync.hq.errors import HQError, NotInitialised
-from sync.hq.holder import Holder
-from sync.hq.latest import save_latest
+from sync.hq.holder_file import Holder
 from sync.hq.partner import partner_trust
 from sync.hq.paths import HQPaths, safe_name
 from sync.hq.registry import Registry

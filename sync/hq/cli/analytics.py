@@ -1,7 +1,6 @@
 """``booth-hq analyse`` and ``booth-hq report``: integrity analytics over the synced records.
 
-Listed in ``sync.hq.cli_sync.COMMANDS``, so registered on ``sync.hq.cli.main`` with the sync
-commands. The rules live in ``sync.hq.analytics``.
+Registered on ``sync.hq.cli.main``. The rules live in ``sync.hq.analytics``.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import datetime as dt
 import click
 
 from booth.cli_support import parse_time, print_json
-from sync.hq.admin import HQ
+from sync.hq.facade import HQ
 from sync.protocol.times import iso
 
 pass_hq = click.make_pass_decorator(HQ)
@@ -26,7 +25,7 @@ def analyse(hq: HQ, at: str | None, full: bool) -> None:
 
     Rules: double_entry, impossible_travel, overstay, override_outlier, manual_entry_outlier,
     odd_hours, silent_booth, clock_skew, revoked_seen, watchlist_seen (thresholds: see
-    sync/hq/analytics.py). An alert already raised is not raised again; read them with
+    sync/hq/analytics/). An alert already raised is not raised again; read them with
     `booth-hq alerts`. "found" counts what this run looked at: what changed since the last.
 
     \b
@@ -35,10 +34,10 @@ def analyse(hq: HQ, at: str | None, full: bool) -> None:
       booth-hq analyse --at 2026-11-26T06:00:00Z
       booth-hq analyse --full
     """
-    from sync.hq import analytics
+    from sync.hq.analytics.incremental import analyse as run_analysis
 
     now = parse_time(at)
-    results = analytics.analyse(hq.sync_store, now, revoked=hq.revoked_permits(), full=full)
+    results = run_analysis(hq.sync_store, now, revoked=hq.revoked_permits(), full=full)
     for r in results:
         click.echo(f"{r.rule:<22} {r.found:>6} found {r.raised:>6} new")
     click.echo(f"{sum(r.raised for r in results)} new alert(s); see `booth-hq alerts`")
@@ -69,7 +68,7 @@ def report(hq: HQ, start: str, end: str, as_json: bool) -> None:
       booth-hq report --from 2026-11-01 --to 2026-11-30
       booth-hq report --from 2026-11-26 --to 2026-11-26 --json
     """
-    from sync.hq.analytics import report as make_report
+    from sync.hq.analytics.checkpoint_report import report as make_report
 
     first, last = _day_or_time(start, end=False), _day_or_time(end, end=True)
     if last <= first:

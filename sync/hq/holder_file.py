@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sync.hq.errors import InvalidHolder
-from sync.hq.photo import PhotoError, fit_photo
+from sync.hq.errors import InvalidHolder, PhotoError
+from sync.hq.photo import fit_photo
 from sync.protocol.permit import KINDS, SEXES
 
 REQUIRED_TEXT = ("fn", "gn", "dob", "sx", "nat", "doc", "res", "zn")

@@ -1,0 +1,78 @@
+"""``booth-hq``: HQ and permit-office administration. Parses options, calls ``HQ``, prints.
+
+``main`` (the ``booth-hq`` entry point) is here; each command group lives in its own module
+and lists its commands in ``COMMANDS``:
+
+    root        init, root rotate / promote        the HQ root key
+    registry    checkpoint, issuer, watchlist      what the registry holds
+    permits     permit issue, revoke               issuing permits and taking them back
+    bundle      bundle build                       trust bundles for booths
+    partner     partner export / import / list     bilateral recognition
+    booths      booth add / list / revoke, import  enrolled booths, USB batches
+    serve       serve                              the HQ server and dashboard
+    monitoring  stats, alerts                      booths' sync and the alerts raised
+    analytics   analyse, report                    integrity rules, per-checkpoint figures
+    staff       staff add / passwd / unlock / ...  dashboard accounts
+    export      export verify                      supervisors' signed exports
+    demo        demo-data                          a demo HQ
+
+``common`` holds ``pass_hq`` and ``open_hq``, the one way a command gets its HQ. The server
+and the database libraries are imported only by the commands that use them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from booth.cli_support import Group
+from sync.hq.cli import (
+    analytics,
+    booths,
+    bundle,
+    demo,
+    export,
+    monitoring,
+    partner,
+    permits,
+    registry,
+    root,
+    serve,
+    staff,
+)
+from sync.hq.cli.common import open_hq
+from sync.hq.errors import HQError
+from sync.hq.paths import default_hq_dir
+
+
+class HQGroup(Group):
+    """``booth-hq``'s group: HQ's own errors and the wire's are the user's to read."""
+
+    expected = (*Group.expected, HQError)  # the booth's and the wire's trees, and HQ's
+
+
+@click.group(cls=HQGroup)
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="BOOTH_HQ_DATA_DIR",
+              default=default_hq_dir, show_default="the platform's user data folder",
+              help="HQ data folder (keys and registry).")
+@click.option("--database", envvar="BOOTH_HQ_DATABASE", metavar="URL",
+              help="Sync database (booths, records, receipts): a SQLAlchemy URL such as "
+                   "postgresql+psycopg://hq@db/booth. Default: SQLite hq-sync.db in the data folder.")
+@click.version_option(package_name="booth")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path, database: str | None) -> None:
+    """Booth HQ: root key, checkpoints, issuing offices, permits, revocations, trust bundles,
+    enrolled booths and the sync server.
+
+    \b
+    Example:
+      booth-hq --data-dir hq init
+      booth-hq --data-dir hq checkpoint add KH-PHD --name-en "Phnom Dei" --country KH
+    """
+    open_hq(ctx, data_dir, database)
+
+
+for _module in (root, registry, permits, bundle, partner, booths, serve, monitoring, analytics, staff, export, demo):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

@@ -1,0 +1,86 @@
+"""``booth-hq booth`` and ``booth-hq import``: registering, enrolling and revoking booths, and
+taking in the batches they exported to a USB stick.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from booth.cli_support import parse_time, print_json
+from sync.hq.cli.common import pass_hq
+from sync.hq.facade import HQ
+
+
+@click.group("booth")
+def booth_group() -> None:
+    """Booths: enrol, list, revoke."""
+
+
+@booth_group.command("add")
+@click.argument("booth_id")
+@click.option("--checkpoint", required=True, help="Checkpoint code the booth works at.")
+@pass_hq
+def booth_add(hq: HQ, booth_id: str, checkpoint: str) -> None:
+    """Register a booth; print its one-time enrolment token and the root fingerprint.
+
+    Type the token on the booth; check the fingerprint the booth shows is the one printed here.
+
+    Example: booth-hq booth add PHD-01 --checkpoint KH-PHD
+    """
+    hq.registry.checkpoint(checkpoint)  # must exist
+    token = hq.sync_store.add_booth(booth_id, checkpoint, now=parse_time(None))
+    click.echo(f"booth {booth_id} at {checkpoint} added; it enrols with this one-time token:")
+    click.echo(f"token: {token}")
+    click.echo(f"root fingerprint (the booth must show the same): {hq.root_fingerprint()}")
+
+
+@booth_group.command("list")
+@pass_hq
+def booth_list(hq: HQ) -> None:
+    """List booths as JSON lines (state: waiting, enrolled or revoked).
+
+    Example: booth-hq booth list
+    """
+    for info in hq.sync_store.booths():
+        print_json(info.to_json())
+
+
+@booth_group.command("revoke")
+@click.argument("booth_id")
+@pass_hq
+def booth_revoke(hq: HQ, booth_id: str) -> None:
+    """Revoke a booth (lost, stolen, retired): its batches are refused from now on.
+
+    Example: booth-hq booth revoke PHD-01
+    """
+    hq.sync_store.revoke_booth(booth_id, now=parse_time(None))
+    click.echo(f"booth {booth_id} revoked; its batches are refused and the next bundle no longer lists it")
+
+
+@click.command("import")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@pass_hq
+def import_(hq: HQ, folder: Path) -> None:
+    """Import batches a booth exported to a USB stick; write receipts and the latest bundle back.
+
+    Reads FOLDER/booth-ID/batch-FIRST-LAST.bin, prints one line per file (accepted, duplicate,
+    or refused: reason), writes FOLDER/booth-ID/receipt-LAST.cose and FOLDER/trust.bundle.
+    Exits 1 if any batch was refused.
+
+    Example: booth-hq import /media/usb
+    """
+    from sync.hq.usb import import_folder
+
+    refused = 0
+    for done in import_folder(hq, folder, now=parse_time(None)):
+        click.echo(done.line())
+        refused += done.outcome == "refused"
+    if refused:
+        click.echo(f"{refused} batch file(s) refused; see the lines above and `booth-hq alerts`", err=True)
+        sys.exit(1)
+
+
+COMMANDS = (booth_group, import_)

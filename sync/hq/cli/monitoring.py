@@ -1,0 +1,67 @@
+"""``booth-hq stats`` and ``booth-hq alerts``: what HQ knows of the booths' sync and the alerts raised."""
+
+from __future__ import annotations
+
+import click
+
+from booth.cli_support import print_json
+from sync.hq.cli.common import pass_hq
+from sync.hq.facade import HQ
+from sync.protocol.times import iso
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
+@pass_hq
+def stats(hq: HQ, as_json: bool) -> None:
+    """Per booth: state, last seen, acknowledged sequence, records, forks, open alerts.
+
+    Example: booth-hq stats --json
+    """
+    from sync.hq.bundle_file import load_latest
+
+    rows = hq.sync_store.stats()
+    latest = load_latest(hq.paths.root)
+    if as_json:
+        print_json({"booths": rows, "bundle_version": latest[0].version if latest else None,
+                    "open_alerts": sum(r["open_alerts"] for r in rows)})  # fmt: skip
+        return
+    click.echo(f"{'booth':<16} {'state':<9} {'acked':>8} {'records':>8} {'forks':>5} {'alerts':>6}  last seen")
+    for r in rows:
+        seen = iso(r["last_seen"]) if r["last_seen"] else "never"
+        click.echo(f"{r['booth_id']:<16} {r['state']:<9} {r['acked_seq']:>8} {r['records']:>8} {r['forks']:>5} "
+                   f"{r['open_alerts']:>6}  {seen}")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="A JSON array instead of text lines.")
+@click.option("--all", "include_all", is_flag=True, help="Include acknowledged alerts.")
+@click.option("--ack", "ack_ids", type=int, multiple=True, metavar="ID", help="Acknowledge this alert (repeatable).")
+@pass_hq
+def alerts(hq: HQ, as_json: bool, include_all: bool, ack_ids: tuple[int, ...]) -> None:
+    """Show open alerts (forks from sync; double entries, overstays, officer outliers, silent booths,
+    revoked or watch-listed permits seen, from `booth-hq analyse`), or acknowledge them.
+
+    \b
+    Example:
+      booth-hq alerts --json
+      booth-hq alerts --ack 3
+    """
+    store = hq.sync_store
+    for alert_id in ack_ids:
+        store.acknowledge_alert(alert_id)
+        click.echo(f"alert {alert_id} acknowledged")
+    if ack_ids:
+        return
+    found = store.alerts(include_acknowledged=include_all)
+    if as_json:
+        print_json([a.to_json() for a in found])
+        return
+    for a in found:
+        state = " (acknowledged)" if a.acknowledged else ""
+        click.echo(f"#{a.id} {iso(a.raised_at)} {a.kind} booth {a.booth_id} seq {a.seq}{state}: {a.detail}")
+    if not found:
+        click.echo("no open alerts")
+
+
+COMMANDS = (stats, alerts)

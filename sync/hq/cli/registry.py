@@ -1,0 +1,110 @@
+"""``booth-hq checkpoint``, ``issuer`` and ``watchlist``: the registry's places, offices and people to watch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from booth.cli_support import parse_time, print_json
+from sync.hq.cli.common import pass_hq
+from sync.hq.facade import HQ
+from sync.protocol import keys
+from sync.protocol.bundle import Checkpoint, WatchEntry
+
+
+@click.group()
+def checkpoint() -> None:
+    """Border checkpoints."""
+
+
+@checkpoint.command("add")
+@click.argument("code")
+@click.option("--name-en", required=True, help="Name in English.")
+@click.option("--name-km", default="", help="Name in Khmer.")
+@click.option("--name-th", default="", help="Name in Thai.")
+@click.option("--country", required=True, type=click.Choice(["KH", "TH"]))
+@pass_hq
+def checkpoint_add(hq: HQ, code: str, name_en: str, name_km: str, name_th: str, country: str) -> None:
+    """Add (or rename) a checkpoint.
+
+    Example: booth-hq checkpoint add KH-PHD --name-en "Phnom Dei" --name-km "ភ្នំដី" --country KH
+    """
+    hq.add_checkpoint(Checkpoint(code, country, name_en, name_km, name_th))
+    click.echo(f"checkpoint {code} saved")
+
+
+@checkpoint.command("list")
+@pass_hq
+def checkpoint_list(hq: HQ) -> None:
+    """List checkpoints as JSON lines.
+
+    Example: booth-hq checkpoint list
+    """
+    for cp in hq.registry.checkpoints():
+        print_json(cp.__dict__)
+
+
+@click.group()
+def issuer() -> None:
+    """Permit-issuing offices and their keys."""
+
+
+@issuer.command("add")
+@click.argument("office")
+@click.option("--public-key", "public_key_file", type=click.Path(exists=True, path_type=Path),
+              help="Register this public key; the private half stays on an offline issuing PC.")
+@click.option("--name", default="", help="Office name, for people.")
+@click.option("--checkpoint", "checkpoints", multiple=True, help="Limit to this checkpoint (repeatable).")
+@click.option("--valid-from", help="ISO date the key starts signing (default now).")
+@click.option("--valid-until", help="ISO date the key stops signing (default 5 years).")
+@pass_hq
+def issuer_add(hq: HQ, office: str, public_key_file: Path | None, name: str, checkpoints: tuple[str, ...],
+               valid_from: str | None, valid_until: str | None) -> None:
+    """Register an issuing office, making its key pair here unless --public-key is given.
+
+    Example: booth-hq issuer add KH-BTB-01 --name "Battambang permit office"
+    """
+    public = keys.load_public(public_key_file) if public_key_file else None
+    added = hq.add_issuer(
+        office, public_key=public, name=name, checkpoints=checkpoints,
+        not_before=parse_time(valid_from), not_after=parse_time(valid_until) if valid_until else None,
+    )  # fmt: skip
+    click.echo(f"issuer {office} kid {added.kid.hex()} fingerprint {keys.fingerprint(added.public_key)}")
+    if public is None:
+        click.echo(f"private key: {hq.paths.issuer_key(office)}")
+
+
+@issuer.command("list")
+@pass_hq
+def issuer_list(hq: HQ) -> None:
+    """List issuing offices as JSON lines.
+
+    Example: booth-hq issuer list
+    """
+    for i in hq.registry.issuers():
+        print_json({"office": i.office, "kid": i.kid.hex(), "country": i.country, "name": i.name,
+                    "not_before": i.not_before, "not_after": i.not_after, "checkpoints": list(i.checkpoints)})
+
+
+@click.group()
+def watchlist() -> None:
+    """Watchlist of permits and identity documents."""
+
+
+@watchlist.command("add")
+@click.option("--permit", "permit_no", help="Permit number.")
+@click.option("--document", help="Identity document number.")
+@click.option("--nationality", help="ISO alpha-3, narrows a document match.")
+@click.option("--reason", required=True, help="What the officer should know.")
+@pass_hq
+def watchlist_add(hq: HQ, permit_no: str | None, document: str | None, nationality: str | None, reason: str) -> None:
+    """Add a watchlist entry.
+
+    Example: booth-hq watchlist add --document N0123456 --nationality KHM --reason "court order"
+    """
+    hq.watch(WatchEntry(permit_no, document, nationality, reason), at=parse_time(None))
+    click.echo("watchlist entry added")
+
+
+COMMANDS = (checkpoint, issuer, watchlist)
