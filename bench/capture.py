@@ -29,12 +29,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from booth.scan.capture import Capture  # noqa: E402
-from booth.scan.simcam import SimulatedCamera, cards_from_demo  # noqa: E402
-from sync.hq.demo_data import make_demo_data  # noqa: E402
+from booth.scan.capture import Capture
+from booth.scan.simcam import SimulatedCamera, cards_from_demo
+from sync.hq.demo_data import make_demo_data
 
 NOW = 1_790_000_000
 TARGET_P95_MS = 50.0
@@ -51,8 +51,9 @@ def decoder() -> tuple[Any, str]:
         import zxingcpp
 
         fmt = getattr(zxingcpp, "QRCodeModel2", zxingcpp.BarcodeFormat.QRCode)
-        return (lambda frame: [r.text for r in zxingcpp.read_barcodes(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY),
-                                                                       formats=fmt)]), "zxing"  # fmt: skip
+        return (
+            lambda frame: [r.text for r in zxingcpp.read_barcodes(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), formats=fmt)]
+        ), "zxing"
 
 
 def pct(values: list[float], *qs: float) -> dict[str, float | int | None]:

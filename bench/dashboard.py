@@ -67,8 +67,9 @@ def serve(data_dir: Path, url: str, now: int) -> tuple[str, uvicorn.Server, thre
 
 def log_in(client: httpx.Client, base: str) -> None:
     token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)[1]
-    answer = client.post("/login", data={"csrf": token, "username": "bench", "password": PASSWORD},
-                         headers={"origin": base})  # fmt: skip
+    answer = client.post(
+        "/login", data={"csrf": token, "username": "bench", "password": PASSWORD}, headers={"origin": base}
+    )
     assert answer.status_code == 303, answer.text
 
 
@@ -109,17 +110,26 @@ def run(url: str, permits: list[str], calls: int) -> dict[str, Any]:
                 log_in(client, base)
                 client.get("/")  # first request: imports and template compilation
                 out = {
-                    "alerts_stored": open_alerts, "booths": booth_count,
+                    "alerts_stored": open_alerts,
+                    "booths": booth_count,
                     "overview": timed_pages(client, ["/"] * calls),
                     "alerts": timed_pages(client, ["/alerts"] * calls),
-                    "alerts_filtered": timed_pages(client, [
-                        f"/alerts?state=all&checkpoint={rng.choice(CHECKPOINTS)[0]}&kind={rng.choice(kinds)}"
-                        for _ in range(calls)]),
+                    "alerts_filtered": timed_pages(
+                        client,
+                        [
+                            f"/alerts?state=all&checkpoint={rng.choice(CHECKPOINTS)[0]}&kind={rng.choice(kinds)}"
+                            for _ in range(calls)
+                        ],
+                    ),
                     "permit": timed_pages(client, [f"/permits?q={rng.choice(permits)}" for _ in range(calls)]),
-                    "officer": timed_pages(client, [
-                        "/officers?" + httpx.QueryParams({"checkpoint": c, "name": o}).__str__()
-                        for c, o in (rng.choice(officers) for _ in range(calls))]),
-                }  # fmt: skip
+                    "officer": timed_pages(
+                        client,
+                        [
+                            "/officers?" + httpx.QueryParams({"checkpoint": c, "name": o}).__str__()
+                            for c, o in (rng.choice(officers) for _ in range(calls))
+                        ],
+                    ),
+                }
         finally:
             server.should_exit = True
             thread.join(timeout=30)
@@ -132,8 +142,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the 200,000-record stores")
     parser.add_argument("--records", type=int, help="the stores of this many records (overrides --quick)")
     parser.add_argument("--pg-url", default=os.environ.get("BOOTH_TEST_PG_URL"), help="PostgreSQL (SQLAlchemy URL)")
-    parser.add_argument("--work-dir", type=Path, default=Path("/tmp/booth-bench-hq"),
-                        help="where bench/hq.py keeps them")
+    parser.add_argument(
+        "--work-dir", type=Path, default=Path("/tmp/booth-bench-hq"), help="where bench/hq.py keeps them"
+    )
     parser.add_argument("--calls", type=int, default=100, help="requests per page")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one database only")
     args = parser.parse_args()
@@ -147,8 +158,11 @@ def main() -> None:
         targets["sqlite"] = f"sqlite:///{args.work_dir / f'hq-{label}.db'}"
     if args.only != "sqlite" and args.pg_url:
         targets["postgresql"] = pg_url(args.pg_url, label)
-    out: dict[str, Any] = {"bench": "dashboard", "records": total,
-                           "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
+    out: dict[str, Any] = {
+        "bench": "dashboard",
+        "records": total,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
     for name, url in targets.items():
         if not cached(url, total):
             out[name] = f"skipped: no {label} store; run bench/hq.py first"

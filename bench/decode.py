@@ -30,13 +30,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from booth.scan.cascade import DEFAULT_PLAN, Cascade  # noqa: E402
-from booth.scan.decoders import DECODER_NAMES, Decoded, available_decoders, make_decoder  # noqa: E402
-from booth.scan.errors import DecoderUnavailable  # noqa: E402
-from booth.scan.images import read_gray  # noqa: E402
+from booth.scan.cascade import DEFAULT_PLAN, Cascade
+from booth.scan.decoders import DECODER_NAMES, Decoded, available_decoders, make_decoder
+from booth.scan.errors import DecoderUnavailable
+from booth.scan.images import read_gray
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "qr-corpus"
@@ -182,10 +182,11 @@ def main() -> None:
         result["decoders"][name] = run_corpus(decoder.decode, corpus, args.repeat)
     cascade = Cascade.default()
     result["cascade"] = {
-        "stages": [s.spec.label for s in cascade.stages], "budget_ms": cascade.budget_ms,
+        "stages": [s.spec.label for s in cascade.stages],
+        "budget_ms": cascade.budget_ms,
         "idle_budget_ms": cascade.idle_budget_ms,
         **run_corpus(cascade.decode, corpus, args.repeat, after=lambda: cascade.last_stage),
-    }  # fmt: skip
+    }
     unbounded = Cascade.default(budget_ms=None, idle_budget_ms=None)
     result["cascade_unbounded"] = run_corpus(unbounded.decode, corpus, 1, after=lambda: unbounded.last_stage)
     names = [n for n in dict.fromkeys(s.decoder for s in DEFAULT_PLAN) if n != "pyzbar"]  # as without libzbar0
@@ -194,17 +195,27 @@ def main() -> None:
     result["empty_frame_1280x720"] = run_empty(cascade, range(8), max(5, 4 * args.repeat))
     c, e = result["cascade"], result["empty_frame_1280x720"]
     result["targets_met"] = {
-        "decoded>=131": c["decoded"] >= 131, "median<=3ms": c["median_ms"] <= 3, "p95<=40ms": c["p95_ms"] <= 40,
-        "empty_median<=8ms": e["median_ms"] <= 8, "no_false_codes": not e["false_codes"],
-    }  # fmt: skip
+        "decoded>=131": c["decoded"] >= 131,
+        "median<=3ms": c["median_ms"] <= 3,
+        "p95<=40ms": c["p95_ms"] <= 40,
+        "empty_median<=8ms": e["median_ms"] <= 8,
+        "no_false_codes": not e["false_codes"],
+    }
     if args.write_baseline:
-        BASELINE.write_text(json.dumps({
-            "cascade_decoded": c["decoded"], "cascade_unbounded_decoded": result["cascade_unbounded"]["decoded"],
-            "cascade_decoded_without_pyzbar": result["cascade_unbounded_without_pyzbar"]["decoded"],
-            "images": len(corpus),
-            "note": "written by bench/decode.py --write-baseline; tests/booth/scan hold the cascade to "
-            "cascade_decoded (cascade_decoded_without_pyzbar where libzbar0 is missing)",
-        }, indent=2) + "\n")  # fmt: skip
+        BASELINE.write_text(
+            json.dumps(
+                {
+                    "cascade_decoded": c["decoded"],
+                    "cascade_unbounded_decoded": result["cascade_unbounded"]["decoded"],
+                    "cascade_decoded_without_pyzbar": result["cascade_unbounded_without_pyzbar"]["decoded"],
+                    "images": len(corpus),
+                    "note": "written by bench/decode.py --write-baseline; tests/booth/scan hold the cascade to "
+                    "cascade_decoded (cascade_decoded_without_pyzbar where libzbar0 is missing)",
+                },
+                indent=2,
+            )
+            + "\n"
+        )
     print(json.dumps(result, indent=1))
 
 

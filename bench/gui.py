@@ -139,8 +139,11 @@ def pin_singletons() -> bool:
 
 def refcounts() -> dict[str, int]:
     off = PIN if _pinned else 0
-    return {"None": sys.getrefcount(None) - off, "True": sys.getrefcount(True) - off,
-            "False": sys.getrefcount(False) - off}  # fmt: skip
+    return {
+        "None": sys.getrefcount(None) - off,
+        "True": sys.getrefcount(True) - off,
+        "False": sys.getrefcount(False) - off,
+    }
 
 
 def emit(kind: str, value: Any) -> None:
@@ -150,8 +153,9 @@ def emit(kind: str, value: Any) -> None:
 
 def theil_sen(points: list[tuple[float, float]]) -> float:
     """The median of the pairwise slopes: a trend that a few outliers (or a 2-level RSS) do not sway."""
-    slopes = sorted((y2 - y1) / (x2 - x1) for i, (x1, y1) in enumerate(points) for x2, y2 in points[i + 1 :]
-                    if x2 != x1)  # fmt: skip
+    slopes = sorted(
+        (y2 - y1) / (x2 - x1) for i, (x1, y1) in enumerate(points) for x2, y2 in points[i + 1 :] if x2 != x1
+    )
     return statistics.median(slopes) if slopes else 0.0
 
 
@@ -162,8 +166,10 @@ def log(msg: str) -> None:
 def load_cards(cards_file: Path) -> list[Any]:
     from booth.scan.simcam import CardSpec
 
-    return [CardSpec.from_text(c["text"], label=c["label"], description=c["description"], number=c["number"])
-            for c in json.loads(cards_file.read_text(encoding="utf-8"))]  # fmt: skip
+    return [
+        CardSpec.from_text(c["text"], label=c["label"], description=c["description"], number=c["number"])
+        for c in json.loads(cards_file.read_text(encoding="utf-8"))
+    ]
 
 
 # --- instrumentation (bench only) ------------------------------------------------------------
@@ -317,7 +323,7 @@ def paint_watch(widget: Any, on_paint: Any) -> Any:
     from booth.gui.qt import QEvent, QObject
 
     class _Watch(QObject):
-        def eventFilter(self, _obj: Any, event: Any) -> bool:  # noqa: N802
+        def eventFilter(self, _obj: Any, event: Any) -> bool:
             if event.type() == QEvent.Paint:
                 on_paint()
             return False
@@ -327,8 +333,9 @@ def paint_watch(widget: Any, on_paint: Any) -> Any:
     return watch
 
 
-def instrumented_window(booth_dir: Path, cards_file: Path, camera: str = "sim", *,
-                        keep_entries: bool = True) -> tuple[Any, ...]:  # fmt: skip
+def instrumented_window(
+    booth_dir: Path, cards_file: Path, camera: str = "sim", *, keep_entries: bool = True
+) -> tuple[Any, ...]:
     """The booth window as ``run_gui`` builds it for the demo, with the bench's probes in place.
     ``camera``: "sim" (the demo's simulated camera), or a video file read through OpenCVSource."""
     from booth.gui.app import make_app
@@ -355,7 +362,7 @@ def instrumented_window(booth_dir: Path, cards_file: Path, camera: str = "sim", 
     window.scan = probe.wrap_window_scan(window.scan)
     booth.scan = probe.wrap_service_scan(booth.scan)
     window.verdict.show_outcome = probe.wrap_show_outcome(window.verdict.show_outcome)
-    window._bench_watch = paint_watch(window.verdict.sub, probe.painted)  # noqa: SLF001
+    window._bench_watch = paint_watch(window.verdict.sub, probe.painted)
     window.show()
     return app, booth, scanner, window, probe, cards
 
@@ -366,7 +373,7 @@ def log_in(app: Any, window: Any, timeout: float = 30.0) -> float:
 
     name, _role, pin = DEMO_OFFICERS[0]
     t0 = time.perf_counter()
-    window._login(name, pin)  # noqa: SLF001
+    window._login(name, pin)
     while window.session is None and time.perf_counter() - t0 < timeout:
         app.processEvents()
         time.sleep(0.005)
@@ -380,7 +387,7 @@ def log_in(app: Any, window: Any, timeout: float = 30.0) -> float:
 
 def child_startup(booth_dir: Path, cards_file: Path) -> dict[str, Any]:
     t: dict[str, float] = {"script": T_SCRIPT}
-    import booth.gui.qt  # noqa: F401 - PySide6's QtCore, QtGui, QtWidgets, QtMultimedia
+    import booth.gui.qt
 
     t["import_qt"] = time.time()
     import cv2  # noqa: F401
@@ -434,7 +441,7 @@ def child_startup(booth_dir: Path, cards_file: Path) -> dict[str, Any]:
             QTimer.singleShot(0, finish)
 
     class _Paint(QObject):
-        def eventFilter(self, _obj: Any, event: Any) -> bool:  # noqa: N802
+        def eventFilter(self, _obj: Any, event: Any) -> bool:
             if event.type() == QEvent.Paint and not state["painted"]:
                 state["painted"] = True
                 t["first_paint"] = time.time()
@@ -524,8 +531,7 @@ def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool, cam
 
     pinned = pin_singletons() if pin else False
     rss_start = rss_mb()
-    app, booth, scanner, window, probe, cards = instrumented_window(booth_dir, cards_file, camera,
-                                                                    keep_entries=False)  # fmt: skip
+    app, booth, scanner, window, probe, cards = instrumented_window(booth_dir, cards_file, camera, keep_entries=False)
     video_frames = json.loads(Path(camera + ".json").read_text())["frames"] if camera != "sim" else 0
     log_in(app, window)
     scanner.start()
@@ -538,18 +544,27 @@ def child_soak(booth_dir: Path, cards_file: Path, seconds: float, pin: bool, cam
 
     def sample() -> None:
         elapsed = time.perf_counter() - started
-        samples.append({
-            "t_s": round(elapsed, 1), "rss_mb": round(rss_mb(), 1), "scans": len(probe.latency_ms),
-            "qobjects": len(window.findChildren(QObject)), "threads": threading.active_count(),
-            "py_objects": len(gc.get_objects()), "refcounts": refcounts(),
-            "simcam_cards_cached": card_image.cache_info().currsize,  # demo camera only
-            "simcam_cards_mb": round(card_image.cache_info().currsize * card_mb, 1),
-            "locked": window.session is None, "direction": window.direction,
-        })  # fmt: skip
+        samples.append(
+            {
+                "t_s": round(elapsed, 1),
+                "rss_mb": round(rss_mb(), 1),
+                "scans": len(probe.latency_ms),
+                "qobjects": len(window.findChildren(QObject)),
+                "threads": threading.active_count(),
+                "py_objects": len(gc.get_objects()),
+                "refcounts": refcounts(),
+                "simcam_cards_cached": card_image.cache_info().currsize,  # demo camera only
+                "simcam_cards_mb": round(card_image.cache_info().currsize * card_mb, 1),
+                "locked": window.session is None,
+                "direction": window.direction,
+            }
+        )
         s = samples[-1]
         emit("sample", s)
-        log(f"{tag} {s['t_s']:.0f}/{seconds:.0f} s: rss {s['rss_mb']} MB, {s['scans']} scans, "
-            f"{s['qobjects']} QObjects, {s['py_objects']} Python objects, refcounts {s['refcounts']}")  # fmt: skip
+        log(
+            f"{tag} {s['t_s']:.0f}/{seconds:.0f} s: rss {s['rss_mb']} MB, {s['scans']} scans, "
+            f"{s['qobjects']} QObjects, {s['py_objects']} Python objects, refcounts {s['refcounts']}"
+        )
         if elapsed >= seconds - 0.5:
             window.close()
             app.quit()
@@ -640,8 +655,15 @@ def run_child(args: list[str], timeout: float, log_file: Path) -> dict[str, Any]
     t0 = time.time()
     with open(log_file, "w", encoding="utf-8") as err:
         try:
-            proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), *args], stdout=subprocess.PIPE,
-                                  stderr=err, text=True, env=env, timeout=timeout, cwd=str(ROOT))  # fmt: skip
+            proc = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), *args],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                env=env,
+                timeout=timeout,
+                cwd=str(ROOT),
+            )
             out, rc = proc.stdout, proc.returncode
         except subprocess.TimeoutExpired as exc:
             out, rc = (exc.stdout or b"").decode() if isinstance(exc.stdout, bytes) else (exc.stdout or ""), None
@@ -656,8 +678,14 @@ def run_child(args: list[str], timeout: float, log_file: Path) -> dict[str, Any]
             samples.append(item["sample"])
         elif "result" in item:
             result = item["result"]
-    return {"spawned_at": t0, "rc": rc, "seconds": round(seconds, 1), "result": result, "samples": samples,
-            "stderr": stderr_summary(log_file)}  # fmt: skip
+    return {
+        "spawned_at": t0,
+        "rc": rc,
+        "seconds": round(seconds, 1),
+        "result": result,
+        "samples": samples,
+        "stderr": stderr_summary(log_file),
+    }
 
 
 def stderr_summary(path: Path, top: int = 6) -> dict[str, Any]:
@@ -679,8 +707,20 @@ def startup_run(booth_dir: Path, cards_file: Path, log_file: Path) -> dict[str, 
     if child["result"] is None:
         raise RuntimeError(f"start-up child failed (exit {child['rc']}): {child['stderr']}")
     t, t0 = child["result"]["stamps"], child["spawned_at"]
-    order = ["script", "import_qt", "import_numpy_cv2", "import_service", "import_scan", "import_gui",
-             "app_fonts", "booth_open", "demo_cards", "scanner", "window_built", "window_shown"]  # fmt: skip
+    order = [
+        "script",
+        "import_qt",
+        "import_numpy_cv2",
+        "import_service",
+        "import_scan",
+        "import_gui",
+        "app_fonts",
+        "booth_open",
+        "demo_cards",
+        "scanner",
+        "window_built",
+        "window_shown",
+    ]
     steps = {"interpreter": t["script"] - t0}
     for a, b in zip(order, order[1:], strict=False):
         steps[b] = t[b] - t[a]
@@ -709,11 +749,15 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="8 scans, 60 s of memory samples")
     ap.add_argument("--scans", type=int, help="camera scans to time (default 20; quick 8)")
     ap.add_argument("--soak-seconds", type=float, help="memory run length (default 600; quick 60)")
-    ap.add_argument("--unpinned-seconds", type=float,
-                    help="how long the unpinned GUI may run (default 300; quick 150; 0: skip)")  # fmt: skip
-    ap.add_argument("--camera", default="sim",
-                    help="sim: the demo's simulated camera (default); video: its first 10 permits rendered "
-                         "once to an MJPG file, read through OpenCVSource as a webcam would be")  # fmt: skip
+    ap.add_argument(
+        "--unpinned-seconds", type=float, help="how long the unpinned GUI may run (default 300; quick 150; 0: skip)"
+    )
+    ap.add_argument(
+        "--camera",
+        default="sim",
+        help="sim: the demo's simulated camera (default); video: its first 10 permits rendered "
+        "once to an MJPG file, read through OpenCVSource as a webcam would be",
+    )
     ap.add_argument("--startup-runs", type=int, default=3)
     ap.add_argument("--keep", action="store_true", help="keep the demo booth's folder and the children's logs")
     ap.add_argument("--child-startup", nargs=2, metavar=("BOOTH", "CARDS"), help=argparse.SUPPRESS)
@@ -744,8 +788,14 @@ def main() -> None:
         log(f"preparing the demo booth in {base}")
         demo = prepare(base, seed=SEED, now=int(time.time()))
         cards_file = base / "cards.json"
-        cards_file.write_text(json.dumps([{"text": c.text, "label": c.label, "description": c.description,
-                                           "number": c.number} for c in show_order(demo.data.cases)]))  # fmt: skip
+        cards_file.write_text(
+            json.dumps(
+                [
+                    {"text": c.text, "label": c.label, "description": c.description, "number": c.number}
+                    for c in show_order(demo.data.cases)
+                ]
+            )
+        )
 
         camera = ["--camera", render_video(cards_file, base / "camera.avi") if args.camera == "video" else "sim"]
 
@@ -760,30 +810,51 @@ def main() -> None:
         mid = sorted(runs, key=lambda r: r["total_s"])[len(runs) // 2]
         split_median = {k: round(statistics.median(r["split_s"][k] for r in runs), 3) for k in mid["split_s"]}
         startup = {
-            "median_s": mid["total_s"], "runs_s": [r["total_s"] for r in runs], "target_s": TARGET_START_S,
-            "met": mid["total_s"] <= TARGET_START_S, "split_median_s": split_median,
-            "exit_codes": [r["exit_code"] for r in runs], "median_run": mid,
-        }  # fmt: skip
+            "median_s": mid["total_s"],
+            "runs_s": [r["total_s"] for r in runs],
+            "target_s": TARGET_START_S,
+            "met": mid["total_s"] <= TARGET_START_S,
+            "split_median_s": split_median,
+            "exit_codes": [r["exit_code"] for r in runs],
+            "median_run": mid,
+        }
         log(f"start-up median {mid['total_s']} s; frame to verdict over {scans} scans")
 
-        child = run_child(["--child-latency", str(fresh_booth("booth-latency")), str(cards_file), str(scans), *camera],
-                          120 + scans * 10, base / "latency.log")  # fmt: skip
+        child = run_child(
+            ["--child-latency", str(fresh_booth("booth-latency")), str(cards_file), str(scans), *camera],
+            120 + scans * 10,
+            base / "latency.log",
+        )
         lat = child["result"] or {}
         p95 = lat.get("frame_to_verdict_ms", {}).get("p95")
-        latency = {"target_p95_ms": TARGET_P95_MS,
-                   "met": p95 is not None and p95 <= TARGET_P95_MS and lat.get("scans", 0) >= scans,
-                   **lat, "exit_code": child["rc"], "stderr": child["stderr"]}  # fmt: skip
+        latency = {
+            "target_p95_ms": TARGET_P95_MS,
+            "met": p95 is not None and p95 <= TARGET_P95_MS and lat.get("scans", 0) >= scans,
+            **lat,
+            "exit_code": child["rc"],
+            "stderr": child["stderr"],
+        }
         log(f"frame to verdict p95 {p95} ms; memory over {soak_s:g} s")
 
-        child = run_child(["--child-soak", str(fresh_booth("booth-soak")), str(cards_file), str(soak_s), *camera],
-                          soak_s + 300, base / "soak.log")  # fmt: skip
+        child = run_child(
+            ["--child-soak", str(fresh_booth("booth-soak")), str(cards_file), str(soak_s), *camera],
+            soak_s + 300,
+            base / "soak.log",
+        )
         samples = child["samples"]
-        memory: dict[str, Any] = {"target_final_mb": TARGET_RSS_MB, "seconds_planned": soak_s,
-                                  "completed": child["result"] is not None, "exit_code": child["rc"]}  # fmt: skip
+        memory: dict[str, Any] = {
+            "target_final_mb": TARGET_RSS_MB,
+            "seconds_planned": soak_s,
+            "completed": child["result"] is not None,
+            "exit_code": child["rc"],
+        }
         if samples:
             summary = memory_summary(samples, samples[-1]["t_s"])
-            memory.update(rss_met=summary["final_rss_mb"] <= TARGET_RSS_MB and memory["completed"],
-                          growth_met=bool(summary["not_growing"]) and memory["completed"], **summary)  # fmt: skip
+            memory.update(
+                rss_met=summary["final_rss_mb"] <= TARGET_RSS_MB and memory["completed"],
+                growth_met=bool(summary["not_growing"]) and memory["completed"],
+                **summary,
+            )
         memory.update(child["result"] or {})
         memory["refcount_drain"] = refcount_drain(samples)
         memory["samples"] = samples
@@ -792,29 +863,53 @@ def main() -> None:
         stability: dict[str, Any] = {"python": sys.version.split()[0], "pyside6": _pyside_version()}
         if unpinned_s > 0:
             log(f"the GUI as shipped (no pin), camera on, for up to {unpinned_s:g} s")
-            child = run_child(["--child-soak", str(fresh_booth("booth-unpinned")), str(cards_file), str(unpinned_s),
-                               "--no-pin", *camera], unpinned_s + 300, base / "unpinned.log")  # fmt: skip
+            child = run_child(
+                [
+                    "--child-soak",
+                    str(fresh_booth("booth-unpinned")),
+                    str(cards_file),
+                    str(unpinned_s),
+                    "--no-pin",
+                    *camera,
+                ],
+                unpinned_s + 300,
+                base / "unpinned.log",
+            )
             last = child["samples"][-1] if child["samples"] else {}
-            stability.update({
-                "survived_s": None if child["result"] is not None else last.get("t_s"),
-                "ran_s": child["seconds"], "limit_s": unpinned_s, "completed": child["result"] is not None,
-                "exit_code": child["rc"], "fatal": child["stderr"]["fatal"],
-                "refcounts_at_samples": [{"t_s": s["t_s"], **s["refcounts"]} for s in child["samples"]],
-                "refcount_drain": refcount_drain(child["samples"]),
-            })  # fmt: skip
+            stability.update(
+                {
+                    "survived_s": None if child["result"] is not None else last.get("t_s"),
+                    "ran_s": child["seconds"],
+                    "limit_s": unpinned_s,
+                    "completed": child["result"] is not None,
+                    "exit_code": child["rc"],
+                    "fatal": child["stderr"]["fatal"],
+                    "refcounts_at_samples": [{"t_s": s["t_s"], **s["refcounts"]} for s in child["samples"]],
+                    "refcount_drain": refcount_drain(child["samples"]),
+                }
+            )
     finally:
         if args.keep:
             log(f"kept {base}")
         else:
             shutil.rmtree(base, ignore_errors=True)
 
-    print(json.dumps({
-        "bench": "gui", "quick": args.quick, "platform": "offscreen", "cpus": os.cpu_count(), "camera": args.camera,
-        "start_to_login_screen": startup,
-        "frame_to_verdict": latency,
-        "memory": memory,
-        "stability": stability,
-    }, indent=1))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "gui",
+                "quick": args.quick,
+                "platform": "offscreen",
+                "cpus": os.cpu_count(),
+                "camera": args.camera,
+                "start_to_login_screen": startup,
+                "frame_to_verdict": latency,
+                "memory": memory,
+                "stability": stability,
+            },
+            indent=1,
+        )
+    )
 
 
 def render_video(cards_file: Path, path: Path, cards: int = 10, fps: float = 30.0) -> str:

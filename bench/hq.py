@@ -79,14 +79,43 @@ OPEN, CLOSE = 6 * HOUR, 22 * HOUR  # local opening hours
 SYNCS, SYNC_SIZE, OFFLINE_BOOTHS = 3, 10_000, 6
 CHUNK = 500_000
 # name, booths, share of the traffic
-CHECKPOINTS = [("KH-PHD", 4, 10), ("KH-STB", 2, 4), ("KH-OSM", 3, 6), ("KH-PLN", 4, 8), ("KH-CHA", 2, 3),
-               ("KH-DAU", 3, 5), ("TH-ARN", 4, 10), ("TH-BAN", 2, 3), ("TH-KLG", 3, 5), ("TH-CHO", 2, 2),
-               ("TH-SAM", 3, 4), ("TH-HAT", 3, 4)]  # fmt: skip
-REJECTIONS = [("expired", 35), ("wrong_checkpoint", 15), ("already_inside", 10), ("overstay", 10),
-              ("bad_signature", 8), ("unreadable", 12), ("used_up", 5), ("expired overstay", 5)]  # fmt: skip
+CHECKPOINTS = [
+    ("KH-PHD", 4, 10),
+    ("KH-STB", 2, 4),
+    ("KH-OSM", 3, 6),
+    ("KH-PLN", 4, 8),
+    ("KH-CHA", 2, 3),
+    ("KH-DAU", 3, 5),
+    ("TH-ARN", 4, 10),
+    ("TH-BAN", 2, 3),
+    ("TH-KLG", 3, 5),
+    ("TH-CHO", 2, 2),
+    ("TH-SAM", 3, 4),
+    ("TH-HAT", 3, 4),
+]
+REJECTIONS = [
+    ("expired", 35),
+    ("wrong_checkpoint", 15),
+    ("already_inside", 10),
+    ("overstay", 10),
+    ("bad_signature", 8),
+    ("unreadable", 12),
+    ("used_up", 5),
+    ("expired overstay", 5),
+]
 OVERRIDABLE = {"expired", "wrong_checkpoint", "already_inside", "overstay", "used_up", "expired overstay"}
-AUDITS = [("login", 30), ("logout", 25), ("shift_open", 10), ("shift_close", 10), ("pin_failed", 6), ("sync", 12),
-          ("export", 3), ("bundle_install", 2), ("officer_unlock", 1), ("usb_export", 1)]  # fmt: skip
+AUDITS = [
+    ("login", 30),
+    ("logout", 25),
+    ("shift_open", 10),
+    ("shift_close", 10),
+    ("pin_failed", 6),
+    ("sync", 12),
+    ("export", 3),
+    ("bundle_install", 2),
+    ("officer_unlock", 1),
+    ("usb_export", 1),
+]
 SCAN, OVERRIDE, AUDIT = 0, 1, 2
 KINDS = ["scan", "override", "audit"]
 REASONS = [None, *(r for r, _ in REJECTIONS), "revoked", "watchlist"]
@@ -133,14 +162,16 @@ class Traffic:
         rt = t - rng.integers(30, 600, n)
         sel = np.flatnonzero(rejected)
         cols = {
-            "at": np.concatenate([t, rt[sel]]), "booth": np.concatenate([booth, booth[sel]]),
+            "at": np.concatenate([t, rt[sel]]),
+            "booth": np.concatenate([booth, booth[sel]]),
             "kind": np.concatenate([np.where(overridden, OVERRIDE, SCAN), np.full(len(sel), SCAN)]),
-            "direction": np.concatenate([direction, direction[sel]]), "pid": np.concatenate([pid, pid[sel]]),
+            "direction": np.concatenate([direction, direction[sel]]),
+            "pid": np.concatenate([pid, pid[sel]]),
             "verdict": np.concatenate([np.where(overridden, -1, 0), np.full(len(sel), 1)]),
             "reason": np.concatenate([np.where(overridden, reason, 0), reason[sel]]),
             "ref": np.concatenate([np.full(n, -1), np.full(len(sel), -1)]),
             "officer": np.concatenate([officer, officer[sel]]),
-        }  # fmt: skip
+        }
         ref = np.full(n, -1)
         ref[sel] = n + np.arange(len(sel))
         cols["ref"][:n] = np.where(overridden, ref, -1)
@@ -203,8 +234,15 @@ class Traffic:
         t = np.concatenate([entry, leave[~missed], cl_t, q_t, q_t + 3 * HOUR])
         pids = np.concatenate([pid, pid[~missed], pid[clones], pid[quick], pid[quick]])
         cps = np.concatenate([in_cp, out_cp[~missed], elsewhere[clones], elsewhere[quick], elsewhere[quick]])
-        direction = np.concatenate([np.zeros(n, np.int64), np.ones(int((~missed).sum()), np.int64),
-                                    np.zeros(60, np.int64), np.zeros(60, np.int64), np.ones(60, np.int64)])  # fmt: skip
+        direction = np.concatenate(
+            [
+                np.zeros(n, np.int64),
+                np.ones(int((~missed).sum()), np.int64),
+                np.zeros(60, np.int64),
+                np.zeros(60, np.int64),
+                np.ones(60, np.int64),
+            ]
+        )
         year = t < START + 365 * DAY  # later exits are not made yet: inside at the end
         return t[year], pids[year], cps[year], direction[year]
 
@@ -228,18 +266,20 @@ class Traffic:
         night_at = START - LOCAL + rng.integers(0, 365, n_night) * DAY + rng.integers(2 * HOUR, 3 * HOUR, n_night)
         flag = np.where(rng.random(n_flag) < 0.7, REASONS.index("revoked"), REASONS.index("watchlist"))
         extra = {
-            "at": np.concatenate([at, night_at]), "booth": np.concatenate([booth, np.full(n_night, night_booth)]),
+            "at": np.concatenate([at, night_at]),
+            "booth": np.concatenate([booth, np.full(n_night, night_booth)]),
             "kind": np.concatenate([np.full(n_audit, AUDIT), np.full(n_flag + n_night, SCAN)]),
             "direction": np.concatenate([np.full(n_audit, -1), rng.integers(0, 2, n_flag), np.zeros(n_night, int)]),
             "pid": np.concatenate([np.full(n_audit, -1), rng.integers(0, self.permits, n_flag + n_night)]),
             "verdict": np.concatenate([np.full(n_audit, -1), np.ones(n_flag + n_night, int)]),
             "reason": np.concatenate([np.zeros(n_audit, int), flag, np.full(n_night, REASONS.index("expired"))]),
             "ref": np.full(n_audit + n_flag + n_night, -1),
-        }  # fmt: skip
+        }
         # the night scans are made by KH-OSM's first officer (checkpoints 0 and 1 come before it)
         night_officer = len(self.officers[0]) + len(self.officers[1])
-        extra["officer"] = np.concatenate([self._officer(extra["booth"][: n_audit + n_flag], at, rng),
-                                           np.full(n_night, night_officer)])  # fmt: skip
+        extra["officer"] = np.concatenate(
+            [self._officer(extra["booth"][: n_audit + n_flag], at, rng), np.full(n_night, night_officer)]
+        )
         for k in cols:
             cols[k] = np.concatenate([cols[k], extra[k]])
 
@@ -255,8 +295,9 @@ class Traffic:
         c["at"] = np.where(skewed, true_at + 40 * 60, true_at)  # KH-STB-02's clock, 40 min fast for two days
         offline = rng.random((len(self.booth_cp), 366)) < 0.03
         day = (true_at - START) // DAY
-        delay = np.where(offline[c["booth"], np.clip(day, 0, 365)], DAY + rng.integers(0, 6 * HOUR, n),
-                         rng.integers(20, 600, n))  # fmt: skip
+        delay = np.where(
+            offline[c["booth"], np.clip(day, 0, 365)], DAY + rng.integers(0, 6 * HOUR, n), rng.integers(20, 600, n)
+        )
         c["received_at"] = true_at + delay
         order = np.lexsort((np.arange(n), true_at, c["booth"]))
         seq = np.empty(n, np.int64)
@@ -270,8 +311,10 @@ class Traffic:
         per_booth = SYNCS * SYNC_SIZE // OFFLINE_BOOTHS
         held = np.isin(c["booth"], offline_booths) & (seq > last[c["booth"]] - per_booth)
         self.held = held
-        self.base_seq = {self.booth_names[b]: int(last[b] - (per_booth if b in offline_booths else 0))
-                         for b in range(len(self.booth_cp))}  # fmt: skip
+        self.base_seq = {
+            self.booth_names[b]: int(last[b] - (per_booth if b in offline_booths else 0))
+            for b in range(len(self.booth_cp))
+        }
 
     # -- rows
 
@@ -284,8 +327,9 @@ class Traffic:
         cps = np.array([name for name, _, _ in CHECKPOINTS], dtype=object)
         officer_names = np.array([o for per_cp in self.officers for o in per_cp], dtype=object)
         permit_nos = np.array([self.permit_no(p) for p in range(self.permits)], dtype=object)
-        holders = np.array([_holder(bool(self.thai[p]), self.family[p], self.given[p]) for p in range(self.permits)],
-                           dtype=object)  # fmt: skip
+        holders = np.array(
+            [_holder(bool(self.thai[p]), self.family[p], self.given[p]) for p in range(self.permits)], dtype=object
+        )
         kinds = np.array(KINDS, dtype=object)
         directions = np.array(["entry", "exit"], dtype=object)
         channels = np.array(["camera", "wedge", "manual"], dtype=object)
@@ -293,7 +337,7 @@ class Traffic:
         reasons = np.array(REASONS, dtype=object)
         actions = np.array([a for a, _ in AUDITS], dtype=object)
         c = self.cols
-        for part in (index[i:i + CHUNK] for i in range(0, len(index), CHUNK)):
+        for part in (index[i : i + CHUNK] for i in range(0, len(index), CHUNK)):
             n = len(part)
             kind, pid, booth = c["kind"][part], c["pid"][part], c["booth"][part]
             at, seq = c["at"][part], c["seq"][part]
@@ -304,27 +348,37 @@ class Traffic:
             boot = (at - START) // (30 * DAY)  # a reboot a month
             ref = c["ref"][part]
             col = {
-                "seq": seq, "kind": kinds[kind], "at": at,
-                "mono_ns": (at - START - boot * 30 * DAY) * 10**9, "boot_id": _boot_ids(booth, boot),
-                "booth_id": names[booth], "checkpoint": cps[self.booth_cp[booth]],
-                "officer": officer_names[c["officer"][part]], "shift_id": (at + LOCAL - START) // (12 * HOUR),
+                "seq": seq,
+                "kind": kinds[kind],
+                "at": at,
+                "mono_ns": (at - START - boot * 30 * DAY) * 10**9,
+                "boot_id": _boot_ids(booth, boot),
+                "booth_id": names[booth],
+                "checkpoint": cps[self.booth_cp[booth]],
+                "officer": officer_names[c["officer"][part]],
+                "shift_id": (at + LOCAL - START) // (12 * HOUR),
                 "action": _null(actions[np.maximum(c["action"][part], 0)], ~audit),
                 "direction": _null(directions[np.maximum(c["direction"][part], 0)], audit),
                 "channel": _null(channels[c["channel"][part]], ~scan),
                 "verdict": _null(verdicts[np.maximum(c["verdict"][part], 0)], ~scan),
                 "reasons": _null(reasons[reason], reason == 0),
-                "permit_no": _null(permit_nos[p], ~read & ~over), "kid": _null(_hexes(n, 8), ~read | ~scan),
+                "permit_no": _null(permit_nos[p], ~read & ~over),
+                "kid": _null(_hexes(n, 8), ~read | ~scan),
                 "signature_sha256": _null(_hexes(n, 32), ~read | ~scan),
-                "holder": _null(holders[p, 0], ~read & ~over), "native_name": _null(holders[p, 1], ~read | ~scan),
+                "holder": _null(holders[p, 0], ~read & ~over),
+                "native_name": _null(holders[p, 1], ~read | ~scan),
                 "nationality": _null(np.where(self.thai[p], "THA", "KHM").astype(object), ~read | ~scan),
                 "document": _null(np.char.add("N", self.document[p].astype(str)).astype(object), ~read | ~scan),
-                "expires": _null(self.expires[p], ~read | ~scan), "stay_days": _null(self.stay[p], ~read | ~scan),
+                "expires": _null(self.expires[p], ~read | ~scan),
+                "stay_days": _null(self.stay[p], ~read | ~scan),
                 "bundle_version": _null(1 + (at - START) // (7 * DAY), audit),
                 "ref_seq": _null(c["seq"][np.maximum(ref, 0)], ~over),
                 "supervisor": _null(np.array(SUPERVISORS, dtype=object)[seq % len(SUPERVISORS)], ~over),
                 "note": _null(np.array(OVERRIDE_NOTES, dtype=object)[seq % len(OVERRIDE_NOTES)], ~over),
-                "prev_hash": _hexes(n, 32), "hash": _hexes(n, 32), "received_at": c["received_at"][part],
-            }  # fmt: skip
+                "prev_hash": _hexes(n, 32),
+                "hash": _hexes(n, 32),
+                "received_at": c["received_at"][part],
+            }
             yield from zip(*(col[name].tolist() for name in COLUMNS), strict=True)
 
 
@@ -338,8 +392,12 @@ def _officer_names(rng: np.random.Generator) -> list[list[str]]:
     for cp, (name, n_booths, _) in enumerate(CHECKPOINTS):
         thai = name.startswith("TH")
         family, given = (THAI_FAMILY, THAI_GIVEN) if thai else (KHMER_FAMILY, KHMER_GIVEN)
-        names.append([f"{given[(cp + i) % len(given)][0].lower()}.{family[(3 * cp + i) % len(family)][0].lower()}"
-                      f"{i:02d}" for i in range(2 * n_booths + 4)])  # fmt: skip
+        names.append(
+            [
+                f"{given[(cp + i) % len(given)][0].lower()}.{family[(3 * cp + i) % len(family)][0].lower()}{i:02d}"
+                for i in range(2 * n_booths + 4)
+            ]
+        )
     return names
 
 
@@ -358,7 +416,7 @@ def _null(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
 def _hexes(n: int, size: int) -> np.ndarray:
     blob = os.urandom(n * size).hex()
     step = 2 * size
-    return np.array([blob[i:i + step] for i in range(0, len(blob), step)], dtype=object)
+    return np.array([blob[i : i + step] for i in range(0, len(blob), step)], dtype=object)
 
 
 def _boot_ids(booth: np.ndarray, boot: np.ndarray) -> np.ndarray:
@@ -382,7 +440,7 @@ def recipe(total: int) -> str:
 def cached(url: str, total: int) -> bool:
     try:
         store = SyncStore(url)
-    except Exception:  # noqa: BLE001 - any unreadable cache is rebuilt
+    except Exception:
         return False
     try:
         with store.engine.connect() as conn:
@@ -419,10 +477,13 @@ def load(url: str, traffic: Traffic, total: int) -> float:
         for index_ in secondary:
             index_.create(conn)
         for name, seq in traffic.base_seq.items():
-            conn.execute(update(booths).where(booths.c.booth_id == name).values(acked_seq=seq,
-                                                                                last_seen=last_at[name]))  # fmt: skip
-        conn.execute(insert(meta).values(key="bench_hq_base", value=json.dumps(
-            {"base_seq": traffic.base_seq, "last_seen": last_at, "now": traffic.now})))  # fmt: skip
+            conn.execute(update(booths).where(booths.c.booth_id == name).values(acked_seq=seq, last_seen=last_at[name]))
+        conn.execute(
+            insert(meta).values(
+                key="bench_hq_base",
+                value=json.dumps({"base_seq": traffic.base_seq, "last_seen": last_at, "now": traffic.now}),
+            )
+        )
         conn.execute(insert(meta).values(key="bench_hq", value=recipe(total)))
     if store.engine.dialect.name == "postgresql":
         with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -477,8 +538,9 @@ def held_batches(traffic: Traffic) -> list[list[dict[str, Any]]]:
     syncs = []
     for k in range(SYNCS):
         last = k == SYNCS - 1
-        syncs.append([r for booth_rows in per_booth.values()
-                      for r in booth_rows[k * share:None if last else (k + 1) * share]])  # fmt: skip
+        syncs.append(
+            [r for booth_rows in per_booth.values() for r in booth_rows[k * share : None if last else (k + 1) * share]]
+        )
     return syncs
 
 
@@ -489,8 +551,9 @@ def reset(store: SyncStore) -> int:
         base = json.loads(conn.execute(select(meta.c.value).where(meta.c.key == "bench_hq_base")).scalar())
         for name, seq in base["base_seq"].items():
             conn.execute(delete(records).where(records.c.booth_id == name, records.c.seq > seq))
-            conn.execute(update(booths).where(booths.c.booth_id == name).values(
-                acked_seq=seq, last_seen=base["last_seen"][name]))  # fmt: skip
+            conn.execute(
+                update(booths).where(booths.c.booth_id == name).values(acked_seq=seq, last_seen=base["last_seen"][name])
+            )
         conn.execute(delete(alerts))
         conn.execute(delete(meta).where(meta.c.key == "analysis"))
     return base["now"]
@@ -504,11 +567,14 @@ def sync(store: SyncStore, rows: list[dict[str, Any]], now: int) -> float:
         per_booth.setdefault(row["booth_id"], []).append(row)
     for booth_id, mine in per_booth.items():
         for start in range(0, len(mine), 5000):
-            batch = mine[start:start + 5000]
+            batch = mine[start : start + 5000]
             with store.engine.begin() as conn:
                 conn.execute(insert(records), [{**r, "received_at": now} for r in batch])
-                conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(
-                    acked_seq=batch[-1]["seq"], head_hash=batch[-1]["hash"], last_seen=now))  # fmt: skip
+                conn.execute(
+                    update(booths)
+                    .where(booths.c.booth_id == booth_id)
+                    .values(acked_seq=batch[-1]["seq"], head_hash=batch[-1]["hash"], last_seen=now)
+                )
     return time.perf_counter() - t0
 
 
@@ -541,23 +607,29 @@ def reads(store: SyncStore, traffic_permits: list[str], end: int, calls: int) ->
 
     out: dict[str, Any] = {}
     days = [day0 - rng.randrange(365) * DAY for _ in range(calls)]
-    out["checkpoint_overview"] = percentiles([page(lambda c, d=d: overview.checkpoint_overview(c, d, d + DAY))
-                                              for d in days])  # fmt: skip
-    out["checkpoint_overview_today"] = percentiles([page(lambda c: overview.checkpoint_overview(c, day0, day0 + DAY))
-                                                    for _ in range(calls)])  # fmt: skip
+    out["checkpoint_overview"] = percentiles(
+        [page(lambda c, d=d: overview.checkpoint_overview(c, d, d + DAY)) for d in days]
+    )
+    out["checkpoint_overview_today"] = percentiles(
+        [page(lambda c: overview.checkpoint_overview(c, day0, day0 + DAY)) for _ in range(calls)]
+    )
     permits = [rng.choice(traffic_permits) for _ in range(calls)]
     sizes = []
 
     def history(conn: Any, permit: str) -> None:
         sizes.append(len(overview.permit_history(conn, permit)))
 
-    out["permit_history"] = {**percentiles([page(lambda c, p=p: history(c, p)) for p in permits]),
-                             "records_per_permit_median": statistics.median(sizes), "records_max": max(sizes)}
+    out["permit_history"] = {
+        **percentiles([page(lambda c, p=p: history(c, p)) for p in permits]),
+        "records_per_permit_median": statistics.median(sizes),
+        "records_max": max(sizes),
+    }
     picks = [rng.choice(officers) for _ in range(calls)]
     out["officer_record"] = percentiles([page(lambda c, o=o: overview.officer_record(c, *o)) for o in picks])
     # the CLI report (people inside re-read from the records for permits that crossed since its end)
-    out["report_today"] = percentiles([timed(lambda: checkpoint_report.report(store, day0, day0 + DAY))[0] * 1000
-                                       for _ in range(5)])  # fmt: skip
+    out["report_today"] = percentiles(
+        [timed(lambda: checkpoint_report.report(store, day0, day0 + DAY))[0] * 1000 for _ in range(5)]
+    )
     week_ago = timed(lambda: checkpoint_report.report(store, day0 - 7 * DAY, day0 - 6 * DAY))[0]
     out["report_a_week_ago_ms"] = round(week_ago * 1000)
     out["freshness"] = percentiles([page(overview.freshness) for _ in range(calls)])
@@ -578,19 +650,28 @@ def run(url: str, syncs: list, permits: list[str], calls: int) -> dict:
             at = now + k * 600
             store_s = sync(store, rows, at)
             seconds, found = timed(lambda at=at: incremental.analyse(store, at, revoked=revoked))
-            runs.append({"records": len(rows), "store_s": round(store_s, 2), "analyse_s": round(seconds, 3),
-                         "raised": {r.rule: r.raised for r in found if r.raised}})  # fmt: skip
+            runs.append(
+                {
+                    "records": len(rows),
+                    "store_s": round(store_s, 2),
+                    "analyse_s": round(seconds, 3),
+                    "raised": {r.rule: r.raised for r in found if r.raised},
+                }
+            )
         held = sum(b.acked_seq for b in store.booths())
         measured = reads(store, permits, now, calls)
         return {
-            "records": held, "full_analyse_s": round(full_s, 1),
+            "records": held,
+            "full_analyse_s": round(full_s, 1),
             "full_found": {r.rule: r.found for r in results},
-            "idle_analyse_s": round(idle_s, 3), "syncs": runs, "reads": measured,
+            "idle_analyse_s": round(idle_s, 3),
+            "syncs": runs,
+            "reads": measured,
             "targets": {
                 "incremental_analyse_le_1s": all(r["analyse_s"] <= 1 for r in runs),
                 "read_p95_le_200ms": all(measured[k]["p95_ms"] <= 200 for k in PAGES),
             },
-        }  # fmt: skip
+        }
     finally:
         store.close()
 
@@ -662,8 +743,16 @@ def main() -> None:
         traffic = Traffic(total)
         built["generate_s"] = round(time.perf_counter() - t0, 1)
         syncs = held_batches(traffic)
-        sync_file.write_text(json.dumps({"recipe": recipe(total), "syncs": syncs,
-                                         "permits": traffic.permits, "thai": np.flatnonzero(traffic.thai).tolist()}))
+        sync_file.write_text(
+            json.dumps(
+                {
+                    "recipe": recipe(total),
+                    "syncs": syncs,
+                    "permits": traffic.permits,
+                    "thai": np.flatnonzero(traffic.thai).tolist(),
+                }
+            )
+        )
         for name, url in stale.items():
             if name == "postgresql":
                 drop_pg_schema(args.pg_url, label)
@@ -677,11 +766,18 @@ def main() -> None:
     thai = set(saved["thai"])
     permits = [f"{'TH-SKO' if p in thai else 'KH-BTB'}-2025-{p:07d}" for p in range(saved["permits"])]
     out: dict[str, Any] = {
-        "bench": "hq", "quick": args.quick, "records": total,
-        "machine": {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "cpus": os.cpu_count(),
-                    "platform": platform.platform(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()]},
+        "bench": "hq",
+        "quick": args.quick,
+        "records": total,
+        "machine": {
+            "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version,
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "built": built or "reused the cached databases",
-    }  # fmt: skip
+    }
     for name in ("sqlite", "postgresql"):
         if name in targets:
             out[name] = run(targets[name], saved["syncs"], permits, args.calls)
@@ -689,8 +785,9 @@ def main() -> None:
             out[name] = "skipped: give --pg-url or set BOOTH_TEST_PG_URL"
     if "postgresql" in out and not isinstance(out["postgresql"], str):
         with SyncStore(targets["postgresql"]).engine.connect() as conn:
-            out["postgresql"]["server"] = {k: conn.execute(text(f"SHOW {k}")).scalar()
-                                           for k in ("server_version", "shared_buffers", "work_mem")}  # fmt: skip
+            out["postgresql"]["server"] = {
+                k: conn.execute(text(f"SHOW {k}")).scalar() for k in ("server_version", "shared_buffers", "work_mem")
+            }
     out["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(out, indent=1, ensure_ascii=False))
 

@@ -43,12 +43,32 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 EXTRAS = {"base": "", "station": "[station]", "hq": "[hq]", "dev": "[dev]"}
 HEAVY = ("PySide6", "cv2", "zxingcpp", "pyzbar", "fastapi", "sqlalchemy")
-HOLDER = {"fn": "Sok", "gn": "Chantha", "dob": "1988-04-12", "sx": "F", "nat": "KHM", "doc": "N01234567",
-          "res": "Kamrieng, Battambang", "cp": ["KH-PHD"], "zn": "Sa Kaeo", "stay": 7}  # fmt: skip
+HOLDER = {
+    "fn": "Sok",
+    "gn": "Chantha",
+    "dob": "1988-04-12",
+    "sx": "F",
+    "nat": "KHM",
+    "doc": "N01234567",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD"],
+    "zn": "Sa Kaeo",
+    "stay": 7,
+}
 # The venvs' own code, never this checkout's through $PYTHONPATH (--venv keeps the environment as it is).
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__",
-                                     ".pytest_cache", ".hypothesis", ".ruff_cache", ".schemathesis")  # fmt: skip
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".ruff_cache",
+    ".schemathesis",
+)
 
 
 def _run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess:
@@ -60,15 +80,34 @@ def make_fixture(folder: Path) -> dict[str, Any]:
     installed it, made with this checkout."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     hq_cmd = [sys.executable, "-m", "sync.hq.cli", "--data-dir", str(folder / "hq")]
-    booth_cmd = [sys.executable, "-c", "from booth.cli import main; main(prog_name='booth')",
-                 "--data-dir", str(folder / "booth")]
+    booth_cmd = [
+        sys.executable,
+        "-c",
+        "from booth.cli import main; main(prog_name='booth')",
+        "--data-dir",
+        str(folder / "booth"),
+    ]
     out = _run([*hq_cmd, "init"], env=env).stdout
     fingerprint = re.search(r"Root fingerprint: (.+)", out).group(1).strip()
     _run([*hq_cmd, "checkpoint", "add", "KH-PHD", "--name-en", "Phnom Dei", "--country", "KH"], env=env)
     _run([*hq_cmd, "issuer", "add", "KH-BTB-01", "--name", "Battambang permit office"], env=env)
     (folder / "holder.json").write_text(json.dumps(HOLDER))
-    out = _run([*hq_cmd, "permit", "issue", "--issuer", "KH-BTB-01", "--holder", str(folder / "holder.json"),
-                "--valid-days", "365", "--out", str(folder / "cards")], env=env).stdout  # fmt: skip
+    out = _run(
+        [
+            *hq_cmd,
+            "permit",
+            "issue",
+            "--issuer",
+            "KH-BTB-01",
+            "--holder",
+            str(folder / "holder.json"),
+            "--valid-days",
+            "365",
+            "--out",
+            str(folder / "cards"),
+        ],
+        env=env,
+    ).stdout
     text = next(line for line in out.splitlines() if line.startswith("BP1:"))
     _run([*hq_cmd, "bundle", "build", "--out", str(folder / "trust.bundle")], env=env)
     for extra in (folder / "hq").glob("hq-sync.db*"):  # serve makes its sync database on each run
@@ -90,8 +129,10 @@ def venv_size(venv: Path) -> float:
 
 
 def present(python: Path) -> dict[str, bool]:
-    code = ("import importlib.util, json; "
-            f"print(json.dumps({{m: importlib.util.find_spec(m) is not None for m in {list(HEAVY)!r}}}))")  # fmt: skip
+    code = (
+        "import importlib.util, json; "
+        f"print(json.dumps({{m: importlib.util.find_spec(m) is not None for m in {list(HEAVY)!r}}}))"
+    )
     return json.loads(_run([str(python), "-c", code], cwd=tempfile.gettempdir(), env=ENV).stdout)
 
 
@@ -111,9 +152,11 @@ def time_command(cmd: list[str], runs: int, ok: tuple[int, ...] = (0,)) -> dict[
 
 
 def verify_loads(python: Path, booth_dir: Path, text: str) -> list[str]:
-    code = ("import sys\nfrom booth.cli import main\n"
-            f"try:\n    main(['--data-dir', {str(booth_dir)!r}, 'verify', {text!r}])\nexcept SystemExit:\n    pass\n"
-            f"print('LOADED:', *(m for m in {list(HEAVY)!r} if m in sys.modules))")  # fmt: skip
+    code = (
+        "import sys\nfrom booth.cli import main\n"
+        f"try:\n    main(['--data-dir', {str(booth_dir)!r}, 'verify', {text!r}])\nexcept SystemExit:\n    pass\n"
+        f"print('LOADED:', *(m for m in {list(HEAVY)!r} if m in sys.modules))"
+    )
     out = _run([str(python), "-c", code], cwd=tempfile.gettempdir(), env=ENV).stdout.splitlines()
     return out[-1].split()[1:]
 
@@ -133,14 +176,20 @@ def time_serve(booth_hq: Path, hq_template: Path, work: Path, runs: int) -> dict
         port = _free_port()
         url = f"http://127.0.0.1:{port}/v1/time"
         start = time.perf_counter()
-        process = subprocess.Popen([str(booth_hq), "--data-dir", str(hq_dir), "serve", "--port", str(port)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tempfile.gettempdir(),
-                                   env=ENV)  # fmt: skip
+        process = subprocess.Popen(
+            [str(booth_hq), "--data-dir", str(hq_dir), "serve", "--port", str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=tempfile.gettempdir(),
+            env=ENV,
+        )
         try:
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"booth-hq serve exited {process.returncode}: "
-                                       f"{process.stderr.read().decode(errors='replace')[-300:]}")  # fmt: skip
+                    raise RuntimeError(
+                        f"booth-hq serve exited {process.returncode}: "
+                        f"{process.stderr.read().decode(errors='replace')[-300:]}"
+                    )
                 try:
                     with urllib.request.urlopen(url, timeout=1) as answer:
                         if answer.status == 200:
@@ -184,8 +233,18 @@ def measure(venv: Path, fixture: dict[str, Any], work: Path, runs: int) -> dict[
 def install(extra: str, source: Path, venv: Path) -> float:
     start = time.perf_counter()
     _run([sys.executable, "-m", "venv", str(venv)])
-    _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-          f"{source}{EXTRAS[extra]}"], env=ENV)  # fmt: skip
+    _run(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            f"{source}{EXTRAS[extra]}",
+        ],
+        env=ENV,
+    )
     return round(time.perf_counter() - start, 1)
 
 

@@ -114,13 +114,18 @@ def make_permits(rng: random.Random, count: int) -> list[Permit]:
         thai = rng.random() < 0.15
         family, native_family = rng.choice(THAI_FAMILY if thai else KHMER_FAMILY)
         given, native_given = rng.choice(THAI_GIVEN if thai else KHMER_GIVEN)
-        permits.append(Permit(
-            number=f"{'TH-SKO' if thai else 'KH-BTB'}-2025-{i:06d}", holder=f"{family} {given}",
-            native_name=f"{native_given} {native_family}" if thai else f"{native_family} {native_given}",
-            nationality="THA" if thai else "KHM", document=f"N{rng.randrange(10**8):08d}",
-            expires=START + rng.randrange(YEAR // 2, 2 * YEAR), stay_days=rng.choice((1, 3, 7, 7, 14, 30)),
-            kid=ISSUERS[2] if thai else rng.choice(ISSUERS[:2]),
-        ))  # fmt: skip
+        permits.append(
+            Permit(
+                number=f"{'TH-SKO' if thai else 'KH-BTB'}-2025-{i:06d}",
+                holder=f"{family} {given}",
+                native_name=f"{native_given} {native_family}" if thai else f"{native_family} {native_given}",
+                nationality="THA" if thai else "KHM",
+                document=f"N{rng.randrange(10**8):08d}",
+                expires=START + rng.randrange(YEAR // 2, 2 * YEAR),
+                stay_days=rng.choice((1, 3, 7, 7, 14, 30)),
+                kid=ISSUERS[2] if thai else rng.choice(ISSUERS[:2]),
+            )
+        )
     return permits
 
 
@@ -161,10 +166,15 @@ class Traffic:
         shift = (at - START) // (8 * 3600) + 1
         boot = (at - START) // (30 * DAY)
         base = dict(
-            seq=self.seq, at=at, mono_ns=(at - START - boot * 30 * DAY) * 10**9 + self.rng.randrange(10**9),
-            boot_id=boot_id(boot), booth_id=BOOTH_ID, checkpoint=CHECKPOINT,
-            officer=OFFICERS[(2 * shift + self.rng.randrange(2)) % len(OFFICERS)], shift_id=shift,
-        )  # fmt: skip
+            seq=self.seq,
+            at=at,
+            mono_ns=(at - START - boot * 30 * DAY) * 10**9 + self.rng.randrange(10**9),
+            boot_id=boot_id(boot),
+            booth_id=BOOTH_ID,
+            checkpoint=CHECKPOINT,
+            officer=OFFICERS[(2 * shift + self.rng.randrange(2)) % len(OFFICERS)],
+            shift_id=shift,
+        )
         roll = self.rng.random()
         if roll < 0.08:
             return self._audit(base)
@@ -195,12 +205,16 @@ class Traffic:
             reasons = "trust_stale"
         read = reasons != "unreadable"
         fields = dict(
-            kid=permit.kid if read else None, permit_no=permit.number if read else None,
-            holder=permit.holder if read else None, native_name=permit.native_name if read else None,
-            nationality=permit.nationality if read else None, document=permit.document if read else None,
-            expires=permit.expires if read else None, stay_days=permit.stay_days if read else None,
+            kid=permit.kid if read else None,
+            permit_no=permit.number if read else None,
+            holder=permit.holder if read else None,
+            native_name=permit.native_name if read else None,
+            nationality=permit.nationality if read else None,
+            document=permit.document if read else None,
+            expires=permit.expires if read else None,
+            stay_days=permit.stay_days if read else None,
             signature_sha256=self.rng.randbytes(32).hex() if read else None,
-        )  # fmt: skip
+        )
         channel = self.rng.choices(("camera", "wedge", "manual"), (80, 15, 5))[0]
         record = Record(
             kind=SCAN,
@@ -221,9 +235,17 @@ class Traffic:
     def _override(self, base: dict) -> Record:
         ref, permit, direction, reasons, officer = self.rejected.pop()
         self._move(ref, permit, direction, base["at"])
-        return Record(kind=OVERRIDE, **{**base, "officer": officer}, supervisor=self.rng.choice(SUPERVISORS),
-                      ref_seq=ref, note=self.rng.choice(OVERRIDE_NOTES), direction=direction,
-                      permit_no=permit.number, holder=permit.holder, reasons=reasons)  # fmt: skip
+        return Record(
+            kind=OVERRIDE,
+            **{**base, "officer": officer},
+            supervisor=self.rng.choice(SUPERVISORS),
+            ref_seq=ref,
+            note=self.rng.choice(OVERRIDE_NOTES),
+            direction=direction,
+            permit_no=permit.number,
+            holder=permit.holder,
+            reasons=reasons,
+        )
 
     def _move(self, scan_seq: int, permit: Permit, direction: str, at: int) -> None:
         if direction == ENTRY:
@@ -270,7 +292,9 @@ def build(path: Path, traffic: Traffic, count: int) -> float:
     with ledger.transaction():
         ledger.con.executemany(
             "INSERT INTO inside (permit_no, entry_seq, entered_at, stay_days, holder, nationality)"
-            " VALUES (?, ?, ?, ?, ?, ?)", ((p, *v) for p, v in traffic.inside.items()))  # fmt: skip
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            ((p, *v) for p, v in traffic.inside.items()),
+        )
         ledger.con.executemany("INSERT INTO usage (permit_no, entries) VALUES (?, ?)", traffic.usage.items())
     ledger.con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     ledger.close()
@@ -300,8 +324,13 @@ def cached_ledger(count: int, label: str) -> tuple[Path, dict]:
 
 def percentiles(us: list[float]) -> dict[str, float]:
     q = statistics.quantiles(us, n=100, method="inclusive")
-    return {"p50_us": round(q[49], 1), "p99_us": round(q[98], 1), "max_us": round(max(us), 1), "n": len(us),
-            "over_5ms": sum(u > 5000 for u in us)}  # fmt: skip
+    return {
+        "p50_us": round(q[49], 1),
+        "p99_us": round(q[98], 1),
+        "max_us": round(max(us), 1),
+        "n": len(us),
+        "over_5ms": sum(u > 5000 for u in us),
+    }
 
 
 # Yardsticks, timed between appends so that they see the same disk at the same moment:
@@ -372,12 +401,17 @@ def audit_verify(ledger: Ledger) -> dict:
     replay(ledger.movement_rows())
     replay_s = time.perf_counter() - t0
     return {
-        "records": report.records, "chain_ok": report.ok, "chain_s": round(chain_s, 3),
+        "records": report.records,
+        "chain_ok": report.ok,
+        "chain_s": round(chain_s, 3),
         "of_which_sqlite_chain_rows_s": round(rows_s, 3) if rows == report.records else None,
-        "chain_records_per_s": round(report.records / chain_s), "booth_verify_ok": full.ok,
-        "booth_verify_problem": full.problem, "booth_verify_s": round(full_s, 3),
-        "booth_verify_records_per_s": round(full.records / full_s), "replay_alone_s": round(replay_s, 3),
-    }  # fmt: skip
+        "chain_records_per_s": round(report.records / chain_s),
+        "booth_verify_ok": full.ok,
+        "booth_verify_problem": full.problem,
+        "booth_verify_s": round(full_s, 3),
+        "booth_verify_records_per_s": round(full.records / full_s),
+        "replay_alone_s": round(replay_s, 3),
+    }
 
 
 CHILD = """
@@ -409,11 +443,13 @@ def open_ready_subprocess(path: Path, runs: int = 5) -> dict:
         open_head.append((child["ready_at"] - child["imported_at"]) * 1000)
     return {
         "spawn_to_ready_ms": round(statistics.median(spawn), 1),
-        "interpreter_start_ms": round(statistics.median(spawn) - statistics.median(imports)
-                                      - statistics.median(open_head), 1),
+        "interpreter_start_ms": round(
+            statistics.median(spawn) - statistics.median(imports) - statistics.median(open_head), 1
+        ),
         "import_ledger_ms": round(statistics.median(imports), 1),
-        "open_head_ms": round(statistics.median(open_head), 2), "runs": runs,
-    }  # fmt: skip
+        "open_head_ms": round(statistics.median(open_head), 2),
+        "runs": runs,
+    }
 
 
 def open_ready_in_process(path: Path, runs: int = 5) -> dict:
@@ -448,11 +484,13 @@ def day_summary(path: Path, runs: int = 5) -> dict:
     ).fetchall()
     ledger.close()
     return {
-        "day_start": start, "records_in_day": in_day, "counts": counts,
+        "day_start": start,
+        "records_in_day": in_day,
+        "counts": counts,
         "median_ms": round(statistics.median(timings), 2),
         "officer_median_ms": round(statistics.median(officer_timings), 2),
         "query_plan": [row[-1] for row in plan],
-    }  # fmt: skip
+    }
 
 
 # -- machine facts ----------------------------------------------------------------------------
@@ -467,16 +505,24 @@ def filesystem(path: Path) -> dict:
             device, mount, kind = line.split()[:3]
             if (real == mount or real.startswith(mount.rstrip("/") + "/")) and len(mount) >= len(best[1]):
                 best = (device, mount, kind)
-    return {"path": str(path), "device": best[0], "mount": best[1], "type": best[2],
-            "same_filesystem_as_work": os.stat(path).st_dev == os.stat("/work").st_dev}  # fmt: skip
+    return {
+        "path": str(path),
+        "device": best[0],
+        "mount": best[1],
+        "type": best[2],
+        "same_filesystem_as_work": os.stat(path).st_dev == os.stat("/work").st_dev,
+    }
 
 
 def machine() -> dict:
     return {
-        "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "cpus": os.cpu_count(),
-        "platform": platform.platform(), "db_filesystem": filesystem(BENCH_DIR),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "db_filesystem": filesystem(BENCH_DIR),
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-    }  # fmt: skip
+    }
 
 
 # -- main -------------------------------------------------------------------------------------
@@ -520,21 +566,34 @@ def main() -> None:
     warm = open_ready_in_process(path)
     shift = day_summary(path)
     at_big, verify = first[f"append_at_{big}"], first["audit_verify"]
-    print(json.dumps({
-        "bench": "ledger", "quick": quick, "machine": facts, **first,
-        f"ledger_{huge}": {**cache, "open_ready_subprocess": cold, "open_ready_in_process": warm},
-        "day_summary": shift, "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
-        "targets": {
-            "append_p99_over_fsync_p99_le_3": {
-                "at_0": met(first["append_at_0"]["append_p99_over_fsync_p99"], 3),
-                f"at_{big}": met(at_big["append_p99_over_fsync_p99"], 3)},
-            "verify_ge_300k_per_s": met(verify["chain_records_per_s"], 300_000, at_most=False),
-            "booth_verify_ge_300k_per_s": met(verify["booth_verify_records_per_s"], 300_000, at_most=False),
-            "open_ready_le_1s": {"subprocess": met(cold["spawn_to_ready_ms"], 1000),
-                                 "in_process": met(warm["open_head_ms"], 1000)},
-            "day_summary_le_100ms": met(shift["median_ms"], 100),
-        },
-    }, indent=1, ensure_ascii=False))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "ledger",
+                "quick": quick,
+                "machine": facts,
+                **first,
+                f"ledger_{huge}": {**cache, "open_ready_subprocess": cold, "open_ready_in_process": warm},
+                "day_summary": shift,
+                "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+                "targets": {
+                    "append_p99_over_fsync_p99_le_3": {
+                        "at_0": met(first["append_at_0"]["append_p99_over_fsync_p99"], 3),
+                        f"at_{big}": met(at_big["append_p99_over_fsync_p99"], 3),
+                    },
+                    "verify_ge_300k_per_s": met(verify["chain_records_per_s"], 300_000, at_most=False),
+                    "booth_verify_ge_300k_per_s": met(verify["booth_verify_records_per_s"], 300_000, at_most=False),
+                    "open_ready_le_1s": {
+                        "subprocess": met(cold["spawn_to_ready_ms"], 1000),
+                        "in_process": met(warm["open_head_ms"], 1000),
+                    },
+                    "day_summary_le_100ms": met(shift["median_ms"], 100),
+                },
+            },
+            indent=1,
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -25,18 +25,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-import numpy as np  # noqa: E402
-import zxingcpp  # noqa: E402
-from conftest import make_permit  # noqa: E402
-from PIL import Image, ImageFilter  # noqa: E402
+import numpy as np
+import zxingcpp
+from conftest import make_permit
+from PIL import Image, ImageFilter
 
-from booth.card.layout import CARD_W  # noqa: E402
-from booth.card.qr import make_qr  # noqa: E402
-from booth.errors import CardError  # noqa: E402
-from booth.trust import check_permit_signature  # noqa: E402
-from sync.protocol.bundle import IssuerKey, TrustBundle  # noqa: E402
-from sync.protocol.keys import generate, kid_of, raw_public  # noqa: E402
-from sync.protocol.permit import decode, encode  # noqa: E402
+from booth.card.layout import CARD_W
+from booth.card.qr import make_qr
+from booth.errors import CardError
+from booth.trust import check_permit_signature
+from sync.protocol.bundle import IssuerKey, TrustBundle
+from sync.protocol.keys import generate, kid_of, raw_public
+from sync.protocol.permit import decode, encode
 
 # booth/card/layout.py gives the QR the card's height below the title: about 44 mm for the
 # symbol plus 4 modules, whatever the version (so bigger versions get smaller modules).
@@ -86,7 +86,12 @@ def main() -> None:
     n = 300 if quick else 3000
     key = generate()
     bundle = TrustBundle(
-        version=1, issued_at=0, expires_at=1, hq_time=0, max_offline_age=1, root_public_key=raw_public(generate()),
+        version=1,
+        issued_at=0,
+        expires_at=1,
+        hq_time=0,
+        max_offline_age=1,
+        root_public_key=raw_public(generate()),
         issuers=(IssuerKey(kid_of(key), raw_public(key), "KH-BTB-01", "KH", 0, None, ()),),
     )
     permit = make_permit()
@@ -119,16 +124,23 @@ def main() -> None:
         photos.append({"photo_bytes": size, "qr_chars": len(t), "qr_version_Q": version, "scan_rate": rates})
     reference = f"card_{REFERENCE_VIEW}px"
     reliable = [p["photo_bytes"] for p in photos if p["scan_rate"].get(reference, 0) >= 0.95]
-    print(json.dumps({
-        "bench": "permit", "iterations": n,
-        "ed25519_verify": raw, "decode_verify": full,
-        "decode_verify_over_raw_verify": round(full["median_us"] / raw["median_us"], 3),
-        "encode": enc,
-        "typical_permit": {"qr_chars": len(text), "qr_version_Q": make_qr(text).version},
-        "printed_card": {"qr_area_mm": QR_AREA_MM, "views_px": VIEWS_PX, "reference_view_px": REFERENCE_VIEW},
-        "photos": photos,
-        "largest_reliable_photo_bytes": max(reliable) if reliable else None,
-    }, indent=1))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "permit",
+                "iterations": n,
+                "ed25519_verify": raw,
+                "decode_verify": full,
+                "decode_verify_over_raw_verify": round(full["median_us"] / raw["median_us"], 3),
+                "encode": enc,
+                "typical_permit": {"qr_chars": len(text), "qr_version_Q": make_qr(text).version},
+                "printed_card": {"qr_area_mm": QR_AREA_MM, "views_px": VIEWS_PX, "reference_view_px": REFERENCE_VIEW},
+                "photos": photos,
+                "largest_reliable_photo_bytes": max(reliable) if reliable else None,
+            },
+            indent=1,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ class PeakRss:
         return round((self.peak - self.start) / 1e6, 1)
 
 
-def timed(fn):  # noqa: ANN001, ANN201
+def timed(fn):
     t0 = time.perf_counter()
     result = fn()
     return time.perf_counter() - t0, result
@@ -103,23 +103,33 @@ def busy_day(tmp: Path) -> dict:
     out.mkdir()
     try:
         first_s, result = timed(lambda: booth.export(flt, "pdf", out / "day-0.pdf", by="bench", tz=TZ))
-        runs = [timed(lambda i=i: booth.export(flt, "pdf", out / f"day-{i}.pdf", by="bench", tz=TZ))[0]
-                for i in range(1, 4)]  # fmt: skip
+        runs = [
+            timed(lambda i=i: booth.export(flt, "pdf", out / f"day-{i}.pdf", by="bench", tz=TZ))[0] for i in range(1, 4)
+        ]
         report_s, report = timed(lambda: booth.report(flt, tz=TZ))
         csv_s, _ = timed(lambda: booth.export(flt, "csv", out / "day.csv", by="bench", tz=TZ))
         json_s, _ = timed(lambda: booth.export(flt, "json", out / "day.json", by="bench", tz=TZ))
         keep = Path(tempfile.gettempdir()) / "booth-bench-busy-day.pdf"
         shutil.copyfile(result.path, keep)
         return {
-            "ledger_records": 4 * per_day, "build_s": round(build_s, 1), "day_scans": report.scans,
-            "day_records": report.records, "overrides_listed": len(report.override_list),
-            "inside_listed": min(len(report.inside), 300), "inside": len(report.inside),
-            "overstays": len(report.overstays), "pdf_first_s": round(first_s, 3),
-            "pdf_s_median": round(statistics.median(runs), 3), "pdf_bytes": result.manifest.size,
-            "pdf_kept_at": str(keep), "report_only_s": round(report_s, 3), "csv_s": round(csv_s, 3),
-            "json_s": round(json_s, 3), "target_pdf_s": 3.0,
+            "ledger_records": 4 * per_day,
+            "build_s": round(build_s, 1),
+            "day_scans": report.scans,
+            "day_records": report.records,
+            "overrides_listed": len(report.override_list),
+            "inside_listed": min(len(report.inside), 300),
+            "inside": len(report.inside),
+            "overstays": len(report.overstays),
+            "pdf_first_s": round(first_s, 3),
+            "pdf_s_median": round(statistics.median(runs), 3),
+            "pdf_bytes": result.manifest.size,
+            "pdf_kept_at": str(keep),
+            "report_only_s": round(report_s, 3),
+            "csv_s": round(csv_s, 3),
+            "json_s": round(json_s, 3),
+            "target_pdf_s": 3.0,
             "pass": max(first_s, *runs) <= 3.0,
-        }  # fmt: skip
+        }
     finally:
         booth.close()
 
@@ -159,17 +169,26 @@ def million(tmp: Path, count: int) -> dict:
     grow_small = small["rss_peak_mb"] - small["rss_start_mb"]
     grow_whole = whole["rss_peak_mb"] - whole["rss_start_mb"]
     return {
-        "ledger": cache, "ledger_records": count, "scans_in_ledger": scans, "csv_rows": whole["rows"],
-        "csv_bytes": whole["bytes"], "csv_s": round(whole["s"], 3), "rows_per_s": round(whole["rows"] / whole["s"]),
-        "target_csv_s": 10.0, "pass_time": whole["s"] <= 10.0 and scans >= 1_000_000,
+        "ledger": cache,
+        "ledger_records": count,
+        "scans_in_ledger": scans,
+        "csv_rows": whole["rows"],
+        "csv_bytes": whole["bytes"],
+        "csv_s": round(whole["s"], 3),
+        "rows_per_s": round(whole["rows"] / whole["s"]),
+        "target_csv_s": 10.0,
+        "pass_time": whole["s"] <= 10.0 and scans >= 1_000_000,
         "memory": {
-            "rows_100k": small["rows"], "rss_growth_mb_100k": round(grow_small, 1),
-            "rows_1M": whole["rows"], "rss_growth_mb_1M": round(grow_whole, 1),
-            "rss_peak_mb_100k": round(small["rss_peak_mb"], 1), "rss_peak_mb_1M": round(whole["rss_peak_mb"], 1),
+            "rows_100k": small["rows"],
+            "rss_growth_mb_100k": round(grow_small, 1),
+            "rows_1M": whole["rows"],
+            "rss_growth_mb_1M": round(grow_whole, 1),
+            "rss_peak_mb_100k": round(small["rss_peak_mb"], 1),
+            "rss_peak_mb_1M": round(whole["rss_peak_mb"], 1),
             "small_csv_s": round(small["s"], 3),
             "flat": grow_whole <= max(2 * grow_small, grow_small + 16),
         },
-    }  # fmt: skip
+    }
 
 
 class _Ro:
@@ -180,7 +199,7 @@ class _Ro:
 
         self.con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
 
-    def __enter__(self):  # noqa: ANN204
+    def __enter__(self):
         return self.con
 
     def __exit__(self, *exc: object) -> None:

@@ -91,8 +91,12 @@ def free_port() -> int:
 
 def start_server(hq_dir: Path, database_url: str | None) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(hq_dir), str(port), database_url or ""], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(hq_dir), str(port), database_url or ""],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -177,24 +181,33 @@ def run(count: int, database: str | None) -> dict:
         hq_cpu, booth_cpu = process_cpu(server.pid) - cpu0, time.process_time() - mine0
         pushed = sum(p.sent for p in pushes)
         at_hq = hq.sync_store.booth(BOOTH_ID)
-        ok = pushed == count and at_hq.acked_seq == head == booth.ledger.acked_seq() and (
-            at_hq.head_hash == booth.ledger.head()[1])  # fmt: skip
+        ok = (
+            pushed == count
+            and at_hq.acked_seq == head == booth.ledger.acked_seq()
+            and (at_hq.head_hash == booth.ledger.head()[1])
+        )
         rate = pushed / seconds
         per_record = transport.sent / pushed
         client.close()
         hq.close()
         booth.close()
         return {
-            "records": pushed, "all_at_hq_and_acked": ok, "seconds": round(seconds, 2),
-            "records_per_s": round(rate), "batches": [p.sent for p in pushes if p.sent],
-            "requests": transport.requests, "wire_bytes_per_record": round(per_record, 1),
-            "request_bytes": transport.sent, "receipt_bytes_total": transport.received,
-            "hq_cpu_s": round(hq_cpu, 2), "hq_cpu_us_per_record": round(hq_cpu / pushed * 1e6, 1),
+            "records": pushed,
+            "all_at_hq_and_acked": ok,
+            "seconds": round(seconds, 2),
+            "records_per_s": round(rate),
+            "batches": [p.sent for p in pushes if p.sent],
+            "requests": transport.requests,
+            "wire_bytes_per_record": round(per_record, 1),
+            "request_bytes": transport.sent,
+            "receipt_bytes_total": transport.received,
+            "hq_cpu_s": round(hq_cpu, 2),
+            "hq_cpu_us_per_record": round(hq_cpu / pushed * 1e6, 1),
             "booth_cpu_us_per_record": round(booth_cpu / pushed * 1e6, 1),
             "booth_read_and_seal_only_records_per_s": round(count / sealing_s),
             "backlog_build_s": round(build_s, 1),
             "targets": {"records_per_s_ge_5000": rate >= 5000, "wire_bytes_per_record_le_150": per_record <= 150},
-        }  # fmt: skip
+        }
     finally:
         if server is not None:
             server.kill()
@@ -208,10 +221,11 @@ def main() -> None:
     quick = "--quick" in sys.argv
     count = 10_000 if quick else 100_000
     out = {
-        "bench": "sync", "quick": quick,
+        "bench": "sync",
+        "quick": quick,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "sqlite": run(count, None),
-    }  # fmt: skip
+    }
     pg = os.environ.get("BOOTH_TEST_PG_URL")
     out["postgresql"] = run(count, pg) if pg else "skipped: set BOOTH_TEST_PG_URL"
     out["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]

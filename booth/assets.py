@@ -28,8 +28,13 @@ THAI_REGULAR = "NotoSansThai-Regular.ttf"
 THAI_BOLD = "NotoSansThai-Bold.ttf"
 
 ALL_FONTS: tuple[str, ...] = (
-    LATIN_REGULAR, LATIN_BOLD, KHMER_REGULAR, KHMER_BOLD, THAI_REGULAR, THAI_BOLD,
-)  # fmt: skip
+    LATIN_REGULAR,
+    LATIN_BOLD,
+    KHMER_REGULAR,
+    KHMER_BOLD,
+    THAI_REGULAR,
+    THAI_BOLD,
+)
 
 
 def font_path(name: str) -> Path:

@@ -20,10 +20,19 @@ log = logging.getLogger(__name__)
 
 # The optional extras of pyproject.toml, by the modules whose absence means one is not installed.
 EXTRA_OF_MODULE = {
-    "PySide6": "station", "shiboken6": "station", "cv2": "station", "zxingcpp": "station", "pyzbar": "station",
-    "fastapi": "hq", "starlette": "hq", "pydantic": "hq", "uvicorn": "hq", "sqlalchemy": "hq", "psycopg": "hq",
+    "PySide6": "station",
+    "shiboken6": "station",
+    "cv2": "station",
+    "zxingcpp": "station",
+    "pyzbar": "station",
+    "fastapi": "hq",
+    "starlette": "hq",
+    "pydantic": "hq",
+    "uvicorn": "hq",
+    "sqlalchemy": "hq",
+    "psycopg": "hq",
     "jinja2": "hq",
-}  # fmt: skip
+}
 
 
 def missing_extra(exc: ModuleNotFoundError, what: str) -> str | None:
@@ -96,9 +105,14 @@ def _stand_in(name: str, line: str) -> click.Command:
     def callback(args: tuple[str, ...]) -> None:
         fail(line)
 
-    return click.Command(name, callback=callback, help=f"Not installed here: {line}.", short_help="(not installed)",
-                         params=[click.Argument(["args"], nargs=-1)],
-                         context_settings={"ignore_unknown_options": True})  # fmt: skip
+    return click.Command(
+        name,
+        callback=callback,
+        help=f"Not installed here: {line}.",
+        short_help="(not installed)",
+        params=[click.Argument(["args"], nargs=-1)],
+        context_settings={"ignore_unknown_options": True},
+    )
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

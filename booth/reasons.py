@@ -30,7 +30,7 @@ class Reason(StrEnum):
 WARNINGS = frozenset({Reason.NOT_INSIDE, Reason.TRUST_STALE, Reason.CLOCK_SUSPECT})
 
 
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name Qt's lupdate looks for
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
     """Marks ``text`` for Qt's translation tools without importing Qt into the core."""
     return text
 

@@ -26,7 +26,7 @@ from booth.errors import (
     TrustError,
     UnknownOfficer,
     WrongPin,
-)  # fmt: skip
+)
 from booth.ledger.state import Replay
 from booth.ledger.store import Ledger, Officer, ShiftRow
 from booth.ledger.verify import ChainReport, verify_chain
@@ -51,8 +51,9 @@ ROLES = ("officer", "supervisor")
 MIN_OVERRIDE_REASON = 5
 # A permit the booth could not trust at all (not ours, forged, damaged, a stolen key): letting
 # its holder through takes two supervisors, and HQ raises an alert on every such override.
-TWO_SUPERVISORS = frozenset({Reason.UNREADABLE, Reason.UNKNOWN_ISSUER, Reason.BAD_SIGNATURE, Reason.BAD_FORMAT,
-                             Reason.ISSUER_REVOKED})  # fmt: skip
+TWO_SUPERVISORS = frozenset(
+    {Reason.UNREADABLE, Reason.UNKNOWN_ISSUER, Reason.BAD_SIGNATURE, Reason.BAD_FORMAT, Reason.ISSUER_REVOKED}
+)
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,12 @@ class ScanOutcome:
     record: Record
 
     def to_json(self) -> dict:
-        return {**self.verdict.to_json(), "seq": self.record.seq, "hash": self.record.hash,
-                "direction": self.record.direction}  # fmt: skip
+        return {
+            **self.verdict.to_json(),
+            "seq": self.record.seq,
+            "hash": self.record.hash,
+            "direction": self.record.direction,
+        }
 
 
 class Booth:
@@ -116,21 +121,46 @@ class Booth:
     # -- records
     def _new(self, kind: str, **fields: object) -> Record:
         return Record(
-            seq=0, kind=kind, at=self.clock.now(), mono_ns=self.clock.monotonic_ns(), boot_id=self._boot,
-            booth_id=self.ledger.booth_id, checkpoint=self.checkpoint, **fields,
-        )  # fmt: skip
+            seq=0,
+            kind=kind,
+            at=self.clock.now(),
+            mono_ns=self.clock.monotonic_ns(),
+            boot_id=self._boot,
+            booth_id=self.ledger.booth_id,
+            checkpoint=self.checkpoint,
+            **fields,
+        )
 
-    def audit(self, action: str, *, session: Session | None = None, officer: str | None = None,
-              note: str | None = None, bundle_version: int | None = None) -> Record:
+    def audit(
+        self,
+        action: str,
+        *,
+        session: Session | None = None,
+        officer: str | None = None,
+        note: str | None = None,
+        bundle_version: int | None = None,
+    ) -> Record:
         """Append an audit event (login, export, bundle install, ...) to the chain."""
         record = self._audit_record(action, session=session, officer=officer, note=note, bundle_version=bundle_version)
         return self.ledger.append(record)
 
-    def _audit_record(self, action: str, *, session: Session | None = None, officer: str | None = None,
-                      note: str | None = None, bundle_version: int | None = None) -> Record:
-        return self._new(AUDIT, action=action, officer=session.officer if session else officer,
-                         shift_id=session.shift_id if session else None, note=note,
-                         bundle_version=bundle_version)  # fmt: skip
+    def _audit_record(
+        self,
+        action: str,
+        *,
+        session: Session | None = None,
+        officer: str | None = None,
+        note: str | None = None,
+        bundle_version: int | None = None,
+    ) -> Record:
+        return self._new(
+            AUDIT,
+            action=action,
+            officer=session.officer if session else officer,
+            shift_id=session.shift_id if session else None,
+            note=note,
+            bundle_version=bundle_version,
+        )
 
     # -- officers
     def add_officer(self, name: str, role: str, pin: str, *, by: Session | None = None) -> None:
@@ -189,7 +219,8 @@ class Booth:
             return officer
         with self.ledger.transaction():
             self.ledger.append_in_transaction(
-                self._audit_record("pin_failed", officer=name, note=f"failure {lock.failed}"))
+                self._audit_record("pin_failed", officer=name, note=f"failure {lock.failed}")
+            )
         if lock.locked_until is not None:
             raise LockedOut(_locked_message(name, lock.locked_until, now), lock.locked_until)
         raise WrongPin(f"wrong PIN for {name}")
@@ -208,8 +239,11 @@ class Booth:
             bundle = self.trust.current()
         except TrustError:
             return "officer"  # a damaged trust store grants nothing
-        listed = {o.name for o in bundle.officers if o.role == "supervisor"
-                  and o.checkpoint in (None, self.checkpoint)} if bundle else set()  # fmt: skip
+        listed = (
+            {o.name for o in bundle.officers if o.role == "supervisor" and o.checkpoint in (None, self.checkpoint)}
+            if bundle
+            else set()
+        )
         return "supervisor" if not listed or officer.name in listed else "officer"
 
     def login(self, name: str, pin: str) -> Session:
@@ -239,9 +273,12 @@ class Booth:
         hq_seen = self.ledger.hq_time_seen()
         floors = [t for t in (self.ledger.last_event_at(), hq_seen and hq_seen - rules.CLOCK_TOLERANCE) if t]
         return rules.Context(
-            checkpoint=self.checkpoint, now=self.clock.now(), bundle=self.bundle(),
-            last_event_at=max(floors, default=None), direction=direction,
-        )  # fmt: skip
+            checkpoint=self.checkpoint,
+            now=self.clock.now(),
+            bundle=self.bundle(),
+            last_event_at=max(floors, default=None),
+            direction=direction,
+        )
 
     def scan(self, session: Session, text: str, *, direction: str, channel: str) -> ScanOutcome:
         """Judge a scanned text and record it, whatever the verdict; return once it is on disk."""
@@ -251,9 +288,18 @@ class Booth:
             raise ConfigError(f"channel must be one of {', '.join(CHANNELS)}")
         with self.ledger.transaction():  # judged and recorded atomically: no race on "inside"
             verdict = rules.check(text, self.context(direction), lookup=self.ledger.history)
-            record = self.ledger.append_in_transaction(_scan_record(self._new(
-                SCAN, officer=session.officer, shift_id=session.shift_id, direction=direction, channel=channel,
-            ), verdict))  # fmt: skip
+            record = self.ledger.append_in_transaction(
+                _scan_record(
+                    self._new(
+                        SCAN,
+                        officer=session.officer,
+                        shift_id=session.shift_id,
+                        direction=direction,
+                        channel=channel,
+                    ),
+                    verdict,
+                )
+            )
         return ScanOutcome(verdict, record)
 
     def override(self, seq: int, supervisor: Session, reason: str, *, second: Session | None = None) -> Record:
@@ -273,21 +319,33 @@ class Booth:
             if target is None:
                 raise OverrideRefused(f"there is no record {seq} in this booth's ledger")
             if target.kind != SCAN:
-                raise OverrideRefused(f"record {seq} is a{'n' if target.kind[0] in 'ao' else ''} {target.kind} "
-                                      "record, not a scan")  # fmt: skip
+                raise OverrideRefused(
+                    f"record {seq} is a{'n' if target.kind[0] in 'ao' else ''} {target.kind} record, not a scan"
+                )
             if target.verdict != "rejected":
                 raise OverrideRefused(f"scan {seq} was not rejected; there is nothing to override")
             if self.ledger.overrides_of(seq):
                 raise OverrideRefused(f"scan {seq} was already overridden")
             if needs_two_supervisors(target) and second is None:
-                raise OverrideRefused(f"scan {seq} was refused as untrustworthy ({target.reasons}): letting the "
-                                      "holder through needs a second supervisor")  # fmt: skip
+                raise OverrideRefused(
+                    f"scan {seq} was refused as untrustworthy ({target.reasons}): letting the "
+                    "holder through needs a second supervisor"
+                )
             names = supervisor.officer if second is None else f"{supervisor.officer} & {second.officer}"
-            return self.ledger.append_in_transaction(self._new(
-                OVERRIDE, officer=target.officer, shift_id=supervisor.shift_id, supervisor=names,
-                ref_seq=seq, note=reason.strip(), direction=target.direction, permit_no=target.permit_no,
-                holder=target.holder, reasons=target.reasons,
-            ))  # fmt: skip
+            return self.ledger.append_in_transaction(
+                self._new(
+                    OVERRIDE,
+                    officer=target.officer,
+                    shift_id=supervisor.shift_id,
+                    supervisor=names,
+                    ref_seq=seq,
+                    note=reason.strip(),
+                    direction=target.direction,
+                    permit_no=target.permit_no,
+                    holder=target.holder,
+                    reasons=target.reasons,
+                )
+            )
 
     def change_settings(self, settings: BoothSettings, *, session: Session) -> None:
         """Supervisors only; the change is an audit record."""
@@ -298,14 +356,24 @@ class Booth:
             return
         bound = self._bound_checkpoint()
         if bound is not None and settings.checkpoint != bound:
-            raise ConfigError(f"HQ has placed this booth at {bound}: the checkpoint changes only by HQ "
-                              "(`booth-hq booth move`) and the next trust bundle")  # fmt: skip
+            raise ConfigError(
+                f"HQ has placed this booth at {bound}: the checkpoint changes only by HQ "
+                "(`booth-hq booth move`) and the next trust bundle"
+            )
         save_settings(self.data_dir, settings)
         self.settings = settings
         self.audit("settings_change", session=session, note=", ".join(f"{k}={v}" for k, v in sorted(changed.items())))
 
-    def override_with_pin(self, seq: int, supervisor: str, pin: str, reason: str, *,
-                          shift_id: int | None = None, second: tuple[str, str] | None = None) -> Record:
+    def override_with_pin(
+        self,
+        seq: int,
+        supervisor: str,
+        pin: str,
+        reason: str,
+        *,
+        shift_id: int | None = None,
+        second: tuple[str, str] | None = None,
+    ) -> Record:
         """The supervisor (and ``second``: name, PIN) authorise at the booth with their PINs, without
         opening a shift of their own."""
         first = self.authorise(supervisor, pin)
@@ -322,8 +390,10 @@ class Booth:
         bundle = self.trust.require()
         floor = self.ledger.bundle_high_water()
         if floor is not None and bundle.version < floor:
-            raise TrustError(f"the installed trust bundle is version {bundle.version}, older than version {floor} "
-                             "this booth used before: the file was replaced; install the newest bundle")  # fmt: skip
+            raise TrustError(
+                f"the installed trust bundle is version {bundle.version}, older than version {floor} "
+                "this booth used before: the file was replaced; install the newest bundle"
+            )
         return bundle
 
     @property
@@ -347,12 +417,24 @@ class Booth:
         if not report.ok:
             return report
         if dropped := self.ledger.missing_triggers():
-            return ChainReport(False, report.records, report.head_hash, None, "triggers",
-                               f"append-only triggers were dropped: {', '.join(dropped)}")  # fmt: skip
+            return ChainReport(
+                False,
+                report.records,
+                report.head_hash,
+                None,
+                "triggers",
+                f"append-only triggers were dropped: {', '.join(dropped)}",
+            )
         inside = {permit: seq for permit, seq, _ in self.ledger.inside_rows()}
         if inside != state.inside or dict(self.ledger.usage_rows()) != state.usage:
-            return ChainReport(False, report.records, report.head_hash, None, "state",
-                               "the 'inside' or usage tables disagree with the chain")  # fmt: skip
+            return ChainReport(
+                False,
+                report.records,
+                report.head_hash,
+                None,
+                "state",
+                "the 'inside' or usage tables disagree with the chain",
+            )
         return report
 
     def idle(self) -> None:
@@ -374,24 +456,32 @@ class Booth:
         now = self.clock.now()
         seq, head = self.ledger.head()
         clock_warning = bundle is not None and Reason.CLOCK_SUSPECT in rules.environment_reasons(
-            rules.Context(self.checkpoint, now, bundle, last_event_at=self.ledger.last_event_at()))
+            rules.Context(self.checkpoint, now, bundle, last_event_at=self.ledger.last_event_at())
+        )
         return {
-            "booth": self.ledger.booth_id, "checkpoint": self.checkpoint, "records": seq,
-            "head_hash": head, "inside": self.ledger.inside_count(),
+            "booth": self.ledger.booth_id,
+            "checkpoint": self.checkpoint,
+            "records": seq,
+            "head_hash": head,
+            "inside": self.ledger.inside_count(),
             "bundle_version": bundle.version if bundle else None,
             "bundle_age_days": round((now - bundle.issued_at) / 86400, 2) if bundle else None,
             "bundle_max_days": round(bundle.max_offline_age / 86400, 2) if bundle else None,
-            "trust_stale": bool(bundle and now > bundle.stale_at()), "clock_suspect": clock_warning,
-            "pending_sync": seq - self.ledger.acked_seq(), "clock": iso(now),
+            "trust_stale": bool(bundle and now > bundle.stale_at()),
+            "clock_suspect": clock_warning,
+            "pending_sync": seq - self.ledger.acked_seq(),
+            "clock": iso(now),
             **self._sync_status(),
-        }  # fmt: skip
+        }
 
     def _sync_status(self) -> dict:
         sync = self.ledger.sync_state()
         return {
-            "hq_url": self.settings.hq_url, "last_sync": iso(sync.last_success) if sync.last_success else None,
-            "sync_error": sync.last_error, "clock_skew": sync.clock_skew,  # the error is cleared on success
-        }  # fmt: skip
+            "hq_url": self.settings.hq_url,
+            "last_sync": iso(sync.last_success) if sync.last_success else None,
+            "sync_error": sync.last_error,
+            "clock_skew": sync.clock_skew,  # the error is cleared on success
+        }
 
     # -- reports, exports, shift closing (booth.report)
     @contextmanager
@@ -423,8 +513,9 @@ class Booth:
     def report(self, flt: ReportFilter, *, tz: dt.tzinfo | None = None) -> Report:
         """The shift/day/period report (own connection: safe from any thread)."""
         with self._reading() as ledger:
-            return build_report(ledger, flt, now=self.clock.now(), tz=tz or report_zone(),
-                                checkpoint_names=self.checkpoint_names())  # fmt: skip
+            return build_report(
+                ledger, flt, now=self.clock.now(), tz=tz or report_zone(), checkpoint_names=self.checkpoint_names()
+            )
 
     def report_records(self, flt: ReportFilter, *, search: str | None = None, limit: int = 500) -> list[Record]:
         """The report's scans and overrides, newest first; ``search``: a name or permit number."""
@@ -432,9 +523,18 @@ class Booth:
             sel = ledger.selection(**flt.where())
             return list(ledger.selected(sel, search=search, limit=limit, newest_first=True))
 
-    def export(self, flt: ReportFilter, fmt: str, out: Path, *, session: Session | None = None,
-               by: str | None = None, tz: dt.tzinfo | None = None,
-               progress: Callable[[int, int], None] | None = None, cancel: Event | None = None) -> ExportResult:
+    def export(
+        self,
+        flt: ReportFilter,
+        fmt: str,
+        out: Path,
+        *,
+        session: Session | None = None,
+        by: str | None = None,
+        tz: dt.tzinfo | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        cancel: Event | None = None,
+    ) -> ExportResult:
         """Write a signed export (``out`` and ``out.sig``) and its ``export`` audit record.
 
         ``session``: the supervisor exporting from the GUI; ``by``: who, when there is no
@@ -448,13 +548,26 @@ class Booth:
             def audit(m: Manifest) -> None:
                 span = f"#{m.first_seq}-#{m.last_seq}" if m.first_seq is not None else "none"
                 wanted = ", ".join(f"{k}={v}" for k, v in m.filter.to_json().items() if v is not None) or "all"
-                note = (f"{m.format} export {m.file_name}: {m.records} records ({span}), head #{m.head_seq}, "
-                        f"sha256 {m.sha256[:16]}, filter {wanted}, to {out.parent}, by {who or 'unknown'}")
+                note = (
+                    f"{m.format} export {m.file_name}: {m.records} records ({span}), head #{m.head_seq}, "
+                    f"sha256 {m.sha256[:16]}, filter {wanted}, to {out.parent}, by {who or 'unknown'}"
+                )
                 ledger.append(self._audit_record("export", session=session, note=note))
 
-            return write_export(ledger, flt, fmt, out, key=key, now=self.clock.now(), tz=tz or report_zone(),
-                                by=who, checkpoint_names=self.checkpoint_names(), progress=progress, cancel=cancel,
-                                before_commit=audit)  # fmt: skip
+            return write_export(
+                ledger,
+                flt,
+                fmt,
+                out,
+                key=key,
+                now=self.clock.now(),
+                tz=tz or report_zone(),
+                by=who,
+                checkpoint_names=self.checkpoint_names(),
+                progress=progress,
+                cancel=cancel,
+                before_commit=audit,
+            )
 
     def verify_export(self, path: Path, *, records: bool = False, sig_path: Path | None = None) -> Manifest:
         """Check an export against its signature with this booth's own key, and that this
@@ -505,13 +618,20 @@ class Booth:
 def _scan_record(base: Record, verdict: rules.Verdict) -> Record:
     p = verdict.permit
     return replace(
-        base, verdict=verdict.verdict, reasons=" ".join(r.value for r in verdict.reasons) or None,
-        kid=verdict.kid.hex() if verdict.kid else None, signature_sha256=verdict.signature_sha256,
+        base,
+        verdict=verdict.verdict,
+        reasons=" ".join(r.value for r in verdict.reasons) or None,
+        kid=verdict.kid.hex() if verdict.kid else None,
+        signature_sha256=verdict.signature_sha256,
         bundle_version=verdict.bundle_version,
-        permit_no=p.number if p else None, holder=f"{p.family_name} {p.given_names}".strip() if p else None,
-        native_name=p.native_name if p else None, nationality=p.nationality if p else None,
-        document=p.document if p else None, expires=p.expires if p else None, stay_days=p.stay_days if p else None,
-    )  # fmt: skip
+        permit_no=p.number if p else None,
+        holder=f"{p.family_name} {p.given_names}".strip() if p else None,
+        native_name=p.native_name if p else None,
+        nationality=p.nationality if p else None,
+        document=p.document if p else None,
+        expires=p.expires if p else None,
+        stay_days=p.stay_days if p else None,
+    )
 
 
 def _locked_message(name: str, until: int, now: int) -> str:

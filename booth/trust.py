@@ -38,8 +38,14 @@ class Installed:
     raw: bytes
 
 
-def accept_bundle(data: bytes, *, pinned_root: bytes | None, current: TrustBundle | None,
-                  pin: str | None = None, high_water: int | None = None) -> TrustBundle:
+def accept_bundle(
+    data: bytes,
+    *,
+    pinned_root: bytes | None,
+    current: TrustBundle | None,
+    pin: str | None = None,
+    high_water: int | None = None,
+) -> TrustBundle:
     """Decide whether a booth may install ``data``; return the bundle or raise ``TrustError``."""
     bundle = _open(data)
     root = bundle.root_public_key
@@ -57,8 +63,10 @@ def accept_bundle(data: bytes, *, pinned_root: bytes | None, current: TrustBundl
             f"bundle version {bundle.version} is not newer than the installed {current.version} (rollback refused)"
         )
     if high_water is not None and bundle.version < high_water:
-        raise TrustError(f"bundle version {bundle.version} is older than version {high_water} this booth used "
-                         "before (rollback refused)")  # fmt: skip
+        raise TrustError(
+            f"bundle version {bundle.version} is older than version {high_water} this booth used "
+            "before (rollback refused)"
+        )
     return bundle
 
 
@@ -120,8 +128,9 @@ class TrustStore:
         return bundle
 
     def install(self, data: bytes, *, pin: str | None = None, high_water: int | None = None) -> TrustBundle:
-        bundle = accept_bundle(data, pinned_root=self.pinned_root(), current=self.current(), pin=pin,
-                               high_water=high_water)  # fmt: skip
+        bundle = accept_bundle(
+            data, pinned_root=self.pinned_root(), current=self.current(), pin=pin, high_water=high_water
+        )
         if self.pinned_root() != bundle.root_public_key:
             self.pin_root(bundle.root_public_key)
         atomic_write(self._bundle_file, data)
@@ -132,5 +141,3 @@ class TrustStore:
         self.dir.mkdir(parents=True, exist_ok=True)
         pin = {"public_key": root.hex(), "fingerprint": fingerprint(root)}
         atomic_write(self._root_file, json.dumps(pin, indent=1).encode())
-
-

@@ -23,12 +23,24 @@ NOW = 1_790_000_000  # 2026-09-21, a fixed clock for deterministic tests
 def make_permit(**changes: object) -> Permit:
     """A typical permit: Khmer holder, two checkpoints, valid around NOW."""
     fields: dict[str, object] = dict(
-        number="KH-BTB-2026-004217", issuer="KH-BTB-01", not_before=NOW - 10 * DAY,
-        expires=NOW + 355 * DAY, issued_at=NOW - 10 * DAY, kind="multi", family_name="SOK",
-        given_names="CHANTHA", native_name="សុខ ចន្ថា", dob="1988-04-12", sex="F",
-        nationality="KHM", document="N01234567", residence="Kamrieng, Battambang",
-        checkpoints=("KH-PHD", "KH-STB"), zone="Sa Kaeo province", stay_days=7,
-    )  # fmt: skip
+        number="KH-BTB-2026-004217",
+        issuer="KH-BTB-01",
+        not_before=NOW - 10 * DAY,
+        expires=NOW + 355 * DAY,
+        issued_at=NOW - 10 * DAY,
+        kind="multi",
+        family_name="SOK",
+        given_names="CHANTHA",
+        native_name="សុខ ចន្ថា",
+        dob="1988-04-12",
+        sex="F",
+        nationality="KHM",
+        document="N01234567",
+        residence="Kamrieng, Battambang",
+        checkpoints=("KH-PHD", "KH-STB"),
+        zone="Sa Kaeo province",
+        stay_days=7,
+    )
     fields.update(changes)
     return Permit(**fields)  # type: ignore[arg-type]
 
@@ -72,7 +84,7 @@ def bundle(hq: HQ, bundle_bytes: bytes) -> TrustBundle:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+def demo_template(tmp_path_factory: pytest.TempPathFactory):
     from gui_helpers import DEMO_NOW
 
     from booth.demo import prepare
@@ -81,7 +93,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
 
 
 @pytest.fixture
-def demo(tmp_path: Path, demo_template):  # noqa: ANN001, ANN201
+def demo(tmp_path: Path, demo_template):
     from booth.demo import DemoBooth
 
     copy = tmp_path / "demo"
@@ -90,7 +102,7 @@ def demo(tmp_path: Path, demo_template):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def gui_fonts(qapp) -> None:  # noqa: ANN001 - pytest-qt's application
+def gui_fonts(qapp) -> None:
     from booth.gui.fonts import load_fonts, ui_font
 
     load_fonts()
@@ -100,7 +112,7 @@ def gui_fonts(qapp) -> None:  # noqa: ANN001 - pytest-qt's application
 # -- HQ sync (helpers in tests/sync/hq_server.py): databases, an HQ with booths, a live server
 
 
-def _hq_server_helpers():  # noqa: ANN202 - the tests/sync/hq_server module
+def _hq_server_helpers():
     import sys
 
     folder = str(Path(__file__).resolve().parent / "sync")
@@ -112,14 +124,16 @@ def _hq_server_helpers():  # noqa: ANN202 - the tests/sync/hq_server module
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def sync_db_url(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+def sync_db_url(request: pytest.FixtureRequest, tmp_path: Path):
     """The sync database: a SQLite file, or a fresh schema in $BOOTH_TEST_PG_URL's database."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'hq-sync.db'}"
         return
     base = os.environ.get("BOOTH_TEST_PG_URL")
     if not base:
-        pytest.skip("PostgreSQL: set BOOTH_TEST_PG_URL (e.g. postgresql+psycopg://booth:booth@127.0.0.1:5432/booth_test)")
+        pytest.skip(
+            "PostgreSQL: set BOOTH_TEST_PG_URL (e.g. postgresql+psycopg://booth:booth@127.0.0.1:5432/booth_test)"
+        )
     url, drop = _hq_server_helpers().fresh_pg_schema(base)
     yield url
     drop()
@@ -131,7 +145,7 @@ def sync_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def sync_world(tmp_path: Path, sync_template: Path, sync_db_url: str):  # noqa: ANN201
+def sync_world(tmp_path: Path, sync_template: Path, sync_db_url: str):
     """An HQ (on each sync database) and booths PHD-01 and STB-01 with scanned permits, not yet enrolled."""
     world = _hq_server_helpers().SyncWorld.copy(sync_template, tmp_path / "world", sync_db_url)
     yield world
@@ -139,7 +153,7 @@ def sync_world(tmp_path: Path, sync_template: Path, sync_db_url: str):  # noqa: 
 
 
 @pytest.fixture
-def hq_server(hq: HQ):  # noqa: ANN201
+def hq_server(hq: HQ):
     """The base URL of a live HQ server over the ``hq`` fixture (SQLite sync store in its data dir)."""
     url, stop = _hq_server_helpers().start_hq(hq.paths.root)
     yield url
@@ -149,7 +163,7 @@ def hq_server(hq: HQ):  # noqa: ANN201
 # -- the HQ dashboard (helpers in tests/sync/dashboard/dashboard_helpers.py)
 
 
-def _dashboard_helpers():  # noqa: ANN202 - the dashboard_helpers module
+def _dashboard_helpers():
     import sys
 
     _hq_server_helpers()
@@ -162,17 +176,17 @@ def _dashboard_helpers():  # noqa: ANN202 - the dashboard_helpers module
 
 
 @pytest.fixture
-def dashboard(sync_world):  # noqa: ANN001, ANN201
+def dashboard(sync_world):
     """A live HQ server whose booths synced and were analysed, with one staff account."""
     return _dashboard_helpers().make_dashboard(sync_world)
 
 
 @pytest.fixture(scope="session")
-def browser():  # noqa: ANN201
+def browser():
     """Headless Chromium under Playwright (skipped, saying why, where Chromium is not installed)."""
     yield from _dashboard_helpers().launch_browser()
 
 
 @pytest.fixture
-def page(browser):  # noqa: ANN001, ANN201
+def page(browser):
     yield from _dashboard_helpers().new_page(browser)

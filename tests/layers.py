@@ -40,22 +40,54 @@ class Rule:
 
 
 RULES = (
-    Rule("only booth.gui imports Qt", ("booth", "sync"), ("PySide6", "shiboken6"), exempt=("booth.gui",),
-         transitive=False),
+    Rule(
+        "only booth.gui imports Qt",
+        ("booth", "sync"),
+        ("PySide6", "shiboken6"),
+        exempt=("booth.gui",),
+        transitive=False,
+    ),
     Rule("the wire core imports nothing else of ours", ("sync.protocol",), ("booth", "sync.client", "sync.hq")),
-    Rule("HQ never reaches the booth's ledger, service, rules, scanner, GUI, demo or sync client", ("sync.hq",),
-         ("booth.ledger", "booth.service", "booth.rules", "booth.trust", "booth.scan", "booth.gui", "booth.demo",
-          "booth.report", "sync.client")),
-    Rule("HQ needs neither Qt nor OpenCV nor a QR decoder", ("sync.hq",),
-         ("PySide6", "shiboken6", "cv2", "zxingcpp", "pyzbar")),
-    Rule("the booth reaches HQ only through booth.demo", ("booth",), ("sync.hq",), exempt=("booth.demo",),
-         through=("booth.demo",)),
-    Rule("the booth's core never reaches the demo tooling (only the shells open that door)",
-         ("booth.scan", "booth.ledger", "booth.rules", "booth.service", "booth.trust", "booth.report", "booth.card"),
-         ("booth.demo", "sync.hq")),
+    Rule(
+        "HQ never reaches the booth's ledger, service, rules, scanner, GUI, demo or sync client",
+        ("sync.hq",),
+        (
+            "booth.ledger",
+            "booth.service",
+            "booth.rules",
+            "booth.trust",
+            "booth.scan",
+            "booth.gui",
+            "booth.demo",
+            "booth.report",
+            "sync.client",
+        ),
+    ),
+    Rule(
+        "HQ needs neither Qt nor OpenCV nor a QR decoder",
+        ("sync.hq",),
+        ("PySide6", "shiboken6", "cv2", "zxingcpp", "pyzbar"),
+    ),
+    Rule(
+        "the booth reaches HQ only through booth.demo",
+        ("booth",),
+        ("sync.hq",),
+        exempt=("booth.demo",),
+        through=("booth.demo",),
+    ),
+    Rule(
+        "the booth's core never reaches the demo tooling (only the shells open that door)",
+        ("booth.scan", "booth.ledger", "booth.rules", "booth.service", "booth.trust", "booth.report", "booth.card"),
+        ("booth.demo", "sync.hq"),
+    ),
     Rule("the booth's sync client speaks to HQ over the wire only", ("sync.client",), ("sync.hq",)),
-    Rule("camera and decoders stay in the scanner, the GUI and the demo", ("booth", "sync"),
-         ("cv2", "zxingcpp", "pyzbar"), exempt=("booth.scan", "booth.gui", "booth.demo"), transitive=False),
+    Rule(
+        "camera and decoders stay in the scanner, the GUI and the demo",
+        ("booth", "sync"),
+        ("cv2", "zxingcpp", "pyzbar"),
+        exempt=("booth.scan", "booth.gui", "booth.demo"),
+        transitive=False,
+    ),
 )
 
 

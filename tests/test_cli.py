@@ -17,10 +17,19 @@ from booth.cli import main as booth_main
 from sync.hq.cli import main as hq_main
 
 HOLDER = {
-    "fn": "Sok", "gn": "Chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F", "nat": "KHM",
-    "doc": "N01234567", "res": "Kamrieng, Battambang", "cp": ["KH-PHD", "KH-STB"],
-    "zn": "Sa Kaeo province", "stay": 7, "ty": "multi",
-}  # fmt: skip
+    "fn": "Sok",
+    "gn": "Chantha",
+    "nn": "សុខ ចន្ថា",
+    "dob": "1988-04-12",
+    "sx": "F",
+    "nat": "KHM",
+    "doc": "N01234567",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD", "KH-STB"],
+    "zn": "Sa Kaeo province",
+    "stay": 7,
+    "ty": "multi",
+}
 
 
 def run(cli: click.Group, *args: str, input: str | None = None) -> tuple[int, str, str]:
@@ -44,18 +53,35 @@ class World:
         code, out, _ = self.hq_cmd("init")
         assert code == 0
         fingerprint = re.search(r"Root fingerprint: ([0-9A-F ]+)", out).group(1)
-        assert self.hq_cmd("checkpoint", "add", "KH-PHD", "--name-en", "Phnom Dei", "--name-km", "ភ្នំដី",
-                           "--country", "KH")[0] == 0
+        assert (
+            self.hq_cmd("checkpoint", "add", "KH-PHD", "--name-en", "Phnom Dei", "--name-km", "ភ្នំដី", "--country", "KH")[
+                0
+            ]
+            == 0
+        )
         assert self.hq_cmd("checkpoint", "add", "KH-STB", "--name-en", "Stung But", "--country", "KH")[0] == 0
-        assert self.hq_cmd("issuer", "add", "KH-BTB-01", "--name", "Battambang office",
-                           "--valid-from", "2025-01-01")[0] == 0
+        assert (
+            self.hq_cmd("issuer", "add", "KH-BTB-01", "--name", "Battambang office", "--valid-from", "2025-01-01")[0]
+            == 0
+        )
         return fingerprint
 
     def issue(self, holder: dict, *extra: str) -> str:
         path = self.tmp / "holder.json"
         path.write_text(json.dumps(holder, ensure_ascii=False), encoding="utf-8")
-        code, out, err = self.hq_cmd("permit", "issue", "--issuer", "KH-BTB-01", "--holder", str(path),
-                                     "--valid-days", "365", "--out", str(self.tmp / "cards"), *extra)
+        code, out, err = self.hq_cmd(
+            "permit",
+            "issue",
+            "--issuer",
+            "KH-BTB-01",
+            "--holder",
+            str(path),
+            "--valid-days",
+            "365",
+            "--out",
+            str(self.tmp / "cards"),
+            *extra,
+        )
         assert code == 0, err
         return out.strip()
 
@@ -142,8 +168,20 @@ def test_verify_reads_stdin_and_one_off_bundle(world: World) -> None:
     fingerprint = world.setup()
     text = world.issue(HOLDER)
     bundle = world.bundle("b.bundle")
-    code, out, _ = run(booth_main, "--data-dir", world.booth, "verify", "--checkpoint", "KH-PHD",
-                       "--bundle", bundle, "--pin", fingerprint, "-", input=text + "\n")
+    code, out, _ = run(
+        booth_main,
+        "--data-dir",
+        world.booth,
+        "verify",
+        "--checkpoint",
+        "KH-PHD",
+        "--bundle",
+        bundle,
+        "--pin",
+        fingerprint,
+        "-",
+        input=text + "\n",
+    )
     assert code == 0 and json.loads(out)["verdict"] == "valid"
 
 
@@ -160,8 +198,18 @@ def test_offline_issuer_key(world: World) -> None:
     assert code == 1 and "private key" in err  # HQ never takes the private half
     holder = world.tmp / "h.json"
     holder.write_text(json.dumps(HOLDER))
-    base = ["permit", "issue", "--issuer", "KH-BMC-01", "--holder", str(holder), "--valid-days", "30",
-            "--out", str(world.tmp / "cards")]
+    base = [
+        "permit",
+        "issue",
+        "--issuer",
+        "KH-BMC-01",
+        "--holder",
+        str(holder),
+        "--valid-days",
+        "30",
+        "--out",
+        str(world.tmp / "cards"),
+    ]
     code, _, err = world.hq_cmd(*base)
     assert code == 1 and "kept elsewhere" in err
     code, out, _ = world.hq_cmd(*base, "--key", str(world.tmp / "offline" / "key.pem"))
@@ -183,8 +231,9 @@ def test_bad_holder_file_gives_one_line(world: World) -> None:
     del bad["doc"]
     path = world.tmp / "bad.json"
     path.write_text(json.dumps(bad))
-    code, _, err = world.hq_cmd("permit", "issue", "--issuer", "KH-BTB-01", "--holder", str(path),
-                                "--valid-days", "30", "--out", str(world.tmp))
+    code, _, err = world.hq_cmd(
+        "permit", "issue", "--issuer", "KH-BTB-01", "--holder", str(path), "--valid-days", "30", "--out", str(world.tmp)
+    )
     assert code == 1 and err.strip().count("\n") == 0 and "doc" in err
 
 
@@ -193,8 +242,12 @@ def test_installed_scripts_print_no_traceback(tmp_path: Path) -> None:
     junk = tmp_path / "junk.bundle"
     junk.write_bytes(os.urandom(300))
     bindir = Path(sys.executable).parent
-    proc = subprocess.run([str(bindir / "booth"), "--data-dir", str(tmp_path / "b"), "bundle", "install", str(junk),
-                           "--pin", "00" * 32], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(bindir / "booth"), "--data-dir", str(tmp_path / "b"), "bundle", "install", str(junk), "--pin", "00" * 32],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")
 
@@ -223,28 +276,100 @@ def test_every_command_has_help_with_example_and_is_documented(cli: click.Group,
 def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     fingerprint = world.setup()
     text = world.issue(HOLDER)
-    code, _, err = run(booth_main, "--data-dir", world.booth, "init", "--booth-id", "PHD-01", "--checkpoint",
-                       "KH-PHD", "--supervisor", "Chan Sophal", "--pin-stdin", input="1234\n")
+    code, _, err = run(
+        booth_main,
+        "--data-dir",
+        world.booth,
+        "init",
+        "--booth-id",
+        "PHD-01",
+        "--checkpoint",
+        "KH-PHD",
+        "--supervisor",
+        "Chan Sophal",
+        "--pin-stdin",
+        input="1234\n",
+    )
     assert code == 1 and "6 to 12 digits" in err and not Path(world.booth).exists()  # nothing half-made
-    code, _, _ = run(booth_main, "--data-dir", world.booth, "init", "--booth-id", "PHD-01", "--checkpoint", "KH-PHD",
-                     "--supervisor", "Chan Sophal", input="771204\n771204\n")  # asked twice, without echo
+    code, _, _ = run(
+        booth_main,
+        "--data-dir",
+        world.booth,
+        "init",
+        "--booth-id",
+        "PHD-01",
+        "--checkpoint",
+        "KH-PHD",
+        "--supervisor",
+        "Chan Sophal",
+        input="771204\n771204\n",
+    )  # asked twice, without echo
     assert code == 0
-    code, _, err = world.booth_cmd("init", "--booth-id", "PHD-02", "--checkpoint", "KH-PHD", "--supervisor", "X",
-                                   "--pin-stdin")
+    code, _, err = world.booth_cmd(
+        "init", "--booth-id", "PHD-02", "--checkpoint", "KH-PHD", "--supervisor", "X", "--pin-stdin"
+    )
     assert code == 1 and "already a booth" in err
     assert world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)[0] == 0
     # no one at the keyboard makes themselves a supervisor: adding needs a supervisor's PIN
-    code, _, err = run(booth_main, "--data-dir", world.booth, "officer", "add", "Mallory", "--role", "supervisor",
-                       "--by", "Chan Sophal", "--pin-stdin", input="000000\n482913\n")
+    code, _, err = run(
+        booth_main,
+        "--data-dir",
+        world.booth,
+        "officer",
+        "add",
+        "Mallory",
+        "--role",
+        "supervisor",
+        "--by",
+        "Chan Sophal",
+        "--pin-stdin",
+        input="000000\n482913\n",
+    )
     assert code == 1 and "wrong PIN" in err
-    code, out, _ = run(booth_main, "--data-dir", world.booth, "officer", "add", "Sok Dara", "--role", "officer",
-                       "--by", "Chan Sophal", "--pin-stdin", input="771204\n482913\n")
+    code, out, _ = run(
+        booth_main,
+        "--data-dir",
+        world.booth,
+        "officer",
+        "add",
+        "Sok Dara",
+        "--role",
+        "officer",
+        "--by",
+        "Chan Sophal",
+        "--pin-stdin",
+        input="771204\n482913\n",
+    )
     assert code == 0, out
-    code, _, err = run(booth_main, "--data-dir", world.booth, "officer", "add", "Mallory", "--role", "supervisor",
-                       "--by", "Sok Dara", "--pin-stdin", input="482913\n482914\n")
+    code, _, err = run(
+        booth_main,
+        "--data-dir",
+        world.booth,
+        "officer",
+        "add",
+        "Mallory",
+        "--role",
+        "supervisor",
+        "--by",
+        "Sok Dara",
+        "--pin-stdin",
+        input="482913\n482914\n",
+    )
     assert code == 1 and "not a supervisor" in err
-    code, _, err = run(booth_main, "--data-dir", world.booth, "officer", "add", "Weak", "--role", "officer",
-                       "--by", "Chan Sophal", "--pin-stdin", input="771204\n123456\n")
+    code, _, err = run(
+        booth_main,
+        "--data-dir",
+        world.booth,
+        "officer",
+        "add",
+        "Weak",
+        "--role",
+        "officer",
+        "--by",
+        "Chan Sophal",
+        "--pin-stdin",
+        input="771204\n123456\n",
+    )
     assert code == 1 and "too easy" in err
 
     monkeypatch.setenv("BOOTH_PIN", "482913")
@@ -261,8 +386,9 @@ def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) ->
     code, _, err = world.booth_cmd("override", str(again["seq"]), "--supervisor", "Chan Sophal", "--reason", "x")
     assert code == 1 and "wrong PIN" in err
     monkeypatch.setenv("BOOTH_PIN", "771204")
-    code, out, _ = world.booth_cmd("override", str(again["seq"]), "--supervisor", "Chan Sophal",
-                                   "--reason", "re-entry approved by phone")
+    code, out, _ = world.booth_cmd(
+        "override", str(again["seq"]), "--supervisor", "Chan Sophal", "--reason", "re-entry approved by phone"
+    )
     assert code == 0 and json.loads(out)["overrides"] == again["seq"]
 
     code, out, _ = world.booth_cmd("audit", "verify")
@@ -285,8 +411,20 @@ def test_a_scan_at_another_time_needs_the_named_test_mode(world: World, monkeypa
 
     fingerprint = world.setup()
     text = world.issue(HOLDER)
-    code, _, _ = run(booth_main, "--data-dir", world.booth, "init", "--booth-id", "PHD-01", "--checkpoint", "KH-PHD",
-                     "--supervisor", "Chan Sophal", "--pin-stdin", input="771204\n")
+    code, _, _ = run(
+        booth_main,
+        "--data-dir",
+        world.booth,
+        "init",
+        "--booth-id",
+        "PHD-01",
+        "--checkpoint",
+        "KH-PHD",
+        "--supervisor",
+        "Chan Sophal",
+        "--pin-stdin",
+        input="771204\n",
+    )
     assert code == 0
     assert world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)[0] == 0
     monkeypatch.setenv("BOOTH_PIN", "771204")

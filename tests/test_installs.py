@@ -58,14 +58,14 @@ if _BLOCKED:
     print("{PROOF}" + ",".join(sorted(_BLOCKED)), file=sys.stderr, flush=True)
 '''
 
-CLI = '''
+CLI = """
 _HEAVY = {heavy!r}
 from {module} import main
 try:
     main(sys.argv[1:], prog_name={prog!r})
 finally:
     print("loaded:", *[m for m in _HEAVY if m in sys.modules], file=sys.stderr, flush=True)
-'''
+"""
 
 
 def child(prog: str, *args: str, blocked: tuple[str, ...] = (), **popen: object) -> list[str]:
@@ -83,8 +83,9 @@ def child_env() -> dict[str, str]:
 
 def run(prog: str, *args: str, blocked: tuple[str, ...] = (), cwd: Path) -> tuple[int, str, list[str], list[str]]:
     """(exit code, stdout, stderr lines other than the blocker's and the loaded list, modules loaded)."""
-    done = subprocess.run(child(prog, *args, blocked=blocked), capture_output=True, text=True, timeout=120,
-                          cwd=cwd, env=child_env())  # fmt: skip
+    done = subprocess.run(
+        child(prog, *args, blocked=blocked), capture_output=True, text=True, timeout=120, cwd=cwd, env=child_env()
+    )
     lines = done.stderr.splitlines()
     assert "blocker failed" not in done.stderr, done.stderr
     if blocked:
@@ -104,8 +105,9 @@ def test_verify_and_status_load_neither_qt_opencv_decoders_nor_the_server(tmp_pa
     booth.install_bundle(hq.build_bundle(now=NOW)[1], pin=hq.root_fingerprint())
     booth.close()
 
-    code, out, err, loaded = run("booth", "--data-dir", str(tmp_path / "b"), "verify", "--at", iso(NOW + 60), text,
-                                 cwd=tmp_path)  # fmt: skip
+    code, out, err, loaded = run(
+        "booth", "--data-dir", str(tmp_path / "b"), "verify", "--at", iso(NOW + 60), text, cwd=tmp_path
+    )
     assert code == 0 and json.loads(out)["verdict"] == "valid", err
     assert loaded == []  # none of PySide6, cv2, zxingcpp, pyzbar, fastapi, starlette, uvicorn, sqlalchemy...
     code, out, err, loaded = run("booth", "--data-dir", str(tmp_path / "b"), "status", cwd=tmp_path)
@@ -113,8 +115,9 @@ def test_verify_and_status_load_neither_qt_opencv_decoders_nor_the_server(tmp_pa
     assert loaded == []
     # and both run as well where the station and hq extras are not installed at all
     for command in (["verify", "--at", iso(NOW + 60), text], ["status"]):
-        code, out, err, _ = run("booth", "--data-dir", str(tmp_path / "b"), *command, blocked=STATION + HQ_ONLY,
-                                cwd=tmp_path)  # fmt: skip
+        code, out, err, _ = run(
+            "booth", "--data-dir", str(tmp_path / "b"), *command, blocked=STATION + HQ_ONLY, cwd=tmp_path
+        )
         assert code == 0 and json.loads(out), err
 
 
@@ -140,9 +143,23 @@ def test_hq_serves_a_booth_without_qt_or_opencv(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "hq.log"
     with open(log, "w") as err:
-        server = subprocess.Popen(child("booth-hq", "--data-dir", str(tmp_path / "hq"), "serve", "--port", str(port),
-                                        "--analyse-every", "0", blocked=STATION),
-                                  stdout=subprocess.DEVNULL, stderr=err, cwd=tmp_path, env=child_env())  # fmt: skip
+        server = subprocess.Popen(
+            child(
+                "booth-hq",
+                "--data-dir",
+                str(tmp_path / "hq"),
+                "serve",
+                "--port",
+                str(port),
+                "--analyse-every",
+                "0",
+                blocked=STATION,
+            ),
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            cwd=tmp_path,
+            env=child_env(),
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -157,8 +174,20 @@ def test_hq_serves_a_booth_without_qt_or_opencv(tmp_path: Path) -> None:
         assert f"{PROOF}{','.join(sorted(STATION))}" in log.read_text().splitlines()  # HQ really has no Qt, no cv2
 
         # the booth's side runs without the station extra too
-        code, out, err, _ = run("booth", "--data-dir", str(tmp_path / "b"), "enrol", "--hq", url, "--token", token,
-                                "--pin", fingerprint, blocked=STATION, cwd=tmp_path)  # fmt: skip
+        code, out, err, _ = run(
+            "booth",
+            "--data-dir",
+            str(tmp_path / "b"),
+            "enrol",
+            "--hq",
+            url,
+            "--token",
+            token,
+            "--pin",
+            fingerprint,
+            blocked=STATION,
+            cwd=tmp_path,
+        )
         assert code == 0, err
         booth = Booth(tmp_path / "b")  # enrolled: HQ's bundle installed; two crossings to push
         booth.add_officer("Sok Dara", "officer", "482913")
@@ -166,8 +195,9 @@ def test_hq_serves_a_booth_without_qt_or_opencv(tmp_path: Path) -> None:
         for direction in ("entry", "exit"):
             booth.scan(session, text, direction=direction, channel="camera")
         booth.close()
-        code, out, err, _ = run("booth", "--data-dir", str(tmp_path / "b"), "sync", "--once", blocked=STATION,
-                                cwd=tmp_path)  # fmt: skip
+        code, out, err, _ = run(
+            "booth", "--data-dir", str(tmp_path / "b"), "sync", "--once", blocked=STATION, cwd=tmp_path
+        )
         assert code == 0, err
         summary = json.loads(out)
         assert summary["error"] is None and summary["pending"] == 0 and summary["pushed"] >= 4, summary
@@ -188,18 +218,31 @@ def test_hq_serves_a_booth_without_qt_or_opencv(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "prog,args,line",
     [
-        ("booth", ["run"],
-         "booth run needs the station extra (PySide6 is not installed): pip install 'booth[station]'"),
-        ("booth", ["scan-image", "card.png"],
-         "booth scan-image needs the station extra (cv2 is not installed): pip install 'booth[station]'"),
-        ("booth", ["camera", "test", "--source", "sim", "--seconds", "1"],
-         "booth camera test needs the station extra (cv2 is not installed): pip install 'booth[station]'"),
-        ("booth-hq", ["serve"],
-         "booth-hq serve needs the hq extra (uvicorn is not installed): pip install 'booth[hq]'"),
+        (
+            "booth",
+            ["run"],
+            "booth run needs the station extra (PySide6 is not installed): pip install 'booth[station]'",
+        ),
+        (
+            "booth",
+            ["scan-image", "card.png"],
+            "booth scan-image needs the station extra (cv2 is not installed): pip install 'booth[station]'",
+        ),
+        (
+            "booth",
+            ["camera", "test", "--source", "sim", "--seconds", "1"],
+            "booth camera test needs the station extra (cv2 is not installed): pip install 'booth[station]'",
+        ),
+        (
+            "booth-hq",
+            ["serve"],
+            "booth-hq serve needs the hq extra (uvicorn is not installed): pip install 'booth[hq]'",
+        ),
     ],
-)  # fmt: skip
-def test_a_command_of_an_extra_not_installed_says_so_in_one_line(tmp_path: Path, prog: str, args: list[str],
-                                                                  line: str) -> None:  # fmt: skip
+)
+def test_a_command_of_an_extra_not_installed_says_so_in_one_line(
+    tmp_path: Path, prog: str, args: list[str], line: str
+) -> None:
     if prog == "booth-hq":
         helpers = _hq_server_helpers()
         helpers.new_hq(tmp_path / "data").close()
@@ -229,8 +272,11 @@ def _requirements(extras: tuple[str, ...]) -> set[str]:
         name = canonicalize_name(req.name)
         if name == "booth" or name in seen:
             if name == "booth":
-                todo += [(r, tuple(sorted(r.extras))) for e in req.extras
-                         for r in map(Requirement, project["optional-dependencies"][e])]  # fmt: skip
+                todo += [
+                    (r, tuple(sorted(r.extras)))
+                    for e in req.extras
+                    for r in map(Requirement, project["optional-dependencies"][e])
+                ]
             continue
         seen.add(name)
         try:
@@ -293,17 +339,31 @@ def test_every_third_party_import_comes_with_its_install() -> None:
 
 def test_a_wheel_carries_the_fonts_sounds_and_translations(tmp_path: Path) -> None:
     """A non-editable install has no checkout: the wheel must bring assets/ (under share/booth)."""
-    import zipfile
-
     import shutil
+    import zipfile
 
     source = tmp_path / "src"  # a copy: building writes build/ and egg-info beside the sources
     for name in ("booth", "sync", "assets"):
         shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(ROOT / name, source / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
-                    str(tmp_path / "dist"), str(source)], check=True, capture_output=True, timeout=300)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     (wheel,) = (tmp_path / "dist").glob("booth-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {n.split(".data/data/share/booth/", 1)[1] for n in names if ".data/data/share/booth/" in n}

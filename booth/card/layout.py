@@ -24,10 +24,27 @@ if TYPE_CHECKING:
     from sync.protocol.permit import Permit
 
 __all__ = [
-    "CARD_W", "CARD_H", "MARGIN", "TITLE", "INK", "ACCENT", "MUTED", "RULE", "PHOTO_MAX",
-    "Field", "CardContent", "TextLine", "Rule", "QrPlace", "PhotoPlace", "Header", "CardLayout",
-    "card_header", "qr_place", "card_layout",
-]  # fmt: skip
+    "CARD_W",
+    "CARD_H",
+    "MARGIN",
+    "TITLE",
+    "INK",
+    "ACCENT",
+    "MUTED",
+    "RULE",
+    "PHOTO_MAX",
+    "Field",
+    "CardContent",
+    "TextLine",
+    "Rule",
+    "QrPlace",
+    "PhotoPlace",
+    "Header",
+    "CardLayout",
+    "card_header",
+    "qr_place",
+    "card_layout",
+]
 
 CARD_W = 85.60  # mm, ISO/IEC 7810 ID-1
 CARD_H = 53.98
@@ -94,12 +111,22 @@ class CardContent:
     ) -> CardContent:
         names = checkpoint_names or {}
         return cls(
-            family_name=permit.family_name, given_names=permit.given_names, native_name=permit.native_name or "",
-            dob=permit.dob, sex=permit.sex, nationality=permit.nationality, number=permit.number,
-            not_before=permit.not_before, expires=permit.expires, issuer=permit.issuer, office_name=office_name,
-            checkpoints=tuple((c, names.get(c) or "") for c in permit.checkpoints), zone=permit.zone,
-            stay_days=permit.stay_days, kind=permit.kind,
-        )  # fmt: skip
+            family_name=permit.family_name,
+            given_names=permit.given_names,
+            native_name=permit.native_name or "",
+            dob=permit.dob,
+            sex=permit.sex,
+            nationality=permit.nationality,
+            number=permit.number,
+            not_before=permit.not_before,
+            expires=permit.expires,
+            issuer=permit.issuer,
+            office_name=office_name,
+            checkpoints=tuple((c, names.get(c) or "") for c in permit.checkpoints),
+            zone=permit.zone,
+            stay_days=permit.stay_days,
+            kind=permit.kind,
+        )
 
     @property
     def names(self) -> tuple[str, str, str]:
@@ -119,20 +146,23 @@ class CardContent:
         rows: list[list[Field]] = [
             [Field("Born", self.dob), Field("Sex", self.sex), Field("Nat", self.nationality)],
             [Field("Permit", self.number, strong=True, max_lines=2)],
-            [Field("From", _day(self.not_before) if self.not_before is not None else ""),
-             Field("Until", _day(self.expires) if self.expires is not None else "", True)],
+            [
+                Field("From", _day(self.not_before) if self.not_before is not None else ""),
+                Field("Until", _day(self.expires) if self.expires is not None else "", True),
+            ],
             [Field("Issued by", issuer, max_lines=2)],
             [Field("Checkpoints", ", ".join(cps), max_lines=3)],
             [Field("Zone", self.zone, max_lines=2)],
             [Field("Stay", stay, max_lines=2)],
-        ]  # fmt: skip
+        ]
         variants = [rows]
         if cps != codes:
             cp_codes = Field("Checkpoints", ", ".join(codes), max_lines=3)
             variants.append([r if r[0].label != "Checkpoints" else [cp_codes] for r in variants[-1]])
         if self.office_name:
-            variants.append([r if r[0].label != "Issued by" else [Field("Issued by", self.issuer)]
-                             for r in variants[-1]])  # fmt: skip
+            variants.append(
+                [r if r[0].label != "Issued by" else [Field("Issued by", self.issuer)] for r in variants[-1]]
+            )
         return variants
 
 
@@ -276,9 +306,13 @@ class _Column:
 
 
 def _column(
-    pen: Typesetter, box: _Column, names: tuple[str, str, str], rows: list[list[Field]], scale: float,
+    pen: Typesetter,
+    box: _Column,
+    names: tuple[str, str, str],
+    rows: list[list[Field]],
+    scale: float,
     out: list[TextLine] | None,
-) -> float:  # fmt: skip
+) -> float:
     """Lay out names then fields at ``scale`` (into ``out``, if given); return the end y."""
     y = box.top
     family, given, native = names
@@ -320,7 +354,7 @@ def _fields(
     out: list[TextLine] | None,
     *,
     bottom: float = CARD_H,
-) -> float:  # fmt: skip
+) -> float:
     """Lay out the field rows from ``y`` (into ``out``, if given); return the bottom y.
 
     A row of several short pairs stays on one line, squeezed down to 85 % if need be,

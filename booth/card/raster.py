@@ -59,8 +59,14 @@ class RasterPen(Typesetter):
         size = self.font_px(st)
         for script, piece in runs(text):
             font = pil_font(script, st.bold, size)
-            draw.text((x * self.px_mm, baseline * self.px_mm), piece, font=font, fill=st.color, anchor="ls",
-                      language=LANGUAGE[script])  # fmt: skip
+            draw.text(
+                (x * self.px_mm, baseline * self.px_mm),
+                piece,
+                font=font,
+                fill=st.color,
+                anchor="ls",
+                language=LANGUAGE[script],
+            )
             x += self.piece_width(script, st, piece)
         return x - x0
 
@@ -88,8 +94,9 @@ def draw_face(image: Image.Image, layout: CardLayout, pen: RasterPen, photo: byt
     title = layout.title
     pen.draw(draw, title.x, title.baseline, title.text, title.style)
     rule = layout.rule
-    draw.line((rule.x0 * px, rule.y * px, rule.x1 * px, rule.y * px), fill=rule.color,
-              width=max(1, round(rule.width * px)))  # fmt: skip
+    draw.line(
+        (rule.x0 * px, rule.y * px, rule.x1 * px, rule.y * px), fill=rule.color, width=max(1, round(rule.width * px))
+    )
     p = layout.photo
     if p is not None and photo:
         box = (round(p.x * px), round(p.y * px), round((p.x + p.w) * px), round((p.y + p.h) * px))

@@ -28,20 +28,40 @@ if TYPE_CHECKING:
     from fpdf import FPDF
 
 __all__ = [
-    "PT", "SCRIPTS", "FONT_FILES", "FAMILY", "LEADING", "LANGUAGE", "COENG", "ELLIPSIS", "NBSP",
-    "Style", "Typesetter", "PdfPen", "WidthFn", "script_of", "runs", "breakable", "tokens",
-    "font_file", "missing_fonts", "add_fonts",
-]  # fmt: skip
+    "PT",
+    "SCRIPTS",
+    "FONT_FILES",
+    "FAMILY",
+    "LEADING",
+    "LANGUAGE",
+    "COENG",
+    "ELLIPSIS",
+    "NBSP",
+    "Style",
+    "Typesetter",
+    "PdfPen",
+    "WidthFn",
+    "script_of",
+    "runs",
+    "breakable",
+    "tokens",
+    "font_file",
+    "missing_fonts",
+    "add_fonts",
+]
 
 PT = 25.4 / 72  # mm per point
 
 SCRIPTS = ("latin", "khmer", "thai")
 # the bundled font of each (script, bold)
 FONT_FILES: dict[tuple[str, bool], str] = {
-    ("latin", False): assets.LATIN_REGULAR, ("latin", True): assets.LATIN_BOLD,
-    ("khmer", False): assets.KHMER_REGULAR, ("khmer", True): assets.KHMER_BOLD,
-    ("thai", False): assets.THAI_REGULAR, ("thai", True): assets.THAI_BOLD,
-}  # fmt: skip
+    ("latin", False): assets.LATIN_REGULAR,
+    ("latin", True): assets.LATIN_BOLD,
+    ("khmer", False): assets.KHMER_REGULAR,
+    ("khmer", True): assets.KHMER_BOLD,
+    ("thai", False): assets.THAI_REGULAR,
+    ("thai", True): assets.THAI_BOLD,
+}
 # the family each script's fonts are registered under with fpdf2
 FAMILY = {"latin": "BoothLatin", "khmer": "BoothKhmer", "thai": "BoothThai"}
 # the language HarfBuzz/raqm shapes a run in
@@ -306,9 +326,12 @@ class Typesetter:
                         break
                     s = st.at(pt)
                     lines = self.wrap(
-                        text, lambda i, s=s: width_of(i, s), s,
-                        hyphens=hyphens, split_words=split_words,
-                    )  # fmt: skip
+                        text,
+                        lambda i, s=s: width_of(i, s),
+                        s,
+                        hyphens=hyphens,
+                        split_words=split_words,
+                    )
                     if lines is not None and len(lines) <= n:
                         return s, lines
         small = st.at(min_pt)

@@ -17,9 +17,14 @@ from booth.config import default_booth_dir
 
 
 @click.group(cls=LazyGroup, lazy={"scan-image": "booth.cli.scan_image:scan_image"})  # OpenCV, zxing: on use only
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="BOOTH_DATA_DIR",
-              default=default_booth_dir, show_default="the platform's user data folder",
-              help="Booth data folder (ledger, trust bundle, settings).")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="BOOTH_DATA_DIR",
+    default=default_booth_dir,
+    show_default="the platform's user data folder",
+    help="Booth data folder (ledger, trust bundle, settings).",
+)
 @click.version_option(package_name="booth")
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path) -> None:

@@ -14,13 +14,17 @@ from booth.service import Booth
 @click.command()
 @click.option("--seed", default=7, show_default=True, help="Demo data seed.")
 @click.option("--terminal", is_flag=True, help="Print the verdicts instead of opening the window.")
-@click.option("--screenshot", type=click.Path(dir_okay=False, path_type=Path),
-              help="Run headless (offscreen) and save a screenshot of the main window.")
+@click.option(
+    "--screenshot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Run headless (offscreen) and save a screenshot of the main window.",
+)
 @click.option("--exit-after", type=float, help="Close after this many seconds.")
 @click.option("--language", type=click.Choice(["en", "km", "th"]), help="Start in this language.")
 @click.pass_obj
-def demo(data_dir: Path, seed: int, terminal: bool, screenshot: Path | None, exit_after: float | None,
-         language: str | None) -> None:
+def demo(
+    data_dir: Path, seed: int, terminal: bool, screenshot: Path | None, exit_after: float | None, language: str | None
+) -> None:
     """Run the whole booth on this machine: demo HQ, permits, officers and a simulated camera.
 
     \b
@@ -33,8 +37,9 @@ def demo(data_dir: Path, seed: int, terminal: bool, screenshot: Path | None, exi
     if screenshot is not None and exit_after is None:
         exit_after = 8.0
     chosen = data_dir if data_dir != default_booth_dir() else None  # never the real booth's folder
-    sys.exit(run_demo(chosen, seed=seed, terminal=terminal, screenshot=screenshot, exit_after=exit_after,
-                      language=language))
+    sys.exit(
+        run_demo(chosen, seed=seed, terminal=terminal, screenshot=screenshot, exit_after=exit_after, language=language)
+    )
 
 
 @click.command()

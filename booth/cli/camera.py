@@ -31,8 +31,13 @@ def camera() -> None:
 
 
 @camera.command("list")
-@click.option("--max-index", type=click.IntRange(1, 64), default=8, show_default=True,
-              help="Look at camera indexes 0 .. N-1 (/dev/video0 .. on Linux).")  # fmt: skip
+@click.option(
+    "--max-index",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Look at camera indexes 0 .. N-1 (/dev/video0 .. on Linux).",
+)
 @click.option("--no-probe", is_flag=True, help="Only list the devices; do not open them.")
 def camera_list(max_index: int, no_probe: bool) -> None:
     """One JSON line per camera (index, source to pass as --source, name, whether it gives
@@ -44,19 +49,28 @@ def camera_list(max_index: int, no_probe: bool) -> None:
 
     cams = list_cameras(max_index, probe=not no_probe)
     if not cams:
-        click.echo("no camera found (no /dev/video* device, or none that opens); "
-                   "try --source sim for the simulated camera", err=True)  # fmt: skip
+        click.echo(
+            "no camera found (no /dev/video* device, or none that opens); try --source sim for the simulated camera",
+            err=True,
+        )
         return
     for cam in cams:
         print_json(cam)
 
 
 @camera.command("test")
-@click.option("--source", "-s", "source_spec", default="0", show_default=True,
-              help="Camera index, /dev/videoN, video file, rtsp:// or http(s):// URL, image folder, "
-                   "sim (simulated camera with fresh demo permits) or sim:DEMO_DIR.")  # fmt: skip
-@click.option("--seconds", "-n", type=click.FloatRange(0.5, 3600), default=10.0, show_default=True,
-              help="How long to run.")  # fmt: skip
+@click.option(
+    "--source",
+    "-s",
+    "source_spec",
+    default="0",
+    show_default=True,
+    help="Camera index, /dev/videoN, video file, rtsp:// or http(s):// URL, image folder, "
+    "sim (simulated camera with fresh demo permits) or sim:DEMO_DIR.",
+)
+@click.option(
+    "--seconds", "-n", type=click.FloatRange(0.5, 3600), default=10.0, show_default=True, help="How long to run."
+)
 @click.option("--no-decode", is_flag=True, help="Only count frames; do not look for QR codes.")
 def camera_test(source_spec: str, seconds: float, no_decode: bool) -> None:
     """Run the camera for a while: print its frame rate every second and each QR text it
@@ -98,8 +112,7 @@ def camera_test(source_spec: str, seconds: float, no_decode: bool) -> None:
                 break  # nothing to test: say so now rather than after --seconds
             if elapsed >= next_report:
                 frames = capture.frames
-                click.echo(f"{elapsed:7.2f} s  {capture.fps:5.1f} fps  {frames} frames "
-                           f"(+{frames - frames_at_report})")  # fmt: skip
+                click.echo(f"{elapsed:7.2f} s  {capture.fps:5.1f} fps  {frames} frames (+{frames - frames_at_report})")
                 frames_at_report = frames
                 next_report += 1.0
             got = capture.wait_newer(last_id, timeout=min(0.2, max(0.0, seconds - elapsed)))

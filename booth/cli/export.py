@@ -37,13 +37,29 @@ USAGE_ERROR = 2
 @click.option("--officer", help="Only this officer's scans (and the overrides of them).")
 @click.option("--shift", "shift_id", type=int, metavar="ID", help="Only this shift (`booth shift list` shows ids).")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), help="csv, json or pdf (default: --out's extension).")
-@click.option("--out", type=click.Path(path_type=Path), metavar="FILE",
-              help="The file to write; FILE.sig (its signature) is written next to it.")
-@click.option("--tz", "tz_name", metavar="ZONE",
-              help="Time zone of the dates and hours, e.g. Asia/Phnom_Penh (default: this machine's).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="The file to write; FILE.sig (its signature) is written next to it.",
+)
+@click.option(
+    "--tz",
+    "tz_name",
+    metavar="ZONE",
+    help="Time zone of the dates and hours, e.g. Asia/Phnom_Penh (default: this machine's).",
+)
 @click.pass_context
-def export(ctx: click.Context, date_from: str | None, date_to: str | None, officer: str | None,
-           shift_id: int | None, fmt: str | None, out: Path | None, tz_name: str | None) -> None:
+def export(
+    ctx: click.Context,
+    date_from: str | None,
+    date_to: str | None,
+    officer: str | None,
+    shift_id: int | None,
+    fmt: str | None,
+    out: Path | None,
+    tz_name: str | None,
+) -> None:
     """Export a signed shift log (CSV, JSON or PDF) of a shift, a day or a period.
 
     Prints what was signed as JSON. The file and FILE.sig appear together or not at all.
@@ -73,8 +89,9 @@ def export(ctx: click.Context, date_from: str | None, date_to: str | None, offic
     try:
         if officer is not None and booth.ledger.officer(officer) is None:
             raise UnknownOfficer(f"no officer named {officer!r} at this booth")
-        result = booth.export(ReportFilter(start, end, officer, shift_id), fmt, out, tz=tz,
-                              by=f"command line ({_os_user()})")  # fmt: skip
+        result = booth.export(
+            ReportFilter(start, end, officer, shift_id), fmt, out, tz=tz, by=f"command line ({_os_user()})"
+        )
     finally:
         booth.close()
     print_json(result.to_json())
@@ -82,12 +99,22 @@ def export(ctx: click.Context, date_from: str | None, date_to: str | None, offic
 
 @export.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--public-key", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="PEM",
-              help="The booth's public key (HQ, auditors); default: this booth's own key.")
-@click.option("--signature", "sig_path", type=click.Path(dir_okay=False, path_type=Path), metavar="SIG",
-              help="The signature file (default: FILE.sig).")
-@click.option("--records", is_flag=True,
-              help="Also check every record's hash (CSV, JSON); on the booth, against its ledger too.")
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="PEM",
+    help="The booth's public key (HQ, auditors); default: this booth's own key.",
+)
+@click.option(
+    "--signature",
+    "sig_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="SIG",
+    help="The signature file (default: FILE.sig).",
+)
+@click.option(
+    "--records", is_flag=True, help="Also check every record's hash (CSV, JSON); on the booth, against its ledger too."
+)
 @click.pass_obj
 def export_verify(data_dir: Path, file: Path, public_key: Path | None, sig_path: Path | None, records: bool) -> None:
     """Check an export against its signature: exit 0 good, 1 bad (one line saying why).
@@ -108,16 +135,19 @@ def export_verify(data_dir: Path, file: Path, public_key: Path | None, sig_path:
             try:
                 booth = Booth(data_dir)
             except ConfigError:
-                fail(f"{data_dir} is not a booth, so there is no booth key here: pass --public-key BOOTH.pem",
-                     code=USAGE_ERROR)  # fmt: skip
+                fail(
+                    f"{data_dir} is not a booth, so there is no booth key here: pass --public-key BOOTH.pem",
+                    code=USAGE_ERROR,
+                )
             try:
                 manifest = booth.verify_export(file, records=records, sig_path=sig_path)
             finally:
                 booth.close()
     except ExportInvalid as exc:
         fail(f"export NOT verified: {exc}")
-    print_json({"verified": True, **manifest.to_json(),
-                "records_checked": records and manifest.format in ("csv", "json")})  # fmt: skip
+    print_json(
+        {"verified": True, **manifest.to_json(), "records_checked": records and manifest.format in ("csv", "json")}
+    )
 
 
 @click.group("shift")
@@ -149,10 +179,18 @@ def shift_close(data_dir: Path, name: str, supervisor: str | None, pin_stdin: bo
         report = booth.report(ReportFilter(shift_id=closed.id))
     finally:
         booth.close()
-    print_json({"shift": closed.id, "officer": closed.officer, "opened_at": iso(closed.opened_at),
-                "closed_at": iso(closed.closed_at), "closed_by": supervisor or name, **report.totals(),
-                "sync": report.to_json()["sync"],
-                "export": f"booth export --shift {closed.id} --format pdf --out FILE"})  # fmt: skip
+    print_json(
+        {
+            "shift": closed.id,
+            "officer": closed.officer,
+            "opened_at": iso(closed.opened_at),
+            "closed_at": iso(closed.closed_at),
+            "closed_by": supervisor or name,
+            **report.totals(),
+            "sync": report.to_json()["sync"],
+            "export": f"booth export --shift {closed.id} --format pdf --out FILE",
+        }
+    )
 
 
 @shift.command("list")
@@ -168,8 +206,14 @@ def shift_list(data_dir: Path, officer: str | None, open_only: bool, limit: int)
     booth = Booth(data_dir)
     try:
         for s in booth.shifts(officer=officer, open_only=open_only, limit=limit):
-            print_json({"shift": s.id, "officer": s.officer, "opened_at": iso(s.opened_at),
-                        "closed_at": iso(s.closed_at) if s.closed_at else None})
+            print_json(
+                {
+                    "shift": s.id,
+                    "officer": s.officer,
+                    "opened_at": iso(s.opened_at),
+                    "closed_at": iso(s.closed_at) if s.closed_at else None,
+                }
+            )
     finally:
         booth.close()
 

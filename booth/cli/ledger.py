@@ -81,8 +81,15 @@ def officer_list(data_dir: Path) -> None:
     Example: booth officer list
     """
     for o in open_booth(data_dir).ledger.officers():
-        print_json({"name": o.name, "role": o.role, "failed_pins": o.failed, "locked": o.locked_until is not None,
-                    "active": o.active})
+        print_json(
+            {
+                "name": o.name,
+                "role": o.role,
+                "failed_pins": o.failed,
+                "locked": o.locked_until is not None,
+                "active": o.active,
+            }
+        )
 
 
 @officer.command("unlock")
@@ -105,8 +112,12 @@ def officer_unlock(data_dir: Path, name: str, supervisor: str, pin_stdin: bool) 
 @click.option("--officer", "name", required=True, help="The officer at the booth.")
 @click.option("--direction", type=click.Choice(["entry", "exit"]), required=True)
 @click.option("--channel", type=click.Choice(["cli", "wedge", "manual", "camera"]), default="cli", show_default=True)
-@click.option("--test-clock", "at", help="Test mode only (BOOTH_TEST_MODE=1): record as if the clock said this ISO "
-              "time; an audit record says so first.")
+@click.option(
+    "--test-clock",
+    "at",
+    help="Test mode only (BOOTH_TEST_MODE=1): record as if the clock said this ISO "
+    "time; an audit record says so first.",
+)
 @click.option("--pin-stdin", is_flag=True, help="Read the PIN from the first line of stdin.")
 @click.pass_obj
 def scan(data_dir: Path, text: str, name: str, direction: str, channel: str, at: str | None, pin_stdin: bool) -> None:
@@ -117,8 +128,10 @@ def scan(data_dir: Path, text: str, name: str, direction: str, channel: str, at:
     Example: BOOTH_PIN=482913 booth scan --officer "Sok Dara" --direction entry 'BP1:...'
     """
     if at and not env_flag(TEST_MODE):
-        fail(f"--test-clock is for tests and demos only: set {TEST_MODE}=1 (a real booth records real times)",
-             code=USAGE_ERROR)  # fmt: skip
+        fail(
+            f"--test-clock is for tests and demos only: set {TEST_MODE}=1 (a real booth records real times)",
+            code=USAGE_ERROR,
+        )
     pin = read_pin(pin_stdin)
     booth = Booth(data_dir, clock=FixedClock(parse_time(at)) if at else None)
     if at:
@@ -132,14 +145,21 @@ def scan(data_dir: Path, text: str, name: str, direction: str, channel: str, at:
 @click.command()
 @click.argument("seq", type=int)
 @click.option("--supervisor", required=True, help="The supervisor who decides.")
-@click.option("--second-supervisor", help="Another supervisor: needed when the permit could not be trusted at all "
-              "(unreadable, bad format or signature, unknown issuer, a stolen office key).")
+@click.option(
+    "--second-supervisor",
+    help="Another supervisor: needed when the permit could not be trusted at all "
+    "(unreadable, bad format or signature, unknown issuer, a stolen office key).",
+)
 @click.option("--reason", required=True, help="Why the holder may pass despite the rejection.")
-@click.option("--pin-stdin", is_flag=True, help="Read the PINs from stdin, one line each (the second supervisor's "
-              "second; else BOOTH_PIN and BOOTH_PIN2).")
+@click.option(
+    "--pin-stdin",
+    is_flag=True,
+    help="Read the PINs from stdin, one line each (the second supervisor's second; else BOOTH_PIN and BOOTH_PIN2).",
+)
 @click.pass_obj
-def override(data_dir: Path, seq: int, supervisor: str, second_supervisor: str | None, reason: str,
-             pin_stdin: bool) -> None:
+def override(
+    data_dir: Path, seq: int, supervisor: str, second_supervisor: str | None, reason: str, pin_stdin: bool
+) -> None:
     """Let a rejected scan through, with the supervisor's PIN and a written reason.
 
     \b

@@ -38,8 +38,10 @@ def enrol(data_dir: Path, hq_url: str, token: str, pin: str | None) -> None:
         if not enrolment.pinned:  # HQ has no bundle yet: the fingerprint came with the enrolment
             _confirm(enrolment.root_fingerprint)
             client.confirm(enrolment)
-    click.echo(f"booth {enrolment.booth_id} enrolled at {client.hq_url} (checkpoint {enrolment.checkpoint}); "
-               f"HQ root {enrolment.root_fingerprint} pinned")  # fmt: skip
+    click.echo(
+        f"booth {enrolment.booth_id} enrolled at {client.hq_url} (checkpoint {enrolment.checkpoint}); "
+        f"HQ root {enrolment.root_fingerprint} pinned"
+    )
 
 
 def _confirm(fingerprint: str) -> None:
@@ -85,7 +87,7 @@ def sync(ctx: click.Context, once: bool, hq_url: str | None, interval: float) ->
             return
         stop = threading.Event()
 
-        def report(result, error, wait) -> None:  # noqa: ANN001 - SessionResult | None, BaseException | None
+        def report(result, error, wait) -> None:
             if result is not None:
                 if result.pushed or result.bundle_installed:  # quiet while there is nothing to say
                     print_json(result.to_json())

@@ -57,23 +57,32 @@ def _bundle_summary(b: TrustBundle) -> dict:
     from sync.protocol.times import iso
 
     return {
-        "version": b.version, "issued_at": iso(b.issued_at), "stale_after": iso(b.stale_at()),
-        "root_fingerprint": fingerprint(b.root_public_key), "issuers": len(b.issuers),
-        "checkpoints": [c.code for c in b.checkpoints], "revocations": len(b.revocations),
+        "version": b.version,
+        "issued_at": iso(b.issued_at),
+        "stale_after": iso(b.stale_at()),
+        "root_fingerprint": fingerprint(b.root_public_key),
+        "issuers": len(b.issuers),
+        "checkpoints": [c.code for c in b.checkpoints],
+        "revocations": len(b.revocations),
         "watchlist": len(b.watchlist),
-    }  # fmt: skip
+    }
 
 
 @click.command()
 @click.argument("text")
 @click.option("--checkpoint", help="Checkpoint code (default: this booth's).")
 @click.option("--at", "at", help="Judge as of this ISO time (default now).")
-@click.option("--bundle", "bundle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Use this bundle file instead of the installed one (it must chain to the pinned root).")
+@click.option(
+    "--bundle",
+    "bundle_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Use this bundle file instead of the installed one (it must chain to the pinned root).",
+)
 @click.option("--pin", help="Root fingerprint for --bundle when this data dir has none pinned.")
 @click.pass_obj
-def verify(data_dir: Path, text: str, checkpoint: str | None, at: str | None,
-           bundle_file: Path | None, pin: str | None) -> None:
+def verify(
+    data_dir: Path, text: str, checkpoint: str | None, at: str | None, bundle_file: Path | None, pin: str | None
+) -> None:
     """Verify a permit's QR text (or '-' for stdin) and print one JSON verdict.
 
     Exit 0 valid, 1 rejected, 2 usage error.

@@ -22,6 +22,14 @@ from booth.demo.run import (
 )
 
 __all__ = [
-    "DEMO_BOOTH", "DEMO_CHECKPOINT", "DEMO_OFFICERS", "DemoBooth", "connect_to_local_hq", "gui_demo", "prepare",
-    "run_demo", "show_order", "terminal_demo",
-]  # fmt: skip
+    "DEMO_BOOTH",
+    "DEMO_CHECKPOINT",
+    "DEMO_OFFICERS",
+    "DemoBooth",
+    "connect_to_local_hq",
+    "gui_demo",
+    "prepare",
+    "run_demo",
+    "show_order",
+    "terminal_demo",
+]

@@ -28,10 +28,19 @@ class LocalHQ:
     def start(cls, hq_dir: Path, *, timeout: float = 30.0) -> LocalHQ:
         """Serve ``hq_dir`` on a free loopback port; return once it answers."""
         port = _free_port()
-        command = [sys.executable, "-m", "sync.hq.cli", "--data-dir", str(hq_dir), "serve",
-                   "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.PIPE)  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "sync.hq.cli",
+            "--data-dir",
+            str(hq_dir),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

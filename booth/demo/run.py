@@ -22,8 +22,11 @@ from booth.service import Booth
 from sync.hq.demo_data import DemoCase, DemoData, make_demo_data
 
 # (name, role, PIN): printed in the terminal when the demo starts
-DEMO_OFFICERS = (("Sok Dara", "officer", "482913"), ("Somchai Jaidee", "officer", "560271"),
-                 ("Chan Sophal", "supervisor", "771204"))  # fmt: skip
+DEMO_OFFICERS = (
+    ("Sok Dara", "officer", "482913"),
+    ("Somchai Jaidee", "officer", "560271"),
+    ("Chan Sophal", "supervisor", "771204"),
+)
 DEMO_BOOTH, DEMO_CHECKPOINT = "PHD-01", "KH-PHD"
 
 
@@ -74,8 +77,9 @@ def show_order(cases: tuple[DemoCase, ...]) -> list[DemoCase]:
     for c in cases:
         if c.label != "valid":
             first_of_kind.setdefault(c.label, c)
-    rejected = list(first_of_kind.values()) + [c for c in cases if c.label != "valid" and c not in
-                                                first_of_kind.values()]  # fmt: skip
+    rejected = list(first_of_kind.values()) + [
+        c for c in cases if c.label != "valid" and c not in first_of_kind.values()
+    ]
     order: list[DemoCase] = []
     while valid or rejected:
         order += [valid.pop(0)] if valid else []
@@ -83,8 +87,15 @@ def show_order(cases: tuple[DemoCase, ...]) -> list[DemoCase]:
     return order
 
 
-def run_demo(data_dir: Path | None, *, seed: int, terminal: bool, screenshot: Path | None,
-             exit_after: float | None, language: str | None) -> int:
+def run_demo(
+    data_dir: Path | None,
+    *,
+    seed: int,
+    terminal: bool,
+    screenshot: Path | None,
+    exit_after: float | None,
+    language: str | None,
+) -> int:
     base = data_dir or Path(tempfile.mkdtemp(prefix="booth-demo-"))
     demo = prepare(base, seed=seed, now=parse_time(None))
     click.echo(f"Demo HQ:    {demo.data.hq_dir} (root fingerprint {demo.data.root_fingerprint})")
@@ -109,13 +120,18 @@ def gui_demo(demo: DemoBooth, *, screenshot: Path | None, exit_after: float | No
     from booth.gui.app import GuiOptions, run_gui
     from booth.scan.simcam import CardSpec
 
-    cards = [CardSpec.from_text(c.text, label=c.label, description=c.description, number=c.number)
-             for c in show_order(demo.data.cases)]  # fmt: skip
+    cards = [
+        CardSpec.from_text(c.text, label=c.label, description=c.description, number=c.number)
+        for c in show_order(demo.data.cases)
+    ]
     name, _role, pin = DEMO_OFFICERS[0]
     auto = (name, pin) if screenshot is not None else None
     click.echo("\nThe simulated camera shows the demo permits in turn; F2 switches entry/exit.")
-    return run_gui(demo.booth_dir, GuiOptions(screenshot=screenshot, exit_after=exit_after, auto_login=auto,
-                                              language=language), cards=cards)  # fmt: skip
+    return run_gui(
+        demo.booth_dir,
+        GuiOptions(screenshot=screenshot, exit_after=exit_after, auto_login=auto, language=language),
+        cards=cards,
+    )
 
 
 def terminal_demo(demo: DemoBooth) -> int:
@@ -127,8 +143,9 @@ def terminal_demo(demo: DemoBooth) -> int:
         bundle = booth.trust.require()
         name, _role, pin = DEMO_OFFICERS[0]
         session = booth.login(name, pin)
-        click.echo(f"\nTrust bundle v{bundle.version} installed; {name} scans every demo permit at "
-                   f"{DEMO_CHECKPOINT}:\n")  # fmt: skip
+        click.echo(
+            f"\nTrust bundle v{bundle.version} installed; {name} scans every demo permit at {DEMO_CHECKPOINT}:\n"
+        )
         agree = 0
         for case in demo.data.cases:
             verdict = booth.scan(session, case.text, direction="entry", channel="cli").verdict
@@ -142,9 +159,11 @@ def terminal_demo(demo: DemoBooth) -> int:
         click.echo(f"Printed cards: {demo.data.cases_file.parent / 'cards'}")
         with SyncClient(booth) as client:
             result = client.session()
-        click.echo(f"Synced with HQ: {result.pushed} records sent, HQ acknowledges up to record "
-                   f"{booth.ledger.acked_seq()} of {booth.ledger.count()}; `booth audit verify`: "
-                   f"{'intact' if booth.verify_chain().ok else 'BROKEN'}")  # fmt: skip
+        click.echo(
+            f"Synced with HQ: {result.pushed} records sent, HQ acknowledges up to record "
+            f"{booth.ledger.acked_seq()} of {booth.ledger.count()}; `booth audit verify`: "
+            f"{'intact' if booth.verify_chain().ok else 'BROKEN'}"
+        )
     finally:
         booth.close()
     return 0

@@ -91,10 +91,11 @@ def run_gui(data_dir: Path, options: GuiOptions, *, cards: list | None = None) -
     if cards is not None:
         from booth.scan.simcam import SimulatedCamera
 
-        def factory():  # noqa: ANN202
+        def factory():
             return SimulatedCamera(cards)
     else:
-        def factory():  # noqa: ANN202
+
+        def factory():
             return parse_source(spec, demo_cards=fresh_demo_cards)
 
     scanner = Scanner(factory, Cascade.default().decode)
@@ -108,7 +109,7 @@ def run_gui(data_dir: Path, options: GuiOptions, *, cards: list | None = None) -
     if sync is not None:
         sync.start()
     if options.auto_login:
-        window._login(*options.auto_login)  # noqa: SLF001 - the demo logs in as a person would
+        window._login(*options.auto_login)
     if options.exit_after is not None:
         QTimer.singleShot(int(options.exit_after * 1000), lambda: _finish(window, options.screenshot))
     code = app.exec()
@@ -116,7 +117,7 @@ def run_gui(data_dir: Path, options: GuiOptions, *, cards: list | None = None) -
     return code
 
 
-def _finish(window, screenshot: Path | None) -> None:  # noqa: ANN001
+def _finish(window, screenshot: Path | None) -> None:
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(screenshot))

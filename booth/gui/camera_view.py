@@ -41,7 +41,7 @@ class CameraView(QWidget):
         self._state = "starting"
         self.frames_shown = 0
 
-    def sizeHint(self) -> QSize:  # noqa: N802
+    def sizeHint(self) -> QSize:
         return QSize(640, 360)
 
     def show_frame(self, frame: np.ndarray) -> None:
@@ -61,12 +61,12 @@ class CameraView(QWidget):
         self._state = state
         self.update()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.LanguageChange:
             self.update()
         super().changeEvent(event)
 
-    def paintEvent(self, _event: object) -> None:  # noqa: N802
+    def paintEvent(self, _event: object) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), QColor("#202124"))
         if self._image is not None and self._state == "ok":
@@ -81,8 +81,12 @@ class CameraView(QWidget):
 
     def _fit(self, size: QSize) -> QRect:
         scaled = size.scaled(self.size(), Qt.KeepAspectRatio)
-        return QRect((self.width() - scaled.width()) // 2, (self.height() - scaled.height()) // 2,
-                     scaled.width(), scaled.height())  # fmt: skip
+        return QRect(
+            (self.width() - scaled.width()) // 2,
+            (self.height() - scaled.height()) // 2,
+            scaled.width(),
+            scaled.height(),
+        )
 
     def _draw_outlines(self, p: QPainter, target: QRect) -> None:
         if not self._outlines or time.monotonic() - self._outlined_at > OUTLINE_SECONDS:

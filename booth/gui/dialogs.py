@@ -13,7 +13,7 @@ from booth.gui.qt import (
     Qt,
     QVBoxLayout,
     QWidget,
-)  # fmt: skip
+)
 from booth.gui.text_label import TextLabel
 from booth.service import needs_two_supervisors
 from sync.protocol.records import Record
@@ -28,8 +28,11 @@ class OverrideDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("Supervisor override"))
         self.setFont(ui_font(13))
-        about = TextLabel(self.tr("Record {0}: {1} — {2}\nRejected for: {3}").format(
-            record.seq, record.holder or self.tr("unknown holder"), record.permit_no or "-", record.reasons or "-"))
+        about = TextLabel(
+            self.tr("Record {0}: {1} — {2}\nRejected for: {3}").format(
+                record.seq, record.holder or self.tr("unknown holder"), record.permit_no or "-", record.reasons or "-"
+            )
+        )
         about.setWordWrap(True)
         self.supervisor = QComboBox()
         self.supervisor.addItems(supervisors)

@@ -15,7 +15,7 @@ from booth.gui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
-)  # fmt: skip
+)
 from booth.gui.text_label import TextLabel
 
 
@@ -96,7 +96,7 @@ class LoginScreen(QWidget):
             self.login_requested.emit(self.officer.currentText(), self.pin.text())
             self.pin.clear()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.LanguageChange:
             self.retranslate()
         super().changeEvent(event)

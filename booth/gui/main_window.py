@@ -30,7 +30,7 @@ from booth.gui.qt import (
     QTimer,
     QVBoxLayout,
     QWidget,
-)  # fmt: skip
+)
 from booth.gui.recent_scans import RecentScans
 from booth.gui.scanner import Scanner
 from booth.gui.settings_dialog import SettingsDialog
@@ -52,8 +52,14 @@ STATUS_MS = 5000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, booth: Booth, *, scanner: Scanner | None = None, ops: Operations | None = None,
-                 sync: SyncWorker | None = None) -> None:
+    def __init__(
+        self,
+        booth: Booth,
+        *,
+        scanner: Scanner | None = None,
+        ops: Operations | None = None,
+        sync: SyncWorker | None = None,
+    ) -> None:
         super().__init__()
         self.booth = booth
         self.sync = sync
@@ -109,8 +115,10 @@ class MainWindow(QMainWindow):
         self.recent = RecentScans()
         self.recent.search_changed.connect(self.refresh_recent)
         self.verdict = VerdictPanel()
-        self.buttons = {name: QPushButton() for name in ("manual", "override", "again", "lock", "settings", "mute",
-                                                          "sync", "reports")}  # fmt: skip
+        self.buttons = {
+            name: QPushButton()
+            for name in ("manual", "override", "again", "lock", "settings", "mute", "sync", "reports")
+        }
         for button in self.buttons.values():
             button.setFont(ui_font(12))
             button.setMinimumHeight(40)
@@ -151,12 +159,19 @@ class MainWindow(QMainWindow):
         return page
 
     def _shortcuts(self) -> None:
-        for key, slot in (("F2", self.toggle_direction), ("F3", self.focus_search), ("F4", self.manual_entry),
-                          ("F5", self.scan_again), ("F6", self.sync_now), ("F8", self.override_last),
-                          ("F9", self.open_supervisor_view),
-                          ("F10", self.open_settings),
-                          ("Ctrl+L", self.lock), ("Ctrl+M", self.toggle_mute),
-                          ("Escape", self.verdict.show_idle)):  # fmt: skip
+        for key, slot in (
+            ("F2", self.toggle_direction),
+            ("F3", self.focus_search),
+            ("F4", self.manual_entry),
+            ("F5", self.scan_again),
+            ("F6", self.sync_now),
+            ("F8", self.override_last),
+            ("F9", self.open_supervisor_view),
+            ("F10", self.open_settings),
+            ("Ctrl+L", self.lock),
+            ("Ctrl+M", self.toggle_mute),
+            ("Escape", self.verdict.show_idle),
+        ):
             QShortcut(QKeySequence(key), self, activated=slot)
 
     def _timers(self) -> None:
@@ -210,8 +225,11 @@ class MainWindow(QMainWindow):
             self.login.show_message(self.tr("Log in first: the scan was not recorded."))
             return
         session, direction = self.session, self.direction
-        self.ops.run(lambda: self.booth.scan(session, text, direction=direction, channel=channel),
-                     self._scanned, self._scan_failed)  # fmt: skip
+        self.ops.run(
+            lambda: self.booth.scan(session, text, direction=direction, channel=channel),
+            self._scanned,
+            self._scan_failed,
+        )
 
     def _scanned(self, outcome: ScanOutcome) -> None:
         self.last_outcome = outcome
@@ -246,7 +264,8 @@ class MainWindow(QMainWindow):
             text, colour = self.tr("←  EXIT   (F2 to switch)"), "#6b3fa0"
         self.direction_button.setText(text)
         self.direction_button.setStyleSheet(
-            f"QPushButton {{ background: {colour}; color: white; border-radius: 8px; padding: 6px; }}")
+            f"QPushButton {{ background: {colour}; color: white; border-radius: 8px; padding: 6px; }}"
+        )
 
     # -- override
     def override_last(self) -> None:
@@ -254,8 +273,10 @@ class MainWindow(QMainWindow):
         if self.session is None or outcome is None or outcome.verdict.valid:
             self.verdict_hint(self.tr("There is no rejected scan to override."))
             return
-        self.ops.run(lambda: [o.name for o in self.booth.ledger.officers() if o.role == "supervisor" and o.active],
-                     lambda names: self._ask_override(outcome.record, names))  # fmt: skip
+        self.ops.run(
+            lambda: [o.name for o in self.booth.ledger.officers() if o.role == "supervisor" and o.active],
+            lambda names: self._ask_override(outcome.record, names),
+        )
 
     def _ask_override(self, record: Record, supervisors: list[str]) -> None:
         dialog = OverrideDialog(record, supervisors, self)
@@ -264,8 +285,11 @@ class MainWindow(QMainWindow):
         name, pin, reason = dialog.values()
         second = dialog.second_values()
         shift = self.session.shift_id if self.session else None
-        self.ops.run(lambda: self.booth.override_with_pin(record.seq, name, pin, reason, shift_id=shift, second=second),
-                     lambda rec: self._overridden(rec.supervisor), self._override_failed)  # fmt: skip
+        self.ops.run(
+            lambda: self.booth.override_with_pin(record.seq, name, pin, reason, shift_id=shift, second=second),
+            lambda rec: self._overridden(rec.supervisor),
+            self._override_failed,
+        )
 
     def _overridden(self, supervisor: str) -> None:
         if self.last_outcome is not None:
@@ -289,8 +313,11 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.booth.settings, checkpoints, self)
         if dialog.exec():
             new, session = dialog.value(), self.session
-            self.ops.run(lambda: self.booth.change_settings(new, session=session), lambda _: self._settings_saved(),
-                         self._settings_refused)  # fmt: skip
+            self.ops.run(
+                lambda: self.booth.change_settings(new, session=session),
+                lambda _: self._settings_saved(),
+                self._settings_refused,
+            )
 
     def _settings_refused(self, error: BaseException) -> None:
         QMessageBox.warning(self, self.tr("Settings"), as_rich_text(error_text(error)))
@@ -355,24 +382,30 @@ class MainWindow(QMainWindow):
             self.camera.show_frame(frame)
 
     # -- language
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("Booth {0} · {1}").format(self.booth.ledger.booth_id,
-                                                               self.booth.settings.checkpoint))  # fmt: skip
-        texts = {"manual": self.tr("Type permit (F4)"), "override": self.tr("Override (F8)"),
-                 "again": self.tr("Scan again (F5)"), "lock": self.tr("Lock (Ctrl+L)"),
-                 "settings": self.tr("Settings (F10)"), "sync": self.tr("Sync now (F6)"),
-                 "reports": self.tr("Reports (F9)"),
-                 "mute": self.tr("Sound off (Ctrl+M)") if not self.sounds.muted else self.tr("Sound on (Ctrl+M)")}
+        self.setWindowTitle(
+            self.tr("Booth {0} · {1}").format(self.booth.ledger.booth_id, self.booth.settings.checkpoint)
+        )
+        texts = {
+            "manual": self.tr("Type permit (F4)"),
+            "override": self.tr("Override (F8)"),
+            "again": self.tr("Scan again (F5)"),
+            "lock": self.tr("Lock (Ctrl+L)"),
+            "settings": self.tr("Settings (F10)"),
+            "sync": self.tr("Sync now (F6)"),
+            "reports": self.tr("Reports (F9)"),
+            "mute": self.tr("Sound off (Ctrl+M)") if not self.sounds.muted else self.tr("Sound on (Ctrl+M)"),
+        }
         for name, text in texts.items():
             self.buttons[name].setText(text)
         self._render_direction()
 
-    def closeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QEvent) -> None:
         app = QApplication.instance()
         app.removeEventFilter(self.wedge)  # app-wide filters must not outlive the window
         app.removeEventFilter(self._activity)
@@ -396,11 +429,11 @@ class _ActivityWatch(QObject):
     use restarts the idle-lock timer. Camera scans do not: the lock is there for the officer who
     walked away, and a card held up to an unattended booth must not keep it open."""
 
-    def __init__(self, on_activity, parent: QObject | None = None) -> None:  # noqa: ANN001
+    def __init__(self, on_activity, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._on_activity = on_activity
 
-    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
         if event.type() in (QEvent.KeyPress, QEvent.ShortcutOverride, QEvent.MouseButtonPress):
             self._on_activity()
         return False

@@ -74,10 +74,10 @@ from PySide6.QtWidgets import (  # noqa: F401
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
-)  # fmt: skip
+)
 
 try:  # QtMultimedia needs the PulseAudio client library; without it the booth stays silent
-    from PySide6.QtMultimedia import QSoundEffect  # noqa: F401
+    from PySide6.QtMultimedia import QSoundEffect
 except ImportError:  # pragma: no cover - depends on the machine
     QSoundEffect = None  # type: ignore[assignment,misc]
 
@@ -102,7 +102,7 @@ def _keep_module_sources_out_of_linecache() -> None:
                 linecache.cache.pop(name, None)
 
     uses_pyside.booth_wrapped = True  # type: ignore[attr-defined]
-    feature._mod_uses_pyside = uses_pyside  # noqa: SLF001
+    feature._mod_uses_pyside = uses_pyside
     linecache.clearcache()  # what the hook read for the modules imported before PySide6
 
 

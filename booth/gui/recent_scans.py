@@ -47,7 +47,7 @@ class RecentScans(QWidget):
             item.setForeground(QColor(colour))
             self.list.addItem(item)
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.LanguageChange:
             self.retranslate()
         super().changeEvent(event)

@@ -28,8 +28,13 @@ class Scanner(QObject):
     outlines = Signal(object)  # list of corner-point tuples of the codes in the newest decoded frame
     state_changed = Signal(str)  # ok | no_camera | lost | starting | stopped
 
-    def __init__(self, source_factory: Callable[[], FrameSource], decode: Callable[[np.ndarray], list],
-                 *, debounce_seconds: float = DEBOUNCE_SECONDS) -> None:
+    def __init__(
+        self,
+        source_factory: Callable[[], FrameSource],
+        decode: Callable[[np.ndarray], list],
+        *,
+        debounce_seconds: float = DEBOUNCE_SECONDS,
+    ) -> None:
         super().__init__()
         self._decode = decode
         self.debouncer = Debouncer(debounce_seconds)

@@ -44,7 +44,10 @@ class SettingsDialog(QDialog):
 
     def value(self) -> BoothSettings:
         return replace(
-            self._settings, camera=self.camera.text().strip() or "0", checkpoint=self.checkpoint.currentText(),
-            language=self.language.currentData(), idle_lock_minutes=self.idle.value(),
+            self._settings,
+            camera=self.camera.text().strip() or "0",
+            checkpoint=self.checkpoint.currentText(),
+            language=self.language.currentData(),
+            idle_lock_minutes=self.idle.value(),
             sounds=self.sounds.isChecked(),
-        )  # fmt: skip
+        )

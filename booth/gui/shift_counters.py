@@ -31,13 +31,18 @@ class ShiftCounters(QWidget):
         for key in KEYS:
             self.values[key].setText(str(counts.get(key, 0)))
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
 
     def retranslate(self) -> None:
-        names = {"entries": self.tr("Entries"), "exits": self.tr("Exits"), "rejections": self.tr("Rejections"),
-                 "overrides": self.tr("Overrides"), "inside": self.tr("Inside now")}  # fmt: skip
+        names = {
+            "entries": self.tr("Entries"),
+            "exits": self.tr("Exits"),
+            "rejections": self.tr("Rejections"),
+            "overrides": self.tr("Overrides"),
+            "inside": self.tr("Inside now"),
+        }
         for key, text in names.items():
             self.names[key].setText(text)

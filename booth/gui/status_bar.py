@@ -32,7 +32,7 @@ class BoothStatusBar(QStatusBar):
         self._officer = name
         self._render()
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.LanguageChange:
             self._render()
         super().changeEvent(event)
@@ -40,10 +40,12 @@ class BoothStatusBar(QStatusBar):
     def _render(self) -> None:
         self.officer.setText(self.tr("Officer: {0}").format(self._officer) if self._officer else "")
         camera = {
-            "ok": (self.tr("Camera OK"), OK), "starting": (self.tr("Camera starting…"), WARN),
-            "lost": (self.tr("Camera lost — reconnecting"), BAD), "no_camera": (self.tr("No camera"), BAD),
+            "ok": (self.tr("Camera OK"), OK),
+            "starting": (self.tr("Camera starting…"), WARN),
+            "lost": (self.tr("Camera lost — reconnecting"), BAD),
+            "no_camera": (self.tr("No camera"), BAD),
             "stopped": (self.tr("Camera off"), WARN),
-        }.get(self._camera_state, (self._camera_state, WARN))  # fmt: skip
+        }.get(self._camera_state, (self._camera_state, WARN))
         _paint(self.camera, *camera)
         s = self._status
         if s.get("bundle_version") is None:
@@ -51,8 +53,9 @@ class BoothStatusBar(QStatusBar):
         else:
             age = s.get("bundle_age_days") or 0
             colour = BAD if s.get("trust_stale") else WARN if age > s.get("bundle_max_days", 7) / 2 else OK
-            _paint(self.bundle, self.tr("Trust list v{0}, {1} days old").format(s["bundle_version"], round(age, 1)),
-                   colour)  # fmt: skip
+            _paint(
+                self.bundle, self.tr("Trust list v{0}, {1} days old").format(s["bundle_version"], round(age, 1)), colour
+            )
         if s.get("clock_suspect"):
             _paint(self.clock, self.tr("Clock looks wrong!"), BAD)
         else:
@@ -67,8 +70,9 @@ class BoothStatusBar(QStatusBar):
             _paint(self.sync, self.tr("Not enrolled with HQ: {0} waiting").format(pending), WARN)
         else:
             self.sync.setToolTip("")
-            _paint(self.sync, self.tr("Sync: {0} waiting · last {1}").format(pending, last),
-                   OK if pending < 50 else WARN)  # fmt: skip
+            _paint(
+                self.sync, self.tr("Sync: {0} waiting · last {1}").format(pending, last), OK if pending < 50 else WARN
+            )
 
 
 def _paint(label: QLabel, text: str, colour: str) -> None:

@@ -42,7 +42,7 @@ from booth.gui.qt import (
     QVBoxLayout,
     QWidget,
     Signal,
-)  # fmt: skip
+)
 from booth.gui.text_label import TextLabel, as_rich_text
 from booth.ledger.store import ShiftRow
 from booth.report.export import ExportResult
@@ -70,8 +70,15 @@ def open_supervisor_view(parent: QWidget, booth: Booth, session: Session, ops: O
 class SupervisorView(QDialog):
     progress_changed = Signal(int, int)  # (done, total), from the export thread
 
-    def __init__(self, booth: Booth, session: Session, *, ops: Operations, parent: QWidget | None = None,
-                 tz: dt.tzinfo | None = None) -> None:
+    def __init__(
+        self,
+        booth: Booth,
+        session: Session,
+        *,
+        ops: Operations,
+        parent: QWidget | None = None,
+        tz: dt.tzinfo | None = None,
+    ) -> None:
         if session.role != "supervisor":
             raise NotSupervisor(f"{session.officer} is not a supervisor")
         super().__init__(parent)
@@ -107,9 +114,13 @@ class SupervisorView(QDialog):
         self.show_button.clicked.connect(self.refresh)
         self.labels = {k: TextLabel() for k in ("mode", "shift", "from", "to", "officer", "format", "folder")}
         pick = QHBoxLayout()
-        for label, widget in ((self.labels["mode"], self.mode), (self.labels["shift"], self.shift),
-                              (self.labels["from"], self.day_from), (self.labels["to"], self.day_to),
-                              (self.labels["officer"], self.officer)):  # fmt: skip
+        for label, widget in (
+            (self.labels["mode"], self.mode),
+            (self.labels["shift"], self.shift),
+            (self.labels["from"], self.day_from),
+            (self.labels["to"], self.day_to),
+            (self.labels["officer"], self.officer),
+        ):
             pick.addWidget(label)
             pick.addWidget(widget)
         pick.addStretch(1)
@@ -162,8 +173,15 @@ class SupervisorView(QDialog):
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextSelectableByMouse)
         bottom = QHBoxLayout()
-        for widget in (self.labels["format"], self.format, self.labels["folder"], self.folder, self.choose_button,
-                       self.export_button, self.cancel_button):  # fmt: skip
+        for widget in (
+            self.labels["format"],
+            self.format,
+            self.labels["folder"],
+            self.folder,
+            self.choose_button,
+            self.export_button,
+            self.cancel_button,
+        ):
             bottom.addWidget(widget)
         bottom.addStretch(1)
         bottom.addWidget(self.close_shift_button)
@@ -184,20 +202,46 @@ class SupervisorView(QDialog):
         names = {SHIFT: self.tr("Shift"), DAY: self.tr("Day"), PERIOD: self.tr("Period")}
         for i in range(self.mode.count()):
             self.mode.setItemText(i, names[self.mode.itemData(i)])
-        texts = {"mode": self.tr("Report of"), "shift": self.tr("Shift"), "from": self.tr("From"),
-                 "to": self.tr("To"), "officer": self.tr("Officer"), "format": self.tr("Export as"),
-                 "folder": self.tr("to folder")}  # fmt: skip
+        texts = {
+            "mode": self.tr("Report of"),
+            "shift": self.tr("Shift"),
+            "from": self.tr("From"),
+            "to": self.tr("To"),
+            "officer": self.tr("Officer"),
+            "format": self.tr("Export as"),
+            "folder": self.tr("to folder"),
+        }
         for key, text in texts.items():
             self.labels[key].setText(text)
-        tiles = {"scans": self.tr("Scans"), "entries": self.tr("Entries"), "exits": self.tr("Exits"),
-                 "rejections": self.tr("Rejections"), "overrides": self.tr("Overrides"),
-                 "inside": self.tr("Still inside"), "overstays": self.tr("Overstays")}  # fmt: skip
+        tiles = {
+            "scans": self.tr("Scans"),
+            "entries": self.tr("Entries"),
+            "exits": self.tr("Exits"),
+            "rejections": self.tr("Rejections"),
+            "overrides": self.tr("Overrides"),
+            "inside": self.tr("Still inside"),
+            "overstays": self.tr("Overstays"),
+        }
         for key, text in tiles.items():
             self.tile_names[key].setText(text)
         self.show_button.setText(self.tr("Show"))
         self.search.setPlaceholderText(self.tr("Search by name or permit number"))
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in (
-            "Seq", "Time", "Officer", "Direction", "Verdict", "Reasons", "Permit", "Holder", "Native name")])
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr(c)
+                for c in (
+                    "Seq",
+                    "Time",
+                    "Officer",
+                    "Direction",
+                    "Verdict",
+                    "Reasons",
+                    "Permit",
+                    "Holder",
+                    "Native name",
+                )
+            ]
+        )
         self.choose_button.setText(self.tr("Choose folder…"))
         self.export_button.setText(self.tr("Export"))
         self.cancel_button.setText(self.tr("Cancel export"))
@@ -252,8 +296,14 @@ class SupervisorView(QDialog):
         start, end = period(first, last, self.tz)
         return ReportFilter(start, end, self.officer.currentData())
 
-    def choose(self, *, shift_id: int | None = None, day: dt.date | None = None,
-               until: dt.date | None = None, officer: str | None = None) -> None:
+    def choose(
+        self,
+        *,
+        shift_id: int | None = None,
+        day: dt.date | None = None,
+        until: dt.date | None = None,
+        officer: str | None = None,
+    ) -> None:
         """Set the choice (as a supervisor would by hand) and show the report."""
         if shift_id is not None:
             self.mode.setCurrentIndex(self.mode.findData(SHIFT))
@@ -290,8 +340,9 @@ class SupervisorView(QDialog):
         except Exception:
             return
         search = self.search.text().strip() or None
-        self.reader.run(lambda: self.booth.report_records(flt, search=search, limit=RECORDS_SHOWN),
-                        self._show_records, self._failed)  # fmt: skip
+        self.reader.run(
+            lambda: self.booth.report_records(flt, search=search, limit=RECORDS_SHOWN), self._show_records, self._failed
+        )
 
     def _show_report(self, report: Report) -> None:
         self.report = report
@@ -302,11 +353,19 @@ class SupervisorView(QDialog):
         sync = report.sync
         lines = [self.tr("Rejected for: {0}").format(reasons)]
         if report.override_list:
-            lines.append(self.tr("Overrides: {0}").format("; ".join(
-                f"#{o.ref_seq} {o.holder or '-'} — {o.supervisor}: {o.reason}" for o in report.override_list)))
+            lines.append(
+                self.tr("Overrides: {0}").format(
+                    "; ".join(
+                        f"#{o.ref_seq} {o.holder or '-'} — {o.supervisor}: {o.reason}" for o in report.override_list
+                    )
+                )
+            )
         if sync is not None:
-            lines.append(self.tr("Sync: HQ holds records up to #{0} of #{1} ({2} waiting)").format(
-                sync.acked_seq, sync.head_seq, sync.pending))
+            lines.append(
+                self.tr("Sync: HQ holds records up to #{0} of #{1} ({2} waiting)").format(
+                    sync.acked_seq, sync.head_seq, sync.pending
+                )
+            )
         self.details.setText("\n".join(lines))
         self._mode_changed()
 
@@ -315,9 +374,17 @@ class SupervisorView(QDialog):
         self.table.setRowCount(len(records))
         for row, r in enumerate(records):
             verdict = self.tr("override by {0}").format(r.supervisor) if r.kind == OVERRIDE else (r.verdict or "")
-            values = (str(r.seq), local_time(r.at, self.tz, "%Y-%m-%d %H:%M:%S"), r.officer or "",
-                      r.direction or "", verdict, r.reasons or "", r.permit_no or "", r.holder or "",
-                      r.native_name or "")  # fmt: skip
+            values = (
+                str(r.seq),
+                local_time(r.at, self.tz, "%Y-%m-%d %H:%M:%S"),
+                r.officer or "",
+                r.direction or "",
+                verdict,
+                r.reasons or "",
+                r.permit_no or "",
+                r.holder or "",
+                r.native_name or "",
+            )
             for col, value in enumerate(values):
                 self.table.setItem(row, col, QTableWidgetItem(value))
         total = self.report.records if self.report else len(records)
@@ -332,10 +399,15 @@ class SupervisorView(QDialog):
         if self.mode.currentData() != SHIFT or shift_id is None:
             return
         row = next((s for s in self.shift_rows if s.id == shift_id), None)
-        if confirm and QMessageBox.question(
-            self, self.tr("Close shift"),
-            as_rich_text(self.tr("Close shift #{0} of {1}?").format(shift_id, row.officer if row else "?")),
-        ) != QMessageBox.Yes:  # fmt: skip
+        if (
+            confirm
+            and QMessageBox.question(
+                self,
+                self.tr("Close shift"),
+                as_rich_text(self.tr("Close shift #{0} of {1}?").format(shift_id, row.officer if row else "?")),
+            )
+            != QMessageBox.Yes
+        ):
             return
         session = self.session
         self.ops.run(lambda: self.booth.close_shift_by_id(shift_id, by=session), self._shift_closed, self._failed)
@@ -373,8 +445,11 @@ class SupervisorView(QDialog):
         self.cancel_button.setEnabled(True)
         self.say(self.tr("Exporting to {0}…").format(path))
         session, tz, cancel, emit = self.session, self.tz, self.cancel_event, self.progress_changed.emit
-        self.reader.run(lambda: self.booth.export(flt, fmt, path, session=session, tz=tz, progress=emit,
-                                                  cancel=cancel), self._exported, self._export_failed)  # fmt: skip
+        self.reader.run(
+            lambda: self.booth.export(flt, fmt, path, session=session, tz=tz, progress=emit, cancel=cancel),
+            self._exported,
+            self._export_failed,
+        )
 
     def cancel_export(self) -> None:
         self.cancel_event.set()
@@ -392,8 +467,9 @@ class SupervisorView(QDialog):
         self.last_export = result
         self.progress.setValue(1000)
         m = result.manifest
-        self.say(self.tr("Exported {0} records to {1}, signed in {2}.").format(m.records, result.path,
-                                                                              result.signature.name))
+        self.say(
+            self.tr("Exported {0} records to {1}, signed in {2}.").format(m.records, result.path, result.signature.name)
+        )
 
     def _export_failed(self, error: Exception) -> None:
         self._export_ended()
@@ -413,7 +489,7 @@ class SupervisorView(QDialog):
         self.reader.stop()
         super().done(result)
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+    def closeEvent(self, event) -> None:
         self.cancel_event.set()
         self.reader.stop()
         super().closeEvent(event)

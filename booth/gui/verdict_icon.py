@@ -13,14 +13,14 @@ class VerdictIcon(QWidget):
         self.kind = IDLE
         self.setMinimumSize(96, 96)
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt naming
+    def sizeHint(self) -> QSize:
         return QSize(120, 120)
 
     def set_kind(self, kind: str) -> None:
         self.kind = kind
         self.update()
 
-    def paintEvent(self, _event: object) -> None:  # noqa: N802
+    def paintEvent(self, _event: object) -> None:
         if self.kind == IDLE:
             return
         side = min(self.width(), self.height()) - 8
@@ -30,16 +30,24 @@ class VerdictIcon(QWidget):
         p.setPen(Qt.NoPen)
         p.setBrush(QColor("white"))
         if self.kind in (CHECK, ERROR):  # a triangle: look at the words below
-            p.drawPolygon(QPolygonF([QPointF(x0 + side / 2, y0), QPointF(x0 + side, y0 + side),
-                                     QPointF(x0, y0 + side)]))  # fmt: skip
+            p.drawPolygon(
+                QPolygonF([QPointF(x0 + side / 2, y0), QPointF(x0 + side, y0 + side), QPointF(x0, y0 + side)])
+            )
         else:
             p.drawEllipse(int(x0), int(y0), int(side), int(side))
         pen = QPen(QColor(_INK[self.kind]), side * 0.13, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
         p.setPen(pen)
         s = side
         if self.kind == PASS:
-            p.drawPolyline(QPolygonF([QPointF(x0 + s * 0.27, y0 + s * 0.52), QPointF(x0 + s * 0.44, y0 + s * 0.69),
-                                      QPointF(x0 + s * 0.74, y0 + s * 0.34)]))  # fmt: skip
+            p.drawPolyline(
+                QPolygonF(
+                    [
+                        QPointF(x0 + s * 0.27, y0 + s * 0.52),
+                        QPointF(x0 + s * 0.44, y0 + s * 0.69),
+                        QPointF(x0 + s * 0.74, y0 + s * 0.34),
+                    ]
+                )
+            )
         elif self.kind == STOP:
             p.drawLine(QPointF(x0 + s * 0.32, y0 + s * 0.32), QPointF(x0 + s * 0.68, y0 + s * 0.68))
             p.drawLine(QPointF(x0 + s * 0.68, y0 + s * 0.32), QPointF(x0 + s * 0.32, y0 + s * 0.68))

@@ -17,7 +17,7 @@ from booth.gui.qt import (
     Qt,
     QVBoxLayout,
     QWidget,
-)  # fmt: skip
+)
 from booth.gui.text_label import TextLabel
 from booth.gui.verdict_icon import BACKGROUND, CHECK, ERROR, IDLE, PASS, STOP, VerdictIcon
 from booth.reasons import ENGLISH, WARNINGS, Reason
@@ -105,7 +105,7 @@ class VerdictPanel(QFrame):
             return _kind(self._state[1], self._state[2])
         return self._state[0]
 
-    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+    def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.LanguageChange:
             self._render()
         super().changeEvent(event)
@@ -159,13 +159,17 @@ class VerdictPanel(QFrame):
             return
         self.name.setText(f"{permit.family_name} {permit.given_names}")
         self.native.setText(permit.native_name or "")
-        self.fields.setText("\n".join((
-            self.tr("Permit {0}").format(permit.number),
-            self.tr("Nationality {0} · born {1} · sex {2}").format(permit.nationality, permit.dob, permit.sex),
-            self.tr("Valid until {0}").format(_day(permit.expires)),
-            self.tr("Checkpoints: {0}").format(", ".join(permit.checkpoints)),
-            self.tr("Stay up to {0} days · {1}").format(permit.stay_days, permit.zone),
-        )))  # fmt: skip
+        self.fields.setText(
+            "\n".join(
+                (
+                    self.tr("Permit {0}").format(permit.number),
+                    self.tr("Nationality {0} · born {1} · sex {2}").format(permit.nationality, permit.dob, permit.sex),
+                    self.tr("Valid until {0}").format(_day(permit.expires)),
+                    self.tr("Checkpoints: {0}").format(", ".join(permit.checkpoints)),
+                    self.tr("Stay up to {0} days · {1}").format(permit.stay_days, permit.zone),
+                )
+            )
+        )
         self._photo(permit.photo)
 
     def _photo(self, data: bytes | None) -> None:
@@ -176,8 +180,9 @@ class VerdictPanel(QFrame):
             self.photo.setStyleSheet("QLabel { border: 1px solid #bbb; color: #777; }")
             return
         self.photo.setStyleSheet("QLabel { border: 1px solid #bbb; }")
-        self.photo.setPixmap(QPixmap.fromImage(image).scaled(self.photo.size(), Qt.KeepAspectRatio,
-                                                             Qt.SmoothTransformation))  # fmt: skip
+        self.photo.setPixmap(
+            QPixmap.fromImage(image).scaled(self.photo.size(), Qt.KeepAspectRatio, Qt.SmoothTransformation)
+        )
 
 
 def _kind(outcome: ScanOutcome, overridden_by: str | None) -> str:

@@ -26,8 +26,9 @@ SCAN_CODE_OFFSETS = {"xcb": 8, "wayland": 8, "windows": 0}
 class WedgeFilter(QObject):
     scanned = Signal(str)
 
-    def __init__(self, detector: WedgeDetector | None = None, parent: QObject | None = None, *,
-                 scan_code_offset: int | None = -1) -> None:
+    def __init__(
+        self, detector: WedgeDetector | None = None, parent: QObject | None = None, *, scan_code_offset: int | None = -1
+    ) -> None:
         """``scan_code_offset``: -1 (default) for the platform's (None where scan codes are unknown)."""
         super().__init__(parent)
         if scan_code_offset == -1:
@@ -38,7 +39,7 @@ class WedgeFilter(QObject):
         self._field_text = ""
         self._last_key = 0.0
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         # A key event visits the focus widget, then each parent that ignores it: look once, at
         # the focus widget (or the window itself when nothing has the focus).
         if event.type() != QEvent.KeyPress or not _first_receiver(obj):

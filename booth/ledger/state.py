@@ -44,8 +44,15 @@ class Replay:
         self.usage: dict[str, int] = {}
         self._pending: dict[int, tuple[str | None, str | None]] = {}  # rejected scans an override may free
 
-    def add(self, seq: int, kind: str, verdict: str | None, direction: str | None, permit_no: str | None,
-            ref_seq: int | None) -> None:
+    def add(
+        self,
+        seq: int,
+        kind: str,
+        verdict: str | None,
+        direction: str | None,
+        permit_no: str | None,
+        ref_seq: int | None,
+    ) -> None:
         if kind == SCAN and verdict != "valid":
             self._pending[seq] = (permit_no, direction)
         crossed = crossing_seq(kind, verdict, seq, ref_seq)

@@ -228,13 +228,23 @@ class Ledger:
     def usage_rows(self) -> list[tuple[str, int]]:
         return self.con.execute("SELECT permit_no, entries FROM usage ORDER BY permit_no").fetchall()
 
-    def summary(self, start: int | None = None, end: int | None = None, *, officer: str | None = None,
-                shift_id: int | None = None) -> dict[str, int]:
+    def summary(
+        self,
+        start: int | None = None,
+        end: int | None = None,
+        *,
+        officer: str | None = None,
+        shift_id: int | None = None,
+    ) -> dict[str, int]:
         """Counts of scans, entries, exits, rejections and overrides for ``start <= at < end``,
         optionally one officer or one shift: one indexed pass."""
         clauses, args = ["1"], []
-        for clause, value in (("at >= ?", start), ("at < ?", end), ("officer = ?", officer),
-                              ("shift_id = ?", shift_id)):  # fmt: skip
+        for clause, value in (
+            ("at >= ?", start),
+            ("at < ?", end),
+            ("officer = ?", officer),
+            ("shift_id = ?", shift_id),
+        ):
             if value is not None:
                 clauses.append(clause)
                 args.append(value)
@@ -314,8 +324,9 @@ class Ledger:
     def hq_time_seen(self) -> int | None:
         return self.con.execute("SELECT hq_time_seen FROM sync_state WHERE id = 1").fetchone()[0]
 
-    def set_acked(self, seq: int, digest: str, receipt: bytes | None, *, receipt_at: int | None, at: int,
-                  backwards: bool = False) -> bool:
+    def set_acked(
+        self, seq: int, digest: str, receipt: bytes | None, *, receipt_at: int | None, at: int, backwards: bool = False
+    ) -> bool:
         """Record HQ's (verified) acknowledgement durably; return whether it changed the acked seq.
 
         The acked seq only grows, unless ``backwards`` (HQ said, in a signed receipt, that it
@@ -365,8 +376,9 @@ class Ledger:
                 self.con.execute("COMMIT")
 
     def shift(self, shift_id: int) -> ShiftRow | None:
-        row = self.con.execute("SELECT id, officer, opened_at, closed_at FROM shifts WHERE id = ?",
-                               (shift_id,)).fetchone()  # fmt: skip
+        row = self.con.execute(
+            "SELECT id, officer, opened_at, closed_at FROM shifts WHERE id = ?", (shift_id,)
+        ).fetchone()
         return ShiftRow(*row) if row else None
 
     def shifts(self, *, officer: str | None = None, open_only: bool = False, limit: int = 200) -> list[ShiftRow]:
@@ -379,12 +391,19 @@ class Ledger:
             where.append("closed_at IS NULL")
         rows = self.con.execute(
             f"SELECT id, officer, opened_at, closed_at FROM shifts WHERE {' AND '.join(where)}"
-            " ORDER BY id DESC LIMIT ?", (*args, limit),
+            " ORDER BY id DESC LIMIT ?",
+            (*args, limit),
         ).fetchall()
         return [ShiftRow(*row) for row in rows]
 
-    def selection(self, *, start: int | None = None, end: int | None = None, officer: str | None = None,
-                  shift_id: int | None = None) -> Selection:
+    def selection(
+        self,
+        *,
+        start: int | None = None,
+        end: int | None = None,
+        officer: str | None = None,
+        shift_id: int | None = None,
+    ) -> Selection:
         """The scans and overrides a report covers: ``start <= at < end``, one officer (scans they
         made, overrides of their scans), one shift (its scans, and the overrides of them).
 
@@ -399,14 +418,18 @@ class Ledger:
             if end is not None:
                 bounds.append("at < ?")
                 args.append(end)
-            lo, hi = self.con.execute(f"SELECT min(seq), max(seq) FROM records WHERE {' AND '.join(bounds)}",
-                                      args).fetchone()  # fmt: skip
+            lo, hi = self.con.execute(
+                f"SELECT min(seq), max(seq) FROM records WHERE {' AND '.join(bounds)}", args
+            ).fetchone()
             first, last = (lo, hi) if lo is not None else (1, 0)
         if shift_id is not None:
             shift = self.shift(shift_id)
             # every record of a shift comes after its opening (whose own time is opened_at)
-            lo = self.con.execute("SELECT min(seq) FROM records WHERE at >= ?",
-                                  (shift.opened_at,)).fetchone()[0] if shift else None  # fmt: skip
+            lo = (
+                self.con.execute("SELECT min(seq) FROM records WHERE at >= ?", (shift.opened_at,)).fetchone()[0]
+                if shift
+                else None
+            )
             first = max(first, lo) if lo is not None else last + 1
         clauses = ["seq BETWEEN ? AND ?", "kind != 'audit'"]
         args: list[object] = [first, last]
@@ -420,8 +443,10 @@ class Ledger:
             clauses.append("officer = ?")
             args.append(officer)
         if shift_id is not None:
-            clauses.append("(shift_id = ? OR (kind = 'override' AND ref_seq IN"
-                           " (SELECT seq FROM records WHERE seq BETWEEN ? AND ? AND shift_id = ?)))")
+            clauses.append(
+                "(shift_id = ? OR (kind = 'override' AND ref_seq IN"
+                " (SELECT seq FROM records WHERE seq BETWEEN ? AND ? AND shift_id = ?)))"
+            )
             args += [shift_id, first, last, shift_id]
         return Selection(" AND ".join(clauses), tuple(args), first, last)
 
@@ -435,8 +460,15 @@ class Ledger:
             sel.args,
         ).fetchall()
 
-    def selected(self, sel: Selection, *, kind: str | None = None, search: str | None = None,
-                 limit: int | None = None, newest_first: bool = False) -> Iterator[Record]:
+    def selected(
+        self,
+        sel: Selection,
+        *,
+        kind: str | None = None,
+        search: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> Iterator[Record]:
         """The selection's records in sequence order, streamed (constant memory); ``search``
         matches a name (Latin or native) or a permit number."""
         where, args = sel.where, list(sel.args)
@@ -470,21 +502,25 @@ class Ledger:
                 formats.append('"%w"')
                 args.append(f"ifnull(iif(unicode({name}) IN (61, 43, 45, 64, 39, 9, 13), '''' || {name}, {name}), '')")
         line = f"printf('{','.join(formats)}', {', '.join(args)})"
-        return self.con.execute(f"SELECT seq, CAST({line} AS BLOB) FROM records WHERE {sel.where} ORDER BY seq",
-                                sel.args)  # fmt: skip
+        return self.con.execute(
+            f"SELECT seq, CAST({line} AS BLOB) FROM records WHERE {sel.where} ORDER BY seq", sel.args
+        )
 
     def json_rows(self, sel: Selection) -> sqlite3.Cursor:
         """The selection as (seq, compact JSON object of the record's ``FIELDS``), made by SQLite."""
         pairs = ", ".join(f"'{name}', {name}" for name in FIELDS)
-        return self.con.execute(f"SELECT seq, json_object({pairs}) FROM records WHERE {sel.where} ORDER BY seq",
-                                sel.args)  # fmt: skip
+        return self.con.execute(
+            f"SELECT seq, json_object({pairs}) FROM records WHERE {sel.where} ORDER BY seq", sel.args
+        )
 
     def movements_before(self, end: int) -> Iterator[tuple]:
         """(seq, kind, verdict, direction, permit_no, ref_seq, at) of every scan and override
         recorded before ``end``, in sequence order: to replay who was inside then."""
         yield from self.con.execute(
             "SELECT seq, kind, verdict, direction, permit_no, ref_seq, at FROM records"
-            " WHERE kind != 'audit' AND +at < ? ORDER BY seq", (end,))  # fmt: skip
+            " WHERE kind != 'audit' AND +at < ? ORDER BY seq",
+            (end,),
+        )
 
     def records_by_seq(self, seqs: list[int]) -> dict[int, Record]:
         out: dict[int, Record] = {}

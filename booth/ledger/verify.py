@@ -31,8 +31,9 @@ class ChainReport:
         return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
 
 
-def verify_chain(rows: Iterable[ChainRow], genesis: str, seq_of_hash: Callable[[str], int | None],
-                 replay: Replay | None = None) -> ChainReport:
+def verify_chain(
+    rows: Iterable[ChainRow], genesis: str, seq_of_hash: Callable[[str], int | None], replay: Replay | None = None
+) -> ChainReport:
     """Check sequence, links and hashes; ``seq_of_hash`` finds a record by hash (only on failure).
     With ``replay``, also rebuild who is inside from the same rows."""
     sha256, fromhex = hashlib.sha256, bytes.fromhex
@@ -54,8 +55,15 @@ def verify_chain(rows: Iterable[ChainRow], genesis: str, seq_of_hash: Callable[[
     return ChainReport(True, prev_seq, prev_hash)
 
 
-def _link_problem(seq: int, link: str, intact: bool, prev_seq: int, prev_hash: str, prev_prev: str,
-                  seq_of_hash: Callable[[str], int | None]) -> ChainReport:
+def _link_problem(
+    seq: int,
+    link: str,
+    intact: bool,
+    prev_seq: int,
+    prev_hash: str,
+    prev_prev: str,
+    seq_of_hash: Callable[[str], int | None],
+) -> ChainReport:
     """Record ``seq`` does not point at the record before it: say what most likely happened."""
     if prev_seq and link == prev_prev:
         return _bad(prev_seq, prev_hash, prev_seq, "inserted", f"record {prev_seq} was slipped in before {seq}")
@@ -64,11 +72,22 @@ def _link_problem(seq: int, link: str, intact: bool, prev_seq: int, prev_hash: s
         return _bad(prev_seq, prev_hash, seq, "reordered", f"record {seq} was chained after record {earlier}")
     if prev_seq and intact:
         # Locally the same as record `seq` forged onto the chain with a made-up link: say both.
-        return _bad(prev_seq, prev_hash, prev_seq, "changed",
-                    f"record {seq} does not link to its hash: it was rewritten and re-hashed after record {seq} "
-                    f"was chained to it, or record {seq} was forged")  # fmt: skip
-    return _bad(prev_seq, prev_hash, seq, "missing", f"record {seq} links to no record here: a record before it "
-                f"was removed and the rest renumbered, or record {seq} was forged")  # fmt: skip
+        return _bad(
+            prev_seq,
+            prev_hash,
+            prev_seq,
+            "changed",
+            f"record {seq} does not link to its hash: it was rewritten and re-hashed after record {seq} "
+            f"was chained to it, or record {seq} was forged",
+        )
+    return _bad(
+        prev_seq,
+        prev_hash,
+        seq,
+        "missing",
+        f"record {seq} links to no record here: a record before it "
+        f"was removed and the rest renumbered, or record {seq} was forged",
+    )
 
 
 def _bad(count: int, head: str, seq: int, problem: str, detail: str) -> ChainReport:

@@ -13,6 +13,16 @@ from booth.report.model import Report, ReportFilter, build_report, day_filter, p
 from booth.report.signature import FORMATS, ExportInvalid, Manifest, signature_path
 
 __all__ = [
-    "FORMATS", "ExportCancelled", "ExportError", "ExportInvalid", "Manifest", "Report", "ReportFilter",
-    "build_report", "day_filter", "period", "signature_path", "zone",
-]  # fmt: skip
+    "FORMATS",
+    "ExportCancelled",
+    "ExportError",
+    "ExportInvalid",
+    "Manifest",
+    "Report",
+    "ReportFilter",
+    "build_report",
+    "day_filter",
+    "period",
+    "signature_path",
+    "zone",
+]

@@ -36,10 +36,21 @@ class ExportResult:
         return {"file": str(self.path), "signature": str(self.signature), **self.manifest.to_json()}
 
 
-def export(ledger: Ledger, flt: ReportFilter, fmt: str, out: Path, *, key: Ed25519PrivateKey, now: int,
-           tz: dt.tzinfo, by: str | None = None, checkpoint_names: dict[str, str] | None = None,
-           progress: Progress | None = None, cancel: Event | None = None,
-           before_commit: Callable[[Manifest], None] | None = None) -> ExportResult:
+def export(
+    ledger: Ledger,
+    flt: ReportFilter,
+    fmt: str,
+    out: Path,
+    *,
+    key: Ed25519PrivateKey,
+    now: int,
+    tz: dt.tzinfo,
+    by: str | None = None,
+    checkpoint_names: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    cancel: Event | None = None,
+    before_commit: Callable[[Manifest], None] | None = None,
+) -> ExportResult:
     """Write ``out`` and ``out.sig``; return what was signed."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
@@ -54,13 +65,21 @@ def export(ledger: Ledger, flt: ReportFilter, fmt: str, out: Path, *, key: Ed255
             sink = staged.open(out)
             with staged.guard(out):
                 if fmt == "csv":
-                    written = write_csv(ledger, sel, sink, utc_offset=seconds, offset_label=offset_label(offset),
-                                        progress=progress, cancel=cancel)  # fmt: skip
+                    written = write_csv(
+                        ledger,
+                        sel,
+                        sink,
+                        utc_offset=seconds,
+                        offset_label=offset_label(offset),
+                        progress=progress,
+                        cancel=cancel,
+                    )
                 else:
                     report = collect(ledger, flt, now=now, tz=tz, checkpoint_names=checkpoint_names)
                     if fmt == "json":
-                        written = write_json(ledger, sel, sink, report=report.to_json(), progress=progress,
-                                             cancel=cancel)  # fmt: skip
+                        written = write_json(
+                            ledger, sel, sink, report=report.to_json(), progress=progress, cancel=cancel
+                        )
                     else:
                         if progress is not None:
                             progress(0, 1)
@@ -70,9 +89,22 @@ def export(ledger: Ledger, flt: ReportFilter, fmt: str, out: Path, *, key: Ed255
                             progress(1, 1)
             staged.finish(sink)
         manifest = Manifest(
-            ledger.booth_id, ledger.checkpoint, out.name, fmt, sink.size, sink.sha256.hexdigest(), written.records,
-            written.first_seq, written.last_seq, head_seq, head_hash, flt, now, by, offset_label(offset),
-        )  # fmt: skip
+            ledger.booth_id,
+            ledger.checkpoint,
+            out.name,
+            fmt,
+            sink.size,
+            sink.sha256.hexdigest(),
+            written.records,
+            written.first_seq,
+            written.last_seq,
+            head_seq,
+            head_hash,
+            flt,
+            now,
+            by,
+            offset_label(offset),
+        )
         sig = signature_path(out)
         sig_sink = staged.open(sig)
         with staged.guard(sig):
@@ -84,8 +116,13 @@ def export(ledger: Ledger, flt: ReportFilter, fmt: str, out: Path, *, key: Ed255
     return ExportResult(out, sig, manifest)
 
 
-def check_records(path: Path, manifest: Manifest, *, ledger_hash: Callable[[int], str | None] | None = None,
-                  held_through: int | None = None) -> int:
+def check_records(
+    path: Path,
+    manifest: Manifest,
+    *,
+    ledger_hash: Callable[[int], str | None] | None = None,
+    held_through: int | None = None,
+) -> int:
     """``sync.protocol.export_rows.check_records``, refusing with the booth's ``ExportInvalid``."""
     with booth_errors():
         return export_rows.check_records(path, manifest, ledger_hash=ledger_hash, held_through=held_through)

@@ -51,8 +51,16 @@ def time_header(offset_label: str) -> str:
     return f"time ({offset_label})"
 
 
-def write_csv(ledger: Ledger, sel: Selection, sink: HashingFile, *, utc_offset: int, offset_label: str,
-              progress: Progress | None = None, cancel: Event | None = None) -> Written:
+def write_csv(
+    ledger: Ledger,
+    sel: Selection,
+    sink: HashingFile,
+    *,
+    utc_offset: int,
+    offset_label: str,
+    progress: Progress | None = None,
+    cancel: Event | None = None,
+) -> Written:
     """The header (by Python's csv module), then the lines SQLite makes (``Ledger.csv_rows``)."""
     out = Written()
     buffered = io.BufferedWriter(sink, BUFFER)
@@ -72,8 +80,15 @@ def write_csv(ledger: Ledger, sel: Selection, sink: HashingFile, *, utc_offset: 
     return out
 
 
-def write_json(ledger: Ledger, sel: Selection, sink: HashingFile, *, report: dict,
-               progress: Progress | None = None, cancel: Event | None = None) -> Written:
+def write_json(
+    ledger: Ledger,
+    sel: Selection,
+    sink: HashingFile,
+    *,
+    report: dict,
+    progress: Progress | None = None,
+    cancel: Event | None = None,
+) -> Written:
     out = Written()
     buffered = io.BufferedWriter(sink, BUFFER)
     text = io.TextIOWrapper(buffered, encoding="utf-8", newline="\n", write_through=False)

@@ -20,8 +20,16 @@ from booth.errors import BoothError
 from sync.protocol.files import sha256_of, sync_folder
 
 BUFFER = 1 << 20
-__all__ = ["BUFFER", "ExportCancelled", "ExportError", "HashingFile", "Staged", "check_target", "sha256_of",
-           "translate"]
+__all__ = [
+    "BUFFER",
+    "ExportCancelled",
+    "ExportError",
+    "HashingFile",
+    "Staged",
+    "check_target",
+    "sha256_of",
+    "translate",
+]
 
 
 class ExportError(BoothError):
@@ -45,8 +53,10 @@ def check_target(path: Path) -> Path:
 def translate(exc: OSError, folder: Path) -> ExportError:
     code = exc.errno
     if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
-        return ExportError(f"the disk holding {folder} is full: the export was not written (nothing was left "
-                           "behind); free some space or use another USB stick")  # fmt: skip
+        return ExportError(
+            f"the disk holding {folder} is full: the export was not written (nothing was left "
+            "behind); free some space or use another USB stick"
+        )
     if code == errno.EROFS:
         return ExportError(f"{folder} is read-only (a locked USB stick?): the export was not written")
     if code in (errno.EACCES, errno.EPERM):

@@ -96,7 +96,7 @@ def offset_label(tz: dt.timezone) -> str:
 
 def parse_bound(text: str, tz: dt.tzinfo, *, end: bool) -> int:
     """``YYYY-MM-DD`` is a whole local day (as an end bound: up to the next midnight, so
-        ``--to`` includes its day); an ISO date-time is that instant (naive: local time)."""
+    ``--to`` includes its day); an ISO date-time is that instant (naive: local time)."""
     text = text.strip()
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -239,46 +239,75 @@ class Report:
         return start, end
 
     def totals(self) -> dict[str, int]:
-        return {"scans": self.scans, "entries": self.entries, "exits": self.exits, "rejections": self.rejections,
-                "overrides": self.overrides, "entries_by_override": self.entries_by_override,
-                "exits_by_override": self.exits_by_override, "inside": len(self.inside),
-                "overstays": len(self.overstays)}  # fmt: skip
+        return {
+            "scans": self.scans,
+            "entries": self.entries,
+            "exits": self.exits,
+            "rejections": self.rejections,
+            "overrides": self.overrides,
+            "entries_by_override": self.entries_by_override,
+            "exits_by_override": self.exits_by_override,
+            "inside": len(self.inside),
+            "overstays": len(self.overstays),
+        }
 
     def to_json(self) -> dict:
         start, end = self.period
         return {
-            "booth": self.booth_id, "checkpoint": self.checkpoint, "checkpoint_names": self.checkpoint_names,
-            "filter": self.filter.to_json(), "period": {"from": start, "to": end},
-            "utc_offset": offset_label(self.tz), "generated_at": self.generated_at,
-            "shift": asdict(self.shift) if self.shift else None, "officer": self.officer,
-            "head_seq": self.head_seq, "head_hash": self.head_hash,
-            "first_seq": self.first_seq, "last_seq": self.last_seq, "records": self.records,
-            "totals": self.totals(), "rejections_by_reason": self.rejections_by_reason,
+            "booth": self.booth_id,
+            "checkpoint": self.checkpoint,
+            "checkpoint_names": self.checkpoint_names,
+            "filter": self.filter.to_json(),
+            "period": {"from": start, "to": end},
+            "utc_offset": offset_label(self.tz),
+            "generated_at": self.generated_at,
+            "shift": asdict(self.shift) if self.shift else None,
+            "officer": self.officer,
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "first_seq": self.first_seq,
+            "last_seq": self.last_seq,
+            "records": self.records,
+            "totals": self.totals(),
+            "rejections_by_reason": self.rejections_by_reason,
             "warnings_by_reason": self.warnings_by_reason,
             "per_hour": [{"hour": h, "valid": v, "rejected": r} for h, (v, r) in enumerate(self.per_hour)],
-            "by_nationality": self.by_nationality, "by_channel": self.by_channel,
+            "by_nationality": self.by_nationality,
+            "by_channel": self.by_channel,
             "overrides": [asdict(o) for o in self.override_list],
-            "inside_as_of": self.inside_as_of, "inside": [asdict(p) for p in self.inside],
+            "inside_as_of": self.inside_as_of,
+            "inside": [asdict(p) for p in self.inside],
             "overstays": [p.permit_no for p in self.overstays],
             "sync": asdict(self.sync) if self.sync else None,
-        }  # fmt: skip
+        }
 
 
-def build_report(ledger: Ledger, flt: ReportFilter, *, now: int, tz: dt.tzinfo,
-                 checkpoint_names: dict[str, str] | None = None) -> Report:
+def build_report(
+    ledger: Ledger, flt: ReportFilter, *, now: int, tz: dt.tzinfo, checkpoint_names: dict[str, str] | None = None
+) -> Report:
     """The report of ``flt`` from one consistent snapshot of ``ledger``."""
     with ledger.snapshot():
         return collect(ledger, flt, now=now, tz=tz, checkpoint_names=checkpoint_names)
 
 
-def collect(ledger: Ledger, flt: ReportFilter, *, now: int, tz: dt.tzinfo,
-            checkpoint_names: dict[str, str] | None = None) -> Report:
+def collect(
+    ledger: Ledger, flt: ReportFilter, *, now: int, tz: dt.tzinfo, checkpoint_names: dict[str, str] | None = None
+) -> Report:
     """``build_report`` for a caller that already holds a ``Ledger.snapshot``."""
     shift = shift_of(ledger, flt)
     offset = report_offset(flt, shift, tz)
     head_seq, head_hash = ledger.head()
-    report = Report(ledger.booth_id, ledger.checkpoint, flt, int(offset.utcoffset(None).total_seconds()), now,
-                    head_seq, head_hash, shift, dict(checkpoint_names or {}))  # fmt: skip
+    report = Report(
+        ledger.booth_id,
+        ledger.checkpoint,
+        flt,
+        int(offset.utcoffset(None).total_seconds()),
+        now,
+        head_seq,
+        head_hash,
+        shift,
+        dict(checkpoint_names or {}),
+    )
     sel = ledger.selection(**flt.where())
     _count(report, ledger.report_groups(sel), offset)
     report.override_list = _overrides(ledger, sel)
@@ -346,16 +375,28 @@ def _count(report: Report, groups: list[tuple], tz: dt.timezone) -> None:
     report.per_hour = [(v, r) for v, r in hours]
 
 
-def _overrides(ledger: Ledger, sel) -> list[OverrideLine]:  # noqa: ANN001
+def _overrides(ledger: Ledger, sel) -> list[OverrideLine]:
     overrides = list(ledger.selected(sel, kind=OVERRIDE))
     scans = ledger.records_by_seq(sorted({o.ref_seq for o in overrides if o.ref_seq is not None}))
     out = []
     for o in overrides:
         scan = scans.get(o.ref_seq) if o.ref_seq is not None else None
-        out.append(OverrideLine(
-            o.seq, o.at, o.ref_seq, o.officer, o.supervisor, o.note, o.direction, o.permit_no, o.holder,
-            scan.native_name if scan else None, scan.nationality if scan else None, o.reason_list(),
-        ))  # fmt: skip
+        out.append(
+            OverrideLine(
+                o.seq,
+                o.at,
+                o.ref_seq,
+                o.officer,
+                o.supervisor,
+                o.note,
+                o.direction,
+                o.permit_no,
+                o.holder,
+                scan.native_name if scan else None,
+                scan.nationality if scan else None,
+                o.reason_list(),
+            )
+        )
     return out
 
 
@@ -388,8 +429,19 @@ def _inside(ledger: Ledger, flt: ReportFilter, end: int | None, as_of: int) -> l
         if scan.stay_days is not None:
             late = as_of - (entered_at + scan.stay_days * DAY)
             over = round(late / DAY, 1) if late > 0 else None
-        people.append(Person(permit, scan.holder, scan.native_name, scan.nationality, seq, entered_at,
-                             scan.stay_days, scan.officer, over))  # fmt: skip
+        people.append(
+            Person(
+                permit,
+                scan.holder,
+                scan.native_name,
+                scan.nationality,
+                seq,
+                entered_at,
+                scan.stay_days,
+                scan.officer,
+                over,
+            )
+        )
     people.sort(key=lambda p: (p.days_over is None, -(p.days_over or 0), p.entered_at, p.permit_no))
     return people
 

@@ -56,8 +56,12 @@ def render(report: Report, *, title: str | None = None, file_name: str | None = 
     doc.sync()
     doc.overrides()
     doc.people("Overstays", report.overstays, empty="No one inside has overstayed.", limit=LIST_MAX)
-    doc.people(f"Still inside at {local_time(report.inside_as_of, report.tz)}", report.inside,
-               empty="No one is inside.", limit=LIST_MAX)  # fmt: skip
+    doc.people(
+        f"Still inside at {local_time(report.inside_as_of, report.tz)}",
+        report.inside,
+        empty="No one is inside.",
+        limit=LIST_MAX,
+    )
     doc.footers(file_name)
     try:
         return bytes(doc.pdf.output())
@@ -162,23 +166,34 @@ class _Doc:
         self.text(LEFT, self.y, self.title, title)
         self.text(LEFT, self.y + 1.5, f"Booth {r.booth_id}", self.st(12, True), WIDTH, "R")
         self.y += self.line_h(self.title, title) + 1
-        names = [n for n in (r.checkpoint_names.get("en"), r.checkpoint_names.get("km"),
-                             r.checkpoint_names.get("th")) if n]  # fmt: skip
+        names = [
+            n for n in (r.checkpoint_names.get("en"), r.checkpoint_names.get("km"), r.checkpoint_names.get("th")) if n
+        ]
         place = " · ".join([f"Checkpoint {r.checkpoint}", *names])
         big = self.st(11)
         self.text(LEFT, self.y, place, big, WIDTH)
         self.y += self.line_h(place, big) + 0.8
         start, end = r.period
-        rows = [("Period", f"{local_time(start, tz) if start is not None else 'first record'} – "
-                           f"{local_time(end, tz) if end is not None else 'now'}  ({offset_label(tz)})")]
+        rows = [
+            (
+                "Period",
+                f"{local_time(start, tz) if start is not None else 'first record'} – "
+                f"{local_time(end, tz) if end is not None else 'now'}  ({offset_label(tz)})",
+            )
+        ]
         if r.shift:
             closed = local_time(r.shift.closed_at, tz) if r.shift.closed_at else "still open"
-            rows.append(("Shift", f"#{r.shift.id} of {r.shift.officer}: opened {local_time(r.shift.opened_at, tz)},"
-                                  f" closed {closed}"))
+            rows.append(
+                (
+                    "Shift",
+                    f"#{r.shift.id} of {r.shift.officer}: opened {local_time(r.shift.opened_at, tz)}, closed {closed}",
+                )
+            )
         rows.append(("Officer", r.officer or "all officers"))
         span = f"#{r.first_seq:,} – #{r.last_seq:,}" if r.first_seq is not None else "none"
-        rows.append(("Records", f"{r.records:,} scans and overrides ({span}); ledger head #{r.head_seq:,} "
-                                f"{r.head_hash[:16]}…"))
+        rows.append(
+            ("Records", f"{r.records:,} scans and overrides ({span}); ledger head #{r.head_seq:,} {r.head_hash[:16]}…")
+        )
         rows.append(("Made", f"{local_time(r.generated_at, tz, '%Y-%m-%d %H:%M:%S')}"))
         label, value = self.st(8.5, True, MUTED), self.st(9.5)
         for key, text in rows:
@@ -191,11 +206,15 @@ class _Doc:
 
     def tiles(self) -> None:
         r = self.r
-        items = [("Scans", r.scans, ""), ("Entries", r.entries, f"+{r.entries_by_override} by override"
-                                                                  if r.entries_by_override else ""),
-                 ("Exits", r.exits, f"+{r.exits_by_override} by override" if r.exits_by_override else ""),
-                 ("Rejections", r.rejections, ""), ("Overrides", r.overrides, ""),
-                 ("Still inside", len(r.inside), ""), ("Overstays", len(r.overstays), "")]  # fmt: skip
+        items = [
+            ("Scans", r.scans, ""),
+            ("Entries", r.entries, f"+{r.entries_by_override} by override" if r.entries_by_override else ""),
+            ("Exits", r.exits, f"+{r.exits_by_override} by override" if r.exits_by_override else ""),
+            ("Rejections", r.rejections, ""),
+            ("Overrides", r.overrides, ""),
+            ("Still inside", len(r.inside), ""),
+            ("Overstays", len(r.overstays), ""),
+        ]
         gap = 2.0
         w = (WIDTH - gap * (len(items) - 1)) / len(items)
         h = 19.0
@@ -273,8 +292,9 @@ class _Doc:
             if rejected:
                 self.fill(x, y0 + h - hv - hr, bar, hr, REJECTED)
             if valid + rejected:
-                self.text(x - 2, y0 + h - hv - hr - 3.3, f"{valid + rejected:,}", self.st(5.5, False, INK),
-                          bar + 4, "C")  # fmt: skip
+                self.text(
+                    x - 2, y0 + h - hv - hr - 3.3, f"{valid + rejected:,}", self.st(5.5, False, INK), bar + 4, "C"
+                )
             self.text(x - 1, y0 + h + 0.8, f"{hour:02d}", label, bar + 2, "C")
         self.pdf.set_draw_color(*MUTED)
         self.pdf.set_line_width(0.3)
@@ -293,8 +313,10 @@ class _Doc:
             return
         when = "at the shift's close" if s.as_of == "shift close" else "when this report was made"
         last = local_time(s.last_success, self.tz) if s.last_success else "never"
-        text = (f"Sync with HQ ({when}): HQ acknowledged records up to #{s.acked_seq:,} of #{s.head_seq:,}; "
-                f"{s.pending:,} waiting to be sent. Last successful sync: {last}.")
+        text = (
+            f"Sync with HQ ({when}): HQ acknowledged records up to #{s.acked_seq:,} of #{s.head_seq:,}; "
+            f"{s.pending:,} waiting to be sent. Last successful sync: {last}."
+        )
         st = self.st(8.5, False, REJECTED if s.pending else INK)
         self.heading("Sync state")
         for line in self.pen.wrap(text, lambda _i: WIDTH, st) or [text]:
@@ -309,40 +331,76 @@ class _Doc:
             self.text(LEFT, self.y, "No overrides.", self.st(8.5, False, MUTED))
             self.y += 6
             return
-        cols = [_Col("Time", 23), _Col("Scan", 13), _Col("Holder", 46), _Col("Permit", 33),
-                _Col("Rejected for", 27), _Col("Officer / supervisor", 40)]  # fmt: skip
+        cols = [
+            _Col("Time", 23),
+            _Col("Scan", 13),
+            _Col("Holder", 46),
+            _Col("Permit", 33),
+            _Col("Rejected for", 27),
+            _Col("Officer / supervisor", 40),
+        ]
         reason_st = self.st(7.8, False, INK)
         rows = []
         for o in r.override_list:
             holder = [o.holder or "unknown holder"] + ([o.native_name] if o.native_name else [])
             reason = f"Reason: {o.reason or '-'}"
             lines = self.pen.wrap(reason, lambda _i: WIDTH - 38, reason_st) or [reason]
-            rows.append(([[local_time(o.at, self.tz, "%d %b %H:%M")], [f"#{o.ref_seq}"], holder,
-                          [o.permit_no or "-"], [", ".join(o.rejected_for) or "-"],
-                          [o.officer or "-", "sup. " + (o.supervisor or "-")]], lines))  # fmt: skip
+            rows.append(
+                (
+                    [
+                        [local_time(o.at, self.tz, "%d %b %H:%M")],
+                        [f"#{o.ref_seq}"],
+                        holder,
+                        [o.permit_no or "-"],
+                        [", ".join(o.rejected_for) or "-"],
+                        [o.officer or "-", "sup. " + (o.supervisor or "-")],
+                    ],
+                    lines,
+                )
+            )
         self.table(cols, rows, reason_st)
 
     def people(self, title: str, people: list[Person], *, empty: str, limit: int | None) -> None:
         shown = people if limit is None else people[:limit]
-        note = f"{len(people):,}" + (f", the first {limit:,} listed (all are in the JSON export)"
-                                     if limit is not None and len(people) > limit else "")  # fmt: skip
+        note = f"{len(people):,}" + (
+            f", the first {limit:,} listed (all are in the JSON export)"
+            if limit is not None and len(people) > limit
+            else ""
+        )
         self.heading(title, note)
         if not people:
             self.text(LEFT, self.y, empty, self.st(8.5, False, MUTED))
             self.y += 6
             return
-        cols = [_Col("Holder", 52), _Col("Permit", 36), _Col("Nat.", 12), _Col("Entered", 26),
-                _Col("Stay", 14, "R"), _Col("Over by", 16, "R"), _Col("Let in by", 26)]  # fmt: skip
+        cols = [
+            _Col("Holder", 52),
+            _Col("Permit", 36),
+            _Col("Nat.", 12),
+            _Col("Entered", 26),
+            _Col("Stay", 14, "R"),
+            _Col("Over by", 16, "R"),
+            _Col("Let in by", 26),
+        ]
         rows = []
         for p in shown:
             holder = [p.holder or "unknown holder"] + ([p.native_name] if p.native_name else [])
-            rows.append(([holder, [p.permit_no], [p.nationality or "-"], [local_time(p.entered_at, self.tz)],
-                          [f"{p.stay_days} d" if p.stay_days is not None else "-"],
-                          [f"{p.days_over:g} d" if p.days_over is not None else ""],
-                          [p.officer or "-"]], []))  # fmt: skip
+            rows.append(
+                (
+                    [
+                        holder,
+                        [p.permit_no],
+                        [p.nationality or "-"],
+                        [local_time(p.entered_at, self.tz)],
+                        [f"{p.stay_days} d" if p.stay_days is not None else "-"],
+                        [f"{p.days_over:g} d" if p.days_over is not None else ""],
+                        [p.officer or "-"],
+                    ],
+                    [],
+                )
+            )
         self.table(cols, rows, None)
 
-    def table(self, cols: list[_Col], rows: list[tuple[list[list[str]], list[str]]], extra_st) -> None:  # noqa: ANN001
+    def table(self, cols: list[_Col], rows: list[tuple[list[list[str]], list[str]]], extra_st) -> None:
         """Rows of cells (each a list of lines), and optional full-width lines under each row."""
         head_st, cell_st = self.st(7, True, MUTED), self.st(8.3)
 

@@ -30,9 +30,21 @@ from sync.protocol.export_signature import (
 )
 
 __all__ = [
-    "EXPORT_SIGNATURE_TYPE", "FORMAT", "FORMATS", "SIG_SUFFIX", "ExportFilter", "ExportInvalid", "Manifest", "Signed",
-    "booth_errors", "read_signature", "read_signature_file", "sign", "signature_path", "verify",
-]  # fmt: skip
+    "EXPORT_SIGNATURE_TYPE",
+    "FORMAT",
+    "FORMATS",
+    "SIG_SUFFIX",
+    "ExportFilter",
+    "ExportInvalid",
+    "Manifest",
+    "Signed",
+    "booth_errors",
+    "read_signature",
+    "read_signature_file",
+    "sign",
+    "signature_path",
+    "verify",
+]
 
 
 class ExportInvalid(ExportError, ExportSignatureInvalid):

@@ -191,8 +191,14 @@ class Capture:
         return self._description
 
     def stats(self) -> dict[str, Any]:
-        return {"state": self.state, "detail": self.detail, "frames": self.frames, "fps": round(self.fps, 1),
-                "source": self._description, "reconnects": self.reconnects}  # fmt: skip
+        return {
+            "state": self.state,
+            "detail": self.detail,
+            "frames": self.frames,
+            "fps": round(self.fps, 1),
+            "source": self._description,
+            "reconnects": self.reconnects,
+        }
 
     # -- the thread -------------------------------------------------------------------------
 
@@ -297,8 +303,9 @@ class Capture:
         while not self._stop.wait(period):
             since = self._reading_since
             if since is not None and self.state == OK and time.monotonic() - since > self.lost_after:
-                self._set_state(LOST, f"{self._description or 'the source'} hangs: no frame for "
-                                      f"{time.monotonic() - since:.1f} s")  # fmt: skip
+                self._set_state(
+                    LOST, f"{self._description or 'the source'} hangs: no frame for {time.monotonic() - since:.1f} s"
+                )
 
 
 def _close(source: FrameSource) -> None:

@@ -122,10 +122,19 @@ def _rotated(degrees: float) -> Prep:
 
 
 PREPS: dict[str, Prep] = {
-    "plain": _plain, "blur": _blur, "half": _scaled(0.5), "double": _scaled(2.0), "equalize": _equalize,
-    "clahe": _clahe, "threshold": _threshold, "invert": _invert, "close": _close,
-    "rotate+5": _rotated(5.0), "rotate-5": _rotated(-5.0), "rotate45": _rotated(45.0),
-}  # fmt: skip
+    "plain": _plain,
+    "blur": _blur,
+    "half": _scaled(0.5),
+    "double": _scaled(2.0),
+    "equalize": _equalize,
+    "clahe": _clahe,
+    "threshold": _threshold,
+    "invert": _invert,
+    "close": _close,
+    "rotate+5": _rotated(5.0),
+    "rotate-5": _rotated(-5.0),
+    "rotate45": _rotated(45.0),
+}
 
 
 # --- the plan -------------------------------------------------------------------------------

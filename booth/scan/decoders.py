@@ -105,10 +105,13 @@ class ZxingDecoder:
             raise ValueError(f"unknown zxing binarizer {binarizer!r}")
         self.binarizer = binarizer
         self._options: dict[str, Any] = dict(
-            formats=_QR_FORMATS, text_mode=zxingcpp.TextMode.Plain,
-            binarizer=self._BINARIZERS[binarizer], try_rotate=try_rotate, try_downscale=try_downscale,
+            formats=_QR_FORMATS,
+            text_mode=zxingcpp.TextMode.Plain,
+            binarizer=self._BINARIZERS[binarizer],
+            try_rotate=try_rotate,
+            try_downscale=try_downscale,
             try_invert=try_invert,
-        )  # fmt: skip
+        )
 
     def with_binarizer(self, binarizer: str) -> ZxingDecoder:
         """The same settings with another binarizer."""

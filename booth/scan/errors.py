@@ -1,11 +1,11 @@
 """Exceptions of booth.scan (capture, frame sources, decoders).
 
-    BoothError
-    └── ScanError                  base of what booth.scan raises on purpose
-        ├── SourceUnavailable      a frame source cannot be opened at all (no camera, bad path)
-        ├── SourceLost             an opened source stopped giving frames (unplugged, stream down)
-        ├── DecoderUnavailable     a QR decoder backend cannot run here (library or module missing)
-        └── ImageUnreadable        bytes that are not an image we decode, or one far too large
+BoothError
+└── ScanError                  base of what booth.scan raises on purpose
+    ├── SourceUnavailable      a frame source cannot be opened at all (no camera, bad path)
+    ├── SourceLost             an opened source stopped giving frames (unplugged, stream down)
+    ├── DecoderUnavailable     a QR decoder backend cannot run here (library or module missing)
+    └── ImageUnreadable        bytes that are not an image we decode, or one far too large
 """
 
 from __future__ import annotations

@@ -52,9 +52,16 @@ from booth.scan.errors import SourceLost, SourceUnavailable
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "CardSpec", "FrameInfo", "SimulatedCamera", "cards_from_demo", "card_image", "qr_for", "fits_qr",
-    "FRAME_W", "FRAME_H",
-]  # fmt: skip
+    "CardSpec",
+    "FrameInfo",
+    "SimulatedCamera",
+    "cards_from_demo",
+    "card_image",
+    "qr_for",
+    "fits_qr",
+    "FRAME_W",
+    "FRAME_H",
+]
 
 FRAME_W, FRAME_H = 1280, 720
 CARD_W_MM, CARD_H_MM = CARD_W, CARD_H  # ISO/IEC 7810 ID-1
@@ -104,21 +111,44 @@ class CardSpec:
         except (PermitRejected, ValueError, TypeError):
             return cls(text=text, number=number, label=label, description=description)
         return cls(
-            text=text, number=p.number, family_name=p.family_name, given_names=p.given_names,
-            native_name=p.native_name, nationality=p.nationality, dob=p.dob, sex=p.sex, issuer=p.issuer,
-            expires=p.expires, checkpoints=tuple(p.checkpoints), photo=p.photo, not_before=p.not_before,
-            zone=p.zone, stay_days=p.stay_days, kind=p.kind, label=label, description=description,
-        )  # fmt: skip
+            text=text,
+            number=p.number,
+            family_name=p.family_name,
+            given_names=p.given_names,
+            native_name=p.native_name,
+            nationality=p.nationality,
+            dob=p.dob,
+            sex=p.sex,
+            issuer=p.issuer,
+            expires=p.expires,
+            checkpoints=tuple(p.checkpoints),
+            photo=p.photo,
+            not_before=p.not_before,
+            zone=p.zone,
+            stay_days=p.stay_days,
+            kind=p.kind,
+            label=label,
+            description=description,
+        )
 
     def content(self) -> CardContent:
         """What the printed card shows (checkpoints by code: the names are the HQ's)."""
         return CardContent(
-            family_name=self.family_name, given_names=self.given_names, native_name=self.native_name or "",
-            dob=self.dob, sex=self.sex, nationality=self.nationality, number=self.number or "",
-            not_before=self.not_before, expires=self.expires, issuer=self.issuer,
-            checkpoints=tuple((c, "") for c in self.checkpoints), zone=self.zone, stay_days=self.stay_days,
+            family_name=self.family_name,
+            given_names=self.given_names,
+            native_name=self.native_name or "",
+            dob=self.dob,
+            sex=self.sex,
+            nationality=self.nationality,
+            number=self.number or "",
+            not_before=self.not_before,
+            expires=self.expires,
+            issuer=self.issuer,
+            checkpoints=tuple((c, "") for c in self.checkpoints),
+            zone=self.zone,
+            stay_days=self.stay_days,
             kind=self.kind,
-        )  # fmt: skip
+        )
 
 
 ALNUM = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
@@ -169,8 +199,14 @@ def cards_from_demo(cases_json_path: str | Path) -> list[CardSpec]:
         if not fits_qr(case["text"]):
             log.warning("demo case %s left out of the simulated camera: too long for a QR code", case.get("number"))
             continue
-        out.append(CardSpec.from_text(case["text"], label=case.get("label"),
-                                      description=case.get("description", ""), number=case.get("number")))  # fmt: skip
+        out.append(
+            CardSpec.from_text(
+                case["text"],
+                label=case.get("label"),
+                description=case.get("description", ""),
+                number=case.get("number"),
+            )
+        )
     return out
 
 
@@ -180,8 +216,9 @@ def _as_spec(card: CardSpec | str | dict[str, Any]) -> CardSpec:
     if isinstance(card, str):
         return CardSpec.from_text(card)
     if isinstance(card, dict) and isinstance(card.get("text"), str):
-        return CardSpec.from_text(card["text"], label=card.get("label"), description=card.get("description", ""),
-                                  number=card.get("number"))  # fmt: skip
+        return CardSpec.from_text(
+            card["text"], label=card.get("label"), description=card.get("description", ""), number=card.get("number")
+        )
     raise TypeError(f"not a card: {card!r}")
 
 
@@ -523,9 +560,16 @@ class SimulatedCamera:
         """Ground truth for frame ``n`` without rendering it (``generated_at`` is 0)."""
         t = n / self.fps
         cyc, phase = self._at(t)
-        return FrameInfo(n, t, self.cards[cyc.card].text if phase != "gap" else None,
-                         cyc.card if phase != "gap" else None, cyc.index, phase, 0.0,
-                         cyc.width if phase != "gap" else 0.0)  # fmt: skip
+        return FrameInfo(
+            n,
+            t,
+            self.cards[cyc.card].text if phase != "gap" else None,
+            cyc.card if phase != "gap" else None,
+            cyc.index,
+            phase,
+            0.0,
+            cyc.width if phase != "gap" else 0.0,
+        )
 
     def holds(self, until: float) -> list[tuple[str, float, float]]:
         """(text, hold start, hold end) in scene seconds for every card held before ``until``."""
@@ -615,21 +659,33 @@ class SimulatedCamera:
         if rng.random() < 0.45 * min(1.0, d):
             thumb = _thumb_place(rng, self.cards[card])
         return _Cycle(
-            index=k, card=card, start=start,
-            enter=rng.uniform(0.3, 0.45), hold=rng.uniform(1.5, 2.0), leave=rng.uniform(0.3, 0.4),
+            index=k,
+            card=card,
+            start=start,
+            enter=rng.uniform(0.3, 0.45),
+            hold=rng.uniform(1.5, 2.0),
+            leave=rng.uniform(0.3, 0.4),
             gap=rng.uniform(0.2, 0.5),
-            cx=cx, cy=cy, width=width,
-            roll=rng.uniform(-10, 10) * d, pitch=rng.uniform(-14, 14) * d, yaw=rng.uniform(-14, 14) * d,
-            come_from=come, go_to=go,
+            cx=cx,
+            cy=cy,
+            width=width,
+            roll=rng.uniform(-10, 10) * d,
+            pitch=rng.uniform(-14, 14) * d,
+            yaw=rng.uniform(-14, 14) * d,
+            come_from=come,
+            go_to=go,
             drift=tuple(rng.uniform(0, 2 * math.pi, 8).tolist()) + (rng.uniform(0.25, 0.6), rng.uniform(4.0, 8.0)),
-            focus=rng.uniform(0.3, 0.9) * d, hunt=(rng.uniform(1.0, 2.5) if rng.random() < 0.4 else 0.0) * d,
+            focus=rng.uniform(0.3, 0.9) * d,
+            hunt=(rng.uniform(1.0, 2.5) if rng.random() < 0.4 else 0.0) * d,
             gain=rng.uniform(0.35, 0.55) if low else rng.uniform(0.85, 1.05),
             gamma=rng.uniform(1.25, 1.6) if low else rng.uniform(0.9, 1.1),
-            tint=(rng.uniform(0.85, 1.0), rng.uniform(0.95, 1.0), rng.uniform(1.0, 1.1)) if rng.random() < 0.5
+            tint=(rng.uniform(0.85, 1.0), rng.uniform(0.95, 1.0), rng.uniform(1.0, 1.1))
+            if rng.random() < 0.5
             else (1.0, 1.0, 1.0),
             noise=(rng.uniform(5, 8) if low else rng.uniform(2, 4)) * d,
-            glare=glare, thumb=thumb,
-        )  # fmt: skip
+            glare=glare,
+            thumb=thumb,
+        )
 
     def _pose(self, cyc: _Cycle, t: float) -> tuple[float, float, float, float, float, float]:
         """(cx, cy, width, roll, pitch, yaw) of the card at scene time ``t``."""
@@ -683,8 +739,16 @@ class SimulatedCamera:
                 focus += cyc.hunt * max(0.0, 1 - (t - cyc.hold_start) / 0.45)
             self._composite(frame, texture, H, cyc, (vx, vy), focus, rng)
         _expose(frame, cyc.gain, cyc.gamma, cyc.tint, cyc.noise, rng)
-        info = FrameInfo(n, t, self.cards[cyc.card].text if phase != "gap" else None,
-                         cyc.card if phase != "gap" else None, cyc.index, phase, time.monotonic(), card_w)  # fmt: skip
+        info = FrameInfo(
+            n,
+            t,
+            self.cards[cyc.card].text if phase != "gap" else None,
+            cyc.card if phase != "gap" else None,
+            cyc.index,
+            phase,
+            time.monotonic(),
+            card_w,
+        )
         return frame, info
 
     def _texture(self, cyc: _Cycle, spec: CardSpec) -> _Texture:
@@ -731,8 +795,16 @@ class SimulatedCamera:
         dst = np.column_stack([cx + f * pts3[:, 0] / z, cy + f * pts3[:, 1] / z]).astype(np.float32)
         return cv2.getPerspectiveTransform(corners.astype(np.float32), dst)
 
-    def _composite(self, frame: np.ndarray, tex: _Texture, H: np.ndarray, cyc: _Cycle,
-                   velocity: tuple[float, float], focus: float, rng: np.random.Generator) -> None:  # fmt: skip
+    def _composite(
+        self,
+        frame: np.ndarray,
+        tex: _Texture,
+        H: np.ndarray,
+        cyc: _Cycle,
+        velocity: tuple[float, float],
+        focus: float,
+        rng: np.random.Generator,
+    ) -> None:
         """Draw the card onto ``frame`` in place. Works in 8 bits with OpenCV, in buffers reused
         from frame to frame (``_Scratch``): the camera renders 30 frames a second for as long as
         the booth runs, and fresh float buffers for every frame (~45 MB a frame, in sizes that
@@ -752,8 +824,15 @@ class SimulatedCamera:
         rw, rh = x1 - x0, y1 - y0
         buf = self._scratch
         T = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64) @ H
-        warped = cv2.warpPerspective(tex.pixels, T, (rw, rh), dst=buf.get("card", (rh, rw, 4)), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))  # fmt: skip
+        warped = cv2.warpPerspective(
+            tex.pixels,
+            T,
+            (rw, rh),
+            dst=buf.get("card", (rh, rw, 4)),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(0, 0, 0, 0),
+        )
         # blur the card layer only (premultiplied colour and alpha together), so the desk
         # around it stays as it was: motion blur (long streaks at a lower resolution:
         # cheaper, and no detail survives them anyway), then defocus
@@ -783,7 +862,8 @@ class SimulatedCamera:
         if cyc.glare is not None:
             gx, gy, gr, gs = cyc.glare
             centre = cv2.perspectiveTransform(
-                np.array([[[tex.x + gx * tex.card_w, tex.y + gy * tex.card_h]]], np.float32), T)[0, 0]  # fmt: skip
+                np.array([[[tex.x + gx * tex.card_w, tex.y + gy * tex.card_h]]], np.float32), T
+            )[0, 0]
             # the reflection slides across the card as it moves
             centre = centre + np.float32([velocity[0] * 3, velocity[1] * 3])
             r = max(4.0, gr * cyc.width)
@@ -890,8 +970,7 @@ def _line_kernel(length: int, angle: float) -> np.ndarray:
     k = np.zeros((length, length), np.float32)
     c = (length - 1) / 2
     dx, dy = math.cos(angle) * c, math.sin(angle) * c
-    cv2.line(k, (int(round(c - dx)), int(round(c - dy))), (int(round(c + dx)), int(round(c + dy))), 1.0, 1,
-             cv2.LINE_AA)  # fmt: skip
+    cv2.line(k, (int(round(c - dx)), int(round(c - dy))), (int(round(c + dx)), int(round(c + dy))), 1.0, 1, cv2.LINE_AA)
     return k / max(k.sum(), 1e-6)
 
 
@@ -917,8 +996,9 @@ def _glare_blob(radius: int) -> np.ndarray:
     return (0.6 * g + 0.5 * core).astype(np.float32)
 
 
-def _add_blob(img: np.ndarray, blob: np.ndarray, strength: float, x: int, y: int, mask: np.ndarray,
-              buf: _Scratch) -> None:  # fmt: skip
+def _add_blob(
+    img: np.ndarray, blob: np.ndarray, strength: float, x: int, y: int, mask: np.ndarray, buf: _Scratch
+) -> None:
     """Add ``blob * strength`` (``blob``: float, one channel) to BGR uint8 ``img`` at (x, y),
     weighted by ``mask`` (uint8, 255 = all of it), saturating at white."""
     h, w = img.shape[:2]
@@ -958,8 +1038,9 @@ def _thumb_place(rng: np.random.Generator, spec: CardSpec) -> tuple[float, float
 THUMB_LENGTH, THUMB_WIDTH = 28 * PX_MM, 19 * PX_MM  # mm -> texture px
 
 
-def _thumb_geometry(place: tuple[float, float, float], pad: int, w: int,
-                    h: int) -> tuple[float, float, int, int, int, int]:  # fmt: skip
+def _thumb_geometry(
+    place: tuple[float, float, float], pad: int, w: int, h: int
+) -> tuple[float, float, int, int, int, int]:
     """Where the thumb at ``place`` lies on a ``w`` x ``h`` card, in the coordinates of the card
     padded by ``pad`` px all round: its centre (x, y), and the box it is drawn in (x0, y0, x1,
     y1; within the padded card)."""
@@ -970,12 +1051,19 @@ def _thumb_geometry(place: tuple[float, float, float], pad: int, w: int,
     reach = tip_in - THUMB_LENGTH / 2
     cx, cy = ex + math.cos(angle) * reach, ey + math.sin(angle) * reach
     r = int(THUMB_LENGTH / 2) + 12
-    return (cx, cy, max(0, int(cx) - r), max(0, int(cy) - r), min(w + 2 * pad, int(cx) + r),
-            min(h + 2 * pad, int(cy) + r))  # fmt: skip
+    return (
+        cx,
+        cy,
+        max(0, int(cx) - r),
+        max(0, int(cy) - r),
+        min(w + 2 * pad, int(cx) + r),
+        min(h + 2 * pad, int(cy) + r),
+    )
 
 
-def _draw_thumb(tex: np.ndarray, place: tuple[float, float, float], pad: int, w: int, h: int,
-                origin: tuple[int, int] = (0, 0)) -> None:  # fmt: skip
+def _draw_thumb(
+    tex: np.ndarray, place: tuple[float, float, float], pad: int, w: int, h: int, origin: tuple[int, int] = (0, 0)
+) -> None:
     """A thumb on the texture, its tip over the card edge at ``place``. ``tex`` covers the
     card padded by ``pad`` (see ``_thumb_geometry``) from ``origin`` on, at least where the thumb is."""
     angle = place[2]
@@ -1016,12 +1104,12 @@ def _desk(w: int, h: int, rng: np.random.Generator) -> np.ndarray:
     angle = rng.uniform(-0.12, 0.12)
     along = xx * math.cos(angle) + yy * math.sin(angle)
     across = -xx * math.sin(angle) + yy * math.cos(angle)
-    waver = cv2.resize(rng.normal(0, 1, (h // 90 + 2, w // 160 + 2)).astype(np.float32), (w, h),
-                       interpolation=cv2.INTER_CUBIC)  # fmt: skip
+    waver = cv2.resize(
+        rng.normal(0, 1, (h // 90 + 2, w // 160 + 2)).astype(np.float32), (w, h), interpolation=cv2.INTER_CUBIC
+    )
     rings = across / rng.uniform(9, 14) + 1.2 * waver + 0.6 * np.sin(along / rng.uniform(180, 260))
     grain = 0.5 + 0.5 * np.sin(rings) ** 3
-    fibres = cv2.resize(rng.normal(0, 1, (h, w // 24 + 2)).astype(np.float32), (w, h),
-                        interpolation=cv2.INTER_LINEAR)  # fmt: skip
+    fibres = cv2.resize(rng.normal(0, 1, (h, w // 24 + 2)).astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     planks = (np.floor(across / (h * 0.37) + 0.3) % 2) * 0.06  # boards of slightly different tone
     shade = 0.8 + 0.16 * grain + 0.04 * fibres + planks
     img = base[None, None, :] * shade[:, :, None]
@@ -1053,8 +1141,14 @@ def _lut(gain: float, gamma: float, tint: tuple[float, float, float]) -> np.ndar
     return np.stack(chans, axis=-1).astype(np.uint8).reshape(1, 256, 3)
 
 
-def _expose(frame: np.ndarray, gain: float, gamma: float, tint: tuple[float, float, float], noise: float,
-            rng: np.random.Generator) -> None:  # fmt: skip
+def _expose(
+    frame: np.ndarray,
+    gain: float,
+    gamma: float,
+    tint: tuple[float, float, float],
+    noise: float,
+    rng: np.random.Generator,
+) -> None:
     """Exposure and white balance (a LUT), then sensor noise, in place."""
     if (gain, gamma, tint) != (1.0, 1.0, (1.0, 1.0, 1.0)):
         cv2.LUT(frame, _lut(round(gain, 3), round(gamma, 3), tuple(round(t, 3) for t in tint)), dst=frame)
@@ -1082,8 +1176,9 @@ def _noise_bank(h: int, w: int, tiles: int = 3) -> tuple[np.ndarray, ...]:
     hh, ww = h + NOISE_MARGIN, w + NOISE_MARGIN
     for _ in range(tiles):
         luma = rng.standard_normal((hh, ww), dtype=np.float32) * 0.85
-        chroma = cv2.resize(rng.standard_normal((hh // 4, ww // 4, 3), dtype=np.float32) * 0.6, (ww, hh),
-                            interpolation=cv2.INTER_LINEAR)  # fmt: skip
+        chroma = cv2.resize(
+            rng.standard_normal((hh // 4, ww // 4, 3), dtype=np.float32) * 0.6, (ww, hh), interpolation=cv2.INTER_LINEAR
+        )
         tile = np.clip((chroma + luma[:, :, None]) * NOISE_SCALE, -127, 127).astype(np.int8)
         tile.setflags(write=False)
         out.append(tile)

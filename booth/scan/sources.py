@@ -40,9 +40,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "FrameSource", "OpenCVSource", "FolderSource", "parse_source", "list_cameras", "IMAGE_SUFFIXES",
+    "FrameSource",
+    "OpenCVSource",
+    "FolderSource",
+    "parse_source",
+    "list_cameras",
+    "IMAGE_SUFFIXES",
     "DEVICE_SIZE",
-]  # fmt: skip
+]
 
 DEVICE_SIZE = (1280, 720)  # what we ask a USB camera for: enough for a permit QR, cheap to decode
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm")
@@ -106,8 +111,14 @@ class OpenCVSource:
     stream raises SourceLost; `Capture` then closes it and opens it again later.
     """
 
-    def __init__(self, spec: str | int, *, size: tuple[int, int] | None = DEVICE_SIZE, loop: bool = True,
-                 fps: float | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        spec: str | int,
+        *,
+        size: tuple[int, int] | None = DEVICE_SIZE,
+        loop: bool = True,
+        fps: float | None = None,
+    ) -> None:
         self.spec = str(spec).strip()
         self.size = size
         self.loop = loop
@@ -302,8 +313,13 @@ class FolderSource:
 # --- choosing a source -----------------------------------------------------------------------
 
 
-def parse_source(spec: str | int | Path, *, fps: float | None = None, seed: int = 0,
-                 demo_cards: Callable[[], list[CardSpec]] | None = None) -> FrameSource:
+def parse_source(
+    spec: str | int | Path,
+    *,
+    fps: float | None = None,
+    seed: int = 0,
+    demo_cards: Callable[[], list[CardSpec]] | None = None,
+) -> FrameSource:
     """The frame source an officer or a script means by `spec`:
 
     - "sim": the simulated camera showing a fresh set of demo permits (``demo_cards`` makes
@@ -326,8 +342,9 @@ def parse_source(spec: str | int | Path, *, fps: float | None = None, seed: int 
 
         if low == "sim":
             if demo_cards is None:
-                raise SourceUnavailable("no demo permits to show here: use sim:DIR with a folder from "
-                                        "`booth-hq demo-data`")  # fmt: skip
+                raise SourceUnavailable(
+                    "no demo permits to show here: use sim:DIR with a folder from `booth-hq demo-data`"
+                )
             cards = demo_cards()
         else:
             where = Path(text[4:]).expanduser()

@@ -33,11 +33,16 @@ MAX_BURST = 16 * 1024  # no permit is longer; a stuck key cannot grow the buffer
 
 
 # evdev key code (= PC set-1 scan code for these keys) -> (unshifted, shifted) on a US keyboard
-_US_ROWS = {2: ("1234567890-=", "!@#$%^&*()_+"), 16: ("qwertyuiop[]", "QWERTYUIOP{}"),
-            30: ("asdfghjkl;'`", 'ASDFGHJKL:"~'), 44: ("zxcvbnm,./", "ZXCVBNM<>?")}  # fmt: skip
+_US_ROWS = {
+    2: ("1234567890-=", "!@#$%^&*()_+"),
+    16: ("qwertyuiop[]", "QWERTYUIOP{}"),
+    30: ("asdfghjkl;'`", 'ASDFGHJKL:"~'),
+    44: ("zxcvbnm,./", "ZXCVBNM<>?"),
+}
 US_KEYS: dict[int, tuple[str, str]] = {
     **{first + i: (plain[i], shifted[i]) for first, (plain, shifted) in _US_ROWS.items() for i in range(len(plain))},
-    43: ("\\", "|"), 57: (" ", " "),
+    43: ("\\", "|"),
+    57: (" ", " "),
 }
 
 

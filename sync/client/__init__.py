@@ -20,7 +20,21 @@ from sync.client.errors import (
 from sync.client.usb import UsbReport, export_to
 
 __all__ = [
-    "Backoff", "BatchSize", "Enrolment", "PushResult", "SessionResult", "SyncClient", "UsbReport", "export_to",
-    "BadBundle", "BadReceipt", "EnrolRefused", "ForkDetected", "HistoryConflict", "HQUnreachable", "NotEnrolled",
-    "PushRefused", "SyncError",
-]  # fmt: skip
+    "Backoff",
+    "BatchSize",
+    "Enrolment",
+    "PushResult",
+    "SessionResult",
+    "SyncClient",
+    "UsbReport",
+    "export_to",
+    "BadBundle",
+    "BadReceipt",
+    "EnrolRefused",
+    "ForkDetected",
+    "HistoryConflict",
+    "HQUnreachable",
+    "NotEnrolled",
+    "PushRefused",
+    "SyncError",
+]

@@ -41,7 +41,7 @@ from sync.client.errors import (
     NotEnrolled,
     PushRefused,
     SyncError,
-)  # fmt: skip
+)
 from sync.client.proof import check_agreement, check_receipt, write_pin
 from sync.protocol import keys
 from sync.protocol.batch import make_batch, seal_batch
@@ -104,9 +104,17 @@ class SessionResult:
 
 
 class SyncClient:
-    def __init__(self, booth: Booth, hq_url: str | None = None, *, transport: httpx.BaseTransport | None = None,
-                 clock: Clock | None = None, timeout: httpx.Timeout = TIMEOUT, rng: random.Random | None = None,
-                 batch: BatchSize | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        booth: Booth,
+        hq_url: str | None = None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock | None = None,
+        timeout: httpx.Timeout = TIMEOUT,
+        rng: random.Random | None = None,
+        batch: BatchSize | None = None,
+    ) -> None:
         url = hq_url or booth.settings.hq_url
         if not url:
             raise NotEnrolled("no HQ address: run `booth enrol --hq URL --token T`, or pass --hq URL")
@@ -115,8 +123,12 @@ class SyncClient:
         self.clock = clock or booth.clock
         self.rng = rng or random.Random()
         self.batch = batch or BatchSize()
-        self.http = httpx.Client(base_url=self.hq_url, transport=transport, timeout=timeout,
-                                 headers={"User-Agent": f"booth-sync/1 ({booth.ledger.booth_id})"})  # fmt: skip
+        self.http = httpx.Client(
+            base_url=self.hq_url,
+            transport=transport,
+            timeout=timeout,
+            headers={"User-Agent": f"booth-sync/1 ({booth.ledger.booth_id})"},
+        )
         self._key: Ed25519PrivateKey | None = None
 
     def close(self) -> None:
@@ -129,7 +141,7 @@ class SyncClient:
         self.close()
 
     @property
-    def ledger(self):  # noqa: ANN201 - booth.ledger.store.Ledger
+    def ledger(self):
         return self.booth.ledger
 
     def _booth_key(self) -> Ed25519PrivateKey:
@@ -167,11 +179,14 @@ class SyncClient:
         enrolment = self._enrolment(response)
         pinned = self.booth.trust.pinned_root()
         if pinned is not None and pinned != enrolment.root_public_key:
-            raise EnrolRefused(f"HQ's root {enrolment.root_fingerprint} is not the root this booth already pinned "
-                               f"({fingerprint(pinned)}): refused")  # fmt: skip
+            raise EnrolRefused(
+                f"HQ's root {enrolment.root_fingerprint} is not the root this booth already pinned "
+                f"({fingerprint(pinned)}): refused"
+            )
         if pin is not None and not fingerprints_match(pin, enrolment.root_fingerprint):
-            raise EnrolRefused(f"HQ's root fingerprint {enrolment.root_fingerprint} does not match --pin: refused, "
-                               "nothing was pinned")  # fmt: skip
+            raise EnrolRefused(
+                f"HQ's root fingerprint {enrolment.root_fingerprint} does not match --pin: refused, nothing was pinned"
+            )
         if pinned is None and pin is None:
             return enrolment
         self.confirm(enrolment)
@@ -193,8 +208,15 @@ class SyncClient:
         try:
             body = response.json()
             root = bytes.fromhex(body["root_public_key"])
-            enrolment = Enrolment(self.hq_url, str(body["booth_id"]), str(body["checkpoint"]), root,
-                                  fingerprint(root), int(body["hq_time"]), pinned=False)  # fmt: skip
+            enrolment = Enrolment(
+                self.hq_url,
+                str(body["booth_id"]),
+                str(body["checkpoint"]),
+                root,
+                fingerprint(root),
+                int(body["hq_time"]),
+                pinned=False,
+            )
             claimed = str(body["root_fingerprint"])
         except (ValueError, KeyError, TypeError):
             raise EnrolRefused("HQ's enrolment answer is malformed") from None
@@ -203,8 +225,10 @@ class SyncClient:
         if enrolment.booth_id != self.ledger.booth_id:
             raise EnrolRefused(f"HQ enrolled booth {enrolment.booth_id!r}, not {self.ledger.booth_id!r}")
         if enrolment.checkpoint != self.booth.settings.checkpoint:
-            raise EnrolRefused(f"HQ enrolled this booth for checkpoint {enrolment.checkpoint}, but it is set up for "
-                               f"{self.booth.settings.checkpoint}")  # fmt: skip
+            raise EnrolRefused(
+                f"HQ enrolled this booth for checkpoint {enrolment.checkpoint}, but it is set up for "
+                f"{self.booth.settings.checkpoint}"
+            )
         return enrolment
 
     def confirm(self, enrolment: Enrolment) -> None:
@@ -243,8 +267,9 @@ class SyncClient:
             batch = make_batch(records)
             wire = seal_batch(batch, self._booth_key())
             try:
-                response = self._request("POST", "/v1/batches", content=wire,
-                                         headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+                response = self._request(
+                    "POST", "/v1/batches", content=wire, headers={"Content-Type": "application/octet-stream"}
+                )
             except HQUnreachable as exc:
                 if exc.timeout:
                     self.batch.shrink()
@@ -255,10 +280,12 @@ class SyncClient:
         if response.status_code == 200:
             receipt = check_receipt(self.booth, response.content)
             if receipt.acked_seq < batch.last_seq:
-                raise BadReceipt(f"HQ's receipt acknowledges {receipt.acked_seq}, short of the batch's last "
-                                 f"record {batch.last_seq}")  # fmt: skip
-            self.ledger.set_acked(receipt.acked_seq, receipt.head_hash, response.content, receipt_at=receipt.at,
-                                  at=self.clock.now())  # fmt: skip
+                raise BadReceipt(
+                    f"HQ's receipt acknowledges {receipt.acked_seq}, short of the batch's last record {batch.last_seq}"
+                )
+            self.ledger.set_acked(
+                receipt.acked_seq, receipt.head_hash, response.content, receipt_at=receipt.at, at=self.clock.now()
+            )
             self.batch.grow()
             return PushResult(len(records), batch.first_seq, batch.last_seq, receipt.acked_seq, head_seq, len(wire))
         reason = _reason(response)
@@ -270,8 +297,9 @@ class SyncClient:
                 "the same numbers): ALARM, this booth's history differs from HQ's; do not reset the booth, keep its "
                 "ledger as evidence and call HQ"
             )
-        raise PushRefused(reason, f"HQ refused records {batch.first_seq}-{batch.last_seq}: {reason} "
-                                  f"(HTTP {response.status_code})")  # fmt: skip
+        raise PushRefused(
+            reason, f"HQ refused records {batch.first_seq}-{batch.last_seq}: {reason} (HTTP {response.status_code})"
+        )
 
     def _resync(self, response: httpx.Response, head_seq: int, wire_bytes: int) -> PushResult:
         """HQ holds records up to a different seq than ours: prove where, then continue from there."""
@@ -291,10 +319,12 @@ class SyncClient:
             if receipt.acked_seq != hq_acked:
                 raise BadReceipt(f"HQ's latest receipt ({receipt.acked_seq}) disagrees with its 'gap' ({hq_acked})")
             receipt_bytes, receipt_at, digest = got.content, receipt.at, receipt.head_hash
-        log.warning("HQ holds records up to %d (booth thought %d): continuing from there",
-                    hq_acked, self.ledger.acked_seq())  # fmt: skip
-        self.ledger.set_acked(hq_acked, digest, receipt_bytes, receipt_at=receipt_at, at=self.clock.now(),
-                              backwards=True)  # fmt: skip
+        log.warning(
+            "HQ holds records up to %d (booth thought %d): continuing from there", hq_acked, self.ledger.acked_seq()
+        )
+        self.ledger.set_acked(
+            hq_acked, digest, receipt_bytes, receipt_at=receipt_at, at=self.clock.now(), backwards=True
+        )
         return PushResult(0, None, None, hq_acked, head_seq, wire_bytes, resync=True)
 
     def push_all(self, *, max_batches: int | None = None, stop: threading.Event | None = None) -> list[PushResult]:
@@ -399,9 +429,14 @@ class SyncClient:
         except BoothError as exc:  # the ledger is busy or full: the failure itself stays the news
             log.warning("could not record the sync failure: %s", exc)
 
-    def run(self, stop: threading.Event, *, interval: float = SESSION_INTERVAL,
-            on_session: Callable[[SessionResult | None, BaseException | None, float], None] | None = None,
-            backoff: Backoff | None = None) -> None:  # fmt: skip
+    def run(
+        self,
+        stop: threading.Event,
+        *,
+        interval: float = SESSION_INTERVAL,
+        on_session: Callable[[SessionResult | None, BaseException | None, float], None] | None = None,
+        backoff: Backoff | None = None,
+    ) -> None:
         """Sessions until ``stop`` is set: every ``interval`` once caught up; after a failure,
         exponential back-off with full jitter (1 s up to 5 min). A ``HistoryConflict`` (fork)
         or a non-transient error ends the loop: a person must look at it."""
@@ -441,8 +476,14 @@ def _error_text(exc: BaseException) -> str:
 def _kind_of(exc: BaseException) -> str:
     if isinstance(exc, PushRefused):
         return f"refused:{exc.reason}"
-    return {ForkDetected: "fork", HistoryConflict: "conflict", HQUnreachable: "unreachable", BadReceipt: "bad_receipt",
-            BadBundle: "bad_bundle", LedgerBusy: "ledger_busy"}.get(type(exc), type(exc).__name__)  # fmt: skip
+    return {
+        ForkDetected: "fork",
+        HistoryConflict: "conflict",
+        HQUnreachable: "unreachable",
+        BadReceipt: "bad_receipt",
+        BadBundle: "bad_bundle",
+        LedgerBusy: "ledger_busy",
+    }.get(type(exc), type(exc).__name__)
 
 
 def _error_kind(text: str | None) -> str | None:

@@ -80,5 +80,3 @@ def check_agreement(booth: Booth, seq: int, digest: str | None) -> None:
 def write_pin(booth: Booth, root: bytes) -> None:
     """Pin ``root`` when HQ has no bundle to install yet."""
     booth.trust.pin_root(root)
-
-

@@ -59,10 +59,18 @@ class UsbReport:
         self.lines.append(f"refused {line}")
 
     def to_json(self) -> dict[str, Any]:
-        return {"folder": str(self.folder), "acked_before": self.acked_before, "acked_seq": self.acked_seq,
-                "receipts_accepted": self.receipts_accepted, "bundle_installed": self.bundle_installed,
-                "files": self.written, "records": self.records, "removed": self.removed,
-                "problems": self.problems, "alarms": self.alarms}  # fmt: skip
+        return {
+            "folder": str(self.folder),
+            "acked_before": self.acked_before,
+            "acked_seq": self.acked_seq,
+            "receipts_accepted": self.receipts_accepted,
+            "bundle_installed": self.bundle_installed,
+            "files": self.written,
+            "records": self.records,
+            "removed": self.removed,
+            "problems": self.problems,
+            "alarms": self.alarms,
+        }
 
 
 def booth_folder(folder: Path, booth_id: str) -> Path:
@@ -104,8 +112,9 @@ def _take_receipts(booth: Booth, mine: Path, report: UsbReport) -> None:
             best = (receipt, data)
     if best is not None:
         receipt, data = best
-        if booth.ledger.set_acked(receipt.acked_seq, receipt.head_hash, data, receipt_at=receipt.at,
-                                  at=booth.clock.now()):  # fmt: skip
+        if booth.ledger.set_acked(
+            receipt.acked_seq, receipt.head_hash, data, receipt_at=receipt.at, at=booth.clock.now()
+        ):
             report.say(f"HQ's receipt acknowledges records up to {receipt.acked_seq}")
     report.acked_seq = booth.ledger.acked_seq()
 
@@ -183,5 +192,3 @@ def _read(path: Path, limit: int) -> bytes:
 
 def _name(folder: Path, path: Path) -> str:
     return str(path.relative_to(folder))
-
-

@@ -109,13 +109,20 @@ THAI_NAMES: tuple[tuple[str, str, str, str], ...] = (
     ("KONGKAEW", "SOMSAK", "สมศักดิ์ คงแก้ว", "M"),
 )
 KHMER_RESIDENCES = (
-    "Kamrieng, Battambang", "Sampov Loun, Battambang", "Phnom Proek, Battambang",
-    "Malai, Banteay Meanchey", "Ou Chrov, Banteay Meanchey", "Thma Puok, Banteay Meanchey",
-)  # fmt: skip
+    "Kamrieng, Battambang",
+    "Sampov Loun, Battambang",
+    "Phnom Proek, Battambang",
+    "Malai, Banteay Meanchey",
+    "Ou Chrov, Banteay Meanchey",
+    "Thma Puok, Banteay Meanchey",
+)
 THAI_RESIDENCES = (
-    "Aranyaprathet, Sa Kaeo", "Khlong Hat, Sa Kaeo", "Ta Phraya, Sa Kaeo",
-    "Pong Nam Ron, Chanthaburi", "Soi Dao, Chanthaburi",
-)  # fmt: skip
+    "Aranyaprathet, Sa Kaeo",
+    "Khlong Hat, Sa Kaeo",
+    "Ta Phraya, Sa Kaeo",
+    "Pong Nam Ron, Chanthaburi",
+    "Soi Dao, Chanthaburi",
+)
 # the zone a holder may visit on the other side of the border
 ZONES_FOR_KHMER = ("Pong Nam Ron district, Chanthaburi", "Soi Dao district, Chanthaburi", "Chanthaburi province")
 ZONES_FOR_THAI = ("Kamrieng district, Battambang", "Phnom Proek district, Battambang", "Battambang province")
@@ -180,15 +187,20 @@ class _People:
         khmer = nat == "KHM"
         dob = dt.date(self.year - rng.randint(18, 68), rng.randint(1, 12), rng.randint(1, 28)).isoformat()
         holder = Holder(
-            family_name=family, given_names=given, native_name=native, dob=dob, sex=sex,
-            nationality=nat, document=self._document(khmer),
+            family_name=family,
+            given_names=given,
+            native_name=native,
+            dob=dob,
+            sex=sex,
+            nationality=nat,
+            document=self._document(khmer),
             residence=rng.choice(KHMER_RESIDENCES if khmer else THAI_RESIDENCES),
             checkpoints=cp if cp is not None else rng.choice(CP_FOR_KHMER if khmer else CP_FOR_THAI),
             zone=rng.choice(ZONES_FOR_KHMER if khmer else ZONES_FOR_THAI),
             stay_days=rng.randint(1, 7),  # the bilateral pass: stays of at most 7 days
             kind=kind or rng.choice(("single", "multi", "multi")),
             photo=_face(rng) if photo else None,
-        )  # fmt: skip
+        )
         return _Person(holder)
 
     def _document(self, khmer: bool) -> str:
@@ -265,8 +277,9 @@ def make_demo_data(out_dir: Path, *, seed: int = 7, now: int, cards: bool = True
         # issue in time order, so serial numbers grow with issue dates as in a real office
         signed_by_hq = [p for p in plans if p.kind in ("valid", "issued", "tampered")]
         for plan in sorted(signed_by_hq, key=lambda p: p.issue_at):
-            plan.issued = hq.issue(plan.person.holder, office=plan.office, valid_days=plan.valid_days,
-                                   now=plan.issue_at)  # fmt: skip
+            plan.issued = hq.issue(
+                plan.person.holder, office=plan.office, valid_days=plan.valid_days, now=plan.issue_at
+            )
         kh_key = keys.load_private(hq.paths.issuer_key(KH_OFFICE))
         cases = tuple(_finish(plan, hq, kh_key, now) for plan in plans)
         _, bundle_data = hq.build_bundle(now=now)  # after every revocation and watchlist entry
@@ -276,8 +289,9 @@ def make_demo_data(out_dir: Path, *, seed: int = 7, now: int, cards: bool = True
     bundle_file = out_dir / "trust.bundle"
     bundle_file.write_bytes(bundle_data)
     cases_file = out_dir / "cases.json"
-    cases_file.write_text(json.dumps([c.to_json() for c in cases], ensure_ascii=False, indent=2) + "\n",
-                          encoding="utf-8")  # fmt: skip
+    cases_file.write_text(
+        json.dumps([c.to_json() for c in cases], ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
     if cards:
         _write_cards(out_dir / "cards", cases, plans)
     (out_dir / "README.md").write_text(_readme(cases, fingerprint, seed, now), encoding="utf-8")
@@ -305,59 +319,178 @@ def _plan(rng: random.Random, people: _People, now: int) -> list[_Plan]:
         entry = "multiple-entry" if h.kind == "multi" else "single-entry"
         ago = (now - issue_at) // DAY
         when = "yesterday" if ago == 1 else f"{ago} days ago"
-        plans.append(_Plan(
-            "valid", f"Valid {entry} permit issued {when}{', with photo' if photo else ''}.", (),
-            person, issue_at, days, office(nat),
-        ))  # fmt: skip
+        plans.append(
+            _Plan(
+                "valid",
+                f"Valid {entry} permit issued {when}{', with photo' if photo else ''}.",
+                (),
+                person,
+                issue_at,
+                days,
+                office(nat),
+            )
+        )
 
     for nat in ("KHM", "THA"):
         person = people.take(nat)
         exp_ago = 400 - 365
-        plans.append(_Plan("issued", f"Expired {exp_ago} days ago (issued for one year).", ("expired",),
-                           person, now - 400 * DAY, 365, office(nat)))  # fmt: skip
+        plans.append(
+            _Plan(
+                "issued",
+                f"Expired {exp_ago} days ago (issued for one year).",
+                ("expired",),
+                person,
+                now - 400 * DAY,
+                365,
+                office(nat),
+            )
+        )
 
-    plans.append(_Plan("issued", "Not valid yet: starts in 10 days.", ("not_yet_valid",),
-                       people.take("KHM"), now + 10 * DAY, 90, KH_OFFICE))  # fmt: skip
+    plans.append(
+        _Plan(
+            "issued",
+            "Not valid yet: starts in 10 days.",
+            ("not_yet_valid",),
+            people.take("KHM"),
+            now + 10 * DAY,
+            90,
+            KH_OFFICE,
+        )
+    )
 
-    plans.append(_Plan("issued", "Revoked by HQ after it was reported stolen.", ("revoked",),
-                       people.take("THA"), recent(), 180, TH_OFFICE, revoke_number=True))  # fmt: skip
-    plans.append(_Plan("issued", "This printed copy was revoked (reported lost); a reprint would pass.",
-                       ("revoked",), people.take("KHM"), recent(), 365, KH_OFFICE, revoke_copy=True))  # fmt: skip
+    plans.append(
+        _Plan(
+            "issued",
+            "Revoked by HQ after it was reported stolen.",
+            ("revoked",),
+            people.take("THA"),
+            recent(),
+            180,
+            TH_OFFICE,
+            revoke_number=True,
+        )
+    )
+    plans.append(
+        _Plan(
+            "issued",
+            "This printed copy was revoked (reported lost); a reprint would pass.",
+            ("revoked",),
+            people.take("KHM"),
+            recent(),
+            365,
+            KH_OFFICE,
+            revoke_copy=True,
+        )
+    )
 
-    plans.append(_Plan("issued", "Valid only at Stung But, not at Phnom Dei.", ("wrong_checkpoint",),
-                       people.take("KHM", cp=("KH-STB",)), recent(), 180, KH_OFFICE))  # fmt: skip
-    plans.append(_Plan("issued", "Valid only at Stung But and Ban Nong Ian, not at Phnom Dei.",
-                       ("wrong_checkpoint",), people.take("THA", cp=("KH-STB", "TH-NIA")), recent(), 90,
-                       TH_OFFICE))  # fmt: skip
+    plans.append(
+        _Plan(
+            "issued",
+            "Valid only at Stung But, not at Phnom Dei.",
+            ("wrong_checkpoint",),
+            people.take("KHM", cp=("KH-STB",)),
+            recent(),
+            180,
+            KH_OFFICE,
+        )
+    )
+    plans.append(
+        _Plan(
+            "issued",
+            "Valid only at Stung But and Ban Nong Ian, not at Phnom Dei.",
+            ("wrong_checkpoint",),
+            people.take("THA", cp=("KH-STB", "TH-NIA")),
+            recent(),
+            90,
+            TH_OFFICE,
+        )
+    )
 
     for nat in ("KHM", "THA"):
-        plans.append(_Plan("issued", "Holder's identity document is on the watchlist.", ("watchlist",),
-                           people.take(nat), recent(), 365, office(nat), watch_document=True))  # fmt: skip
+        plans.append(
+            _Plan(
+                "issued",
+                "Holder's identity document is on the watchlist.",
+                ("watchlist",),
+                people.take(nat),
+                recent(),
+                365,
+                office(nat),
+                watch_document=True,
+            )
+        )
 
-    plans.append(_Plan("forged", "Forged: signed by a key no permit office holds.", ("unknown_issuer",),
-                       people.take("KHM"), number=f"KH-BTB-{_year(now)}-{rng.randint(7000, 7999):06d}"))  # fmt: skip
+    plans.append(
+        _Plan(
+            "forged",
+            "Forged: signed by a key no permit office holds.",
+            ("unknown_issuer",),
+            people.take("KHM"),
+            number=f"KH-BTB-{_year(now)}-{rng.randint(7000, 7999):06d}",
+        )
+    )
     tampered = people.take("THA")
     new_family = rng.choice(("SAKDA", "WONGSAWAT", "RATTANAKUL"))
-    plans.append(_Plan("tampered", f"Altered after signing: family name changed to {new_family}.",
-                       ("bad_signature",), tampered, recent(), 180, TH_OFFICE,
-                       extra={"family_name": new_family}))  # fmt: skip
-    plans.append(_Plan("wrong_issuer", "Claims the Sa Kaeo office but is signed with the Battambang key.",
-                       ("issuer_not_valid",), people.take("THA"),
-                       number=f"TH-SKW-{_year(now)}-{rng.randint(7000, 7999):06d}"))  # fmt: skip
+    plans.append(
+        _Plan(
+            "tampered",
+            f"Altered after signing: family name changed to {new_family}.",
+            ("bad_signature",),
+            tampered,
+            recent(),
+            180,
+            TH_OFFICE,
+            extra={"family_name": new_family},
+        )
+    )
+    plans.append(
+        _Plan(
+            "wrong_issuer",
+            "Claims the Sa Kaeo office but is signed with the Battambang key.",
+            ("issuer_not_valid",),
+            people.take("THA"),
+            number=f"TH-SKW-{_year(now)}-{rng.randint(7000, 7999):06d}",
+        )
+    )
 
     not_cose = zlib.compress(cbor2.dumps({"permit": "demo", "note": "a CBOR map, not a COSE_Sign1"}), 9)
-    plans.append(_Plan("raw", "Well-wrapped BP1 text whose content is not a signed permit.", ("bad_format",),
-                       text=PREFIX + b45encode(not_cose)))  # fmt: skip
+    plans.append(
+        _Plan(
+            "raw",
+            "Well-wrapped BP1 text whose content is not a signed permit.",
+            ("bad_format",),
+            text=PREFIX + b45encode(not_cose),
+        )
+    )
     plans.append(_Plan("raw", "Damaged text: strict base45 refuses GGW.", ("unreadable",), text="BP1:GGW"))
-    plans.append(_Plan("raw", "A web address, not a border permit.", ("unreadable",),
-                       text="https://example.org/not-a-permit"))  # fmt: skip
+    plans.append(
+        _Plan("raw", "A web address, not a border permit.", ("unreadable",), text="https://example.org/not-a-permit")
+    )
 
-    plans.append(_Plan("issued", "Expired last month and valid only at Stung But.",
-                       ("expired", "wrong_checkpoint"), people.take("KHM", cp=("KH-STB",)),
-                       now - 400 * DAY, 365, KH_OFFICE))  # fmt: skip
-    plans.append(_Plan("issued", "Revoked, and the holder's document is on the watchlist.",
-                       ("revoked", "watchlist"), people.take("THA"), recent(), 365, TH_OFFICE,
-                       revoke_number=True, watch_document=True))  # fmt: skip
+    plans.append(
+        _Plan(
+            "issued",
+            "Expired last month and valid only at Stung But.",
+            ("expired", "wrong_checkpoint"),
+            people.take("KHM", cp=("KH-STB",)),
+            now - 400 * DAY,
+            365,
+            KH_OFFICE,
+        )
+    )
+    plans.append(
+        _Plan(
+            "issued",
+            "Revoked, and the holder's document is on the watchlist.",
+            ("revoked", "watchlist"),
+            people.take("THA"),
+            recent(),
+            365,
+            TH_OFFICE,
+            revoke_number=True,
+            watch_document=True,
+        )
+    )
     return plans
 
 
@@ -375,12 +508,25 @@ def _finish(plan: _Plan, hq: HQ, kh_key: Any, now: int) -> DemoCase:
         h = plan.person.holder
         issued_at = now - 3 * DAY
         permit = Permit(
-            number=plan.number or "", issuer=TH_OFFICE if plan.kind == "wrong_issuer" else KH_OFFICE,
-            not_before=issued_at, expires=issued_at + 180 * DAY, issued_at=issued_at, kind=h.kind,
-            family_name=h.family_name, given_names=h.given_names, native_name=h.native_name, dob=h.dob,
-            sex=h.sex, nationality=h.nationality, document=h.document, residence=h.residence,
-            checkpoints=h.checkpoints, zone=h.zone, stay_days=h.stay_days, photo=h.photo,
-        )  # fmt: skip
+            number=plan.number or "",
+            issuer=TH_OFFICE if plan.kind == "wrong_issuer" else KH_OFFICE,
+            not_before=issued_at,
+            expires=issued_at + 180 * DAY,
+            issued_at=issued_at,
+            kind=h.kind,
+            family_name=h.family_name,
+            given_names=h.given_names,
+            native_name=h.native_name,
+            dob=h.dob,
+            sex=h.sex,
+            nationality=h.nationality,
+            document=h.document,
+            residence=h.residence,
+            checkpoints=h.checkpoints,
+            zone=h.zone,
+            stay_days=h.stay_days,
+            photo=h.photo,
+        )
         key = keys.generate() if plan.kind == "forged" else kh_key
         text = permit_codec.encode(permit, key)
         plan.extra["permit"] = permit
@@ -431,8 +577,13 @@ def _write_cards(folder: Path, cases: tuple[DemoCase, ...], plans: list[_Plan]) 
             qr_png(case.text, folder / f"{case.number}.png")
             if case.label == "valid" and pdfs < PDF_CARDS:
                 permit: Permit = plan.extra["permit"]
-                card_pdf(permit, case.text, folder / f"{case.number}.pdf",
-                         office_name=offices.get(permit.issuer, ""), checkpoint_names=names)  # fmt: skip
+                card_pdf(
+                    permit,
+                    case.text,
+                    folder / f"{case.number}.pdf",
+                    office_name=offices.get(permit.issuer, ""),
+                    checkpoint_names=names,
+                )
                 pdfs += 1
         except (CardError, OSError, ValueError) as exc:
             log.warning("card for %s skipped: %s", case.number, exc)

@@ -31,8 +31,13 @@ class HQExportCheck:
     all_rows_at_hq: bool  # every row was compared with HQ's copy (false: some are past what HQ holds)
 
     def to_json(self) -> dict[str, Any]:
-        return {"verified": True, **self.manifest.to_json(), "hq_holds_through": self.held_through,
-                "records_checked": self.records_checked, "all_rows_at_hq": self.all_rows_at_hq}  # fmt: skip
+        return {
+            "verified": True,
+            **self.manifest.to_json(),
+            "hq_holds_through": self.held_through,
+            "records_checked": self.records_checked,
+            "all_rows_at_hq": self.all_rows_at_hq,
+        }
 
 
 def verify_export(store: SyncStore, path: Path, *, sig_path: Path | None = None) -> HQExportCheck:
@@ -56,8 +61,10 @@ def verify_export(store: SyncStore, path: Path, *, sig_path: Path | None = None)
     if manifest.head_seq <= held:
         stored = next(iter(store.records(booth_id, manifest.head_seq, manifest.head_seq)), None)
         if stored is None or stored.hash != manifest.head_hash:
-            raise ExportSignatureInvalid(f"the chain head the export covers (#{manifest.head_seq}) is not the record "
-                                "HQ holds under that number: the booth's ledger was rewritten after it synced")
+            raise ExportSignatureInvalid(
+                f"the chain head the export covers (#{manifest.head_seq}) is not the record "
+                "HQ holds under that number: the booth's ledger was rewritten after it synced"
+            )
     checked = 0
     if manifest.format in ("csv", "json") and manifest.records:
         first, last = manifest.first_seq or 1, manifest.last_seq or 0

@@ -50,8 +50,7 @@ class IssuedPermit:
 
 
 class HQ:
-    def __init__(self, data_dir: Path, database_url: str | None = None, *,
-                 sync_store: SyncStore | None = None) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None, *, sync_store: SyncStore | None = None) -> None:
         self.paths = HQPaths(data_dir)
         self._registry: Registry | None = None
         self.database_url = database_url  # the sync store; None: SQLite in the data dir
@@ -162,8 +161,9 @@ class HQ:
         return issuer
 
     # -- revocation and watchlist
-    def revoke(self, *, permit_no: str | None = None, signature_sha256: str | None = None,
-               reason: str = "", at: int) -> bool:
+    def revoke(
+        self, *, permit_no: str | None = None, signature_sha256: str | None = None, reason: str = "", at: int
+    ) -> bool:
         """Revoke a permit (or one printed copy); return whether HQ issued that permit itself."""
         if not permit_no and not signature_sha256:
             raise HQError("name a permit number or a signature hash to revoke")
@@ -210,8 +210,9 @@ class HQ:
         return bundle, data
 
     # -- issuing
-    def issue(self, holder: Holder, *, office: str, valid_days: int, now: int,
-              key: Ed25519PrivateKey | None = None) -> IssuedPermit:
+    def issue(
+        self, holder: Holder, *, office: str, valid_days: int, now: int, key: Ed25519PrivateKey | None = None
+    ) -> IssuedPermit:
         """Sign a permit for ``holder`` with the office's key, record it, return its QR text."""
         issuer, key_here = self.registry.issuer(office)
         if key is None:
@@ -224,22 +225,42 @@ class HQ:
             raise HQError("a permit must be valid for at least one day")
         number = holder.number or self._assign_number(office, now)
         permit = Permit(
-            number=number, issuer=office, not_before=now, expires=now + valid_days * DAY,
-            issued_at=now, kind=holder.kind, family_name=holder.family_name,
-            given_names=holder.given_names, native_name=holder.native_name, dob=holder.dob,
-            sex=holder.sex, nationality=holder.nationality, document=holder.document,
-            residence=holder.residence, checkpoints=holder.checkpoints, zone=holder.zone,
-            stay_days=holder.stay_days, photo=holder.photo,
-        )  # fmt: skip
+            number=number,
+            issuer=office,
+            not_before=now,
+            expires=now + valid_days * DAY,
+            issued_at=now,
+            kind=holder.kind,
+            family_name=holder.family_name,
+            given_names=holder.given_names,
+            native_name=holder.native_name,
+            dob=holder.dob,
+            sex=holder.sex,
+            nationality=holder.nationality,
+            document=holder.document,
+            residence=holder.residence,
+            checkpoints=holder.checkpoints,
+            zone=holder.zone,
+            stay_days=holder.stay_days,
+            photo=holder.photo,
+        )
         text = permit_codec.encode(permit, key)
         self._check_printable(text)
         signed = permit_codec.decode(text)
-        self.registry.record_permit({
-            "number": number, "office": office, "family_name": permit.family_name,
-            "given_names": permit.given_names, "document": permit.document,
-            "nationality": permit.nationality, "not_before": permit.not_before,
-            "expires": permit.expires, "issued_at": now, "signature_sha256": signed.signature_sha256,
-        })  # fmt: skip
+        self.registry.record_permit(
+            {
+                "number": number,
+                "office": office,
+                "family_name": permit.family_name,
+                "given_names": permit.given_names,
+                "document": permit.document,
+                "nationality": permit.nationality,
+                "not_before": permit.not_before,
+                "expires": permit.expires,
+                "issued_at": now,
+                "signature_sha256": signed.signature_sha256,
+            }
+        )
         log.info("issued permit %s by %s", number, office)
         return IssuedPermit(permit, text, signed.signature_sha256)
 

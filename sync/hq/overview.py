@@ -104,13 +104,23 @@ def checkpoint_overview(conn: Connection, day_start: int, day_end: int) -> list[
     per_booth: dict[str, list[BoothStatus]] = {}
     query = select(booths.c.booth_id, booths.c.checkpoint, booths.c.last_seen, booths.c.acked_seq, booths.c.revoked)
     for b in conn.execute(query.order_by(booths.c.booth_id)):
-        per_booth.setdefault(b.checkpoint, []).append(BoothStatus(b.booth_id, b.last_seen, b.acked_seq,
-                                                                  bool(b.revoked)))  # fmt: skip
+        per_booth.setdefault(b.checkpoint, []).append(
+            BoothStatus(b.booth_id, b.last_seen, b.acked_seq, bool(b.revoked))
+        )
     out = []
     for checkpoint in sorted(set(counts) | set(inside) | set(per_booth)):
         tally = counts.get(checkpoint, derived_state.PeriodCounts())
-        out.append(CheckpointOverview(checkpoint, tally.entries, tally.exits, tally.rejections, tally.overrides,
-                                      inside.get(checkpoint, 0), per_booth.get(checkpoint, [])))  # fmt: skip
+        out.append(
+            CheckpointOverview(
+                checkpoint,
+                tally.entries,
+                tally.exits,
+                tally.rejections,
+                tally.overrides,
+                inside.get(checkpoint, 0),
+                per_booth.get(checkpoint, []),
+            )
+        )
     return out
 
 
@@ -121,8 +131,9 @@ def permit_history(conn: Connection, permit_no: str, limit: int = 500) -> list[S
     return [_stored(r) for r in rows[-limit:]] if limit > 0 else []
 
 
-def officer_record(conn: Connection, checkpoint: str, officer: str, *, latest: int = 50,
-                   limits: Limits | None = None) -> OfficerRecord | None:
+def officer_record(
+    conn: Connection, checkpoint: str, officer: str, *, latest: int = 50, limits: Limits | None = None
+) -> OfficerRecord | None:
     """An officer's counters and rates at a checkpoint against the peers there (as of the last
     analyse), and their ``latest`` records (current); None if the counters know no scan or
     override by them there."""
@@ -136,10 +147,23 @@ def officer_record(conn: Connection, checkpoint: str, officer: str, *, latest: i
         counted = {name: (s.scans, getattr(s, outlier.counter)) for name, s in stats.items()}
         events = counted[officer][1]
         bar = peer_bar(officer, counted, limits)
-        rates.append(OfficerRate(outlier.kind, events, events / mine.scans if mine.scans else None, bar.peers,
-                                 bar.median, bar.bar, flagged(mine.scans, events, bar, limits)))  # fmt: skip
-    query = (select(*_RECORD_COLUMNS).where(records.c.checkpoint == checkpoint, records.c.officer == officer)
-             .order_by(records.c.at.desc()).limit(latest))  # records_officer_at, read backwards  # fmt: skip
+        rates.append(
+            OfficerRate(
+                outlier.kind,
+                events,
+                events / mine.scans if mine.scans else None,
+                bar.peers,
+                bar.median,
+                bar.bar,
+                flagged(mine.scans, events, bar, limits),
+            )
+        )
+    query = (
+        select(*_RECORD_COLUMNS)
+        .where(records.c.checkpoint == checkpoint, records.c.officer == officer)
+        .order_by(records.c.at.desc())
+        .limit(latest)
+    )  # records_officer_at, read backwards
     newest = sorted(conn.execute(query), key=lambda r: (r.at, r.booth_id, r.seq), reverse=True)
     return OfficerRecord(checkpoint, officer, mine.scans, *rates, mine.last_at, [_stored(r) for r in newest])
 
@@ -149,4 +173,3 @@ def freshness(conn: Connection) -> Freshness:
     run = last_run(conn)
     pending = derived_state.unanalysed(conn)
     return Freshness(run.now if run else None, sum(through - after for after, through in pending.values()))
-

@@ -61,9 +61,13 @@ def export_partner_list(hq: HQ, *, now: int, country: str | None = None) -> tupl
         version = int(reg.meta(EXPORT_VERSION_KEY) or 0) + 1
         reg.set_meta(EXPORT_VERSION_KEY, str(version))
     plist = PartnerList(
-        version=version, issued_at=now, country=ours, root_public_key=keys.raw_public(root),
-        issuers=tuple(reg.issuers()), revocations=tuple(reg.revocations()),
-    )  # fmt: skip
+        version=version,
+        issued_at=now,
+        country=ours,
+        root_public_key=keys.raw_public(root),
+        issuers=tuple(reg.issuers()),
+        revocations=tuple(reg.revocations()),
+    )
     return plist, sign_partner_list(plist, root)
 
 
@@ -109,10 +113,16 @@ def import_partner_list(hq: HQ, data: bytes, *, pin: str | None, now: int) -> Im
                     f"the imported {pinned['version']} (rollback refused)"
                 )
         _check_other_partners(hq, plist)
-        reg.save_partner({
-            "country": plist.country, "root_public_key": plist.root_public_key.hex(), "version": plist.version,
-            "issued_at": plist.issued_at, "imported_at": now, "data": data,
-        })  # fmt: skip
+        reg.save_partner(
+            {
+                "country": plist.country,
+                "root_public_key": plist.root_public_key.hex(),
+                "version": plist.version,
+                "issued_at": plist.issued_at,
+                "imported_at": now,
+                "data": data,
+            }
+        )
     return ImportResult(plist, fp, first=pinned is None)
 
 
@@ -179,6 +189,6 @@ def partner_summaries(hq: HQ) -> list[dict]:
             "imported_at": rows[p.country]["imported_at"],
             "issuers": [i.office for i in p.issuers],
             "revocations": len(p.revocations),
-        }  # fmt: skip
+        }
         for p in stored_partner_lists(hq)
     ]

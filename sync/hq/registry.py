@@ -100,8 +100,15 @@ class Registry:
     # -- checkpoints
     def add_checkpoint(self, cp: Checkpoint) -> None:
         self.db["checkpoints"].upsert(
-            {"code": cp.code, "country": cp.country, "name_en": cp.name_en,
-             "name_km": cp.name_km, "name_th": cp.name_th}, pk="code")  # fmt: skip
+            {
+                "code": cp.code,
+                "country": cp.country,
+                "name_en": cp.name_en,
+                "name_km": cp.name_km,
+                "name_th": cp.name_th,
+            },
+            pk="code",
+        )
 
     def checkpoints(self) -> list[Checkpoint]:
         return [Checkpoint(**row) for row in self.db["checkpoints"].rows_where(order_by="code")]
@@ -116,12 +123,19 @@ class Registry:
     def add_issuer(self, issuer: IssuerKey, *, key_here: bool) -> None:
         if list(self.db["issuers"].rows_where("office = ?", [issuer.office])):
             raise HQError(f"issuer {issuer.office!r} already exists")
-        self.db["issuers"].insert({
-            "office": issuer.office, "kid": issuer.kid.hex(), "public_key": issuer.public_key.hex(),
-            "country": issuer.country, "name": issuer.name, "not_before": issuer.not_before,
-            "not_after": issuer.not_after, "checkpoints": json.dumps(list(issuer.checkpoints)),
-            "key_here": int(key_here),
-        })  # fmt: skip
+        self.db["issuers"].insert(
+            {
+                "office": issuer.office,
+                "kid": issuer.kid.hex(),
+                "public_key": issuer.public_key.hex(),
+                "country": issuer.country,
+                "name": issuer.name,
+                "not_before": issuer.not_before,
+                "not_after": issuer.not_after,
+                "checkpoints": json.dumps(list(issuer.checkpoints)),
+                "key_here": int(key_here),
+            }
+        )
 
     def issuers(self) -> list[IssuerKey]:
         return [_issuer(row) for row in self.db["issuers"].rows_where(order_by="office")]
@@ -135,8 +149,13 @@ class Registry:
     # -- revocations and watchlist
     def revoke(self, rev: Revocation) -> None:
         self.db["revocations"].insert(
-            {"permit_no": rev.permit_no, "signature_sha256": rev.signature_sha256,
-             "reason": rev.reason, "revoked_at": rev.revoked_at})  # fmt: skip
+            {
+                "permit_no": rev.permit_no,
+                "signature_sha256": rev.signature_sha256,
+                "reason": rev.reason,
+                "revoked_at": rev.revoked_at,
+            }
+        )
 
     def revocations(self) -> list[Revocation]:
         cols = "permit_no, signature_sha256, reason, revoked_at"
@@ -144,8 +163,14 @@ class Registry:
 
     def watch(self, entry: WatchEntry, added_at: int) -> None:
         self.db["watchlist"].insert(
-            {"permit_no": entry.permit_no, "document": entry.document,
-             "nationality": entry.nationality, "reason": entry.reason, "added_at": added_at})  # fmt: skip
+            {
+                "permit_no": entry.permit_no,
+                "document": entry.document,
+                "nationality": entry.nationality,
+                "reason": entry.reason,
+                "added_at": added_at,
+            }
+        )
 
     def watchlist(self) -> list[WatchEntry]:
         cols = "permit_no, document, nationality, reason"

@@ -31,7 +31,7 @@ def guarded_route(on_error: ErrorAnswer, *passthrough: type[Exception]) -> type[
                     return await handler(request)
                 except expected:
                     raise
-                except Exception as exc:  # noqa: BLE001 - the edge: answer, keep serving (on_error logs)
+                except Exception as exc:
                     return await on_error(request, exc)
 
             return guarded

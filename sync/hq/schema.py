@@ -55,13 +55,15 @@ from sync.protocol.records import FIELDS, Record
 metadata = MetaData()
 
 meta = Table(
-    "meta", metadata,
+    "meta",
+    metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
-)  # fmt: skip
+)
 
 booths = Table(
-    "booths", metadata,
+    "booths",
+    metadata,
     Column("booth_id", String(64), primary_key=True),
     Column("checkpoint", String(64), nullable=False),
     Column("public_key", String(64)),  # hex of the raw Ed25519 key; NULL until enrolled
@@ -74,34 +76,36 @@ booths = Table(
     Column("last_seen", BigInteger),
     Column("acked_seq", BigInteger, nullable=False, default=0),  # records 1..acked_seq are stored
     Column("head_hash", String(64)),  # hash of record acked_seq
-)  # fmt: skip
+)
 
 _INT_FIELDS = {"seq", "at", "mono_ns", "shift_id", "expires", "stay_days", "bundle_version", "ref_seq"}
-_TYPES = {f: BigInteger for f in _INT_FIELDS} | {"prev_hash": String(64), "hash": String(64),
-                                                  "booth_id": String(64)}  # fmt: skip
+_TYPES = {f: BigInteger for f in _INT_FIELDS} | {"prev_hash": String(64), "hash": String(64), "booth_id": String(64)}
 _NOT_NULL = {f.name for f in fields(Record) if f.default is MISSING or f.default is not None}
 
 records = Table(
-    "records", metadata,
+    "records",
+    metadata,
     *(Column(f, _TYPES.get(f, Text), nullable=f not in _NOT_NULL) for f in FIELDS),
     Column("received_at", BigInteger, nullable=False),
     PrimaryKeyConstraint("booth_id", "seq"),
     Index("records_permit_no", "permit_no"),
     Index("records_at", "at"),
-)  # fmt: skip
+)
 
 receipts = Table(
-    "receipts", metadata,
+    "receipts",
+    metadata,
     Column("booth_id", String(64), nullable=False),
     Column("last_seq", BigInteger, nullable=False),
     Column("head_hash", String(64), nullable=False),
     Column("receipt", LargeBinary, nullable=False),
     Column("at", BigInteger, nullable=False),
     PrimaryKeyConstraint("booth_id", "last_seq"),
-)  # fmt: skip
+)
 
 forks = Table(
-    "forks", metadata,
+    "forks",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("booth_id", String(64), nullable=False),
     Column("seq", BigInteger, nullable=False),  # where the offered chain leaves HQ's (0: the genesis)
@@ -111,10 +115,11 @@ forks = Table(
     Column("wire_sha256", String(64), nullable=False),
     Column("received_at", BigInteger, nullable=False),
     Index("forks_booth_wire", "booth_id", "wire_sha256", unique=True),
-)  # fmt: skip
+)
 
 alerts = Table(
-    "alerts", metadata,
+    "alerts",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(32), nullable=False),
     Column("booth_id", String(64)),
@@ -123,7 +128,7 @@ alerts = Table(
     Column("raised_at", BigInteger, nullable=False),
     Column("acknowledged", Boolean, nullable=False, default=False),
     Index("alerts_kind", "kind", "booth_id", "seq"),  # analytics: is this alert already raised?
-)  # fmt: skip
+)
 
 # Added after the first release (step 2 of the migrations):
 records_officer = Index("records_officer", records.c.checkpoint, records.c.officer)  # analytics: per officer
@@ -134,13 +139,15 @@ records_officer_at = Index("records_officer_at", records.c.checkpoint, records.c
 # ``records`` by ``analyse(..., full=True)``; nothing else writes it.
 
 analysis_watermarks = Table(
-    "analysis_watermarks", metadata,
+    "analysis_watermarks",
+    metadata,
     Column("booth_id", String(64), primary_key=True),
     Column("seq", BigInteger, nullable=False),  # the booth's records 1..seq are in the derived tables
-)  # fmt: skip
+)
 
 permit_state = Table(
-    "permit_state", metadata,
+    "permit_state",
+    metadata,
     Column("permit_no", Text, primary_key=True),
     Column("at", BigInteger, nullable=False),  # the permit's last crossing...
     Column("booth_id", String(64), nullable=False),  # ...the record (first by booth_id, seq if several share `at`)
@@ -155,10 +162,11 @@ permit_state = Table(
     Index("permit_state_inside", "inside", "checkpoint"),  # people inside per checkpoint
     Index("permit_state_at", "at"),  # the report: permits that crossed after a period's end
     Index("permit_state_overstay", "overstay_due"),  # the overstay rule: a range query
-)  # fmt: skip
+)
 
 officer_stats = Table(
-    "officer_stats", metadata,
+    "officer_stats",
+    metadata,
     Column("checkpoint", Text, nullable=False),
     Column("officer", Text, nullable=False),
     Column("scans", BigInteger, nullable=False),
@@ -167,26 +175,29 @@ officer_stats = Table(
     Column("odd_hours", BigInteger, nullable=False),  # scans between 00:00 and 04:00 local time
     Column("last_at", BigInteger, nullable=False),
     PrimaryKeyConstraint("checkpoint", "officer"),
-)  # fmt: skip
+)
 
 clock_skew_seen = Table(  # the clock_skew rule raises once per booth and boot, on its first record ahead
-    "clock_skew_seen", metadata,
+    "clock_skew_seen",
+    metadata,
     Column("booth_id", String(64), nullable=False),
     Column("boot_id", Text, nullable=False),
     Column("seq", BigInteger, nullable=False),
     PrimaryKeyConstraint("booth_id", "boot_id"),
-)  # fmt: skip
+)
 
 analysis_revocations = Table(  # HQ's revocations as the last analyse saw them: changed ones are checked in full
-    "analysis_revocations", metadata,
+    "analysis_revocations",
+    metadata,
     Column("permit_no", Text, primary_key=True),
     Column("revoked_at", BigInteger, nullable=False),
-)  # fmt: skip
+)
 
 # -- the dashboard's staff (sync.hq.dashboard.staff)
 
 staff = Table(
-    "staff", metadata,
+    "staff",
+    metadata,
     Column("username", String(64), primary_key=True),
     Column("display_name", Text, nullable=False),
     Column("password_hash", Text, nullable=False),
@@ -194,33 +205,36 @@ staff = Table(
     Column("locked_until", BigInteger),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
-)  # fmt: skip
+)
 
 staff_sessions = Table(
-    "staff_sessions", metadata,
+    "staff_sessions",
+    metadata,
     Column("token_sha256", String(64), primary_key=True),  # SHA-256 of the cookie's token, never the token
     Column("username", String(64), nullable=False),
     Column("csrf", String(64), nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("last_used", BigInteger, nullable=False),
-)  # fmt: skip
+)
 
 alert_acks = Table(  # who acknowledged an alert on the dashboard, when, with what note
-    "alert_acks", metadata,
+    "alert_acks",
+    metadata,
     Column("alert_id", Integer, primary_key=True),
     Column("username", String(64), nullable=False),
     Column("at", BigInteger, nullable=False),
     Column("note", Text, nullable=False, default=""),
-)  # fmt: skip
+)
 
 # -- versions
 
 schema_version = Table(  # one row per migration step applied
-    "schema_version", metadata,
+    "schema_version",
+    metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("what", Text, nullable=False),
     Column("applied_at", BigInteger, nullable=False),
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -247,16 +261,44 @@ def _index(name: str) -> Index:
 
 
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "the sync store: booths, records, receipts, fork evidence, alerts",
-              _create(meta, booths, records, receipts, forks, alerts,
-                      indexes=("records_permit_no", "records_at", "forks_booth_wire"))),
-    Migration(2, "what was made on first use before versions: the analytics' indexes and derived state, "
-                 "the dashboard's staff accounts, sessions and acknowledgements",
-              _create(analysis_watermarks, permit_state, officer_stats, clock_skew_seen, analysis_revocations,
-                      staff, staff_sessions, alert_acks, schema_version,
-                      indexes=("alerts_kind", "records_officer", "records_officer_at", "permit_state_inside",
-                               "permit_state_at", "permit_state_overstay"))),
-)  # fmt: skip
+    Migration(
+        1,
+        "the sync store: booths, records, receipts, fork evidence, alerts",
+        _create(
+            meta,
+            booths,
+            records,
+            receipts,
+            forks,
+            alerts,
+            indexes=("records_permit_no", "records_at", "forks_booth_wire"),
+        ),
+    ),
+    Migration(
+        2,
+        "what was made on first use before versions: the analytics' indexes and derived state, "
+        "the dashboard's staff accounts, sessions and acknowledgements",
+        _create(
+            analysis_watermarks,
+            permit_state,
+            officer_stats,
+            clock_skew_seen,
+            analysis_revocations,
+            staff,
+            staff_sessions,
+            alert_acks,
+            schema_version,
+            indexes=(
+                "alerts_kind",
+                "records_officer",
+                "records_officer_at",
+                "permit_state_inside",
+                "permit_state_at",
+                "permit_state_overstay",
+            ),
+        ),
+    ),
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 _PG_LOCK = 0x424F4F54_48510001  # pg_advisory_xact_lock key: "BOOTHQ" migrations
 
@@ -289,8 +331,11 @@ def migrate(engine: Engine, *, now: int | None = None) -> int:
             step.apply(conn)
         known = set(conn.execute(select(schema_version.c.version)).scalars())
         if found and 1 not in known:
-            conn.execute(insert(schema_version).values(version=1, what=MIGRATIONS[0].what + " (found, made before "
-                                                       "versioned migrations)", applied_at=at))  # fmt: skip
+            conn.execute(
+                insert(schema_version).values(
+                    version=1, what=MIGRATIONS[0].what + " (found, made before versioned migrations)", applied_at=at
+                )
+            )
         for step in MIGRATIONS[found:]:
             conn.execute(insert(schema_version).values(version=step.version, what=step.what, applied_at=at))
         _set_meta_version(conn)
@@ -299,8 +344,10 @@ def migrate(engine: Engine, *, now: int | None = None) -> int:
 
 def _check(version: int) -> int:
     if version > SCHEMA_VERSION:
-        raise SchemaTooNew(f"the sync database was written by a newer Booth (schema {version}, this one knows "
-                           f"{SCHEMA_VERSION}); it was left untouched: upgrade Booth HQ first")  # fmt: skip
+        raise SchemaTooNew(
+            f"the sync database was written by a newer Booth (schema {version}, this one knows "
+            f"{SCHEMA_VERSION}); it was left untouched: upgrade Booth HQ first"
+        )
     return version
 
 

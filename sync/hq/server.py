@@ -125,10 +125,13 @@ def get_time(svc: Svc) -> HQTime:
 
 
 @router.post(
-    "/enrol", response_model=EnrolAnswer, responses=_problems(400, 403, 413),
-    openapi_extra={"requestBody": {"required": True,
-                                   "content": {"application/json": {"schema": EnrolRequest.model_json_schema()}}}},
-)  # fmt: skip
+    "/enrol",
+    response_model=EnrolAnswer,
+    responses=_problems(400, 403, 413),
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": EnrolRequest.model_json_schema()}}}
+    },
+)
 async def enrol(request: Request, svc: Svc) -> EnrolAnswer:
     body = await read_body(request, MAX_JSON)
     try:
@@ -148,26 +151,37 @@ def _enrol(svc: Services, asked: EnrolRequest) -> EnrolAnswer:
     except KeyFileError as exc:
         raise ApiError(400, "bad_format", str(exc)) from None
     root = svc.root_key()
-    return EnrolAnswer(booth_id=booth.booth_id, checkpoint=booth.checkpoint,
-                       root_public_key=keys.raw_public(root).hex(), root_fingerprint=keys.fingerprint(root),
-                       hq_time=now)  # fmt: skip
+    return EnrolAnswer(
+        booth_id=booth.booth_id,
+        checkpoint=booth.checkpoint,
+        root_public_key=keys.raw_public(root).hex(),
+        root_fingerprint=keys.fingerprint(root),
+        hq_time=now,
+    )
 
 
 @router.post(
-    "/batches", response_class=Response, responses={
-        200: {"content": {COSE: _BINARY}, "description": "the receipt, signed by the HQ root key",
-              "headers": {"X-Acked-Seq": {"schema": {"type": "integer"}, "description": "sequence acknowledged"}}},
-        **_problems(400, 403, 409, 413)},
+    "/batches",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {COSE: _BINARY},
+            "description": "the receipt, signed by the HQ root key",
+            "headers": {"X-Acked-Seq": {"schema": {"type": "integer"}, "description": "sequence acknowledged"}},
+        },
+        **_problems(400, 403, 409, 413),
+    },
     openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": _BINARY}}},
-)  # fmt: skip
+)
 async def post_batch(request: Request, svc: Svc) -> Response:
     wire = await read_body(request, svc.max_body)
     result = await run_in_threadpool(svc.store.accept_batch, wire, svc.clock(), svc.root_key())
     return Response(result.receipt, media_type=COSE, headers={"X-Acked-Seq": str(result.acked_seq)})
 
 
-@router.get("/receipts/{booth_id}", response_class=Response,
-            responses={200: {"content": {COSE: _BINARY}}, **_problems(404)})  # fmt: skip
+@router.get(
+    "/receipts/{booth_id}", response_class=Response, responses={200: {"content": {COSE: _BINARY}}, **_problems(404)}
+)
 def get_receipt(booth_id: str, svc: Svc) -> Response:
     receipt = svc.store.latest_receipt(booth_id)
     if receipt is None:
@@ -175,10 +189,19 @@ def get_receipt(booth_id: str, svc: Svc) -> Response:
     return Response(receipt, media_type=COSE)
 
 
-@router.get("/bundle", response_class=Response, responses={
-    200: {"content": {COSE: _BINARY}, "description": "the latest trust bundle",
-          "headers": {"X-Bundle-Version": {"schema": {"type": "integer"}}}},
-    304: {"description": "the booth has this version or a newer one"}, **_problems(400, 404)})  # fmt: skip
+@router.get(
+    "/bundle",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {COSE: _BINARY},
+            "description": "the latest trust bundle",
+            "headers": {"X-Bundle-Version": {"schema": {"type": "integer"}}},
+        },
+        304: {"description": "the booth has this version or a newer one"},
+        **_problems(400, 404),
+    },
+)
 def get_bundle(svc: Svc, have: Annotated[int, Query(description="the bundle version the booth has")] = 0) -> Response:
     current = svc.bundles.current(svc.clock())
     if current is None:
@@ -253,8 +276,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return _problem(exc.status_code, Problem(reason=reason, detail=str(exc.detail)), dict(exc.headers or {}))
 
 
-
-
 def analyse_once(hq_data_dir: Path, store: SyncStore, now: int) -> int:
     """One run of the integrity analytics (incremental); how many new alerts it raised."""
     from sync.hq.analytics.incremental import analyse
@@ -274,13 +295,20 @@ async def _analyse_forever(hq_data_dir: Path, store: SyncStore, clock: Callable[
             raised = await run_in_threadpool(analyse_once, hq_data_dir, store, clock())
             if raised:
                 log.warning("analytics raised %d new alert(s)", raised)
-        except Exception:  # noqa: BLE001 - a failed run must not stop the server; the next one retries
+        except Exception:
             log.exception("analytics run failed")
 
 
-def create_app(hq_data_dir: Path, database_url: str | None = None, *, max_body: int = MAX_WIRE,
-               clock: Callable[[], int] | None = None, dashboard: bool = True, analyse_every: float = 60,
-               trust_proxy: bool = False) -> FastAPI:
+def create_app(
+    hq_data_dir: Path,
+    database_url: str | None = None,
+    *,
+    max_body: int = MAX_WIRE,
+    clock: Callable[[], int] | None = None,
+    dashboard: bool = True,
+    analyse_every: float = 60,
+    trust_proxy: bool = False,
+) -> FastAPI:
     """The HQ server over ``hq_data_dir`` (root key, registry, bundles) and the sync database.
 
     ``dashboard``: also serve the staff dashboard (``sync.hq.dashboard.web``); ``analyse_every``:
@@ -304,8 +332,12 @@ def create_app(hq_data_dir: Path, database_url: str | None = None, *, max_body: 
                 await task
         store.close()
 
-    app = FastAPI(title="Booth HQ", version="1", lifespan=lifespan,
-                  description="Booth sync: enrolment, signed batches and receipts, trust bundles.")  # fmt: skip
+    app = FastAPI(
+        title="Booth HQ",
+        version="1",
+        lifespan=lifespan,
+        description="Booth sync: enrolment, signed batches and receipts, trust bundles.",
+    )
     app.state.services = Services(hq_data_dir, store, BundleKeeper(hq_data_dir, store), clock, max_body)
     app.include_router(router)
     if dashboard:

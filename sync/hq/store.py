@@ -151,9 +151,17 @@ class SyncStore:
         token = new_token()
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(booths).values(
-                    booth_id=booth_id, checkpoint=checkpoint, token_hash=token_hash(token), token_used=False,
-                    created_at=now, revoked=False, acked_seq=0))  # fmt: skip
+                conn.execute(
+                    insert(booths).values(
+                        booth_id=booth_id,
+                        checkpoint=checkpoint,
+                        token_hash=token_hash(token),
+                        token_used=False,
+                        created_at=now,
+                        revoked=False,
+                        acked_seq=0,
+                    )
+                )
         except IntegrityError:
             raise HQError(f"booth {booth_id} already exists; a replaced booth gets a new id") from None
         return token
@@ -178,15 +186,19 @@ class SyncStore:
                     raise EnrolmentRefused("unknown booth, wrong token, or a token already used")
                 log.info("booth %s enrolment repeated (same key)", booth_id)
                 return _booth_info(row)
-            conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(
-                public_key=public_key.hex(), token_used=True, enrolled_at=now, last_seen=now))  # fmt: skip
+            conn.execute(
+                update(booths)
+                .where(booths.c.booth_id == booth_id)
+                .values(public_key=public_key.hex(), token_used=True, enrolled_at=now, last_seen=now)
+            )
         log.info("booth %s enrolled", booth_id)
         return self.booth(booth_id)
 
     def revoke_booth(self, booth_id: str, *, now: int) -> None:
         with self.engine.begin() as conn:
-            done = conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(
-                revoked=True, revoked_at=now))  # fmt: skip
+            done = conn.execute(
+                update(booths).where(booths.c.booth_id == booth_id).values(revoked=True, revoked_at=now)
+            )
         if done.rowcount == 0:
             raise UnknownRecord(f"no booth {booth_id!r}")
 
@@ -203,8 +215,7 @@ class SyncStore:
 
     def enrolled_booths(self) -> list[BoothEntry]:
         """The booths a trust bundle lists: enrolled and not revoked."""
-        return [BoothEntry(b.booth_id, b.checkpoint, b.public_key) for b in self.booths()
-                if b.state == "enrolled"]  # fmt: skip
+        return [BoothEntry(b.booth_id, b.checkpoint, b.public_key) for b in self.booths() if b.state == "enrolled"]
 
     # -- batches
     def accept_batch(self, wire: bytes, now: int, hq_key: Ed25519PrivateKey) -> AcceptResult:
@@ -235,8 +246,9 @@ class SyncStore:
         except UnknownRecord:
             return None
 
-    def _decide(self, batch: Batch, wire: bytes, public_key: bytes, now: int,
-                hq_key: Ed25519PrivateKey) -> AcceptResult | SyncRefused:
+    def _decide(
+        self, batch: Batch, wire: bytes, public_key: bytes, now: int, hq_key: Ed25519PrivateKey
+    ) -> AcceptResult | SyncRefused:
         booth_id = batch.booth_id
         with self.engine.begin() as conn:
             row = conn.execute(select(booths).where(booths.c.booth_id == booth_id).with_for_update()).one()
@@ -262,31 +274,39 @@ class SyncStore:
         if span is None:
             return {}
         query = select(records.c.seq, records.c.hash).where(
-            records.c.booth_id == booth_id, records.c.seq.between(*span))
+            records.c.booth_id == booth_id, records.c.seq.between(*span)
+        )
         return {seq: h for seq, h in conn.execute(query)}
 
-    def _store_new(self, conn: Connection, batch: Batch, acked: int, now: int,
-                   hq_key: Ed25519PrivateKey) -> AcceptResult:
+    def _store_new(
+        self, conn: Connection, batch: Batch, acked: int, now: int, hq_key: Ed25519PrivateKey
+    ) -> AcceptResult:
         new = [r for r in batch.records if r.seq > acked]
         conn.execute(insert(records), [{**{f: getattr(r, f) for f in FIELDS}, "received_at": now} for r in new])
-        conn.execute(update(booths).where(booths.c.booth_id == batch.booth_id).values(
-            acked_seq=batch.last_seq, head_hash=batch.head_hash))  # fmt: skip
+        conn.execute(
+            update(booths)
+            .where(booths.c.booth_id == batch.booth_id)
+            .values(acked_seq=batch.last_seq, head_hash=batch.head_hash)
+        )
         receipt = self._new_receipt(conn, batch.booth_id, batch.last_seq, batch.head_hash, now, hq_key)
         log.info("booth %s: stored records %d..%d", batch.booth_id, acked + 1, batch.last_seq)
         return AcceptResult("accepted", batch.booth_id, batch.last_seq, batch.head_hash, receipt, len(new))
 
-    def _old_receipt(self, conn: Connection, batch: Batch, head: str, now: int,
-                     hq_key: Ed25519PrivateKey) -> AcceptResult:
-        query = select(receipts.c.receipt).where(receipts.c.booth_id == batch.booth_id,
-                                                 receipts.c.last_seq == batch.last_seq)  # fmt: skip
+    def _old_receipt(
+        self, conn: Connection, batch: Batch, head: str, now: int, hq_key: Ed25519PrivateKey
+    ) -> AcceptResult:
+        query = select(receipts.c.receipt).where(
+            receipts.c.booth_id == batch.booth_id, receipts.c.last_seq == batch.last_seq
+        )
         receipt = conn.execute(query).scalar()
         if receipt is None:  # the booth batched differently this time: a receipt for the stored record
             receipt = self._new_receipt(conn, batch.booth_id, batch.last_seq, head, now, hq_key)
         return AcceptResult("duplicate", batch.booth_id, batch.last_seq, head, bytes(receipt), 0)
 
     @staticmethod
-    def _new_receipt(conn: Connection, booth_id: str, seq: int, head: str, now: int,
-                     hq_key: Ed25519PrivateKey) -> bytes:
+    def _new_receipt(
+        conn: Connection, booth_id: str, seq: int, head: str, now: int, hq_key: Ed25519PrivateKey
+    ) -> bytes:
         receipt = sign_receipt(Receipt(booth_id, seq, head, now), hq_key)
         conn.execute(insert(receipts).values(booth_id=booth_id, last_seq=seq, head_hash=head, receipt=receipt, at=now))
         return receipt
@@ -294,25 +314,43 @@ class SyncStore:
     def _keep_fork(self, conn: Connection, batch: Batch, wire: bytes, decision: chain_check.Decision, now: int) -> None:
         """Keep the signed batch as evidence and raise an alert, once per distinct batch."""
         digest = hashlib.sha256(wire).hexdigest()
-        seen = conn.execute(select(forks.c.id).where(forks.c.booth_id == batch.booth_id,
-                                                     forks.c.wire_sha256 == digest)).first()  # fmt: skip
+        seen = conn.execute(
+            select(forks.c.id).where(forks.c.booth_id == batch.booth_id, forks.c.wire_sha256 == digest)
+        ).first()
         if seen is not None:
             return
-        conn.execute(insert(forks).values(
-            booth_id=batch.booth_id, seq=decision.seq, stored_hash=decision.stored_hash,
-            offered_hash=decision.offered_hash, wire=wire, wire_sha256=digest, received_at=now))  # fmt: skip
-        detail = (f"booth {batch.booth_id} sent a signed batch ({batch.first_seq}..{batch.last_seq}) whose "
-                  f"record {decision.seq} differs from the one HQ acknowledged: its history was rewritten")
-        conn.execute(insert(alerts).values(kind="fork", booth_id=batch.booth_id, seq=decision.seq, detail=detail,
-                                           raised_at=now, acknowledged=False))  # fmt: skip
+        conn.execute(
+            insert(forks).values(
+                booth_id=batch.booth_id,
+                seq=decision.seq,
+                stored_hash=decision.stored_hash,
+                offered_hash=decision.offered_hash,
+                wire=wire,
+                wire_sha256=digest,
+                received_at=now,
+            )
+        )
+        detail = (
+            f"booth {batch.booth_id} sent a signed batch ({batch.first_seq}..{batch.last_seq}) whose "
+            f"record {decision.seq} differs from the one HQ acknowledged: its history was rewritten"
+        )
+        conn.execute(
+            insert(alerts).values(
+                kind="fork", booth_id=batch.booth_id, seq=decision.seq, detail=detail, raised_at=now, acknowledged=False
+            )
+        )
         log.warning("FORK: %s", detail)
 
     # -- reading
     def latest_receipt(self, booth_id: str) -> bytes | None:
         if not valid_booth_id(booth_id):
             return None
-        query = (select(receipts.c.receipt).where(receipts.c.booth_id == booth_id)
-                 .order_by(receipts.c.last_seq.desc()).limit(1))  # fmt: skip
+        query = (
+            select(receipts.c.receipt)
+            .where(receipts.c.booth_id == booth_id)
+            .order_by(receipts.c.last_seq.desc())
+            .limit(1)
+        )
         with self.engine.connect() as conn:
             found = conn.execute(query).scalar()
         return bytes(found) if found is not None else None
@@ -349,24 +387,41 @@ class SyncStore:
         """Per booth: state, last seen, acknowledged sequence, records, forks, open alerts."""
         counts = {}
         with self.engine.connect() as conn:
-            for name, table, where in (("records", records, None), ("forks", forks, None),
-                                       ("open_alerts", alerts, alerts.c.acknowledged.is_(False))):  # fmt: skip
+            for name, table, where in (
+                ("records", records, None),
+                ("forks", forks, None),
+                ("open_alerts", alerts, alerts.c.acknowledged.is_(False)),
+            ):
                 query = select(table.c.booth_id, func.count()).group_by(table.c.booth_id)
                 if where is not None:
                     query = query.where(where)
                 counts[name] = dict(conn.execute(query).all())
-        return [{"booth_id": b.booth_id, "checkpoint": b.checkpoint, "state": b.state, "last_seen": b.last_seen,
-                 "acked_seq": b.acked_seq, **{name: counts[name].get(b.booth_id, 0) for name in counts}}
-                for b in self.booths()]  # fmt: skip
+        return [
+            {
+                "booth_id": b.booth_id,
+                "checkpoint": b.checkpoint,
+                "state": b.state,
+                "last_seen": b.last_seen,
+                "acked_seq": b.acked_seq,
+                **{name: counts[name].get(b.booth_id, 0) for name in counts},
+            }
+            for b in self.booths()
+        ]
 
 
 def _booth_info(row: Any) -> BoothInfo:
     return BoothInfo(
-        booth_id=row.booth_id, checkpoint=row.checkpoint,
-        public_key=bytes.fromhex(row.public_key) if row.public_key else None, created_at=row.created_at,
-        enrolled_at=row.enrolled_at, revoked=bool(row.revoked), revoked_at=row.revoked_at,
-        last_seen=row.last_seen, acked_seq=row.acked_seq, head_hash=row.head_hash,
-    )  # fmt: skip
+        booth_id=row.booth_id,
+        checkpoint=row.checkpoint,
+        public_key=bytes.fromhex(row.public_key) if row.public_key else None,
+        created_at=row.created_at,
+        enrolled_at=row.enrolled_at,
+        revoked=bool(row.revoked),
+        revoked_at=row.revoked_at,
+        last_seen=row.last_seen,
+        acked_seq=row.acked_seq,
+        head_hash=row.head_hash,
+    )
 
 
 def _safe_url(url: str) -> str:
@@ -385,4 +440,3 @@ def _check_numbers(batch: Batch) -> None:
             value = getattr(record, name)
             if value is not None and not -_INT64 <= value < _INT64:
                 raise BatchRefused("bad_format", f"record {record.seq}: {name} is out of range")
-

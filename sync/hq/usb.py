@@ -47,8 +47,11 @@ class Imported:
 def batch_files(folder: Path) -> Iterator[tuple[str, Path]]:
     """(claimed booth id, file) for every batch on the stick, each booth's in sequence order."""
     for booth_dir in sorted(p for p in folder.glob("booth-*") if p.is_dir()):
-        found = [(tuple(map(int, m.groups())), p) for p in booth_dir.iterdir()
-                 if (m := _BATCH.fullmatch(p.name)) and p.is_file()]  # fmt: skip
+        found = [
+            (tuple(map(int, m.groups())), p)
+            for p in booth_dir.iterdir()
+            if (m := _BATCH.fullmatch(p.name)) and p.is_file()
+        ]
         for _, path in sorted(found):
             yield booth_dir.name.removeprefix("booth-"), path
 
@@ -79,5 +82,3 @@ def _import_one(hq: HQ, folder: Path, claimed: str, path: Path, key: Ed25519Priv
         return Imported(rel, "refused", exc.reason, exc.detail, acked)
     atomic_write(path.parent / f"receipt-{result.acked_seq}.cose", result.receipt)
     return Imported(rel, result.status, acked_seq=result.acked_seq)
-
-

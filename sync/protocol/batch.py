@@ -63,10 +63,14 @@ def make_batch(records: list[Record]) -> Batch:
 
 def seal_batch(batch: Batch, key: Ed25519PrivateKey) -> bytes:
     payload = {
-        "v": FORMAT, "booth": batch.booth_id, "first": batch.first_seq, "last": batch.last_seq,
-        "prev": bytes.fromhex(batch.prev_hash), "head": bytes.fromhex(batch.head_hash),
+        "v": FORMAT,
+        "booth": batch.booth_id,
+        "first": batch.first_seq,
+        "last": batch.last_seq,
+        "prev": bytes.fromhex(batch.prev_hash),
+        "head": bytes.fromhex(batch.head_hash),
         "records": [_wire(r) for r in batch.records],
-    }  # fmt: skip
+    }
     signed = cose.sign(cbor.dumps_cbor(payload), key, kid_of(key), content_type=BATCH_TYPE)
     return zlib.compress(signed, 6)
 
@@ -108,10 +112,14 @@ def _payload(signed: cose.Sign1) -> dict[str, Any]:
         raw = cbor.loads_cbor(signed.payload, "batch")
     except MessageError as exc:
         raise BatchRefused("bad_format", str(exc)) from None
-    ok = (isinstance(raw, dict) and raw.get("v") == FORMAT and isinstance(raw.get("booth"), str)
-          and all(isinstance(raw.get(k), int) for k in ("first", "last"))
-          and all(isinstance(raw.get(k), bytes) and len(raw[k]) == 32 for k in ("prev", "head"))
-          and isinstance(raw.get("records"), list | tuple))  # fmt: skip
+    ok = (
+        isinstance(raw, dict)
+        and raw.get("v") == FORMAT
+        and isinstance(raw.get("booth"), str)
+        and all(isinstance(raw.get(k), int) for k in ("first", "last"))
+        and all(isinstance(raw.get(k), bytes) and len(raw[k]) == 32 for k in ("prev", "head"))
+        and isinstance(raw.get("records"), list | tuple)
+    )
     if not ok:
         raise BatchRefused("bad_format", "batch payload does not have the v1 fields")
     if not 1 <= len(raw["records"]) <= MAX_RECORDS or raw["last"] - raw["first"] + 1 != len(raw["records"]):
@@ -137,8 +145,10 @@ def _rebuild(raw: dict[str, Any]) -> Batch:
 
 
 def _wire(record: Record) -> list[Any]:
-    return [bytes.fromhex(v) if f in _HEX and v is not None else v
-            for f, v in zip(WIRE_FIELDS, (getattr(record, f) for f in WIRE_FIELDS), strict=True)]  # fmt: skip
+    return [
+        bytes.fromhex(v) if f in _HEX and v is not None else v
+        for f, v in zip(WIRE_FIELDS, (getattr(record, f) for f in WIRE_FIELDS), strict=True)
+    ]
 
 
 def _from_wire(values: Any) -> Record:
@@ -159,8 +169,13 @@ def _from_wire(values: Any) -> Record:
 
 
 def sign_receipt(receipt: Receipt, key: Ed25519PrivateKey) -> bytes:
-    payload = {"v": FORMAT, "booth": receipt.booth_id, "acked": receipt.acked_seq,
-               "head": bytes.fromhex(receipt.head_hash), "at": receipt.at}  # fmt: skip
+    payload = {
+        "v": FORMAT,
+        "booth": receipt.booth_id,
+        "acked": receipt.acked_seq,
+        "head": bytes.fromhex(receipt.head_hash),
+        "at": receipt.at,
+    }
     return cose.sign(cbor.dumps_cbor(payload), key, kid_of(key), content_type=RECEIPT_TYPE)
 
 

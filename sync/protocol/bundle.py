@@ -42,7 +42,6 @@ class IssuerKey:
     name: str = ""
     compromised_at: int | None = None  # the key was stolen: every permit under it is refused
 
-
     @cached_property
     def verifier(self) -> Ed25519PublicKey:
         """The key object, made once per bundle load rather than once per scan."""
@@ -182,8 +181,7 @@ _PARTS: dict[str, type] = {
 
 
 def sign_bundle(bundle: TrustBundle, root: Ed25519PrivateKey) -> bytes:
-    return sign_document(_to_cbor(bundle), root, bundle.root_public_key, content_type=CONTENT_TYPE,
-                         what="trust bundle")  # fmt: skip
+    return sign_document(_to_cbor(bundle), root, bundle.root_public_key, content_type=CONTENT_TYPE, what="trust bundle")
 
 
 def open_bundle(data: bytes) -> TrustBundle:
@@ -191,8 +189,14 @@ def open_bundle(data: bytes) -> TrustBundle:
 
     Whether that root is *trusted* is the booth's decision (``booth.trust``).
     """
-    return open_document(data, content_type=CONTENT_TYPE, what="trust bundle", max_bytes=MAX_BUNDLE_BYTES,
-                         parse=_from_cbor, root_of=lambda b: b.root_public_key)  # fmt: skip
+    return open_document(
+        data,
+        content_type=CONTENT_TYPE,
+        what="trust bundle",
+        max_bytes=MAX_BUNDLE_BYTES,
+        parse=_from_cbor,
+        root_of=lambda b: b.root_public_key,
+    )
 
 
 def _to_cbor(bundle: TrustBundle) -> dict[str, Any]:
@@ -207,8 +211,10 @@ def _to_cbor(bundle: TrustBundle) -> dict[str, Any]:
 def _from_cbor(raw: Any) -> TrustBundle:
     if not isinstance(raw, dict) or raw.get("format") not in READABLE_FORMATS:
         found = raw.get("format") if isinstance(raw, dict) else None
-        raise DocumentRefused(f"trust bundle format {found!r} is not one this booth reads "
-                              f"({', '.join(map(str, READABLE_FORMATS))}): update Booth")  # fmt: skip
+        raise DocumentRefused(
+            f"trust bundle format {found!r} is not one this booth reads "
+            f"({', '.join(map(str, READABLE_FORMATS))}): update Booth"
+        )
     try:
         fields = dict(raw)
         for name, cls in _PARTS.items():
@@ -229,8 +235,9 @@ def _check_types(b: TrustBundle) -> None:
     if not all(isinstance(n, str) for n in (*b.used_up, *b.genuine)):
         raise DocumentRefused("trust bundle permit lists must hold permit numbers")
     for cap in b.policy:
-        if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
-                   for v in (cap.max_validity_days, cap.max_stay_days)):  # fmt: skip
+        if not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (cap.max_validity_days, cap.max_stay_days)
+        ):
             raise DocumentRefused(f"trust bundle policy for {cap.country!r} is malformed")
     for issuer in b.issuers:
         if not isinstance(issuer.public_key, bytes) or len(issuer.public_key) != 32:

@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 from sync.protocol.errors import ExportSignatureInvalid, ExportUnreadable
 from sync.protocol.export_signature import Manifest
@@ -35,7 +36,8 @@ def read_csv(path: Path) -> Iterator[Record]:
         for row in reader:
             if len(row) != len(FIELDS) + 1:
                 raise ExportUnreadable(f"{path}: line {reader.line_num} has {len(row)} cells, not {len(FIELDS) + 1}")
-            yield Record(**{name: _cell(name, value) for name, value in zip(FIELDS, row[1:], strict=True)})
+            cells: dict[str, Any] = {name: _cell(name, value) for name, value in zip(FIELDS, row[1:], strict=True)}
+            yield Record(**cells)
 
 
 def _cell(name: str, value: str) -> int | str | None:
@@ -70,8 +72,13 @@ def read_records(path: Path, fmt: str) -> Iterator[Record]:
     raise ExportUnreadable(f"a {fmt} export holds no records to read back (only CSV and JSON do)")
 
 
-def check_records(path: Path, manifest: Manifest, *, ledger_hash: Callable[[int], str | None] | None = None,
-                  held_through: int | None = None) -> int:
+def check_records(
+    path: Path,
+    manifest: Manifest,
+    *,
+    ledger_hash: Callable[[int], str | None] | None = None,
+    held_through: int | None = None,
+) -> int:
     """Every record of a CSV/JSON export against its own hash (each row carries ``prev_hash``
     and ``hash``: SHA-256 over the previous hash and the record's canonical bytes), and, with
     ``ledger_hash`` (seq -> hash, e.g. HQ's copy of the booth's records), against the ledger --
@@ -83,7 +90,7 @@ def check_records(path: Path, manifest: Manifest, *, ledger_hash: Callable[[int]
         if expected != record.hash:
             raise ExportSignatureInvalid(f"record #{record.seq} does not match its own hash: its content was changed")
         held = ledger_hash is not None and (held_through is None or record.seq <= held_through)
-        if held and ledger_hash(record.seq) != record.hash:
+        if held and ledger_hash is not None and ledger_hash(record.seq) != record.hash:
             raise ExportSignatureInvalid(f"record #{record.seq} is not the one the ledger holds under that number")
         if last is not None and record.seq <= last:
             raise ExportSignatureInvalid(f"record #{record.seq} is out of order")
@@ -91,8 +98,10 @@ def check_records(path: Path, manifest: Manifest, *, ledger_hash: Callable[[int]
         last = record.seq
         count += 1
     if (count, first, last) != (manifest.records, manifest.first_seq, manifest.last_seq):
-        raise ExportSignatureInvalid(f"the file holds {count} records (#{first}-#{last}); the signature says "
-                                     f"{manifest.records} (#{manifest.first_seq}-#{manifest.last_seq})")  # fmt: skip
+        raise ExportSignatureInvalid(
+            f"the file holds {count} records (#{first}-#{last}); the signature says "
+            f"{manifest.records} (#{manifest.first_seq}-#{manifest.last_seq})"
+        )
     return count
 
 

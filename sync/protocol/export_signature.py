@@ -53,11 +53,11 @@ class ExportFilter:
     def __hash__(self) -> int:
         return hash(self.values())
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"from": self.start, "to": self.end, "officer": self.officer, "shift": self.shift_id}
 
     @classmethod
-    def from_json(cls, data: dict) -> ExportFilter:
+    def from_json(cls, data: dict[str, Any]) -> ExportFilter:
         return cls(data.get("from"), data.get("to"), data.get("officer"), data.get("shift"))
 
 
@@ -80,13 +80,26 @@ class Manifest:
     utc_offset: str  # e.g. "UTC+07:00": the offset the file's times are shown at
 
     def payload(self) -> bytes:
-        return cbor.dumps_cbor({
-            "v": FORMAT, "booth": self.booth_id, "checkpoint": self.checkpoint, "file": self.file_name,
-            "format": self.format, "size": self.size, "sha256": bytes.fromhex(self.sha256),
-            "records": self.records, "first": self.first_seq, "last": self.last_seq, "head_seq": self.head_seq,
-            "head": bytes.fromhex(self.head_hash), "filter": self.filter.to_json(), "at": self.exported_at,
-            "by": self.exported_by, "tz": self.utc_offset,
-        })  # fmt: skip
+        return cbor.dumps_cbor(
+            {
+                "v": FORMAT,
+                "booth": self.booth_id,
+                "checkpoint": self.checkpoint,
+                "file": self.file_name,
+                "format": self.format,
+                "size": self.size,
+                "sha256": bytes.fromhex(self.sha256),
+                "records": self.records,
+                "first": self.first_seq,
+                "last": self.last_seq,
+                "head_seq": self.head_seq,
+                "head": bytes.fromhex(self.head_hash),
+                "filter": self.filter.to_json(),
+                "at": self.exported_at,
+                "by": self.exported_by,
+                "tz": self.utc_offset,
+            }
+        )
 
     @classmethod
     def from_payload(cls, data: bytes) -> Manifest:
@@ -99,14 +112,27 @@ class Manifest:
         try:
             flt = p["filter"]
             manifest = cls(
-                _typed(p, "booth", str), _typed(p, "checkpoint", str), _typed(p, "file", str),
-                _typed(p, "format", str), _typed(p, "size", int), _typed(p, "sha256", bytes).hex(),
-                _typed(p, "records", int), _typed(p, "first", int, True), _typed(p, "last", int, True),
-                _typed(p, "head_seq", int), _typed(p, "head", bytes).hex(),
-                ExportFilter(_typed(flt, "from", int, True), _typed(flt, "to", int, True),
-                             _typed(flt, "officer", str, True), _typed(flt, "shift", int, True)),
-                _typed(p, "at", int), _typed(p, "by", str, True), _typed(p, "tz", str),
-            )  # fmt: skip
+                _typed(p, "booth", str),
+                _typed(p, "checkpoint", str),
+                _typed(p, "file", str),
+                _typed(p, "format", str),
+                _typed(p, "size", int),
+                _typed(p, "sha256", bytes).hex(),
+                _typed(p, "records", int),
+                _typed(p, "first", int, True),
+                _typed(p, "last", int, True),
+                _typed(p, "head_seq", int),
+                _typed(p, "head", bytes).hex(),
+                ExportFilter(
+                    _typed(flt, "from", int, True),
+                    _typed(flt, "to", int, True),
+                    _typed(flt, "officer", str, True),
+                    _typed(flt, "shift", int, True),
+                ),
+                _typed(p, "at", int),
+                _typed(p, "by", str, True),
+                _typed(p, "tz", str),
+            )
         except (KeyError, TypeError) as exc:
             raise ExportSignatureInvalid(f"the export manifest is malformed ({exc})") from None
         if manifest.format not in FORMATS or len(manifest.sha256) != 64:
@@ -115,12 +141,22 @@ class Manifest:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "booth": self.booth_id, "checkpoint": self.checkpoint, "file": self.file_name, "format": self.format,
-            "size": self.size, "sha256": self.sha256, "records": self.records, "first_seq": self.first_seq,
-            "last_seq": self.last_seq, "head_seq": self.head_seq, "head_hash": self.head_hash,
-            "filter": self.filter.to_json(), "exported_at": self.exported_at, "exported_by": self.exported_by,
+            "booth": self.booth_id,
+            "checkpoint": self.checkpoint,
+            "file": self.file_name,
+            "format": self.format,
+            "size": self.size,
+            "sha256": self.sha256,
+            "records": self.records,
+            "first_seq": self.first_seq,
+            "last_seq": self.last_seq,
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "filter": self.filter.to_json(),
+            "exported_at": self.exported_at,
+            "exported_by": self.exported_by,
             "utc_offset": self.utc_offset,
-        }  # fmt: skip
+        }
 
 
 def _typed(data: Any, key: str, kind: type, optional: bool = False) -> Any:
@@ -178,8 +214,9 @@ def verify(path: Path, public_key: Ed25519PublicKey, *, sig_path: Path | None = 
     signed = read_signature_file(sig_path or signature_path(path))
     expected = kid_of(public_key)
     if signed.kid != expected:
-        raise ExportSignatureInvalid(f"signed by another key (kid {signed.kid.hex()}), not this booth's key "
-                            f"(kid {expected.hex()})")  # fmt: skip
+        raise ExportSignatureInvalid(
+            f"signed by another key (kid {signed.kid.hex()}), not this booth's key (kid {expected.hex()})"
+        )
     try:
         signed.message.verify(public_key)
     except MessageError:
@@ -192,8 +229,9 @@ def verify(path: Path, public_key: Ed25519PublicKey, *, sig_path: Path | None = 
     except OSError as exc:
         raise ExportUnreadable(f"cannot read {path}: {exc.strerror}") from None
     if size != manifest.size:
-        raise ExportSignatureInvalid(f"the file was changed after export: {size} bytes, the signature covers "
-                                     f"{manifest.size}")
+        raise ExportSignatureInvalid(
+            f"the file was changed after export: {size} bytes, the signature covers {manifest.size}"
+        )
     if digest != manifest.sha256:
         raise ExportSignatureInvalid("the file was changed after export: its SHA-256 differs from the signed one")
     return manifest

@@ -91,8 +91,7 @@ def load_private(path: Path) -> Ed25519PrivateKey:
         raise KeyFileError(f"key file {path} does not exist") from None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise KeyFileError(
-            f"key file {path} is readable by others (mode {stat.S_IMODE(mode):04o}); "
-            f"run: chmod 600 {path}"
+            f"key file {path} is readable by others (mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
         )
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)

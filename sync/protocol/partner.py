@@ -39,14 +39,19 @@ class PartnerList:
 
 def sign_partner_list(plist: PartnerList, root: Ed25519PrivateKey) -> bytes:
     _check(plist)
-    return sign_document(_to_cbor(plist), root, plist.root_public_key, content_type=CONTENT_TYPE,
-                         what="partner list")  # fmt: skip
+    return sign_document(_to_cbor(plist), root, plist.root_public_key, content_type=CONTENT_TYPE, what="partner list")
 
 
 def open_partner_list(data: bytes) -> PartnerList:
     """Parse a partner list and check it is signed by the root key it names (not that we trust it)."""
-    return open_document(data, content_type=CONTENT_TYPE, what="partner list", max_bytes=MAX_PARTNER_LIST_BYTES,
-                         parse=_from_cbor, root_of=lambda p: p.root_public_key)  # fmt: skip
+    return open_document(
+        data,
+        content_type=CONTENT_TYPE,
+        what="partner list",
+        max_bytes=MAX_PARTNER_LIST_BYTES,
+        parse=_from_cbor,
+        root_of=lambda p: p.root_public_key,
+    )
 
 
 def _to_cbor(plist: PartnerList) -> dict[str, Any]:

@@ -47,8 +47,14 @@ CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,39}")
 # permit, and a date far outside breaks every calendar routine that touches it
 EARLIEST, LATEST = 946_684_800, 4_102_444_800
 MAX_STAY_DAYS = 366
-MAX_TEXT = {"family name": 80, "given names": 80, "native name": 80, "document number": 40,
-            "residence": 160, "zone": 160}  # fmt: skip
+MAX_TEXT = {
+    "family name": 80,
+    "given names": 80,
+    "native name": 80,
+    "document number": 40,
+    "residence": 160,
+    "zone": 160,
+}
 # Text is shown on screens and paper: markup, control characters, line breaks and bidi
 # overrides could make a name look like something else, so none of them is allowed.
 _MARKUP = frozenset('<>&"`\\')
@@ -82,11 +88,19 @@ class Permit:
     def claims(self) -> dict[int, Any]:
         """The CWT claims map, exactly as signed."""
         body: dict[str, Any] = {
-            "v": 1, "ty": self.kind, "fn": self.family_name, "gn": self.given_names,
-            "dob": self.dob, "sx": self.sex, "nat": self.nationality, "doc": self.document,
-            "res": self.residence, "cp": list(self.checkpoints), "zn": self.zone,
+            "v": 1,
+            "ty": self.kind,
+            "fn": self.family_name,
+            "gn": self.given_names,
+            "dob": self.dob,
+            "sx": self.sex,
+            "nat": self.nationality,
+            "doc": self.document,
+            "res": self.residence,
+            "cp": list(self.checkpoints),
+            "zn": self.zone,
             "stay": self.stay_days,
-        }  # fmt: skip
+        }
         if self.native_name is not None:
             body["nn"] = self.native_name
         if self.photo is not None:
@@ -105,14 +119,25 @@ class Permit:
     def to_json(self) -> dict[str, Any]:
         """The claim keys of docs/formats.md, times as ISO 8601 UTC; the photo as its size only."""
         return {
-            "no": self.number, "iss": self.issuer, "ty": self.kind,
-            "nbf": iso(self.not_before), "exp": iso(self.expires),
+            "no": self.number,
+            "iss": self.issuer,
+            "ty": self.kind,
+            "nbf": iso(self.not_before),
+            "exp": iso(self.expires),
             "iat": iso(self.issued_at) if self.issued_at is not None else None,
-            "fn": self.family_name, "gn": self.given_names, "nn": self.native_name,
-            "dob": self.dob, "sx": self.sex, "nat": self.nationality, "doc": self.document,
-            "res": self.residence, "cp": list(self.checkpoints), "zn": self.zone,
-            "stay": self.stay_days, "photo_bytes": len(self.photo) if self.photo else 0,
-        }  # fmt: skip
+            "fn": self.family_name,
+            "gn": self.given_names,
+            "nn": self.native_name,
+            "dob": self.dob,
+            "sx": self.sex,
+            "nat": self.nationality,
+            "doc": self.document,
+            "res": self.residence,
+            "cp": list(self.checkpoints),
+            "zn": self.zone,
+            "stay": self.stay_days,
+            "photo_bytes": len(self.photo) if self.photo else 0,
+        }
 
 
 @dataclass(frozen=True)
@@ -282,8 +307,14 @@ def validate(p: Permit) -> None:
 
 def text_problems(p: Permit) -> list[str]:
     """Why the permit's free-text fields could not be shown as they are (markup, controls, length)."""
-    texts = {"family name": p.family_name, "given names": p.given_names, "native name": p.native_name,
-             "document number": p.document, "residence": p.residence, "zone": p.zone}  # fmt: skip
+    texts = {
+        "family name": p.family_name,
+        "given names": p.given_names,
+        "native name": p.native_name,
+        "document number": p.document,
+        "residence": p.residence,
+        "zone": p.zone,
+    }
     problems = []
     for name, text in texts.items():
         if text is None:

@@ -19,15 +19,23 @@ from sync.protocol.keys import kid_of, public_from_raw, raw_public
 T = TypeVar("T")
 
 
-def sign_document(payload: dict[str, Any], root: Ed25519PrivateKey, named_root: bytes, *, content_type: str,
-                  what: str) -> bytes:  # fmt: skip
+def sign_document(
+    payload: dict[str, Any], root: Ed25519PrivateKey, named_root: bytes, *, content_type: str, what: str
+) -> bytes:
     if named_root != raw_public(root):
         raise DocumentRefused(f"{what} names a different root key than the one signing it")
     return cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type=content_type)
 
 
-def open_document(data: bytes, *, content_type: str, what: str, max_bytes: int, parse: Callable[[Any], T],
-                  root_of: Callable[[T], bytes]) -> T:  # fmt: skip
+def open_document(
+    data: bytes,
+    *,
+    content_type: str,
+    what: str,
+    max_bytes: int,
+    parse: Callable[[Any], T],
+    root_of: Callable[[T], bytes],
+) -> T:
     """Parse a document and check it is signed by the root key it names."""
     if len(data) > max_bytes:
         raise DocumentRefused(f"{what} file is implausibly large")

@@ -26,9 +26,17 @@ from sync.protocol.times import DAY
 ROUNDS = 50
 PIN = "482913"
 HOLDER = {
-    "fn": "Sok", "gn": "Chantha", "dob": "1988-04-12", "sx": "F", "nat": "KHM", "doc": "N01234567",
-    "res": "Kamrieng, Battambang", "cp": ["KH-PHD"], "zn": "Sa Kaeo", "stay": 7,
-}  # fmt: skip
+    "fn": "Sok",
+    "gn": "Chantha",
+    "dob": "1988-04-12",
+    "sx": "F",
+    "nat": "KHM",
+    "doc": "N01234567",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD"],
+    "zn": "Sa Kaeo",
+    "stay": 7,
+}
 
 # Imports only booth.service and what it loads anyway (start-up is most of each round); prints "seq hash" after each
 # scan returns, i.e. once the booth would show the crossing as recorded.
@@ -60,15 +68,21 @@ def test_recorded_crossings_survive_kill_9(tmp_path: Path, hq: HQ, bundle_bytes:
     permit = hq.issue(holder_from_json(HOLDER), office="KH-BTB-01", valid_days=365, now=NOW - DAY).text
     runner = tmp_path / "runner.py"
     runner.write_text(RUNNER)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]),
-                                                        os.environ.get("PYTHONPATH", "")])}  # fmt: skip
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]), os.environ.get("PYTHONPATH", "")]),
+    }
 
     rng = random.Random(20260921)
     shown: dict[int, str] = {}
     rounds_with_scans = 0
     for _ in range(ROUNDS):
-        proc = subprocess.Popen([sys.executable, str(runner), str(data_dir), "Sok Dara", PIN, str(NOW), permit],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)  # fmt: skip
+        proc = subprocess.Popen(
+            [sys.executable, str(runner), str(data_dir), "Sok Dara", PIN, str(NOW), permit],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         time.sleep(rng.uniform(0.2, 1.0))
         proc.send_signal(signal.SIGKILL)
         out, err = proc.communicate(timeout=30)

@@ -44,7 +44,7 @@ DAY = ReportFilter(DAY_START, DAY_END)
 SUP = Session(SUPERVISOR, "supervisor", None)
 
 
-def export(w: World, fmt: str, folder: Path, flt: ReportFilter = DAY, name: str | None = None):  # noqa: ANN201
+def export(w: World, fmt: str, folder: Path, flt: ReportFilter = DAY, name: str | None = None):
     folder.mkdir(exist_ok=True)
     return w.booth.export(flt, fmt, folder / (name or f"day.{fmt}"), session=SUP, tz=TZ)
 
@@ -85,7 +85,8 @@ def test_json_reads_back_to_the_same_records_with_the_report(world: World, tmp_p
     assert list(read_json(result.path)) == want
     totals, counted = data["report"]["totals"], expected(records, DAY, DAY_END)
     assert {k: totals[k] for k in ("scans", "entries", "exits", "rejections", "overrides")} == {
-        k: counted[k] for k in ("scans", "entries", "exits", "rejections", "overrides")}
+        k: counted[k] for k in ("scans", "entries", "exits", "rejections", "overrides")
+    }
     assert data["report"]["rejections_by_reason"] == counted["rejections_by_reason"]
     assert [o["supervisor"] for o in data["report"]["overrides"]] == [SUPERVISOR, SUPERVISOR]
 
@@ -99,25 +100,32 @@ def _squash(text: str) -> str:
 def test_pdf_holds_the_names_and_totals_and_renders(world: World, tmp_path: Path) -> None:
     result = export(world, "pdf", tmp_path / "usb")
     report = world.booth.report(DAY, tz=TZ)
-    text = subprocess.run(["pdftotext", "-layout", str(result.path), "-"], capture_output=True, text=True,
-                          check=True).stdout  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(result.path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = _squash(text)
     assert "Booth PHD-01" in text and "Checkpoint KH-PHD · Phnom Dei · ភ្នំដី · พนมดี" in text
     assert "2026-09-22 00:00 – 2026-09-23 00:00 (UTC+07:00)" in text
-    for native in [*(n for _, _, n in KHMER if n in {p.native_name for p in report.inside}), "កែវ សុផល", "มาลี วงศา",
-                   "ประเสริฐ ชัยภูมิ", "មាស សុខា"]:  # fmt: skip
+    for native in [
+        *(n for _, _, n in KHMER if n in {p.native_name for p in report.inside}),
+        "កែវ សុផល",
+        "มาลี วงศา",
+        "ประเสริฐ ชัยภูมิ",
+        "មាស សុខា",
+    ]:
         assert _squash(native) in flat, native
     for label in ("SCANS", "ENTRIES", "EXITS", "REJECTIONS", "OVERRIDES", "STILL INSIDE", "OVERSTAYS"):
         assert label in text
-    tiles = text[text.index("SCANS"):text.index("Rejections by reason")].split()
+    tiles = text[text.index("SCANS") : text.index("Rejections by reason")].split()
     assert [t for t in tiles if t.isdigit()] == ["21", "9", "6", "6", "2", "7", "1"]
     assert "HQ confirmed renewal by phone" in text and "Exit scan missed at lane 2, CCTV checked" in text
     assert "23 scans and overrides (#13 – #40)" in text and "peak 5 scans in one hour" in text
     assert "page 1 of 2" in text and "page 2 of 2" in text
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(result.path), str(tmp_path / "page")], check=True)
     with Image.open(tmp_path / "page-1.png") as page:
-        colours = {page.convert("RGB").getpixel((x, y)) for x in range(0, page.width, 3)
-                   for y in range(0, page.height, 3)}  # fmt: skip
+        colours = {
+            page.convert("RGB").getpixel((x, y)) for x in range(0, page.width, 3) for y in range(0, page.height, 3)
+        }
     near = lambda c, ref: all(abs(a - b) < 40 for a, b in zip(c, ref, strict=True))  # noqa: E731
     assert any(near(c, (38, 110, 190)) for c in colours) and any(near(c, (196, 52, 40)) for c in colours)
 
@@ -126,8 +134,9 @@ def test_a_shift_pdf_and_an_empty_day(world: World, tmp_path: Path) -> None:
     shift = export(world, "pdf", tmp_path / "usb", ReportFilter(shift_id=world.first_shift), "shift.pdf")
     text = subprocess.run(["pdftotext", str(shift.path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Shift report" in text and "Sok Dara" in text and "at the shift's close" in text
-    empty = export(world, "pdf", tmp_path / "usb", ReportFilter(DAY_END + 10 * 86400, DAY_END + 11 * 86400),
-                   "empty.pdf")  # fmt: skip
+    empty = export(
+        world, "pdf", tmp_path / "usb", ReportFilter(DAY_END + 10 * 86400, DAY_END + 11 * 86400), "empty.pdf"
+    )
     assert empty.manifest.records == 0 and empty.manifest.first_seq is None
     text = subprocess.run(["pdftotext", str(empty.path), "-"], capture_output=True, text=True, check=True).stdout
     assert "No overrides." in text and "No rejections." in text
@@ -135,11 +144,22 @@ def test_a_shift_pdf_and_an_empty_day(world: World, tmp_path: Path) -> None:
 
 
 def test_text_a_spreadsheet_would_run_is_defused_and_read_back(world: World, tmp_path: Path) -> None:
-    nasty = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+2", "-3", "@SUM(A1)", "'quoted", "''twice"]
+    nasty = ['=HYPERLINK("http://evil","x")', "+1+2", "-3", "@SUM(A1)", "'quoted", "''twice"]
     b = world.booth
     for i, text in enumerate(nasty):
-        b.ledger.append(b._new(SCAN, officer="Sok Dara", direction="entry", channel="manual", verdict="rejected",
-                               reasons="bad_format", holder=text, note=text, permit_no=f"X-{i}"))  # fmt: skip
+        b.ledger.append(
+            b._new(
+                SCAN,
+                officer="Sok Dara",
+                direction="entry",
+                channel="manual",
+                verdict="rejected",
+                reasons="bad_format",
+                holder=text,
+                note=text,
+                permit_no=f"X-{i}",
+            )
+        )
     flt = ReportFilter(world.clock.now() - 1, world.clock.now() + 1)
     result = export(world, "csv", tmp_path / "usb", flt, "nasty.csv")
     with open(result.path, encoding="utf-8-sig", newline="") as f:
@@ -184,8 +204,10 @@ def test_a_changed_byte_fails_the_check(world: World, tmp_path: Path, fmt: str) 
 
 def test_a_signature_is_bound_to_its_file_and_its_booth(world: World, tmp_path: Path) -> None:
     usb = tmp_path / "usb"
-    day, officer = export(world, "csv", usb), export(world, "csv", usb, ReportFilter(DAY_START, DAY_END, "Sok Dara"),
-                                                     "sok.csv")  # fmt: skip
+    day, officer = (
+        export(world, "csv", usb),
+        export(world, "csv", usb, ReportFilter(DAY_START, DAY_END, "Sok Dara"), "sok.csv"),
+    )
     public = keys.load_private(world.booth.data_dir / "keys" / "booth.pem").public_key()
     with pytest.raises(ExportInvalid, match="changed after export"):
         verify(day.path, public, sig_path=signature_path(officer.path))
@@ -276,16 +298,21 @@ def test_a_missing_folder_is_one_clear_message(world: World, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("fail_after", [0, 3000, "signature"])
-def test_a_full_disk_leaves_no_partial_file(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                            fail_after: int | str) -> None:  # fmt: skip
+def test_a_full_disk_leaves_no_partial_file(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_after: int | str
+) -> None:
     """The disk fills while writing (injected: any machine), at the start, midway, or at the .sig."""
     real_write = files.HashingFile.write
     written: dict[int, int] = {}
 
     def filling(self: files.HashingFile, data: bytes) -> int:
         written[id(self)] = written.get(id(self), 0) + len(data)
-        if fail_after == "signature" and len(written) == 2 or fail_after != "signature" and \
-                written[id(self)] > int(fail_after):  # fmt: skip
+        if (
+            fail_after == "signature"
+            and len(written) == 2
+            or fail_after != "signature"
+            and written[id(self)] > int(fail_after)
+        ):
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_write(self, data)
 
@@ -299,12 +326,17 @@ def test_a_full_disk_leaves_no_partial_file(world: World, tmp_path: Path, monkey
 
 
 @pytest.fixture
-def tiny_disk(tmp_path: Path):  # noqa: ANN201
+def tiny_disk(tmp_path: Path):
     """A real 8 KiB filesystem (tmpfs): needs root and mount; skipped elsewhere."""
     mount = tmp_path / "tiny"
     mount.mkdir()
-    if shutil.which("mount") is None or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(mount)],
-                                                       capture_output=True).returncode != 0:  # fmt: skip
+    if (
+        shutil.which("mount") is None
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=8k", "tmpfs", str(mount)], capture_output=True
+        ).returncode
+        != 0
+    ):
         pytest.skip("cannot mount a small tmpfs here (not root?)")
     try:
         yield mount
@@ -327,8 +359,18 @@ def test_a_large_csv_export_streams_in_constant_memory(world: World, tmp_path: P
     """The Python memory an export takes does not grow with its size: 5,000 and 25,000 records."""
     b, ledger = world.booth, world.booth.ledger
     seq, prev = ledger.head()
-    base = b._new(SCAN, officer="Sok Dara", shift_id=99, direction="entry", channel="camera", verdict="valid",
-                  holder="SOK CHANTHA", native_name="សុខ ចន្ថា", nationality="KHM", stay_days=7)  # fmt: skip
+    base = b._new(
+        SCAN,
+        officer="Sok Dara",
+        shift_id=99,
+        direction="entry",
+        channel="camera",
+        verdict="valid",
+        holder="SOK CHANTHA",
+        native_name="សុខ ចន្ថា",
+        nationality="KHM",
+        stay_days=7,
+    )
     at = world.clock.now() + 10
     rows = []
     for i in range(25_000):

@@ -34,19 +34,30 @@ from sync.protocol import keys
 ZONE = "Asia/Phnom_Penh"
 
 
-
-
 def run(w: World, *args: str, input: str | None = None, env: dict | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(booth, ["--data-dir", str(w.booth.data_dir), *args], input=input, env=env,
-                                catch_exceptions=False)  # fmt: skip
+    result = CliRunner().invoke(
+        booth, ["--data-dir", str(w.booth.data_dir), *args], input=input, env=env, catch_exceptions=False
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
 def test_export_csv_for_a_day_then_verify(world: World, tmp_path: Path) -> None:
     out = tmp_path / "usb" / "day.csv"
     out.parent.mkdir()
-    code, stdout, stderr = run(world, "export", "--from", "2026-09-22", "--to", "2026-09-22", "--format", "csv",
-                               "--out", str(out), "--tz", ZONE)  # fmt: skip
+    code, stdout, stderr = run(
+        world,
+        "export",
+        "--from",
+        "2026-09-22",
+        "--to",
+        "2026-09-22",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+        "--tz",
+        ZONE,
+    )
     assert code == 0, stderr
     signed = json.loads(stdout)
     want = expected(world.records(), world_filter(), DAY_END)["records"]
@@ -58,7 +69,7 @@ def test_export_csv_for_a_day_then_verify(world: World, tmp_path: Path) -> None:
     assert code == 0 and json.loads(stdout)["verified"] is True and json.loads(stdout)["records_checked"] is True
 
 
-def world_filter():  # noqa: ANN201
+def world_filter():
     from booth.report.model import ReportFilter
 
     return ReportFilter(DAY_START, DAY_END)
@@ -77,19 +88,36 @@ def test_a_changed_byte_fails_verify_with_one_line(world: World, tmp_path: Path)
 
 def test_hq_verifies_with_the_booth_public_key(world: World, tmp_path: Path) -> None:
     out = tmp_path / "sok.json"
-    code, _, err = run(world, "export", "--from", "2026-09-22", "--to", "2026-09-22", "--officer", OFFICER,
-                       "--format", "json", "--out", str(out), "--tz", ZONE)  # fmt: skip
+    code, _, err = run(
+        world,
+        "export",
+        "--from",
+        "2026-09-22",
+        "--to",
+        "2026-09-22",
+        "--officer",
+        OFFICER,
+        "--format",
+        "json",
+        "--out",
+        str(out),
+        "--tz",
+        ZONE,
+    )
     assert code == 0, err
     pem = tmp_path / "PHD-01.pem"
     keys.save_public(keys.load_private(world.booth.data_dir / "keys" / "booth.pem"), pem)
-    elsewhere = CliRunner().invoke(booth, ["--data-dir", str(tmp_path / "hq-desk"), "export", "verify", str(out),
-                                           "--public-key", str(pem), "--records"])  # fmt: skip
+    elsewhere = CliRunner().invoke(
+        booth,
+        ["--data-dir", str(tmp_path / "hq-desk"), "export", "verify", str(out), "--public-key", str(pem), "--records"],
+    )
     assert elsewhere.exit_code == 0, elsewhere.stderr
     assert json.loads(elsewhere.stdout)["filter"]["officer"] == OFFICER
     other = tmp_path / "other.pem"
     keys.save_public(keys.generate(), other)
-    wrong = CliRunner().invoke(booth, ["--data-dir", str(tmp_path / "hq-desk"), "export", "verify", str(out),
-                                       "--public-key", str(other)])  # fmt: skip
+    wrong = CliRunner().invoke(
+        booth, ["--data-dir", str(tmp_path / "hq-desk"), "export", "verify", str(out), "--public-key", str(other)]
+    )
     assert wrong.exit_code == 1 and "signed by another key" in wrong.stderr
     no_key = CliRunner().invoke(booth, ["--data-dir", str(tmp_path / "hq-desk"), "export", "verify", str(out)])
     assert no_key.exit_code == 2 and "pass --public-key" in no_key.stderr
@@ -102,15 +130,18 @@ def test_export_a_shift_as_pdf_with_format_from_the_name(world: World, tmp_path:
     assert json.loads(stdout)["format"] == "pdf" and (tmp_path / "shift.pdf.sig").is_file()
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--from", "2026-09-22", "--tz", ZONE], "--out FILE"),
-    (["--out", "x.csv"], "choose what to export"),
-    (["--from", "2026-09-22", "--out", "x.txt"], "give --format"),
-    (["--from", "22.09.2026", "--out", "x.csv"], "is not a date"),
-    (["--from", "2026-09-22", "--officer", "Nobody", "--out", "x.csv"], "no officer named 'Nobody'"),
-    (["--shift", "999", "--out", "x.csv"], "no shift 999"),
-    (["--from", "2026-09-22", "--out", "/nonexistent-usb/x.csv"], "does not exist (is the USB stick plugged in?)"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--from", "2026-09-22", "--tz", ZONE], "--out FILE"),
+        (["--out", "x.csv"], "choose what to export"),
+        (["--from", "2026-09-22", "--out", "x.txt"], "give --format"),
+        (["--from", "22.09.2026", "--out", "x.csv"], "is not a date"),
+        (["--from", "2026-09-22", "--officer", "Nobody", "--out", "x.csv"], "no officer named 'Nobody'"),
+        (["--shift", "999", "--out", "x.csv"], "no shift 999"),
+        (["--from", "2026-09-22", "--out", "/nonexistent-usb/x.csv"], "does not exist (is the USB stick plugged in?)"),
+    ],
+)
 def test_export_mistakes_are_one_clear_line(world: World, args: list[str], message: str) -> None:
     code, stdout, stderr = run(world, "export", *args)
     assert code in (1, 2) and stdout == "" and message in stderr and stderr.count("\n") == 1
@@ -121,8 +152,9 @@ def test_shift_close_and_list(world: World, monkeypatch: pytest.MonkeyPatch) -> 
     code, stdout, _ = run(world, "shift", "list", "--open")
     assert code == 0
     open_shifts = [json.loads(line) for line in stdout.splitlines()]
-    assert [s["officer"] for s in open_shifts] == [OFFICER, OFFICER2] and all(s["closed_at"] is None
-                                                                              for s in open_shifts)  # fmt: skip
+    assert [s["officer"] for s in open_shifts] == [OFFICER, OFFICER2] and all(
+        s["closed_at"] is None for s in open_shifts
+    )
     code, stdout, err = run(world, "shift", "close", "--officer", OFFICER, "--pin-stdin", input=OFFICER_PIN + "\n")
     assert code == 0, err
     closed = json.loads(stdout)

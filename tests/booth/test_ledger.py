@@ -27,8 +27,9 @@ def new_ledger(path: Path, booth_id: str = "PHD-01", checkpoint: str = "KH-PHD")
 
 
 def rec(kind: str = "audit", **fields: object) -> Record:
-    base: dict[str, object] = dict(seq=0, kind=kind, at=NOW, mono_ns=1, boot_id="boot-1", booth_id="",
-                                   checkpoint="KH-PHD")  # fmt: skip
+    base: dict[str, object] = dict(
+        seq=0, kind=kind, at=NOW, mono_ns=1, boot_id="boot-1", booth_id="", checkpoint="KH-PHD"
+    )
     return Record(**{**base, **fields})  # type: ignore[arg-type]
 
 
@@ -100,9 +101,15 @@ def test_append_seals_seq_links_and_hashes(tmp_path: Path) -> None:
     ledger = new_ledger(tmp_path / "ledger.db")
     prev = ledger.genesis
     sealed = []
-    for i, record in enumerate([rec(action="booth_init"), scan("KH-1", "valid", "entry"),
-                                scan(None, "rejected", "entry", reasons="unreadable"),
-                                rec(action="login", officer="Sok Dara")], start=1):  # fmt: skip
+    for i, record in enumerate(
+        [
+            rec(action="booth_init"),
+            scan("KH-1", "valid", "entry"),
+            scan(None, "rejected", "entry", reasons="unreadable"),
+            rec(action="login", officer="Sok Dara"),
+        ],
+        start=1,
+    ):
         r = ledger.append(record)
         assert (r.seq, r.prev_hash) == (i, prev)
         assert r.hash == chain_hash(prev, r.canonical())
@@ -161,8 +168,14 @@ def test_raw_insert_must_extend_the_chain(tmp_path: Path) -> None:
         con.execute(INSERT, tuple(getattr(r, f) for f in FIELDS))
 
     forged = rec(action="forged", booth_id="PHD-01")
-    for seq, prev in [(2, head.prev_hash), (4, head.hash), (1, ledger.genesis), (3, head.prev_hash),
-                      (3, ledger.genesis), (3, "ab" * 32)]:  # fmt: skip
+    for seq, prev in [
+        (2, head.prev_hash),
+        (4, head.hash),
+        (1, ledger.genesis),
+        (3, head.prev_hash),
+        (3, ledger.genesis),
+        (3, "ab" * 32),
+    ]:
         with pytest.raises(sqlite3.IntegrityError, match="does not extend the chain"):
             insert(Record(**{**forged.__dict__, "seq": seq}).sealed(prev))
     assert rows(path) == before
@@ -219,11 +232,15 @@ def test_python_canonical_bytes_equal_sqlite_json_array(tmp_path: Path) -> None:
 
 PERMITS = ["KH-BTB-2026-000001", "KH-BTB-2026-000002", "KH-BTB-2026-000003"]
 step = st.one_of(
-    st.tuples(st.just("scan"), st.sampled_from([*PERMITS, None]), st.sampled_from(["valid", "rejected"]),
-              st.sampled_from(["entry", "exit"])),
+    st.tuples(
+        st.just("scan"),
+        st.sampled_from([*PERMITS, None]),
+        st.sampled_from(["valid", "rejected"]),
+        st.sampled_from(["entry", "exit"]),
+    ),
     st.tuples(st.just("override"), st.integers(min_value=0, max_value=1000)),
     st.tuples(st.just("audit"), st.sampled_from(["login", "logout", "pin_failed", "export", "shift_open"])),
-)  # fmt: skip
+)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -237,15 +254,27 @@ def test_any_sequence_of_appends_verifies_and_replays(tmp_path: Path, steps: lis
             at += 60
             if s[0] == "scan":
                 _, permit_no, verdict, direction = s
-                r = ledger.append(scan(permit_no, verdict, direction, at=at,
-                                       reasons=None if verdict == "valid" else "already_inside"))  # fmt: skip
+                r = ledger.append(
+                    scan(permit_no, verdict, direction, at=at, reasons=None if verdict == "valid" else "already_inside")
+                )
                 if verdict == "rejected":
                     rejected.append(r)
             elif s[0] == "override" and rejected:
                 target = rejected.pop(s[1] % len(rejected))
-                ledger.append(rec("override", at=at, ref_seq=target.seq, supervisor="Chan Sophal", note="HQ said so",
-                                  officer=target.officer, direction=target.direction, permit_no=target.permit_no,
-                                  holder=target.holder, reasons=target.reasons))  # fmt: skip
+                ledger.append(
+                    rec(
+                        "override",
+                        at=at,
+                        ref_seq=target.seq,
+                        supervisor="Chan Sophal",
+                        note="HQ said so",
+                        officer=target.officer,
+                        direction=target.direction,
+                        permit_no=target.permit_no,
+                        holder=target.holder,
+                        reasons=target.reasons,
+                    )
+                )
             else:
                 ledger.append(rec(at=at, action=s[-1] if s[0] == "audit" else "noop"))
         assert chain_ok(ledger)
@@ -266,8 +295,18 @@ def test_summary_counts_by_window_and_officer(tmp_path: Path) -> None:
     ledger.append(scan("P2", "valid", "entry", at=shift1 + 20))
     ledger.append(scan("P1", "valid", "exit", at=shift1 + 30))
     bad = ledger.append(scan("P1", "rejected", "exit", at=shift1 + 40, reasons="not_inside expired"))
-    ledger.append(rec("override", at=shift1 + 50, ref_seq=bad.seq, officer="Sok Dara", supervisor="Chan Sophal",
-                      direction="exit", permit_no="P1", note="checked by phone"))  # fmt: skip
+    ledger.append(
+        rec(
+            "override",
+            at=shift1 + 50,
+            ref_seq=bad.seq,
+            officer="Sok Dara",
+            supervisor="Chan Sophal",
+            direction="exit",
+            permit_no="P1",
+            note="checked by phone",
+        )
+    )
     ledger.append(rec(at=shift2, action="login", officer="Keo Vanna"))
     ledger.append(scan("P3", "valid", "entry", at=shift2 + 5, officer="Keo Vanna", shift_id=2))
     ledger.append(scan(None, "rejected", "entry", at=shift2 + 6, officer="Keo Vanna", shift_id=2, reasons="unreadable"))
@@ -280,8 +319,9 @@ def test_summary_counts_by_window_and_officer(tmp_path: Path) -> None:
     assert ledger.summary(shift2, shift2 + 3600) == zeros(scans=3, entries=1, exits=1, rejections=1)
     assert ledger.summary(shift1, shift2 + 3600) == zeros(scans=7, entries=3, exits=2, rejections=2, overrides=1)
     assert ledger.summary(shift1, shift2 + 3600, officer="Keo Vanna") == zeros(scans=2, entries=1, rejections=1)
-    assert ledger.summary(shift1, shift2 + 3600, officer="Sok Dara") == zeros(scans=5, entries=2, exits=2, rejections=1,
-                                                                      overrides=1)  # fmt: skip
+    assert ledger.summary(shift1, shift2 + 3600, officer="Sok Dara") == zeros(
+        scans=5, entries=2, exits=2, rejections=1, overrides=1
+    )
     assert ledger.summary(shift1 + 20, shift1 + 40) == zeros(scans=2, entries=1, exits=1)  # start in, end out
     assert ledger.summary(shift1, shift2, officer="Nobody") == zeros()
     assert ledger.summary(NOW - 3600, NOW) == zeros()
@@ -292,7 +332,7 @@ def test_fold_wal_moves_the_wal_into_the_database(tmp_path: Path) -> None:
     ledger = new_ledger(tmp_path / "ledger.db")
     for i in range(300):
         ledger.append(rec(action="login", note=f"n{i}"))
-    assert ledger._wal_pages() > 100  # noqa: SLF001 - automatic checkpoints are far out
+    assert ledger._wal_pages() > 100
     db = tmp_path / "ledger.db"
     size = db.stat().st_size
     ledger.fold_wal(min_pages=10**6)  # not grown enough: left alone

@@ -25,9 +25,18 @@ from sync.protocol.records import Record
 from sync.protocol.times import DAY
 
 HOLDER = {
-    "fn": "Sok", "gn": "Chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F", "nat": "KHM",
-    "doc": "N01234567", "res": "Kamrieng, Battambang", "cp": ["KH-PHD", "KH-STB"], "zn": "Sa Kaeo", "stay": 7,
-}  # fmt: skip
+    "fn": "Sok",
+    "gn": "Chantha",
+    "nn": "សុខ ចន្ថា",
+    "dob": "1988-04-12",
+    "sx": "F",
+    "nat": "KHM",
+    "doc": "N01234567",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD", "KH-STB"],
+    "zn": "Sa Kaeo",
+    "stay": 7,
+}
 PIN = "482913"
 
 
@@ -126,8 +135,9 @@ def test_read_only_media_is_ledger_read_only(booth: Booth) -> None:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
     ledger = Ledger(con)
     count = ledger.count()
-    record = Record(seq=0, kind="audit", at=NOW, mono_ns=1, boot_id="b", booth_id="", checkpoint="KH-PHD",
-                    action="login")  # fmt: skip
+    record = Record(
+        seq=0, kind="audit", at=NOW, mono_ns=1, boot_id="b", booth_id="", checkpoint="KH-PHD", action="login"
+    )
     with pytest.raises(LedgerReadOnly, match="read-only") as caught:
         ledger.append(record)
     assert "\n" not in str(caught.value)
@@ -200,8 +210,11 @@ def test_cli_scan_on_a_foreign_ledger_prints_one_line(booth: Booth, permit: str)
     con = sqlite3.connect(data_dir / LEDGER_FILE)
     con.execute("CREATE TABLE t (x)")
     con.close()
-    result = CliRunner().invoke(booth_main, ["--data-dir", str(data_dir), "scan", "--officer", "Sok Dara",
-                                             "--direction", "entry", permit], env={"BOOTH_PIN": PIN})  # fmt: skip
+    result = CliRunner().invoke(
+        booth_main,
+        ["--data-dir", str(data_dir), "scan", "--officer", "Sok Dara", "--direction", "entry", permit],
+        env={"BOOTH_PIN": PIN},
+    )
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1

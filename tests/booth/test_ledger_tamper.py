@@ -24,9 +24,18 @@ from sync.protocol.records import FIELDS, Record
 from sync.protocol.times import DAY
 
 HOLDER = {
-    "fn": "Sok", "gn": "Chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F", "nat": "KHM",
-    "doc": "N01234567", "res": "Kamrieng, Battambang", "cp": ["KH-PHD", "KH-STB"], "zn": "Sa Kaeo", "stay": 7,
-}  # fmt: skip
+    "fn": "Sok",
+    "gn": "Chantha",
+    "nn": "សុខ ចន្ថា",
+    "dob": "1988-04-12",
+    "sx": "F",
+    "nat": "KHM",
+    "doc": "N01234567",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD", "KH-STB"],
+    "zn": "Sa Kaeo",
+    "stay": 7,
+}
 OFFICER_PIN, SUPERVISOR_PIN = "482913", "771204"
 TRIGGERS = ("records_no_update", "records_no_delete", "records_chain")
 INSERT = f"INSERT INTO records ({', '.join(FIELDS)}) VALUES ({', '.join('?' * len(FIELDS))})"
@@ -45,8 +54,7 @@ def made(tmp_path: Path, hq: HQ, bundle_bytes: bytes) -> Made:
     """A booth with a realistic day: officers, logins, valid and rejected scans, an override."""
 
     def issue(**changes: object) -> str:
-        return hq.issue(holder_from_json({**HOLDER, **changes}), office="KH-BTB-01", valid_days=365,
-                        now=NOW - DAY).text  # fmt: skip
+        return hq.issue(holder_from_json({**HOLDER, **changes}), office="KH-BTB-01", valid_days=365, now=NOW - DAY).text
 
     chantha, dara = issue(), issue(fn="Keo", gn="Dara", nn="កែវ ដារ៉ា", doc="N07654321")
     booth = Booth.init(tmp_path / "booth", booth_id="PHD-01", checkpoint="KH-PHD", clock=FixedClock(NOW))
@@ -100,8 +108,10 @@ def read(con: sqlite3.Connection, seq: int) -> Record:
 def overwrite(con: sqlite3.Connection, seq: int, record: Record) -> None:
     """Put ``record``'s every column but seq into row ``seq``."""
     cols = [f for f in FIELDS if f != "seq"]
-    con.execute(f"UPDATE records SET {', '.join(f + ' = ?' for f in cols)} WHERE seq = ?",
-                (*(getattr(record, f) for f in cols), seq))  # fmt: skip
+    con.execute(
+        f"UPDATE records SET {', '.join(f + ' = ?' for f in cols)} WHERE seq = ?",
+        (*(getattr(record, f) for f in cols), seq),
+    )
 
 
 def test_changed_holder_is_named_also_by_the_cli(made: Made) -> None:

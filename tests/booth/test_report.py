@@ -32,12 +32,18 @@ from sync.protocol.times import DAY
 
 def figures(report: Report) -> dict:
     return {
-        "scans": report.scans, "entries": report.entries, "exits": report.exits, "rejections": report.rejections,
-        "overrides": report.overrides, "rejections_by_reason": report.rejections_by_reason,
-        "warnings_by_reason": report.warnings_by_reason, "per_hour": report.per_hour,
-        "by_nationality": report.by_nationality, "by_channel": report.by_channel,
+        "scans": report.scans,
+        "entries": report.entries,
+        "exits": report.exits,
+        "rejections": report.rejections,
+        "overrides": report.overrides,
+        "rejections_by_reason": report.rejections_by_reason,
+        "warnings_by_reason": report.warnings_by_reason,
+        "per_hour": report.per_hour,
+        "by_nationality": report.by_nationality,
+        "by_channel": report.by_channel,
         "inside": sorted(p.permit_no for p in report.inside),
-    }  # fmt: skip
+    }
 
 
 def filters(w: World) -> dict[str, ReportFilter]:
@@ -53,8 +59,19 @@ def filters(w: World) -> dict[str, ReportFilter]:
     }
 
 
-@pytest.mark.parametrize("name", ["day", "day, one officer", "day, other officer", "first shift", "three days",
-                                  "day before", "morning", "one officer, all time"])  # fmt: skip
+@pytest.mark.parametrize(
+    "name",
+    [
+        "day",
+        "day, one officer",
+        "day, other officer",
+        "first shift",
+        "three days",
+        "day before",
+        "morning",
+        "one officer, all time",
+    ],
+)
 def test_figures_equal_counts_made_from_the_records(world: World, name: str) -> None:
     flt = filters(world)[name]
     report = world.booth.report(flt, tz=TZ)
@@ -85,9 +102,15 @@ def test_overrides_are_listed_with_supervisor_and_reason(world: World) -> None:
     r = world.booth.report(ReportFilter(DAY_START, DAY_END), tz=TZ)
     assert [(o.holder, o.native_name, o.supervisor, o.reason, o.rejected_for, o.officer) for o in r.override_list] == [
         ("KEO SOPHAL", "កែវ សុផល", SUPERVISOR, "HQ confirmed renewal by phone", ["expired"], OFFICER),
-        ("WONGSA MALEE", "มาลี วงศา", SUPERVISOR, "Exit scan missed at lane 2, CCTV checked", ["already_inside"],
-         OFFICER2),
-    ]  # fmt: skip
+        (
+            "WONGSA MALEE",
+            "มาลี วงศา",
+            SUPERVISOR,
+            "Exit scan missed at lane 2, CCTV checked",
+            ["already_inside"],
+            OFFICER2,
+        ),
+    ]
     scans = {rec.seq: rec for rec in world.records()}
     assert all(scans[o.ref_seq].verdict == "rejected" and scans[o.seq].kind == "override" for o in r.override_list)
 
@@ -158,8 +181,12 @@ def test_selection_walks_the_sequence_range_without_sorting(world: World) -> Non
     ledger = world.booth.ledger
     for flt in filters(world).values():
         sel = ledger.selection(**flt.where())
-        plan = " | ".join(row[3] for row in ledger.con.execute(
-            f"EXPLAIN QUERY PLAN SELECT * FROM records WHERE {sel.where} ORDER BY seq", sel.args))  # fmt: skip
+        plan = " | ".join(
+            row[3]
+            for row in ledger.con.execute(
+                f"EXPLAIN QUERY PLAN SELECT * FROM records WHERE {sel.where} ORDER BY seq", sel.args
+            )
+        )
         assert "INTEGER PRIMARY KEY" in plan and "TEMP B-TREE" not in plan, plan
         assert {r.seq for r in ledger.selected(sel)} == {r.seq for r in selected(world.records(), flt)}
 

@@ -37,12 +37,23 @@ OFFICER, OFFICER_PIN = "Sok Dara", "482913"
 OFFICER2, OFFICER2_PIN = "Somchai Jaidee", "560271"
 SUPERVISOR, SUPERVISOR_PIN = "Chan Sophal", "771204"
 
-KHMER = [("SOK", "CHANTHA", "សុខ ចន្ថា"), ("CHAN", "DARA", "ចាន់ ដារ៉ា"), ("HENG", "SOPHEAP", "ហេង សុភាព"),
-         ("KIM", "SOVANN", "គឹម សុវណ្ណ"), ("PICH", "VANNAK", "ពេជ្រ វណ្ណៈ"), ("TOUCH", "SAMBATH", "ទូច សម្បត្តិ")]
-THAI = [("SRISUK", "SOMCHAI", "สมชาย ศรีสุข"), ("WONGSA", "MALEE", "มาลี วงศา"),
-        ("CHAIYAPHUM", "PRASERT", "ประเสริฐ ชัยภูมิ")]  # fmt: skip
-BASE = {"dob": "1988-04-12", "sx": "F", "res": "Kamrieng, Battambang", "cp": ["KH-PHD", "KH-STB"],
-        "zn": "Sa Kaeo province", "stay": 7}  # fmt: skip
+KHMER = [
+    ("SOK", "CHANTHA", "សុខ ចន្ថា"),
+    ("CHAN", "DARA", "ចាន់ ដារ៉ា"),
+    ("HENG", "SOPHEAP", "ហេង សុភាព"),
+    ("KIM", "SOVANN", "គឹម សុវណ្ណ"),
+    ("PICH", "VANNAK", "ពេជ្រ វណ្ណៈ"),
+    ("TOUCH", "SAMBATH", "ទូច សម្បត្តិ"),
+]
+THAI = [("SRISUK", "SOMCHAI", "สมชาย ศรีสุข"), ("WONGSA", "MALEE", "มาลี วงศา"), ("CHAIYAPHUM", "PRASERT", "ประเสริฐ ชัยภูมิ")]
+BASE = {
+    "dob": "1988-04-12",
+    "sx": "F",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD", "KH-STB"],
+    "zn": "Sa Kaeo province",
+    "stay": 7,
+}
 
 
 @dataclass
@@ -73,8 +84,11 @@ def make_world(tmp_path: Path, hq: HQ, bundle_bytes: bytes) -> World:
     clock = FixedClock(NOW)
     booth = Booth.init(tmp_path / "booth", booth_id="PHD-01", checkpoint="KH-PHD", clock=clock)
     booth.install_bundle(bundle_bytes, pin=hq.root_fingerprint())
-    for name, role, pin in ((OFFICER, "officer", OFFICER_PIN), (OFFICER2, "officer", OFFICER2_PIN),
-                            (SUPERVISOR, "supervisor", SUPERVISOR_PIN)):  # fmt: skip
+    for name, role, pin in (
+        (OFFICER, "officer", OFFICER_PIN),
+        (OFFICER2, "officer", OFFICER2_PIN),
+        (SUPERVISOR, "supervisor", SUPERVISOR_PIN),
+    ):
         booth.add_officer(name, role, pin)
     w = World(booth, clock, hq)
     for i, (family, given, native) in enumerate(KHMER):
@@ -112,8 +126,9 @@ def _walk(w: World) -> None:
     scan(sok, "km0", ENTRY)  # already inside: rejected
     rejected = scan(sok, "expired", ENTRY, "manual")  # expired: rejected
     w.clock.advance(60)
-    b.override_with_pin(rejected.seq, SUPERVISOR, SUPERVISOR_PIN, "HQ confirmed renewal by phone",
-                        shift_id=sok.shift_id)  # fmt: skip
+    b.override_with_pin(
+        rejected.seq, SUPERVISOR, SUPERVISOR_PIN, "HQ confirmed renewal by phone", shift_id=sok.shift_id
+    )
     scan(sok, "elsewhere", ENTRY)  # wrong checkpoint
     scan(sok, "BP1:NOT-A-PERMIT", ENTRY, "manual")  # unreadable
     w.at(9)
@@ -198,8 +213,11 @@ def expected(records: list[Record], flt: ReportFilter, end: int | None) -> dict:
             inside[scan.permit_no] = scan
         else:
             inside.pop(scan.permit_no, None)
-    people = {p: s for p, s in inside.items()
-              if (flt.officer is None or s.officer == flt.officer) and (flt.shift_id is None or s.shift_id == flt.shift_id)}  # noqa: E501
+    people = {
+        p: s
+        for p, s in inside.items()
+        if (flt.officer is None or s.officer == flt.officer) and (flt.shift_id is None or s.shift_id == flt.shift_id)
+    }
     return {
         "scans": len(scans),
         "entries": sum(r.verdict == "valid" and r.direction == ENTRY for r in scans),
@@ -238,7 +256,12 @@ def world_fixture(tmp_path: Path, world_template: World) -> World:
     """A fresh copy of the day's booth, its clock where the day's story left it."""
     shutil.copytree(world_template.booth.data_dir, tmp_path / "booth")
     clock = FixedClock(world_template.clock.at, world_template.clock.mono)
-    w = World(Booth(tmp_path / "booth", clock=clock), clock, world_template.hq, dict(world_template.permits),
-              world_template.first_shift)  # fmt: skip
+    w = World(
+        Booth(tmp_path / "booth", clock=clock),
+        clock,
+        world_template.hq,
+        dict(world_template.permits),
+        world_template.first_shift,
+    )
     yield w
     w.booth.close()

@@ -21,10 +21,18 @@ from sync.protocol.times import DAY
 
 R = Reason
 HOLDER = {
-    "fn": "sok", "gn": "chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F",
-    "nat": "khm", "doc": "N01234567", "res": "Kamrieng, Battambang",
-    "cp": ["KH-PHD", "KH-STB"], "zn": "Sa Kaeo province", "stay": 7,
-}  # fmt: skip
+    "fn": "sok",
+    "gn": "chantha",
+    "nn": "សុខ ចន្ថា",
+    "dob": "1988-04-12",
+    "sx": "F",
+    "nat": "khm",
+    "doc": "N01234567",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD", "KH-STB"],
+    "zn": "Sa Kaeo province",
+    "stay": 7,
+}
 
 
 def issue(
@@ -300,8 +308,11 @@ def test_a_permit_longer_than_the_policy_is_issuer_not_valid(hq: HQ, bundle: Tru
 
 def test_a_compromised_key_refuses_its_permits_but_those_hq_relists(hq: HQ, bundle: TrustBundle) -> None:
     good, other = issue(hq).text, issue(hq, doc="N7654321").text
-    stolen = replace(bundle, issuers=tuple(replace(i, compromised_at=NOW - DAY) if i.office == "KH-BTB-01" else i
-                                           for i in bundle.issuers), genuine=(decode(good).permit.number,))  # fmt: skip
+    stolen = replace(
+        bundle,
+        issuers=tuple(replace(i, compromised_at=NOW - DAY) if i.office == "KH-BTB-01" else i for i in bundle.issuers),
+        genuine=(decode(good).permit.number,),
+    )
     assert verdict(good, stolen).reasons == ()
     assert verdict(other, stolen).reasons == (R.ISSUER_REVOKED,)
 
@@ -335,8 +346,9 @@ def test_a_format_1_bundle_is_still_read_with_the_default_policy(hq: HQ) -> None
     payload["expires_at"] = NOW + 7 * DAY
     payload["issuers"] = [{k: v for k, v in i.items() if k != "compromised_at"} for i in payload["issuers"]]
     root = hq.root_key()
-    old = open_bundle(cose.sign(cbor.dumps_cbor(payload), root, kid_of(root),
-                                content_type="application/vnd.booth.trust-bundle+cbor"))  # fmt: skip
+    old = open_bundle(
+        cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type="application/vnd.booth.trust-bundle+cbor")
+    )
     assert old.format == 1 and old.policy == () and old.hard_expiry() == NOW + 30 * DAY
     assert old.policy_for("KH") == CountryPolicy("KH", 730, 7)
     assert verdict(issue(hq).text, old).reasons == ()

@@ -17,7 +17,7 @@ from booth.errors import (
     TrustError,
     UnknownOfficer,
     WrongPin,
-)  # fmt: skip
+)
 from booth.pins import FOREVER
 from booth.service import Booth
 from sync.hq.facade import HQ
@@ -25,9 +25,18 @@ from sync.hq.holder_file import holder_from_json
 from sync.protocol.times import DAY
 
 HOLDER = {
-    "fn": "Sok", "gn": "Chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F", "nat": "KHM",
-    "doc": "N01234567", "res": "Kamrieng, Battambang", "cp": ["KH-PHD", "KH-STB"], "zn": "Sa Kaeo", "stay": 7,
-}  # fmt: skip
+    "fn": "Sok",
+    "gn": "Chantha",
+    "nn": "សុខ ចន្ថា",
+    "dob": "1988-04-12",
+    "sx": "F",
+    "nat": "KHM",
+    "doc": "N01234567",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD", "KH-STB"],
+    "zn": "Sa Kaeo",
+    "stay": 7,
+}
 OFFICER_PIN, SUPERVISOR_PIN = "482913", "771204"
 
 
@@ -117,8 +126,13 @@ def test_every_scan_is_recorded_with_its_verdict(booth: Booth, hq: HQ) -> None:
     bad = booth.scan(session, "BP1:GGW", direction="entry", channel="wedge")
     assert good.verdict.valid and not bad.verdict.valid
     rec = booth.ledger.record(good.record.seq)
-    assert (rec.kind, rec.verdict, rec.direction, rec.channel, rec.officer) == ("scan", "valid", "entry", "camera",
-                                                                               "Sok Dara")
+    assert (rec.kind, rec.verdict, rec.direction, rec.channel, rec.officer) == (
+        "scan",
+        "valid",
+        "entry",
+        "camera",
+        "Sok Dara",
+    )
     assert rec.permit_no == good.verdict.permit.number and rec.holder == "SOK CHANTHA"
     assert rec.native_name == "សុខ ចន្ថា" and rec.bundle_version == 1 and rec.kid == good.verdict.kid.hex()
     assert rec.shift_id == session.shift_id and rec.at == NOW
@@ -132,7 +146,8 @@ def test_entry_exit_rules_from_the_ledger(booth: Booth, hq: HQ, clock: FixedCloc
     assert booth.scan(s, text, direction="exit", channel="cli").verdict.reasons == ("not_inside",)  # warning
     assert booth.scan(s, text, direction="entry", channel="cli").verdict.valid
     assert [r.value for r in booth.scan(s, text, direction="entry", channel="cli").verdict.reasons] == [
-        "already_inside"]
+        "already_inside"
+    ]
     assert booth.status()["inside"] == 1
     clock.advance(8 * DAY)  # stay is 7 days
     late = booth.scan(s, text, direction="exit", channel="cli")
@@ -163,7 +178,11 @@ def test_override_lets_a_rejection_through_and_is_a_record(booth: Booth, hq: HQ,
         booth.override(late.record.seq, supervisor, " ok ")
     record = booth.override(late.record.seq, supervisor, "overstay fine paid, receipt 4471")
     assert (record.kind, record.ref_seq, record.supervisor, record.officer) == (
-        "override", late.record.seq, "Chan Sophal", "Sok Dara")
+        "override",
+        late.record.seq,
+        "Chan Sophal",
+        "Sok Dara",
+    )
     assert booth.status()["inside"] == 0  # the overridden exit took effect
     with pytest.raises(OverrideRefused, match="already"):
         booth.override(late.record.seq, supervisor, "second time should fail")
@@ -307,8 +326,9 @@ def test_the_checkpoint_is_hqs_word_not_the_settings_file(booth: Booth, hq: HQ) 
 
     text = issue(hq, cp=["KH-PHD"])
     current = open_bundle((booth.data_dir / "trust" / "bundle.cose").read_bytes())
-    booth.install_bundle(_signed(hq, current, version=current.version + 1,
-                                 booths=(BoothEntry("PHD-01", "KH-STB", bytes(32)),)))  # fmt: skip
+    booth.install_bundle(
+        _signed(hq, current, version=current.version + 1, booths=(BoothEntry("PHD-01", "KH-STB", bytes(32)),))
+    )
     settings = booth.data_dir / "booth.json"
     edited = {**json.loads(settings.read_text()), "checkpoint": "KH-PHD"}
     settings.write_text(json.dumps(edited))  # a local edit claims KH-PHD
@@ -322,8 +342,9 @@ def test_the_checkpoint_is_hqs_word_not_the_settings_file(booth: Booth, hq: HQ) 
         import dataclasses
 
         with pytest.raises(ConfigError, match="only by HQ"):
-            again.change_settings(dataclasses.replace(again.settings, checkpoint="KH-PHD", language="km"),
-                                  session=supervisor)  # fmt: skip
+            again.change_settings(
+                dataclasses.replace(again.settings, checkpoint="KH-PHD", language="km"), session=supervisor
+            )
     finally:
         again.close()
 
@@ -348,13 +369,16 @@ def test_overriding_an_untrusted_permit_takes_two_supervisors(booth: Booth, hq: 
     with pytest.raises(OverrideRefused, match="needs a second supervisor"):
         booth.override_with_pin(forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer")
     with pytest.raises(OverrideRefused, match="another person"):
-        booth.override_with_pin(forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer",
-                                second=("Chan Sophal", SUPERVISOR_PIN))  # fmt: skip
+        booth.override_with_pin(
+            forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer", second=("Chan Sophal", SUPERVISOR_PIN)
+        )
     with pytest.raises(NotSupervisor):
-        booth.override_with_pin(forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer",
-                                second=("Sok Dara", OFFICER_PIN))  # fmt: skip
-    record = booth.override_with_pin(forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer",
-                                     second=("Keo Vanna", "739146"))  # fmt: skip
+        booth.override_with_pin(
+            forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer", second=("Sok Dara", OFFICER_PIN)
+        )
+    record = booth.override_with_pin(
+        forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer", second=("Keo Vanna", "739146")
+    )
     assert record.supervisor == "Chan Sophal & Keo Vanna" and record.reasons == "unreadable"
     # a permit that was trusted but refused for another reason still needs only one
     one = booth.override_with_pin(over_policy.seq, "Chan Sophal", SUPERVISOR_PIN, "HQ said yes")
@@ -373,9 +397,17 @@ def test_where_the_bundle_names_supervisors_only_they_supervise(booth: Booth, hq
 
     booth.add_officer("Keo Vanna", "supervisor", "739146", by=booth.authorise("Chan Sophal", SUPERVISOR_PIN))
     current = open_bundle((booth.data_dir / "trust" / "bundle.cose").read_bytes())
-    booth.install_bundle(_signed(hq, current, version=current.version + 1,
-                                 officers=(OfficerEntry("Keo Vanna", "supervisor", "KH-PHD"),
-                                           OfficerEntry("Chan Sophal", "supervisor", "KH-STB"))))  # fmt: skip
+    booth.install_bundle(
+        _signed(
+            hq,
+            current,
+            version=current.version + 1,
+            officers=(
+                OfficerEntry("Keo Vanna", "supervisor", "KH-PHD"),
+                OfficerEntry("Chan Sophal", "supervisor", "KH-STB"),
+            ),
+        )
+    )
     assert booth.authorise("Keo Vanna", "739146").role == "supervisor"
     assert booth.authorise("Chan Sophal", SUPERVISOR_PIN).role == "officer"  # a supervisor elsewhere only
     with pytest.raises(NotSupervisor):
@@ -383,5 +415,6 @@ def test_where_the_bundle_names_supervisors_only_they_supervise(booth: Booth, hq
     session = booth.login("Sok Dara", OFFICER_PIN)
     refused = booth.scan(session, "BP1:GGW", direction="entry", channel="manual").record
     with pytest.raises(NotSupervisor):
-        booth.override_with_pin(refused.seq, "Chan Sophal", SUPERVISOR_PIN, "known to me",
-                                second=("Keo Vanna", "739146"))  # fmt: skip
+        booth.override_with_pin(
+            refused.seq, "Chan Sophal", SUPERVISOR_PIN, "known to me", second=("Keo Vanna", "739146")
+        )

@@ -38,8 +38,9 @@ class Closed(Exception):
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, *, seed: int = 0, rates: dict[str, float] | None = None,
-                 max_delay: float = 0.2) -> None:  # fmt: skip
+    def __init__(
+        self, upstream: str, *, seed: int = 0, rates: dict[str, float] | None = None, max_delay: float = 0.2
+    ) -> None:
         self.upstream = upstream
         self.rates = {name: 0.0 for name in FAULTS} | (rates or {})
         self.max_delay = max_delay
@@ -169,7 +170,7 @@ class FaultProxy:
                 self._open.discard(s)
 
 
-def read_message(stream, *, response: bool = False, head_request: bool = False) -> bytes | None:  # noqa: ANN001
+def read_message(stream, *, response: bool = False, head_request: bool = False) -> bytes | None:
     """One whole HTTP/1.1 message as raw bytes; None on a clean EOF before it starts."""
     head = bytearray()
     while True:
@@ -219,7 +220,7 @@ def read_message(stream, *, response: bool = False, head_request: bool = False) 
     return bytes(head + body)
 
 
-def _read_exactly(stream, size: int) -> bytes:  # noqa: ANN001
+def _read_exactly(stream, size: int) -> bytes:
     data = stream.read(size)
     if len(data) != size:
         raise Closed("connection closed mid-body")

@@ -41,9 +41,18 @@ NOW = 1_790_000_000  # the same fixed clock as tests/conftest.py
 BOOTHS = {"PHD-01": "KH-PHD", "STB-01": "KH-STB"}
 OFFICER, PIN = "Sok Dara", "482913"
 HOLDER = {
-    "fn": "Sok", "gn": "Chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F", "nat": "KHM",
-    "doc": "N01234567", "res": "Kamrieng, Battambang", "cp": ["KH-PHD", "KH-STB"], "zn": "Sa Kaeo", "stay": 7,
-}  # fmt: skip
+    "fn": "Sok",
+    "gn": "Chantha",
+    "nn": "សុខ ចន្ថា",
+    "dob": "1988-04-12",
+    "sx": "F",
+    "nat": "KHM",
+    "doc": "N01234567",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD", "KH-STB"],
+    "zn": "Sa Kaeo",
+    "stay": 7,
+}
 
 
 # -- the server
@@ -154,7 +163,7 @@ class SyncWorld:
         return world
 
     @property
-    def store(self):  # noqa: ANN201 - a SyncStore
+    def store(self):
         return self.hq.sync_store
 
     def close(self) -> None:
@@ -188,8 +197,9 @@ class SyncWorld:
         for i in range(n):
             self.booths[booth_id].audit("note", note=f"note {i}")
 
-    def sealed(self, booth_id: str, first: int = 1, last: int | None = None,
-               key: Ed25519PrivateKey | None = None) -> bytes:
+    def sealed(
+        self, booth_id: str, first: int = 1, last: int | None = None, key: Ed25519PrivateKey | None = None
+    ) -> bytes:
         return seal_batch(make_batch(self.records(booth_id, first, last)), key or self.key(booth_id))
 
 

@@ -19,10 +19,18 @@ from sync.protocol.permit import decode
 from sync.protocol.times import DAY
 
 HOLDER = {
-    "fn": "Sok", "gn": "Chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F", "nat": "khm",
-    "doc": "N01234567", "res": "Kamrieng, Battambang", "cp": ["KH-PHD", "KH-STB"],
-    "zn": "Sa Kaeo province", "stay": 7,
-}  # fmt: skip
+    "fn": "Sok",
+    "gn": "Chantha",
+    "nn": "សុខ ចន្ថា",
+    "dob": "1988-04-12",
+    "sx": "F",
+    "nat": "khm",
+    "doc": "N01234567",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD", "KH-STB"],
+    "zn": "Sa Kaeo province",
+    "stay": 7,
+}
 
 
 def test_numbers_are_assigned_per_prefix_and_year(hq: HQ) -> None:
@@ -32,7 +40,10 @@ def test_numbers_are_assigned_per_prefix_and_year(hq: HQ) -> None:
     b = hq.issue(holder, office="KH-BTB-02", valid_days=30, now=NOW)  # same prefix, other office
     c = hq.issue(holder, office="KH-BTB-01", valid_days=30, now=NOW + 400 * DAY)
     assert [a.permit.number, b.permit.number, c.permit.number] == [
-        "KH-BTB-2026-000001", "KH-BTB-2026-000002", "KH-BTB-2027-000001"]
+        "KH-BTB-2026-000001",
+        "KH-BTB-2026-000002",
+        "KH-BTB-2027-000001",
+    ]
     assert a.permit.family_name == "SOK" and a.permit.nationality == "KHM"
     assert decode(a.text).permit == a.permit
 
@@ -51,10 +62,18 @@ def test_unknown_office_and_checkpoint(hq: HQ) -> None:
         hq.add_issuer("KH-BMC-01", checkpoints=("KH-NOPE",), not_before=NOW)
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"stay": 0}, "stay"), ({"stay": True}, "stay"), ({"cp": []}, "cp"), ({"cp": "KH-PHD"}, "cp"),
-    ({"sx": "Q"}, "sx"), ({"ty": "forever"}, "ty"), ({"fn": 5}, "fn"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"stay": 0}, "stay"),
+        ({"stay": True}, "stay"),
+        ({"cp": []}, "cp"),
+        ({"cp": "KH-PHD"}, "cp"),
+        ({"sx": "Q"}, "sx"),
+        ({"ty": "forever"}, "ty"),
+        ({"fn": 5}, "fn"),
+    ],
+)
 def test_holder_validation(change: dict, message: str) -> None:
     with pytest.raises(InvalidHolder, match=message):
         holder_from_json({**HOLDER, **change})

@@ -42,32 +42,79 @@ class Records:
             token = store.add_booth(booth_id, checkpoint, now=T0 - DAY)
             store.enrol(booth_id, token, keys.raw_public(generate()), now=T0 - DAY)
 
-    def add(self, booth_id: str, at: int, *, kind: str = "scan", received_at: int | None = None,
-            **values: object) -> tuple[str, int]:
+    def add(
+        self, booth_id: str, at: int, *, kind: str = "scan", received_at: int | None = None, **values: object
+    ) -> tuple[str, int]:
         self.seqs[booth_id] += 1
         seq = self.seqs[booth_id]
-        row = {f: None for f in FIELDS} | {
-            "seq": seq, "kind": kind, "at": at, "mono_ns": seq, "boot_id": "boot-1", "booth_id": booth_id,
-            "checkpoint": CHECKPOINTS[booth_id], "prev_hash": "00" * 32, "hash": f"{seq:064x}",
-            "received_at": received_at if received_at is not None else at + 60,
-        } | values  # fmt: skip
+        row = (
+            {f: None for f in FIELDS}
+            | {
+                "seq": seq,
+                "kind": kind,
+                "at": at,
+                "mono_ns": seq,
+                "boot_id": "boot-1",
+                "booth_id": booth_id,
+                "checkpoint": CHECKPOINTS[booth_id],
+                "prev_hash": "00" * 32,
+                "hash": f"{seq:064x}",
+                "received_at": received_at if received_at is not None else at + 60,
+            }
+            | values
+        )
         with self.store.engine.begin() as conn:
             conn.execute(insert(records).values(**row))
             conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(acked_seq=seq))
         return booth_id, seq
 
-    def scan(self, booth_id: str, at: int, direction: str = "entry", *, permit: str = "KH-1",
-             verdict: str = "valid", officer: str = "Sok Dara", **values: object) -> tuple[str, int]:
-        return self.add(booth_id, at, direction=direction, permit_no=permit, verdict=verdict, officer=officer,
-                        channel=values.pop("channel", "camera"), stay_days=values.pop("stay_days", 7), **values)
+    def scan(
+        self,
+        booth_id: str,
+        at: int,
+        direction: str = "entry",
+        *,
+        permit: str = "KH-1",
+        verdict: str = "valid",
+        officer: str = "Sok Dara",
+        **values: object,
+    ) -> tuple[str, int]:
+        return self.add(
+            booth_id,
+            at,
+            direction=direction,
+            permit_no=permit,
+            verdict=verdict,
+            officer=officer,
+            channel=values.pop("channel", "camera"),
+            stay_days=values.pop("stay_days", 7),
+            **values,
+        )
 
-    def override(self, booth_id: str, at: int, direction: str = "entry", *, permit: str = "KH-1",
-                 officer: str = "Sok Dara", reasons: str = "expired") -> tuple[str, int]:
+    def override(
+        self,
+        booth_id: str,
+        at: int,
+        direction: str = "entry",
+        *,
+        permit: str = "KH-1",
+        officer: str = "Sok Dara",
+        reasons: str = "expired",
+    ) -> tuple[str, int]:
         """A rejected scan and the supervisor's override of it; returns the override."""
-        _, seq = self.scan(booth_id, at, direction, permit=permit, verdict="rejected", officer=officer,
-                           reasons=reasons)
-        return self.add(booth_id, at + 30, kind="override", officer=officer, supervisor="Chan Sophal", ref_seq=seq,
-                        direction=direction, permit_no=permit, reasons=reasons, note="known to the officer")
+        _, seq = self.scan(booth_id, at, direction, permit=permit, verdict="rejected", officer=officer, reasons=reasons)
+        return self.add(
+            booth_id,
+            at + 30,
+            kind="override",
+            officer=officer,
+            supervisor="Chan Sophal",
+            ref_seq=seq,
+            direction=direction,
+            permit_no=permit,
+            reasons=reasons,
+            note="known to the officer",
+        )
 
     def last_seen(self, booth_id: str, at: int) -> None:
         with self.store.engine.begin() as conn:
@@ -75,7 +122,7 @@ class Records:
 
 
 @pytest.fixture
-def store(sync_db_url: str):  # noqa: ANN201
+def store(sync_db_url: str):
     store = SyncStore(sync_db_url)
     yield store
     store.close()
@@ -161,8 +208,16 @@ def test_no_overstay(store: SyncStore, recs: Records) -> None:
 
 def test_revoked_and_watchlist_seen(store: SyncStore, recs: Records) -> None:
     revoked = recs.scan("PHD-01", T0, permit="KH-9", verdict="rejected", reasons="expired revoked")
-    recs.add("PHD-01", T0 + 60, kind="override", officer="Sok Dara", ref_seq=revoked[1], direction="entry",
-             permit_no="KH-9", reasons="expired revoked")  # the override is not a second sighting
+    recs.add(
+        "PHD-01",
+        T0 + 60,
+        kind="override",
+        officer="Sok Dara",
+        ref_seq=revoked[1],
+        direction="entry",
+        permit_no="KH-9",
+        reasons="expired revoked",
+    )  # the override is not a second sighting
     watched = recs.scan("STB-01", T0, permit="KH-8", verdict="rejected", reasons="watchlist")
     [alert] = found(store, hq_rules.revoked_seen)
     assert (alert.kind, alert.booth_id, alert.seq, alert.subject) == ("revoked_seen", *revoked, "permit KH-9")
@@ -187,8 +242,9 @@ def test_crossing_after_hq_revoked_it(store: SyncStore, recs: Records) -> None:
 # -- officers
 
 
-def shift(recs: Records, officer: str, scans: int, *, booth_id: str = "PHD-01", overrides: int = 0,
-          manual: int = 0) -> None:
+def shift(
+    recs: Records, officer: str, scans: int, *, booth_id: str = "PHD-01", overrides: int = 0, manual: int = 0
+) -> None:
     """``scans`` day-time scans by ``officer``: the first ``overrides`` rejected and overridden, the
     next ``manual`` typed in by hand (counting from the first when there are no overrides)."""
     for i in range(scans):
@@ -196,8 +252,9 @@ def shift(recs: Records, officer: str, scans: int, *, booth_id: str = "PHD-01", 
         if i < overrides:
             recs.override(booth_id, at, permit=f"{officer}-{i}", officer=officer)
         else:
-            recs.scan(booth_id, at, permit=f"{officer}-{i}", officer=officer,
-                      channel="manual" if i < manual else "camera")
+            recs.scan(
+                booth_id, at, permit=f"{officer}-{i}", officer=officer, channel="manual" if i < manual else "camera"
+            )
 
 
 def test_odd_hours_are_night_at_the_border() -> None:
@@ -242,8 +299,10 @@ def test_no_manual_entry_outlier(store: SyncStore, recs: Records) -> None:
     shift(recs, "C", 20, manual=6)  # D's peers: 20%, 40%, 30%: median 30%, MAD 10%, bar 60%; D at 75%
     assert [a.subject for a in found(store, hq_rules.manual_entry_outlier)] == ["officer D at KH-PHD"]
     shift(recs, "E", 20, manual=20)  # D's peers now: median 35%, MAD 10%, bar 70%; E's: the same bar
-    assert [a.subject for a in found(store, hq_rules.manual_entry_outlier)] == ["officer D at KH-PHD",
-                                                                                 "officer E at KH-PHD"]
+    assert [a.subject for a in found(store, hq_rules.manual_entry_outlier)] == [
+        "officer D at KH-PHD",
+        "officer E at KH-PHD",
+    ]
 
 
 def test_odd_hours(store: SyncStore, recs: Records) -> None:
@@ -307,7 +366,11 @@ def test_analyse_stores_each_alert_once(store: SyncStore, recs: Records) -> None
     first = {r.rule: r for r in incremental.analyse(store, now)}
     assert set(first) == set(hq_rules.RULE_NAMES)
     assert {k: (r.found, r.raised) for k, r in first.items() if r.found} == {
-        "double_entry": (1, 1), "impossible_travel": (1, 1), "overstay": (1, 1), "revoked_seen": (1, 1)}
+        "double_entry": (1, 1),
+        "impossible_travel": (1, 1),
+        "overstay": (1, 1),
+        "revoked_seen": (1, 1),
+    }
     alerts = store.alerts()
     assert sorted(a.kind for a in alerts) == ["double_entry", "impossible_travel", "overstay", "revoked_seen"]
     assert all(a.raised_at == now and "evidence: " in a.detail for a in alerts)
@@ -336,9 +399,19 @@ def test_report(store: SyncStore, recs: Records) -> None:
     rows = checkpoint_report.report(store, T0 - HOUR, T0 + DAY)
     by_cp = {r["checkpoint"]: r for r in rows}
     assert {k: by_cp["KH-PHD"][k] for k in ("entries", "exits", "rejections", "overrides", "inside")} == {
-        "entries": 2, "exits": 1, "rejections": 1, "overrides": 1, "inside": 2}
+        "entries": 2,
+        "exits": 1,
+        "rejections": 1,
+        "overrides": 1,
+        "inside": 2,
+    }
     assert {k: by_cp["KH-STB"][k] for k in ("entries", "exits", "rejections", "overrides", "inside")} == {
-        "entries": 1, "exits": 0, "rejections": 0, "overrides": 0, "inside": 1}
+        "entries": 1,
+        "exits": 0,
+        "rejections": 0,
+        "overrides": 0,
+        "inside": 1,
+    }
     assert [b["booth_id"] for b in by_cp["KH-PHD"]["booths"]] == ["PHD-01", "PHD-02"]
     assert by_cp["KH-STB"]["booths"][0]["last_sync"] == T0 + 30 * DAY
 

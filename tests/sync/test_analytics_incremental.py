@@ -89,12 +89,29 @@ class World:
         for r in recs:
             self.seqs[r.booth_id] += 1
             seq = self.seqs[r.booth_id]
-            rows.append({f: None for f in FIELDS} | {
-                "seq": seq, "kind": r.kind, "at": r.at, "mono_ns": seq, "boot_id": r.boot_id, "booth_id": r.booth_id,
-                "checkpoint": BOOTHS[r.booth_id], "prev_hash": "00" * 32, "hash": f"{seq:064x}",
-                "received_at": r.at - r.ahead, "direction": r.direction, "permit_no": r.permit_no,
-                "verdict": r.verdict, "reasons": r.reasons, "officer": r.officer, "channel": r.channel,
-                "stay_days": r.stay_days, "bundle_version": 3})  # fmt: skip
+            rows.append(
+                {f: None for f in FIELDS}
+                | {
+                    "seq": seq,
+                    "kind": r.kind,
+                    "at": r.at,
+                    "mono_ns": seq,
+                    "boot_id": r.boot_id,
+                    "booth_id": r.booth_id,
+                    "checkpoint": BOOTHS[r.booth_id],
+                    "prev_hash": "00" * 32,
+                    "hash": f"{seq:064x}",
+                    "received_at": r.at - r.ahead,
+                    "direction": r.direction,
+                    "permit_no": r.permit_no,
+                    "verdict": r.verdict,
+                    "reasons": r.reasons,
+                    "officer": r.officer,
+                    "channel": r.channel,
+                    "stay_days": r.stay_days,
+                    "bundle_version": 3,
+                }
+            )
         with self.store.engine.begin() as conn:
             if rows:
                 conn.execute(insert(records), rows)
@@ -134,14 +151,17 @@ class World:
         return kept
 
 
-def _tables(conn) -> dict[str, set[tuple]]:  # noqa: ANN001
-    columns = {"permit_state": [c for c in permit_state.c if c.name != "overstay_due"],
-               "officer_stats": list(officer_stats.c), "analysis_watermarks": list(analysis_watermarks.c)}
+def _tables(conn) -> dict[str, set[tuple]]:
+    columns = {
+        "permit_state": [c for c in permit_state.c if c.name != "overstay_due"],
+        "officer_stats": list(officer_stats.c),
+        "analysis_watermarks": list(analysis_watermarks.c),
+    }
     return {name: {tuple(r) for r in conn.execute(select(*cols))} for name, cols in columns.items()}
 
 
 @pytest.fixture
-def world(sync_db_url: str):  # noqa: ANN201
+def world(sync_db_url: str):
     store = SyncStore(sync_db_url)
     yield World(store)
     store.close()
@@ -167,14 +187,19 @@ recs = st.builds(
     boot_id=st.sampled_from(["boot-1", "boot-2"]),
     ahead=st.sampled_from([-3600, -60, 10 * 60, 20 * 60]),
 )
-revocations = st.none() | st.dictionaries(st.sampled_from(PERMITS), st.integers(0, 40).map(lambda k: T0 + k * 20 * 60),
-                                          max_size=3)  # fmt: skip
-steps = st.lists(st.tuples(st.lists(recs, max_size=12), st.integers(-2, 30).map(lambda h: T0 + h * 12 * HOUR),
-                           revocations), min_size=1, max_size=5)  # fmt: skip
+revocations = st.none() | st.dictionaries(
+    st.sampled_from(PERMITS), st.integers(0, 40).map(lambda k: T0 + k * 20 * 60), max_size=3
+)
+steps = st.lists(
+    st.tuples(st.lists(recs, max_size=12), st.integers(-2, 30).map(lambda h: T0 + h * 12 * HOUR), revocations),
+    min_size=1,
+    max_size=5,
+)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                 HealthCheck.too_slow])  # fmt: skip
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(steps=steps)
 def test_incremental_runs_store_what_the_reference_would(world: World, steps: list) -> None:
     world.reset()
@@ -206,15 +231,26 @@ def test_a_late_record_splits_a_pair(world: World) -> None:
     world.sync([Rec("PHD-02", T0 + 3 * HOUR + 600)], heard=T0 + 6 * HOUR)
     world.analyse(T0 + 6 * HOUR, None)
     assert {(k[0], k[1], k[2]) for k in world.stored()} == {
-        ("double_entry", "STB-01", 1), ("impossible_travel", "OSM-01", 1), ("double_entry", "PHD-02", 1),
-        ("impossible_travel", "PHD-02", 1)}  # fmt: skip
+        ("double_entry", "STB-01", 1),
+        ("impossible_travel", "OSM-01", 1),
+        ("double_entry", "PHD-02", 1),
+        ("impossible_travel", "PHD-02", 1),
+    }
     assert world.derived_state()["permit_state"] == {
-        ("KH-1", T0 + 3 * HOUR + 600, "PHD-02", 1, "KH-PHD", "entry", 7, 1, True, T0 + 3 * HOUR + 600 + 7 * DAY)}
+        ("KH-1", T0 + 3 * HOUR + 600, "PHD-02", 1, "KH-PHD", "entry", 7, 1, True, T0 + 3 * HOUR + 600 + 7 * DAY)
+    }
 
 
 def test_ties_in_time(world: World) -> None:
-    world.sync([Rec("PHD-01", T0, permit_no="KH-2"), Rec("STB-01", T0, permit_no="KH-2", direction="exit"),
-                Rec("PHD-02", T0, permit_no="KH-3"), Rec("PHD-01", T0, permit_no="KH-3")], heard=T0)  # fmt: skip
+    world.sync(
+        [
+            Rec("PHD-01", T0, permit_no="KH-2"),
+            Rec("STB-01", T0, permit_no="KH-2", direction="exit"),
+            Rec("PHD-02", T0, permit_no="KH-3"),
+            Rec("PHD-01", T0, permit_no="KH-3"),
+        ],
+        heard=T0,
+    )
     world.analyse(T0 + 10 * DAY, None)
     state = {row[0]: row for row in world.derived_state()["permit_state"]}
     assert state["KH-2"][7:9] == (2, False)  # an exit in the same second: not inside
@@ -236,8 +272,9 @@ def test_overstay_is_judged_once_per_entry_and_waits_for_its_time(world: World) 
 
 
 def test_revocations_given_later_check_old_crossings(world: World) -> None:
-    world.sync([Rec("PHD-01", T0, permit_no="KH-5"), Rec("PHD-01", T0 + DAY, permit_no="KH-5", direction="exit")],
-               heard=T0)  # fmt: skip
+    world.sync(
+        [Rec("PHD-01", T0, permit_no="KH-5"), Rec("PHD-01", T0 + DAY, permit_no="KH-5", direction="exit")], heard=T0
+    )
     world.analyse(T0 + DAY, None)
     assert [r.raised for r in world.analyse(T0 + DAY, {"KH-5": T0 + HOUR}) if r.rule == "revoked_crossed"] == [1]
     world.sync([Rec("STB-01", T0 + 2 * DAY, permit_no="KH-5")], heard=T0)
@@ -250,8 +287,9 @@ def test_revocations_given_later_check_old_crossings(world: World) -> None:
 def test_clock_skew_once_per_boot(world: World) -> None:
     world.sync([Rec("PHD-01", T0, ahead=20 * 60)], heard=T0)
     world.analyse(T0, None)
-    world.sync([Rec("PHD-01", T0 + 600, ahead=30 * 60), Rec("PHD-01", T0 + 900, ahead=30 * 60, boot_id="boot-2")],
-               heard=T0)  # fmt: skip
+    world.sync(
+        [Rec("PHD-01", T0 + 600, ahead=30 * 60), Rec("PHD-01", T0 + 900, ahead=30 * 60, boot_id="boot-2")], heard=T0
+    )
     world.analyse(T0 + HOUR, None)
     assert sorted(k[1:3] for k in world.stored() if k[0] == "clock_skew") == [("PHD-01", 1), ("PHD-01", 3)]
 
@@ -281,8 +319,13 @@ def test_full_rebuild_repairs_damaged_state(world: World) -> None:
 def test_report_is_exact_between_analyses(world: World) -> None:
     world.sync([Rec("PHD-01", T0, permit_no="KH-1"), Rec("STB-01", T0, permit_no="KH-2")], heard=T0)
     world.analyse(T0 + HOUR, None)
-    world.sync([Rec("STB-01", T0 + 2 * HOUR, permit_no="KH-1", direction="exit"),
-                Rec("OSM-01", T0 + 3 * HOUR, permit_no="KH-3")], heard=T0)  # not analysed yet  # fmt: skip
+    world.sync(
+        [
+            Rec("STB-01", T0 + 2 * HOUR, permit_no="KH-1", direction="exit"),
+            Rec("OSM-01", T0 + 3 * HOUR, permit_no="KH-3"),
+        ],
+        heard=T0,
+    )  # not analysed yet
     inside = {r["checkpoint"]: r["inside"] for r in checkpoint_report.report(world.store, T0 - DAY, T0 + DAY)}
     assert inside == {"KH-PHD": 0, "KH-STB": 1, "KH-OSM": 1}
     earlier = {r["checkpoint"]: r["inside"] for r in checkpoint_report.report(world.store, T0 - DAY, T0 + HOUR)}
@@ -298,7 +341,7 @@ def test_concurrent_runs_count_each_record_once(world: World) -> None:
     def run() -> None:
         try:
             incremental.analyse(world.store, T0 + HOUR, LIMITS)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=run) for _ in range(3)]

@@ -15,7 +15,7 @@ from sync.protocol.bundle import (
     WatchEntry,
     open_bundle,
     sign_bundle,
-)  # fmt: skip
+)
 from sync.protocol.errors import DocumentRefused
 from sync.protocol.keys import generate, kid_of, raw_public
 from sync.protocol.permit import encode, inflate
@@ -24,13 +24,17 @@ from sync.protocol.permit import encode, inflate
 def sample(root, **changes) -> TrustBundle:
     issuer = generate()
     fields = dict(
-        version=3, issued_at=NOW, expires_at=NOW + 10, hq_time=NOW, max_offline_age=10,
+        version=3,
+        issued_at=NOW,
+        expires_at=NOW + 10,
+        hq_time=NOW,
+        max_offline_age=10,
         root_public_key=raw_public(root),
         issuers=(IssuerKey(kid_of(issuer), raw_public(issuer), "KH-BTB-01", "KH", NOW, None, ("KH-PHD",), "BTB"),),
         checkpoints=(Checkpoint("KH-PHD", "KH", "Phnom Dei", "ភ្នំដី", "พนมดี"),),
         revocations=(Revocation("KH-BTB-2026-000001", None, "stolen", NOW), Revocation(None, "ab" * 32, "", NOW)),
         watchlist=(WatchEntry(document="N0123", nationality="KHM", reason="court order"),),
-    )  # fmt: skip
+    )
     fields.update(changes)
     return TrustBundle(**fields)
 
@@ -102,6 +106,11 @@ def test_wrong_types_inside_a_signed_bundle_are_refused() -> None:
 
 def _payload(root) -> dict:
     return {
-        "format": 1, "version": 1, "issued_at": NOW, "expires_at": NOW, "hq_time": NOW,
-        "max_offline_age": 1, "root_public_key": raw_public(root),
-    }  # fmt: skip
+        "format": 1,
+        "version": 1,
+        "issued_at": NOW,
+        "expires_at": NOW,
+        "hq_time": NOW,
+        "max_offline_age": 1,
+        "root_public_key": raw_public(root),
+    }

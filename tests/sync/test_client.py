@@ -21,7 +21,7 @@ from test_client_support import (
     assert_hq_has_everything,
     hq_records,
     served_world,
-)  # fmt: skip
+)
 
 from booth.clock import FixedClock
 from booth.ledger import schema
@@ -40,7 +40,7 @@ from sync.client import (
     NotEnrolled,
     PushRefused,
     SyncClient,
-)  # fmt: skip
+)
 from sync.hq.facade import HQ
 from sync.protocol.batch import Receipt, open_batch, open_receipt, sign_receipt
 from sync.protocol.bundle import TrustBundle, sign_bundle
@@ -260,7 +260,7 @@ def test_run_backs_off_with_jitter_and_recovers(world: World) -> None:
     transport.plan = ["refuse"] * 4
     stop, waits = threading.Event(), []
 
-    def on_session(result, error, wait) -> None:  # noqa: ANN001
+    def on_session(result, error, wait) -> None:
         waits.append((error is None, wait))
         if result is not None and result.acked_seq == result.head_seq:
             stop.set()
@@ -340,7 +340,7 @@ class FakeHQ:
         self.acked = batch.last_seq
         return httpx.Response(200, content=self._receipt(batch.last_seq, batch.head_hash))
 
-    def booth_key(self):  # noqa: ANN201
+    def booth_key(self):
         from sync.protocol.keys import load_private
 
         return load_private(self.booth.data_dir / "keys" / "booth.pem").public_key()
@@ -372,9 +372,17 @@ def test_413_halves_the_batch_at_once(fake: FakeHQ) -> None:
     assert fake.booth.ledger.acked_seq() == fake.booth.ledger.head()[0]
 
 
-@pytest.mark.parametrize("mode,error", [("forged", BadReceipt), ("other_booth", BadReceipt), ("short", BadReceipt),
-                                        ("gap_ahead", HistoryConflict), ("500", HQUnreachable),
-                                        ("revoked", PushRefused)])  # fmt: skip
+@pytest.mark.parametrize(
+    "mode,error",
+    [
+        ("forged", BadReceipt),
+        ("other_booth", BadReceipt),
+        ("short", BadReceipt),
+        ("gap_ahead", HistoryConflict),
+        ("500", HQUnreachable),
+        ("revoked", PushRefused),
+    ],
+)
 def test_wrong_answers_never_advance_the_acked_seq(fake: FakeHQ, mode: str, error: type) -> None:
     fake.mode = mode
     with pytest.raises(error):
@@ -395,8 +403,17 @@ def test_a_signed_receipt_disagreeing_with_the_ledger_is_a_fork(fake: FakeHQ) ->
 def test_a_forged_bundle_is_refused_and_the_installed_one_kept(fake: FakeHQ) -> None:
     current = fake.booth.trust.require()
     rogue = generate()
-    forged = sign_bundle(TrustBundle(version=current.version + 1, issued_at=NOW, expires_at=NOW + 9, hq_time=NOW,
-                                     max_offline_age=9, root_public_key=raw_public(rogue)), rogue)  # fmt: skip
+    forged = sign_bundle(
+        TrustBundle(
+            version=current.version + 1,
+            issued_at=NOW,
+            expires_at=NOW + 9,
+            hq_time=NOW,
+            max_offline_age=9,
+            root_public_key=raw_public(rogue),
+        ),
+        rogue,
+    )
     client = SyncClient(
         fake.booth, "http://hq.test", transport=httpx.MockTransport(lambda _: httpx.Response(200, content=forged))
     )
@@ -411,8 +428,9 @@ def test_a_forged_bundle_is_refused_and_the_installed_one_kept(fake: FakeHQ) -> 
 def test_migration_2_upgrades_a_version_1_ledger(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     con = sqlite3.connect(path, isolation_level=None)
-    con.executescript(f"BEGIN;{schema.MIGRATIONS[0]};PRAGMA application_id={schema.APPLICATION_ID};"
-                      "PRAGMA user_version=1;COMMIT;")  # fmt: skip
+    con.executescript(
+        f"BEGIN;{schema.MIGRATIONS[0]};PRAGMA application_id={schema.APPLICATION_ID};PRAGMA user_version=1;COMMIT;"
+    )
     con.execute("INSERT INTO meta VALUES ('booth_id', 'OLD-1'), ('checkpoint', 'KH-PHD'), ('genesis', ?)", ("00" * 32,))
     con.execute("UPDATE sync_state SET acked_seq = 7, acked_hash = ?", ("11" * 32,))
     con.close()

@@ -20,7 +20,7 @@ from test_client_support import (
     make_world,
     officer_session,
     served_world,
-)  # fmt: skip
+)
 
 from booth.cli import main
 from booth.service import Booth
@@ -36,8 +36,9 @@ def world(tmp_path: Path, hq: HQ) -> Iterator[World]:
 
 
 def run(world: World, *args: str, input: str | None = None) -> tuple[int, str, str]:
-    result = CliRunner().invoke(main, ["--data-dir", str(world.booth.data_dir), *args], input=input,
-                                catch_exceptions=False)  # fmt: skip
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(world.booth.data_dir), *args], input=input, catch_exceptions=False
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -78,8 +79,9 @@ def test_enrol_with_a_wrong_pin_is_one_line(world: World) -> None:
 def test_the_same_batch_twice_gets_the_same_receipt(world: World) -> None:
     SyncClient(world.booth, world.url).enrol(world.token, pin=world.fingerprint)
     add_records(world.booth, 25)
-    wire = seal_batch(make_batch(list(world.booth.ledger.records())),
-                      load_private(world.booth.data_dir / "keys" / "booth.pem"))  # fmt: skip
+    wire = seal_batch(
+        make_batch(list(world.booth.ledger.records())), load_private(world.booth.data_dir / "keys" / "booth.pem")
+    )
     first = httpx.post(f"{world.url}/v1/batches", content=wire)
     again = httpx.post(f"{world.url}/v1/batches", content=wire)
     assert first.status_code == again.status_code == 200 and first.content == again.content

@@ -26,7 +26,7 @@ from test_client_support import (
     make_world,
     officer_session,
     served_world,
-)  # fmt: skip
+)
 
 from booth.clock import FixedClock
 from booth.service import Booth
@@ -43,8 +43,12 @@ def world(tmp_path: Path, hq: HQ) -> Iterator[World]:
 
 def test_many_rounds_through_a_faulty_proxy_lose_and_repeat_nothing(world: World) -> None:
     SyncClient(world.booth, world.url).enrol(world.token, pin=world.fingerprint)
-    proxy = FaultProxy(world.url, seed=2026, rates={"drop_request": 0.12, "drop_response": 0.12, "delay": 0.1,
-                                                    "duplicate": 0.12}, max_delay=0.05)  # fmt: skip
+    proxy = FaultProxy(
+        world.url,
+        seed=2026,
+        rates={"drop_request": 0.12, "drop_response": 0.12, "delay": 0.1, "duplicate": 0.12},
+        max_delay=0.05,
+    )
     client = SyncClient(world.booth, proxy.start(), batch=BatchSize(size=10, maximum=80))
     session = officer_session(world.booth)
     permits = [issue(world.hq, doc=f"N{i:08d}") for i in range(6)]
@@ -100,8 +104,13 @@ print("done", booth.ledger.acked_seq(), flush=True)
 
 
 def _pusher(booth_dir: Path, url: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", PUSHER, str(booth_dir), url], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-c", PUSHER, str(booth_dir), url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_line(proc: subprocess.Popen, prefix: str, timeout: float) -> str:
@@ -161,8 +170,12 @@ def _free_port() -> int:
 
 
 def _spawn_hq(hq_dir: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", HQ_SERVER, str(hq_dir), str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HQ_SERVER, str(hq_dir), str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -187,14 +200,17 @@ def test_hq_killed_mid_batch_and_restarted(tmp_path: Path, hq: HQ) -> None:
         client.enrol(w.token, pin=w.fingerprint)
         add_records(w.booth, 30_000)
 
-        def on_session(result, error, _wait) -> None:  # noqa: ANN001
+        def on_session(result, error, _wait) -> None:
             outcomes.append(error)
             if result is not None and result.acked_seq == result.head_seq:
                 stop.set()
 
-        worker = threading.Thread(target=client.run, args=(stop,), daemon=True,
-                                  kwargs={"interval": 0.05, "on_session": on_session,
-                                          "backoff": Backoff(base=0.05, cap=0.5)})  # fmt: skip
+        worker = threading.Thread(
+            target=client.run,
+            args=(stop,),
+            daemon=True,
+            kwargs={"interval": 0.05, "on_session": on_session, "backoff": Backoff(base=0.05, cap=0.5)},
+        )
         worker.start()
         deadline = time.monotonic() + 30
         while hq.sync_store.booth(booth_id).acked_seq == 0:  # HQ is storing batches now

@@ -18,9 +18,17 @@ from sync.protocol.permit import decode
 NOW = 1_790_000_000  # 2026-09-21
 
 REJECTIONS = {
-    "expired", "not_yet_valid", "revoked", "wrong_checkpoint", "watchlist", "unknown_issuer",
-    "bad_signature", "issuer_not_valid", "bad_format", "unreadable",
-}  # fmt: skip
+    "expired",
+    "not_yet_valid",
+    "revoked",
+    "wrong_checkpoint",
+    "watchlist",
+    "unknown_issuer",
+    "bad_signature",
+    "issuer_not_valid",
+    "bad_format",
+    "unreadable",
+}
 
 
 @pytest.fixture(scope="module")

@@ -53,8 +53,7 @@ def test_a_row_that_differs_from_hqs_copy_is_named(sync_world: SyncWorld, tmp_pa
     _sync(sync_world, "PHD-01")
     path = _export(sync_world, tmp_path)
     with sync_world.store.engine.begin() as conn:  # HQ holds another history than the booth exported
-        conn.execute(update(records).where(records.c.booth_id == "PHD-01", records.c.seq == 7)
-                     .values(hash="ab" * 32))  # fmt: skip
+        conn.execute(update(records).where(records.c.booth_id == "PHD-01", records.c.seq == 7).values(hash="ab" * 32))
     with pytest.raises(ExportSignatureInvalid, match="record #7 is not the one the ledger holds"):
         verify_export(sync_world.store, path)
 
@@ -65,8 +64,9 @@ def test_a_head_hq_does_not_hold_is_refused(sync_world: SyncWorld, tmp_path: Pat
     path = _export(sync_world, tmp_path, "pdf")
     head = read_signature(signature_path(path).read_bytes()).manifest.head_seq
     with sync_world.store.engine.begin() as conn:
-        conn.execute(update(records).where(records.c.booth_id == "PHD-01", records.c.seq == head)
-                     .values(hash="cd" * 32))  # fmt: skip
+        conn.execute(
+            update(records).where(records.c.booth_id == "PHD-01", records.c.seq == head).values(hash="cd" * 32)
+        )
     with pytest.raises(ExportSignatureInvalid, match=f"chain head the export covers \\(#{head}\\)"):
         verify_export(sync_world.store, path)
 

@@ -138,9 +138,16 @@ def test_stats_and_alerts(sync_world: SyncWorld) -> None:
     stats = json.loads(out)
     by_id = {b["booth_id"]: b for b in stats["booths"]}
     assert code == 0 and stats["open_alerts"] == 1 and stats["bundle_version"] == 1
-    assert by_id["PHD-01"] == {"booth_id": "PHD-01", "checkpoint": "KH-PHD", "state": "enrolled",
-                               "last_seen": 1_790_000_600, "acked_seq": len(mine), "records": len(mine),
-                               "forks": 1, "open_alerts": 1}  # fmt: skip
+    assert by_id["PHD-01"] == {
+        "booth_id": "PHD-01",
+        "checkpoint": "KH-PHD",
+        "state": "enrolled",
+        "last_seen": 1_790_000_600,
+        "acked_seq": len(mine),
+        "records": len(mine),
+        "forks": 1,
+        "open_alerts": 1,
+    }
     assert by_id["STB-01"]["state"] == "waiting" and by_id["STB-01"]["last_seen"] is None
     code, out, _ = hq_cmd(sync_world, "stats")
     assert code == 0 and "PHD-01" in out and "never" in out
@@ -157,15 +164,24 @@ def test_stats_and_alerts(sync_world: SyncWorld) -> None:
     assert code == 1 and "no alert 999" in err
 
 
-def test_unreachable_database_is_one_line(tmp_path: Path, hq) -> None:  # noqa: ANN001
+def test_unreachable_database_is_one_line(tmp_path: Path, hq) -> None:
     runner = CliRunner()
-    result = runner.invoke(hq_main, ["--data-dir", str(hq.paths.root), "--database",
-                                     "postgresql+psycopg://nobody:secret@127.0.0.1:1/none", "booth", "list"])
+    result = runner.invoke(
+        hq_main,
+        [
+            "--data-dir",
+            str(hq.paths.root),
+            "--database",
+            "postgresql+psycopg://nobody:secret@127.0.0.1:1/none",
+            "booth",
+            "list",
+        ],
+    )
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
     assert "cannot open the sync database" in result.stderr and "secret" not in result.stderr
 
 
-def test_serve_runs_uvicorn(hq, tmp_path: Path) -> None:  # noqa: ANN001
+def test_serve_runs_uvicorn(hq, tmp_path: Path) -> None:
     hq.build_bundle(now=1_790_000_000)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -173,8 +189,12 @@ def test_serve_runs_uvicorn(hq, tmp_path: Path) -> None:  # noqa: ANN001
     script = Path(sys.executable).parent / "booth-hq"
     code = CliRunner().invoke(hq_main, ["--data-dir", str(hq.paths.root), "serve", "--ssl-certfile", str(script)])
     assert code.exit_code == 2 and "--ssl-keyfile" in code.stderr
-    proc = subprocess.Popen([str(script), "--data-dir", str(hq.paths.root), "serve", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "BOOTH_HQ_DATABASE": ""})
+    proc = subprocess.Popen(
+        [str(script), "--data-dir", str(hq.paths.root), "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "BOOTH_HQ_DATABASE": ""},
+    )
     try:
         deadline = time.monotonic() + 20
         while True:

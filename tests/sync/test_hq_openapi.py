@@ -19,9 +19,27 @@ def test_schemathesis_finds_no_5xx(sync_world: SyncWorld, tmp_path: Path) -> Non
     url = sync_world.serve()
     st = Path(sys.executable).parent / "st"
     run = subprocess.run(
-        [str(st), "run", f"{url}/openapi.json", *CHECKS, "--max-examples", "40", "--seed", "20261126",
-         "--generation-database", "none", "--workers", "1", "--no-color", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, cwd=tmp_path,
-    )  # fmt: skip
+        [
+            str(st),
+            "run",
+            f"{url}/openapi.json",
+            *CHECKS,
+            "--max-examples",
+            "40",
+            "--seed",
+            "20261126",
+            "--generation-database",
+            "none",
+            "--workers",
+            "1",
+            "--no-color",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
     assert "5 selected / 5 total" in run.stdout

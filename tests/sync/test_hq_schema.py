@@ -24,26 +24,44 @@ from sync.hq.store import SyncStore
 from sync.protocol.records import genesis_hash
 
 OLD = Path(__file__).resolve().parents[1] / "data" / "hq-db"
-OLD_TABLES = ("meta", "booths", "records", "receipts", "forks", "alerts", "analysis_watermarks", "permit_state",
-              "officer_stats", "clock_skew_seen", "analysis_revocations", "staff", "staff_sessions", "alert_acks")
+OLD_TABLES = (
+    "meta",
+    "booths",
+    "records",
+    "receipts",
+    "forks",
+    "alerts",
+    "analysis_watermarks",
+    "permit_state",
+    "officer_stats",
+    "clock_skew_seen",
+    "analysis_revocations",
+    "staff",
+    "staff_sessions",
+    "alert_acks",
+)
 
 
-def shape(engine) -> dict[str, tuple[list[str], list[str]]]:  # noqa: ANN001 - an Engine
+def shape(engine) -> dict[str, tuple[list[str], list[str]]]:
     """Per table: its columns and its indexes, by name, as the database reports them."""
     found = inspect(engine)
-    return {t: (sorted(c["name"] for c in found.get_columns(t)), sorted(i["name"] for i in found.get_indexes(t)))
-            for t in found.get_table_names()}  # fmt: skip
+    return {
+        t: (sorted(c["name"] for c in found.get_columns(t)), sorted(i["name"] for i in found.get_indexes(t)))
+        for t in found.get_table_names()
+    }
 
 
-EXPECTED = {t.name: (sorted(c.name for c in t.columns), sorted(i.name for i in t.indexes))
-            for t in schema.metadata.tables.values()}  # fmt: skip
+EXPECTED = {
+    t.name: (sorted(c.name for c in t.columns), sorted(i.name for i in t.indexes))
+    for t in schema.metadata.tables.values()
+}
 
 
 def versions(store: SyncStore) -> list[tuple[int, str, int]]:
     return versions_in(store.engine)
 
 
-def versions_in(engine) -> list[tuple[int, str, int]]:  # noqa: ANN001 - an Engine
+def versions_in(engine) -> list[tuple[int, str, int]]:
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(select(schema.schema_version).order_by(schema.schema_version.c.version))]
 
@@ -78,8 +96,9 @@ def test_opening_twice_is_a_no_op(sync_db_url: str) -> None:
 def test_a_database_newer_than_the_code_is_refused_untouched(sync_db_url: str) -> None:
     store = SyncStore(sync_db_url)
     with store.engine.begin() as conn:
-        conn.execute(insert(schema.schema_version).values(version=schema.SCHEMA_VERSION + 1, what="future",
-                                                          applied_at=NOW))  # fmt: skip
+        conn.execute(
+            insert(schema.schema_version).values(version=schema.SCHEMA_VERSION + 1, what="future", applied_at=NOW)
+        )
     before = versions(store)
     store.close()
     with pytest.raises(SchemaTooNew, match=f"newer Booth \\(schema {schema.SCHEMA_VERSION + 1}, this one knows"):

@@ -41,15 +41,17 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def api(sync_world: SyncWorld, clock: Clock):  # noqa: ANN201
+def api(sync_world: SyncWorld, clock: Clock):
     with client(sync_world.serve(clock=clock)) as api:
         yield api
 
 
 def enrol(api: httpx.Client, world: SyncWorld, booth_id: str, token: str | None = None) -> httpx.Response:
     token = token or world.add(booth_id)
-    return api.post("/v1/enrol", json={"booth_id": booth_id, "token": token,
-                                       "public_key": keys.raw_public(world.key(booth_id)).hex()})  # fmt: skip
+    return api.post(
+        "/v1/enrol",
+        json={"booth_id": booth_id, "token": token, "public_key": keys.raw_public(world.key(booth_id)).hex()},
+    )
 
 
 def push(api: httpx.Client, wire: bytes) -> httpx.Response:
@@ -69,18 +71,32 @@ def test_enrol(api: httpx.Client, sync_world: SyncWorld) -> None:
     ok = enrol(api, sync_world, "PHD-01", token=token)
     root = sync_world.hq.root_key()
     assert ok.status_code == 200 and ok.json() == {
-        "booth_id": "PHD-01", "checkpoint": "KH-PHD", "root_public_key": keys.raw_public(root).hex(),
-        "root_fingerprint": keys.fingerprint(root), "hq_time": NOW + 100}  # fmt: skip
+        "booth_id": "PHD-01",
+        "checkpoint": "KH-PHD",
+        "root_public_key": keys.raw_public(root).hex(),
+        "root_fingerprint": keys.fingerprint(root),
+        "hq_time": NOW + 100,
+    }
     repeated = enrol(api, sync_world, "PHD-01", token=token)  # the answer was lost: same key, same answer
     assert repeated.status_code == 200 and repeated.json() == ok.json()
-    reused = api.post("/v1/enrol", json={"booth_id": "PHD-01", "token": token,
-                                         "public_key": keys.raw_public(keys.generate()).hex()})  # fmt: skip
+    reused = api.post(
+        "/v1/enrol", json={"booth_id": "PHD-01", "token": token, "public_key": keys.raw_public(keys.generate()).hex()}
+    )
     assert (reused.status_code, reused.json()) == (403, {"reason": "bad_token"})  # another key: refused
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b"[]", b'{"booth_id": "PHD-01"}', b'{"booth_id": 5, "token": "x", '
-                                  b'"public_key": "00"}', b'{"booth_id": "a\\u0000", "token": "\\ud800", '
-                                  b'"public_key": "' + b"0" * 64 + b'"}', os.urandom(300)])  # fmt: skip
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'{"booth_id": "PHD-01"}',
+        b'{"booth_id": 5, "token": "x", "public_key": "00"}',
+        b'{"booth_id": "a\\u0000", "token": "\\ud800", "public_key": "' + b"0" * 64 + b'"}',
+        os.urandom(300),
+    ],
+)
 def test_enrol_bad_input_is_4xx_json(api: httpx.Client, body: bytes) -> None:
     answer = api.post("/v1/enrol", content=body, headers={"Content-Type": "application/json"})
     assert answer.status_code in (400, 403) and "reason" in answer.json()
@@ -148,12 +164,37 @@ def _junk(rng: random.Random) -> bytes:
     if kind == 2:  # zlib of random CBOR
         return zlib.compress(cbor2.dumps(rng.choice([{}, [1, 2], "x", {"v": 1, "booth": "PHD-01"}, 2**80, None])))
     if kind == 3:  # a COSE_Sign1 with a hostile payload, signed by someone
-        payload = rng.choice([{"v": 1, "booth": "PHD-01", "first": 1, "last": 1, "prev": b"\0" * 32,
-                               "head": b"\0" * 32, "records": [[1] * 27]},
-                              {"v": 1, "booth": "x\0y", "first": -5, "last": -5,
-                               "prev": b"\0" * 32, "head": b"\0" * 32, "records": [None]},
-                              {"v": 1, "booth": "PHD-01", "first": 2**70, "last": 2**70, "prev": b"1" * 32,
-                               "head": b"2" * 32, "records": [[2**70] * 27]}])  # fmt: skip
+        payload = rng.choice(
+            [
+                {
+                    "v": 1,
+                    "booth": "PHD-01",
+                    "first": 1,
+                    "last": 1,
+                    "prev": b"\0" * 32,
+                    "head": b"\0" * 32,
+                    "records": [[1] * 27],
+                },
+                {
+                    "v": 1,
+                    "booth": "x\0y",
+                    "first": -5,
+                    "last": -5,
+                    "prev": b"\0" * 32,
+                    "head": b"\0" * 32,
+                    "records": [None],
+                },
+                {
+                    "v": 1,
+                    "booth": "PHD-01",
+                    "first": 2**70,
+                    "last": 2**70,
+                    "prev": b"1" * 32,
+                    "head": b"2" * 32,
+                    "records": [[2**70] * 27],
+                },
+            ]
+        )
         return zlib.compress(cose.sign(cbor.dumps_cbor(payload), generate(), b"12345678", content_type=BATCH_TYPE))
     return zlib.compress(b"\xd2\x84" + rng.randbytes(40))
 
@@ -240,8 +281,13 @@ def test_unknown_paths_and_methods_are_json(api: httpx.Client) -> None:
     assert (missing.status_code, missing.json()["reason"]) == (404, "not_found")
     wrong = api.delete("/v1/batches")
     assert (wrong.status_code, wrong.json()["reason"]) == (405, "method_not_allowed")
-    assert api.get("/openapi.json").json()["paths"].keys() >= {"/v1/time", "/v1/enrol", "/v1/batches",
-                                                               "/v1/receipts/{booth_id}", "/v1/bundle"}
+    assert api.get("/openapi.json").json()["paths"].keys() >= {
+        "/v1/time",
+        "/v1/enrol",
+        "/v1/batches",
+        "/v1/receipts/{booth_id}",
+        "/v1/bundle",
+    }
 
 
 def test_unexpected_failure_is_a_json_500_and_the_server_lives_on(api: httpx.Client, sync_world: SyncWorld) -> None:

@@ -17,11 +17,11 @@ from sync.protocol.keys import generate
 from sync.protocol.records import genesis_hash
 
 
-def root(world: SyncWorld):  # noqa: ANN201
+def root(world: SyncWorld):
     return world.hq.root_key()
 
 
-def accept(world: SyncWorld, wire: bytes, at: int = NOW + 100):  # noqa: ANN201
+def accept(world: SyncWorld, wire: bytes, at: int = NOW + 100):
     return world.store.accept_batch(wire, at, root(world))
 
 
@@ -79,7 +79,11 @@ def test_accept_stores_every_field_and_signs_a_receipt(sync_world: SyncWorld) ->
     assert (result.status, result.acked_seq, result.stored) == ("accepted", len(mine), len(mine))
     receipt = open_receipt(result.receipt, sync_world.hq.root_key().public_key())
     assert (receipt.booth_id, receipt.acked_seq, receipt.head_hash, receipt.at) == (
-        "PHD-01", len(mine), mine[-1].hash, NOW + 100)
+        "PHD-01",
+        len(mine),
+        mine[-1].hash,
+        NOW + 100,
+    )
     assert list(sync_world.store.records("PHD-01")) == mine  # every field, Khmer names included
     assert any(r.native_name == "សុខ ចន្ថា" for r in mine)
     assert sync_world.store.latest_receipt("PHD-01") == result.receipt
@@ -192,7 +196,7 @@ def test_fork_on_the_hash_before_the_batch(sync_world: SyncWorld) -> None:
     accept(sync_world, sync_world.sealed("PHD-01"))
     sync_world.more("PHD-01", 2)
     forged = rewrite(sync_world.records("PHD-01"), len(mine), note="rewritten")
-    error = refused(sync_world, seal_batch(make_batch(forged[len(mine):]), sync_world.key("PHD-01")))
+    error = refused(sync_world, seal_batch(make_batch(forged[len(mine) :]), sync_world.key("PHD-01")))
     assert error.reason == "fork"
     assert sync_world.store.forks()[0]["seq"] == len(mine)
 
@@ -228,7 +232,7 @@ def test_concurrent_pushes_store_each_record_once(sync_world: SyncWorld) -> None
     def push(store: SyncStore, wire: bytes) -> None:
         try:
             results.append(store.accept_batch(wire, NOW, root(sync_world)))
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=push, args=pair) for pair in zip(stores, wires, strict=True)]
@@ -251,7 +255,8 @@ def test_bundle_lists_enrolled_booths_only(sync_world: SyncWorld) -> None:
     sync_world.store.revoke_booth("STB-01", now=NOW)
     bundle = open_bundle(sync_world.hq.build_bundle(now=NOW)[1])
     assert [(b.booth_id, b.checkpoint, b.public_key) for b in bundle.booths] == [
-        ("PHD-01", "KH-PHD", keys.raw_public(sync_world.key("PHD-01")))]
+        ("PHD-01", "KH-PHD", keys.raw_public(sync_world.key("PHD-01")))
+    ]
 
 
 def test_schema_version_from_the_future_is_refused(sync_world: SyncWorld) -> None:

@@ -12,11 +12,17 @@ from sync.hq.overview import BoothStatus, CheckpointOverview
 
 
 def test_checkpoint_overview(world: World) -> None:  # noqa: F811
-    world.sync([Rec("PHD-01", T0 - DAY, permit_no="KH-0"),  # the day before: inside, not counted
-                Rec("PHD-01", T0), Rec("PHD-02", T0 + HOUR, direction="exit"),
-                Rec("PHD-01", T0 + 2 * HOUR, permit_no="KH-2", verdict="rejected", reasons="expired"),
-                Rec("PHD-01", T0 + 2 * HOUR + 30, kind="override", permit_no="KH-2"),
-                Rec("STB-01", T0 + 3 * HOUR, permit_no="KH-3")], heard=T0 + 4 * HOUR)  # fmt: skip
+    world.sync(
+        [
+            Rec("PHD-01", T0 - DAY, permit_no="KH-0"),  # the day before: inside, not counted
+            Rec("PHD-01", T0),
+            Rec("PHD-02", T0 + HOUR, direction="exit"),
+            Rec("PHD-01", T0 + 2 * HOUR, permit_no="KH-2", verdict="rejected", reasons="expired"),
+            Rec("PHD-01", T0 + 2 * HOUR + 30, kind="override", permit_no="KH-2"),
+            Rec("STB-01", T0 + 3 * HOUR, permit_no="KH-3"),
+        ],
+        heard=T0 + 4 * HOUR,
+    )
     world.store.revoke_booth("OSM-01", now=T0)
     world.analyse(T0 + 4 * HOUR, None)
     world.sync([Rec("STB-01", T0 + 5 * HOUR, permit_no="KH-3", direction="exit")], heard=T0 + 5 * HOUR)
@@ -26,8 +32,15 @@ def test_checkpoint_overview(world: World) -> None:  # noqa: F811
     by_cp = {r.checkpoint: r for r in rows}
     assert [r.checkpoint for r in rows] == ["KH-OSM", "KH-PHD", "KH-STB"]
     # counts are current (the late exit is in); people inside are as of the last analyse
-    assert by_cp["KH-PHD"] == CheckpointOverview("KH-PHD", 2, 1, 1, 1, 2, [
-        BoothStatus("PHD-01", T0 + 5 * HOUR, 4, False), BoothStatus("PHD-02", T0 + 5 * HOUR, 1, False)])
+    assert by_cp["KH-PHD"] == CheckpointOverview(
+        "KH-PHD",
+        2,
+        1,
+        1,
+        1,
+        2,
+        [BoothStatus("PHD-01", T0 + 5 * HOUR, 4, False), BoothStatus("PHD-02", T0 + 5 * HOUR, 1, False)],
+    )
     assert (by_cp["KH-STB"].entries, by_cp["KH-STB"].exits, by_cp["KH-STB"].inside) == (1, 1, 1)
     assert by_cp["KH-OSM"].booths == [BoothStatus("OSM-01", T0 + 5 * HOUR, 0, True)]
     assert fresh == overview.Freshness(T0 + 4 * HOUR, 1)
@@ -35,22 +48,40 @@ def test_checkpoint_overview(world: World) -> None:  # noqa: F811
 
 
 def test_permit_history(world: World) -> None:  # noqa: F811
-    world.sync([Rec("STB-01", T0 + HOUR, direction="exit"), Rec("PHD-01", T0), Rec("PHD-02", T0 + HOUR),
-                Rec("PHD-01", T0 + 2 * HOUR, permit_no="KH-2")], heard=T0)  # fmt: skip
+    world.sync(
+        [
+            Rec("STB-01", T0 + HOUR, direction="exit"),
+            Rec("PHD-01", T0),
+            Rec("PHD-02", T0 + HOUR),
+            Rec("PHD-01", T0 + 2 * HOUR, permit_no="KH-2"),
+        ],
+        heard=T0,
+    )
     with world.store.engine.connect() as conn:
         rows = overview.permit_history(conn, "KH-1")
         last = overview.permit_history(conn, "KH-1", limit=2)
         assert overview.permit_history(conn, "KH-404") == []
-    assert [(r.booth_id, r.seq, r.at) for r in rows] == [("PHD-01", 1, T0), ("PHD-02", 1, T0 + HOUR),
-                                                         ("STB-01", 1, T0 + HOUR)]  # fmt: skip
+    assert [(r.booth_id, r.seq, r.at) for r in rows] == [
+        ("PHD-01", 1, T0),
+        ("PHD-02", 1, T0 + HOUR),
+        ("STB-01", 1, T0 + HOUR),
+    ]
     assert last == rows[1:] and rows[0].received_at == T0 + 60 and rows[0].to_json()["received_at"] == T0 + 60
 
 
 def test_officer_record(world: World) -> None:  # noqa: F811
     recs = []
     for officer, manual in (("A", 1), ("B", 1), ("C", 1), ("D", 15)):
-        recs += [Rec("PHD-01", T0 + i * 60, officer=officer, permit_no=f"{officer}-{i}",
-                     channel="manual" if i < manual else "camera") for i in range(20)]  # fmt: skip
+        recs += [
+            Rec(
+                "PHD-01",
+                T0 + i * 60,
+                officer=officer,
+                permit_no=f"{officer}-{i}",
+                channel="manual" if i < manual else "camera",
+            )
+            for i in range(20)
+        ]
     world.sync(recs, heard=T0)
     world.analyse(T0 + HOUR, None)
     with world.store.engine.connect() as conn:

@@ -27,9 +27,18 @@ from sync.protocol.partner import CONTENT_TYPE, PartnerList, open_partner_list, 
 from sync.protocol.times import DAY
 
 THAI_HOLDER = {
-    "fn": "Somchai", "gn": "Prasert", "nn": "สมชาย ประเสริฐ", "dob": "1979-02-03", "sx": "M", "nat": "THA",
-    "doc": "AA1234567", "res": "Aranyaprathet, Sa Kaeo", "cp": ["KH-PHD"], "zn": "Banteay Meanchey", "stay": 3,
-}  # fmt: skip
+    "fn": "Somchai",
+    "gn": "Prasert",
+    "nn": "สมชาย ประเสริฐ",
+    "dob": "1979-02-03",
+    "sx": "M",
+    "nat": "THA",
+    "doc": "AA1234567",
+    "res": "Aranyaprathet, Sa Kaeo",
+    "cp": ["KH-PHD"],
+    "zn": "Banteay Meanchey",
+    "stay": 3,
+}
 OFFICER_PIN = "482913"
 
 

@@ -17,7 +17,7 @@ from test_client_support import (
     issue,
     make_world,
     officer_session,
-)  # fmt: skip
+)
 
 from booth.clock import FixedClock
 from booth.service import Booth
@@ -41,8 +41,9 @@ def usb_world(tmp_path: Path, hq: HQ) -> World:
 
 
 def hq_import(world: World, stick: Path) -> tuple[int, str, str]:
-    result = CliRunner().invoke(hq_main, ["--data-dir", str(world.hq_dir), "import", str(stick)],
-                                catch_exceptions=False)  # fmt: skip
+    result = CliRunner().invoke(
+        hq_main, ["--data-dir", str(world.hq_dir), "import", str(stick)], catch_exceptions=False
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -136,8 +137,17 @@ def test_the_booth_refuses_tampered_receipts_and_bundles_on_the_stick(usb_world:
     (mine / f"receipt-{seq}.cose").write_bytes(sign_receipt(Receipt("PHD-01", seq, head, NOW), rogue))
     (mine / "receipt-9.cose").write_bytes(b"not a receipt at all")
     current = w.booth.trust.require()
-    forged = sign_bundle(TrustBundle(version=current.version + 5, issued_at=NOW, expires_at=NOW + 9, hq_time=NOW,
-                                     max_offline_age=9, root_public_key=raw_public(rogue)), rogue)  # fmt: skip
+    forged = sign_bundle(
+        TrustBundle(
+            version=current.version + 5,
+            issued_at=NOW,
+            expires_at=NOW + 9,
+            hq_time=NOW,
+            max_offline_age=9,
+            root_public_key=raw_public(rogue),
+        ),
+        rogue,
+    )
     (stick / "trust.bundle").write_bytes(forged)
     (stick / "old.bundle").write_bytes(w.booth.trust.dir.joinpath("bundle.cose").read_bytes())  # not newer
     (stick / "garbled.bundle").write_bytes(forged[:-3] + b"xyz")
@@ -161,12 +171,16 @@ def test_export_command_prints_what_it_did(usb_world: World, tmp_path: Path) -> 
     stick = tmp_path / "stick"
     stick.mkdir()
     add_records(usb_world.booth, 3)
-    result = CliRunner().invoke(main, ["--data-dir", str(usb_world.booth.data_dir), "sync", "export",
-                                              str(stick)], catch_exceptions=False)  # fmt: skip
+    result = CliRunner().invoke(
+        main, ["--data-dir", str(usb_world.booth.data_dir), "sync", "export", str(stick)], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
     assert summary["files"] == [f"batch-1-{usb_world.booth.ledger.head()[0]}.bin"]
     assert "wrote records" in result.stderr
-    result = CliRunner().invoke(main, ["--data-dir", str(usb_world.booth.data_dir), "sync", "export",
-                                              str(tmp_path / "absent")], catch_exceptions=False)  # fmt: skip
+    result = CliRunner().invoke(
+        main,
+        ["--data-dir", str(usb_world.booth.data_dir), "sync", "export", str(tmp_path / "absent")],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1 and "is not a folder" in result.stderr

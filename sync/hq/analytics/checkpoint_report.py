@@ -24,15 +24,26 @@ def report(store: Any, start: int, end: int) -> list[dict[str, Any]]:
     with store.engine.connect() as conn:
         counts = derived_state.period_counts(conn, start, end)
         inside = derived_state.inside_counts(conn, before=end, fresh=True)
-        booth_rows = conn.execute(select(booths.c.booth_id, booths.c.checkpoint, booths.c.last_seen,
-                                         booths.c.acked_seq).order_by(booths.c.booth_id)).all()  # fmt: skip
+        booth_rows = conn.execute(
+            select(booths.c.booth_id, booths.c.checkpoint, booths.c.last_seen, booths.c.acked_seq).order_by(
+                booths.c.booth_id
+            )
+        ).all()
     per_booth: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for b in booth_rows:
         per_booth[b.checkpoint].append({"booth_id": b.booth_id, "last_sync": b.last_seen, "acked_seq": b.acked_seq})
     out = []
     for checkpoint in sorted(set(counts) | set(inside) | set(per_booth)):
         tally = counts.get(checkpoint, derived_state.PeriodCounts())
-        out.append({"checkpoint": checkpoint, "entries": tally.entries, "exits": tally.exits,
-                    "rejections": tally.rejections, "overrides": tally.overrides, "inside": inside.get(checkpoint, 0),
-                    "booths": per_booth.get(checkpoint, [])})  # fmt: skip
+        out.append(
+            {
+                "checkpoint": checkpoint,
+                "entries": tally.entries,
+                "exits": tally.exits,
+                "rejections": tally.rejections,
+                "overrides": tally.overrides,
+                "inside": inside.get(checkpoint, 0),
+                "booths": per_booth.get(checkpoint, []),
+            }
+        )
     return out

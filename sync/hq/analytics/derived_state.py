@@ -70,8 +70,15 @@ class Crossing:
         return self.at, self.booth_id, self.seq
 
 
-CROSSING_COLUMNS = (records.c.permit_no, records.c.booth_id, records.c.seq, records.c.checkpoint,
-                    records.c.direction, records.c.at, records.c.stay_days)  # fmt: skip
+CROSSING_COLUMNS = (
+    records.c.permit_no,
+    records.c.booth_id,
+    records.c.seq,
+    records.c.checkpoint,
+    records.c.direction,
+    records.c.at,
+    records.c.stay_days,
+)
 
 
 @dataclass(frozen=True)
@@ -92,8 +99,9 @@ class PermitState:
 
     def last(self) -> Crossing:
         """The last crossing; the one before any newer crossing only when ``ties == 1``."""
-        return Crossing(self.permit_no, self.booth_id, self.seq, self.checkpoint, self.direction, self.at,
-                        self.stay_days)  # fmt: skip
+        return Crossing(
+            self.permit_no, self.booth_id, self.seq, self.checkpoint, self.direction, self.at, self.stay_days
+        )
 
 
 @dataclass(frozen=True)
@@ -123,13 +131,17 @@ class Refresh:
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def within(ranges: dict[str, tuple[int, int]]) -> ColumnElement[bool]:
     """Records in the given per-booth (after, through] seq ranges (at most ``RANGES`` of them)."""
-    return or_(*(and_(records.c.booth_id == booth_id, records.c.seq > after, records.c.seq <= through)
-                 for booth_id, (after, through) in sorted(ranges.items())))  # fmt: skip
+    return or_(
+        *(
+            and_(records.c.booth_id == booth_id, records.c.seq > after, records.c.seq <= through)
+            for booth_id, (after, through) in sorted(ranges.items())
+        )
+    )
 
 
 def range_parts(ranges: dict[str, tuple[int, int]]) -> Iterator[ColumnElement[bool]]:
@@ -147,10 +159,24 @@ def state_after(crossings: Sequence[Crossing], previous: PermitState | None) -> 
     first = tied[0]
     inside = all(c.direction == "entry" for c in tied)  # an exit in the same second: not inside
     due = first.at + first.stay_days * DAY if inside and first.stay_days is not None else None
-    same = previous is not None and (previous.booth_id, previous.seq, previous.inside) == (first.booth_id, first.seq,
-                                                                                          inside)  # fmt: skip
-    return PermitState(first.permit_no, last_at, first.booth_id, first.seq, first.checkpoint, first.direction,
-                       first.stay_days, len(tied), inside, due, previous.overstay_due if same else due)  # fmt: skip
+    same = previous is not None and (previous.booth_id, previous.seq, previous.inside) == (
+        first.booth_id,
+        first.seq,
+        inside,
+    )
+    return PermitState(
+        first.permit_no,
+        last_at,
+        first.booth_id,
+        first.seq,
+        first.checkpoint,
+        first.direction,
+        first.stay_days,
+        len(tied),
+        inside,
+        due,
+        previous.overstay_due if same else due,
+    )
 
 
 def in_order(rows: Iterable[Any]) -> list[Crossing]:
@@ -208,11 +234,17 @@ def histories(conn: Connection, permits: Sequence[str], before: int | None = Non
 def inside_entries(conn: Connection, before: int | None = None) -> list[PermitState]:
     """From ``records`` alone: per permit inside (just before ``before``), its state; by permit."""
     window = CROSSING if before is None else and_(CROSSING, records.c.at < before)
-    last = (select(records.c.permit_no, func.max(records.c.at).label("last_at"))
-            .where(window).group_by(records.c.permit_no).subquery())  # fmt: skip
-    query = (select(*CROSSING_COLUMNS)
-             .join(last, and_(records.c.permit_no == last.c.permit_no, records.c.at == last.c.last_at))
-             .where(window))  # fmt: skip
+    last = (
+        select(records.c.permit_no, func.max(records.c.at).label("last_at"))
+        .where(window)
+        .group_by(records.c.permit_no)
+        .subquery()
+    )
+    query = (
+        select(*CROSSING_COLUMNS)
+        .join(last, and_(records.c.permit_no == last.c.permit_no, records.c.at == last.c.last_at))
+        .where(window)
+    )
     grouped: dict[str, list[Any]] = defaultdict(list)
     for row in conn.execute(query):
         grouped[row.permit_no].append(row)
@@ -292,21 +324,31 @@ def period_counts(conn: Connection, start: int, end: int) -> dict[str, PeriodCou
     def count(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
-    query = (select(records.c.checkpoint,
-                    count(and_(CROSSING, records.c.direction == "entry")).label("entries"),
-                    count(and_(CROSSING, records.c.direction == "exit")).label("exits"),
-                    count(and_(IS_SCAN, records.c.verdict == "rejected")).label("rejections"),
-                    count(IS_OVERRIDE).label("overrides"))
-             .where(records.c.at >= start, records.c.at < end).group_by(records.c.checkpoint))  # fmt: skip
-    return {r.checkpoint: PeriodCounts(int(r.entries or 0), int(r.exits or 0), int(r.rejections or 0),
-                                       int(r.overrides or 0)) for r in conn.execute(query)}  # fmt: skip
+    query = (
+        select(
+            records.c.checkpoint,
+            count(and_(CROSSING, records.c.direction == "entry")).label("entries"),
+            count(and_(CROSSING, records.c.direction == "exit")).label("exits"),
+            count(and_(IS_SCAN, records.c.verdict == "rejected")).label("rejections"),
+            count(IS_OVERRIDE).label("overrides"),
+        )
+        .where(records.c.at >= start, records.c.at < end)
+        .group_by(records.c.checkpoint)
+    )
+    return {
+        r.checkpoint: PeriodCounts(
+            int(r.entries or 0), int(r.exits or 0), int(r.rejections or 0), int(r.overrides or 0)
+        )
+        for r in conn.execute(query)
+    }
 
 
 # -- refreshing
 
 
-def refresh(conn: Connection, *, full: bool,
-            keep_pair: Callable[[Crossing, Crossing], bool] = lambda before, after: True) -> Refresh:
+def refresh(
+    conn: Connection, *, full: bool, keep_pair: Callable[[Crossing, Crossing], bool] = lambda before, after: True
+) -> Refresh:
     """Take the records stored since the last run into the derived tables (all of them, rebuilt,
     when ``full``), and return the consecutive crossing pairs they made that ``keep_pair`` keeps.
 
@@ -329,8 +371,9 @@ def refresh(conn: Connection, *, full: bool,
     return Refresh(full, ranges, pairs, permits)
 
 
-def _rebuild_permits(conn: Connection, keep_pair: Callable[[Crossing, Crossing], bool],
-                     batch: int = 20_000) -> tuple[list[tuple[Crossing, Crossing]], int]:
+def _rebuild_permits(
+    conn: Connection, keep_pair: Callable[[Crossing, Crossing], bool], batch: int = 20_000
+) -> tuple[list[tuple[Crossing, Crossing]], int]:
     """One pass over every crossing, permit by permit: all pairs, every state."""
     query = select(*CROSSING_COLUMNS).where(CROSSING).order_by(records.c.permit_no)
     stream = conn.execute(query, execution_options={"yield_per": batch})  # streamed: a server-side cursor on PG
@@ -350,8 +393,9 @@ def _rebuild_permits(conn: Connection, keep_pair: Callable[[Crossing, Crossing],
     return pairs, written + len(rows)
 
 
-def _update_permits(conn: Connection, ranges: dict[str, tuple[int, int]],
-                    keep_pair: Callable[[Crossing, Crossing], bool]) -> tuple[list[tuple[Crossing, Crossing]], int]:
+def _update_permits(
+    conn: Connection, ranges: dict[str, tuple[int, int]], keep_pair: Callable[[Crossing, Crossing], bool]
+) -> tuple[list[tuple[Crossing, Crossing]], int]:
     """Permits with new crossings: pairs that involve them and new states, re-reading a permit's
     history only when a new crossing is not after all the ones taken in before (late or tied)."""
     new: dict[str, list[Any]] = defaultdict(list)
@@ -373,8 +417,11 @@ def _update_permits(conn: Connection, ranges: dict[str, tuple[int, int]],
             reread.append(permit)
     for permit, history in histories(conn, reread).items():
         fresh = {(row.booth_id, row.seq) for row in new[permit]}
-        pairs.extend((b, a) for b, a in zip(history, history[1:], strict=False)
-                     if ((b.booth_id, b.seq) in fresh or (a.booth_id, a.seq) in fresh) and keep_pair(b, a))  # fmt: skip
+        pairs.extend(
+            (b, a)
+            for b, a in zip(history, history[1:], strict=False)
+            if ((b.booth_id, b.seq) in fresh or (a.booth_id, a.seq) in fresh) and keep_pair(b, a)
+        )
         after.append(state_after(history, before[permit]))
     for part in chunks(permits):
         conn.execute(delete(permit_state).where(permit_state.c.permit_no.in_(part)))
@@ -388,8 +435,10 @@ _COUNTERS = ("scans", "overrides", "manual", "odd_hours")
 
 def _add_officer_counts(conn: Connection, parts: list[ColumnElement[bool] | None]) -> None:
     """Add the counts of the records in ``parts`` (None: all) to ``officer_stats``."""
-    sums = [func.sum(case((event, 1), else_=0)).label(name)
-            for name, event in zip(_COUNTERS, (IS_SCAN, IS_OVERRIDE, IS_MANUAL, IS_ODD_HOUR), strict=True)]  # fmt: skip
+    sums = [
+        func.sum(case((event, 1), else_=0)).label(name)
+        for name, event in zip(_COUNTERS, (IS_SCAN, IS_OVERRIDE, IS_MANUAL, IS_ODD_HOUR), strict=True)
+    ]
     query = select(records.c.checkpoint, records.c.officer, *sums, func.max(records.c.at).label("last_at"))
     delta: dict[tuple[str, str], list[int]] = {}
     for part in parts:
@@ -398,8 +447,10 @@ def _add_officer_counts(conn: Connection, parts: list[ColumnElement[bool] | None
             counts = [int(getattr(row, name) or 0) for name in _COUNTERS]
             old = delta.get((row.checkpoint, row.officer))
             delta[(row.checkpoint, row.officer)] = (
-                [*(a + b for a, b in zip(old[:4], counts, strict=True)), max(old[4], row.last_at)] if old
-                else [*counts, row.last_at])  # fmt: skip
+                [*(a + b for a, b in zip(old[:4], counts, strict=True)), max(old[4], row.last_at)]
+                if old
+                else [*counts, row.last_at]
+            )
     if not delta:
         return
     known = {(s.checkpoint, s.officer): s for s in officers(conn)}
@@ -407,24 +458,41 @@ def _add_officer_counts(conn: Connection, parts: list[ColumnElement[bool] | None
     for (checkpoint, officer), (*counts, last_at) in sorted(delta.items()):
         old = known.get((checkpoint, officer))
         if old is None:
-            added.append({"checkpoint": checkpoint, "officer": officer, **dict(zip(_COUNTERS, counts, strict=True)),
-                          "last_at": last_at})  # fmt: skip
+            added.append(
+                {
+                    "checkpoint": checkpoint,
+                    "officer": officer,
+                    **dict(zip(_COUNTERS, counts, strict=True)),
+                    "last_at": last_at,
+                }
+            )
         else:
-            changed.append({"key_checkpoint": checkpoint, "key_officer": officer, "last_at": max(old.last_at, last_at),
-                            **{n: getattr(old, n) + c for n, c in zip(_COUNTERS, counts, strict=True)}})  # fmt: skip
+            changed.append(
+                {
+                    "key_checkpoint": checkpoint,
+                    "key_officer": officer,
+                    "last_at": max(old.last_at, last_at),
+                    **{n: getattr(old, n) + c for n, c in zip(_COUNTERS, counts, strict=True)},
+                }
+            )
     if added:
         conn.execute(insert(officer_stats), added)
     if changed:
-        conn.execute(update(officer_stats).where(officer_stats.c.checkpoint == bindparam("key_checkpoint"),
-                                                 officer_stats.c.officer == bindparam("key_officer")),
-                     changed)  # fmt: skip
+        conn.execute(
+            update(officer_stats).where(
+                officer_stats.c.checkpoint == bindparam("key_checkpoint"),
+                officer_stats.c.officer == bindparam("key_officer"),
+            ),
+            changed,
+        )
 
 
 def _move_watermarks(conn: Connection, marks: dict[str, int], moved: dict[str, int]) -> None:
     changed = [{"key_booth": b, "seq": s} for b, s in sorted(moved.items()) if b in marks]
     added = [{"booth_id": b, "seq": s} for b, s in sorted(moved.items()) if b not in marks]
     if changed:
-        conn.execute(update(analysis_watermarks).where(analysis_watermarks.c.booth_id == bindparam("key_booth")),
-                     changed)  # fmt: skip
+        conn.execute(
+            update(analysis_watermarks).where(analysis_watermarks.c.booth_id == bindparam("key_booth")), changed
+        )
     if added:
         conn.execute(insert(analysis_watermarks), added)

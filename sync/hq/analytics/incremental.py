@@ -72,8 +72,9 @@ def last_run(conn: Connection) -> LastRun | None:
     return LastRun(**json.loads(run)) if run is not None else None
 
 
-def analyse(store: Any, now: int, limits: Limits | None = None, *, revoked: Mapping[str, int] | None = None,
-            full: bool = False) -> list[RuleResult]:
+def analyse(
+    store: Any, now: int, limits: Limits | None = None, *, revoked: Mapping[str, int] | None = None, full: bool = False
+) -> list[RuleResult]:
     """Take the records stored since the last run into the derived state, run every rule over what
     changed, and store the alerts not raised before; one result per rule, in ``RULE_NAMES`` order.
 
@@ -105,14 +106,16 @@ def _snapshot(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def _analyse(conn: Connection, now: int, limits: Limits, revoked: Mapping[str, int] | None,
-             full: bool) -> list[RuleResult]:
+def _analyse(
+    conn: Connection, now: int, limits: Limits, revoked: Mapping[str, int] | None, full: bool
+) -> list[RuleResult]:
     built_with = {"min_travel": limits.min_travel, "max_skew": limits.max_skew}
     run = conn.execute(select(meta.c.value).where(meta.c.key == _RUN_KEY).with_for_update()).scalar()
     last = json.loads(run) if run is not None else None
     full = full or last is None or last.get("limits") != built_with
-    fresh = derived_state.refresh(conn, full=full,
-                                  keep_pair=lambda b, a: bool(pair_double_entry(b, a) or pair_travel(b, a, limits)))
+    fresh = derived_state.refresh(
+        conn, full=full, keep_pair=lambda b, a: bool(pair_double_entry(b, a) or pair_travel(b, a, limits))
+    )
     where = None if full else fresh.ranges
     found: dict[str, list[Candidate]] = {
         "double_entry": [c for b, a in fresh.pairs if (c := pair_double_entry(b, a))],
@@ -144,17 +147,21 @@ def _parts(ranges: dict[str, tuple[int, int]] | None) -> list[ColumnElement[bool
     return [None] if ranges is None else list(derived_state.range_parts(ranges))
 
 
-def _officer_candidates(conn: Connection, outlier: Outlier, stats: list[OfficerStats],
-                        limits: Limits) -> list[Candidate]:
+def _officer_candidates(
+    conn: Connection, outlier: Outlier, stats: list[OfficerStats], limits: Limits
+) -> list[Candidate]:
     """Flagged officers from the counters; evidence is read only for alerts not raised yet."""
     flags = flag_officers(outlier, counted(stats, outlier.counter), limits)
     known = _existing(conn, [c for _, _, c in flags])
-    return [c if c.key in known else replace(c, evidence=officer_evidence(conn, cp, officer, outlier.event))
-            for cp, officer, c in flags]  # fmt: skip
+    return [
+        c if c.key in known else replace(c, evidence=officer_evidence(conn, cp, officer, outlier.event))
+        for cp, officer, c in flags
+    ]
 
 
-def _new_skews(conn: Connection, limits: Limits, ranges: dict[str, tuple[int, int]] | None,
-               full: bool) -> list[Candidate]:
+def _new_skews(
+    conn: Connection, limits: Limits, ranges: dict[str, tuple[int, int]] | None, full: bool
+) -> list[Candidate]:
     """clock_skew over the new records, for boots without a record ahead before (their alert is raised)."""
     if full:
         conn.execute(delete(clock_skew_seen))
@@ -171,27 +178,36 @@ def _new_skews(conn: Connection, limits: Limits, ranges: dict[str, tuple[int, in
     return found
 
 
-def _new_revoked_crossings(conn: Connection, revoked: Mapping[str, int], ranges: dict[str, tuple[int, int]] | None,
-                           full: bool) -> list[Candidate]:
+def _new_revoked_crossings(
+    conn: Connection, revoked: Mapping[str, int], ranges: dict[str, tuple[int, int]] | None, full: bool
+) -> list[Candidate]:
     """Crossings of permits revoked (or re-dated) since the last run, and new crossings of the others."""
-    before = {} if full else dict(conn.execute(select(analysis_revocations.c.permit_no,
-                                                      analysis_revocations.c.revoked_at)).all())  # fmt: skip
+    before = (
+        {}
+        if full
+        else dict(conn.execute(select(analysis_revocations.c.permit_no, analysis_revocations.c.revoked_at)).all())
+    )
     changed = {p: t for p, t in revoked.items() if before.get(p) != t}
     found = revoked_crossings(conn, changed)
     if ranges:
         for part in derived_state.range_parts(ranges):
-            query = (select(*REVOKED_COLUMNS).where(CROSSING, part)
-                     .order_by(records.c.booth_id, records.c.seq))  # fmt: skip
-            found.extend(c for r in conn.execute(query) if r.permit_no in revoked and r.permit_no not in changed
-                         and (c := after_revocation(r, revoked[r.permit_no])))  # fmt: skip
+            query = select(*REVOKED_COLUMNS).where(CROSSING, part).order_by(records.c.booth_id, records.c.seq)
+            found.extend(
+                c
+                for r in conn.execute(query)
+                if r.permit_no in revoked
+                and r.permit_no not in changed
+                and (c := after_revocation(r, revoked[r.permit_no]))
+            )
     gone = sorted(set(before) - set(revoked)) + sorted(p for p in changed if p in before)
     for part in chunks(gone):
         conn.execute(delete(analysis_revocations).where(analysis_revocations.c.permit_no.in_(part)))
     if full:
         conn.execute(delete(analysis_revocations))
     if changed:
-        conn.execute(insert(analysis_revocations),
-                     [{"permit_no": p, "revoked_at": t} for p, t in sorted(changed.items())])  # fmt: skip
+        conn.execute(
+            insert(analysis_revocations), [{"permit_no": p, "revoked_at": t} for p, t in sorted(changed.items())]
+        )
     return found
 
 
@@ -223,8 +239,16 @@ def _store(conn: Connection, found: dict[str, list[Candidate]], now: int) -> lis
         for c in candidates:
             if c.key not in existing:
                 existing.add(c.key)
-                new.append({"kind": c.kind, "booth_id": c.booth_id, "seq": c.seq, "detail": c.detail,
-                            "raised_at": now, "acknowledged": False})  # fmt: skip
+                new.append(
+                    {
+                        "kind": c.kind,
+                        "booth_id": c.booth_id,
+                        "seq": c.seq,
+                        "detail": c.detail,
+                        "raised_at": now,
+                        "acknowledged": False,
+                    }
+                )
         if new:
             conn.execute(insert(alerts), new)
         results.append(RuleResult(name, len(candidates), len(new)))

@@ -105,10 +105,15 @@ def pair_double_entry(before: Crossing, after: Crossing) -> Candidate | None:
     if not (before.direction == after.direction == "entry" and before.booth_id != after.booth_id):
         return None
     return Candidate(
-        "double_entry", after.booth_id, after.seq, f"permit {after.permit_no}",
+        "double_entry",
+        after.booth_id,
+        after.seq,
+        f"permit {after.permit_no}",
         f"entered at {after.checkpoint} ({after.booth_id}) {iso(after.at)} while inside since "
         f"{iso(before.at)} at {before.checkpoint} ({before.booth_id}), no exit between: cloned or "
-        "shared permit", ((before.booth_id, before.seq), (after.booth_id, after.seq)))  # fmt: skip
+        "shared permit",
+        ((before.booth_id, before.seq), (after.booth_id, after.seq)),
+    )
 
 
 def pair_travel(before: Crossing, after: Crossing, limits: Limits) -> Candidate | None:
@@ -116,20 +121,32 @@ def pair_travel(before: Crossing, after: Crossing, limits: Limits) -> Candidate 
     if before.checkpoint == after.checkpoint or apart >= limits.min_travel:
         return None
     return Candidate(
-        "impossible_travel", after.booth_id, after.seq, f"permit {after.permit_no}",
+        "impossible_travel",
+        after.booth_id,
+        after.seq,
+        f"permit {after.permit_no}",
         f"{before.direction} at {before.checkpoint} {iso(before.at)} then {after.direction} at "
         f"{after.checkpoint} {apart // 60} min later (minimum travel {limits.min_travel // 60} min)",
-        ((before.booth_id, before.seq), (after.booth_id, after.seq)))  # fmt: skip
+        ((before.booth_id, before.seq), (after.booth_id, after.seq)),
+    )
 
 
 def double_entry(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
-    return [c for rows in _crossings(conn, func.count(records.c.booth_id.distinct()) > 1).values()
-            for b, a in zip(rows, rows[1:], strict=False) if (c := pair_double_entry(b, a))]  # fmt: skip
+    return [
+        c
+        for rows in _crossings(conn, func.count(records.c.booth_id.distinct()) > 1).values()
+        for b, a in zip(rows, rows[1:], strict=False)
+        if (c := pair_double_entry(b, a))
+    ]
 
 
 def impossible_travel(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
-    return [c for rows in _crossings(conn, func.count(records.c.checkpoint.distinct()) > 1).values()
-            for b, a in zip(rows, rows[1:], strict=False) if (c := pair_travel(b, a, limits))]  # fmt: skip
+    return [
+        c
+        for rows in _crossings(conn, func.count(records.c.checkpoint.distinct()) > 1).values()
+        for b, a in zip(rows, rows[1:], strict=False)
+        if (c := pair_travel(b, a, limits))
+    ]
 
 
 def state_overstay(state: PermitState, now: int) -> Candidate | None:
@@ -137,9 +154,13 @@ def state_overstay(state: PermitState, now: int) -> Candidate | None:
         return None
     days = (now - state.at) / DAY
     return Candidate(
-        "overstay", state.booth_id, state.seq, f"permit {state.permit_no}",
-        f"entered at {state.checkpoint} {iso(state.at)}, no exit since: {days:.1f} days, stay allows "
-        f"{state.stay_days}", ((state.booth_id, state.seq),))  # fmt: skip
+        "overstay",
+        state.booth_id,
+        state.seq,
+        f"permit {state.permit_no}",
+        f"entered at {state.checkpoint} {iso(state.at)}, no exit since: {days:.1f} days, stay allows {state.stay_days}",
+        ((state.booth_id, state.seq),),
+    )
 
 
 def overstay(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
@@ -147,18 +168,31 @@ def overstay(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
 
 
 def _flagged(reason: str, kind: str, row: Any) -> Candidate:
-    return Candidate(kind, row.booth_id, row.seq, f"permit {row.permit_no or '(unread)'}",
-                     f"{reason} permit presented at {row.checkpoint} ({row.booth_id}) {iso(row.at)}, officer "
-                     f"{row.officer}", ((row.booth_id, row.seq),))  # fmt: skip
+    return Candidate(
+        kind,
+        row.booth_id,
+        row.seq,
+        f"permit {row.permit_no or '(unread)'}",
+        f"{reason} permit presented at {row.checkpoint} ({row.booth_id}) {iso(row.at)}, officer {row.officer}",
+        ((row.booth_id, row.seq),),
+    )
 
 
 def _flagged_reason(reason: str, kind: str) -> Callable[..., list[Candidate]]:
     def rule(conn: Connection, now: int, limits: Limits, where: ColumnElement[bool] | None = None) -> list[Candidate]:
         padded = literal(" ") + records.c.reasons + literal(" ")
-        query = (select(records.c.booth_id, records.c.seq, records.c.checkpoint, records.c.at, records.c.permit_no,
-                        records.c.officer)
-                 .where(IS_SCAN, records.c.reasons.is_not(None), padded.like(f"% {reason} %"))
-                 .order_by(records.c.booth_id, records.c.seq))  # fmt: skip
+        query = (
+            select(
+                records.c.booth_id,
+                records.c.seq,
+                records.c.checkpoint,
+                records.c.at,
+                records.c.permit_no,
+                records.c.officer,
+            )
+            .where(IS_SCAN, records.c.reasons.is_not(None), padded.like(f"% {reason} %"))
+            .order_by(records.c.booth_id, records.c.seq)
+        )
         if where is not None:
             query = query.where(where)
         return [_flagged(reason, kind, r) for r in conn.execute(query)]
@@ -175,20 +209,34 @@ def after_revocation(row: Any, revoked_at: int) -> Candidate | None:
     if row.at < revoked_at:
         return None
     return Candidate(
-        "revoked_seen", row.booth_id, row.seq, f"permit {row.permit_no}",
+        "revoked_seen",
+        row.booth_id,
+        row.seq,
+        f"permit {row.permit_no}",
         f"crossed at {row.checkpoint} ({row.booth_id}) {iso(row.at)} after HQ revoked it "
-        f"{iso(revoked_at)} (booth on bundle {row.bundle_version})", ((row.booth_id, row.seq),))  # fmt: skip
+        f"{iso(revoked_at)} (booth on bundle {row.bundle_version})",
+        ((row.booth_id, row.seq),),
+    )
 
 
-REVOKED_COLUMNS = (records.c.booth_id, records.c.seq, records.c.checkpoint, records.c.at, records.c.permit_no,
-                    records.c.bundle_version)  # fmt: skip
+REVOKED_COLUMNS = (
+    records.c.booth_id,
+    records.c.seq,
+    records.c.checkpoint,
+    records.c.at,
+    records.c.permit_no,
+    records.c.bundle_version,
+)
 
 
 def revoked_crossings(conn: Connection, revoked: Mapping[str, int]) -> list[Candidate]:
     found = []
     for part in chunks(sorted(revoked)):
-        query = (select(*REVOKED_COLUMNS).where(CROSSING, records.c.permit_no.in_(part))
-                 .order_by(records.c.booth_id, records.c.seq))  # fmt: skip
+        query = (
+            select(*REVOKED_COLUMNS)
+            .where(CROSSING, records.c.permit_no.in_(part))
+            .order_by(records.c.booth_id, records.c.seq)
+        )
         found.extend(c for r in conn.execute(query) if (c := after_revocation(r, revoked[r.permit_no])))
     return found
 
@@ -226,9 +274,13 @@ class Outlier:
 OUTLIERS = (
     Outlier("override_outlier", "rejections waved through by an override", IS_OVERRIDE, "overrides"),
     Outlier("manual_entry_outlier", "permits typed in by hand", IS_MANUAL, "manual"),
-    Outlier("odd_hours", f"scans between {ODD_HOURS[0]:02d}:00 and {ODD_HOURS[1]:02d}:00 local time", IS_ODD_HOUR,
-            "odd_hours"),
-)  # fmt: skip
+    Outlier(
+        "odd_hours",
+        f"scans between {ODD_HOURS[0]:02d}:00 and {ODD_HOURS[1]:02d}:00 local time",
+        IS_ODD_HOUR,
+        "odd_hours",
+    ),
+)
 
 
 def peer_bar(officer: str, officers: Mapping[str, tuple[int, int]], limits: Limits) -> PeerBar:
@@ -247,24 +299,36 @@ def flagged(scans: int, events: int, bar: PeerBar, limits: Limits) -> bool:
     return events / scans > bar.bar
 
 
-def flag_officers(outlier: Outlier, per_checkpoint: Mapping[str, Mapping[str, tuple[int, int]]],
-                   limits: Limits) -> list[tuple[str, str, Candidate]]:
+def flag_officers(
+    outlier: Outlier, per_checkpoint: Mapping[str, Mapping[str, tuple[int, int]]], limits: Limits
+) -> list[tuple[str, str, Candidate]]:
     """(checkpoint, officer, candidate without evidence) for each officer standing out."""
     found = []
     for checkpoint, officers in sorted(per_checkpoint.items()):
         for officer, (scans, events) in sorted(officers.items()):
             bar = peer_bar(officer, officers, limits)
             if flagged(scans, events, bar, limits):
-                found.append((checkpoint, officer, Candidate(
-                    outlier.kind, None, None, f"officer {officer} at {checkpoint}",
-                    f"{outlier.what}: {events} of {scans} scans ({events / scans:.0%}); peers' median "
-                    f"{bar.median:.0%} over {bar.peers} officers, flagged above {bar.bar:.0%}")))  # fmt: skip
+                found.append(
+                    (
+                        checkpoint,
+                        officer,
+                        Candidate(
+                            outlier.kind,
+                            None,
+                            None,
+                            f"officer {officer} at {checkpoint}",
+                            f"{outlier.what}: {events} of {scans} scans ({events / scans:.0%}); peers' median "
+                            f"{bar.median:.0%} over {bar.peers} officers, flagged above {bar.bar:.0%}",
+                        ),
+                    )
+                )
     return found
 
 
 def officer_evidence(conn: Connection, checkpoint: str, officer: str, event: Any) -> tuple[tuple[str, int], ...]:
-    query = (select(records.c.booth_id, records.c.seq, records.c.at)
-             .where(records.c.checkpoint == checkpoint, records.c.officer == officer, event))  # fmt: skip
+    query = select(records.c.booth_id, records.c.seq, records.c.at).where(
+        records.c.checkpoint == checkpoint, records.c.officer == officer, event
+    )
     return tuple((r.booth_id, r.seq) for r in sorted(conn.execute(query), key=lambda r: (r.at, r.booth_id, r.seq)))
 
 
@@ -272,14 +336,23 @@ def _outliers(outlier: Outlier) -> Rule:
     """Officers whose rate of ``outlier.event`` records per scan stands out from their checkpoint's peers."""
 
     def rule(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
-        query = (select(records.c.checkpoint, records.c.officer, func.sum(case((IS_SCAN, 1), else_=0)).label("scans"),
-                        func.sum(case((outlier.event, 1), else_=0)).label("events"))
-                 .where(BY_OFFICER).group_by(records.c.checkpoint, records.c.officer))  # fmt: skip
+        query = (
+            select(
+                records.c.checkpoint,
+                records.c.officer,
+                func.sum(case((IS_SCAN, 1), else_=0)).label("scans"),
+                func.sum(case((outlier.event, 1), else_=0)).label("events"),
+            )
+            .where(BY_OFFICER)
+            .group_by(records.c.checkpoint, records.c.officer)
+        )
         per_checkpoint: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
         for r in conn.execute(query):
             per_checkpoint[r.checkpoint][r.officer] = (int(r.scans or 0), int(r.events or 0))
-        return [replace(c, evidence=officer_evidence(conn, cp, officer, outlier.event))
-                for cp, officer, c in flag_officers(outlier, per_checkpoint, limits)]  # fmt: skip
+        return [
+            replace(c, evidence=officer_evidence(conn, cp, officer, outlier.event))
+            for cp, officer, c in flag_officers(outlier, per_checkpoint, limits)
+        ]
 
     rule.__name__ = outlier.kind
     return rule
@@ -300,20 +373,30 @@ def counted(stats: Iterable[OfficerStats], counter: str) -> dict[str, dict[str, 
 
 def silent_booth(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
     heard = func.coalesce(booths.c.last_seen, booths.c.enrolled_at)
-    query = (select(booths.c.booth_id, booths.c.checkpoint, booths.c.acked_seq, heard.label("heard"))
-             .where(booths.c.public_key.is_not(None), booths.c.revoked.is_(False), heard < now - limits.silent_after)
-             .order_by(booths.c.booth_id))  # fmt: skip
-    return [Candidate("silent_booth", r.booth_id, r.acked_seq, f"booth {r.booth_id}",
-                      f"at {r.checkpoint}, not heard from since {iso(r.heard)} ({(now - r.heard) / HOUR:.1f} h; "
-                      f"expected within {limits.silent_after / HOUR:g} h); HQ holds records up to {r.acked_seq}",
-                      ((r.booth_id, r.acked_seq),) if r.acked_seq else ())
-            for r in conn.execute(query)]  # fmt: skip
+    query = (
+        select(booths.c.booth_id, booths.c.checkpoint, booths.c.acked_seq, heard.label("heard"))
+        .where(booths.c.public_key.is_not(None), booths.c.revoked.is_(False), heard < now - limits.silent_after)
+        .order_by(booths.c.booth_id)
+    )
+    return [
+        Candidate(
+            "silent_booth",
+            r.booth_id,
+            r.acked_seq,
+            f"booth {r.booth_id}",
+            f"at {r.checkpoint}, not heard from since {iso(r.heard)} ({(now - r.heard) / HOUR:.1f} h; "
+            f"expected within {limits.silent_after / HOUR:g} h); HQ holds records up to {r.acked_seq}",
+            ((r.booth_id, r.acked_seq),) if r.acked_seq else (),
+        )
+        for r in conn.execute(query)
+    ]
 
 
 def skewed(conn: Connection, limits: Limits, where: ColumnElement[bool] | None = None) -> dict[tuple[str, str], list]:
     """Records stamped more than max_skew after HQ received them, per (booth, boot), by seq."""
-    query = (select(records.c.booth_id, records.c.boot_id, records.c.seq, records.c.at, records.c.received_at)
-             .where(records.c.at > records.c.received_at + limits.max_skew))  # fmt: skip
+    query = select(records.c.booth_id, records.c.boot_id, records.c.seq, records.c.at, records.c.received_at).where(
+        records.c.at > records.c.received_at + limits.max_skew
+    )
     if where is not None:
         query = query.where(where)
     groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
@@ -325,24 +408,40 @@ def skewed(conn: Connection, limits: Limits, where: ColumnElement[bool] | None =
 def skew_candidate(booth_id: str, boot_id: str, rows: list[Any], limits: Limits) -> Candidate:
     first, worst = rows[0], max(r.at - r.received_at for r in rows)
     return Candidate(
-        "clock_skew", booth_id, first.seq, f"booth {booth_id} boot {boot_id}",
+        "clock_skew",
+        booth_id,
+        first.seq,
+        f"booth {booth_id} boot {boot_id}",
         f"{len(rows)} record(s) stamped ahead of their arrival at HQ, by up to {worst / 60:.0f} min "
         f"(tolerance {limits.max_skew / 60:g} min): the booth clock runs fast",
-        tuple((booth_id, r.seq) for r in rows))  # fmt: skip
+        tuple((booth_id, r.seq) for r in rows),
+    )
 
 
 def clock_skew(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
-    return [skew_candidate(booth_id, boot_id, rows, limits)
-            for (booth_id, boot_id), rows in skewed(conn, limits).items()]
+    return [
+        skew_candidate(booth_id, boot_id, rows, limits) for (booth_id, boot_id), rows in skewed(conn, limits).items()
+    ]
 
 
-RULES: tuple[Rule, ...] = (double_entry, impossible_travel, overstay, override_outlier, manual_entry_outlier,
-                           odd_hours, silent_booth, clock_skew, revoked_seen, watchlist_seen)  # fmt: skip
+RULES: tuple[Rule, ...] = (
+    double_entry,
+    impossible_travel,
+    overstay,
+    override_outlier,
+    manual_entry_outlier,
+    odd_hours,
+    silent_booth,
+    clock_skew,
+    revoked_seen,
+    watchlist_seen,
+)
 RULE_NAMES = tuple(r.__name__ for r in RULES)
 
 
-def run_rules(conn: Connection, now: int, limits: Limits | None = None,
-              rules: Iterable[Rule] = RULES) -> dict[str, list[Candidate]]:
+def run_rules(
+    conn: Connection, now: int, limits: Limits | None = None, rules: Iterable[Rule] = RULES
+) -> dict[str, list[Candidate]]:
     """Every rule's candidates over all the records, by rule name; nothing is stored (the reference)."""
     limits = limits or Limits()
     return {rule.__name__: rule(conn, now, limits) for rule in rules}

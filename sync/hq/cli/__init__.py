@@ -53,12 +53,21 @@ class HQGroup(Group):
 
 
 @click.group(cls=HQGroup)
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="BOOTH_HQ_DATA_DIR",
-              default=default_hq_dir, show_default="the platform's user data folder",
-              help="HQ data folder (keys and registry).")
-@click.option("--database", envvar="BOOTH_HQ_DATABASE", metavar="URL",
-              help="Sync database (booths, records, receipts): a SQLAlchemy URL such as "
-                   "postgresql+psycopg://hq@db/booth. Default: SQLite hq-sync.db in the data folder.")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="BOOTH_HQ_DATA_DIR",
+    default=default_hq_dir,
+    show_default="the platform's user data folder",
+    help="HQ data folder (keys and registry).",
+)
+@click.option(
+    "--database",
+    envvar="BOOTH_HQ_DATABASE",
+    metavar="URL",
+    help="Sync database (booths, records, receipts): a SQLAlchemy URL such as "
+    "postgresql+psycopg://hq@db/booth. Default: SQLite hq-sync.db in the data folder.",
+)
 @click.version_option(package_name="booth")
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path, database: str | None) -> None:

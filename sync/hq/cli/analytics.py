@@ -77,13 +77,19 @@ def report(hq: HQ, start: str, end: str, as_json: bool) -> None:
     if as_json:
         print_json({"from": first, "to": last, "checkpoints": rows})
         return
-    click.echo(f"{'checkpoint':<12} {'entries':>8} {'exits':>8} {'rejected':>8} {'overrides':>9} {'inside':>7}  "
-               "booths (last sync)")  # fmt: skip
+    click.echo(
+        f"{'checkpoint':<12} {'entries':>8} {'exits':>8} {'rejected':>8} {'overrides':>9} {'inside':>7}  "
+        "booths (last sync)"
+    )
     for r in rows:
-        synced = ", ".join(f"{b['booth_id']} {iso(b['last_sync']) if b['last_sync'] else 'never'}"
-                           for b in r["booths"]) or "-"  # fmt: skip
-        click.echo(f"{r['checkpoint']:<12} {r['entries']:>8} {r['exits']:>8} {r['rejections']:>8} "
-                   f"{r['overrides']:>9} {r['inside']:>7}  {synced}")
+        synced = (
+            ", ".join(f"{b['booth_id']} {iso(b['last_sync']) if b['last_sync'] else 'never'}" for b in r["booths"])
+            or "-"
+        )
+        click.echo(
+            f"{r['checkpoint']:<12} {r['entries']:>8} {r['exits']:>8} {r['rejections']:>8} "
+            f"{r['overrides']:>9} {r['inside']:>7}  {synced}"
+        )
     if not rows:
         click.echo("no checkpoints with booths or records")
 

@@ -18,8 +18,14 @@ def bundle() -> None:
 
 @bundle.command("build")
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="Bundle file to write.")
-@click.option("--max-offline-age", "max_days", type=click.FloatRange(min=0.01), default=DEFAULT_MAX_OFFLINE_DAYS,
-              show_default=True, help="Days after which booths warn the bundle is stale.")
+@click.option(
+    "--max-offline-age",
+    "max_days",
+    type=click.FloatRange(min=0.01),
+    default=DEFAULT_MAX_OFFLINE_DAYS,
+    show_default=True,
+    help="Days after which booths warn the bundle is stale.",
+)
 @click.option("--at", "at", help="Build as of this ISO time (default now).")
 @pass_hq
 def bundle_build(hq: HQ, out_file: Path, max_days: float, at: str | None) -> None:
@@ -29,9 +35,11 @@ def bundle_build(hq: HQ, out_file: Path, max_days: float, at: str | None) -> Non
     """
     built, data = hq.build_bundle(now=parse_time(at), max_offline_days=max_days)
     out_file.write_bytes(data)
-    click.echo(f"bundle version {built.version} written to {out_file} ({len(data)} bytes): "
-               f"{len(built.issuers)} issuers, {len(built.revocations)} revocations, "
-               f"{len(built.watchlist)} watchlist entries")
+    click.echo(
+        f"bundle version {built.version} written to {out_file} ({len(data)} bytes): "
+        f"{len(built.issuers)} issuers, {len(built.revocations)} revocations, "
+        f"{len(built.watchlist)} watchlist entries"
+    )
 
 
 COMMANDS = (bundle,)

@@ -21,8 +21,13 @@ def export_group() -> None:
 
 @export_group.command("verify")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--signature", "sig_path", type=click.Path(dir_okay=False, path_type=Path), metavar="SIG",
-              help="The signature file (default: FILE.sig).")
+@click.option(
+    "--signature",
+    "sig_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="SIG",
+    help="The signature file (default: FILE.sig).",
+)
 @pass_hq
 def export_verify(hq: HQ, file: Path, sig_path: Path | None) -> None:
     """Check an export with the booth's enrolled key and HQ's copy of its records: exit 0

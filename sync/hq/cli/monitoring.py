@@ -23,14 +23,21 @@ def stats(hq: HQ, as_json: bool) -> None:
     rows = hq.sync_store.stats()
     latest = load_latest(hq.paths.root)
     if as_json:
-        print_json({"booths": rows, "bundle_version": latest[0].version if latest else None,
-                    "open_alerts": sum(r["open_alerts"] for r in rows)})  # fmt: skip
+        print_json(
+            {
+                "booths": rows,
+                "bundle_version": latest[0].version if latest else None,
+                "open_alerts": sum(r["open_alerts"] for r in rows),
+            }
+        )
         return
     click.echo(f"{'booth':<16} {'state':<9} {'acked':>8} {'records':>8} {'forks':>5} {'alerts':>6}  last seen")
     for r in rows:
         seen = iso(r["last_seen"]) if r["last_seen"] else "never"
-        click.echo(f"{r['booth_id']:<16} {r['state']:<9} {r['acked_seq']:>8} {r['records']:>8} {r['forks']:>5} "
-                   f"{r['open_alerts']:>6}  {seen}")
+        click.echo(
+            f"{r['booth_id']:<16} {r['state']:<9} {r['acked_seq']:>8} {r['records']:>8} {r['forks']:>5} "
+            f"{r['open_alerts']:>6}  {seen}"
+        )
 
 
 @click.command()

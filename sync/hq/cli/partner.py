@@ -18,8 +18,9 @@ def partner() -> None:
 
 @partner.command("export")
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path), help="Partner list file to write.")
-@click.option("--country", type=click.Choice(["KH", "TH"]),
-              help="Our country (default: the country of our issuing offices).")
+@click.option(
+    "--country", type=click.Choice(["KH", "TH"]), help="Our country (default: the country of our issuing offices)."
+)
 @click.option("--at", "at", help="Export as of this ISO time (default now).")
 @pass_hq
 def partner_export(hq: HQ, out_file: Path, country: str | None, at: str | None) -> None:
@@ -34,8 +35,10 @@ def partner_export(hq: HQ, out_file: Path, country: str | None, at: str | None) 
 
     plist, data = export_partner_list(hq, now=parse_time(at), country=country)
     out_file.write_bytes(data)
-    click.echo(f"partner list {plist.country} version {plist.version} written to {out_file}: "
-               f"{len(plist.issuers)} issuers, {len(plist.revocations)} revocations")
+    click.echo(
+        f"partner list {plist.country} version {plist.version} written to {out_file}: "
+        f"{len(plist.issuers)} issuers, {len(plist.revocations)} revocations"
+    )
     click.echo(f"Root fingerprint: {hq.root_fingerprint()}")
 
 
@@ -55,10 +58,12 @@ def partner_import(hq: HQ, file: Path, pin: str | None) -> None:
 
     result = import_partner_list(hq, file.read_bytes(), pin=pin, now=parse_time(None))
     plist = result.plist
-    click.echo(f"partner list {plist.country} version {plist.version} accepted"
-               f"{' (root pinned: ' + result.fingerprint + ')' if result.first else ''}: "
-               f"{len(plist.issuers)} issuers, {len(plist.revocations)} revocations; "
-               f"run `booth-hq bundle build` to ship them to booths")
+    click.echo(
+        f"partner list {plist.country} version {plist.version} accepted"
+        f"{' (root pinned: ' + result.fingerprint + ')' if result.first else ''}: "
+        f"{len(plist.issuers)} issuers, {len(plist.revocations)} revocations; "
+        f"run `booth-hq bundle build` to ship them to booths"
+    )
 
 
 @partner.command("list")

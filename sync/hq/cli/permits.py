@@ -20,16 +20,26 @@ def permit() -> None:
 
 @permit.command("issue")
 @click.option("--issuer", "office", required=True, help="Issuing office code.")
-@click.option("--holder", "holder_file", required=True, type=click.Path(exists=True, path_type=Path),
-              help="HOLDER.json with the permit body keys of DESIGN.md.")
+@click.option(
+    "--holder",
+    "holder_file",
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="HOLDER.json with the permit body keys of DESIGN.md.",
+)
 @click.option("--valid-days", required=True, type=click.IntRange(min=1), help="Days the permit is valid.")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for PNG and PDF.")
-@click.option("--key", "key_file", type=click.Path(exists=True, path_type=Path),
-              help="The office's private key, when it is not kept in the HQ data dir.")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(exists=True, path_type=Path),
+    help="The office's private key, when it is not kept in the HQ data dir.",
+)
 @click.option("--at", "at", help="Issue as of this ISO time (default now).")
 @pass_hq
-def permit_issue(hq: HQ, office: str, holder_file: Path, valid_days: int, out_dir: Path,
-                 key_file: Path | None, at: str | None) -> None:
+def permit_issue(
+    hq: HQ, office: str, holder_file: Path, valid_days: int, out_dir: Path, key_file: Path | None, at: str | None
+) -> None:
     """Sign a permit; print its QR text; write PERMIT_NO.png and PERMIT_NO.pdf.
 
     Example: booth-hq permit issue --issuer KH-BTB-01 --holder sok.json --valid-days 365 --out cards/

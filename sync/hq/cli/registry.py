@@ -52,24 +52,39 @@ def issuer() -> None:
 
 @issuer.command("add")
 @click.argument("office")
-@click.option("--public-key", "public_key_file", type=click.Path(exists=True, path_type=Path),
-              help="Register this public key; the private half stays on an offline issuing PC.")
+@click.option(
+    "--public-key",
+    "public_key_file",
+    type=click.Path(exists=True, path_type=Path),
+    help="Register this public key; the private half stays on an offline issuing PC.",
+)
 @click.option("--name", default="", help="Office name, for people.")
 @click.option("--checkpoint", "checkpoints", multiple=True, help="Limit to this checkpoint (repeatable).")
 @click.option("--valid-from", help="ISO date the key starts signing (default now).")
 @click.option("--valid-until", help="ISO date the key stops signing (default 5 years).")
 @pass_hq
-def issuer_add(hq: HQ, office: str, public_key_file: Path | None, name: str, checkpoints: tuple[str, ...],
-               valid_from: str | None, valid_until: str | None) -> None:
+def issuer_add(
+    hq: HQ,
+    office: str,
+    public_key_file: Path | None,
+    name: str,
+    checkpoints: tuple[str, ...],
+    valid_from: str | None,
+    valid_until: str | None,
+) -> None:
     """Register an issuing office, making its key pair here unless --public-key is given.
 
     Example: booth-hq issuer add KH-BTB-01 --name "Battambang permit office"
     """
     public = keys.load_public(public_key_file) if public_key_file else None
     added = hq.add_issuer(
-        office, public_key=public, name=name, checkpoints=checkpoints,
-        not_before=parse_time(valid_from), not_after=parse_time(valid_until) if valid_until else None,
-    )  # fmt: skip
+        office,
+        public_key=public,
+        name=name,
+        checkpoints=checkpoints,
+        not_before=parse_time(valid_from),
+        not_after=parse_time(valid_until) if valid_until else None,
+    )
     click.echo(f"issuer {office} kid {added.kid.hex()} fingerprint {keys.fingerprint(added.public_key)}")
     if public is None:
         click.echo(f"private key: {hq.paths.issuer_key(office)}")
@@ -83,8 +98,17 @@ def issuer_list(hq: HQ) -> None:
     Example: booth-hq issuer list
     """
     for i in hq.registry.issuers():
-        print_json({"office": i.office, "kid": i.kid.hex(), "country": i.country, "name": i.name,
-                    "not_before": i.not_before, "not_after": i.not_after, "checkpoints": list(i.checkpoints)})
+        print_json(
+            {
+                "office": i.office,
+                "kid": i.kid.hex(),
+                "country": i.country,
+                "name": i.name,
+                "not_before": i.not_before,
+                "not_after": i.not_after,
+                "checkpoints": list(i.checkpoints),
+            }
+        )
 
 
 @click.group()

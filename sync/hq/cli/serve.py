@@ -17,18 +17,41 @@ from sync.hq.facade import HQ
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8443, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--database", metavar="URL", help="Sync database URL (overrides the one given to booth-hq).")
-@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TLS certificate (PEM); with --ssl-keyfile.")
-@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="TLS private key (PEM); with --ssl-certfile.")
+@click.option(
+    "--ssl-certfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TLS certificate (PEM); with --ssl-keyfile.",
+)
+@click.option(
+    "--ssl-keyfile",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TLS private key (PEM); with --ssl-certfile.",
+)
 @click.option("--no-dashboard", is_flag=True, help="Serve only the booths' API, not the staff dashboard.")
-@click.option("--analyse-every", default=60.0, show_default=True, type=click.FloatRange(0),
-              help="Seconds between integrity analytics runs (0: never; then run `booth-hq analyse`).")
-@click.option("--trust-proxy", is_flag=True,
-              help="Behind a TLS-terminating proxy: believe its X-Forwarded-Proto (secure cookies).")
+@click.option(
+    "--analyse-every",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds between integrity analytics runs (0: never; then run `booth-hq analyse`).",
+)
+@click.option(
+    "--trust-proxy",
+    is_flag=True,
+    help="Behind a TLS-terminating proxy: believe its X-Forwarded-Proto (secure cookies).",
+)
 @pass_hq
-def serve(hq: HQ, host: str, port: int, database: str | None, ssl_certfile: Path | None,
-          ssl_keyfile: Path | None, no_dashboard: bool, analyse_every: float, trust_proxy: bool) -> None:
+def serve(
+    hq: HQ,
+    host: str,
+    port: int,
+    database: str | None,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
+    no_dashboard: bool,
+    analyse_every: float,
+    trust_proxy: bool,
+) -> None:
     """Run the HQ server: booths push batches to it and pull bundles from it, and HQ staff
     use its dashboard (log in with an account from `booth-hq staff add`).
 
@@ -45,8 +68,13 @@ def serve(hq: HQ, host: str, port: int, database: str | None, ssl_certfile: Path
         raise click.UsageError("give both --ssl-certfile and --ssl-keyfile, or neither")
     if ssl_certfile is None and host not in ("127.0.0.1", "localhost", "::1"):
         click.echo("warning: serving plain HTTP beyond this machine; enrolment tokens travel in clear", err=True)
-    app = create_app(hq.paths.root, database or hq.database_url, dashboard=not no_dashboard,
-                     analyse_every=analyse_every, trust_proxy=trust_proxy)  # fmt: skip
+    app = create_app(
+        hq.paths.root,
+        database or hq.database_url,
+        dashboard=not no_dashboard,
+        analyse_every=analyse_every,
+        trust_proxy=trust_proxy,
+    )
     uvicorn.run(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level="info")
 
 

@@ -15,7 +15,7 @@ from sync.hq.cli.common import pass_hq
 from sync.hq.facade import HQ
 
 
-def _staff(hq: HQ):  # noqa: ANN202 - Staff, imported late: SQLAlchemy only for the commands that need it
+def _staff(hq: HQ):
     from sync.hq.dashboard.staff import Staff
 
     return Staff(hq.sync_store.engine)
@@ -29,7 +29,7 @@ def _password(from_stdin: bool) -> str:
     return click.prompt("Password", hide_input=True, confirmation_prompt=True)
 
 
-def _run(work) -> None:  # noqa: ANN001 - a thunk
+def _run(work) -> None:
     from sync.hq.errors import StaffError
 
     try:
@@ -107,8 +107,15 @@ def staff_list(hq: HQ) -> None:
     Example: booth-hq staff list
     """
     for m in _staff(hq).members():
-        print_json({"username": m.username, "name": m.display_name, "disabled": m.disabled,
-                    "failed": m.failed, "locked_until": m.locked_until})  # fmt: skip
+        print_json(
+            {
+                "username": m.username,
+                "name": m.display_name,
+                "disabled": m.disabled,
+                "failed": m.failed,
+                "locked_until": m.locked_until,
+            }
+        )
 
 
 COMMANDS = (staff_group,)

@@ -61,9 +61,9 @@ class AlertRow:
 
 def parse_subject(text: str) -> Subject:
     if text.startswith("permit "):
-        return Subject("permit", text, permit_no=text[len("permit "):])
+        return Subject("permit", text, permit_no=text[len("permit ") :])
     if text.startswith("officer ") and " at " in text:
-        officer, checkpoint = text[len("officer "):].rsplit(" at ", 1)
+        officer, checkpoint = text[len("officer ") :].rsplit(" at ", 1)
         return Subject("officer", text, officer=officer, checkpoint=checkpoint)
     if text.startswith("booth "):
         return Subject("booth", text, booth=text.split()[1])
@@ -102,8 +102,9 @@ def _where(f: AlertFilter) -> list:
         where.append(alerts.c.booth_id == f.booth)
     if f.checkpoint:
         at_booths = select(booths.c.booth_id).where(booths.c.checkpoint == f.checkpoint).scalar_subquery()
-        where.append(or_(alerts.c.booth_id.in_(at_booths),
-                         alerts.c.detail.like(_like(f" at {f.checkpoint}:"), escape="\\")))  # fmt: skip
+        where.append(
+            or_(alerts.c.booth_id.in_(at_booths), alerts.c.detail.like(_like(f" at {f.checkpoint}:"), escape="\\"))
+        )
     if f.text:
         where.append(alerts.c.detail.like(_like(f.text), escape="\\"))
     return where
@@ -117,8 +118,11 @@ def list_alerts(conn: Connection, f: AlertFilter) -> tuple[list[AlertRow], int]:
     rows = []
     for r in conn.execute(query):
         subject, message, evidence, more = parse_detail(r.detail)
-        rows.append(AlertRow(r.id, r.kind, r.booth_id, r.seq, r.raised_at, bool(r.acknowledged), subject,
-                             message, evidence, more))  # fmt: skip
+        rows.append(
+            AlertRow(
+                r.id, r.kind, r.booth_id, r.seq, r.raised_at, bool(r.acknowledged), subject, message, evidence, more
+            )
+        )
     return rows, total
 
 
@@ -129,9 +133,12 @@ def alert_kinds(conn: Connection) -> list[str]:
 def open_alerts_by_checkpoint(conn: Connection) -> dict[str, int]:
     """Open alerts per checkpoint, for the overview (officer alerts by the checkpoint they name)."""
     open_ = alerts.c.acknowledged.is_(False)
-    by_booth = (select(booths.c.checkpoint, func.count())
-                .select_from(alerts.join(booths, booths.c.booth_id == alerts.c.booth_id))
-                .where(open_).group_by(booths.c.checkpoint))  # fmt: skip
+    by_booth = (
+        select(booths.c.checkpoint, func.count())
+        .select_from(alerts.join(booths, booths.c.booth_id == alerts.c.booth_id))
+        .where(open_)
+        .group_by(booths.c.checkpoint)
+    )
     counts: dict[str, int] = dict(conn.execute(by_booth).all())
     for (detail,) in conn.execute(select(alerts.c.detail).where(open_, alerts.c.booth_id.is_(None))):
         if checkpoint := parse_subject(detail.partition(": ")[0]).checkpoint:

@@ -23,13 +23,15 @@ LOGIN_COOKIE = "booth_hq_login"  # a pre-login CSRF token: login forms cannot be
 MAX_FORM = 16 * 1024
 
 HEADERS = {
-    "Content-Security-Policy": ("default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; "
-                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
-}  # fmt: skip
+}
 
 
 def is_https(request: Request, trust_proxy: bool) -> bool:
@@ -38,10 +40,12 @@ def is_https(request: Request, trust_proxy: bool) -> bool:
     return request.url.scheme == "https"
 
 
-def set_cookie(response: Response, request: Request, name: str, value: str, *, trust_proxy: bool,
-               max_age: int | None = None) -> None:
-    response.set_cookie(name, value, max_age=max_age, path="/", httponly=True, samesite="strict",
-                        secure=is_https(request, trust_proxy))  # fmt: skip
+def set_cookie(
+    response: Response, request: Request, name: str, value: str, *, trust_proxy: bool, max_age: int | None = None
+) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, path="/", httponly=True, samesite="strict", secure=is_https(request, trust_proxy)
+    )
 
 
 def new_login_token() -> str:

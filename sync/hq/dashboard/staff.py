@@ -29,6 +29,7 @@ LIFETIME = 12 * 3600
 TOUCH_EVERY = 60  # a session's last_used is written at most this often: reads stay reads
 MIN_PASSWORD = 12
 
+
 @dataclass(frozen=True)
 class StaffMember:
     username: str
@@ -79,9 +80,16 @@ class Staff:
         with self.engine.begin() as conn:
             if conn.execute(select(staff.c.username).where(staff.c.username == username)).first():
                 raise StaffError(f"{username!r} already exists")
-            conn.execute(insert(staff).values(username=username, display_name=display_name or username,
-                                              password_hash=password_hash, failed=0, disabled=False,
-                                              created_at=now))  # fmt: skip
+            conn.execute(
+                insert(staff).values(
+                    username=username,
+                    display_name=display_name or username,
+                    password_hash=password_hash,
+                    failed=0,
+                    disabled=False,
+                    created_at=now,
+                )
+            )
 
     def set_password(self, username: str, password: str) -> None:
         check_password_policy(password)
@@ -128,8 +136,11 @@ class Staff:
             self._update(username, failed=0, locked_until=None)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            conn.execute(insert(staff_sessions).values(token_sha256=_sha256(token), username=username, csrf=csrf,
-                                                       created_at=now, last_used=now))  # fmt: skip
+            conn.execute(
+                insert(staff_sessions).values(
+                    token_sha256=_sha256(token), username=username, csrf=csrf, created_at=now, last_used=now
+                )
+            )
         return token, Session(username, row.display_name, csrf, now)
 
     def session(self, token: str | None, *, now: int) -> Session | None:
@@ -137,9 +148,11 @@ class Staff:
         if not token or len(token) > 128:
             return None
         key = _sha256(token)
-        query = (select(staff_sessions, staff.c.display_name, staff.c.disabled)
-                 .join(staff, staff.c.username == staff_sessions.c.username)
-                 .where(staff_sessions.c.token_sha256 == key))  # fmt: skip
+        query = (
+            select(staff_sessions, staff.c.display_name, staff.c.disabled)
+            .join(staff, staff.c.username == staff_sessions.c.username)
+            .where(staff_sessions.c.token_sha256 == key)
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
@@ -168,8 +181,11 @@ class Staff:
         False if it already was (the first acknowledgement stands); ``StaffError`` if no such alert.
         """
         with self.engine.begin() as conn:
-            done = conn.execute(update(alerts).where(alerts.c.id == alert_id, alerts.c.acknowledged.is_(False))
-                                .values(acknowledged=True))  # fmt: skip
+            done = conn.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id, alerts.c.acknowledged.is_(False))
+                .values(acknowledged=True)
+            )
             if done.rowcount == 0:
                 if conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first() is None:
                     raise StaffError(f"no alert {alert_id}")

@@ -63,7 +63,7 @@ ALERT_WORDS = {
     "revoked_seen": "Revoked permit seen",
     "watchlist_seen": "Watch-listed permit seen",
     "fork": "Ledger fork",
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -119,10 +119,19 @@ def _reasons(codes: str | None) -> list[str]:
     return out
 
 
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
-                          undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)  # fmt: skip
-_env.filters.update(local=_local, reasons=_reasons, alert_words=lambda k: ALERT_WORDS.get(k, k),
-                    q=lambda text: quote(str(text), safe=""))
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters.update(
+    local=_local,
+    reasons=_reasons,
+    alert_words=lambda k: ALERT_WORDS.get(k, k),
+    q=lambda text: quote(str(text), safe=""),
+)
 
 
 def _render(request: Request, template: str, status: int = 200, /, **context: Any) -> HTMLResponse:
@@ -152,8 +161,9 @@ async def _posted_form(request: Request, session: Session) -> dict[str, str]:
     guard.check_same_origin(request)
     form = await guard.read_form(request)
     if not guard.tokens_match(form.get("csrf"), session.csrf):
-        raise PageRefused(403, "This form has expired or was not sent by this dashboard. "
-                                 "Reload the page and try again.")
+        raise PageRefused(
+            403, "This form has expired or was not sent by this dashboard. Reload the page and try again."
+        )
     return form
 
 
@@ -169,11 +179,12 @@ router = APIRouter(include_in_schema=False, route_class=guarded_route(_page_fail
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "/", message: str = "") -> HTMLResponse:  # noqa: A002 - the query name
+def login_page(request: Request, next: str = "/", message: str = "") -> HTMLResponse:
     token = guard.new_login_token()
     response = _render(request, "login.html", csrf=token, next=_safe_next(next), message=message, username="")
-    guard.set_cookie(response, request, guard.LOGIN_COOKIE, token, trust_proxy=_dashboard(request).trust_proxy,
-                     max_age=3600)  # fmt: skip
+    guard.set_cookie(
+        response, request, guard.LOGIN_COOKIE, token, trust_proxy=_dashboard(request).trust_proxy, max_age=3600
+    )
     return response
 
 
@@ -197,8 +208,15 @@ async def login(request: Request) -> Response:
     except LoginRefused as exc:
         log.warning("dashboard login refused for %r: %s", username, exc)
         fresh = guard.new_login_token()
-        response = _render(request, "login.html", 403, csrf=fresh, next=_safe_next(form.get("next", "/")),
-                           message=str(exc), username=username)  # fmt: skip
+        response = _render(
+            request,
+            "login.html",
+            403,
+            csrf=fresh,
+            next=_safe_next(form.get("next", "/")),
+            message=str(exc),
+            username=username,
+        )
         guard.set_cookie(response, request, guard.LOGIN_COOKIE, fresh, trust_proxy=d.trust_proxy, max_age=3600)
         return response
     log.info("dashboard login: %s", username)
@@ -235,17 +253,35 @@ def _home(request: Request, session: Session) -> HTMLResponse:
         rows = overview.checkpoint_overview(conn, day_start, day_start + DAY)
         open_alerts = open_alerts_by_checkpoint(conn)
         fresh = overview.freshness(conn)
-    return _render(request, "overview.html", session=session, rows=rows, names=d.checkpoint_names(),
-                   open_alerts=open_alerts, now=now, ago=lambda t: _ago(t, now), day=_local(day_start, "%A %d %B %Y"),
-                   silent_after=Limits().silent_after, fresh=fresh)  # fmt: skip
+    return _render(
+        request,
+        "overview.html",
+        session=session,
+        rows=rows,
+        names=d.checkpoint_names(),
+        open_alerts=open_alerts,
+        now=now,
+        ago=lambda t: _ago(t, now),
+        day=_local(day_start, "%A %d %B %Y"),
+        silent_after=Limits().silent_after,
+        fresh=fresh,
+    )
 
 
 @router.get("/alerts")
-async def alerts_page(request: Request, kind: str = "", checkpoint: str = "", booth: str = "", state: str = "open",
-                      text: str = "", page: int = 1) -> HTMLResponse:  # fmt: skip
+async def alerts_page(
+    request: Request,
+    kind: str = "",
+    checkpoint: str = "",
+    booth: str = "",
+    state: str = "open",
+    text: str = "",
+    page: int = 1,
+) -> HTMLResponse:
     session = await _session(request)
-    f = AlertFilter(kind=kind[:32], checkpoint=checkpoint[:64], booth=booth[:64], state=state, text=text[:100],
-                    page=page)
+    f = AlertFilter(
+        kind=kind[:32], checkpoint=checkpoint[:64], booth=booth[:64], state=state, text=text[:100], page=page
+    )
     return await run_in_threadpool(_alerts, request, session, f)
 
 
@@ -256,10 +292,21 @@ def _alerts(request: Request, session: Session, f: AlertFilter) -> HTMLResponse:
         kinds = alert_kinds(conn)
     acks = d.staff.acks([r.id for r in rows if r.acknowledged])
     query = {k: v for k, v in vars(f).items() if v and k != "page"}
-    return _render(request, "alerts.html", session=session, rows=rows, total=total, f=f, kinds=kinds,
-                   states=STATES, names=d.checkpoint_names(), booths=d.store.booths(), acks=acks,
-                   page_url=lambda p: "/alerts?" + urlencode({**query, "page": p}),
-                   back=request.url.path + ("?" + request.url.query if request.url.query else ""))  # fmt: skip
+    return _render(
+        request,
+        "alerts.html",
+        session=session,
+        rows=rows,
+        total=total,
+        f=f,
+        kinds=kinds,
+        states=STATES,
+        names=d.checkpoint_names(),
+        booths=d.store.booths(),
+        acks=acks,
+        page_url=lambda p: "/alerts?" + urlencode({**query, "page": p}),
+        back=request.url.path + ("?" + request.url.query if request.url.query else ""),
+    )
 
 
 @router.post("/alerts/{alert_id}/acknowledge")
@@ -268,8 +315,9 @@ async def acknowledge(request: Request, alert_id: int) -> Response:
     form = await _posted_form(request, session)
     d = _dashboard(request)
     try:
-        done = await run_in_threadpool(d.staff.acknowledge, alert_id, session.username, now=d.clock(),
-                                       note=form.get("note", "")[:500])  # fmt: skip
+        done = await run_in_threadpool(
+            d.staff.acknowledge, alert_id, session.username, now=d.clock(), note=form.get("note", "")[:500]
+        )
     except StaffError as exc:
         raise PageRefused(404, str(exc)) from None
     if done:
@@ -292,8 +340,16 @@ def _permit(request: Request, session: Session, permit_no: str) -> HTMLResponse:
             rows = overview.permit_history(conn, permit_no)
             alerts_for, _ = list_alerts(conn, AlertFilter(state="all", text=f"permit {permit_no}:"))
     holder = next((r for r in reversed(rows) if r.holder), None)
-    return _render(request, "permit.html", session=session, permit_no=permit_no, rows=rows, holder=holder,
-                   alerts=alerts_for, names=d.checkpoint_names())  # fmt: skip
+    return _render(
+        request,
+        "permit.html",
+        session=session,
+        permit_no=permit_no,
+        rows=rows,
+        holder=holder,
+        alerts=alerts_for,
+        names=d.checkpoint_names(),
+    )
 
 
 @router.get("/officers")
@@ -308,8 +364,17 @@ def _officer(request: Request, session: Session, checkpoint: str, name: str) -> 
         record = overview.officer_record(conn, checkpoint, name) if checkpoint and name else None
         alerts_for, _ = list_alerts(conn, AlertFilter(state="all", text=f"officer {name} at {checkpoint}:"))
     status = 200 if record is not None or not name else 404
-    return _render(request, "officer.html", status, session=session, checkpoint=checkpoint, name=name,
-                   record=record, alerts=alerts_for if name else [], names=d.checkpoint_names())  # fmt: skip
+    return _render(
+        request,
+        "officer.html",
+        status,
+        session=session,
+        checkpoint=checkpoint,
+        name=name,
+        record=record,
+        alerts=alerts_for if name else [],
+        names=d.checkpoint_names(),
+    )
 
 
 @router.get("/records/{booth_id}/{seq}")
@@ -364,8 +429,9 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return _render(request, "error.html", status, session=None, message=message)
 
 
-def mount(app: FastAPI, store: SyncStore, data_dir: Path, clock: Callable[[], int], *,
-          trust_proxy: bool = False) -> None:
+def mount(
+    app: FastAPI, store: SyncStore, data_dir: Path, clock: Callable[[], int], *, trust_proxy: bool = False
+) -> None:
     """Serve the dashboard from ``app`` (the HQ server), over the sync store's database."""
     app.state.dashboard = Dashboard(store, Staff(store.engine), data_dir, clock, trust_proxy)
     app.include_router(router)

@@ -14,12 +14,24 @@ QR_TEXT = "BP1:" + "ABC123" * 80  # 484 alphanumeric characters
 
 def make(**changes: object) -> Permit:
     fields: dict[str, object] = dict(
-        number="KH-BTB-2026-004217", issuer="KH-BTB-01", not_before=1_767_225_600,
-        expires=1_798_761_599, issued_at=1_767_225_600, kind="multi", family_name="SOK",
-        given_names="CHANTHA", native_name="សុខ ចន្ថា", dob="1990-04-17", sex="M",
-        nationality="KHM", document="N0123456", residence="Poipet, Banteay Meanchey",
-        checkpoints=("KH-PHD", "KH-STB"), zone="Aranyaprathet district", stay_days=7,
-    )  # fmt: skip
+        number="KH-BTB-2026-004217",
+        issuer="KH-BTB-01",
+        not_before=1_767_225_600,
+        expires=1_798_761_599,
+        issued_at=1_767_225_600,
+        kind="multi",
+        family_name="SOK",
+        given_names="CHANTHA",
+        native_name="សុខ ចន្ថា",
+        dob="1990-04-17",
+        sex="M",
+        nationality="KHM",
+        document="N0123456",
+        residence="Poipet, Banteay Meanchey",
+        checkpoints=("KH-PHD", "KH-STB"),
+        zone="Aranyaprathet district",
+        stay_days=7,
+    )
     fields.update(changes)
     return Permit(**fields)  # type: ignore[arg-type]
 

@@ -9,7 +9,7 @@ import numpy as np
 from booth.gui.camera_view import CameraView, frame_view, to_qimage
 
 
-def test_frame_view_uses_the_frames_own_pixels(qapp) -> None:  # noqa: ANN001
+def test_frame_view_uses_the_frames_own_pixels(qapp) -> None:
     frame = np.zeros((72, 128, 3), np.uint8)
     image = frame_view(frame)
     owned = to_qimage(frame)
@@ -21,14 +21,14 @@ def test_frame_view_uses_the_frames_own_pixels(qapp) -> None:  # noqa: ANN001
     assert image.pixelColor(20, 10).blue() == 255  # the binding keeps the frame alive with the image
 
 
-def test_frame_view_of_a_frame_that_is_not_contiguous(qapp) -> None:  # noqa: ANN001
+def test_frame_view_of_a_frame_that_is_not_contiguous(qapp) -> None:
     frame = np.zeros((72, 256, 3), np.uint8)
     frame[5, 40] = (0, 0, 255)  # red
     image = frame_view(frame[:, ::2])
     assert (image.width(), image.height()) == (128, 72) and image.pixelColor(20, 5).red() == 255
 
 
-def test_camera_view_shows_the_frame_it_was_given(qapp) -> None:  # noqa: ANN001
+def test_camera_view_shows_the_frame_it_was_given(qapp) -> None:
     view = CameraView()
     view.resize(320, 180)
     frame = np.full((180, 320, 3), 40, np.uint8)

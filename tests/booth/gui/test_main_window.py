@@ -20,7 +20,7 @@ from booth.gui.qt import (
     QLabel,
     Qt,
     QTimer,
-)  # fmt: skip
+)
 from booth.gui.verdict_icon import CHECK, ERROR, PASS, STOP
 from booth.gui.verdict_panel import reason_text
 from booth.reasons import Reason
@@ -30,7 +30,7 @@ TIMEOUT = 10_000
 
 
 @pytest.fixture
-def window(qtbot, demo: DemoBooth, gui_fonts) -> MainWindow:  # noqa: ANN001
+def window(qtbot, demo: DemoBooth, gui_fonts) -> MainWindow:
     booth = Booth(demo.booth_dir)
     win = MainWindow(booth)
     qtbot.addWidget(win)
@@ -41,24 +41,24 @@ def window(qtbot, demo: DemoBooth, gui_fonts) -> MainWindow:  # noqa: ANN001
     booth.close()
 
 
-def log_in(qtbot, win: MainWindow, name: str = OFFICER, pin: str = OFFICER_PIN) -> None:  # noqa: ANN001
+def log_in(qtbot, win: MainWindow, name: str = OFFICER, pin: str = OFFICER_PIN) -> None:
     qtbot.waitUntil(lambda: win.login.officer.count() > 0, timeout=TIMEOUT)
     win.login.officer.setCurrentText(name)
     win.login.pin.setText(pin)
     qtbot.keyClick(win.login.pin, Qt.Key_Return)
 
 
-def scan(qtbot, win: MainWindow, text: str) -> None:  # noqa: ANN001
+def scan(qtbot, win: MainWindow, text: str) -> None:
     before = win.last_outcome
     win.scan(text, "manual")
     qtbot.waitUntil(lambda: win.last_outcome is not before, timeout=TIMEOUT)
 
 
-def case(demo: DemoBooth, label: str):  # noqa: ANN201
+def case(demo: DemoBooth, label: str):
     return next(c for c in demo.data.cases if c.label == label)
 
 
-def test_login_wrong_pin_then_lock_out_then_ok(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_login_wrong_pin_then_lock_out_then_ok(qtbot, window: MainWindow) -> None:
     log_in(qtbot, window, pin="000000")
     qtbot.waitUntil(lambda: "Wrong PIN" in window.login.message.text(), timeout=TIMEOUT)
     assert window.session is None and window.stack.currentWidget() is window.login
@@ -74,7 +74,7 @@ def test_login_wrong_pin_then_lock_out_then_ok(qtbot, window: MainWindow) -> Non
     assert window.status.officer.text().endswith(OFFICER)
 
 
-def test_valid_permit_shows_pass_and_is_recorded(qtbot, window: MainWindow, demo: DemoBooth) -> None:  # noqa: ANN001
+def test_valid_permit_shows_pass_and_is_recorded(qtbot, window: MainWindow, demo: DemoBooth) -> None:
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
     before = window.booth.ledger.count()
@@ -87,7 +87,7 @@ def test_valid_permit_shows_pass_and_is_recorded(qtbot, window: MainWindow, demo
     qtbot.waitUntil(lambda: window.recent.list.count() >= 1, timeout=TIMEOUT)
 
 
-def test_each_rejection_shows_its_words(qtbot, window: MainWindow, demo: DemoBooth) -> None:  # noqa: ANN001
+def test_each_rejection_shows_its_words(qtbot, window: MainWindow, demo: DemoBooth) -> None:
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
     seen: set[str] = set()
@@ -103,7 +103,7 @@ def test_each_rejection_shows_its_words(qtbot, window: MainWindow, demo: DemoBoo
     assert len(seen) >= 9
 
 
-def test_override_flow_writes_the_override_record(qtbot, window: MainWindow, demo: DemoBooth) -> None:  # noqa: ANN001
+def test_override_flow_writes_the_override_record(qtbot, window: MainWindow, demo: DemoBooth) -> None:
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
     scan(qtbot, window, case(demo, "wrong_checkpoint").text)
@@ -128,7 +128,7 @@ def test_override_flow_writes_the_override_record(qtbot, window: MainWindow, dem
     assert SUPERVISOR in window.verdict.sub.text()
 
 
-def test_direction_toggles_with_one_key(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_direction_toggles_with_one_key(qtbot, window: MainWindow) -> None:
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
     assert window.direction == "entry" and "ENTRY" in window.direction_button.text()
@@ -138,7 +138,7 @@ def test_direction_toggles_with_one_key(qtbot, window: MainWindow) -> None:  # n
     assert window.direction == "entry"
 
 
-def test_idle_lock(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_idle_lock(qtbot, window: MainWindow) -> None:
     window.idle_ms = 300
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
@@ -147,7 +147,7 @@ def test_idle_lock(qtbot, window: MainWindow) -> None:  # noqa: ANN001
     qtbot.waitUntil(lambda: any(r.action == "logout" for r in window.booth.ledger.records()), timeout=TIMEOUT)
 
 
-def test_wedge_scanner_burst_is_scanned_with_its_channel(qtbot, window: MainWindow, demo: DemoBooth) -> None:  # noqa: ANN001
+def test_wedge_scanner_burst_is_scanned_with_its_channel(qtbot, window: MainWindow, demo: DemoBooth) -> None:
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
     text = case(demo, "valid").text
@@ -160,7 +160,7 @@ def test_wedge_scanner_burst_is_scanned_with_its_channel(qtbot, window: MainWind
     assert window.recent.search.text() == ""
 
 
-def test_disk_full_shows_one_clear_message(qtbot, window: MainWindow, demo: DemoBooth) -> None:  # noqa: ANN001
+def test_disk_full_shows_one_clear_message(qtbot, window: MainWindow, demo: DemoBooth) -> None:
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
     con = window.booth.ledger.con
@@ -190,7 +190,7 @@ def _missing_glyphs(text: str) -> list[str]:
     return [ch for ch in text if not ch.isspace() and not any(m.inFontUcs4(ord(ch)) for m in metrics)]
 
 
-def _clipped(widget) -> bool:  # noqa: ANN001
+def _clipped(widget) -> bool:
     if isinstance(widget, QLabel) and widget.wordWrap():
         return widget.heightForWidth(widget.width()) > widget.height() + 1
     hint = widget.sizeHint()
@@ -198,7 +198,7 @@ def _clipped(widget) -> bool:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("language", ["en", "km", "th"])
-def test_every_label_has_glyphs_and_fits(qtbot, window: MainWindow, demo: DemoBooth, language: str) -> None:  # noqa: ANN001
+def test_every_label_has_glyphs_and_fits(qtbot, window: MainWindow, demo: DemoBooth, language: str) -> None:
     window.set_language(language)
     for screen in ("login", "main"):
         if screen == "main":
@@ -215,7 +215,7 @@ def test_every_label_has_glyphs_and_fits(qtbot, window: MainWindow, demo: DemoBo
         assert window.verdict.word.text() != "PASS"  # translated
 
 
-def test_gui_thread_never_blocks_on_slow_work(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_gui_thread_never_blocks_on_slow_work(qtbot, window: MainWindow) -> None:
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
     window.ops.run(lambda: time.sleep(1.0))  # a slow disk, say
@@ -234,7 +234,7 @@ def test_gui_thread_never_blocks_on_slow_work(qtbot, window: MainWindow) -> None
     assert len(gaps) > 50 and max(gaps) < 0.25, max(gaps)
 
 
-def test_screenshots_in_each_language(qtbot, window: MainWindow, demo: DemoBooth, tmp_path: Path) -> None:  # noqa: ANN001
+def test_screenshots_in_each_language(qtbot, window: MainWindow, demo: DemoBooth, tmp_path: Path) -> None:
     """PASS and STOP in English, Khmer and Thai; BOOTH_SCREENSHOTS=docs/screenshots keeps them."""
     out = Path(os.environ.get("BOOTH_SCREENSHOTS", tmp_path))
     out.mkdir(parents=True, exist_ok=True)
@@ -252,7 +252,7 @@ def test_screenshots_in_each_language(qtbot, window: MainWindow, demo: DemoBooth
             assert path.stat().st_size > 10_000
 
 
-def test_simulated_camera_to_pass_and_a_record(qtbot, demo: DemoBooth, gui_fonts) -> None:  # noqa: ANN001
+def test_simulated_camera_to_pass_and_a_record(qtbot, demo: DemoBooth, gui_fonts) -> None:
     """The whole pipeline: simulated camera -> capture thread -> decoder cascade -> GUI -> ledger."""
     from booth.gui.scanner import Scanner
     from booth.scan.cascade import Cascade
@@ -279,7 +279,7 @@ def test_simulated_camera_to_pass_and_a_record(qtbot, demo: DemoBooth, gui_fonts
         booth.close()
 
 
-def test_settings_are_for_supervisors_and_audited(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_settings_are_for_supervisors_and_audited(qtbot, window: MainWindow) -> None:
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
     assert not window.buttons["settings"].isEnabled()
@@ -308,7 +308,7 @@ def test_settings_are_for_supervisors_and_audited(qtbot, window: MainWindow) -> 
     assert audit and "idle_lock_minutes=9" in audit[-1].note and audit[-1].officer == SUPERVISOR
 
 
-def test_shortcut_keys_count_as_activity_for_the_idle_lock(qtbot, window: MainWindow) -> None:  # noqa: ANN001
+def test_shortcut_keys_count_as_activity_for_the_idle_lock(qtbot, window: MainWindow) -> None:
     window.idle_ms = 600
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)

@@ -25,12 +25,12 @@ from sync.protocol.permit import BODY_CLAIM, PREFIX, decode
 # what the attack permit carried: a green "PASS" table that Qt would draw if it guessed rich text
 MARKUP = (
     '<table width="600" bgcolor="#188038"><tr><td><font size="7" color="white">✔ PASS</font></td></tr>'
-    "<tr><td><font color=\"white\">Valid permit</font></td></tr></table>"
+    '<tr><td><font color="white">Valid permit</font></td></tr></table>'
 )
 
 
 @pytest.fixture
-def window(qtbot, demo: DemoBooth, gui_fonts) -> MainWindow:  # noqa: ANN001
+def window(qtbot, demo: DemoBooth, gui_fonts) -> MainWindow:
     booth = Booth(demo.booth_dir)
     win = MainWindow(booth)
     qtbot.addWidget(win)
@@ -52,7 +52,7 @@ def signed_by_a_real_office(demo: DemoBooth, text: str, **body: object) -> str:
     return PREFIX + b45encode(zlib.compress(cose.sign(cbor.dumps_cbor(claims), key, kid_of(key))))
 
 
-def test_a_signed_permit_whose_name_is_markup_is_stopped_as_bad_format(qtbot, window, demo) -> None:  # noqa: ANN001
+def test_a_signed_permit_whose_name_is_markup_is_stopped_as_bad_format(qtbot, window, demo) -> None:
     log_in(qtbot, window, OFFICER, OFFICER_PIN)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
     scan(qtbot, window, signed_by_a_real_office(demo, case(demo, "valid").text, nn=MARKUP))
@@ -61,7 +61,7 @@ def test_a_signed_permit_whose_name_is_markup_is_stopped_as_bad_format(qtbot, wi
     assert window.last_outcome.record.verdict == "rejected"  # recorded, not lost
 
 
-def test_every_label_draws_plain_text_and_the_markup_shows_as_written(qtbot, window, demo, tmp_path) -> None:  # noqa: ANN001
+def test_every_label_draws_plain_text_and_the_markup_shows_as_written(qtbot, window, demo, tmp_path) -> None:
     """Defence in depth: even a permit that got past the codec (an older booth's ledger, a future
     bug) is drawn as literal text under the real STOP."""
     log_in(qtbot, window, OFFICER, OFFICER_PIN)
@@ -81,9 +81,12 @@ def test_every_label_draws_plain_text_and_the_markup_shows_as_written(qtbot, win
     image = window.grab().toImage()
     native = window.verdict.native
     corner = native.mapTo(window, native.rect().topLeft())
-    greens = sum(1 for x in range(corner.x(), min(corner.x() + 600, image.width()), 7)
-                 for y in range(corner.y(), corner.y() + native.height(), 3)
-                 if image.pixelColor(x, y).green() > 110 and image.pixelColor(x, y).red() < 60)  # fmt: skip
+    greens = sum(
+        1
+        for x in range(corner.x(), min(corner.x() + 600, image.width()), 7)
+        for y in range(corner.y(), corner.y() + native.height(), 3)
+        if image.pixelColor(x, y).green() > 110 and image.pixelColor(x, y).red() < 60
+    )
     assert greens == 0
     out = Path(os.environ.get("BOOTH_SCREENSHOTS", tmp_path))
     out.mkdir(parents=True, exist_ok=True)
@@ -91,7 +94,7 @@ def test_every_label_draws_plain_text_and_the_markup_shows_as_written(qtbot, win
 
 
 @pytest.mark.parametrize("text", [MARKUP, "<b>x</b> & <i>y</i>\nz", "a &amp; b", "<script>x</script>", "សុខ <ថា>"])
-def test_message_boxes_and_tool_tips_show_the_text_as_written(qapp, text: str) -> None:  # noqa: ANN001
+def test_message_boxes_and_tool_tips_show_the_text_as_written(qapp, text: str) -> None:
     """Qt draws tool tips and message boxes as rich text when it guesses so: ``as_rich_text`` makes
     what is drawn exactly the text."""
     from PySide6.QtGui import QTextDocument

@@ -13,7 +13,7 @@ class _Emitter(QObject):
     fired = Signal(str)
 
 
-def test_calling_python_slots_keeps_reference_counts(qapp) -> None:  # noqa: ANN001
+def test_calling_python_slots_keeps_reference_counts(qapp) -> None:
     emitter, calls = _Emitter(), []
     emitter.fired.connect(lambda text: calls.append(text))
     before = [sys.getrefcount(x) for x in (True, False, None)]
@@ -24,7 +24,7 @@ def test_calling_python_slots_keeps_reference_counts(qapp) -> None:  # noqa: ANN
     assert all(a - b > -50 for a, b in zip(after, before, strict=True)), (before, after)  # no steady drain
 
 
-def test_pyside_import_hook_leaves_no_module_sources_in_linecache(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_pyside_import_hook_leaves_no_module_sources_in_linecache(tmp_path, monkeypatch) -> None:
     """PySide6 reads the source of each module imported after it (to see whether it uses
     PySide6); booth.gui.qt keeps that from filling linecache (~16 MB for the booth)."""
     import linecache

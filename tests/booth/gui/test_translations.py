@@ -37,8 +37,11 @@ def sources(tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str]]:
 def test_every_string_is_translated(sources: set[tuple[str, str]], language: str) -> None:
     shipped = _messages(I18N / f"booth_{language}.ts")
     missing = sorted(s for s in sources if s not in shipped)
-    unfinished = sorted(key for key in sources & shipped.keys()
-                        if shipped[key].get("type") == "unfinished" or not (shipped[key].text or "").strip())
+    unfinished = sorted(
+        key
+        for key in sources & shipped.keys()
+        if shipped[key].get("type") == "unfinished" or not (shipped[key].text or "").strip()
+    )
     assert not missing, f"run scripts/i18n and translate: {missing[:5]}"
     assert not unfinished, f"untranslated in booth_{language}.ts: {unfinished[:5]}"
     for key in sources:  # placeholders survive translation
@@ -49,6 +52,9 @@ def test_every_string_is_translated(sources: set[tuple[str, str]], language: str
 @pytest.mark.parametrize("language", ["km", "th"])
 def test_shipped_qm_is_compiled_from_the_ts(tmp_path: Path, language: str) -> None:
     qm = tmp_path / "fresh.qm"
-    subprocess.run([str(BIN / "pyside6-lrelease"), str(I18N / f"booth_{language}.ts"), "-qm", str(qm)],
-                   check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [str(BIN / "pyside6-lrelease"), str(I18N / f"booth_{language}.ts"), "-qm", str(qm)],
+        check=True,
+        capture_output=True,
+    )
     assert qm.read_bytes() == (I18N / f"booth_{language}.qm").read_bytes(), "run scripts/i18n"

@@ -10,8 +10,17 @@ from booth.scan.wedge import US_KEYS
 
 # What the Thai (Kedmanee) layout types at some US key positions: (evdev code, shift) -> text.
 # Note "2" and "3" give "/" and "-": ASCII, yet not what the scanner meant.
-KEDMANEE = {(48, True): "ฺ", (25, True): "ญ", (2, False): "ๅ", (39, True): "ซ", (3, False): "/", (4, False): "-",
-            (30, True): "ฤ", (5, False): "ภ", (57, False): " "}  # fmt: skip
+KEDMANEE = {
+    (48, True): "ฺ",
+    (25, True): "ญ",
+    (2, False): "ๅ",
+    (39, True): "ซ",
+    (3, False): "/",
+    (4, False): "-",
+    (30, True): "ฤ",
+    (5, False): "ภ",
+    (57, False): " ",
+}
 EVDEV = {ch: (code, shift) for code, pair in US_KEYS.items() for shift, ch in enumerate(pair)}
 
 
@@ -29,7 +38,7 @@ def _send(widget: QLineEdit, us_text: str, t0_ms: int, layout: dict | None) -> N
         QApplication.sendEvent(widget, event)
 
 
-def _scans(qtbot, offset: int | None, layout: dict | None) -> tuple[list[str], str]:  # noqa: ANN001
+def _scans(qtbot, offset: int | None, layout: dict | None) -> tuple[list[str], str]:
     field = QLineEdit()
     qtbot.addWidget(field)
     field.show()
@@ -46,13 +55,13 @@ def _scans(qtbot, offset: int | None, layout: dict | None) -> tuple[list[str], s
     return seen, field.text()
 
 
-def test_a_scan_on_a_thai_layout_reads_as_the_scanner_meant(qtbot) -> None:  # noqa: ANN001
+def test_a_scan_on_a_thai_layout_reads_as_the_scanner_meant(qtbot) -> None:
     seen, left_in_field = _scans(qtbot, 8, KEDMANEE)
     assert seen == ["BP1:23A4 2B3A4 23 A42"]
     assert left_in_field == ""  # the field got its old text back
 
 
-def test_without_scan_codes_the_layouts_text_is_used(qtbot) -> None:  # noqa: ANN001
+def test_without_scan_codes_the_layouts_text_is_used(qtbot) -> None:
     seen, _ = _scans(qtbot, None, None)  # a US layout where scan codes are unknown: as before
     assert seen == ["BP1:23A4 2B3A4 23 A42"]
     thai, _ = _scans(qtbot, None, KEDMANEE)

@@ -71,7 +71,7 @@ class UnpluggedCamera(CountingSource):
         return super().read()
 
 
-def wait_for(cond, timeout: float = 3.0) -> bool:  # noqa: ANN001
+def wait_for(cond, timeout: float = 3.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():

@@ -314,8 +314,13 @@ def test_unreadable_files_give_an_error_field(tmp_path: Path, cascade: Cascade, 
     jpeg = bytearray(cv2.imencode(".jpg", img)[1].tobytes())
     jpeg[20:-2] = bytes(len(jpeg) - 22)  # header kept, everything else zeroed
     path = tmp_path / f"{content}.img"
-    data = {"empty": b"", "text": b"not an image at all\n", "truncated-png": png[:60],
-            "truncated-webp": webp[:40], "garbled-jpeg": bytes(jpeg)}  # fmt: skip
+    data = {
+        "empty": b"",
+        "text": b"not an image at all\n",
+        "truncated-png": png[:60],
+        "truncated-webp": webp[:40],
+        "garbled-jpeg": bytes(jpeg),
+    }
     if content == "folder":
         path.mkdir()
     elif content in data:

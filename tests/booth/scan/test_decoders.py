@@ -69,10 +69,13 @@ def test_corners_are_clockwise_on_screen(name: str) -> None:
 def test_garbage_gives_nothing_and_no_crash(name: str, garbage: str) -> None:
     rng = np.random.default_rng(5)
     frames = {
-        "black": np.zeros((480, 640), np.uint8), "white": np.full((480, 640), 255, np.uint8),
-        "noise": rng.integers(0, 256, (480, 640), dtype=np.uint8), "1x1": np.zeros((1, 1), np.uint8),
-        "0x5": np.zeros((0, 5), np.uint8), "tiny-noise": rng.integers(0, 256, (12, 9), dtype=np.uint8),
-    }  # fmt: skip
+        "black": np.zeros((480, 640), np.uint8),
+        "white": np.full((480, 640), 255, np.uint8),
+        "noise": rng.integers(0, 256, (480, 640), dtype=np.uint8),
+        "1x1": np.zeros((1, 1), np.uint8),
+        "0x5": np.zeros((0, 5), np.uint8),
+        "tiny-noise": rng.integers(0, 256, (12, 9), dtype=np.uint8),
+    }
     assert backend(name).decode(frames[garbage]) == []
 
 

@@ -51,8 +51,9 @@ def _decoder():
         return lambda frame: [d.text for d in cascade.decode(frame)]
     except ImportError:
         fmt = getattr(zxingcpp, "QRCodeModel2", zxingcpp.BarcodeFormat.QRCode)
-        return lambda frame: [r.text for r in zxingcpp.read_barcodes(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY),
-                                                                      formats=fmt)]  # fmt: skip
+        return lambda frame: [
+            r.text for r in zxingcpp.read_barcodes(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), formats=fmt)
+        ]
 
 
 def test_cards_from_demo_keeps_every_case(demo_cases: Path) -> None:
@@ -160,7 +161,7 @@ def test_end_to_end_through_capture(cards: list[CardSpec]) -> None:
     try:
         from booth.scan.debounce import Debouncer
     except ImportError:  # pragma: no cover - the debouncer is built alongside
-        Debouncer = None  # noqa: N806
+        Debouncer = None
     decode = _decoder()
     # 10 frames per scene second, rendered as fast as the machine goes: a 30 fps camera's
     # worth of frames would only make the test slower, the consumer skips most of them anyway

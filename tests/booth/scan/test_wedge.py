@@ -12,8 +12,9 @@ from sync.protocol.records import CHANNELS
 PERMIT = "BP1:NCFOXN%TSMAHO.J$O8WQ4C99WICNBSK596YT%YHR3S*ONL94CNND/GYHA +BY:2AI91$CEOAFK01"
 
 
-def type_text(det: WedgeDetector, text: str, start: float, gap: float, jitter: float = 0.0,
-              seed: int = 1) -> tuple[list[str], float]:  # fmt: skip
+def type_text(
+    det: WedgeDetector, text: str, start: float, gap: float, jitter: float = 0.0, seed: int = 1
+) -> tuple[list[str], float]:
     """Feed `text` one key every `gap` seconds (+- jitter); the results and the end time."""
     rng = random.Random(seed)
     out, t = [], start

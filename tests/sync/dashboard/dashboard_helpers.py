@@ -16,8 +16,15 @@ from sync.hq.dashboard.staff import Staff
 from sync.hq.server import analyse_once
 
 USER, PASSWORD, DISPLAY = "chenda", "correct horse battery", "Chenda Keo"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 @dataclass
@@ -27,7 +34,7 @@ class DashboardWorld:
     now: int
 
 
-def make_dashboard(sync_world) -> DashboardWorld:  # noqa: ANN001 - hq_server.SyncWorld
+def make_dashboard(sync_world) -> DashboardWorld:
     """Both booths enrolled and synced (the same two permits entered at both checkpoints:
     double entries and impossible travel), analytics run, one staff account."""
     import hq_server
@@ -37,8 +44,11 @@ def make_dashboard(sync_world) -> DashboardWorld:  # noqa: ANN001 - hq_server.Sy
         sync_world.enrol(booth_id)
     url = sync_world.serve(clock=lambda: now)
     for booth_id in hq_server.BOOTHS:
-        answer = httpx.post(f"{url}/v1/batches", content=sync_world.sealed(booth_id),
-                            headers={"content-type": "application/octet-stream"})  # fmt: skip
+        answer = httpx.post(
+            f"{url}/v1/batches",
+            content=sync_world.sealed(booth_id),
+            headers={"content-type": "application/octet-stream"},
+        )
         assert answer.status_code == 200, answer.text
     assert analyse_once(sync_world.hq.paths.root, sync_world.store, now) > 0
     Staff(sync_world.store.engine).add(USER, DISPLAY, PASSWORD, now=now)
@@ -62,7 +72,7 @@ def launch_browser() -> Iterator[object]:
         browser.close()
 
 
-def new_page(browser) -> Iterator[object]:  # noqa: ANN001
+def new_page(browser) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -70,7 +80,7 @@ def new_page(browser) -> Iterator[object]:  # noqa: ANN001
     context.close()
 
 
-def log_in(page, url: str, user: str = USER, password: str = PASSWORD) -> None:  # noqa: ANN001
+def log_in(page, url: str, user: str = USER, password: str = PASSWORD) -> None:
     page.goto(url + "/")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password)

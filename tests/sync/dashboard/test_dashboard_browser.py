@@ -13,7 +13,7 @@ import pytest
 from dashboard_helpers import DISPLAY, log_in
 
 
-def _shot(page, name: str, sync_db_url: str, tmp_path: Path) -> None:  # noqa: ANN001
+def _shot(page, name: str, sync_db_url: str, tmp_path: Path) -> None:
     out = Path(os.environ.get("BOOTH_SCREENSHOTS", tmp_path))
     if sync_db_url.startswith("sqlite") or out == tmp_path:  # one set kept: both databases render the same
         out.mkdir(parents=True, exist_ok=True)
@@ -21,7 +21,7 @@ def _shot(page, name: str, sync_db_url: str, tmp_path: Path) -> None:  # noqa: A
         assert (out / name).stat().st_size > 10_000
 
 
-def test_login_alert_permit_history_acknowledge(page, dashboard, sync_db_url, tmp_path) -> None:  # noqa: ANN001
+def test_login_alert_permit_history_acknowledge(page, dashboard, sync_db_url, tmp_path) -> None:
     page.goto(dashboard.url + "/alerts")
     assert "/login" in page.url  # not logged in: the login page, and back here after it
 
@@ -46,7 +46,8 @@ def test_login_alert_permit_history_acknowledge(page, dashboard, sync_db_url, tm
     rows = page.locator("table.alerts tbody tr.open")
     assert rows.count() >= 2
     double = page.locator("tr.open", has=page.locator("text=Entered twice without exit")).filter(
-        has_text="KH-BTB-2026-000001")
+        has_text="KH-BTB-2026-000001"
+    )
     assert double.count() == 1
     alert_id = double.get_attribute("id")
     _shot(page, "hq-alerts.png", sync_db_url, tmp_path)
@@ -90,9 +91,11 @@ class _Attacker(http.server.BaseHTTPRequestHandler):
 
     target = ""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        body = (f"<form id=f method=post action='{self.target}'><input name=csrf value=guess>"
-                f"<input name=note value=x></form><script>document.getElementById('f').submit()</script>").encode()
+    def do_GET(self) -> None:
+        body = (
+            f"<form id=f method=post action='{self.target}'><input name=csrf value=guess>"
+            f"<input name=note value=x></form><script>document.getElementById('f').submit()</script>"
+        ).encode()
         self.send_response(200)
         self.send_header("content-type", "text/html")
         self.send_header("content-length", str(len(body)))
@@ -104,22 +107,26 @@ class _Attacker(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def attacker_site():  # noqa: ANN201
+def attacker_site():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Attacker)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/", _Attacker
     server.shutdown()
 
 
-def test_cross_site_and_unauthenticated_requests_are_refused(page, dashboard, attacker_site) -> None:  # noqa: ANN001
+def test_cross_site_and_unauthenticated_requests_are_refused(page, dashboard, attacker_site) -> None:
     from sync.hq.dashboard.staff import Staff
 
     staff = Staff(dashboard.world.store.engine)
     open_before = len(dashboard.world.store.alerts())
     first = dashboard.world.store.alerts()[0].id
 
-    answer = page.request.post(f"{dashboard.url}/alerts/{first}/acknowledge", form={"csrf": "x"},
-                               headers={"origin": dashboard.url}, max_redirects=0)  # fmt: skip
+    answer = page.request.post(
+        f"{dashboard.url}/alerts/{first}/acknowledge",
+        form={"csrf": "x"},
+        headers={"origin": dashboard.url},
+        max_redirects=0,
+    )
     assert answer.status == 403  # no session
     assert "not logged in" in answer.text()
 

@@ -15,21 +15,23 @@ from sync.hq.store import SyncStore
 T = 1_790_000_000
 
 
-def _run(hq, *args: str, stdin: str | None = None):  # noqa: ANN001, ANN202
+def _run(hq, *args: str, stdin: str | None = None):
     return CliRunner().invoke(hq_main, ["--data-dir", str(hq.paths.root), *args], input=stdin)
 
 
-def _staff(hq) -> Staff:  # noqa: ANN001
+def _staff(hq) -> Staff:
     return Staff(SyncStore.open(hq.paths.root).engine)
 
 
-def test_staff_accounts_from_the_command_line(hq) -> None:  # noqa: ANN001
-    added = _run(hq, "staff", "add", "chenda", "--name", "Chenda Keo", "--password-stdin",
-                 stdin="correct horse battery\n")  # fmt: skip
+def test_staff_accounts_from_the_command_line(hq) -> None:
+    added = _run(
+        hq, "staff", "add", "chenda", "--name", "Chenda Keo", "--password-stdin", stdin="correct horse battery\n"
+    )
     assert added.exit_code == 0, added.output
     listed = [json.loads(line) for line in _run(hq, "staff", "list").output.splitlines()]
-    assert listed == [{"username": "chenda", "name": "Chenda Keo", "disabled": False, "failed": 0,
-                       "locked_until": None}]
+    assert listed == [
+        {"username": "chenda", "name": "Chenda Keo", "disabled": False, "failed": 0, "locked_until": None}
+    ]
     _staff(hq).login("chenda", "correct horse battery", now=T)
 
     weak = _run(hq, "staff", "add", "dara", "--password-stdin", stdin="short\n")
@@ -48,6 +50,6 @@ def test_staff_accounts_from_the_command_line(hq) -> None:  # noqa: ANN001
     assert unknown.exit_code == 1 and "no staff member 'nobody'" in unknown.output
 
 
-def test_no_password_without_a_terminal(hq) -> None:  # noqa: ANN001
+def test_no_password_without_a_terminal(hq) -> None:
     answer = _run(hq, "staff", "add", "chenda")  # CliRunner's stdin is not a terminal
     assert answer.exit_code == 2 and "--password-stdin" in answer.output

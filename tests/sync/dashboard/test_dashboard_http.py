@@ -25,35 +25,40 @@ def _client(url: str) -> httpx.Client:
 def _logged_in(url: str) -> tuple[httpx.Client, str]:
     client = _client(url)
     token = _csrf(client.get("/login").text)
-    answer = client.post("/login", data={"csrf": token, "username": USER, "password": PASSWORD, "next": "/alerts"},
-                         headers={"origin": url})  # fmt: skip
+    answer = client.post(
+        "/login",
+        data={"csrf": token, "username": USER, "password": PASSWORD, "next": "/alerts"},
+        headers={"origin": url},
+    )
     assert answer.status_code == 303 and answer.headers["location"] == "/alerts"
     return client, _csrf(client.get("/alerts").text)
 
 
-def _first_open_alert(dashboard) -> int:  # noqa: ANN001
+def _first_open_alert(dashboard) -> int:
     return dashboard.world.store.alerts()[0].id
 
 
-def test_pages_need_a_session(dashboard) -> None:  # noqa: ANN001
+def test_pages_need_a_session(dashboard) -> None:
     client = _client(dashboard.url)
     paths = ("/", "/alerts?state=all", "/permits?q=KH-1", "/officers?checkpoint=KH-PHD&name=x", "/records/PHD-01/1")
     for path in paths:
         answer = client.get(path)
         assert answer.status_code == 303, path
         assert answer.headers["location"].startswith("/login?next=")
-    answer = client.post(f"/alerts/{_first_open_alert(dashboard)}/acknowledge", data={"csrf": "x"},
-                         headers={"origin": dashboard.url})  # fmt: skip
+    answer = client.post(
+        f"/alerts/{_first_open_alert(dashboard)}/acknowledge", data={"csrf": "x"}, headers={"origin": dashboard.url}
+    )
     assert answer.status_code == 403
     client.cookies.set(SESSION_COOKIE, "made-up")
     assert client.get("/alerts").status_code == 303
 
 
-def test_session_cookie_is_httponly_strict_and_pages_carry_security_headers(dashboard) -> None:  # noqa: ANN001
+def test_session_cookie_is_httponly_strict_and_pages_carry_security_headers(dashboard) -> None:
     client = _client(dashboard.url)
     token = _csrf(client.get("/login").text)
-    answer = client.post("/login", data={"csrf": token, "username": USER, "password": PASSWORD},
-                         headers={"origin": dashboard.url})  # fmt: skip
+    answer = client.post(
+        "/login", data={"csrf": token, "username": USER, "password": PASSWORD}, headers={"origin": dashboard.url}
+    )
     cookie = answer.headers["set-cookie"].lower()
     assert SESSION_COOKIE in cookie and "httponly" in cookie and "samesite=strict" in cookie
     assert "secure" not in cookie  # plain HTTP on loopback; behind TLS it is set (test below)
@@ -63,20 +68,23 @@ def test_session_cookie_is_httponly_strict_and_pages_carry_security_headers(dash
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
 
 
-def test_secure_cookie_behind_a_trusted_tls_proxy(sync_world) -> None:  # noqa: ANN001
+def test_secure_cookie_behind_a_trusted_tls_proxy(sync_world) -> None:
     url = sync_world.serve(trust_proxy=True)
     client = _client(url)
     login = client.get("/login", headers={"x-forwarded-proto": "https"})
     assert "secure" in login.headers["set-cookie"].lower()
 
 
-@pytest.mark.parametrize("headers, why", [
-    ({"origin": "http://evil.example"}, "another site"),
-    ({"referer": "http://evil.example/page"}, "another site"),
-    ({"sec-fetch-site": "cross-site"}, "another site"),
-    ({}, "did not say where it came from"),
-])  # fmt: skip
-def test_cross_site_posts_are_refused(dashboard, headers: dict, why: str) -> None:  # noqa: ANN001
+@pytest.mark.parametrize(
+    "headers, why",
+    [
+        ({"origin": "http://evil.example"}, "another site"),
+        ({"referer": "http://evil.example/page"}, "another site"),
+        ({"sec-fetch-site": "cross-site"}, "another site"),
+        ({}, "did not say where it came from"),
+    ],
+)
+def test_cross_site_posts_are_refused(dashboard, headers: dict, why: str) -> None:
     client, csrf = _logged_in(dashboard.url)
     alert = _first_open_alert(dashboard)
     answer = client.post(f"/alerts/{alert}/acknowledge", data={"csrf": csrf}, headers=headers)
@@ -84,48 +92,61 @@ def test_cross_site_posts_are_refused(dashboard, headers: dict, why: str) -> Non
     assert alert in {a.id for a in dashboard.world.store.alerts()}  # still open
 
 
-def test_csrf_token_must_match_the_session(dashboard) -> None:  # noqa: ANN001
+def test_csrf_token_must_match_the_session(dashboard) -> None:
     client, csrf = _logged_in(dashboard.url)
     other, other_csrf = _logged_in(dashboard.url)
     alert = _first_open_alert(dashboard)
     for token in ("", "x" * 43, other_csrf):
         answer = client.post(f"/alerts/{alert}/acknowledge", data={"csrf": token}, headers={"origin": dashboard.url})
         assert answer.status_code == 403
-    answer = client.post(f"/alerts/{alert}/acknowledge", data={"csrf": csrf, "back": "/alerts"},
-                         headers={"origin": dashboard.url})  # fmt: skip
+    answer = client.post(
+        f"/alerts/{alert}/acknowledge", data={"csrf": csrf, "back": "/alerts"}, headers={"origin": dashboard.url}
+    )
     assert answer.status_code == 303
     assert alert not in {a.id for a in dashboard.world.store.alerts()}
 
 
-def test_login_form_needs_its_own_token(dashboard) -> None:  # noqa: ANN001
+def test_login_form_needs_its_own_token(dashboard) -> None:
     client = _client(dashboard.url)
-    answer = client.post("/login", data={"csrf": "guess", "username": USER, "password": PASSWORD},
-                         headers={"origin": dashboard.url})  # fmt: skip
+    answer = client.post(
+        "/login", data={"csrf": "guess", "username": USER, "password": PASSWORD}, headers={"origin": dashboard.url}
+    )
     assert answer.status_code == 403 and SESSION_COOKIE not in answer.headers.get("set-cookie", "")
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "http://evil.example/", "\\\\evil", "alerts"])
-def test_login_never_redirects_off_site(dashboard, target: str) -> None:  # noqa: ANN001
+def test_login_never_redirects_off_site(dashboard, target: str) -> None:
     client = _client(dashboard.url)
     token = _csrf(client.get("/login").text)
-    answer = client.post("/login", data={"csrf": token, "username": USER, "password": PASSWORD, "next": target},
-                         headers={"origin": dashboard.url})  # fmt: skip
+    answer = client.post(
+        "/login",
+        data={"csrf": token, "username": USER, "password": PASSWORD, "next": target},
+        headers={"origin": dashboard.url},
+    )
     assert answer.headers["location"] == "/"
 
 
-def test_bad_forms_and_addresses_get_a_page_not_a_traceback(dashboard) -> None:  # noqa: ANN001
+def test_bad_forms_and_addresses_get_a_page_not_a_traceback(dashboard) -> None:
     client, csrf = _logged_in(dashboard.url)
     alert = _first_open_alert(dashboard)
-    big = client.post(f"/alerts/{alert}/acknowledge", content=b"csrf=" + b"x" * (MAX_FORM + 1),
-                      headers=FORM | {"origin": dashboard.url})  # fmt: skip
+    big = client.post(
+        f"/alerts/{alert}/acknowledge",
+        content=b"csrf=" + b"x" * (MAX_FORM + 1),
+        headers=FORM | {"origin": dashboard.url},
+    )
     assert big.status_code == 413 and "too large" in big.text
     json_body = client.post(f"/alerts/{alert}/acknowledge", json={"csrf": csrf}, headers={"origin": dashboard.url})
     assert json_body.status_code == 415
-    bad_utf8 = client.post(f"/alerts/{alert}/acknowledge", content=b"csrf=\xff\xfe",
-                           headers=FORM | {"origin": dashboard.url})  # fmt: skip
+    bad_utf8 = client.post(
+        f"/alerts/{alert}/acknowledge", content=b"csrf=\xff\xfe", headers=FORM | {"origin": dashboard.url}
+    )
     assert bad_utf8.status_code == 400
-    for path, status in (("/records/PHD-01/999999", 404), ("/records/PHD-01/abc", 400), ("/no-such-page", 404),
-                         ("/alerts?page=abc", 400)):  # fmt: skip
+    for path, status in (
+        ("/records/PHD-01/999999", 404),
+        ("/records/PHD-01/abc", 400),
+        ("/no-such-page", 404),
+        ("/alerts?page=abc", 400),
+    ):
         answer = client.get(path)
         assert answer.status_code == status, path
         assert answer.headers["content-type"].startswith("text/html") and "Traceback" not in answer.text
@@ -133,12 +154,12 @@ def test_bad_forms_and_addresses_get_a_page_not_a_traceback(dashboard) -> None: 
     assert missing.status_code == 404 and "no alert 999999" in missing.text
 
 
-def test_the_booths_api_still_answers_json(dashboard) -> None:  # noqa: ANN001
+def test_the_booths_api_still_answers_json(dashboard) -> None:
     answer = httpx.get(f"{dashboard.url}/v1/receipts/NOPE")
     assert answer.status_code == 404 and answer.json()["reason"] == "not_found"
 
 
-def test_alert_filters(dashboard) -> None:  # noqa: ANN001
+def test_alert_filters(dashboard) -> None:
     client, _ = _logged_in(dashboard.url)
     every = client.get("/alerts?state=all").text
     kinds = set(re.findall(r'class="kind kind-(\w+)"', every))
@@ -153,7 +174,7 @@ def test_alert_filters(dashboard) -> None:  # noqa: ANN001
     assert "No alerts here." in nothing
 
 
-def test_open_alerts_count_per_checkpoint(dashboard) -> None:  # noqa: ANN001
+def test_open_alerts_count_per_checkpoint(dashboard) -> None:
     from sqlalchemy import insert
 
     from sync.hq.dashboard.alert_list import open_alerts_by_checkpoint
@@ -165,8 +186,16 @@ def test_open_alerts_count_per_checkpoint(dashboard) -> None:  # noqa: ANN001
     for a in store.alerts():
         expected[by_booth[a.booth_id]] = expected.get(by_booth[a.booth_id], 0) + 1
     with store.engine.begin() as conn:  # an officer alert names its checkpoint, not a booth
-        conn.execute(insert(alerts).values(kind="override_outlier", booth_id=None, seq=None, raised_at=0,
-                                           acknowledged=False, detail="officer Sok Dara at KH-PHD: many"))
+        conn.execute(
+            insert(alerts).values(
+                kind="override_outlier",
+                booth_id=None,
+                seq=None,
+                raised_at=0,
+                acknowledged=False,
+                detail="officer Sok Dara at KH-PHD: many",
+            )
+        )
     expected["KH-PHD"] = expected.get("KH-PHD", 0) + 1
     with store.engine.connect() as conn:
         assert open_alerts_by_checkpoint(conn) == expected

@@ -16,7 +16,7 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def accounts(sync_db_url: str):  # noqa: ANN201
+def accounts(sync_db_url: str):
     store = SyncStore(sync_db_url)
     yield Staff(store.engine)
     store.close()

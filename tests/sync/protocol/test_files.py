@@ -69,7 +69,7 @@ def test_concurrent_writers_never_mix_or_collide(tmp_path: Path) -> None:
         try:
             for _ in range(20):
                 atomic_write(target, data)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(p,)) for p in payloads]

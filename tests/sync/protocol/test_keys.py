@@ -42,8 +42,11 @@ def test_refuses_non_ed25519_and_garbage(tmp_path: Path) -> None:
     from cryptography.hazmat.primitives.asymmetric import ec
 
     other = tmp_path / "ec.pem"
-    other.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    other.write_bytes(
+        ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     os.chmod(other, 0o600)
     with pytest.raises(KeyFileError, match="not an Ed25519"):
         keys.load_private(other)

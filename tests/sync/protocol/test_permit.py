@@ -68,10 +68,12 @@ def reason(text: str) -> str:
 # -- round trip
 
 _ASSIGNED = ("L", "M", "N", "P", "S")
-KHMER = st.text(alphabet=st.characters(min_codepoint=0x1780, max_codepoint=0x17FF, categories=_ASSIGNED), min_size=1,
-                max_size=30)
-THAI = st.text(alphabet=st.characters(min_codepoint=0x0E00, max_codepoint=0x0E7F, categories=_ASSIGNED), min_size=1,
-               max_size=30)
+KHMER = st.text(
+    alphabet=st.characters(min_codepoint=0x1780, max_codepoint=0x17FF, categories=_ASSIGNED), min_size=1, max_size=30
+)
+THAI = st.text(
+    alphabet=st.characters(min_codepoint=0x0E00, max_codepoint=0x0E7F, categories=_ASSIGNED), min_size=1, max_size=30
+)
 _SHOWN = st.characters(categories=("L", "M", "N", "P", "S", "Zs"), exclude_characters='<>&"`\\')
 PRINTABLE = st.text(alphabet=_SHOWN, max_size=40)
 NONEMPTY = st.text(alphabet=_SHOWN, min_size=1, max_size=40)
@@ -389,10 +391,18 @@ def test_changed_signature_byte_fails(permit: Permit, issuer_key: Ed25519Private
 
 
 HOLDER = {
-    "fn": "sok", "gn": "chantha", "nn": "សុខ ចន្ថា", "dob": "1988-04-12", "sx": "F",
-    "nat": "khm", "doc": "N01234567", "res": "Kamrieng, Battambang",
-    "cp": ["KH-PHD", "KH-STB"], "zn": "Sa Kaeo province", "stay": 7,
-}  # fmt: skip
+    "fn": "sok",
+    "gn": "chantha",
+    "nn": "សុខ ចន្ថា",
+    "dob": "1988-04-12",
+    "sx": "F",
+    "nat": "khm",
+    "doc": "N01234567",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD", "KH-STB"],
+    "zn": "Sa Kaeo province",
+    "stay": 7,
+}
 
 
 def test_tampered_hq_permit_is_bad_signature_at_the_booth(hq, bundle) -> None:
@@ -441,8 +451,37 @@ def _flip(rng: random.Random, data: bytes, max_flips: int = 3) -> bytes:
 
 
 def _cborish(rng: random.Random) -> bytes:
-    heads = [0x18, 0x19, 0x1A, 0x1B, 0x40, 0x58, 0x60, 0x78, 0x80, 0x84, 0x9F, 0xA0, 0xA1, 0xBF, 0xC0,
-             0xD2, 0xD8, 0xF4, 0xF5, 0xF6, 0xF7, 0xF9, 0xFA, 0xFB, 0xFF, 0x1F, 0x3F, 0x5F, 0x7F]  # fmt: skip
+    heads = [
+        0x18,
+        0x19,
+        0x1A,
+        0x1B,
+        0x40,
+        0x58,
+        0x60,
+        0x78,
+        0x80,
+        0x84,
+        0x9F,
+        0xA0,
+        0xA1,
+        0xBF,
+        0xC0,
+        0xD2,
+        0xD8,
+        0xF4,
+        0xF5,
+        0xF6,
+        0xF7,
+        0xF9,
+        0xFA,
+        0xFB,
+        0xFF,
+        0x1F,
+        0x3F,
+        0x5F,
+        0x7F,
+    ]
     return bytes(rng.choice(heads) if rng.random() < 0.4 else rng.randrange(256) for _ in range(rng.randint(0, 80)))
 
 
@@ -525,15 +564,17 @@ def test_signed_but_hostile_content_is_bad_format(change: dict, permit: Permit, 
 
 def test_encode_refuses_what_decode_would_refuse(permit: Permit, issuer_key: Ed25519PrivateKey) -> None:
     """Issuing checks the same rules: HQ never signs a permit every booth would refuse."""
-    for change in ({"native_name": MARKUP_NAME}, {"number": "KH 1"}, {"expires": 2**40},
-                   {"family_name": "A\tB"}):  # fmt: skip
+    for change in ({"native_name": MARKUP_NAME}, {"number": "KH 1"}, {"expires": 2**40}, {"family_name": "A\tB"}):
         with pytest.raises(BadFormat):
             encode(dataclasses.replace(permit, **change), issuer_key)
 
 
 @settings(max_examples=300, deadline=None)
-@given(field=st.sampled_from(["fn", "gn", "nn", "doc", "res", "zn"]), bad=st.sampled_from(list('<>&"`\\'))
-       | st.characters(categories=("Cc", "Zl", "Zp")), at=st.integers(0, 10))  # fmt: skip
+@given(
+    field=st.sampled_from(["fn", "gn", "nn", "doc", "res", "zn"]),
+    bad=st.sampled_from(list('<>&"`\\')) | st.characters(categories=("Cc", "Zl", "Zp")),
+    at=st.integers(0, 10),
+)
 def test_any_markup_or_control_character_in_any_text_is_refused(
     field: str, bad: str, at: int, issuer_key: Ed25519PrivateKey
 ) -> None:
