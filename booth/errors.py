@@ -6,6 +6,10 @@ core's: ``sync.protocol.errors``.)
     │   └── NoTrustBundle         nothing installed yet
     ├── ConfigError               a data dir or option is unusable
     ├── CardError                 a permit card cannot be drawn (fonts, shaping, QR text, photo)
+    ├── ExportError               an export cannot be written or checked; nothing partial is left
+    │   ├── ExportCancelled       the supervisor cancelled it; nothing was written
+    │   └── ExportInvalid         (booth.report.signature) an export does not match its signature;
+    │                             also the wire's ExportSignatureInvalid
     ├── LedgerError               the ledger cannot do what was asked; nothing half-written remains
     │   ├── LedgerFull            the disk (or the ledger's size cap) is full
     │   ├── LedgerReadOnly        the medium is read-only
@@ -99,3 +103,11 @@ class NotSupervisor(AuthError):
 
 class PinPolicyError(AuthError, ValueError):
     """The PIN does not meet the policy."""
+
+
+class ExportError(BoothError):
+    """An export cannot be written (or checked); nothing partial was left behind."""
+
+
+class ExportCancelled(ExportError):
+    """The supervisor cancelled the export; nothing was written."""

@@ -32,12 +32,12 @@ from booth.ledger.store import Ledger, Officer, ShiftRow
 from booth.ledger.verify import ChainReport, verify_chain
 from booth.pins import FOREVER, after_failure, check_policy, hash_pin, pin_matches
 from booth.reasons import Reason
-from booth.report.export import ExportResult, check_records
-from booth.report.export import export as write_export
 from booth.report.model import Report, ReportFilter, build_report, sync_note
 from booth.report.model import zone as report_zone
 from booth.report.signature import ExportInvalid, Manifest
 from booth.report.signature import verify as verify_signature
+from booth.report.signed_export import ExportResult, check_records
+from booth.report.signed_export import export as write_export
 from booth.settings import BoothSettings, load_settings, save_settings
 from booth.trust import TrustStore
 from sync.protocol import keys
@@ -455,9 +455,10 @@ class Booth:
         bundle = self.trust.current()
         now = self.clock.now()
         seq, head = self.ledger.head()
-        clock_warning = bundle is not None and Reason.CLOCK_SUSPECT in rules.environment_reasons(
-            rules.Context(self.checkpoint, now, bundle, last_event_at=self.ledger.last_event_at())
+        context = (
+            rules.Context(self.checkpoint, now, bundle, last_event_at=self.ledger.last_event_at()) if bundle else None
         )
+        booth_reasons = rules.environment_reasons(context) if context else ()
         return {
             "booth": self.ledger.booth_id,
             "checkpoint": self.checkpoint,
@@ -467,8 +468,9 @@ class Booth:
             "bundle_version": bundle.version if bundle else None,
             "bundle_age_days": round((now - bundle.issued_at) / 86400, 2) if bundle else None,
             "bundle_max_days": round(bundle.max_offline_age / 86400, 2) if bundle else None,
-            "trust_stale": bool(bundle and now > bundle.stale_at()),
-            "clock_suspect": clock_warning,
+            "trust_stale": Reason.TRUST_STALE in booth_reasons,
+            "trust_expired": Reason.TRUST_EXPIRED in booth_reasons,
+            "clock_suspect": Reason.CLOCK_SUSPECT in booth_reasons,
             "pending_sync": seq - self.ledger.acked_seq(),
             "clock": iso(now),
             **self._sync_status(),

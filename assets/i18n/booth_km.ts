@@ -67,57 +67,62 @@
         <translation>កាមេរ៉ាដំណើរការល្អ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="43"/>
+        <location filename="../../booth/gui/status_bar.py" line="44"/>
         <source>Camera starting…</source>
         <translation>កំពុងបើកកាមេរ៉ា…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="44"/>
+        <location filename="../../booth/gui/status_bar.py" line="45"/>
         <source>Camera lost — reconnecting</source>
         <translation>បាត់កាមេរ៉ា — កំពុងភ្ជាប់ឡើងវិញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="44"/>
+        <location filename="../../booth/gui/status_bar.py" line="46"/>
         <source>No camera</source>
         <translation>គ្មានកាមេរ៉ា</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="45"/>
+        <location filename="../../booth/gui/status_bar.py" line="47"/>
         <source>Camera off</source>
         <translation>កាមេរ៉ាបិទ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="50"/>
+        <location filename="../../booth/gui/status_bar.py" line="52"/>
         <source>No trust list installed</source>
         <translation>មិនទាន់មានបញ្ជីទុកចិត្ត</translation>
     </message>
     <message>
         <location filename="../../booth/gui/status_bar.py" line="54"/>
+        <source>Trust list EXPIRED: sync with HQ</source>
+        <translation>បញ្ជីទុកចិត្តផុតសុពលភាព៖ សូមធ្វើសមកាលកម្មជាមួយទីស្នាក់ការកណ្តាល</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/status_bar.py" line="59"/>
         <source>Trust list v{0}, {1} days old</source>
         <translation>បញ្ជីទុកចិត្ត v{0} ចាស់ {1} ថ្ងៃ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="57"/>
+        <location filename="../../booth/gui/status_bar.py" line="62"/>
         <source>Clock looks wrong!</source>
         <translation>នាឡិកាហាក់ដូចជាខុស!</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="61"/>
+        <location filename="../../booth/gui/status_bar.py" line="66"/>
         <source>never</source>
         <translation>មិនដែល</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="63"/>
+        <location filename="../../booth/gui/status_bar.py" line="68"/>
         <source>Sync failing: {0} waiting · last OK {1}</source>
         <translation>សមកាលកម្មបរាជ័យ៖ {0} កំពុងរង់ចាំ · ជោគជ័យចុងក្រោយ {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="67"/>
+        <location filename="../../booth/gui/status_bar.py" line="72"/>
         <source>Not enrolled with HQ: {0} waiting</source>
         <translation>មិនទាន់ចុះឈ្មោះជាមួយទីស្នាក់ការកណ្តាល៖ {0} កំពុងរង់ចាំ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="70"/>
+        <location filename="../../booth/gui/status_bar.py" line="76"/>
         <source>Sync: {0} waiting · last {1}</source>
         <translation>សមកាលកម្ម៖ {0} កំពុងរង់ចាំ · ចុងក្រោយ {1}</translation>
     </message>
@@ -125,31 +130,31 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="99"/>
+        <location filename="../../booth/gui/camera_view.py" line="103"/>
         <source>Starting the camera…</source>
         <translation>កំពុងបើកកាមេរ៉ា…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="100"/>
+        <location filename="../../booth/gui/camera_view.py" line="104"/>
         <source>Camera lost — reconnecting…
 Check the cable. You can also type the permit (F4).</source>
         <translation>បាត់កាមេរ៉ា — កំពុងភ្ជាប់ឡើងវិញ…
 សូមពិនិត្យខ្សែ។ អ្នកក៏អាចវាយលិខិតអនុញ្ញាតបានដែរ (F4)។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="101"/>
+        <location filename="../../booth/gui/camera_view.py" line="105"/>
         <source>No camera found.
 Connect the camera, or type the permit (F4).</source>
         <translation>រកមិនឃើញកាមេរ៉ា។
 សូមភ្ជាប់កាមេរ៉ា ឬវាយលិខិតអនុញ្ញាត (F4)។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="102"/>
+        <location filename="../../booth/gui/camera_view.py" line="106"/>
         <source>Camera off</source>
         <translation>កាមេរ៉ាបិទ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="103"/>
+        <location filename="../../booth/gui/camera_view.py" line="107"/>
         <source>Waiting for the camera…</source>
         <translation>កំពុងរង់ចាំកាមេរ៉ា…</translation>
     </message>
@@ -185,107 +190,107 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="68"/>
+        <location filename="../../booth/gui/main_window.py" line="74"/>
         <source>Booth</source>
         <translation>បញ្ជរ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="171"/>
+        <location filename="../../booth/gui/main_window.py" line="186"/>
         <source>Checking…</source>
         <translation>កំពុងពិនិត្យ…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="210"/>
+        <location filename="../../booth/gui/main_window.py" line="225"/>
         <source>Log in first: the scan was not recorded.</source>
         <translation>សូមចូលជាមុនសិន៖ ការស្កេនមិនត្រូវបានកត់ត្រាទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="244"/>
+        <location filename="../../booth/gui/main_window.py" line="262"/>
         <source>ENTRY  →   (F2 to switch)</source>
         <translation>ចូល  →   (F2 ដើម្បីប្តូរ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="246"/>
+        <location filename="../../booth/gui/main_window.py" line="264"/>
         <source>←  EXIT   (F2 to switch)</source>
         <translation>←  ចេញ   (F2 ដើម្បីប្តូរ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="255"/>
+        <location filename="../../booth/gui/main_window.py" line="274"/>
         <source>There is no rejected scan to override.</source>
         <translation>គ្មានការស្កេនដែលត្រូវបានបដិសេធ សម្រាប់អនុញ្ញាតពិសេសទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="278"/>
+        <location filename="../../booth/gui/main_window.py" line="302"/>
         <source>Override refused</source>
         <translation>ការអនុញ្ញាតពិសេសត្រូវបានបដិសេធ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="286"/>
+        <location filename="../../booth/gui/main_window.py" line="310"/>
         <source>Only a supervisor may change the settings.</source>
         <translation>មានតែអ្នកគ្រប់គ្រងទេដែលអាចប្តូរការកំណត់បាន។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="296"/>
+        <location filename="../../booth/gui/main_window.py" line="323"/>
         <source>Settings</source>
         <translation>ការកំណត់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="323"/>
+        <location filename="../../booth/gui/main_window.py" line="350"/>
         <source>This booth is not enrolled with HQ (booth enrol).</source>
         <translation>បញ្ជរនេះមិនទាន់ចុះឈ្មោះជាមួយទីស្នាក់ការកណ្តាលទេ (booth enrol)។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="326"/>
+        <location filename="../../booth/gui/main_window.py" line="353"/>
         <source>Syncing with HQ…</source>
         <translation>កំពុងធ្វើសមកាលកម្មជាមួយទីស្នាក់ការកណ្តាល…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="364"/>
+        <location filename="../../booth/gui/main_window.py" line="392"/>
         <source>Booth {0} · {1}</source>
         <translation>បញ្ជរ {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="366"/>
+        <location filename="../../booth/gui/main_window.py" line="395"/>
         <source>Type permit (F4)</source>
         <translation>វាយលិខិតអនុញ្ញាត (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="366"/>
+        <location filename="../../booth/gui/main_window.py" line="396"/>
         <source>Override (F8)</source>
         <translation>អនុញ្ញាតពិសេស (F8)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="367"/>
+        <location filename="../../booth/gui/main_window.py" line="397"/>
         <source>Scan again (F5)</source>
         <translation>ស្កេនម្តងទៀត (F5)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="367"/>
+        <location filename="../../booth/gui/main_window.py" line="398"/>
         <source>Lock (Ctrl+L)</source>
         <translation>ចាក់សោ (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="368"/>
+        <location filename="../../booth/gui/main_window.py" line="399"/>
         <source>Settings (F10)</source>
         <translation>ការកំណត់ (F10)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="368"/>
+        <location filename="../../booth/gui/main_window.py" line="400"/>
         <source>Sync now (F6)</source>
         <translation>ធ្វើសមកាលកម្មឥឡូវ (F6)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="369"/>
+        <location filename="../../booth/gui/main_window.py" line="401"/>
         <source>Reports (F9)</source>
         <translation>របាយការណ៍ (F9)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="370"/>
+        <location filename="../../booth/gui/main_window.py" line="402"/>
         <source>Sound off (Ctrl+M)</source>
         <translation>បិទសំឡេង (Ctrl+M)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="370"/>
+        <location filename="../../booth/gui/main_window.py" line="402"/>
         <source>Sound on (Ctrl+M)</source>
         <translation>បើកសំឡេង (Ctrl+M)</translation>
     </message>
@@ -293,12 +298,12 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>ManualEntryDialog</name>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="80"/>
+        <location filename="../../booth/gui/dialogs.py" line="83"/>
         <source>Enter permit text</source>
         <translation>បញ្ចូលអត្ថបទលិខិតអនុញ្ញាត</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="89"/>
+        <location filename="../../booth/gui/dialogs.py" line="92"/>
         <source>Type the text printed under the QR code, or paste it.</source>
         <translation>វាយអត្ថបទដែលបោះពុម្ពនៅក្រោមកូដ QR ឬបិទភ្ជាប់វា។</translation>
     </message>
@@ -311,49 +316,49 @@ Connect the camera, or type the permit (F4).</source>
         <translation>ការអនុញ្ញាតពិសេសរបស់អ្នកគ្រប់គ្រង</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="31"/>
+        <location filename="../../booth/gui/dialogs.py" line="32"/>
         <source>Record {0}: {1} — {2}
 Rejected for: {3}</source>
         <translation>កំណត់ត្រា {0}៖ {1} — {2}
 បដិសេធដោយសារ៖ {3}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="32"/>
+        <location filename="../../booth/gui/dialogs.py" line="33"/>
         <source>unknown holder</source>
         <translation>មិនស្គាល់ម្ចាស់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="39"/>
+        <location filename="../../booth/gui/dialogs.py" line="42"/>
         <source>Why may this person cross? (required)</source>
         <translation>ហេតុអ្វីបានជាអ្នកនេះអាចឆ្លងកាត់? (ចាំបាច់)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="42"/>
+        <location filename="../../booth/gui/dialogs.py" line="45"/>
         <source>Supervisor</source>
         <translation>អ្នកគ្រប់គ្រង</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="43"/>
+        <location filename="../../booth/gui/dialogs.py" line="46"/>
         <source>PIN</source>
         <translation>លេខសម្ងាត់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="51"/>
+        <location filename="../../booth/gui/dialogs.py" line="54"/>
         <source>This permit could not be trusted: two supervisors must agree.</source>
         <translation>មិនអាចទុកចិត្តលិខិតអនុញ្ញាតនេះបានទេ៖ អ្នកត្រួតពិនិត្យពីរនាក់ត្រូវតែយល់ព្រម។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="54"/>
+        <location filename="../../booth/gui/dialogs.py" line="57"/>
         <source>Second supervisor</source>
         <translation>អ្នកត្រួតពិនិត្យទីពីរ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="55"/>
+        <location filename="../../booth/gui/dialogs.py" line="58"/>
         <source>Their PIN</source>
         <translation>លេខសម្ងាត់របស់គាត់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="56"/>
+        <location filename="../../booth/gui/dialogs.py" line="59"/>
         <source>Reason</source>
         <translation>មូលហេតុ</translation>
     </message>
@@ -525,27 +530,27 @@ Rejected for: {3}</source>
 <context>
     <name>ShiftCounters</name>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="40"/>
+        <location filename="../../booth/gui/shift_counters.py" line="41"/>
         <source>Entries</source>
         <translation>ចូល</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="40"/>
+        <location filename="../../booth/gui/shift_counters.py" line="42"/>
         <source>Exits</source>
         <translation>ចេញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="40"/>
+        <location filename="../../booth/gui/shift_counters.py" line="43"/>
         <source>Rejections</source>
         <translation>បដិសេធ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="41"/>
+        <location filename="../../booth/gui/shift_counters.py" line="44"/>
         <source>Overrides</source>
         <translation>អនុញ្ញាតពិសេស</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="41"/>
+        <location filename="../../booth/gui/shift_counters.py" line="45"/>
         <source>Inside now</source>
         <translation>នៅខាងក្នុងឥឡូវ</translation>
     </message>
@@ -553,199 +558,199 @@ Rejected for: {3}</source>
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="87"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="94"/>
         <source>Supervisor · reports and exports</source>
         <translation>អ្នកគ្រប់គ្រង · របាយការណ៍ និងការនាំចេញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="207"/>
         <source>Shift</source>
         <translation>វេន</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
         <source>Day</source>
         <translation>ថ្ងៃ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
         <source>Period</source>
         <translation>រយៈពេល</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="206"/>
         <source>Report of</source>
         <translation>របាយការណ៍នៃ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="208"/>
         <source>From</source>
         <translation>ពី</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="209"/>
         <source>To</source>
         <translation>ដល់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="210"/>
         <source>Officer</source>
         <translation>មន្ត្រី</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="211"/>
         <source>Export as</source>
         <translation>នាំចេញជា</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="189"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="212"/>
         <source>to folder</source>
         <translation>ទៅថត</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="217"/>
         <source>Scans</source>
         <translation>ការស្កេន</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="218"/>
         <source>Entries</source>
         <translation>ចូល</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="219"/>
         <source>Exits</source>
         <translation>ចេញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="220"/>
         <source>Rejections</source>
         <translation>បដិសេធ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="221"/>
         <source>Overrides</source>
         <translation>អនុញ្ញាតពិសេស</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="194"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="222"/>
         <source>Still inside</source>
         <translation>នៅខាងក្នុង</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="194"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="223"/>
         <source>Overstays</source>
         <translation>ស្នាក់នៅហួសកំណត់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="197"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="227"/>
         <source>Show</source>
         <translation>បង្ហាញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="198"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="228"/>
         <source>Search by name or permit number</source>
         <translation>ស្វែងរកតាមឈ្មោះ ឬលេខលិខិតអនុញ្ញាត</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="201"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="245"/>
         <source>Choose folder…</source>
         <translation>ជ្រើសរើសថត…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="246"/>
         <source>Export</source>
         <translation>នាំចេញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="203"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="247"/>
         <source>Cancel export</source>
         <translation>បោះបង់ការនាំចេញ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="204"/>
-        <location filename="../../booth/gui/supervisor_view.py" line="336"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="248"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="406"/>
         <source>Close shift</source>
         <translation>បិទវេន</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="205"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="249"/>
         <source>e.g. the USB stick</source>
         <translation>ឧ. ឧបករណ៍ USB</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="218"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="262"/>
         <source>open</source>
         <translation>បើក</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="230"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="274"/>
         <source>All officers</source>
         <translation>មន្ត្រីទាំងអស់</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="274"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="324"/>
         <source>No shift to show yet.</source>
         <translation>មិនទាន់មានវេនសម្រាប់បង្ហាញទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="301"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="352"/>
         <source>none</source>
         <translation>គ្មាន</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="303"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="354"/>
         <source>Rejected for: {0}</source>
         <translation>បដិសេធដោយសារ៖ {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="305"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="357"/>
         <source>Overrides: {0}</source>
         <translation>អនុញ្ញាតពិសេស៖ {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="308"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="365"/>
         <source>Sync: HQ holds records up to #{0} of #{1} ({2} waiting)</source>
         <translation>សមកាលកម្ម៖ ទីស្នាក់ការកណ្តាលមានកំណត់ត្រារហូតដល់ #{0} ក្នុងចំណោម #{1} ({2} កំពុងរង់ចាំ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="317"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="376"/>
         <source>override by {0}</source>
         <translation>អនុញ្ញាតពិសេសដោយ {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="324"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="391"/>
         <source>{0} records shown, newest first</source>
         <translation>បង្ហាញកំណត់ត្រា {0} ថ្មីបំផុតមុនគេ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="326"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="393"/>
         <source>(of {0}; search to narrow, or export them all)</source>
         <translation>(ក្នុងចំណោម {0}; ស្វែងរកដើម្បីបង្រួម ឬនាំចេញទាំងអស់)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="337"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="407"/>
         <source>Close shift #{0} of {1}?</source>
         <translation>បិទវេន #{0} របស់ {1}?</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="344"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="416"/>
         <source>Shift #{0} of {1} is closed.</source>
         <translation>វេន #{0} របស់ {1} ត្រូវបានបិទ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="350"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="422"/>
         <source>Export to folder</source>
         <translation>នាំចេញទៅថត</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="374"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="446"/>
         <source>Exporting to {0}…</source>
         <translation>កំពុងនាំចេញទៅ {0}…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="395"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="471"/>
         <source>Exported {0} records to {1}, signed in {2}.</source>
         <translation>បាននាំចេញកំណត់ត្រា {0} ទៅ {1} ចុះហត្ថលេខាក្នុង {2}។</translation>
     </message>
@@ -808,32 +813,32 @@ Rejected for: {3}</source>
         <translation>{0} ត្រូវបានកត់ត្រា · កំណត់ត្រា {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="163"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="165"/>
         <source>Permit {0}</source>
         <translation>លិខិតអនុញ្ញាត {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="164"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="166"/>
         <source>Nationality {0} · born {1} · sex {2}</source>
         <translation>សញ្ជាតិ {0} · កើត {1} · ភេទ {2}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="165"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="167"/>
         <source>Valid until {0}</source>
         <translation>មានសុពលភាពដល់ {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="166"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="168"/>
         <source>Checkpoints: {0}</source>
         <translation>ច្រកត្រួតពិនិត្យ៖ {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="167"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="169"/>
         <source>Stay up to {0} days · {1}</source>
         <translation>ស្នាក់នៅបានរហូតដល់ {0} ថ្ងៃ · {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="175"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="179"/>
         <source>no photo</source>
         <translation>គ្មានរូបថត</translation>
     </message>

@@ -67,57 +67,62 @@
         <translation>กล้องปกติ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="43"/>
+        <location filename="../../booth/gui/status_bar.py" line="44"/>
         <source>Camera starting…</source>
         <translation>กำลังเปิดกล้อง…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="44"/>
+        <location filename="../../booth/gui/status_bar.py" line="45"/>
         <source>Camera lost — reconnecting</source>
         <translation>กล้องขาดการเชื่อมต่อ — กำลังเชื่อมต่อใหม่</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="44"/>
+        <location filename="../../booth/gui/status_bar.py" line="46"/>
         <source>No camera</source>
         <translation>ไม่พบกล้อง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="45"/>
+        <location filename="../../booth/gui/status_bar.py" line="47"/>
         <source>Camera off</source>
         <translation>ปิดกล้อง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="50"/>
+        <location filename="../../booth/gui/status_bar.py" line="52"/>
         <source>No trust list installed</source>
         <translation>ยังไม่ได้ติดตั้งรายการความเชื่อถือ</translation>
     </message>
     <message>
         <location filename="../../booth/gui/status_bar.py" line="54"/>
+        <source>Trust list EXPIRED: sync with HQ</source>
+        <translation>รายการความเชื่อถือหมดอายุ: ซิงค์กับสำนักงานใหญ่</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/status_bar.py" line="59"/>
         <source>Trust list v{0}, {1} days old</source>
         <translation>รายการความเชื่อถือ v{0} อายุ {1} วัน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="57"/>
+        <location filename="../../booth/gui/status_bar.py" line="62"/>
         <source>Clock looks wrong!</source>
         <translation>นาฬิกาอาจผิดพลาด!</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="61"/>
+        <location filename="../../booth/gui/status_bar.py" line="66"/>
         <source>never</source>
         <translation>ไม่เคย</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="63"/>
+        <location filename="../../booth/gui/status_bar.py" line="68"/>
         <source>Sync failing: {0} waiting · last OK {1}</source>
         <translation>ซิงค์ล้มเหลว: รอ {0} รายการ · สำเร็จล่าสุด {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="67"/>
+        <location filename="../../booth/gui/status_bar.py" line="72"/>
         <source>Not enrolled with HQ: {0} waiting</source>
         <translation>ยังไม่ได้ลงทะเบียนกับสำนักงานใหญ่: รอ {0} รายการ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/status_bar.py" line="70"/>
+        <location filename="../../booth/gui/status_bar.py" line="76"/>
         <source>Sync: {0} waiting · last {1}</source>
         <translation>ซิงค์: รอ {0} รายการ · ล่าสุด {1}</translation>
     </message>
@@ -125,31 +130,31 @@
 <context>
     <name>CameraView</name>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="99"/>
+        <location filename="../../booth/gui/camera_view.py" line="103"/>
         <source>Starting the camera…</source>
         <translation>กำลังเปิดกล้อง…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="100"/>
+        <location filename="../../booth/gui/camera_view.py" line="104"/>
         <source>Camera lost — reconnecting…
 Check the cable. You can also type the permit (F4).</source>
         <translation>กล้องขาดการเชื่อมต่อ — กำลังเชื่อมต่อใหม่…
 ตรวจสอบสายเคเบิล หรือพิมพ์ใบอนุญาตก็ได้ (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="101"/>
+        <location filename="../../booth/gui/camera_view.py" line="105"/>
         <source>No camera found.
 Connect the camera, or type the permit (F4).</source>
         <translation>ไม่พบกล้อง
 เชื่อมต่อกล้อง หรือพิมพ์ใบอนุญาต (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="102"/>
+        <location filename="../../booth/gui/camera_view.py" line="106"/>
         <source>Camera off</source>
         <translation>ปิดกล้อง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/camera_view.py" line="103"/>
+        <location filename="../../booth/gui/camera_view.py" line="107"/>
         <source>Waiting for the camera…</source>
         <translation>กำลังรอกล้อง…</translation>
     </message>
@@ -185,107 +190,107 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="68"/>
+        <location filename="../../booth/gui/main_window.py" line="74"/>
         <source>Booth</source>
         <translation>ช่องตรวจ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="171"/>
+        <location filename="../../booth/gui/main_window.py" line="186"/>
         <source>Checking…</source>
         <translation>กำลังตรวจสอบ…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="210"/>
+        <location filename="../../booth/gui/main_window.py" line="225"/>
         <source>Log in first: the scan was not recorded.</source>
         <translation>กรุณาเข้าสู่ระบบก่อน: ไม่ได้บันทึกการสแกน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="244"/>
+        <location filename="../../booth/gui/main_window.py" line="262"/>
         <source>ENTRY  →   (F2 to switch)</source>
         <translation>เข้า  →   (F2 เพื่อสลับ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="246"/>
+        <location filename="../../booth/gui/main_window.py" line="264"/>
         <source>←  EXIT   (F2 to switch)</source>
         <translation>←  ออก   (F2 เพื่อสลับ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="255"/>
+        <location filename="../../booth/gui/main_window.py" line="274"/>
         <source>There is no rejected scan to override.</source>
         <translation>ไม่มีการสแกนที่ถูกปฏิเสธให้อนุมัติพิเศษ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="278"/>
+        <location filename="../../booth/gui/main_window.py" line="302"/>
         <source>Override refused</source>
         <translation>การอนุมัติพิเศษถูกปฏิเสธ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="286"/>
+        <location filename="../../booth/gui/main_window.py" line="310"/>
         <source>Only a supervisor may change the settings.</source>
         <translation>เฉพาะหัวหน้าเท่านั้นที่เปลี่ยนการตั้งค่าได้</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="296"/>
+        <location filename="../../booth/gui/main_window.py" line="323"/>
         <source>Settings</source>
         <translation>การตั้งค่า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="323"/>
+        <location filename="../../booth/gui/main_window.py" line="350"/>
         <source>This booth is not enrolled with HQ (booth enrol).</source>
         <translation>ช่องตรวจนี้ยังไม่ได้ลงทะเบียนกับสำนักงานใหญ่ (booth enrol)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="326"/>
+        <location filename="../../booth/gui/main_window.py" line="353"/>
         <source>Syncing with HQ…</source>
         <translation>กำลังซิงค์กับสำนักงานใหญ่…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="364"/>
+        <location filename="../../booth/gui/main_window.py" line="392"/>
         <source>Booth {0} · {1}</source>
         <translation>ช่องตรวจ {0} · {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="366"/>
+        <location filename="../../booth/gui/main_window.py" line="395"/>
         <source>Type permit (F4)</source>
         <translation>พิมพ์ใบอนุญาต (F4)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="366"/>
+        <location filename="../../booth/gui/main_window.py" line="396"/>
         <source>Override (F8)</source>
         <translation>อนุมัติพิเศษ (F8)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="367"/>
+        <location filename="../../booth/gui/main_window.py" line="397"/>
         <source>Scan again (F5)</source>
         <translation>สแกนอีกครั้ง (F5)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="367"/>
+        <location filename="../../booth/gui/main_window.py" line="398"/>
         <source>Lock (Ctrl+L)</source>
         <translation>ล็อก (Ctrl+L)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="368"/>
+        <location filename="../../booth/gui/main_window.py" line="399"/>
         <source>Settings (F10)</source>
         <translation>การตั้งค่า (F10)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="368"/>
+        <location filename="../../booth/gui/main_window.py" line="400"/>
         <source>Sync now (F6)</source>
         <translation>ซิงค์ตอนนี้ (F6)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="369"/>
+        <location filename="../../booth/gui/main_window.py" line="401"/>
         <source>Reports (F9)</source>
         <translation>รายงาน (F9)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="370"/>
+        <location filename="../../booth/gui/main_window.py" line="402"/>
         <source>Sound off (Ctrl+M)</source>
         <translation>ปิดเสียง (Ctrl+M)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/main_window.py" line="370"/>
+        <location filename="../../booth/gui/main_window.py" line="402"/>
         <source>Sound on (Ctrl+M)</source>
         <translation>เปิดเสียง (Ctrl+M)</translation>
     </message>
@@ -293,12 +298,12 @@ Connect the camera, or type the permit (F4).</source>
 <context>
     <name>ManualEntryDialog</name>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="80"/>
+        <location filename="../../booth/gui/dialogs.py" line="83"/>
         <source>Enter permit text</source>
         <translation>ป้อนข้อความใบอนุญาต</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="89"/>
+        <location filename="../../booth/gui/dialogs.py" line="92"/>
         <source>Type the text printed under the QR code, or paste it.</source>
         <translation>พิมพ์ข้อความที่พิมพ์อยู่ใต้คิวอาร์โค้ด หรือวางข้อความ</translation>
     </message>
@@ -311,49 +316,49 @@ Connect the camera, or type the permit (F4).</source>
         <translation>การอนุมัติพิเศษโดยหัวหน้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="31"/>
+        <location filename="../../booth/gui/dialogs.py" line="32"/>
         <source>Record {0}: {1} — {2}
 Rejected for: {3}</source>
         <translation>รายการ {0}: {1} — {2}
 ถูกปฏิเสธเพราะ: {3}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="32"/>
+        <location filename="../../booth/gui/dialogs.py" line="33"/>
         <source>unknown holder</source>
         <translation>ไม่ทราบผู้ถือ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="39"/>
+        <location filename="../../booth/gui/dialogs.py" line="42"/>
         <source>Why may this person cross? (required)</source>
         <translation>เหตุใดบุคคลนี้จึงผ่านได้? (จำเป็น)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="42"/>
+        <location filename="../../booth/gui/dialogs.py" line="45"/>
         <source>Supervisor</source>
         <translation>หัวหน้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="43"/>
+        <location filename="../../booth/gui/dialogs.py" line="46"/>
         <source>PIN</source>
         <translation>รหัส PIN</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="51"/>
+        <location filename="../../booth/gui/dialogs.py" line="54"/>
         <source>This permit could not be trusted: two supervisors must agree.</source>
         <translation>ไม่สามารถเชื่อถือใบอนุญาตนี้ได้: หัวหน้าสองคนต้องเห็นชอบ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="54"/>
+        <location filename="../../booth/gui/dialogs.py" line="57"/>
         <source>Second supervisor</source>
         <translation>หัวหน้าคนที่สอง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="55"/>
+        <location filename="../../booth/gui/dialogs.py" line="58"/>
         <source>Their PIN</source>
         <translation>รหัส PIN ของเขา</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/dialogs.py" line="56"/>
+        <location filename="../../booth/gui/dialogs.py" line="59"/>
         <source>Reason</source>
         <translation>เหตุผล</translation>
     </message>
@@ -525,27 +530,27 @@ Rejected for: {3}</source>
 <context>
     <name>ShiftCounters</name>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="40"/>
+        <location filename="../../booth/gui/shift_counters.py" line="41"/>
         <source>Entries</source>
         <translation>เข้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="40"/>
+        <location filename="../../booth/gui/shift_counters.py" line="42"/>
         <source>Exits</source>
         <translation>ออก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="40"/>
+        <location filename="../../booth/gui/shift_counters.py" line="43"/>
         <source>Rejections</source>
         <translation>ปฏิเสธ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="41"/>
+        <location filename="../../booth/gui/shift_counters.py" line="44"/>
         <source>Overrides</source>
         <translation>อนุมัติพิเศษ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/shift_counters.py" line="41"/>
+        <location filename="../../booth/gui/shift_counters.py" line="45"/>
         <source>Inside now</source>
         <translation>อยู่ข้างในขณะนี้</translation>
     </message>
@@ -553,199 +558,199 @@ Rejected for: {3}</source>
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="87"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="94"/>
         <source>Supervisor · reports and exports</source>
         <translation>หัวหน้า · รายงานและการส่งออก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="207"/>
         <source>Shift</source>
         <translation>กะ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
         <source>Day</source>
         <translation>วัน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="184"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
         <source>Period</source>
         <translation>ช่วงเวลา</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="206"/>
         <source>Report of</source>
         <translation>รายงานของ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="187"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="208"/>
         <source>From</source>
         <translation>จาก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="209"/>
         <source>To</source>
         <translation>ถึง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="210"/>
         <source>Officer</source>
         <translation>เจ้าหน้าที่</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="188"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="211"/>
         <source>Export as</source>
         <translation>ส่งออกเป็น</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="189"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="212"/>
         <source>to folder</source>
         <translation>ไปยังโฟลเดอร์</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="217"/>
         <source>Scans</source>
         <translation>การสแกน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="218"/>
         <source>Entries</source>
         <translation>เข้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="192"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="219"/>
         <source>Exits</source>
         <translation>ออก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="220"/>
         <source>Rejections</source>
         <translation>ปฏิเสธ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="193"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="221"/>
         <source>Overrides</source>
         <translation>อนุมัติพิเศษ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="194"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="222"/>
         <source>Still inside</source>
         <translation>ยังอยู่ข้างใน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="194"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="223"/>
         <source>Overstays</source>
         <translation>อยู่เกินกำหนด</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="197"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="227"/>
         <source>Show</source>
         <translation>แสดง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="198"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="228"/>
         <source>Search by name or permit number</source>
         <translation>ค้นหาตามชื่อหรือเลขใบอนุญาต</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="201"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="245"/>
         <source>Choose folder…</source>
         <translation>เลือกโฟลเดอร์…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="202"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="246"/>
         <source>Export</source>
         <translation>ส่งออก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="203"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="247"/>
         <source>Cancel export</source>
         <translation>ยกเลิกการส่งออก</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="204"/>
-        <location filename="../../booth/gui/supervisor_view.py" line="336"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="248"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="406"/>
         <source>Close shift</source>
         <translation>ปิดกะ</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="205"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="249"/>
         <source>e.g. the USB stick</source>
         <translation>เช่น แฟลชไดรฟ์ USB</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="218"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="262"/>
         <source>open</source>
         <translation>เปิดอยู่</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="230"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="274"/>
         <source>All officers</source>
         <translation>เจ้าหน้าที่ทั้งหมด</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="274"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="324"/>
         <source>No shift to show yet.</source>
         <translation>ยังไม่มีกะให้แสดง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="301"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="352"/>
         <source>none</source>
         <translation>ไม่มี</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="303"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="354"/>
         <source>Rejected for: {0}</source>
         <translation>ปฏิเสธเพราะ: {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="305"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="357"/>
         <source>Overrides: {0}</source>
         <translation>อนุมัติพิเศษ: {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="308"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="365"/>
         <source>Sync: HQ holds records up to #{0} of #{1} ({2} waiting)</source>
         <translation>ซิงค์: สำนักงานใหญ่มีรายการถึง #{0} จาก #{1} (รอ {2} รายการ)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="317"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="376"/>
         <source>override by {0}</source>
         <translation>อนุมัติพิเศษโดย {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="324"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="391"/>
         <source>{0} records shown, newest first</source>
         <translation>แสดง {0} รายการ ล่าสุดก่อน</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="326"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="393"/>
         <source>(of {0}; search to narrow, or export them all)</source>
         <translation>(จาก {0}; ค้นหาเพื่อจำกัด หรือส่งออกทั้งหมด)</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="337"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="407"/>
         <source>Close shift #{0} of {1}?</source>
         <translation>ปิดกะ #{0} ของ {1}?</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="344"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="416"/>
         <source>Shift #{0} of {1} is closed.</source>
         <translation>ปิดกะ #{0} ของ {1} แล้ว</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="350"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="422"/>
         <source>Export to folder</source>
         <translation>ส่งออกไปยังโฟลเดอร์</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="374"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="446"/>
         <source>Exporting to {0}…</source>
         <translation>กำลังส่งออกไปยัง {0}…</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/supervisor_view.py" line="395"/>
+        <location filename="../../booth/gui/supervisor_view.py" line="471"/>
         <source>Exported {0} records to {1}, signed in {2}.</source>
         <translation>ส่งออก {0} รายการไปยัง {1} ลงนามใน {2} แล้ว</translation>
     </message>
@@ -808,32 +813,32 @@ Rejected for: {3}</source>
         <translation>บันทึก{0}แล้ว · รายการ {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="163"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="165"/>
         <source>Permit {0}</source>
         <translation>ใบอนุญาต {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="164"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="166"/>
         <source>Nationality {0} · born {1} · sex {2}</source>
         <translation>สัญชาติ {0} · เกิด {1} · เพศ {2}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="165"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="167"/>
         <source>Valid until {0}</source>
         <translation>ใช้ได้ถึง {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="166"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="168"/>
         <source>Checkpoints: {0}</source>
         <translation>จุดผ่านแดน: {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="167"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="169"/>
         <source>Stay up to {0} days · {1}</source>
         <translation>พำนักได้ไม่เกิน {0} วัน · {1}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/verdict_panel.py" line="175"/>
+        <location filename="../../booth/gui/verdict_panel.py" line="179"/>
         <source>no photo</source>
         <translation>ไม่มีรูปถ่าย</translation>
     </message>

@@ -21,9 +21,9 @@ import click
 from booth.cli.common import read_pin
 from booth.cli_support import fail, print_json
 from booth.errors import ConfigError, UnknownOfficer
-from booth.report.export import check_records
 from booth.report.model import ReportFilter, period, zone
 from booth.report.signature import FORMATS, ExportInvalid, verify
+from booth.report.signed_export import check_records
 from booth.service import Booth
 from sync.protocol.keys import load_public
 from sync.protocol.times import iso

@@ -50,6 +50,8 @@ class BoothStatusBar(QStatusBar):
         s = self._status
         if s.get("bundle_version") is None:
             _paint(self.bundle, self.tr("No trust list installed"), BAD)
+        elif s.get("trust_expired"):
+            _paint(self.bundle, self.tr("Trust list EXPIRED: sync with HQ"), BAD)
         else:
             age = s.get("bundle_age_days") or 0
             colour = BAD if s.get("trust_stale") else WARN if age > s.get("bundle_max_days", 7) / 2 else OK

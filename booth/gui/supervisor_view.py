@@ -45,8 +45,8 @@ from booth.gui.qt import (
 )
 from booth.gui.text_label import TextLabel, as_rich_text
 from booth.ledger.store import ShiftRow
-from booth.report.export import ExportResult
 from booth.report.model import Report, ReportFilter, local_time, period, zone
+from booth.report.signed_export import ExportResult
 from booth.service import Booth, Session
 from sync.protocol.records import OVERRIDE, Record
 

@@ -25,8 +25,8 @@ from booth import assets
 from booth.card.typeset import PT, PdfPen, Style, add_fonts, missing_fonts
 from booth.errors import CardError
 from booth.reasons import ENGLISH, Reason
-from booth.report.files import ExportError
 from booth.report.model import Person, Report, local_time, offset_label
+from booth.report.staging import ExportError
 
 if TYPE_CHECKING:
     from fpdf import FPDF

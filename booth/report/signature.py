@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from booth.report.files import ExportError
+from booth.report.staging import ExportError
 from sync.protocol import export_signature as wire
 from sync.protocol.errors import ExportSignatureInvalid, ExportUnreadable
 from sync.protocol.export_signature import (

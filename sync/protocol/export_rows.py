@@ -1,4 +1,4 @@
-"""The records of a CSV or JSON export, read back and checked (the formats ``booth.report.exporters`` writes).
+"""The records of a CSV or JSON export, read back and checked (the formats ``booth.report.csv_json`` writes).
 
 CSV: UTF-8 with a byte-order mark, a header row (a local-time column, then every field of
 ``sync.protocol.records.FIELDS``), one row per record; an empty cell is null; a leading

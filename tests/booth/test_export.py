@@ -30,12 +30,12 @@ from test_report_world import (  # noqa: F401 - the fixtures world and world_tem
 )
 
 from booth.ledger.store import _INSERT
-from booth.report import files
-from booth.report.export import check_records
-from booth.report.exporters import read_csv, read_json
-from booth.report.files import ExportCancelled, ExportError
+from booth.report import staging
+from booth.report.csv_json import read_csv, read_json
 from booth.report.model import ReportFilter
 from booth.report.signature import ExportInvalid, signature_path, verify
+from booth.report.signed_export import check_records
+from booth.report.staging import ExportCancelled, ExportError
 from booth.service import Session
 from sync.protocol import keys
 from sync.protocol.records import AUDIT, FIELDS, SCAN, Record
@@ -302,10 +302,10 @@ def test_a_full_disk_leaves_no_partial_file(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fail_after: int | str
 ) -> None:
     """The disk fills while writing (injected: any machine), at the start, midway, or at the .sig."""
-    real_write = files.HashingFile.write
+    real_write = staging.HashingFile.write
     written: dict[int, int] = {}
 
-    def filling(self: files.HashingFile, data: bytes) -> int:
+    def filling(self: staging.HashingFile, data: bytes) -> int:
         written[id(self)] = written.get(id(self), 0) + len(data)
         if (
             fail_after == "signature"
@@ -316,7 +316,7 @@ def test_a_full_disk_leaves_no_partial_file(
             raise OSError(errno.ENOSPC, "No space left on device")
         return real_write(self, data)
 
-    monkeypatch.setattr(files.HashingFile, "write", filling)
+    monkeypatch.setattr(staging.HashingFile, "write", filling)
     usb = tmp_path / "usb"
     usb.mkdir()
     head = world.booth.ledger.head()[0]

@@ -28,7 +28,7 @@ from test_report_world import (  # noqa: F401 - the fixtures world and world_tem
 
 from booth.cli import main as booth
 from booth.cli.export import export, shift
-from booth.report.exporters import read_csv
+from booth.report.csv_json import read_csv
 from sync.protocol import keys
 
 ZONE = "Asia/Phnom_Penh"

@@ -418,3 +418,22 @@ def test_where_the_bundle_names_supervisors_only_they_supervise(booth: Booth, hq
         booth.override_with_pin(
             refused.seq, "Chan Sophal", SUPERVISOR_PIN, "known to me", second=("Keo Vanna", "739146")
         )
+
+
+def test_cut_off_past_the_hard_expiry_everyone_stops_but_one_supervisor_may_let_through(
+    tmp_path: Path, hq: HQ, clock: FixedClock
+) -> None:
+    old = hq.build_bundle(now=NOW - 31 * DAY)[1]
+    booth = Booth.init(tmp_path / "b", booth_id="PHD-01", checkpoint="KH-PHD", clock=clock)
+    try:
+        booth.install_bundle(old, pin=hq.root_fingerprint())
+        booth.add_officer("Sok Dara", "officer", OFFICER_PIN)
+        booth.add_officer("Chan Sophal", "supervisor", SUPERVISOR_PIN)
+        assert booth.status()["trust_expired"] and not booth.status()["trust_stale"]
+        session = booth.login("Sok Dara", OFFICER_PIN)
+        scan = booth.scan(session, issue(hq), direction="entry", channel="cli")
+        assert not scan.verdict.valid and [r.value for r in scan.verdict.reasons] == ["trust_expired"]
+        override = booth.override_with_pin(scan.record.seq, "Chan Sophal", SUPERVISOR_PIN, "known resident, HQ down")
+        assert override.supervisor == "Chan Sophal" and override.reasons == "trust_expired"
+    finally:
+        booth.close()

@@ -19,10 +19,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.ledger.store import Ledger
 from booth.report import pdf
-from booth.report.exporters import Progress, Written, write_csv, write_json
-from booth.report.files import ExportError, Staged, check_target
+from booth.report.csv_json import Progress, Written, write_csv, write_json
 from booth.report.model import ReportFilter, collect, offset_label, report_offset, shift_of
 from booth.report.signature import FORMATS, Manifest, booth_errors, sign, signature_path
+from booth.report.staging import ExportError, Staged, check_target
 from sync.protocol import export_rows
 
 

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
-from booth.errors import BoothError
+from booth.errors import ExportCancelled, ExportError
 from sync.protocol.files import sha256_of, sync_folder
 
 BUFFER = 1 << 20
@@ -30,14 +30,6 @@ __all__ = [
     "sha256_of",
     "translate",
 ]
-
-
-class ExportError(BoothError):
-    """An export cannot be written (or checked); nothing partial was left behind."""
-
-
-class ExportCancelled(ExportError):
-    """The supervisor cancelled the export; nothing was written."""
 
 
 def check_target(path: Path) -> Path:

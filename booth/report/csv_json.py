@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from threading import Event
 
 from booth.ledger.store import Ledger, Selection
-from booth.report.files import BUFFER, ExportCancelled, HashingFile
+from booth.report.staging import BUFFER, ExportCancelled, HashingFile
 from sync.protocol.export_rows import JSON_FORMAT, read_csv, read_json, read_records
 from sync.protocol.records import FIELDS
 
