@@ -17,6 +17,20 @@ from sync.protocol.keys import generate
 from sync.protocol.permit import Permit
 from sync.protocol.times import DAY
 
+# a typical holder file (HOLDER.json's keys): Khmer holder, two checkpoints
+HOLDER = {
+    "fn": "Sok",
+    "gn": "Chantha",
+    "nn": "សុខ ចន្ថា",
+    "dob": "1988-04-12",
+    "sx": "F",
+    "nat": "KHM",
+    "doc": "N01234567",
+    "res": "Kamrieng, Battambang",
+    "cp": ["KH-PHD", "KH-STB"],
+    "zn": "Sa Kaeo",
+    "stay": 7,
+}
 NOW = 1_790_000_000  # 2026-09-21, a fixed clock for deterministic tests
 
 
@@ -99,6 +113,22 @@ def demo(tmp_path: Path, demo_template):
     copy = tmp_path / "demo"
     shutil.copytree(demo_template.booth_dir.parent, copy)
     return DemoBooth(demo_template.data, copy / "booth")
+
+
+@pytest.fixture
+def window(qtbot, demo, gui_fonts):
+    """The booth's main window on a fresh copy of the demo booth, shown at 1366x768."""
+    from booth.gui.main_window import MainWindow
+    from booth.service import Booth
+
+    booth = Booth(demo.booth_dir)
+    win = MainWindow(booth)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    yield win
+    win.close()
+    booth.close()
 
 
 @pytest.fixture

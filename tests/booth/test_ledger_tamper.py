@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import NOW
+from conftest import HOLDER, NOW
 
 from booth.cli import main as booth_main
 from booth.clock import FixedClock
@@ -23,19 +23,6 @@ from sync.hq.holder_file import holder_from_json
 from sync.protocol.records import FIELDS, Record
 from sync.protocol.times import DAY
 
-HOLDER = {
-    "fn": "Sok",
-    "gn": "Chantha",
-    "nn": "សុខ ចន្ថា",
-    "dob": "1988-04-12",
-    "sx": "F",
-    "nat": "KHM",
-    "doc": "N01234567",
-    "res": "Kamrieng, Battambang",
-    "cp": ["KH-PHD", "KH-STB"],
-    "zn": "Sa Kaeo",
-    "stay": 7,
-}
 OFFICER_PIN, SUPERVISOR_PIN = "482913", "771204"
 TRIGGERS = ("records_no_update", "records_no_delete", "records_chain")
 INSERT = f"INSERT INTO records ({', '.join(FIELDS)}) VALUES ({', '.join('?' * len(FIELDS))})"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import NOW
+from conftest import HOLDER, NOW
 
 from booth.clock import FixedClock
 from booth.errors import (
@@ -24,19 +24,6 @@ from sync.hq.facade import HQ
 from sync.hq.holder_file import holder_from_json
 from sync.protocol.times import DAY
 
-HOLDER = {
-    "fn": "Sok",
-    "gn": "Chantha",
-    "nn": "សុខ ចន្ថា",
-    "dob": "1988-04-12",
-    "sx": "F",
-    "nat": "KHM",
-    "doc": "N01234567",
-    "res": "Kamrieng, Battambang",
-    "cp": ["KH-PHD", "KH-STB"],
-    "zn": "Sa Kaeo",
-    "stay": 7,
-}
 OFFICER_PIN, SUPERVISOR_PIN = "482913", "771204"
 
 

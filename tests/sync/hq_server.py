@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from conftest import HOLDER
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.clock import FixedClock
@@ -40,19 +41,6 @@ from sync.protocol.times import DAY
 NOW = 1_790_000_000  # the same fixed clock as tests/conftest.py
 BOOTHS = {"PHD-01": "KH-PHD", "STB-01": "KH-STB"}
 OFFICER, PIN = "Sok Dara", "482913"
-HOLDER = {
-    "fn": "Sok",
-    "gn": "Chantha",
-    "nn": "សុខ ចន្ថា",
-    "dob": "1988-04-12",
-    "sx": "F",
-    "nat": "KHM",
-    "doc": "N01234567",
-    "res": "Kamrieng, Battambang",
-    "cp": ["KH-PHD", "KH-STB"],
-    "zn": "Sa Kaeo",
-    "stay": 7,
-}
 
 
 # -- the server

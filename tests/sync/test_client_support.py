@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from conftest import NOW
+from conftest import HOLDER, NOW
 
 from booth.clock import FixedClock
 from booth.service import Booth, Session
@@ -25,19 +25,6 @@ from sync.protocol.times import DAY
 
 BOOTH_ID, CHECKPOINT = "PHD-01", "KH-PHD"
 OFFICER_PIN = "482913"
-HOLDER = {
-    "fn": "Sok",
-    "gn": "Chantha",
-    "nn": "សុខ ចន្ថា",
-    "dob": "1988-04-12",
-    "sx": "F",
-    "nat": "KHM",
-    "doc": "N01234567",
-    "res": "Kamrieng, Battambang",
-    "cp": ["KH-PHD", "KH-STB"],
-    "zn": "Sa Kaeo",
-    "stay": 7,
-}
 
 
 @dataclass

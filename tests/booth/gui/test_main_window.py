@@ -29,18 +29,6 @@ from booth.service import Booth
 TIMEOUT = 10_000
 
 
-@pytest.fixture
-def window(qtbot, demo: DemoBooth, gui_fonts) -> MainWindow:
-    booth = Booth(demo.booth_dir)
-    win = MainWindow(booth)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.close()
-    booth.close()
-
-
 def log_in(qtbot, win: MainWindow, name: str = OFFICER, pin: str = OFFICER_PIN) -> None:
     qtbot.waitUntil(lambda: win.login.officer.count() > 0, timeout=TIMEOUT)
     win.login.officer.setCurrentText(name)

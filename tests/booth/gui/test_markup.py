@@ -11,12 +11,10 @@ from gui_helpers import OFFICER, OFFICER_PIN
 from test_main_window import TIMEOUT, case, log_in, scan
 
 from booth.demo import DemoBooth
-from booth.gui.main_window import MainWindow
 from booth.gui.qt import QLabel, Qt
 from booth.gui.text_label import as_rich_text
 from booth.gui.verdict_icon import STOP
 from booth.reasons import Reason
-from booth.service import Booth
 from sync.protocol import cbor, cose
 from sync.protocol.base45 import b45encode
 from sync.protocol.keys import kid_of, load_private
@@ -27,18 +25,6 @@ MARKUP = (
     '<table width="600" bgcolor="#188038"><tr><td><font size="7" color="white">✔ PASS</font></td></tr>'
     '<tr><td><font color="white">Valid permit</font></td></tr></table>'
 )
-
-
-@pytest.fixture
-def window(qtbot, demo: DemoBooth, gui_fonts) -> MainWindow:
-    booth = Booth(demo.booth_dir)
-    win = MainWindow(booth)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.close()
-    booth.close()
 
 
 def signed_by_a_real_office(demo: DemoBooth, text: str, **body: object) -> str:
