@@ -27,8 +27,8 @@ from sync.client.errors import HistoryConflict, SyncError
 from sync.client.proof import check_receipt
 from sync.protocol.batch import make_batch, seal_batch
 from sync.protocol.bundle import MAX_BUNDLE_BYTES, open_bundle
-from sync.protocol.errors import DocumentRefused
-from sync.protocol.files import atomic_write, sync_folder
+from sync.protocol.errors import WireError
+from sync.protocol.files import atomic_write, read_capped, sync_folder
 from sync.protocol.keys import load_private
 
 USB_BATCH = 5000  # records per file
@@ -98,13 +98,13 @@ def _take_receipts(booth: Booth, mine: Path, report: UsbReport) -> None:
     best = None
     for path in sorted(mine.glob("receipt-*.cose")):
         try:
-            data = _read(path, MAX_RECEIPT_BYTES)
+            data = read_capped(path, MAX_RECEIPT_BYTES)
             receipt = check_receipt(booth, data)
         except HistoryConflict as exc:
             report.alarms.append(f"{path.name}: {exc}")
             report.problem(f"{path.name}: {exc}")
             continue
-        except (SyncError, OSError, ValueError) as exc:
+        except (SyncError, WireError, OSError, ValueError) as exc:
             report.problem(f"{path.name}: {exc}")
             continue
         report.receipts_accepted += 1
@@ -124,9 +124,9 @@ def _take_bundle(booth: Booth, folder: Path, report: UsbReport) -> None:
     candidates = []
     for path in _bundle_files(folder):
         try:
-            data = _read(path, MAX_BUNDLE_BYTES)
+            data = read_capped(path, MAX_BUNDLE_BYTES)
             candidates.append((open_bundle(data).version, path, data))
-        except (DocumentRefused, OSError, ValueError) as exc:
+        except (WireError, OSError, ValueError) as exc:
             report.problem(f"{_name(folder, path)}: {exc}")
     try:
         current = booth.trust.current()
@@ -177,17 +177,6 @@ def _write_batches(booth: Booth, mine: Path, report: UsbReport) -> None:
             report.removed.append(path.name)
     sync_folder(mine)
     report.say(f"wrote records {acked + 1}-{head} in {len(report.written)} file(s) to {mine}")
-
-
-def _read(path: Path, limit: int) -> bytes:
-    """A regular file of at most ``limit`` bytes (no symlinks: the stick is not trusted)."""
-    if path.is_symlink() or not path.is_file():
-        raise ValueError("not a regular file")
-    with open(path, "rb") as f:
-        data = f.read(limit + 1)
-    if len(data) > limit:
-        raise ValueError(f"larger than {limit} bytes")
-    return data
 
 
 def _name(folder: Path, path: Path) -> str:

@@ -8,13 +8,13 @@ The file is written to a temporary name, flushed to disk and renamed over the ol
 from __future__ import annotations
 
 import fcntl
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sync.protocol.bundle import TrustBundle, open_bundle
 from sync.protocol.errors import DocumentRefused
+from sync.protocol.files import atomic_write
 
 BUNDLES_DIR = "bundles"
 LATEST_FILE = "latest.cose"
@@ -44,12 +44,7 @@ def save_latest(data_dir: Path, bundle: TrustBundle, data: bytes) -> bool:
             current = None  # a damaged file is replaced
         if current is not None and current[0].version >= bundle.version:
             return False
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, data)
     return True
 
 

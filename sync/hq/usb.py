@@ -23,7 +23,8 @@ from sync.hq.bundles import BundleKeeper
 from sync.hq.errors import SyncRefused
 from sync.hq.facade import HQ
 from sync.protocol.batch import MAX_WIRE, BatchRefused, peek_booth
-from sync.protocol.files import atomic_write
+from sync.protocol.errors import FileTooLarge, UnsafePath
+from sync.protocol.files import atomic_write, read_capped
 
 _BATCH = re.compile(r"batch-(\d+)-(\d+)\.bin")
 BUNDLE_FILE = "trust.bundle"
@@ -46,11 +47,11 @@ class Imported:
 
 def batch_files(folder: Path) -> Iterator[tuple[str, Path]]:
     """(claimed booth id, file) for every batch on the stick, each booth's in sequence order."""
-    for booth_dir in sorted(p for p in folder.glob("booth-*") if p.is_dir()):
+    for booth_dir in sorted(p for p in folder.glob("booth-*") if p.is_dir() and not p.is_symlink()):
         found = [
             (tuple(map(int, m.groups())), p)
             for p in booth_dir.iterdir()
-            if (m := _BATCH.fullmatch(p.name)) and p.is_file()
+            if (m := _BATCH.fullmatch(p.name)) and not p.is_dir()  # links and devices too: reported, not read
         ]
         for _, path in sorted(found):
             yield booth_dir.name.removeprefix("booth-"), path
@@ -71,9 +72,12 @@ def import_folder(hq: HQ, folder: Path, *, now: int) -> Iterator[Imported]:
 def _import_one(hq: HQ, folder: Path, claimed: str, path: Path, key: Ed25519PrivateKey, now: int) -> Imported:
     rel = path.relative_to(folder)
     try:
-        if path.stat().st_size > MAX_WIRE:
-            raise BatchRefused("too_large", f"the file is over {MAX_WIRE} bytes")
-        wire = path.read_bytes()
+        try:
+            wire = read_capped(path, MAX_WIRE)  # no link, no device, no endless file from the stick
+        except FileTooLarge:
+            raise BatchRefused("too_large", f"the file is over {MAX_WIRE} bytes") from None
+        except UnsafePath as exc:
+            raise BatchRefused("unsafe_file", str(exc)) from None
         if (booth_id := peek_booth(wire)) != claimed:
             raise BatchRefused("misplaced", f"a batch of booth {booth_id!r} in the folder of {claimed!r}")
         result = hq.sync_store.accept_batch(wire, now, key)

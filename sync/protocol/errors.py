@@ -3,7 +3,8 @@
     WireError                     base of every error sync.protocol raises on purpose
     ├── KeyFileError              a key file is missing, unreadable, too open or not Ed25519
     ├── Base45Error               text is not valid base45 (RFC 9285)
-    ├── UnsafePath                a file to write is (or sits in) a symbolic link: refused
+    ├── UnsafePath                a file to write or read is (or sits in) a link, or is no regular file
+    ├── FileTooLarge              a file from outside is larger than its kind may be
     ├── MessageError              a signed message (CBOR / COSE_Sign1) is refused; says which
     │   ├── MalformedMessage      the bytes are not well-formed CBOR or COSE_Sign1
     │   └── SignatureMismatch     the signature does not verify, or the algorithm is not EdDSA
@@ -39,6 +40,10 @@ class Base45Error(WireError, ValueError):
 
 class UnsafePath(WireError):
     """A file would be written through a symbolic link (planted on a stick or in a data folder)."""
+
+
+class FileTooLarge(WireError):
+    """A file from outside (a stick, an import folder) is larger than its kind may be."""
 
 
 class MessageError(WireError):

@@ -10,13 +10,14 @@ that is itself a link, or a folder that is a link, is refused.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import secrets
 import stat
 from pathlib import Path
 
-from sync.protocol.errors import UnsafePath
+from sync.protocol.errors import FileTooLarge, UnsafePath
 
 BUFFER = 1 << 20
 
@@ -41,6 +42,26 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
         tmp.unlink(missing_ok=True)
         raise
     sync_folder(path.parent)
+
+
+def read_capped(path: Path, limit: int) -> bytes:
+    """A regular file's bytes, at most ``limit`` of them, opened without following a link.
+
+    For files from outside (a USB stick, an import folder): a link planted there could aim at a
+    key, a device that never ends (``/dev/zero``) or a fifo that blocks; all are refused."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise UnsafePath(f"{path} is a symbolic link; refusing to read it") from None
+        raise
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise UnsafePath(f"{path} is not a regular file; refusing to read it")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(f"{path} is larger than {limit} bytes; refused")
+    return data
 
 
 def check_not_linked(path: Path) -> None:

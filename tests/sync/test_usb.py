@@ -27,6 +27,7 @@ from sync.hq.cli import main as hq_main
 from sync.hq.facade import HQ
 from sync.protocol.batch import Receipt, sign_receipt
 from sync.protocol.bundle import TrustBundle, sign_bundle
+from sync.protocol.errors import UnsafePath
 from sync.protocol.keys import generate, raw_public
 
 
@@ -184,3 +185,61 @@ def test_export_command_prints_what_it_did(usb_world: World, tmp_path: Path) -> 
         catch_exceptions=False,
     )
     assert result.exit_code == 1 and "is not a folder" in result.stderr
+
+
+# -- a hostile stick: links planted where Booth writes or reads
+
+
+def test_a_link_on_the_stick_never_makes_hq_write_its_root_key(usb_world: World, tmp_path: Path) -> None:
+    w, stick = usb_world, tmp_path / "stick"
+    stick.mkdir()
+    root_key = w.hq.paths.root_key
+    before = root_key.read_bytes()
+    (stick / "trust.bundle.tmp").symlink_to(root_key)  # the old temporary name, aimed at the key
+    export_to(w.booth, stick)
+    code, out, err = hq_import(w, stick)
+    assert code == 0, out + err
+    assert root_key.read_bytes() == before
+    assert (stick / "trust.bundle.tmp").is_symlink() and not (stick / "trust.bundle").is_symlink()
+    (stick / "trust.bundle").unlink()
+    (stick / "trust.bundle").symlink_to(root_key)  # the bundle's own name, aimed at the key
+    code, _, err = hq_import(w, stick)
+    assert code == 1 and "symbolic link" in err and len(err.strip().splitlines()) == 1
+    assert root_key.read_bytes() == before
+
+
+def test_links_on_the_stick_never_make_the_booth_write_its_ledger(usb_world: World, tmp_path: Path) -> None:
+    w, stick = usb_world, tmp_path / "stick"
+    stick.mkdir()
+    session = officer_session(w.booth)
+    w.booth.scan(session, issue(w.hq), direction="entry", channel="camera")
+    ledger = w.booth.data_dir / "ledger.db"
+    head = w.booth.ledger.head()[0]
+    mine = stick / f"booth-{w.booth.ledger.booth_id}"
+    mine.mkdir()
+    for seq in range(head, head + 3):  # temp names the old code used, aimed at the ledger
+        (mine / f"batch-1-{seq}.bin.tmp").symlink_to(ledger)
+    size = ledger.stat().st_size
+    report = export_to(w.booth, stick)
+    assert report.written and ledger.stat().st_size >= size
+    assert w.booth.verify_chain().ok
+    after = w.booth.ledger.head()[0]
+    name = f"batch-1-{after + 1}.bin"  # what the next export writes (its own audit record is one more)
+    (mine / name).symlink_to(ledger)  # the batch's own name, aimed at the ledger
+    with pytest.raises(UnsafePath):
+        export_to(w.booth, stick)
+    assert w.booth.verify_chain().ok and (mine / name).is_symlink()
+
+
+def test_hq_reads_no_link_device_or_endless_file_from_the_stick(usb_world: World, tmp_path: Path) -> None:
+    w, stick = usb_world, tmp_path / "stick"
+    stick.mkdir()
+    mine = stick / f"booth-{w.booth.ledger.booth_id}"
+    mine.mkdir()
+    (mine / "batch-1-5.bin").symlink_to("/dev/zero")  # st_size 0, and it never ends
+    (mine / "batch-6-9.bin").symlink_to(w.hq.paths.root_key)
+    (stick / "booth-X").symlink_to(w.hq.paths.root, target_is_directory=True)  # a folder link into HQ's data
+    code, out, err = hq_import(w, stick)
+    assert code == 1 and "2 batch file(s) refused" in err
+    assert out.count("refused: unsafe_file") == 2 and "booth-X" not in out
+    assert not list(w.hq.paths.root.glob("receipt-*"))
