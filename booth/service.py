@@ -80,7 +80,10 @@ class ScanOutcome:
 
 
 class Booth:
-    def __init__(self, data_dir: Path, *, clock: Clock | None = None, busy_timeout_ms: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *, clock: Clock | None = None, busy_timeout_ms: int | None = None, read_only: bool = False
+    ) -> None:
+        """Open the booth in ``data_dir``; ``read_only`` (the read commands) writes nothing there."""
         settings = load_settings(data_dir)
         if settings is None:
             raise ConfigError(f"{data_dir} is not a booth; run `booth init --booth-id ID --checkpoint CODE`")
@@ -88,7 +91,7 @@ class Booth:
         self.settings: BoothSettings = settings
         self.clock: Clock = clock or SystemClock()
         kwargs = {"busy_timeout_ms": busy_timeout_ms} if busy_timeout_ms is not None else {}
-        self.ledger = Ledger.open(data_dir / LEDGER_FILE, **kwargs)
+        self.ledger = Ledger.open(data_dir / LEDGER_FILE, read_only=read_only, **kwargs)
         self.trust = TrustStore(data_dir)
         self._boot = boot_id()
         if (bound := self._bound_checkpoint()) and bound != settings.checkpoint:

@@ -443,3 +443,50 @@ def test_a_scan_at_another_time_needs_the_named_test_mode(world: World, monkeypa
         assert len(marks) == 1 and marks[0].seq < seq and "2030-01-01" in marks[0].note
     finally:
         booth.close()
+
+
+@pytest.fixture
+def read_only_copy(tmp_path: Path):
+    """``(source, view)``: ``view`` is a read-only bind mount of ``source`` (root ignores chmod -w)."""
+    import shutil
+    import subprocess
+
+    source, view = tmp_path / "seized", tmp_path / "view"
+    source.mkdir()
+    view.mkdir()
+    if shutil.which("mount") is None or subprocess.run(["mount", "--bind", str(source), str(view)]).returncode:
+        pytest.skip("cannot bind-mount here (needs root)")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], check=True)
+        yield source, view
+    finally:
+        subprocess.run(["umount", str(view)], check=False)
+
+
+def test_read_commands_work_on_a_read_only_copy_of_a_booth(world: World, read_only_copy, monkeypatch) -> None:
+    import shutil
+
+    fingerprint = world.setup()
+    text = world.issue(HOLDER)
+    run(booth_main, "--data-dir", world.booth, "init", "--booth-id", "PHD-01", "--checkpoint", "KH-PHD",
+        "--supervisor", "Chan Sophal", "--pin-stdin", input="771204\n")  # fmt: skip
+    assert world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)[0] == 0
+    monkeypatch.setenv("BOOTH_PIN", "771204")
+    assert world.booth_cmd("scan", "--officer", "Chan Sophal", "--direction", "entry", text)[0] == 0
+    export = Path(world.booth).parent / "day.csv"
+    code, out, err = world.booth_cmd("export", "--shift", "1", "--format", "csv", "--out", str(export))
+    assert code == 0, out + err
+    source, view = read_only_copy
+    shutil.copytree(world.booth, source / "booth")  # the booth closed cleanly: no -wal file left
+    shutil.copy(export, source / "day.csv")
+    shutil.copy(Path(str(export) + ".sig"), source / "day.csv.sig")
+    copy = view / "booth"
+    with pytest.raises(OSError):
+        (copy / "probe").write_text("x")  # really read-only, even for root
+    listing = sorted(p.name for p in copy.iterdir())
+    for args in (["status"], ["audit", "verify"], ["officer", "list"], ["shift", "list"],
+                 ["export", "verify", str(view / "day.csv"), "--records"]):  # fmt: skip
+        code, out, err = run(booth_main, "--data-dir", str(copy), *args)
+        assert code == 0, (args, out, err)
+    assert json.loads(run(booth_main, "--data-dir", str(copy), "status")[1])["records"] >= 4
+    assert sorted(p.name for p in copy.iterdir()) == listing  # not even a -shm file was made

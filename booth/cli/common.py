@@ -14,8 +14,9 @@ from booth.service import Booth
 USAGE_ERROR = 2
 
 
-def open_booth(data_dir: Path) -> Booth:
-    return Booth(data_dir)
+def open_booth(data_dir: Path, *, read_only: bool = False) -> Booth:
+    """The booth in ``data_dir``; the read commands open it ``read_only`` (a seized or archived copy)."""
+    return Booth(data_dir, read_only=read_only)
 
 
 def read_pin(pin_stdin: bool, prompt: str = "PIN", env: str = "BOOTH_PIN") -> str:

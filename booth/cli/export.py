@@ -133,7 +133,7 @@ def export_verify(data_dir: Path, file: Path, public_key: Path | None, sig_path:
                 check_records(file, manifest)
         else:
             try:
-                booth = Booth(data_dir)
+                booth = Booth(data_dir, read_only=True)
             except ConfigError:
                 fail(
                     f"{data_dir} is not a booth, so there is no booth key here: pass --public-key BOOTH.pem",
@@ -203,7 +203,7 @@ def shift_list(data_dir: Path, officer: str | None, open_only: bool, limit: int)
 
     Example: booth shift list --open
     """
-    booth = Booth(data_dir)
+    booth = Booth(data_dir, read_only=True)
     try:
         for s in booth.shifts(officer=officer, open_only=open_only, limit=limit):
             print_json(

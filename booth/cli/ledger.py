@@ -80,7 +80,7 @@ def officer_list(data_dir: Path) -> None:
 
     Example: booth officer list
     """
-    for o in open_booth(data_dir).ledger.officers():
+    for o in open_booth(data_dir, read_only=True).ledger.officers():
         print_json(
             {
                 "name": o.name,
@@ -187,7 +187,7 @@ def audit_verify(data_dir: Path) -> None:
 
     Example: booth audit verify
     """
-    report = open_booth(data_dir).verify_chain()
+    report = open_booth(data_dir, read_only=True).verify_chain()
     print_json(report.to_json())
     if not report.ok:
         where = f"record {report.bad_seq}" if report.bad_seq else "the derived tables"
@@ -201,7 +201,7 @@ def status(data_dir: Path) -> None:
 
     Example: booth status
     """
-    print_json(open_booth(data_dir).status())
+    print_json(open_booth(data_dir, read_only=True).status())
 
 
 COMMANDS = (init, officer, scan, override, audit, status)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from booth.errors import LedgerNotOurs, LedgerTooNew
+from booth.errors import LedgerNotOurs, LedgerReadOnly, LedgerTooNew
 
 APPLICATION_ID = 0x424F4F54  # "BOOT": marks the file as a Booth ledger
 BUSY_TIMEOUT_MS = 5000
@@ -82,6 +82,7 @@ MIGRATIONS: list[str] = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+READABLE_FROM = 2  # schema 3 only adds an index: a read-only reader does without it
 
 
 def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, create: bool = False) -> sqlite3.Connection:
@@ -99,6 +100,36 @@ def connect(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, create: bool 
     con.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT}")
     con.execute("PRAGMA foreign_keys=ON")
     migrate(con)
+    return con
+
+
+def connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open a ledger for reading only: a seized disk, an archive, a read-only mount.
+
+    Nothing is written, not even the WAL's index: with its ``-wal`` file present SQLite reads
+    through it (``mode=ro``); where that cannot work on a read-only medium and no ``-wal`` file
+    holds records, the file is read as it is (``immutable``). A ledger whose ``-wal`` cannot be
+    read that way is refused with what to do (copy the folder somewhere writable)."""
+    if not path.exists():
+        raise LedgerNotOurs(f"no ledger at {path}")
+    _check_identity(path)
+    uri = path.resolve().as_uri()
+    wal = path.with_name(path.name + "-wal")
+    try:
+        con = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        con.execute("SELECT count(*) FROM meta").fetchone()
+    except sqlite3.OperationalError:
+        if wal.exists() and wal.stat().st_size > 0:
+            raise LedgerReadOnly(
+                f"{path} has unsaved pages in {wal.name} and its folder is read-only: copy the folder to a "
+                "writable place and read the copy"
+            ) from None
+        con = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    version = con.execute("PRAGMA user_version").fetchone()[0]
+    if version < READABLE_FROM:
+        con.close()
+        raise LedgerNotOurs(f"{path} is of an older Booth (schema {version}): open it writable once to upgrade it")
+    con.execute("PRAGMA query_only=ON")
     return con
 
 

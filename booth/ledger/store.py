@@ -69,8 +69,11 @@ class Ledger:
 
     # -- opening
     @classmethod
-    def open(cls, path: Path, *, busy_timeout_ms: int = schema.BUSY_TIMEOUT_MS) -> Ledger:
+    def open(cls, path: Path, *, busy_timeout_ms: int = schema.BUSY_TIMEOUT_MS, read_only: bool = False) -> Ledger:
+        """Open the ledger; ``read_only`` writes nothing at all (an auditor's copy, a seized disk)."""
         try:
+            if read_only:
+                return cls(schema.connect_read_only(path))
             return cls(schema.connect(path, busy_timeout_ms=busy_timeout_ms))
         except sqlite3.Error as exc:
             raise translate(exc) from None
