@@ -5,6 +5,7 @@ Each takes the data dir from the ``booth`` group (``booth.cli``), like the other
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 
@@ -94,11 +95,14 @@ def sync(ctx: click.Context, once: bool, hq_url: str | None, interval: float) ->
             else:
                 click.echo(f"sync failed: {error}; next try in {wait:.0f} s", err=True)
 
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a service manager's stop
         try:
             client.run(stop, interval=interval, on_session=report)
         except KeyboardInterrupt:
             stop.set()
-            click.echo("sync stopped", err=True)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        click.echo("sync stopped", err=True)
 
 
 @sync.command("export")

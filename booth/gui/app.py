@@ -6,7 +6,10 @@ import ctypes
 import ctypes.util
 import logging
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,9 +115,34 @@ def run_gui(data_dir: Path, options: GuiOptions, *, cards: list | None = None) -
         window._login(*options.auto_login)
     if options.exit_after is not None:
         QTimer.singleShot(int(options.exit_after * 1000), lambda: _finish(window, options.screenshot))
-    code = app.exec()
+    with _stopping_on_signals(window):
+        code = app.exec()
     booth.close()
     return code
+
+
+@contextmanager
+def _stopping_on_signals(window) -> Iterator[None]:
+    """Ctrl-C and SIGTERM close the window (and so the ledger) cleanly instead of a traceback.
+
+    Python runs a signal handler only between its own bytecodes, so a timer wakes it up while
+    Qt's loop waits; the previous handlers come back afterwards."""
+
+    def stop(signum: int, _frame: object) -> None:
+        log.info("signal %s: closing the booth", signum)
+        window.close()
+        QApplication.quit()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    waker = QTimer()
+    waker.timeout.connect(lambda: None)
+    waker.start(200)
+    try:
+        yield
+    finally:
+        waker.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _finish(window, screenshot: Path | None) -> None:
