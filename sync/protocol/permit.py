@@ -190,10 +190,14 @@ def decode(text: str) -> SignedPermit:
 def _unwrap(text: str) -> bytes:
     if not isinstance(text, str):
         raise Unreadable("input is not text")
+    text = text.lstrip()  # pasted text often comes with a leading space or line break
     if not text.startswith(PREFIX):
         raise Unreadable("not a border permit (text does not start with BP1:)")
+    # Trailing white space is always noise: base45's last character encodes at most 32 (the
+    # high digit of a 16-bit group, or 5 for a last byte), and space is 36.
+    body = text[len(PREFIX) :].rstrip()
     try:
-        compressed = b45decode(text[len(PREFIX) :])
+        compressed = b45decode(body)
     except Base45Error as exc:
         raise Unreadable(f"damaged permit text: {exc}") from None
     return inflate(compressed)

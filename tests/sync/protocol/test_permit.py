@@ -595,3 +595,18 @@ def test_no_time_in_a_signed_permit_crashes_the_reader(exp: int, nbf: int, issue
     else:
         assert EARLIEST <= decoded.permit.not_before < decoded.permit.expires < LATEST
         decoded.permit.to_json()  # every time prints
+
+
+@pytest.mark.parametrize("noise", [(" ", ""), ("\n", "\n"), ("  \t", " "), ("", "  "), ("\r\n", "\r\n")])
+def test_pasted_text_with_spaces_or_line_breaks_around_it_still_reads(
+    noise: tuple[str, str], permit: Permit, issuer_key: Ed25519PrivateKey
+) -> None:
+    text = encode(permit, issuer_key)
+    before, after = noise
+    assert decode(before + text + after).permit == permit
+
+
+@given(data=st.binary(min_size=1, max_size=64))
+def test_base45_text_never_ends_in_white_space(data: bytes) -> None:
+    """Why trailing spaces of pasted text can be dropped: no base45 text ends in one."""
+    assert not b45encode(data).endswith(" ")
