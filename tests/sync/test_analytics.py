@@ -362,7 +362,7 @@ def test_analyse_stores_each_alert_once(store: SyncStore, recs: Records) -> None
         recs.last_seen(booth_id, now)
     recs.scan("PHD-01", T0, "entry")
     recs.scan("STB-01", T0 + 10 * 60, "entry")
-    recs.scan("STB-01", T0, permit="KH-9", verdict="rejected", reasons="revoked")
+    recs.scan("STB-01", T0 + 11 * 60, permit="KH-9", verdict="rejected", reasons="revoked")
     first = {r.rule: r for r in incremental.analyse(store, now)}
     assert set(first) == set(hq_rules.RULE_NAMES)
     assert {k: (r.found, r.raised) for k, r in first.items() if r.found} == {
