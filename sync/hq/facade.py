@@ -24,9 +24,18 @@ from sync.hq.paths import HQPaths, safe_name
 from sync.hq.registry import Registry
 from sync.protocol import keys
 from sync.protocol import permit as permit_codec
-from sync.protocol.bundle import Checkpoint, IssuerKey, Revocation, TrustBundle, WatchEntry, sign_bundle
+from sync.protocol.bundle import (
+    Checkpoint,
+    CountryPolicy,
+    IssuerKey,
+    Revocation,
+    TrustBundle,
+    WatchEntry,
+    sign_bundle,
+)
+from sync.protocol.partner import COUNTRIES
 from sync.protocol.permit import Permit
-from sync.protocol.times import DAY
+from sync.protocol.times import DAY, iso
 
 if TYPE_CHECKING:
     from sync.hq.store import SyncStore
@@ -160,6 +169,72 @@ class HQ:
             keys.save_private(private, self.paths.issuer_key(office))
         return issuer
 
+    def retire_issuer(self, office: str, *, at: int) -> IssuerKey:
+        """The office's key signs no permit issued from ``at`` on; permits issued before stay valid."""
+        issuer, _ = self.registry.issuer(office)
+        if at < issuer.not_before:
+            raise HQError(f"{office}'s key starts at {iso(issuer.not_before)}; retire it after that")
+        if issuer.not_after is not None and issuer.not_after <= at:
+            raise HQError(f"{office}'s key already stops signing at {iso(issuer.not_after)}")
+        self.registry.set_issuer_window(office, not_after=at, compromised_at=issuer.compromised_at)
+        return self.registry.issuer(office)[0]
+
+    def compromise_issuer(self, office: str, *, at: int) -> IssuerKey:
+        """The office's key was stolen (reported at ``at``): booths refuse every permit it signed
+        (``issuer_revoked``) but those re-listed with ``mark_genuine``; it signs nothing from ``at`` on."""
+        issuer, _ = self.registry.issuer(office)
+        if issuer.compromised_at is not None:
+            raise HQError(f"{office}'s key was already reported compromised at {iso(issuer.compromised_at)}")
+        not_after = at if issuer.not_after is None else min(issuer.not_after, max(at, issuer.not_before))
+        self.registry.set_issuer_window(office, not_after=not_after, compromised_at=at)
+        return self.registry.issuer(office)[0]
+
+    def mark_genuine(self, permit_no: str, *, reason: str = "", at: int) -> bool:
+        """Re-list a permit as genuine although its key was reported stolen; return whether its
+        key is one of ours reported compromised (else the entry changes nothing at booths yet)."""
+        if not permit_no.strip():
+            raise HQError("name the permit number to re-list as genuine")
+        self.registry.add_genuine(permit_no, reason, at)
+        row = self.registry.permit(permit_no)
+        return row is not None and self.registry.issuer(row["office"])[0].compromised_at is not None
+
+    def unmark_genuine(self, permit_no: str) -> None:
+        if not self.registry.remove_genuine(permit_no):
+            raise HQError(f"{permit_no} is not re-listed as genuine")
+
+    # -- booths
+    def move_booth(self, booth_id: str, checkpoint: str, *, by: str, now: int) -> str:
+        """Reassign a booth to another checkpoint; the next bundle lists it there. Returns the old one.
+
+        Records the booth makes under bundles built from now on must carry the new checkpoint,
+        those under earlier bundles the old one (``checkpoint_mismatch`` otherwise)."""
+        self.registry.checkpoint(checkpoint)  # must exist
+        if not by.strip():
+            raise HQError("say who moves the booth (--by NAME)")
+        from_version = int(self.registry.meta("bundle_version") or 0) + 1
+        return self.sync_store.move_booth(booth_id, checkpoint, from_version=from_version, by=by.strip(), now=now)
+
+    # -- issuing policy
+    def set_policy(
+        self, country: str, *, max_validity_days: int | None = None, max_stay_days: int | None = None, at: int
+    ) -> CountryPolicy:
+        if country not in COUNTRIES:
+            raise HQError(f"country must be one of {', '.join(COUNTRIES)}")
+        old = self.registry.policy(country)
+        new = CountryPolicy(
+            country,
+            old.max_validity_days if max_validity_days is None else max_validity_days,
+            old.max_stay_days if max_stay_days is None else max_stay_days,
+        )
+        if new.max_validity_days < 1 or new.max_stay_days < 1:
+            raise HQError("policy limits are whole days, at least 1")
+        self.registry.set_policy(new, at)
+        return new
+
+    def policies(self) -> tuple[CountryPolicy, ...]:
+        """The issuing policy of every country, as the bundle carries it."""
+        return tuple(self.registry.policy(c) for c in COUNTRIES)
+
     # -- revocation and watchlist
     def revoke(
         self, *, permit_no: str | None = None, signature_sha256: str | None = None, reason: str = "", at: int
@@ -204,10 +279,23 @@ class HQ:
             revocations=(*reg.revocations(), *partner_revocations),
             watchlist=tuple(reg.watchlist()),
             booths=tuple(self.sync_store.enrolled_booths()),
+            policy=self.policies(),
+            used_up=self.used_up_permits(now),
+            genuine=tuple(g["permit_no"] for g in reg.genuine()),
         )
         data = sign_bundle(bundle, root)
         save_latest(self.paths.root, bundle, data)  # what the server hands to booths
         return bundle, data
+
+    def used_up_permits(self, now: int) -> tuple[str, ...]:
+        """Single-entry permits issued here, still valid at ``now``, that some booth let in (a valid
+        entry or an override): booths refuse another entry (``used_up``). Partner permits are not
+        among them: HQ does not know their kind."""
+        return self.sync_store.entered(self.registry.single_entry_permits(valid_at=now))
+
+    def single_entry_permits(self) -> set[str]:
+        """Every single-entry permit issued here (for the analytics' ``single_entry_reused``)."""
+        return set(self.registry.single_entry_permits())
 
     # -- issuing
     def issue(
@@ -223,6 +311,21 @@ class HQ:
             raise HQError(f"that key is not the registered key of {office}")
         if valid_days < 1:
             raise HQError("a permit must be valid for at least one day")
+        if issuer.compromised_at is not None:
+            raise HQError(f"the key of {office} was reported compromised; it issues nothing more")
+        if issuer.not_after is not None and now >= issuer.not_after:
+            raise HQError(f"the key of {office} stopped signing at {iso(issuer.not_after)} (retired)")
+        policy = self.registry.policy(issuer.country)
+        if valid_days > policy.max_validity_days:
+            raise HQError(
+                f"{issuer.country} permits may be valid at most {policy.max_validity_days} days "
+                f"(policy), not {valid_days}; see `booth-hq policy show`"
+            )
+        if holder.stay_days > policy.max_stay_days:
+            raise HQError(
+                f"{issuer.country} permits may allow stays of at most {policy.max_stay_days} days "
+                f"(policy), not {holder.stay_days}; see `booth-hq policy show`"
+            )
         number = holder.number or self._assign_number(office, now)
         permit = Permit(
             number=number,
@@ -259,6 +362,7 @@ class HQ:
                 "expires": permit.expires,
                 "issued_at": now,
                 "signature_sha256": signed.signature_sha256,
+                "kind": permit.kind,
             }
         )
         log.info("issued permit %s by %s", number, office)

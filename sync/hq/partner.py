@@ -1,15 +1,19 @@
 """Bilateral recognition between the Cambodian and Thai HQs.
 
-``export_partner_list`` writes our issuing offices and revocations, signed by our root, with a
-version that only grows. ``import_partner_list`` accepts the partner's list: on first import
+``export_partner_list`` writes our issuing offices and the revocations of our own permits, signed
+by our root, with a version that only grows. ``import_partner_list`` accepts the partner's list: on first import
 its root must match ``--pin``; afterwards only lists signed by that pinned root and with a
-higher version are accepted. ``partner_trust`` gives what ``HQ.build_bundle`` folds into our
+higher version are accepted, and only if the list speaks for its own country alone
+(``sync.protocol.partner.scope_problem``: offices ``TH-...`` of country TH, revocations of ``TH-...``
+permits, a printed copy's signature hash only beside its permit number, and not the hash of one of
+our permits). ``partner_trust`` gives what ``HQ.build_bundle`` folds into our
 booths' bundle: the partner's issuers (keeping their office codes and country) and revocations.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,11 +21,20 @@ from sync.hq.errors import HQError
 from sync.protocol import keys
 from sync.protocol.bundle import IssuerKey, Revocation
 from sync.protocol.errors import DocumentRefused
-from sync.protocol.partner import COUNTRIES, PartnerList, open_partner_list, sign_partner_list
+from sync.protocol.partner import (
+    COUNTRIES,
+    PartnerList,
+    in_scope,
+    open_partner_list,
+    own_number,
+    scope_problem,
+    sign_partner_list,
+)
 
 if TYPE_CHECKING:
     from sync.hq.facade import HQ
 
+log = logging.getLogger(__name__)
 EXPORT_VERSION_KEY = "partner_export_version"
 
 
@@ -66,9 +79,28 @@ def export_partner_list(hq: HQ, *, now: int, country: str | None = None) -> tupl
         country=ours,
         root_public_key=keys.raw_public(root),
         issuers=tuple(reg.issuers()),
-        revocations=tuple(reg.revocations()),
+        revocations=exported_revocations(hq, ours),
     )
     return plist, sign_partner_list(plist, root)
+
+
+def exported_revocations(hq: HQ, country: str) -> tuple[Revocation, ...]:
+    """The revocations the partner accepts from us: of our own permits, by number.
+
+    A revocation naming a number (with or without a hash) revokes the whole number at booths, so
+    it goes as the number alone; one naming only a printed copy's hash goes beside the number of
+    the permit issued here with that signature (the partner's booths then refuse that copy only).
+    Revocations of other countries' permits, and of copies HQ did not issue, stay at home."""
+    out: list[Revocation] = []
+    for r in hq.registry.revocations():
+        if r.permit_no:
+            if own_number(country, r.permit_no):
+                out.append(Revocation(r.permit_no, None, r.reason, r.revoked_at))
+        elif r.signature_sha256:
+            number = hq.registry.permit_with_signature(r.signature_sha256)
+            if own_number(country, number):
+                out.append(Revocation(number, r.signature_sha256, r.reason, r.revoked_at))
+    return tuple(out)
 
 
 def import_partner_list(hq: HQ, data: bytes, *, pin: str | None, now: int) -> ImportResult:
@@ -87,6 +119,16 @@ def import_partner_list(hq: HQ, data: bytes, *, pin: str | None, now: int) -> Im
             raise PartnerError(
                 f"partner issuer {issuer.office} has key id {issuer.kid.hex()}, "
                 f"which is our issuer {own[issuer.kid].office}'s; refused"
+            )
+    problem = scope_problem(plist)
+    if problem is not None:
+        raise PartnerError(problem)
+    for r in plist.revocations:
+        ours = reg.permit_with_signature(r.signature_sha256) if r.signature_sha256 else None
+        if ours is not None:
+            raise PartnerError(
+                f"partner list of {plist.country} revokes signature {r.signature_sha256} as a copy of "
+                f"{r.permit_no}, but it is the signature of our permit {ours}; refused"
             )
     with reg.transaction():
         pinned = reg.partner(plist.country)
@@ -166,6 +208,9 @@ def partner_trust(hq: HQ) -> tuple[tuple[IssuerKey, ...], tuple[Revocation, ...]
     revocations: list[Revocation] = []
     for plist in stored_partner_lists(hq):
         for issuer in plist.issuers:
+            if not own_number(plist.country, issuer.office) or issuer.not_after is None:
+                log.warning("partner list of %s: office %s out of scope, left out", plist.country, issuer.office)
+                continue
             if issuer.kid in seen:
                 raise PartnerError(
                     f"{plist.country} issuer {issuer.office} has key id {issuer.kid.hex()}, "
@@ -173,7 +218,13 @@ def partner_trust(hq: HQ) -> tuple[tuple[IssuerKey, ...], tuple[Revocation, ...]
                 )
             seen[issuer.kid] = f"{plist.country} issuer {issuer.office}"
             issuers.append(issuer)
-        revocations.extend(plist.revocations)
+        for r in plist.revocations:
+            if not in_scope(plist.country, r):  # a list stored before scoping: what it may not say is left out
+                log.warning("partner list of %s: revocation of %s out of scope, left out", plist.country, r.permit_no)
+            elif r.signature_sha256:  # one printed copy of the partner's permit: the copy, not the number
+                revocations.append(Revocation(None, r.signature_sha256, r.reason, r.revoked_at))
+            else:
+                revocations.append(r)
     return tuple(issuers), tuple(revocations)
 
 

@@ -1,5 +1,6 @@
-"""HQ's registry (SQLite via sqlite-utils): checkpoints, issuers, revocations, watchlist,
-issued permits, and the trust-bundle version counter.
+"""HQ's registry (SQLite via sqlite-utils): checkpoints, issuers (retired, compromised),
+revocations, watchlist, issued permits (and those re-listed as genuine), the issuing policy per
+country, and the trust-bundle version counter.
 
 Every statement is parameterised; every write is one transaction.
 """
@@ -15,9 +16,9 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from sync.hq.errors import HQError, UnknownRecord
-from sync.protocol.bundle import Checkpoint, IssuerKey, Revocation, WatchEntry
+from sync.protocol.bundle import Checkpoint, CountryPolicy, IssuerKey, Revocation, WatchEntry
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -51,6 +52,22 @@ _MIGRATIONS = {
 CREATE TABLE IF NOT EXISTS partners (
     country TEXT PRIMARY KEY, root_public_key TEXT NOT NULL, version INTEGER NOT NULL,
     issued_at INTEGER NOT NULL, imported_at INTEGER NOT NULL, data BLOB NOT NULL);
+""",
+    # Issue 14: a stolen issuer key (compromised_at), the permits re-listed as genuine under it,
+    # the permit kind (single-entry permits used once go into the bundle's used_up; NULL: issued
+    # before HQ kept it), and the issuing policy per country (no row: the defaults). The tables of
+    # version 1 are made first if missing (a registry of version 1 that never held any).
+    3: _SCHEMA
+    + """
+ALTER TABLE issuers ADD COLUMN compromised_at INTEGER;
+ALTER TABLE permits ADD COLUMN kind TEXT;
+CREATE INDEX IF NOT EXISTS permits_kind ON permits (kind, expires);
+CREATE INDEX IF NOT EXISTS permits_signature ON permits (signature_sha256);
+CREATE TABLE IF NOT EXISTS genuine (
+    permit_no TEXT PRIMARY KEY, reason TEXT NOT NULL DEFAULT '', added_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS policy (
+    country TEXT PRIMARY KEY, max_validity_days INTEGER NOT NULL, max_stay_days INTEGER NOT NULL,
+    set_at INTEGER NOT NULL);
 """,
 }
 
@@ -146,6 +163,38 @@ class Registry:
             raise UnknownRecord(f"no issuer {office!r}; add it with `booth-hq issuer add`")
         return _issuer(rows[0]), bool(rows[0]["key_here"])
 
+    def set_issuer_window(self, office: str, *, not_after: int | None, compromised_at: int | None) -> None:
+        self.issuer(office)  # must exist
+        self.db.execute(
+            "UPDATE issuers SET not_after = ?, compromised_at = ? WHERE office = ?", [not_after, compromised_at, office]
+        )
+
+    # -- policy
+    def policy(self, country: str) -> CountryPolicy:
+        """The caps on what ``country``'s offices may issue (the defaults when HQ never set them)."""
+        row = self.db.execute(
+            "SELECT max_validity_days, max_stay_days FROM policy WHERE country = ?", [country]
+        ).fetchone()
+        return CountryPolicy(country, *row) if row else CountryPolicy(country)
+
+    def set_policy(self, policy: CountryPolicy, at: int) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO policy (country, max_validity_days, max_stay_days, set_at) VALUES (?, ?, ?, ?)",
+            [policy.country, policy.max_validity_days, policy.max_stay_days, at],
+        )
+
+    # -- permits re-listed as genuine under a compromised key
+    def add_genuine(self, permit_no: str, reason: str, at: int) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO genuine (permit_no, reason, added_at) VALUES (?, ?, ?)", [permit_no, reason, at]
+        )
+
+    def remove_genuine(self, permit_no: str) -> bool:
+        return self.db.execute("DELETE FROM genuine WHERE permit_no = ?", [permit_no]).rowcount > 0
+
+    def genuine(self) -> list[dict]:
+        return list(self.db["genuine"].rows_where(order_by="permit_no"))
+
     # -- revocations and watchlist
     def revoke(self, rev: Revocation) -> None:
         self.db["revocations"].insert(
@@ -209,6 +258,18 @@ class Registry:
         rows = list(self.db["permits"].rows_where("number = ?", [number]))
         return rows[0] if rows else None
 
+    def single_entry_permits(self, *, valid_at: int | None = None) -> list[str]:
+        """Numbers of the single-entry permits issued here (still valid at ``valid_at``, if given)."""
+        where, args = "kind = 'single'", []
+        if valid_at is not None:
+            where, args = "kind = 'single' AND expires > ?", [valid_at]
+        return [n for (n,) in self.db.execute(f"SELECT number FROM permits WHERE {where} ORDER BY number", args)]
+
+    def permit_with_signature(self, signature_sha256: str) -> str | None:
+        """The number of the permit issued here whose signature has this SHA-256, if any."""
+        row = self.db.execute("SELECT number FROM permits WHERE signature_sha256 = ?", [signature_sha256]).fetchone()
+        return row[0] if row else None
+
 
 def _issuer(row: dict) -> IssuerKey:
     return IssuerKey(
@@ -220,4 +281,5 @@ def _issuer(row: dict) -> IssuerKey:
         not_after=row["not_after"],
         checkpoints=tuple(json.loads(row["checkpoints"])),
         name=row["name"],
+        compromised_at=row.get("compromised_at"),
     )

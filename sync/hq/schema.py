@@ -130,6 +130,19 @@ alerts = Table(
     Index("alerts_kind", "kind", "booth_id", "seq"),  # analytics: is this alert already raised?
 )
 
+booth_moves = Table(  # a booth reassigned to another checkpoint (step 3): who, when, from which bundle on
+    "booth_moves",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("booth_id", String(64), nullable=False),
+    Column("previous", String(64), nullable=False),
+    Column("checkpoint", String(64), nullable=False),
+    Column("from_version", BigInteger, nullable=False),  # the first bundle version listing it there
+    Column("moved_at", BigInteger, nullable=False),
+    Column("moved_by", Text, nullable=False),
+    Index("booth_moves_booth", "booth_id", "from_version"),
+)
+
 # Added after the first release (step 2 of the migrations):
 records_officer = Index("records_officer", records.c.checkpoint, records.c.officer)  # analytics: per officer
 # the dashboard's officer page (an officer's latest records) and the outlier rules' evidence, in time order
@@ -191,6 +204,12 @@ analysis_revocations = Table(  # HQ's revocations as the last analyse saw them: 
     metadata,
     Column("permit_no", Text, primary_key=True),
     Column("revoked_at", BigInteger, nullable=False),
+)
+
+analysis_single = Table(  # step 3: HQ's single-entry permits as the last analyse saw them (like revocations)
+    "analysis_single",
+    metadata,
+    Column("permit_no", Text, primary_key=True),
 )
 
 # -- the dashboard's staff (sync.hq.dashboard.staff)
@@ -297,6 +316,12 @@ MIGRATIONS: tuple[Migration, ...] = (
                 "permit_state_overstay",
             ),
         ),
+    ),
+    Migration(
+        3,
+        "booths moved between checkpoints (who, when, from which bundle version); the single-entry "
+        "permits the last analyse saw",
+        _create(booth_moves, analysis_single, indexes=("booth_moves_booth",)),
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -282,10 +282,10 @@ def analyse_once(hq_data_dir: Path, store: SyncStore, now: int) -> int:
 
     hq = HQ(hq_data_dir, sync_store=store)
     try:
-        revoked = hq.revoked_permits()
+        revoked, single = hq.revoked_permits(), hq.single_entry_permits()
     finally:
         hq.close()
-    return sum(r.raised for r in analyse(store, now, revoked=revoked))
+    return sum(r.raised for r in analyse(store, now, revoked=revoked, single=single))
 
 
 async def _analyse_forever(hq_data_dir: Path, store: SyncStore, clock: Callable[[], int], every: float) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sync.hq import chain_check, schema
 from sync.hq.enrolment import check_booth_id, new_token, token_hash, token_matches, valid_booth_id
 from sync.hq.errors import EnrolmentRefused, HQError, SchemaTooNew, SyncRefused, UnknownRecord
-from sync.hq.schema import alerts, booths, forks, receipts, records
+from sync.hq.schema import alerts, booth_moves, booths, forks, receipts, records
 from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, peek_booth, sign_receipt
 from sync.protocol.bundle import BoothEntry
 from sync.protocol.errors import KeyFileError
@@ -212,6 +212,51 @@ class SyncStore:
     def booths(self) -> list[BoothInfo]:
         with self.engine.connect() as conn:
             return [_booth_info(r) for r in conn.execute(select(booths).order_by(booths.c.booth_id))]
+
+    def move_booth(self, booth_id: str, checkpoint: str, *, from_version: int, by: str, now: int) -> str:
+        """Reassign a booth to ``checkpoint``: bundles from version ``from_version`` on list it there,
+        and its records made under them must carry it (``checkpoint_mismatch``). Returns the old one."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(booths).where(booths.c.booth_id == booth_id).with_for_update()).one_or_none()
+            if row is None:
+                raise UnknownRecord(f"no booth {booth_id!r}")
+            if row.checkpoint == checkpoint:
+                raise HQError(f"booth {booth_id} is already at {checkpoint}")
+            conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(checkpoint=checkpoint))
+            conn.execute(
+                insert(booth_moves).values(
+                    booth_id=booth_id,
+                    previous=row.checkpoint,
+                    checkpoint=checkpoint,
+                    from_version=from_version,
+                    moved_at=now,
+                    moved_by=by,
+                )
+            )
+        log.info("booth %s moved from %s to %s by %s", booth_id, row.checkpoint, checkpoint, by)
+        return str(row.checkpoint)
+
+    def moves(self, booth_id: str | None = None) -> list[dict[str, Any]]:
+        query = select(booth_moves).order_by(booth_moves.c.id)
+        if booth_id is not None:
+            query = query.where(booth_moves.c.booth_id == booth_id)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def entered(self, permits: list[str]) -> tuple[str, ...]:
+        """Those of ``permits`` with an entry on record (a valid entry scan or an override), sorted."""
+        from sync.hq.analytics.derived_state import CROSSING, chunks
+
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for part in chunks(permits):
+                query = (
+                    select(records.c.permit_no)
+                    .distinct()
+                    .where(CROSSING, records.c.direction == "entry", records.c.permit_no.in_(part))
+                )
+                found.update(conn.execute(query).scalars())
+        return tuple(sorted(found))
 
     def enrolled_booths(self) -> list[BoothEntry]:
         """The booths a trust bundle lists: enrolled and not revoked."""

@@ -39,6 +39,7 @@ class PartnerList:
 
 def sign_partner_list(plist: PartnerList, root: Ed25519PrivateKey) -> bytes:
     _check(plist)
+    check_scope(plist)
     return sign_document(_to_cbor(plist), root, plist.root_public_key, content_type=CONTENT_TYPE, what="partner list")
 
 
@@ -120,3 +121,42 @@ def _check(p: PartnerList) -> None:
             or not _is_int(r.revoked_at)
         ):
             raise DocumentRefused("partner list has a malformed revocation")
+
+
+# -- scope: a partner speaks only for its own country
+
+
+def own_number(country: str, permit_no: str | None) -> bool:
+    """Is ``permit_no`` a permit number of ``country``'s offices (``TH-...`` for TH)?"""
+    return isinstance(permit_no, str) and permit_no.startswith(f"{country}-") and len(permit_no) > len(country) + 1
+
+
+def in_scope(country: str, r: Revocation) -> bool:
+    """A partner's revocation must name one of its own permits by number; a signature hash only
+    beside that number (then it revokes that one printed copy of it). A hash alone could name a
+    copy of one of OUR permits, and booths match a hash whatever the number."""
+    return own_number(country, r.permit_no)
+
+
+def scope_problem(p: PartnerList) -> str | None:
+    """Why the list speaks beyond its country (one line), or None: every office carries the list's
+    country and its code prefix, has an end to its key's validity, and every revocation is in scope."""
+    for i in p.issuers:
+        if i.country != p.country or not own_number(p.country, i.office):
+            return f"partner list of {p.country} names office {i.office!r}; its offices must be {p.country}-..."
+        if i.not_after is None:
+            return f"partner office {i.office} has a key without an end (not_after); refused"
+    for r in p.revocations:
+        if not in_scope(p.country, r):
+            named = r.permit_no or f"signature {r.signature_sha256}"
+            return (
+                f"partner list of {p.country} revokes {named}; a partner may revoke only its own permits "
+                f"({p.country}-...), a printed copy only beside its permit number"
+            )
+    return None
+
+
+def check_scope(p: PartnerList) -> None:
+    problem = scope_problem(p)
+    if problem is not None:
+        raise DocumentRefused(problem)

@@ -353,6 +353,77 @@ def test_clock_skew(store: SyncStore, recs: Records) -> None:
     assert found(store, hq_rules.clock_skew, max_skew=HOUR) == []
 
 
+# -- issue 14: verdicts an attacker cannot bend
+
+
+def test_clock_backwards(store: SyncStore, recs: Records) -> None:
+    recs.scan("PHD-01", T0)
+    recs.scan("PHD-01", T0 - 4 * 60, permit="KH-2")  # 4 min back: within the tolerance
+    back = recs.add("PHD-01", T0 - 20 * 60, kind="audit", action="login")  # 16 min before the record before
+    recs.scan("PHD-01", T0 + 60, permit="KH-3")  # forwards again: nothing
+    recs.scan("STB-01", T0)
+    recs.scan("STB-01", T0 + HOUR)
+    [alert] = found(store, hq_rules.clock_backwards)
+    assert (alert.booth_id, alert.seq, alert.evidence) == (*back, (("PHD-01", 2), back))
+    assert alert.detail.startswith("booth PHD-01: record 3") and "16 min before record 2" in alert.detail
+    assert found(store, hq_rules.clock_backwards, max_backwards=20 * 60) == []
+
+
+def test_overrides_of_untrusted_scans_and_of_expired_trust_are_each_alerted(store: SyncStore, recs: Records) -> None:
+    recs.override("PHD-01", T0, reasons="expired")  # the ordinary kind: counted, not alerted one by one
+    two = recs.override("PHD-01", T0 + HOUR, permit="KH-2", reasons="unknown_issuer")
+    cut_off = recs.override("STB-01", T0, permit="KH-3", reasons="expired trust_expired")
+    # an override whose own copy of the reasons was blanked still names its scan
+    _, scan_seq = recs.scan("PHD-02", T0, verdict="rejected", reasons="bad_signature", permit="KH-4")
+    blank = recs.add("PHD-02", T0 + 60, kind="override", supervisor="A & B", ref_seq=scan_seq, permit_no="KH-4")
+    untrusted = found(store, hq_rules.untrusted_override)
+    assert [(a.booth_id, a.seq) for a in untrusted] == [two, blank]
+    assert "refused as unknown_issuer" in untrusted[0].detail and "by Chan Sophal" in untrusted[0].detail
+    assert "refused as bad_signature" in untrusted[1].detail and "by A & B" in untrusted[1].detail
+    assert untrusted[1].evidence == (("PHD-02", scan_seq), blank)
+    [expired] = found(store, hq_rules.expired_trust_override)
+    assert (expired.booth_id, expired.seq) == cut_off and "trust bundle had expired" in expired.detail
+
+
+def test_checkpoint_mismatch_follows_the_bundle_the_booth_used(store: SyncStore, recs: Records) -> None:
+    recs.scan("PHD-01", T0, bundle_version=3)
+    lying = recs.scan("PHD-01", T0 + 60, permit="KH-2", bundle_version=3, checkpoint="KH-STB")
+    recs.add("PHD-01", T0 + 120, kind="audit", action="login", checkpoint="KH-STB")  # no bundle version: not judged
+    store.move_booth("PHD-02", "KH-STB", from_version=5, by="Chan Sophal", now=T0)
+    recs.scan("PHD-02", T0, bundle_version=4)  # the old bundle: still at KH-PHD
+    recs.scan("PHD-02", T0 + 60, bundle_version=4, checkpoint="KH-STB")  # moved one bundle early: tolerated
+    stale = recs.scan("PHD-02", T0 + 120, bundle_version=3, checkpoint="KH-STB")
+    recs.scan("PHD-02", T0 + 180, bundle_version=5, checkpoint="KH-STB")  # the new bundle, the new place
+    late = recs.scan("PHD-02", T0 + 240, bundle_version=6)  # still claims KH-PHD under a bundle saying KH-STB
+    alerts = found(store, hq_rules.checkpoint_mismatch)
+    assert [(a.booth_id, a.seq) for a in alerts] == [lying, stale, late]
+    assert "names checkpoint KH-PHD, but bundle 6 put the booth at KH-STB" in alerts[2].detail
+    [move] = store.moves("PHD-02")
+    assert (move["previous"], move["checkpoint"], move["from_version"], move["moved_by"]) == (
+        "KH-PHD",
+        "KH-STB",
+        5,
+        "Chan Sophal",
+    )
+
+
+def test_single_entry_reused(store: SyncStore, recs: Records) -> None:
+    recs.scan("PHD-01", T0, permit="KH-S1")
+    recs.scan("PHD-01", T0 + HOUR, "exit", permit="KH-S1")
+    again = recs.scan("STB-01", T0 + DAY, permit="KH-S1")  # another booth, days later
+    thrice = recs.override("PHD-01", T0 + 2 * DAY, permit="KH-S1", reasons="used_up")
+    recs.scan("PHD-01", T0, permit="KH-M1")
+    recs.scan("STB-01", T0 + DAY, permit="KH-M1")  # multi-entry: fine
+    rule = hq_rules.single_entry_reused({"KH-S1", "KH-S2"})
+    alerts = found(store, rule)
+    assert [(a.booth_id, a.seq) for a in alerts] == [again, thrice]
+    assert alerts[0].detail.startswith("permit KH-S1: single-entry permit entered again at KH-STB (STB-01)")
+    assert alerts[0].evidence == (("PHD-01", 1), again)
+    results = {r.rule: r for r in incremental.analyse(store, T0 + 3 * DAY, single={"KH-S1"})}
+    assert results["single_entry_reused"] == hq_rules.RuleResult("single_entry_reused", 2, 2)
+    assert found(store, hq_rules.single_entry_reused(set())) == []
+
+
 # -- storing alerts
 
 
@@ -362,7 +433,7 @@ def test_analyse_stores_each_alert_once(store: SyncStore, recs: Records) -> None
         recs.last_seen(booth_id, now)
     recs.scan("PHD-01", T0, "entry")
     recs.scan("STB-01", T0 + 10 * 60, "entry")
-    recs.scan("STB-01", T0, permit="KH-9", verdict="rejected", reasons="revoked")
+    recs.scan("STB-01", T0 + 11 * 60, permit="KH-9", verdict="rejected", reasons="revoked")
     first = {r.rule: r for r in incremental.analyse(store, now)}
     assert set(first) == set(hq_rules.RULE_NAMES)
     assert {k: (r.found, r.raised) for k, r in first.items() if r.found} == {

@@ -25,6 +25,7 @@ from sync.hq.analytics.rules import Limits
 from sync.hq.schema import (
     alerts,
     analysis_revocations,
+    analysis_single,
     analysis_watermarks,
     booths,
     clock_skew_seen,
@@ -41,7 +42,7 @@ from sync.protocol.records import FIELDS
 T0 = 1_790_000_000 - (1_790_000_000 % DAY) + 3 * HOUR
 BOOTHS = {"PHD-01": "KH-PHD", "PHD-02": "KH-PHD", "STB-01": "KH-STB", "OSM-01": "KH-OSM"}
 LIMITS = Limits(min_scans=3, min_events=2, min_peers=1)  # small numbers, so small data trips every rule
-DERIVED = (permit_state, officer_stats, analysis_watermarks, clock_skew_seen, analysis_revocations)
+DERIVED = (permit_state, officer_stats, analysis_watermarks, clock_skew_seen, analysis_revocations, analysis_single)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class Rec:
     stay_days: int | None = 7
     boot_id: str = "boot-1"
     ahead: int = -60  # at - received_at: > 15 min is clock skew
+    bundle_version: int | None = 3
+    checkpoint: str | None = None  # the booth's own (BOOTHS) unless given
 
 
 class World:
@@ -98,7 +101,7 @@ class World:
                     "mono_ns": seq,
                     "boot_id": r.boot_id,
                     "booth_id": r.booth_id,
-                    "checkpoint": BOOTHS[r.booth_id],
+                    "checkpoint": r.checkpoint or BOOTHS[r.booth_id],
                     "prev_hash": "00" * 32,
                     "hash": f"{seq:064x}",
                     "received_at": r.at - r.ahead,
@@ -109,7 +112,7 @@ class World:
                     "officer": r.officer,
                     "channel": r.channel,
                     "stay_days": r.stay_days,
-                    "bundle_version": 3,
+                    "bundle_version": r.bundle_version,
                 }
             )
         with self.store.engine.begin() as conn:
@@ -119,15 +122,16 @@ class World:
             for booth_id, seq in self.seqs.items():
                 conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(acked_seq=seq))
 
-    def analyse(self, now: int, revoked: dict[str, int] | None, **options: bool) -> list[hq_rules.RuleResult]:
+    def analyse(
+        self, now: int, revoked: dict[str, int] | None, single: set[str] | None = None, **options: bool
+    ) -> list[hq_rules.RuleResult]:
         """Run ``analyse`` and the model side by side; the stored alerts must match the model."""
-        rules = (*hq_rules.RULES, hq_rules.revoked_crossed(revoked)) if revoked else hq_rules.RULES
         with self.store.engine.begin() as conn:
-            reference = hq_rules.run_rules(conn, now, LIMITS, rules)
+            reference = hq_rules.run_rules(conn, now, LIMITS, reference_rules(revoked, single))
         for candidates in reference.values():
             for c in candidates:
                 self.expected.setdefault(c.key, (c.detail, now))
-        results = incremental.analyse(self.store, now, LIMITS, revoked=revoked, **options)
+        results = incremental.analyse(self.store, now, LIMITS, revoked=revoked, single=single, **options)
         assert self.stored() == {k: v for k, v in self.expected.items()}
         return results
 
@@ -151,6 +155,12 @@ class World:
         return kept
 
 
+def reference_rules(revoked: dict[str, int] | None, single: set[str] | None) -> tuple[hq_rules.Rule, ...]:
+    extra = (hq_rules.revoked_crossed(revoked),) if revoked else ()
+    extra += (hq_rules.single_entry_reused(single),) if single else ()
+    return (*hq_rules.RULES, *extra)
+
+
 def _tables(conn) -> dict[str, set[tuple]]:
     columns = {
         "permit_state": [c for c in permit_state.c if c.name != "overstay_due"],
@@ -171,7 +181,17 @@ def world(sync_db_url: str):
 
 
 PERMITS = [f"KH-{i}" for i in range(1, 7)]
-REASONS = [None, "expired", "revoked", "watchlist", "expired revoked", "already_inside"]
+REASONS = [
+    None,
+    "expired",
+    "revoked",
+    "watchlist",
+    "expired revoked",
+    "already_inside",
+    "bad_signature",
+    "unknown_issuer issuer_revoked",
+    "expired trust_expired",
+]
 recs = st.builds(
     Rec,
     booth_id=st.sampled_from(sorted(BOOTHS)),
@@ -186,12 +206,15 @@ recs = st.builds(
     stay_days=st.sampled_from([None, 0, 1, 7]),
     boot_id=st.sampled_from(["boot-1", "boot-2"]),
     ahead=st.sampled_from([-3600, -60, 10 * 60, 20 * 60]),
+    bundle_version=st.sampled_from([3, 3, 4, 5, None]),
+    checkpoint=st.sampled_from([None, None, None, "KH-STB", "KH-SRP"]),
 )
 revocations = st.none() | st.dictionaries(
     st.sampled_from(PERMITS), st.integers(0, 40).map(lambda k: T0 + k * 20 * 60), max_size=3
 )
+single = st.none() | st.sets(st.sampled_from(PERMITS), max_size=3)
 steps = st.lists(
-    st.tuples(st.lists(recs, max_size=12), st.integers(-2, 30).map(lambda h: T0 + h * 12 * HOUR), revocations),
+    st.tuples(st.lists(recs, max_size=12), st.integers(-2, 30).map(lambda h: T0 + h * 12 * HOUR), revocations, single),
     min_size=1,
     max_size=5,
 )
@@ -203,18 +226,19 @@ steps = st.lists(
 @given(steps=steps)
 def test_incremental_runs_store_what_the_reference_would(world: World, steps: list) -> None:
     world.reset()
-    for batch, now, revoked in steps:
+    if not world.store.moves("OSM-01"):  # HQ moved OSM-01 to KH-SRP from bundle 5 on (kept between examples)
+        world.store.move_booth("OSM-01", "KH-SRP", from_version=5, by="Chan Sophal", now=T0 - DAY)
+    for batch, now, revoked, single_entry in steps:
         world.sync(batch, heard=now - 7 * HOUR)
-        world.analyse(now, revoked)
+        world.analyse(now, revoked, single_entry)
         world.derived_state()
     # a full rebuild at the end finds every alert already stored, with the reference's counts
-    now, revoked = steps[-1][1], steps[-1][2]
+    now, revoked, single_entry = steps[-1][1], steps[-1][2], steps[-1][3]
     before = world.stored()
-    results = world.analyse(now, revoked, full=True)
+    results = world.analyse(now, revoked, single_entry, full=True)
     assert world.stored() == before and sum(r.raised for r in results) == 0
-    rules = (*hq_rules.RULES, hq_rules.revoked_crossed(revoked)) if revoked else hq_rules.RULES
     with world.store.engine.begin() as conn:
-        reference = hq_rules.run_rules(conn, now, LIMITS, rules)
+        reference = hq_rules.run_rules(conn, now, LIMITS, reference_rules(revoked, single_entry))
     assert {r.rule: r.found for r in results} == {name: len(c) for name, c in reference.items()}
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,7 +31,10 @@ from sync.hq.analytics.rules import (
     Outlier,
     RuleResult,
     after_revocation,
+    checkpoint_mismatch,
+    clock_backwards,
     counted,
+    expired_trust_override,
     flag_officers,
     officer_evidence,
     pair_double_entry,
@@ -39,15 +42,18 @@ from sync.hq.analytics.rules import (
     revoked_crossings,
     revoked_seen,
     silent_booth,
+    single_reuses,
     skew_candidate,
     skewed,
     state_overstay,
+    untrusted_override,
     watchlist_seen,
 )
 from sync.hq.errors import AnalysisConflict
 from sync.hq.schema import (
     alerts,
     analysis_revocations,
+    analysis_single,
     clock_skew_seen,
     meta,
     records,
@@ -73,13 +79,20 @@ def last_run(conn: Connection) -> LastRun | None:
 
 
 def analyse(
-    store: Any, now: int, limits: Limits | None = None, *, revoked: Mapping[str, int] | None = None, full: bool = False
+    store: Any,
+    now: int,
+    limits: Limits | None = None,
+    *,
+    revoked: Mapping[str, int] | None = None,
+    single: Set[str] | None = None,
+    full: bool = False,
 ) -> list[RuleResult]:
     """Take the records stored since the last run into the derived state, run every rule over what
     changed, and store the alerts not raised before; one result per rule, in ``RULE_NAMES`` order.
 
     ``store`` is a ``SyncStore``. ``revoked`` (permit number -> revoked_at), HQ's revocations,
-    adds crossings after revocation (``revoked_crossed``). ``full`` rebuilds the derived state
+    adds crossings after revocation (``revoked_crossed``); ``single``, HQ's single-entry permits, adds
+    their entries after the first (``single_entry_reused``). ``full`` rebuilds the derived state
     from all the records first (minutes at 10 million records; on SQLite, syncs wait meanwhile).
     Runs are serialised; on PostgreSQL a run that lost the race to another starts again.
     """
@@ -87,7 +100,7 @@ def analyse(
     for _ in range(_RETRIES):
         try:
             with _snapshot(store.engine) as conn:
-                return _analyse(conn, now, limits, revoked, full)
+                return _analyse(conn, now, limits, revoked, single, full)
         except DBAPIError as exc:
             # 40001: another run committed since our snapshot; 23505: two first runs made the meta row
             if getattr(exc.orig, "sqlstate", None) not in ("40001", "23505"):
@@ -107,7 +120,12 @@ def _snapshot(engine: Engine) -> Iterator[Connection]:
 
 
 def _analyse(
-    conn: Connection, now: int, limits: Limits, revoked: Mapping[str, int] | None, full: bool
+    conn: Connection,
+    now: int,
+    limits: Limits,
+    revoked: Mapping[str, int] | None,
+    single: Set[str] | None,
+    full: bool,
 ) -> list[RuleResult]:
     built_with = {"min_travel": limits.min_travel, "max_skew": limits.max_skew}
     run = conn.execute(select(meta.c.value).where(meta.c.key == _RUN_KEY).with_for_update()).scalar()
@@ -127,12 +145,17 @@ def _analyse(
         found[outlier.kind] = _officer_candidates(conn, outlier, stats, limits)
     found["silent_booth"] = silent_booth(conn, now, limits)
     found["clock_skew"] = _new_skews(conn, limits, where, full)
-    for rule in (revoked_seen, watchlist_seen):
+    for rule in (revoked_seen, watchlist_seen, clock_backwards, untrusted_override, expired_trust_override):
         found[rule.__name__] = [c for part in _parts(where) for c in rule(conn, now, limits, part)]
+    found["checkpoint_mismatch"] = [c for part in _parts(where) for c in checkpoint_mismatch(conn, now, limits, part)]
     if revoked:
         found["revoked_crossed"] = _new_revoked_crossings(conn, revoked, where, full)
     else:  # forget them, so that the next run given revocations checks every crossing of them
         conn.execute(delete(analysis_revocations))
+    if single:
+        found["single_entry_reused"] = _new_single_reuses(conn, single, where, full)
+    else:  # likewise
+        conn.execute(delete(analysis_single))
     results = _store(conn, found, now)
     value = json.dumps({"limits": built_with, "now": now, "full": full, "records": fresh.records})
     if run is None:
@@ -208,6 +231,27 @@ def _new_revoked_crossings(
         conn.execute(
             insert(analysis_revocations), [{"permit_no": p, "revoked_at": t} for p, t in sorted(changed.items())]
         )
+    return found
+
+
+def _new_single_reuses(
+    conn: Connection, single: Set[str], ranges: dict[str, tuple[int, int]] | None, full: bool
+) -> list[Candidate]:
+    """Entries after the first of permits that became single-entry since the last run (all of them
+    when ``full``), and of single-entry permits with a new entry."""
+    before = set() if full else set(conn.execute(select(analysis_single.c.permit_no)).scalars())
+    check = set(single) - before
+    for part in _parts(ranges) if ranges else []:
+        query = select(records.c.permit_no).distinct().where(CROSSING, records.c.direction == "entry", part)
+        check.update(p for p in conn.execute(query).scalars() if p in single)
+    found = single_reuses(conn, check)
+    if full:
+        conn.execute(delete(analysis_single))
+    for part in chunks(sorted(before - set(single))):
+        conn.execute(delete(analysis_single).where(analysis_single.c.permit_no.in_(part)))
+    added = sorted(set(single) - before)
+    if added:
+        conn.execute(insert(analysis_single), [{"permit_no": p} for p in added])
     return found
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, case, func, literal, select
+from sqlalchemy import Connection, and_, case, func, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from sync.hq.analytics import derived_state
@@ -34,6 +34,7 @@ from sync.hq.analytics.derived_state import (
     chunks,
 )
 from sync.hq.schema import (
+    booth_moves,
     booths,
     records,
 )
@@ -50,6 +51,7 @@ class Limits:
     min_scans: int = 20
     min_events: int = 3
     min_peers: int = 2
+    max_backwards: int = 5 * 60  # a booth's record stamped this much before the one before it
 
 
 @dataclass(frozen=True)
@@ -424,6 +426,212 @@ def clock_skew(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
     ]
 
 
+def _backwards(r: Any, limits: Limits) -> Candidate:
+    restart = " (across a restart)" if r.boot_id != r.prev_boot else ""
+    return Candidate(
+        "clock_backwards",
+        r.booth_id,
+        r.seq,
+        f"booth {r.booth_id}",
+        f"record {r.seq} at {r.checkpoint} is stamped {iso(r.at)}, {(r.prev_at - r.at) // 60} min before "
+        f"record {r.seq - 1} ({iso(r.prev_at)}){restart}: the booth clock was set back "
+        f"(tolerance {limits.max_backwards // 60} min)",
+        ((r.booth_id, r.seq - 1), (r.booth_id, r.seq)),
+    )
+
+
+def clock_backwards(
+    conn: Connection, now: int, limits: Limits, where: ColumnElement[bool] | None = None
+) -> list[Candidate]:
+    """Records stamped more than ``max_backwards`` before the record before them in the booth's chain."""
+    prev = records.alias("prev")
+    query = (
+        select(
+            records.c.booth_id,
+            records.c.seq,
+            records.c.at,
+            records.c.boot_id,
+            records.c.checkpoint,
+            prev.c.at.label("prev_at"),
+            prev.c.boot_id.label("prev_boot"),
+        )
+        .join(prev, and_(prev.c.booth_id == records.c.booth_id, prev.c.seq == records.c.seq - 1))
+        .where(prev.c.at - records.c.at > limits.max_backwards)
+        .order_by(records.c.booth_id, records.c.seq)
+    )
+    if where is not None:
+        query = query.where(where)
+    return [_backwards(r, limits) for r in conn.execute(query)]
+
+
+# The reasons whose scans only two supervisors may let through (booth.service.TWO_SUPERVISORS).
+UNTRUSTED_REASONS = ("unreadable", "bad_format", "bad_signature", "unknown_issuer", "issuer_revoked")
+
+
+def _any_reason(column: Any, reasons: tuple[str, ...]) -> ColumnElement[bool]:
+    padded = literal(" ") + column + literal(" ")
+    return and_(column.is_not(None), or_(*(padded.like(f"% {r} %") for r in reasons)))
+
+
+def _override_alert(kind: str, reasons: tuple[str, ...], what: str) -> Callable[..., list[Candidate]]:
+    """Every override of a scan refused for one of ``reasons`` (the override's own copy of them, or
+    the scan it names): one alert each, whoever signed it."""
+
+    def rule(conn: Connection, now: int, limits: Limits, where: ColumnElement[bool] | None = None) -> list[Candidate]:
+        scan = records.alias("scan")
+        query = (
+            select(
+                records.c.booth_id,
+                records.c.seq,
+                records.c.checkpoint,
+                records.c.at,
+                records.c.permit_no,
+                records.c.officer,
+                records.c.supervisor,
+                records.c.reasons,
+                records.c.ref_seq,
+                scan.c.reasons.label("scan_reasons"),
+            )
+            .outerjoin(scan, and_(scan.c.booth_id == records.c.booth_id, scan.c.seq == records.c.ref_seq))
+            .where(IS_OVERRIDE, or_(_any_reason(records.c.reasons, reasons), _any_reason(scan.c.reasons, reasons)))
+            .order_by(records.c.booth_id, records.c.seq)
+        )
+        if where is not None:
+            query = query.where(where)
+        out = []
+        for r in conn.execute(query):
+            said = set(f"{r.reasons or ''} {r.scan_reasons or ''}".split())
+            refused = " ".join(x for x in reasons if x in said)
+            out.append(
+                Candidate(
+                    kind,
+                    r.booth_id,
+                    r.seq,
+                    f"permit {r.permit_no or '(unread)'}",
+                    f"{what}: scan {r.ref_seq} refused as {refused} let through at {r.checkpoint} ({r.booth_id}) "
+                    f"{iso(r.at)} by {r.supervisor or '(no supervisor)'}, officer {r.officer}",
+                    tuple((r.booth_id, s) for s in (r.ref_seq, r.seq) if s is not None),
+                )
+            )
+        return out
+
+    rule.__name__ = kind
+    return rule
+
+
+untrusted_override = _override_alert(
+    "untrusted_override", UNTRUSTED_REASONS, "a permit the booth could not trust, let through by two supervisors"
+)
+expired_trust_override = _override_alert(
+    "expired_trust_override", ("trust_expired",), "let through while the booth's trust bundle had expired"
+)
+
+
+@dataclass(frozen=True)
+class BoothPlaces:
+    """Where HQ put each booth: its checkpoint now, and its moves (from_version, previous, checkpoint) in order."""
+
+    current: dict[str, str]
+    moves: dict[str, list[tuple[int, str, str]]]
+
+    def expected(self, booth_id: str, version: int) -> set[str]:
+        """The checkpoints a record made under bundle ``version`` may carry: the one that bundle
+        listed, and a move's new one a version early (a bundle built while the move was recorded)."""
+        moves = self.moves.get(booth_id)
+        if not moves:
+            return {self.current.get(booth_id, "")}
+        chosen, early = moves[0][1], set()
+        for from_version, _, checkpoint in moves:
+            if from_version <= version:
+                chosen = checkpoint
+            elif from_version == version + 1:
+                early.add(checkpoint)
+        return {chosen} | early
+
+
+def booth_places(conn: Connection) -> BoothPlaces:
+    moves: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+    query = select(booth_moves.c.booth_id, booth_moves.c.from_version, booth_moves.c.previous, booth_moves.c.checkpoint)
+    for r in conn.execute(query.order_by(booth_moves.c.id)):
+        moves[r.booth_id].append((r.from_version, r.previous, r.checkpoint))
+    return BoothPlaces(dict(conn.execute(select(booths.c.booth_id, booths.c.checkpoint)).all()), dict(moves))
+
+
+def checkpoint_mismatch(
+    conn: Connection, now: int, limits: Limits, where: ColumnElement[bool] | None = None
+) -> list[Candidate]:
+    """Records made under a bundle (``bundle_version``) naming another checkpoint than that bundle
+    gave their booth. Records without a bundle version (overrides, most audit records) are not judged."""
+    places = booth_places(conn)
+    suspects = [records.c.checkpoint != booths.c.checkpoint] + [
+        and_(records.c.booth_id == b, records.c.bundle_version < moves[-1][0]) for b, moves in places.moves.items()
+    ]
+    query = (
+        select(
+            records.c.booth_id,
+            records.c.seq,
+            records.c.kind,
+            records.c.checkpoint,
+            records.c.at,
+            records.c.bundle_version,
+        )
+        .join(booths, booths.c.booth_id == records.c.booth_id)
+        .where(records.c.bundle_version.is_not(None), or_(*suspects))
+        .order_by(records.c.booth_id, records.c.seq)
+    )
+    if where is not None:
+        query = query.where(where)
+    out = []
+    for r in conn.execute(query):
+        expected = places.expected(r.booth_id, r.bundle_version)
+        if r.checkpoint not in expected:
+            out.append(
+                Candidate(
+                    "checkpoint_mismatch",
+                    r.booth_id,
+                    r.seq,
+                    f"booth {r.booth_id}",
+                    f"{r.kind} record stamped {iso(r.at)} names checkpoint {r.checkpoint}, but bundle "
+                    f"{r.bundle_version} put the booth at {' or '.join(sorted(expected))}",
+                    ((r.booth_id, r.seq),),
+                )
+            )
+    return out
+
+
+def entries_after_the_first(crossings: list[Crossing]) -> list[Candidate]:
+    """A single-entry permit's entries after its first (crossings of one permit, in time order)."""
+    entries = [c for c in crossings if c.direction == "entry"]
+    return [
+        Candidate(
+            "single_entry_reused",
+            e.booth_id,
+            e.seq,
+            f"permit {e.permit_no}",
+            f"single-entry permit entered again at {e.checkpoint} ({e.booth_id}) {iso(e.at)}; it was used "
+            f"for an entry at {entries[0].checkpoint} ({entries[0].booth_id}) {iso(entries[0].at)}",
+            ((entries[0].booth_id, entries[0].seq), (e.booth_id, e.seq)),
+        )
+        for e in entries[1:]
+    ]
+
+
+def single_reuses(conn: Connection, permits: Iterable[str]) -> list[Candidate]:
+    history = derived_state.histories(conn, sorted(permits))
+    return [c for permit in sorted(history) for c in entries_after_the_first(history[permit])]
+
+
+def single_entry_reused(single: Iterable[str]) -> Rule:
+    """Entries after the first of HQ's single-entry permits (the permit numbers in ``single``)."""
+    permits = frozenset(single)
+
+    def rule(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
+        return single_reuses(conn, permits)
+
+    rule.__name__ = "single_entry_reused"
+    return rule
+
+
 RULES: tuple[Rule, ...] = (
     double_entry,
     impossible_travel,
@@ -435,6 +643,10 @@ RULES: tuple[Rule, ...] = (
     clock_skew,
     revoked_seen,
     watchlist_seen,
+    clock_backwards,
+    untrusted_override,
+    expired_trust_override,
+    checkpoint_mismatch,
 )
 RULE_NAMES = tuple(r.__name__ for r in RULES)
 

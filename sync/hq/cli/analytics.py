@@ -24,9 +24,11 @@ def analyse(hq: HQ, at: str | None, full: bool) -> None:
     """Run every integrity rule over the records synced since the last run; store new alerts; one line per rule.
 
     Rules: double_entry, impossible_travel, overstay, override_outlier, manual_entry_outlier,
-    odd_hours, silent_booth, clock_skew, revoked_seen, watchlist_seen (thresholds: see
-    sync/hq/analytics/). An alert already raised is not raised again; read them with
-    `booth-hq alerts`. "found" counts what this run looked at: what changed since the last.
+    odd_hours, silent_booth, clock_skew, revoked_seen, watchlist_seen, clock_backwards,
+    untrusted_override, expired_trust_override, checkpoint_mismatch, and with HQ's registry
+    revoked_crossed and single_entry_reused (thresholds: see sync/hq/analytics/).
+    An alert already raised is not raised again; read them with `booth-hq alerts`.
+    "found" counts what this run looked at: what changed since the last.
 
     \b
     Example:
@@ -37,7 +39,9 @@ def analyse(hq: HQ, at: str | None, full: bool) -> None:
     from sync.hq.analytics.incremental import analyse as run_analysis
 
     now = parse_time(at)
-    results = run_analysis(hq.sync_store, now, revoked=hq.revoked_permits(), full=full)
+    results = run_analysis(
+        hq.sync_store, now, revoked=hq.revoked_permits(), single=hq.single_entry_permits(), full=full
+    )
     for r in results:
         click.echo(f"{r.rule:<22} {r.found:>6} found {r.raised:>6} new")
     click.echo(f"{sum(r.raised for r in results)} new alert(s); see `booth-hq alerts`")

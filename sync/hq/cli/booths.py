@@ -16,7 +16,7 @@ from sync.hq.facade import HQ
 
 @click.group("booth")
 def booth_group() -> None:
-    """Booths: enrol, list, revoke."""
+    """Booths: enrol, list, move, revoke."""
 
 
 @booth_group.command("add")
@@ -38,14 +38,42 @@ def booth_add(hq: HQ, booth_id: str, checkpoint: str) -> None:
 
 
 @booth_group.command("list")
+@click.option("--moves", is_flag=True, help="List the booths' moves between checkpoints instead.")
 @pass_hq
-def booth_list(hq: HQ) -> None:
-    """List booths as JSON lines (state: waiting, enrolled or revoked).
+def booth_list(hq: HQ, moves: bool) -> None:
+    """List booths as JSON lines (state: waiting, enrolled or revoked), or their moves.
 
-    Example: booth-hq booth list
+    \b
+    Example:
+      booth-hq booth list
+      booth-hq booth list --moves
     """
+    if moves:
+        for move in hq.sync_store.moves():
+            print_json(move)
+        return
     for info in hq.sync_store.booths():
         print_json(info.to_json())
+
+
+@booth_group.command("move")
+@click.argument("booth_id")
+@click.option("--checkpoint", required=True, help="The checkpoint code the booth now works at.")
+@click.option("--by", default=None, help="Who moves it, for the record (default: your login name).")
+@pass_hq
+def booth_move(hq: HQ, booth_id: str, checkpoint: str, by: str | None) -> None:
+    """Reassign a booth to another checkpoint; the next bundle tells the booth where it stands.
+
+    Its records under later bundles must name the new checkpoint, under earlier ones the old
+    (else a checkpoint_mismatch alert). `booth-hq booth list --moves` shows past moves.
+
+    Example: booth-hq booth move PHD-02 --checkpoint KH-STB --by "Chan Sophal"
+    """
+    import getpass
+
+    who = by if by is not None else getpass.getuser()
+    old = hq.move_booth(booth_id, checkpoint, by=who, now=parse_time(None))
+    click.echo(f"booth {booth_id} moved from {old} to {checkpoint} by {who}; build a bundle to tell it")
 
 
 @booth_group.command("revoke")

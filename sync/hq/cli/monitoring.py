@@ -46,8 +46,26 @@ def stats(hq: HQ, as_json: bool) -> None:
 @click.option("--ack", "ack_ids", type=int, multiple=True, metavar="ID", help="Acknowledge this alert (repeatable).")
 @pass_hq
 def alerts(hq: HQ, as_json: bool, include_all: bool, ack_ids: tuple[int, ...]) -> None:
-    """Show open alerts (forks from sync; double entries, overstays, officer outliers, silent booths,
-    revoked or watch-listed permits seen, from `booth-hq analyse`), or acknowledge them.
+    """Show open alerts, or acknowledge them.
+
+    \b
+    Kinds (docs/formats.md, "HQ alerts"):
+      fork                    a booth's history rewritten after HQ acknowledged it (from sync)
+      double_entry            entered twice, at two booths, without an exit
+      impossible_travel       two checkpoints too quickly
+      overstay                inside longer than the permit's stay
+      override_outlier        an officer with far more overrides than peers
+      manual_entry_outlier    an officer typing in far more permits than peers
+      odd_hours               an officer scanning at night when peers do not
+      silent_booth            a booth not heard from for hours
+      clock_skew              a booth clock ahead of HQ's
+      clock_backwards         a booth clock set back (records going back in time)
+      revoked_seen            a revoked permit presented or let through
+      watchlist_seen          a watch-listed permit presented
+      single_entry_reused     a single-entry permit entered more than once
+      checkpoint_mismatch     records naming another checkpoint than HQ gave the booth
+      untrusted_override      a permit refused as untrustworthy let through by two supervisors
+      expired_trust_override  someone let through while the booth's trust bundle had expired
 
     \b
     Example:

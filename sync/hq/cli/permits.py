@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from booth.cli_support import parse_time
+from booth.cli_support import parse_time, print_json
 from sync.hq.cli.common import pass_hq
 from sync.hq.facade import HQ
 from sync.hq.holder_file import load_holder
@@ -15,7 +15,7 @@ from sync.protocol import keys
 
 @click.group()
 def permit() -> None:
-    """Issue permits."""
+    """Issue permits; re-list genuine ones under a stolen key."""
 
 
 @permit.command("issue")
@@ -49,6 +49,38 @@ def permit_issue(
     png, pdf = hq.print_card(issued, out_dir)
     click.echo(issued.text)
     click.echo(f"wrote {png} and {pdf}", err=True)
+
+
+@permit.command("genuine")
+@click.argument("permit_no", required=False)
+@click.option("--reason", default="", help="How it was checked, for the record.")
+@click.option("--undo", is_flag=True, help="Take the permit off the genuine list.")
+@click.option("--list", "as_list", is_flag=True, help="List the permits re-listed as genuine (JSON lines).")
+@pass_hq
+def permit_genuine(hq: HQ, permit_no: str | None, reason: str, undo: bool, as_list: bool) -> None:
+    """Re-list a permit as genuine although its issuer's key was reported stolen (the bundle's
+    `genuine` list): booths then judge it as usual instead of refusing it (issuer_revoked).
+
+    \b
+    Example:
+      booth-hq permit genuine KH-BTB-2026-000017 --reason "holder seen with original papers"
+      booth-hq permit genuine --list
+      booth-hq permit genuine KH-BTB-2026-000017 --undo
+    """
+    if as_list:
+        for row in hq.registry.genuine():
+            print_json(row)
+        return
+    if not permit_no:
+        raise click.UsageError("name a permit number (or --list)")
+    if undo:
+        hq.unmark_genuine(permit_no)
+        click.echo(f"{permit_no} is no longer re-listed as genuine; takes effect with the next bundle")
+        return
+    ours_compromised = hq.mark_genuine(permit_no, reason=reason, at=parse_time(None))
+    click.echo(f"{permit_no} re-listed as genuine; takes effect with the next bundle")
+    if not ours_compromised:
+        click.echo(f"note: {permit_no} is not a permit of ours under a key reported compromised", err=True)
 
 
 @click.command()

@@ -1,4 +1,5 @@
-"""``booth-hq checkpoint``, ``issuer`` and ``watchlist``: the registry's places, offices and people to watch."""
+"""``booth-hq checkpoint``, ``issuer``, ``policy`` and ``watchlist``: the registry's places, offices (their keys
+retired or reported stolen), issuing caps and people to watch."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sync.hq.cli.common import pass_hq
 from sync.hq.facade import HQ
 from sync.protocol import keys
 from sync.protocol.bundle import Checkpoint, WatchEntry
+from sync.protocol.times import iso
 
 
 @click.group()
@@ -107,8 +109,87 @@ def issuer_list(hq: HQ) -> None:
                 "not_before": i.not_before,
                 "not_after": i.not_after,
                 "checkpoints": list(i.checkpoints),
+                "compromised_at": i.compromised_at,
             }
         )
+
+
+@issuer.command("retire")
+@click.argument("office")
+@click.option("--at", "at", metavar="ISO", help="From when the key signs nothing (default now).")
+@pass_hq
+def issuer_retire(hq: HQ, office: str, at: str | None) -> None:
+    """Retire an office's key: permits issued from --at on are refused; those issued before stay valid.
+
+    Takes effect at booths with the next bundle.
+
+    Example: booth-hq issuer retire KH-BTB-01 --at 2027-01-01T00:00:00Z
+    """
+    retired = hq.retire_issuer(office, at=parse_time(at))
+    assert retired.not_after is not None
+    click.echo(f"issuer {office} signs no permit issued from {iso(retired.not_after)} on; build a bundle to ship it")
+
+
+@issuer.command("revoke")
+@click.argument("office")
+@click.option("--compromised", is_flag=True, help="The key was stolen or copied (required: say so).")
+@click.option("--at", "at", metavar="ISO", help="When it was found out (default now).")
+@pass_hq
+def issuer_revoke(hq: HQ, office: str, compromised: bool, at: str | None) -> None:
+    """Report an office's key stolen: booths refuse EVERY permit it signed (issuer_revoked), except
+    those re-listed with `booth-hq permit genuine`.
+
+    Use `issuer retire` to merely stop a key signing from a date on.
+
+    Example: booth-hq issuer revoke KH-BTB-01 --compromised
+    """
+    if not compromised:
+        raise click.UsageError(
+            "say --compromised: every permit the key signed will be refused; to stop it signing "
+            "from a date on, use `booth-hq issuer retire`"
+        )
+    hq.compromise_issuer(office, at=parse_time(at))
+    click.echo(
+        f"issuer {office} reported compromised: booths refuse every permit it signed once they have the next "
+        "bundle; re-list genuine ones with `booth-hq permit genuine NUMBER`"
+    )
+
+
+@click.group()
+def policy() -> None:
+    """What each country's offices may issue; shipped in every bundle, enforced at booths."""
+
+
+@policy.command("set")
+@click.option("--country", required=True, type=click.Choice(["KH", "TH"]), help="Issuing country.")
+@click.option("--max-validity-days", type=click.IntRange(min=1), help="Longest validity of a permit, in days.")
+@click.option("--max-stay-days", type=click.IntRange(min=1), help="Longest stay a permit may allow, in days.")
+@pass_hq
+def policy_set(hq: HQ, country: str, max_validity_days: int | None, max_stay_days: int | None) -> None:
+    """Set the caps on permits issued by a country's offices (ours and the partner's).
+
+    Booths refuse a permit beyond them (issuer_not_valid); HQ refuses to issue one.
+
+    Example: booth-hq policy set --country TH --max-validity-days 365 --max-stay-days 3
+    """
+    if max_validity_days is None and max_stay_days is None:
+        raise click.UsageError("give --max-validity-days and/or --max-stay-days")
+    new = hq.set_policy(country, max_validity_days=max_validity_days, max_stay_days=max_stay_days, at=parse_time(None))
+    click.echo(
+        f"{country}: permits valid at most {new.max_validity_days} days, stays at most {new.max_stay_days} days; "
+        "build a bundle to ship it"
+    )
+
+
+@policy.command("show")
+@pass_hq
+def policy_show(hq: HQ) -> None:
+    """Each country's caps as JSON lines (the defaults unless set).
+
+    Example: booth-hq policy show
+    """
+    for p in hq.policies():
+        print_json(p.__dict__)
 
 
 @click.group()
@@ -131,4 +212,4 @@ def watchlist_add(hq: HQ, permit_no: str | None, document: str | None, nationali
     click.echo("watchlist entry added")
 
 
-COMMANDS = (checkpoint, issuer, watchlist)
+COMMANDS = (checkpoint, issuer, policy, watchlist)

@@ -62,6 +62,11 @@ ALERT_WORDS = {
     "clock_skew": "Booth clock ahead",
     "revoked_seen": "Revoked permit seen",
     "watchlist_seen": "Watch-listed permit seen",
+    "clock_backwards": "Booth clock set back",
+    "single_entry_reused": "Single-entry permit used again",
+    "checkpoint_mismatch": "Booth at the wrong checkpoint",
+    "untrusted_override": "Untrusted permit let through",
+    "expired_trust_override": "Let through on expired trust",
     "fork": "Ledger fork",
 }
 
