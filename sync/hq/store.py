@@ -29,7 +29,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sync.hq import chain_check, schema
 from sync.hq.enrolment import check_booth_id, new_token, token_hash, token_matches, valid_booth_id
 from sync.hq.errors import EnrolmentRefused, HQError, SchemaTooNew, SyncRefused, UnknownRecord
-from sync.hq.schema import alerts, booth_moves, booths, forks, receipts, records
+from sync.hq.schema import alert_acks, alerts, booth_moves, booths, forks, receipts, records
 from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, peek_booth, sign_receipt
 from sync.protocol.bundle import BoothEntry
 from sync.protocol.errors import KeyFileError
@@ -422,11 +422,22 @@ class SyncStore:
         with self.engine.connect() as conn:
             return [Alert(**row._mapping) for row in conn.execute(query)]
 
-    def acknowledge_alert(self, alert_id: int) -> None:
+    def acknowledge_alert(self, alert_id: int, *, by: str, at: int, note: str = "") -> bool:
+        """Mark an alert acknowledged by ``by``, in one transaction with who, when and the note
+        (the dashboard and ``booth-hq alerts --ack`` alike). False if it already was (the first
+        acknowledgement stands); ``UnknownRecord`` if there is no such alert."""
         with self.engine.begin() as conn:
-            done = conn.execute(update(alerts).where(alerts.c.id == alert_id).values(acknowledged=True))
-        if done.rowcount == 0:
-            raise UnknownRecord(f"no alert {alert_id}")
+            done = conn.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id, alerts.c.acknowledged.is_(False))
+                .values(acknowledged=True)
+            )
+            if done.rowcount == 0:
+                if conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first() is None:
+                    raise UnknownRecord(f"no alert {alert_id}")
+                return False
+            conn.execute(insert(alert_acks).values(alert_id=alert_id, username=by, at=at, note=note))
+        return True
 
     def stats(self) -> list[dict[str, Any]]:
         """Per booth: state, last seen, acknowledged sequence, records, forks, open alerts."""

@@ -448,7 +448,7 @@ def test_analyse_stores_each_alert_once(store: SyncStore, recs: Records) -> None
 
     again = incremental.analyse(store, now + 5 * HOUR)  # the overstay is longer now: still the same alert
     assert sum(r.raised for r in again) == 0 and len(store.alerts()) == 4
-    store.acknowledge_alert(alerts[0].id)
+    store.acknowledge_alert(alerts[0].id, by="test", at=now)
     assert hq_rules.Candidate("odd_hours", None, None, "officer A: B", "m").detail.startswith("officer A:B: m")
     assert sum(r.raised for r in incremental.analyse(store, now + 5 * HOUR)) == 0  # acknowledged: not raised again
 

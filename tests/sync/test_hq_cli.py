@@ -157,7 +157,15 @@ def test_stats_and_alerts(sync_world: SyncWorld) -> None:
     assert (alert["kind"], alert["booth_id"], alert["seq"], alert["acknowledged"]) == ("fork", "PHD-01", 3, False)
     code, out, _ = hq_cmd(sync_world, "alerts")
     assert code == 0 and f"#{alert['id']}" in out and "fork" in out
-    assert hq_cmd(sync_world, "alerts", "--ack", str(alert["id"]))[0] == 0
+    code, out, _ = hq_cmd(sync_world, "alerts", "--ack", str(alert["id"]), "--by", "chenda", "--note", "seen")
+    assert code == 0 and "acknowledged by chenda" in out
+    from sync.hq.dashboard.staff import Staff
+
+    who, at, note = Staff(sync_world.store.engine).acks([alert["id"]])[alert["id"]]
+    assert (who, note) == ("chenda", "seen") and at > 0  # the same record of who and when as the dashboard's
+    code, out, _ = hq_cmd(sync_world, "alerts", "--ack", str(alert["id"]), "--by", "someone-else")
+    assert code == 0 and "acknowledged already" in out
+    assert Staff(sync_world.store.engine).acks([alert["id"]])[alert["id"]][0] == "chenda"
     assert hq_cmd(sync_world, "alerts")[1].strip() == "no open alerts"
     assert json.loads(hq_cmd(sync_world, "alerts", "--json", "--all")[1])[0]["acknowledged"] is True
     code, _, err = hq_cmd(sync_world, "alerts", "--ack", "999")

@@ -186,7 +186,7 @@ def test_rewritten_history_is_a_fork_kept_as_evidence(sync_world: SyncWorld) -> 
     assert len(sync_world.store.forks()) == 1 and len(sync_world.store.alerts()) == 1
     stats = {s["booth_id"]: s for s in sync_world.store.stats()}["PHD-01"]
     assert (stats["forks"], stats["open_alerts"], stats["records"]) == (1, 1, len(mine))
-    sync_world.store.acknowledge_alert(alert.id)
+    sync_world.store.acknowledge_alert(alert.id, by="test", at=NOW)
     assert not sync_world.store.alerts() and sync_world.store.alerts(include_acknowledged=True)[0].acknowledged
 
 

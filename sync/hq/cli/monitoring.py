@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
+import time
+
 import click
 
 from booth.cli_support import print_json
@@ -44,8 +47,10 @@ def stats(hq: HQ, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="A JSON array instead of text lines.")
 @click.option("--all", "include_all", is_flag=True, help="Include acknowledged alerts.")
 @click.option("--ack", "ack_ids", type=int, multiple=True, metavar="ID", help="Acknowledge this alert (repeatable).")
+@click.option("--by", help="Who acknowledges (default: the login name); kept with the time, as the dashboard does.")
+@click.option("--note", default="", help="Why it needs no more action (kept with the acknowledgement).")
 @pass_hq
-def alerts(hq: HQ, as_json: bool, include_all: bool, ack_ids: tuple[int, ...]) -> None:
+def alerts(hq: HQ, as_json: bool, include_all: bool, ack_ids: tuple[int, ...], by: str | None, note: str) -> None:
     """Show open alerts, or acknowledge them.
 
     \b
@@ -73,9 +78,12 @@ def alerts(hq: HQ, as_json: bool, include_all: bool, ack_ids: tuple[int, ...]) -
       booth-hq alerts --ack 3
     """
     store = hq.sync_store
+    who = by or getpass.getuser()
     for alert_id in ack_ids:
-        store.acknowledge_alert(alert_id)
-        click.echo(f"alert {alert_id} acknowledged")
+        if store.acknowledge_alert(alert_id, by=who, at=int(time.time()), note=note):
+            click.echo(f"alert {alert_id} acknowledged by {who}")
+        else:
+            click.echo(f"alert {alert_id} was acknowledged already; the first acknowledgement stands")
     if ack_ids:
         return
     found = store.alerts(include_acknowledged=include_all)

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 
 from booth.pins import FOREVER, after_failure, hash_secret, secret_matches
 from sync.hq.errors import LoginRefused, StaffError
-from sync.hq.schema import alert_acks, alerts, staff, staff_sessions
+from sync.hq.schema import alert_acks, staff, staff_sessions
 
 IDLE = 30 * 60
 LIFETIME = 12 * 3600
@@ -174,24 +174,6 @@ class Staff:
             conn.execute(delete(staff_sessions).where(staff_sessions.c.username == username))
 
     # -- what staff did
-
-    def acknowledge(self, alert_id: int, username: str, *, now: int, note: str = "") -> bool:
-        """Mark an alert acknowledged by ``username``, in one transaction with who and when.
-
-        False if it already was (the first acknowledgement stands); ``StaffError`` if no such alert.
-        """
-        with self.engine.begin() as conn:
-            done = conn.execute(
-                update(alerts)
-                .where(alerts.c.id == alert_id, alerts.c.acknowledged.is_(False))
-                .values(acknowledged=True)
-            )
-            if done.rowcount == 0:
-                if conn.execute(select(alerts.c.id).where(alerts.c.id == alert_id)).first() is None:
-                    raise StaffError(f"no alert {alert_id}")
-                return False
-            conn.execute(insert(alert_acks).values(alert_id=alert_id, username=username, at=now, note=note))
-        return True
 
     def acks(self, alert_ids: list[int]) -> dict[int, tuple[str, int, str]]:
         """Who acknowledged which alert, when, with what note."""

@@ -39,7 +39,7 @@ from sync.hq.analytics.rules import Limits
 from sync.hq.dashboard import guard
 from sync.hq.dashboard.alert_list import STATES, AlertFilter, alert_kinds, list_alerts, open_alerts_by_checkpoint
 from sync.hq.dashboard.staff import Session, Staff
-from sync.hq.errors import LoginRefused, PageRefused, StaffError
+from sync.hq.errors import LoginRefused, PageRefused, UnknownRecord
 from sync.hq.paths import HQPaths
 from sync.hq.registry import Registry
 from sync.hq.routes import guarded_route
@@ -321,9 +321,11 @@ async def acknowledge(request: Request, alert_id: int) -> Response:
     d = _dashboard(request)
     try:
         done = await run_in_threadpool(
-            d.staff.acknowledge, alert_id, session.username, now=d.clock(), note=form.get("note", "")[:500]
+            lambda: d.store.acknowledge_alert(
+                alert_id, by=session.username, at=d.clock(), note=form.get("note", "")[:500]
+            )
         )
-    except StaffError as exc:
+    except UnknownRecord as exc:
         raise PageRefused(404, str(exc)) from None
     if done:
         log.info("alert %d acknowledged by %s", alert_id, session.username)
@@ -382,10 +384,16 @@ def _officer(request: Request, session: Session, checkpoint: str, name: str) -> 
     )
 
 
+MAX_SEQ = 2**62  # a record number any database here can hold (PostgreSQL's BIGINT, SQLite's INTEGER)
+MAX_BOOTH_ID = 64
+
+
 @router.get("/records/{booth_id}/{seq}")
 async def record_page(request: Request, booth_id: str, seq: int) -> HTMLResponse:
     session = await _session(request)
     d = _dashboard(request)
+    if not 1 <= seq <= MAX_SEQ or len(booth_id) > MAX_BOOTH_ID:  # what no database column holds: not found
+        raise PageRefused(404, f"HQ holds no record {booth_id[:MAX_BOOTH_ID]}#{seq}.")
     found = await run_in_threadpool(lambda: list(d.store.records(booth_id, seq, seq)))
     if not found:
         raise PageRefused(404, f"HQ holds no record {booth_id}#{seq}.")

@@ -143,6 +143,9 @@ def test_bad_forms_and_addresses_get_a_page_not_a_traceback(dashboard) -> None:
     assert bad_utf8.status_code == 400
     for path, status in (
         ("/records/PHD-01/999999", 404),
+        ("/records/PHD-01/99999999999999999999999999", 404),  # past any integer column: not a 500
+        ("/records/PHD-01/-1", 404),
+        ("/records/" + "X" * 5000 + "/1", 404),
         ("/records/PHD-01/abc", 400),
         ("/no-such-page", 404),
         ("/alerts?page=abc", 400),
