@@ -273,6 +273,12 @@ def test_every_command_has_help_with_example_and_is_documented(cli: click.Group,
         assert usage.search(text), f"{prog} {' '.join(path)} is not documented"
 
 
+def add_officer(world: World, name: str, role: str, *, by: str, pins: str) -> tuple[int, str, str]:
+    """``booth officer add`` with the supervisor's PIN, then the new one, on stdin."""
+    args = ("officer", "add", name, "--role", role, "--by", by, "--pin-stdin")
+    return run(booth_main, "--data-dir", world.booth, *args, input=pins)
+
+
 def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     fingerprint = world.setup()
     text = world.issue(HOLDER)
@@ -311,65 +317,13 @@ def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) ->
     assert code == 1 and "already a booth" in err
     assert world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)[0] == 0
     # no one at the keyboard makes themselves a supervisor: adding needs a supervisor's PIN
-    code, _, err = run(
-        booth_main,
-        "--data-dir",
-        world.booth,
-        "officer",
-        "add",
-        "Mallory",
-        "--role",
-        "supervisor",
-        "--by",
-        "Chan Sophal",
-        "--pin-stdin",
-        input="000000\n482913\n",
-    )
+    code, _, err = add_officer(world, "Mallory", "supervisor", by="Chan Sophal", pins="000000\n482913\n")
     assert code == 1 and "wrong PIN" in err
-    code, out, _ = run(
-        booth_main,
-        "--data-dir",
-        world.booth,
-        "officer",
-        "add",
-        "Sok Dara",
-        "--role",
-        "officer",
-        "--by",
-        "Chan Sophal",
-        "--pin-stdin",
-        input="771204\n482913\n",
-    )
+    code, out, _ = add_officer(world, "Sok Dara", "officer", by="Chan Sophal", pins="771204\n482913\n")
     assert code == 0, out
-    code, _, err = run(
-        booth_main,
-        "--data-dir",
-        world.booth,
-        "officer",
-        "add",
-        "Mallory",
-        "--role",
-        "supervisor",
-        "--by",
-        "Sok Dara",
-        "--pin-stdin",
-        input="482913\n482914\n",
-    )
+    code, _, err = add_officer(world, "Mallory", "supervisor", by="Sok Dara", pins="482913\n482914\n")
     assert code == 1 and "not a supervisor" in err
-    code, _, err = run(
-        booth_main,
-        "--data-dir",
-        world.booth,
-        "officer",
-        "add",
-        "Weak",
-        "--role",
-        "officer",
-        "--by",
-        "Chan Sophal",
-        "--pin-stdin",
-        input="771204\n123456\n",
-    )
+    code, _, err = add_officer(world, "Weak", "officer", by="Chan Sophal", pins="771204\n123456\n")
     assert code == 1 and "too easy" in err
 
     monkeypatch.setenv("BOOTH_PIN", "482913")
