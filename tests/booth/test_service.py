@@ -352,7 +352,7 @@ def test_overriding_an_untrusted_permit_takes_two_supervisors(booth: Booth, hq: 
     booth.add_officer("Keo Vanna", "supervisor", "739146", by=booth.authorise("Chan Sophal", SUPERVISOR_PIN))
     session = booth.login("Sok Dara", OFFICER_PIN)
     forged = booth.scan(session, "BP1:GGW", direction="entry", channel="manual").record  # unreadable
-    over_policy = booth.scan(session, issue(hq, stay=8), direction="entry", channel="manual").record
+    elsewhere = booth.scan(session, issue(hq, cp=["KH-STB"]), direction="entry", channel="manual").record
     with pytest.raises(OverrideRefused, match="needs a second supervisor"):
         booth.override_with_pin(forged.seq, "Chan Sophal", SUPERVISOR_PIN, "known to the officer")
     with pytest.raises(OverrideRefused, match="another person"):
@@ -368,7 +368,7 @@ def test_overriding_an_untrusted_permit_takes_two_supervisors(booth: Booth, hq: 
     )
     assert record.supervisor == "Chan Sophal & Keo Vanna" and record.reasons == "unreadable"
     # a permit that was trusted but refused for another reason still needs only one
-    one = booth.override_with_pin(over_policy.seq, "Chan Sophal", SUPERVISOR_PIN, "HQ said yes")
+    one = booth.override_with_pin(elsewhere.seq, "Chan Sophal", SUPERVISOR_PIN, "HQ said yes")
     assert one.supervisor == "Chan Sophal"
 
 
