@@ -595,11 +595,13 @@ class Booth:
 
     def close_shift_by_name(self, officer: str, pin: str, *, supervisor: str | None = None) -> ShiftRow:
         """Close ``officer``'s open shift with their own PIN, or with ``supervisor``'s PIN."""
-        actor = self.authenticate(supervisor or officer, pin)
+        actor = self.authorise(supervisor or officer, pin)
+        if supervisor is not None and actor.role != "supervisor":
+            raise NotSupervisor(f"{supervisor} is not a supervisor: only {officer} or a supervisor may close the shift")
         shift_id = self.ledger.open_shift_id(self._officer(officer).name)
         if shift_id is None:
             raise BoothError(f"{officer} has no open shift")
-        return self.close_shift_by_id(shift_id, by=Session(actor.name, actor.role, None))
+        return self.close_shift_by_id(shift_id, by=actor)
 
     def close_shift_by_id(self, shift_id: int, *, by: Session) -> ShiftRow:
         """Close a shift: its own officer may, or a supervisor. The ``shift_close`` audit record

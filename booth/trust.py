@@ -53,7 +53,7 @@ def accept_bundle(
         if pin is None:
             raise TrustError("first install needs --pin FINGERPRINT (shown by booth-hq init)")
         if not fingerprints_match(pin, fingerprint(root)):
-            raise TrustError(f"bundle root {fingerprint(root)} does not match the pinned fingerprint")
+            raise TrustError(f"bundle root {fingerprint(root)} does not match the fingerprint given with --pin")
     elif not hmac.compare_digest(root, pinned_root):
         rotated = current is not None and current.next_root_public_key == root
         if not rotated:

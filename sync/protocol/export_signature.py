@@ -228,6 +228,11 @@ def verify(path: Path, public_key: Ed25519PublicKey, *, sig_path: Path | None = 
         raise ExportUnreadable(f"{path} does not exist") from None
     except OSError as exc:
         raise ExportUnreadable(f"cannot read {path}: {exc.strerror}") from None
+    if (size, digest) != (manifest.size, manifest.sha256) and path.name != manifest.file_name:
+        raise ExportSignatureInvalid(  # the likelier story: the .sig of another export
+            f"this signature is for {manifest.file_name!r} ({manifest.size} bytes), not for {path.name!r}: "
+            "give the export its own .sig"
+        )
     if size != manifest.size:
         raise ExportSignatureInvalid(
             f"the file was changed after export: {size} bytes, the signature covers {manifest.size}"

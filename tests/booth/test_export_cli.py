@@ -167,7 +167,10 @@ def test_shift_close_and_list(world: World, monkeypatch: pytest.MonkeyPatch) -> 
     assert code == 1 and err == f"error: {OFFICER2} has no open shift\n"
     monkeypatch.setenv("BOOTH_PIN", OFFICER2_PIN)
     code, _, err = run(world, "shift", "close", "--officer", OFFICER, "--supervisor", OFFICER2)
-    assert code == 1 and "no open shift" in err
+    assert (
+        code == 1
+        and err == f"error: {OFFICER2} is not a supervisor: only {OFFICER} or a supervisor may close the shift\n"
+    )
     assert run(world, "shift", "list", "--open")[1] == ""
 
 
