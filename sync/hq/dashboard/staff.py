@@ -1,9 +1,13 @@
 """HQ staff accounts and their dashboard sessions, in the sync database (SQLite or PostgreSQL).
 
-Passwords are scrypt hashes (``booth.pins.hash_secret``); a wrong password counts towards the
-same lock-out as an officer's PIN (three free tries, then 30 s doubling, and after ten only
-``booth-hq staff unlock`` opens the account again). An unknown name costs the same scrypt as a
-known one, so timing does not tell which names exist.
+Passwords are scrypt hashes (``booth.pins.hash_secret``). Wrong passwords throttle the account:
+three free tries, then 30 s doubling up to ``MAX_DELAY`` (15 min), and never for good: the login
+form cannot lock an account until HQ steps in (``booth-hq staff disable`` is for that). Each try
+is counted in one UPDATE before the scrypt runs (``failed = failed + 1`` where the account is
+open), so parallel guesses are all counted and a try while throttled is refused unhashed-for;
+the right password clears the count. An unknown name, a disabled or throttled account all cost
+one scrypt, like a known name, so timing does not tell which names exist. (An account an older
+HQ locked for good, ``locked_until = FOREVER``, stays so until ``booth-hq staff unlock``.)
 
 A session is a random 256-bit token in an HttpOnly cookie; the database keeps only its
 SHA-256, so a copy of the database does not hold live sessions. Each session has its own
@@ -18,9 +22,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, case, delete, insert, or_, select, update
 
-from booth.pins import FOREVER, after_failure, hash_secret, secret_matches
+from booth.pins import BASE_DELAY, FOREVER, FREE_TRIES, MAX_DELAY, hash_secret, secret_matches
 from sync.hq.errors import LoginRefused, StaffError
 from sync.hq.schema import alert_acks, staff, staff_sessions
 
@@ -60,8 +64,37 @@ def _dummy_hash() -> str:
     return hash_secret(secrets.token_hex(16))
 
 
+def throttle_delay(failed: int) -> int:
+    """Seconds an account waits after its ``failed``-th wrong password in a row (0: none)."""
+    if failed < FREE_TRIES:
+        return 0
+    return min(BASE_DELAY * 2 ** min(failed - FREE_TRIES, 32), MAX_DELAY)
+
+
+def _locked_until_after_one_more(now: int) -> ColumnElement:
+    """SQL for ``locked_until`` once this try is counted (``failed + 1`` on the row's old value)."""
+    counted = staff.c.failed + 1
+    whens: list[tuple[ColumnElement, object]] = [(counted < FREE_TRIES, None)]
+    k = FREE_TRIES
+    while throttle_delay(k) < MAX_DELAY:
+        whens.append((counted == k, now + throttle_delay(k)))
+        k += 1
+    return case(*whens, else_=now + MAX_DELAY)
+
+
 def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _why_closed(conn: Connection, username: str, now: int) -> str:
+    """Why a login found no open account of that name (for the log only)."""
+    row = conn.execute(select(staff.c.disabled, staff.c.locked_until).where(staff.c.username == username)).first()
+    if row is None:
+        return "wrong name or password"
+    if row.disabled:
+        return "this account is disabled"
+    wait = "until HQ unlocks it" if row.locked_until == FOREVER else f"for {row.locked_until - now} s"
+    return f"too many wrong passwords: this account is locked {wait}"
 
 
 class Staff:
@@ -116,26 +149,30 @@ class Staff:
     # -- logging in
 
     def login(self, username: str, password: str, *, now: int) -> tuple[str, Session]:
-        """A new session (its cookie token, and the session) for the right password; else ``LoginRefused``."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(staff).where(staff.c.username == username)).first()
+        """A new session (its cookie token, and the session) for the right password; else ``LoginRefused``.
+
+        The refusal's message is the real reason, for HQ's log; the dashboard shows everyone the same answer.
+        """
+        with self.engine.begin() as conn:  # counted first, in one statement: parallel tries are all counted
+            row = conn.execute(
+                update(staff)
+                .where(
+                    staff.c.username == username,
+                    staff.c.disabled.is_(False),
+                    or_(staff.c.locked_until.is_(None), staff.c.locked_until <= now),
+                )
+                .values(failed=staff.c.failed + 1, locked_until=_locked_until_after_one_more(now))
+                .returning(staff.c.password_hash, staff.c.display_name)
+            ).first()
+            why = _why_closed(conn, username, now) if row is None else ""
         if row is None:
             secret_matches(password, _dummy_hash())
-            raise LoginRefused("wrong name or password")
-        if row.disabled:
-            secret_matches(password, _dummy_hash())
-            raise LoginRefused("this account is disabled")
-        if row.locked_until is not None and now < row.locked_until:
-            wait = "until HQ unlocks it" if row.locked_until == FOREVER else f"for {row.locked_until - now} s"
-            raise LoginRefused(f"too many wrong passwords: this account is locked {wait}")
+            raise LoginRefused(why)
         if not secret_matches(password, row.password_hash):
-            lock = after_failure(row.failed, now)
-            self._update(username, failed=lock.failed, locked_until=lock.locked_until)
             raise LoginRefused("wrong name or password")
-        if row.failed:
-            self._update(username, failed=0, locked_until=None)
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
+            conn.execute(update(staff).where(staff.c.username == username).values(failed=0, locked_until=None))
             conn.execute(
                 insert(staff_sessions).values(
                     token_sha256=_sha256(token), username=username, csrf=csrf, created_at=now, last_used=now

@@ -19,12 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
+import anyio
 import jinja2
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
@@ -50,6 +52,17 @@ HERE = Path(__file__).parent
 LOCAL = dt.timezone(dt.timedelta(seconds=LOCAL_OFFSET), "ICT")
 DAY = 86_400
 CHECKPOINT_NAMES_TTL = 60
+
+# Logins: every refusal reads the same (the reason goes to the log only). The scrypt of a login
+# runs in a worker thread, at most LOGIN_HASHES at once, so a flood of logins cannot take the
+# threads and cores the booths' API needs; a login that waits LOGIN_WAIT s for its turn, or comes
+# from an address that tried LOGINS_PER_ADDRESS times in LOGIN_WINDOW s, is told to try again later.
+REFUSED = "Wrong name or password, or too many tries: wait a few minutes and try again."
+BUSY = "Too many logins at the moment: wait a minute and try again."
+LOGIN_HASHES = 2
+LOGIN_WAIT = 2.0
+LOGINS_PER_ADDRESS = 20
+LOGIN_WINDOW = 60.0
 
 ALERT_WORDS = {
     "double_entry": "Entered twice without exit",
@@ -79,6 +92,27 @@ class Dashboard:
     clock: Callable[[], int]
     trust_proxy: bool = False
     _names: tuple[float, dict[str, Any]] = (0.0, {})
+    _login_tries: dict[str, deque[float]] = field(default_factory=dict)
+    _login_slots: anyio.Semaphore | None = None
+
+    def login_allowed(self, address: str) -> bool:
+        """Count a login try from ``address``; False once it made ``LOGINS_PER_ADDRESS`` in ``LOGIN_WINDOW``."""
+        now = time.monotonic()
+        if len(self._login_tries) > 10_000:  # forget quiet addresses: the table stays small
+            for key in [k for k, tries in self._login_tries.items() if tries[-1] < now - LOGIN_WINDOW]:
+                del self._login_tries[key]
+        tries = self._login_tries.setdefault(address, deque())
+        while tries and tries[0] < now - LOGIN_WINDOW:
+            tries.popleft()
+        if len(tries) >= LOGINS_PER_ADDRESS:
+            return False
+        tries.append(now)
+        return True
+
+    def login_slots(self) -> anyio.Semaphore:
+        if self._login_slots is None:  # made in the event loop, at the first login
+            self._login_slots = anyio.Semaphore(LOGIN_HASHES)
+        return self._login_slots
 
     def checkpoint_names(self) -> dict[str, Any]:
         """Checkpoint code -> Checkpoint (names in English, Khmer, Thai), re-read once a minute."""
@@ -208,26 +242,57 @@ async def login(request: Request) -> Response:
     if not guard.tokens_match(form.get("csrf"), request.cookies.get(guard.LOGIN_COOKIE)):
         raise PageRefused(403, "The login form has expired. Reload the page and log in again.")
     username, password = form.get("username", "").strip(), form.get("password", "")
+    address = _client_address(request, d.trust_proxy)
+    if not d.login_allowed(address):
+        log.warning("dashboard login from %s refused: more than %d tries a minute", address, LOGINS_PER_ADDRESS)
+        return _login_again(request, form, 429, BUSY)
+    slots, turn = d.login_slots(), False
+    with anyio.move_on_after(LOGIN_WAIT):
+        await slots.acquire()
+        turn = True
+    if not turn:
+        log.warning(
+            "dashboard login for %r from %s refused: %d logins already running", username, address, LOGIN_HASHES
+        )
+        return _login_again(request, form, 429, BUSY)
     try:
         token, _ = await run_in_threadpool(d.staff.login, username, password, now=d.clock())
     except LoginRefused as exc:
-        log.warning("dashboard login refused for %r: %s", username, exc)
-        fresh = guard.new_login_token()
-        response = _render(
-            request,
-            "login.html",
-            403,
-            csrf=fresh,
-            next=_safe_next(form.get("next", "/")),
-            message=str(exc),
-            username=username,
-        )
-        guard.set_cookie(response, request, guard.LOGIN_COOKIE, fresh, trust_proxy=d.trust_proxy, max_age=3600)
-        return response
+        log.warning("dashboard login refused for %r from %s: %s", username, address, exc)
+        return _login_again(request, form, 403, REFUSED)
+    finally:
+        slots.release()
     log.info("dashboard login: %s", username)
     response = RedirectResponse(_safe_next(form.get("next", "/")), status_code=303, headers=guard.HEADERS)
     guard.set_cookie(response, request, guard.SESSION_COOKIE, token, trust_proxy=d.trust_proxy)
     response.delete_cookie(guard.LOGIN_COOKIE, path="/")
+    return response
+
+
+def _client_address(request: Request, trust_proxy: bool) -> str:
+    """The address a login came from: behind a trusted proxy, the one it saw (last X-Forwarded-For)."""
+    forwarded = request.headers.get("x-forwarded-for", "") if trust_proxy else ""
+    if forwarded.strip():
+        return forwarded.split(",")[-1].strip()[:64]
+    return request.client.host if request.client else "unknown"
+
+
+def _login_again(request: Request, form: dict[str, str], status: int, message: str) -> Response:
+    """The login page again, with a fresh login token: the same for every refusal of a kind."""
+    fresh = guard.new_login_token()
+    response = _render(
+        request,
+        "login.html",
+        status,
+        csrf=fresh,
+        next=_safe_next(form.get("next", "/")),
+        message=message,
+        username=form.get("username", "").strip(),
+    )
+    if status == 429:
+        response.headers["Retry-After"] = "60"
+    trust_proxy = _dashboard(request).trust_proxy
+    guard.set_cookie(response, request, guard.LOGIN_COOKIE, fresh, trust_proxy=trust_proxy, max_age=3600)
     return response
 
 

@@ -85,3 +85,58 @@ def log_in(page, url: str, user: str = USER, password: str = PASSWORD) -> None:
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password)
     page.click("button:has-text('Log in')")
+
+
+def login_flood(url: str, logins: int = 60, user: str = USER) -> dict:
+    """``logins`` wrong-password logins at once (each its own client and login token) while one
+    client asks ``/v1/time`` in a loop: the latency of those (ms), the logins' statuses, logins/s."""
+    import re
+    import statistics
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients = [httpx.Client(base_url=url, timeout=30) for _ in range(logins)]
+    tokens = [re.search(r'name="csrf" value="([^"]+)"', c.get("/login").text)[1] for c in clients]
+    start, done = threading.Barrier(logins + 1), threading.Event()
+    times: list[float] = []
+    time_statuses: list[int] = []
+
+    def ask_time() -> None:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            client.get("/v1/time")  # the connection is open before the flood
+            start.wait()
+            while not done.is_set():
+                t0 = time.perf_counter()
+                time_statuses.append(client.get("/v1/time").status_code)
+                times.append((time.perf_counter() - t0) * 1000)
+                time.sleep(0.01)
+
+    def bad_login(i: int) -> int:
+        start.wait()
+        data = {"csrf": tokens[i], "username": user, "password": f"not the password {i}"}
+        return clients[i].post("/login", data=data, headers={"origin": url}).status_code
+
+    timer = threading.Thread(target=ask_time)
+    timer.start()
+    with ThreadPoolExecutor(logins) as pool:
+        futures = [pool.submit(bad_login, i) for i in range(logins)]
+        t0 = time.perf_counter()
+        statuses = [f.result() for f in futures]
+        took = time.perf_counter() - t0
+    done.set()
+    timer.join()
+    for c in clients:
+        c.close()
+    cuts = statistics.quantiles(times, n=100, method="inclusive")
+    return {
+        "logins": logins,
+        "login_statuses": {str(s): statuses.count(s) for s in sorted(set(statuses))},
+        "logins_per_s": round(logins / took, 1),
+        "flood_s": round(took, 2),
+        "time_calls": len(times),
+        "time_statuses": {str(s): time_statuses.count(s) for s in sorted(set(time_statuses))},
+        "time_p50_ms": round(statistics.median(times), 1),
+        "time_p99_ms": round(cuts[98], 1),
+        "time_max_ms": round(max(times), 1),
+    }

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from dashboard_helpers import DISPLAY, log_in
 
+from sync.hq.dashboard.web import REFUSED
+
 
 def _shot(page, name: str, sync_db_url: str, tmp_path: Path) -> None:
     out = Path(os.environ.get("BOOTH_SCREENSHOTS", tmp_path))
@@ -28,7 +30,7 @@ def test_login_alert_permit_history_acknowledge(page, dashboard, sync_db_url, tm
     page.fill("input[name=username]", "chenda")
     page.fill("input[name=password]", "not the password")
     page.click("button:has-text('Log in')")
-    assert page.locator("p.message").inner_text() == "wrong name or password"
+    assert page.locator("p.message").inner_text() == REFUSED
     page.fill("input[name=password]", "correct horse battery")
     page.click("button:has-text('Log in')")
     assert page.url.endswith("/alerts")
