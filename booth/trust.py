@@ -138,6 +138,6 @@ class TrustStore:
 
     def pin_root(self, root: bytes) -> None:
         """Trust ``root`` from now on (enrolment, or a rotation the installed bundle announced)."""
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         pin = {"public_key": root.hex(), "fingerprint": fingerprint(root)}
         atomic_write(self._root_file, json.dumps(pin, indent=1).encode())

@@ -272,7 +272,9 @@ def test_a_new_booth_is_private_whatever_the_folder_was(tmp_path: Path) -> None:
         booth.audit("test")  # WAL and SHM exist now
         assert folder.stat().st_mode & 0o777 == 0o700
         assert (folder / "keys").stat().st_mode & 0o777 == 0o700
-        for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "booth.json", "keys/booth.pem"):
+        booth.trust.pin_root(bytes(32))
+        assert (folder / "trust").stat().st_mode & 0o077 == 0
+        for name in ("ledger.db", "ledger.db-wal", "ledger.db-shm", "booth.json", "keys/booth.pem", "trust/root.json"):
             path = folder / name
             assert path.exists(), name
             assert path.stat().st_mode & 0o077 == 0, f"{name} is {oct(path.stat().st_mode & 0o777)}"
