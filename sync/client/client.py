@@ -291,7 +291,7 @@ class SyncClient:
         reason = _reason(response)
         if response.status_code == 409 and reason == "gap":
             return self._resync(response, head_seq, len(wire))
-        if response.status_code == 409 and reason == "fork":
+        if response.status_code == 409 and reason in ("fork", "suspended"):
             raise ForkDetected(
                 f"HQ refused records {batch.first_seq}-{batch.last_seq} as a fork (it holds different records under "
                 "the same numbers): ALARM, this booth's history differs from HQ's; do not reset the booth, keep its "

@@ -143,6 +143,19 @@ booth_moves = Table(  # a booth reassigned to another checkpoint (step 3): who, 
     Index("booth_moves_booth", "booth_id", "from_version"),
 )
 
+booth_suspensions = Table(  # a booth's sync stopped by HQ after a fork (step 4), until staff resume it
+    "booth_suspensions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("booth_id", String(64), nullable=False),
+    Column("suspended_at", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("resumed_at", BigInteger),
+    Column("resumed_by", Text),
+    Column("note", Text),
+    Index("booth_suspensions_booth", "booth_id", "resumed_at"),
+)
+
 # Added after the first release (step 2 of the migrations):
 records_officer = Index("records_officer", records.c.checkpoint, records.c.officer)  # analytics: per officer
 # the dashboard's officer page (an officer's latest records) and the outlier rules' evidence, in time order
@@ -322,6 +335,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         "booths moved between checkpoints (who, when, from which bundle version); the single-entry "
         "permits the last analyse saw",
         _create(booth_moves, analysis_single, indexes=("booth_moves_booth",)),
+    ),
+    Migration(
+        4,
+        "a booth's sync suspended after a fork until HQ staff resume it (who, when, why)",
+        _create(booth_suspensions, indexes=("booth_suspensions_booth",)),
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -48,7 +48,15 @@ from sync.protocol.errors import KeyFileError
 log = logging.getLogger(__name__)
 COSE = "application/cose"
 MAX_JSON = 16 * 1024
-_STATUS = {"gap": 409, "fork": 409, "unenrolled": 403, "revoked": 403, "bad_signature": 403, "too_large": 413}
+_STATUS = {
+    "gap": 409,
+    "fork": 409,
+    "suspended": 409,
+    "unenrolled": 403,
+    "revoked": 403,
+    "bad_signature": 403,
+    "too_large": 413,
+}
 
 
 class Problem(BaseModel):

@@ -29,7 +29,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sync.hq import chain_check, schema
 from sync.hq.enrolment import check_booth_id, new_token, token_hash, token_matches, valid_booth_id
 from sync.hq.errors import EnrolmentRefused, HQError, SchemaTooNew, SyncRefused, UnknownRecord
-from sync.hq.schema import alert_acks, alerts, booth_moves, booths, forks, receipts, records
+from sync.hq.schema import alert_acks, alerts, booth_moves, booth_suspensions, booths, forks, receipts, records
 from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, peek_booth, sign_receipt
 from sync.protocol.bundle import BoothEntry
 from sync.protocol.errors import KeyFileError
@@ -37,6 +37,10 @@ from sync.protocol.keys import public_from_raw
 from sync.protocol.records import FIELDS, Record
 
 log = logging.getLogger(__name__)
+# A fork stops the booth's sync until HQ staff look into it (``booth-hq booth resume``);
+# its evidence is kept, but never more than this many batches per booth (each up to MAX_WIRE).
+MAX_FORKS_KEPT = 3
+SUSPENDED_DETAIL = "HQ suspended this booth's sync after a fork: HQ staff must look into it and resume it"
 DATABASE_FILE = "hq-sync.db"
 _INT64 = 2**63
 T = TypeVar("T")
@@ -275,6 +279,8 @@ class SyncStore:
             raise SyncRefused("unenrolled", f"booth {booth_id!r} is not enrolled")
         if info.revoked:
             raise SyncRefused("revoked", f"booth {booth_id!r} was revoked")
+        if self.suspension(booth_id) is not None:  # before any work for it: no inflating, no decoding
+            raise SyncRefused("suspended", SUSPENDED_DETAIL)
         key = public_from_raw(info.public_key)
         batch = open_batch(wire, lambda claimed: key if claimed == booth_id else None)
         _check_numbers(batch)
@@ -301,6 +307,8 @@ class SyncStore:
                 return SyncRefused("revoked", f"booth {booth_id!r} was revoked")
             if row.public_key != public_key.hex():
                 return SyncRefused("unenrolled", f"booth {booth_id!r} changed keys meanwhile")
+            if self._active_suspension(conn, booth_id) is not None:
+                return SyncRefused("suspended", SUSPENDED_DETAIL)
             acked = row.acked_seq
             stored = self._hashes(conn, booth_id, chain_check.overlap(batch, acked))
             decision = chain_check.decide(batch, acked, stored)
@@ -357,12 +365,17 @@ class SyncStore:
         return receipt
 
     def _keep_fork(self, conn: Connection, batch: Batch, wire: bytes, decision: chain_check.Decision, now: int) -> None:
-        """Keep the signed batch as evidence and raise an alert, once per distinct batch."""
+        """Keep the signed batch as evidence, raise an alert, and suspend the booth's sync until
+        HQ staff resume it: once per distinct batch, and at most ``MAX_FORKS_KEPT`` per booth."""
         digest = hashlib.sha256(wire).hexdigest()
-        seen = conn.execute(
-            select(forks.c.id).where(forks.c.booth_id == batch.booth_id, forks.c.wire_sha256 == digest)
-        ).first()
-        if seen is not None:
+        kept = conn.execute(select(forks.c.wire_sha256).where(forks.c.booth_id == batch.booth_id)).scalars().all()
+        if self._active_suspension(conn, batch.booth_id) is None:
+            conn.execute(
+                insert(booth_suspensions).values(
+                    booth_id=batch.booth_id, suspended_at=now, reason=f"fork at record {decision.seq}"
+                )
+            )
+        if digest in kept or len(kept) >= MAX_FORKS_KEPT:
             return
         conn.execute(
             insert(forks).values(
@@ -385,6 +398,35 @@ class SyncStore:
             )
         )
         log.warning("FORK: %s", detail)
+
+    # -- suspensions
+    @staticmethod
+    def _active_suspension(conn: Connection, booth_id: str) -> Any:
+        query = select(booth_suspensions).where(
+            booth_suspensions.c.booth_id == booth_id, booth_suspensions.c.resumed_at.is_(None)
+        )
+        return conn.execute(query.order_by(booth_suspensions.c.id.desc()).limit(1)).first()
+
+    def suspension(self, booth_id: str) -> dict[str, Any] | None:
+        """The booth's open suspension (since when, why), or None when it may sync."""
+        with self.engine.connect() as conn:
+            row = self._active_suspension(conn, booth_id)
+        return dict(row._mapping) if row is not None else None
+
+    def resume(self, booth_id: str, *, by: str, note: str, at: int) -> None:
+        """HQ staff decided, after a fork, that the booth may sync again: recorded with who, when, why."""
+        if not note.strip():
+            raise HQError("write what was decided (--note): resuming a booth after a fork is on record")
+        with self.engine.begin() as conn:
+            row = self._active_suspension(conn, booth_id)
+            if row is None:
+                raise UnknownRecord(f"booth {booth_id!r} is not suspended")
+            conn.execute(
+                update(booth_suspensions)
+                .where(booth_suspensions.c.id == row.id)
+                .values(resumed_at=at, resumed_by=by, note=note.strip())
+            )
+        log.warning("booth %s resumed by %s: %s", booth_id, by, note)
 
     # -- reading
     def latest_receipt(self, booth_id: str) -> bytes | None:
@@ -452,11 +494,16 @@ class SyncStore:
                 if where is not None:
                     query = query.where(where)
                 counts[name] = dict(conn.execute(query).all())
+            suspended = set(
+                conn.execute(select(booth_suspensions.c.booth_id).where(booth_suspensions.c.resumed_at.is_(None)))
+                .scalars()
+                .all()
+            )
         return [
             {
                 "booth_id": b.booth_id,
                 "checkpoint": b.checkpoint,
-                "state": b.state,
+                "state": "suspended" if b.booth_id in suspended and b.state == "enrolled" else b.state,
                 "last_seen": b.last_seen,
                 "acked_seq": b.acked_seq,
                 **{name: counts[name].get(b.booth_id, 0) for name in counts},

@@ -141,7 +141,7 @@ def test_stats_and_alerts(sync_world: SyncWorld) -> None:
     assert by_id["PHD-01"] == {
         "booth_id": "PHD-01",
         "checkpoint": "KH-PHD",
-        "state": "enrolled",
+        "state": "suspended",  # the fork stopped its sync until HQ staff resume it
         "last_seen": 1_790_000_600,
         "acked_seq": len(mine),
         "records": len(mine),
@@ -226,3 +226,16 @@ def test_batch_file_layout_helper_orders_by_sequence(tmp_path: Path) -> None:
     for name in ("batch-10-19.bin", "batch-2-9.bin", "batch-1-1.bin", "batch-x-1.bin", "receipt-9.cose"):
         (folder / name).write_bytes(b"")
     assert [p.name for _, p in batch_files(tmp_path)] == ["batch-1-1.bin", "batch-2-9.bin", "batch-10-19.bin"]
+
+
+def test_booth_resume_is_on_record(sync_world) -> None:
+    code, _, err = hq_cmd(sync_world, "booth", "resume", "PHD-01", "--note", "checked")
+    assert code == 1 and "is not suspended" in err
+    sync_world.enrol("PHD-01")
+    with sync_world.store.engine.begin() as conn:  # as a fork leaves it
+        from sync.hq.schema import booth_suspensions
+
+        conn.execute(booth_suspensions.insert().values(booth_id="PHD-01", suspended_at=1, reason="fork at record 3"))
+    code, out, _ = hq_cmd(sync_world, "booth", "resume", "PHD-01", "--note", "restored from backup", "--by", "chenda")
+    assert code == 0 and "resumed by chenda" in out
+    assert sync_world.store.suspension("PHD-01") is None

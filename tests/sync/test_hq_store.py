@@ -268,3 +268,32 @@ def test_schema_version_from_the_future_is_refused(sync_world: SyncWorld) -> Non
         conn.execute(update(meta).where(meta.c.key == "schema_version").values(value="99"))
     with pytest.raises(HQError, match="newer Booth"):
         SyncStore(sync_world.store.url)
+
+
+def test_a_fork_suspends_the_booth_until_staff_resume_it(sync_world: SyncWorld) -> None:
+    """One booth key posting forks without end: the first suspends its sync; the rest cost nothing."""
+    from sync.hq.errors import HQError
+    from sync.hq.store import MAX_FORKS_KEPT
+
+    sync_world.enrol("PHD-01")
+    mine = sync_world.records("PHD-01")
+    accept(sync_world, sync_world.sealed("PHD-01"))
+    for i in range(20):  # 20 forged versions of record 1, each a consistent signed chain
+        forged = rewrite(mine, 1, note=f"forged {i}")
+        error = refused(sync_world, seal_batch(make_batch(forged), sync_world.key("PHD-01")))
+        assert error.reason == ("fork" if i == 0 else "suspended")
+    assert len(sync_world.store.forks("PHD-01")) == 1 and len(sync_world.store.alerts()) == 1
+    assert sync_world.store.suspension("PHD-01")["reason"] == "fork at record 1"
+    assert {s["booth_id"]: s["state"] for s in sync_world.store.stats()}["PHD-01"] == "suspended"
+    sync_world.more("PHD-01", 2)
+    assert refused(sync_world, sync_world.sealed("PHD-01", len(mine) + 1)).reason == "suspended"
+    with pytest.raises(HQError, match="write what was decided"):
+        sync_world.store.resume("PHD-01", by="chenda", note=" ", at=NOW)
+    sync_world.store.resume("PHD-01", by="chenda", note="a test booth; records checked", at=NOW)
+    assert sync_world.store.suspension("PHD-01") is None
+    accept(sync_world, sync_world.sealed("PHD-01", len(mine) + 1))  # syncs again
+    for i in range(MAX_FORKS_KEPT + 2):  # later forks: each suspends again, evidence stays capped
+        refused(sync_world, seal_batch(make_batch(rewrite(mine, 2, note=f"again {i}")), sync_world.key("PHD-01")))
+        if sync_world.store.suspension("PHD-01"):
+            sync_world.store.resume("PHD-01", by="chenda", note="looked at it", at=NOW)
+    assert len(sync_world.store.forks("PHD-01")) == MAX_FORKS_KEPT

@@ -76,6 +76,23 @@ def booth_move(hq: HQ, booth_id: str, checkpoint: str, by: str | None) -> None:
     click.echo(f"booth {booth_id} moved from {old} to {checkpoint} by {who}; build a bundle to tell it")
 
 
+@booth_group.command("resume")
+@click.argument("booth_id")
+@click.option("--note", required=True, help="What HQ decided about the fork, for the record.")
+@click.option("--by", default=None, help="Who decides (default: your login name).")
+@pass_hq
+def booth_resume(hq: HQ, booth_id: str, note: str, by: str | None) -> None:
+    """Let a booth sync again after a fork suspended it (the fork's evidence and alert stay).
+
+    Example: booth-hq booth resume PHD-01 --note "disk restored from backup; records checked" --by "Chan Sophal"
+    """
+    import getpass
+
+    who = by if by is not None else getpass.getuser()
+    hq.sync_store.resume(booth_id, by=who, note=note, at=parse_time(None))
+    click.echo(f"booth {booth_id} may sync again (resumed by {who})")
+
+
 @booth_group.command("revoke")
 @click.argument("booth_id")
 @pass_hq
