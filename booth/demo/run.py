@@ -9,6 +9,7 @@ either the GUI with a simulated camera showing the permit cards, or (no display,
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ import click
 
 from booth.cli_support import parse_time
 from booth.demo.local_hq import LocalHQ
+from booth.errors import ConfigError
 from booth.reasons import ENGLISH, Reason
 from booth.service import Booth
 from sync.hq.demo_data import DemoCase, DemoData, make_demo_data
@@ -27,6 +29,7 @@ DEMO_OFFICERS = (
     ("Somchai Jaidee", "officer", "560271"),
     ("Chan Sophal", "supervisor", "771204"),
 )
+DEMO_MARKER = ".booth-demo"
 DEMO_BOOTH, DEMO_CHECKPOINT = "PHD-01", "KH-PHD"
 
 
@@ -97,7 +100,34 @@ def run_demo(
     language: str | None,
 ) -> int:
     base = data_dir or Path(tempfile.mkdtemp(prefix="booth-demo-"))
-    demo = prepare(base, seed=seed, now=parse_time(None))
+    try:
+        demo = prepare(fresh_demo_folder(base), seed=seed, now=parse_time(None))
+        return _show(demo, terminal=terminal, screenshot=screenshot, exit_after=exit_after, language=language)
+    finally:
+        if data_dir is None:  # a folder of our own making: nothing is left behind in the temp folder
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def fresh_demo_folder(base: Path) -> Path:
+    """``base``, emptied of an earlier (or interrupted) demo, so a demo can always run again;
+    a folder that holds anything else is refused untouched."""
+    marker = base / DEMO_MARKER
+    if base.exists() and any(base.iterdir()):
+        if not marker.is_file():
+            raise ConfigError(f"{base} is not empty and holds no earlier demo: give the demo a folder of its own")
+        for child in base.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            elif child != marker:
+                child.unlink()
+    base.mkdir(parents=True, exist_ok=True)
+    marker.write_text("a Booth demo: `booth demo --data-dir` may empty this folder and start again\n")
+    return base
+
+
+def _show(
+    demo: DemoBooth, *, terminal: bool, screenshot: Path | None, exit_after: float | None, language: str | None
+) -> int:
     click.echo(f"Demo HQ:    {demo.data.hq_dir} (root fingerprint {demo.data.root_fingerprint})")
     click.echo(f"Demo booth: {demo.booth_dir} ({DEMO_BOOTH} at {DEMO_CHECKPOINT})")
     click.echo("Demo officers and PINs:")
