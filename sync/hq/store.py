@@ -30,10 +30,10 @@ from sync.hq import chain_check, schema
 from sync.hq.enrolment import check_booth_id, new_token, token_hash, token_matches, valid_booth_id
 from sync.hq.errors import EnrolmentRefused, HQError, SchemaTooNew, SyncRefused, UnknownRecord
 from sync.hq.schema import alert_acks, alerts, booth_moves, booth_suspensions, booths, forks, receipts, records
-from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, peek_booth, sign_receipt
+from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, peek_kid, sign_receipt
 from sync.protocol.bundle import BoothEntry
 from sync.protocol.errors import KeyFileError
-from sync.protocol.keys import public_from_raw
+from sync.protocol.keys import kid_of, public_from_raw
 from sync.protocol.records import FIELDS, Record
 
 log = logging.getLogger(__name__)
@@ -213,6 +213,10 @@ class SyncStore:
             raise UnknownRecord(f"no booth {booth_id!r}")
         return _booth_info(row)
 
+    def booth_by_kid(self, kid: bytes) -> BoothInfo | None:
+        """The enrolled (or revoked) booth whose key has this key id."""
+        return next((b for b in self.booths() if b.public_key is not None and kid_of(b.public_key) == kid), None)
+
     def booths(self) -> list[BoothInfo]:
         with self.engine.connect() as conn:
             return [_booth_info(r) for r in conn.execute(select(booths).order_by(booths.c.booth_id))]
@@ -270,19 +274,22 @@ class SyncStore:
     def accept_batch(self, wire: bytes, now: int, hq_key: Ed25519PrivateKey) -> AcceptResult:
         """Check and store one signed batch; return its receipt, or raise ``BatchRefused``/``SyncRefused``.
 
-        The signature is checked before the transaction (it is the slow part); the booth's
-        enrolment is checked again inside it, with its row held.
+        The sender is known before any work is done for it: the key id in the batch's protected
+        header names the booth, and its signature is checked before the payload is decoded (and
+        before the transaction, being the slow part); the booth's enrolment is checked again
+        inside the transaction, with its row held.
         """
-        booth_id = peek_booth(wire)
-        info = self._booth_or_none(booth_id)
+        kid = peek_kid(wire)
+        info = self.booth_by_kid(kid)
         if info is None or info.public_key is None:
-            raise SyncRefused("unenrolled", f"booth {booth_id!r} is not enrolled")
+            raise SyncRefused("unenrolled", f"no enrolled booth has key id {kid.hex()}")
+        booth_id = info.booth_id
         if info.revoked:
             raise SyncRefused("revoked", f"booth {booth_id!r} was revoked")
         if self.suspension(booth_id) is not None:  # before any work for it: no inflating, no decoding
             raise SyncRefused("suspended", SUSPENDED_DETAIL)
         key = public_from_raw(info.public_key)
-        batch = open_batch(wire, lambda claimed: key if claimed == booth_id else None)
+        batch = open_batch(wire, lambda signer: (booth_id, key) if signer == kid else None)
         _check_numbers(batch)
         outcome = self._retry_once(lambda: self._decide(batch, wire, info.public_key, now, hq_key))
         if isinstance(outcome, SyncRefused):

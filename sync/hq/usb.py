@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sync.hq.bundles import BundleKeeper
 from sync.hq.errors import SyncRefused
 from sync.hq.facade import HQ
-from sync.protocol.batch import MAX_WIRE, BatchRefused, peek_booth
+from sync.protocol.batch import MAX_WIRE, BatchRefused, peek_kid
 from sync.protocol.errors import FileTooLarge, UnsafePath
 from sync.protocol.files import atomic_write, read_capped
 
@@ -78,7 +78,8 @@ def _import_one(hq: HQ, folder: Path, claimed: str, path: Path, key: Ed25519Priv
             raise BatchRefused("too_large", f"the file is over {MAX_WIRE} bytes") from None
         except UnsafePath as exc:
             raise BatchRefused("unsafe_file", str(exc)) from None
-        if (booth_id := peek_booth(wire)) != claimed:
+        signer = hq.sync_store.booth_by_kid(peek_kid(wire))  # the key that signed it, not what it claims
+        if signer is not None and (booth_id := signer.booth_id) != claimed:
             raise BatchRefused("misplaced", f"a batch of booth {booth_id!r} in the folder of {claimed!r}")
         result = hq.sync_store.accept_batch(wire, now, key)
     except BatchRefused as exc:

@@ -29,8 +29,11 @@ BATCH_TYPE = "application/vnd.booth.batch+cbor"
 RECEIPT_TYPE = "application/vnd.booth.receipt+cbor"
 FORMAT = 1
 MAX_WIRE = 8 * 1024 * 1024  # compressed bytes in one request
-MAX_INFLATED = 64 * 1024 * 1024
-MAX_RECORDS = 20_000
+# The largest real batch: 5,000 records (the client's and the USB export's most) of at most a
+# few hundred bytes each (every text field of a record is bounded by the permit format); twice
+# that is the cap, so a zlib bomb inflates to at most this before it is refused.
+MAX_RECORDS = 5_000
+MAX_INFLATED = 8 * 1024 * 1024
 WIRE_FIELDS = FIELDS[:-2]  # all but prev_hash and hash
 _HEX = {"kid", "signature_sha256"}
 
@@ -75,23 +78,30 @@ def seal_batch(batch: Batch, key: Ed25519PrivateKey) -> bytes:
     return zlib.compress(signed, 6)
 
 
-def peek_booth(wire: bytes) -> str:
-    """The booth a batch claims to come from, before its signature is checked (to find the key)."""
-    booth: str = _payload(_sign1(wire))["booth"]  # checked to be text by _payload()
-    return booth
+def peek_kid(wire: bytes) -> bytes:
+    """The key id that signed a batch, from its protected header: found without decoding the
+    payload, so the sender is known before any work is done for it."""
+    return _sign1(wire).kid
 
 
-def open_batch(wire: bytes, public_key: Callable[[str], Ed25519PublicKey | None]) -> Batch:
-    """Inflate, check the signature of the claimed booth, rebuild and check the chain."""
+def open_batch(wire: bytes, booth_of: Callable[[bytes], tuple[str, Ed25519PublicKey] | None]) -> Batch:
+    """Authenticate, then read: inflate (capped), find the booth by the key id in the protected
+    header (``booth_of``), check its signature over the payload's bytes, and only then decode the
+    payload, rebuild the records and check the chain."""
     signed = _sign1(wire)
-    raw = _payload(signed)
-    key = public_key(raw["booth"])
-    if key is None:
-        raise BatchRefused("unenrolled", f"booth {raw['booth']!r} is not enrolled")
+    found = booth_of(signed.kid)
+    if found is None:
+        raise BatchRefused("unenrolled", f"no enrolled booth has key id {signed.kid.hex()}")
+    booth_id, key = found
     try:
         signed.verify(key)
     except MessageError:
         raise BatchRefused("bad_signature", "the batch is not signed by the booth's key") from None
+    raw = _payload(signed)
+    if raw["booth"] != booth_id:
+        raise BatchRefused(
+            "bad_signature", f"a batch signed with the key of {booth_id!r} claims booth {raw['booth']!r}"
+        )
     return _rebuild(raw)
 
 

@@ -317,7 +317,7 @@ class FakeHQ:
             return httpx.Response(304)
         if request.url.path.startswith("/v1/receipts/"):
             return httpx.Response(200, content=self._receipt(self.acked, "ab" * 32))
-        batch = open_batch(request.content, lambda _: self.booth_key())
+        batch = open_batch(request.content, lambda _kid: (BOOTH_ID, self.booth_key()))
         self.sizes.append(len(batch.records))
         if self.mode == "413" and len(batch.records) > 100:
             return httpx.Response(413, json={"reason": "too_large"})

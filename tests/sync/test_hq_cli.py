@@ -20,7 +20,7 @@ from sync.hq.cli import main as hq_main
 from sync.protocol import keys
 from sync.protocol.batch import make_batch, open_receipt, seal_batch
 from sync.protocol.bundle import open_bundle
-from sync.protocol.keys import generate
+from sync.protocol.keys import generate, kid_of
 
 
 def hq_cmd(world: SyncWorld, *args: str) -> tuple[int, str, str]:
@@ -73,8 +73,10 @@ def _stick(world: SyncWorld, folder: Path) -> dict[str, Path]:
     stb = world.records("STB-01")
     edited = rewrite(stb, 2, holder="SOMEONE ELSE")  # edited on the stick: re-chained, but no booth key
     tampered = folder / "booth-STB-01" / f"batch-4-{len(stb)}.bin"
-    tampered.write_bytes(seal_batch(make_batch(edited[3:]), generate()))
+    stranger = generate()  # whoever edited it has no booth's key: the key id names no booth
+    tampered.write_bytes(seal_batch(make_batch(edited[3:]), stranger))
     files["tampered"] = tampered
+    files["kid"] = kid_of(stranger).hex()
     return files
 
 
@@ -89,7 +91,7 @@ def test_import_round_trip(sync_world: SyncWorld, tmp_path: Path) -> None:
         "booth-PHD-01/batch-1-4.bin: accepted (acknowledged up to 4)",
         f"booth-PHD-01/batch-5-{n}.bin: accepted (acknowledged up to {n})",
         "booth-STB-01/batch-1-3.bin: accepted (acknowledged up to 3)",
-        f"booth-STB-01/{files['tampered'].name}: refused: bad_signature (the batch is not signed by the booth's key)",
+        f"booth-STB-01/{files['tampered'].name}: refused: unenrolled (no enrolled booth has key id {files['kid']})",
     ]
     root = sync_world.hq.root_key().public_key()
     for booth_id, seq in (("PHD-01", 4), ("PHD-01", n), ("STB-01", 3)):

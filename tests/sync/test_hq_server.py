@@ -135,7 +135,7 @@ def test_refusals(api: httpx.Client, sync_world: SyncWorld) -> None:
         return answer.status_code, answer.json()["reason"]
 
     assert reason(sync_world.sealed("STB-01")) == (403, "unenrolled")
-    assert reason(sync_world.sealed("PHD-01", key=generate())) == (403, "bad_signature")
+    assert reason(sync_world.sealed("PHD-01", key=generate())) == (403, "unenrolled")  # no booth has that key
     assert enrol(api, sync_world, "STB-01").status_code == 200
     assert reason(sync_world.sealed("STB-01", key=sync_world.key("PHD-01"))) == (403, "bad_signature")
     batch = make_batch(mine)
@@ -300,3 +300,27 @@ def test_unexpected_failure_is_a_json_500_and_the_server_lives_on(api: httpx.Cli
     finally:
         key_file.chmod(0o600)
     assert push(api, sync_world.sealed("PHD-01")).status_code == 200
+
+
+def test_a_bomb_from_an_unknown_key_is_refused_before_its_payload_is_decoded(api, sync_world) -> None:
+    """The attack: a few KB of zlib holding millions of empty CBOR arrays. The sender is looked up
+    by the key id in the protected header and refused before the payload is decoded."""
+    import time
+    import zlib
+
+    from sync.protocol import cose
+    from sync.protocol.batch import BATCH_TYPE
+    from sync.protocol.keys import kid_of
+
+    count = 7_000_000  # under the inflate cap: only the order of the checks can refuse it fast
+    payload = b"\x9a" + count.to_bytes(4, "big") + b"\x80" * count  # array(count) of []
+    stranger = generate()
+    wire = zlib.compress(cose.sign(payload, stranger, kid_of(stranger), content_type=BATCH_TYPE), 9)
+    assert len(wire) < 64 * 1024
+    started = time.perf_counter()
+    answer = push(api, wire)
+    took = time.perf_counter() - started
+    assert (answer.status_code, answer.json()["reason"]) == (403, "unenrolled")
+    assert took < 1.0, took  # decoding 7 million items first took seconds
+    bigger = zlib.compress(b"\x00" * (9 * 1024 * 1024), 9)  # past the 8 MiB inflate cap
+    assert push(api, bigger).json()["reason"] in ("bad_format", "too_large")

@@ -137,7 +137,7 @@ def test_overlap_stores_only_the_new_part(sync_world: SyncWorld) -> None:
 def test_signatures_and_enrolment(sync_world: SyncWorld, case: str) -> None:
     sync_world.enrol("PHD-01")
     if case == "forged":
-        wire, reason = sync_world.sealed("PHD-01", key=generate()), "bad_signature"
+        wire, reason = sync_world.sealed("PHD-01", key=generate()), "unenrolled"  # no booth has that key
     elif case == "not_enrolled":
         sync_world.add("STB-01")
         wire, reason = sync_world.sealed("STB-01"), "unenrolled"
