@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
@@ -30,7 +30,7 @@ from sync.hq import chain_check, schema
 from sync.hq.enrolment import check_booth_id, new_token, token_hash, token_matches, valid_booth_id
 from sync.hq.errors import EnrolmentRefused, HQError, SchemaTooNew, SyncRefused, UnknownRecord
 from sync.hq.schema import alert_acks, alerts, booth_moves, booth_suspensions, booths, forks, receipts, records
-from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, peek_kid, sign_receipt
+from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, sign_receipt
 from sync.protocol.bundle import BoothEntry
 from sync.protocol.errors import KeyFileError
 from sync.protocol.keys import kid_of, public_from_raw
@@ -279,30 +279,27 @@ class SyncStore:
         before the transaction, being the slow part); the booth's enrolment is checked again
         inside the transaction, with its row held.
         """
-        kid = peek_kid(wire)
-        info = self.booth_by_kid(kid)
-        if info is None or info.public_key is None:
-            raise SyncRefused("unenrolled", f"no enrolled booth has key id {kid.hex()}")
-        booth_id = info.booth_id
-        if info.revoked:
-            raise SyncRefused("revoked", f"booth {booth_id!r} was revoked")
-        if self.suspension(booth_id) is not None:  # before any work for it: no inflating, no decoding
-            raise SyncRefused("suspended", SUSPENDED_DETAIL)
-        key = public_from_raw(info.public_key)
-        batch = open_batch(wire, lambda signer: (booth_id, key) if signer == kid else None)
+        found: list[BoothInfo] = []
+
+        def sender(kid: bytes) -> tuple[str, Ed25519PublicKey]:
+            """The booth whose key signed it, checked before its signature and payload are read."""
+            info = self.booth_by_kid(kid)
+            if info is None or info.public_key is None:
+                raise SyncRefused("unenrolled", f"no enrolled booth has key id {kid.hex()}")
+            if info.revoked:
+                raise SyncRefused("revoked", f"booth {info.booth_id!r} was revoked")
+            if self.suspension(info.booth_id) is not None:  # no decoding, no work for it
+                raise SyncRefused("suspended", SUSPENDED_DETAIL)
+            found.append(info)
+            return info.booth_id, public_from_raw(info.public_key)
+
+        batch = open_batch(wire, sender)  # inflated and parsed once
+        info = found[0]
         _check_numbers(batch)
         outcome = self._retry_once(lambda: self._decide(batch, wire, info.public_key, now, hq_key))
         if isinstance(outcome, SyncRefused):
             raise outcome
         return outcome
-
-    def _booth_or_none(self, booth_id: str) -> BoothInfo | None:
-        if not valid_booth_id(booth_id):
-            return None
-        try:
-            return self.booth(booth_id)
-        except UnknownRecord:
-            return None
 
     def _decide(
         self, batch: Batch, wire: bytes, public_key: bytes, now: int, hq_key: Ed25519PrivateKey

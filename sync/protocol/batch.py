@@ -86,8 +86,8 @@ def peek_kid(wire: bytes) -> bytes:
 
 def open_batch(wire: bytes, booth_of: Callable[[bytes], tuple[str, Ed25519PublicKey] | None]) -> Batch:
     """Authenticate, then read: inflate (capped), find the booth by the key id in the protected
-    header (``booth_of``), check its signature over the payload's bytes, and only then decode the
-    payload, rebuild the records and check the chain."""
+    header (``booth_of``, which may also refuse the sender by raising), check its signature over
+    the payload's bytes, and only then decode the payload, rebuild the records and check the chain."""
     signed = _sign1(wire)
     found = booth_of(signed.kid)
     if found is None:
