@@ -273,6 +273,12 @@ def test_every_command_has_help_with_example_and_is_documented(cli: click.Group,
         assert usage.search(text), f"{prog} {' '.join(path)} is not documented"
 
 
+def init_booth(world: World, *, pins: str) -> tuple[int, str, str]:
+    """``booth init`` of PHD-01 at KH-PHD with its first supervisor, Chan Sophal (PIN on stdin)."""
+    args = ("init", "--booth-id", "PHD-01", "--checkpoint", "KH-PHD", "--supervisor", "Chan Sophal", "--pin-stdin")
+    return run(booth_main, "--data-dir", world.booth, *args, input=pins)
+
+
 def add_officer(world: World, name: str, role: str, *, by: str, pins: str) -> tuple[int, str, str]:
     """``booth officer add`` with the supervisor's PIN, then the new one, on stdin."""
     args = ("officer", "add", name, "--role", role, "--by", by, "--pin-stdin")
@@ -282,20 +288,7 @@ def add_officer(world: World, name: str, role: str, *, by: str, pins: str) -> tu
 def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     fingerprint = world.setup()
     text = world.issue(HOLDER)
-    code, _, err = run(
-        booth_main,
-        "--data-dir",
-        world.booth,
-        "init",
-        "--booth-id",
-        "PHD-01",
-        "--checkpoint",
-        "KH-PHD",
-        "--supervisor",
-        "Chan Sophal",
-        "--pin-stdin",
-        input="1234\n",
-    )
+    code, _, err = init_booth(world, pins="1234\n")
     assert code == 1 and "6 to 12 digits" in err and not Path(world.booth).exists()  # nothing half-made
     code, _, _ = run(
         booth_main,
@@ -365,20 +358,7 @@ def test_a_scan_at_another_time_needs_the_named_test_mode(world: World, monkeypa
 
     fingerprint = world.setup()
     text = world.issue(HOLDER)
-    code, _, _ = run(
-        booth_main,
-        "--data-dir",
-        world.booth,
-        "init",
-        "--booth-id",
-        "PHD-01",
-        "--checkpoint",
-        "KH-PHD",
-        "--supervisor",
-        "Chan Sophal",
-        "--pin-stdin",
-        input="771204\n",
-    )
+    code, _, _ = init_booth(world, pins="771204\n")
     assert code == 0
     assert world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)[0] == 0
     monkeypatch.setenv("BOOTH_PIN", "771204")
@@ -422,8 +402,7 @@ def test_read_commands_work_on_a_read_only_copy_of_a_booth(world: World, read_on
 
     fingerprint = world.setup()
     text = world.issue(HOLDER)
-    run(booth_main, "--data-dir", world.booth, "init", "--booth-id", "PHD-01", "--checkpoint", "KH-PHD",
-        "--supervisor", "Chan Sophal", "--pin-stdin", input="771204\n")  # fmt: skip
+    assert init_booth(world, pins="771204\n")[0] == 0
     assert world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)[0] == 0
     monkeypatch.setenv("BOOTH_PIN", "771204")
     assert world.booth_cmd("scan", "--officer", "Chan Sophal", "--direction", "entry", text)[0] == 0
@@ -438,8 +417,13 @@ def test_read_commands_work_on_a_read_only_copy_of_a_booth(world: World, read_on
     with pytest.raises(OSError):
         (copy / "probe").write_text("x")  # really read-only, even for root
     listing = sorted(p.name for p in copy.iterdir())
-    for args in (["status"], ["audit", "verify"], ["officer", "list"], ["shift", "list"],
-                 ["export", "verify", str(view / "day.csv"), "--records"]):  # fmt: skip
+    for args in (
+        ["status"],
+        ["audit", "verify"],
+        ["officer", "list"],
+        ["shift", "list"],
+        ["export", "verify", str(view / "day.csv"), "--records"],
+    ):
         code, out, err = run(booth_main, "--data-dir", str(copy), *args)
         assert code == 0, (args, out, err)
     assert json.loads(run(booth_main, "--data-dir", str(copy), "status")[1])["records"] >= 4

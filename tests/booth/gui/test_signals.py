@@ -23,8 +23,11 @@ def test_booth_run_stops_cleanly_on_a_signal(demo, sig: signal.Signals) -> None:
     camera = f"sim:{demo.data.cases_file}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "booth.cli", "--data-dir", str(demo.booth_dir), "run", "--camera", camera],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and proc.poll() is None:  # up when the ledger shows its start
