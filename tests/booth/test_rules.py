@@ -5,6 +5,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import replace
 
+from conftest import HOLDER as BASE_HOLDER
 from conftest import NOW, make_permit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -21,18 +22,12 @@ from sync.protocol.times import DAY
 
 R = Reason
 HOLDER = {
+    **BASE_HOLDER,
+    "zn": "Sa Kaeo province",
+    "nat": "khm",
     "fn": "sok",
     "gn": "chantha",
-    "nn": "សុខ ចន្ថា",
-    "dob": "1988-04-12",
-    "sx": "F",
-    "nat": "khm",
-    "doc": "N01234567",
-    "res": "Kamrieng, Battambang",
-    "cp": ["KH-PHD", "KH-STB"],
-    "zn": "Sa Kaeo province",
-    "stay": 7,
-}
+}  # lower case: HQ upper-cases names and codes
 
 
 def issue(

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import HOLDER as BASE_HOLDER
 from conftest import NOW
 from PIL import Image
 
@@ -18,19 +19,7 @@ from sync.hq.registry import Registry
 from sync.protocol.permit import decode
 from sync.protocol.times import DAY
 
-HOLDER = {
-    "fn": "Sok",
-    "gn": "Chantha",
-    "nn": "សុខ ចន្ថា",
-    "dob": "1988-04-12",
-    "sx": "F",
-    "nat": "khm",
-    "doc": "N01234567",
-    "res": "Kamrieng, Battambang",
-    "cp": ["KH-PHD", "KH-STB"],
-    "zn": "Sa Kaeo province",
-    "stay": 7,
-}
+HOLDER = {**BASE_HOLDER, "zn": "Sa Kaeo province", "nat": "khm"}  # lower case: HQ upper-cases the nationality
 
 
 def test_numbers_are_assigned_per_prefix_and_year(hq: HQ) -> None:
