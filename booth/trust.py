@@ -78,12 +78,22 @@ def _open(data: bytes) -> TrustBundle:
         raise TrustError(str(exc)) from None
 
 
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    """Inode, size and modification time of ``path``; None when it does not exist."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    return info.st_ino, info.st_size, info.st_mtime_ns
+
+
 class TrustStore:
     """Files under ``<data-dir>/trust``: ``root.json`` (the pin) and ``bundle.cose``."""
 
     def __init__(self, data_dir: Path) -> None:
         self.dir = data_dir / "trust"
-        self._parsed: tuple[tuple[int, int, int], TrustBundle] | None = None  # (file identity, bundle)
+        # (identities of the bundle and pin files, the bundle checked against that pin)
+        self._checked: tuple[tuple[object, object], TrustBundle] | None = None
 
     @property
     def _root_file(self) -> Path:
@@ -102,16 +112,15 @@ class TrustStore:
             raise TrustError(f"{self._root_file} is damaged; re-enrol this booth") from None
 
     def current(self) -> TrustBundle | None:
-        try:
-            info = self._bundle_file.stat()
-        except FileNotFoundError:
+        """The installed bundle, checked against the pin; parsed and checked again only when
+        either file changed (every record asks, through the booth's checkpoint)."""
+        bundle_id = _identity(self._bundle_file)
+        if bundle_id is None:
             return None
-        identity = (info.st_ino, info.st_size, info.st_mtime_ns)  # a replaced file is a new inode
-        if self._parsed is not None and self._parsed[0] == identity:
-            bundle = self._parsed[1]
-        else:
-            bundle = _open(self._bundle_file.read_bytes())
-            self._parsed = (identity, bundle)
+        identity = (bundle_id, _identity(self._root_file))  # a replaced file is a new inode
+        if self._checked is not None and self._checked[0] == identity:
+            return self._checked[1]
+        bundle = _open(self._bundle_file.read_bytes())
         pinned = self.pinned_root()
         # The pin is written before the bundle, so after a power cut mid-rotation the old
         # bundle may still be here: it is fine exactly when it announced the pinned root.
@@ -119,6 +128,7 @@ class TrustStore:
             hmac.compare_digest(bundle.root_public_key, pinned) or bundle.next_root_public_key == pinned
         ):
             raise TrustError("installed bundle is not signed by the pinned root; reinstall it")
+        self._checked = (identity, bundle)
         return bundle
 
     def require(self) -> TrustBundle:
