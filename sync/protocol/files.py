@@ -16,6 +16,7 @@ import os
 import secrets
 import stat
 from pathlib import Path
+from typing import BinaryIO
 
 from sync.protocol.errors import FileTooLarge, UnsafePath
 
@@ -56,12 +57,25 @@ def read_capped(path: Path, limit: int) -> bytes:
             raise UnsafePath(f"{path} is a symbolic link; refusing to read it") from None
         raise
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
             raise UnsafePath(f"{path} is not a regular file; refusing to read it")
-        data = f.read(limit + 1)
+        if info.st_size > limit:  # refused before a byte is read; the capped read below still holds
+            raise FileTooLarge(f"{path} is larger than {limit} bytes; refused")
+        data = _read_upto(f, limit + 1)
     if len(data) > limit:
         raise FileTooLarge(f"{path} is larger than {limit} bytes; refused")
     return data
+
+
+def _read_upto(f: BinaryIO, most: int) -> bytes:
+    """At most ``most`` bytes, in chunks: ``f.read(most)`` would allocate ``most`` bytes at once
+    even for an empty file."""
+    chunks, left = [], most
+    while left > 0 and (chunk := f.read(min(left, 1 << 20))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 def check_not_linked(path: Path) -> None:
