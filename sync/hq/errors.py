@@ -3,7 +3,8 @@
     HQError                      an HQ request cannot be done; the message says why
     ├── NotInitialised           no HQ root key in this data dir
     ├── UnknownRecord            no such checkpoint / issuer / permit / booth / alert
-    ├── InvalidHolder            a HOLDER.json is incomplete or wrong
+    ├── InvalidInput             what an admin gave is refused at the door (sync.hq.validate)
+    │   └── InvalidHolder        a HOLDER.json is incomplete or wrong
     ├── PhotoError               a holder's photo cannot be read or made small enough (sync.hq.photo)
     ├── SchemaTooNew             the sync database was written by a newer Booth (sync.hq.schema)
     ├── EnrolmentRefused         unknown booth, wrong token or a token already used (sync.hq.enrolment);
@@ -40,7 +41,11 @@ class UnknownRecord(HQError):
     """No such checkpoint, issuer, permit, booth or alert."""
 
 
-class InvalidHolder(HQError):
+class InvalidInput(HQError):
+    """What an administrator gave is not acceptable; the message names the field."""
+
+
+class InvalidHolder(InvalidInput):
     """A holder file is incomplete or has wrong values."""
 
 

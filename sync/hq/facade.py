@@ -10,14 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from sync.hq import validate
 from sync.hq.bundle_file import save_latest
-from sync.hq.errors import HQError, NotInitialised
+from sync.hq.errors import HQError, InvalidInput, NotInitialised, UnknownRecord
 from sync.hq.holder_file import Holder
 from sync.hq.partner import partner_trust
 from sync.hq.paths import HQPaths, safe_name
@@ -56,6 +57,8 @@ class IssuedPermit:
     permit: Permit
     text: str
     signature_sha256: str
+    copy: int = 1  # which printed copy of the permit number this is
+    card_files: tuple[Path, ...] = ()  # the QR PNG and card PDF, when printed while issuing
 
 
 class HQ:
@@ -110,6 +113,17 @@ class HQ:
     def root_fingerprint(self) -> str:
         return keys.fingerprint(self.root_key())
 
+    def root_summary(self) -> dict[str, object]:
+        """The root's fingerprint, the announced next root's, and the retired roots' (for people)."""
+        nxt = self._next_root()
+        retired = sorted(self.paths.root_key.parent.glob("retired-root-*.pem"))
+        return {
+            "fingerprint": self.root_fingerprint(),
+            "key_file": str(self.paths.root_key),
+            "next_root_fingerprint": keys.fingerprint(nxt) if nxt else None,
+            "retired": [{"file": p.name, "fingerprint": keys.fingerprint(keys.load_private(p))} for p in retired],
+        }
+
     def prepare_root_rotation(self) -> str:
         """Make the next root key; bundles announce it from now on. Returns its fingerprint."""
         self.root_key()
@@ -140,9 +154,36 @@ class HQ:
 
     # -- checkpoints and issuers
     def add_checkpoint(self, cp: Checkpoint) -> None:
-        if cp.country not in ("KH", "TH"):
-            raise HQError("country must be KH or TH")
+        """Add a checkpoint, or rename one (its code and country never change)."""
+        cp = validate.checkpoint(cp)
+        try:
+            old = self.registry.checkpoint(cp.code)
+        except UnknownRecord:
+            old = None
+        if old is not None and old.country != cp.country:
+            raise InvalidInput(f"checkpoint {cp.code} is in {old.country}; its country cannot change")
         self.registry.add_checkpoint(cp)
+
+    def close_checkpoint(self, code: str, *, at: int, reason: str) -> None:
+        """From ``at`` on, no permit is issued for the checkpoint and no booth is placed there
+        (its booths are revoked or moved by their own commands); it stays listed, and can reopen."""
+        reason = validate.reason(reason)
+        if (closed := self.registry.closed_at(code)) is not None:
+            raise HQError(f"checkpoint {code} is already closed from {iso(closed)}")
+        self.registry.set_closed(code, at, reason)
+
+    def reopen_checkpoint(self, code: str) -> None:
+        if self.registry.closed_at(code) is None:
+            raise HQError(f"checkpoint {code} is not closed")
+        self.registry.set_closed(code, None, "")
+
+    def open_checkpoint(self, code: str, *, at: int) -> Checkpoint:
+        """The checkpoint, which must exist and be open at ``at``."""
+        cp = self.registry.checkpoint(code)
+        closed = self.registry.closed_at(code)
+        if closed is not None and closed <= at:
+            raise InvalidInput(f"checkpoint {code} is closed since {iso(closed)} (`booth-hq checkpoint list`)")
+        return cp
 
     def add_issuer(
         self,
@@ -155,18 +196,27 @@ class HQ:
         not_before: int,
         not_after: int | None = None,
     ) -> IssuerKey:
-        """Register an issuing office: make its key here, or take the public half of one kept offline."""
+        """Register an issuing office: make its key here, or take the public half of one kept offline.
+
+        Everything is checked before anything is written; the registry row and the key file are
+        written together (a failure writing the key leaves no keyless office behind)."""
+        validate.office_code(office)
+        name = validate.name(name, "the office name (--name)", required=False)
+        country = validate.country(country or office.split("-")[0])
+        if not office.startswith(country + "-"):
+            raise InvalidInput(f"office code {office} does not start with its country {country}-")
         for code in checkpoints:
-            self.registry.checkpoint(code)
-        country = country or office.split("-")[0]
+            self.open_checkpoint(code, at=not_before)
         if not_after is None:
             not_after = not_before + DEFAULT_ISSUER_YEARS * 365 * DAY
+        validate.window(not_before, not_after, f"the key of {office}")
         private = keys.generate() if public_key is None else None
         raw = keys.raw_public(private or public_key)
         issuer = IssuerKey(keys.kid_of(raw), raw, office, country, not_before, not_after, tuple(checkpoints), name)
-        self.registry.add_issuer(issuer, key_here=private is not None)
-        if private is not None:
-            keys.save_private(private, self.paths.issuer_key(office))
+        with self.registry.transaction():
+            self.registry.add_issuer(issuer, key_here=private is not None)
+            if private is not None:
+                keys.save_private(private, self.paths.issuer_key(office))
         return issuer
 
     def retire_issuer(self, office: str, *, at: int) -> IssuerKey:
@@ -208,7 +258,7 @@ class HQ:
 
         Records the booth makes under bundles built from now on must carry the new checkpoint,
         those under earlier bundles the old one (``checkpoint_mismatch`` otherwise)."""
-        self.registry.checkpoint(checkpoint)  # must exist
+        self.open_checkpoint(checkpoint, at=now)  # must exist, and be open
         if not by.strip():
             raise HQError("say who moves the booth (--by NAME)")
         from_version = int(self.registry.meta("bundle_version") or 0) + 1
@@ -240,10 +290,18 @@ class HQ:
         self, *, permit_no: str | None = None, signature_sha256: str | None = None, reason: str = "", at: int
     ) -> bool:
         """Revoke a permit (or one printed copy); return whether HQ issued that permit itself."""
-        if not permit_no and not signature_sha256:
-            raise HQError("name a permit number or a signature hash to revoke")
-        self.registry.revoke(Revocation(permit_no, signature_sha256, reason, at))
+        if bool(permit_no) == bool(signature_sha256):
+            raise InvalidInput("name either a permit number (all its copies) or one copy's signature hash")
+        if permit_no:
+            validate.permit_number(permit_no)
+        if signature_sha256:
+            signature_sha256 = validate.signature_hash(signature_sha256)
+        self.registry.revoke(Revocation(permit_no, signature_sha256, reason.strip(), at))
         return permit_no is not None and self.registry.permit(permit_no) is not None
+
+    def lift_revocation(self, rev_id: int, *, reason: str, at: int) -> dict:
+        """Take back a revocation made by mistake; it stays listed, lifted, with why and when."""
+        return self.registry.lift_revocation(rev_id, at, validate.reason(reason))
 
     def revoked_permits(self) -> dict[str, int]:
         """Permit number -> when HQ first revoked it (for the analytics' crossings after revocation)."""
@@ -299,9 +357,57 @@ class HQ:
 
     # -- issuing
     def issue(
-        self, holder: Holder, *, office: str, valid_days: int, now: int, key: Ed25519PrivateKey | None = None
+        self,
+        holder: Holder,
+        *,
+        office: str,
+        valid_days: int,
+        now: int,
+        key: Ed25519PrivateKey | None = None,
+        out_dir: Path | None = None,
+        new_copy: bool = False,
     ) -> IssuedPermit:
-        """Sign a permit for ``holder`` with the office's key, record it, return its QR text."""
+        """Sign a permit for ``holder`` with the office's key, record it, return its QR text.
+
+        With ``out_dir`` the card files are written before the permit is recorded, in the same
+        transaction as its number: an error or Ctrl-C leaves neither a permit without its card nor
+        a gap in the numbers. ``new_copy``: another printed copy of the permit ``holder.number``."""
+        issuer, key = self._signing_key(office, key)
+        self._check_issuing(issuer, holder, valid_days, now)
+        with self.registry.transaction():
+            number = holder.number or self._assign_number(office, now)
+            permit = _permit(holder, number, office, valid_days, now)
+            text = permit_codec.encode(permit, key)
+            self._check_printable(text)
+            signed = permit_codec.decode(text)
+            copy = self.registry.record_permit(_permit_row(permit, signed.signature_sha256), new_copy=new_copy)
+            issued = IssuedPermit(permit, text, signed.signature_sha256, copy)
+            if out_dir is not None:
+                issued = replace(issued, card_files=self.print_card(issued, out_dir))
+        log.info("issued permit %s (copy %d) by %s", number, copy, office)
+        return issued
+
+    def permit_record(self, number: str) -> dict[str, object]:
+        """A permit issued here, its printed copies (each with its signature hash and whether it is
+        revoked) and the revocations naming it, for people looking it up."""
+        row = self.registry.permit(number)
+        if row is None:
+            raise UnknownRecord(f"no permit {number!r} was issued here (`booth-hq permit list --name ...`)")
+        revocations = [
+            r
+            for r in self.registry.revocation_rows()
+            if r["permit_no"] == number
+            or r["signature_sha256"] in {c["signature_sha256"] for c in self.registry.permit_copies(number)}
+        ]
+        in_force = {(r["permit_no"], r["signature_sha256"]) for r in revocations if r["lifted_at"] is None}
+        whole = any(p == number for p, _ in in_force)
+        copies = [
+            {**c, "revoked": whole or any(h == c["signature_sha256"] for _, h in in_force)}
+            for c in self.registry.permit_copies(number)
+        ]
+        return {**row, "copies": copies, "revocations": revocations}
+
+    def _signing_key(self, office: str, key: Ed25519PrivateKey | None) -> tuple[IssuerKey, Ed25519PrivateKey]:
         issuer, key_here = self.registry.issuer(office)
         if key is None:
             if not key_here:
@@ -309,10 +415,17 @@ class HQ:
             key = keys.load_private(self.paths.issuer_key(office))
         if keys.raw_public(key) != issuer.public_key:
             raise HQError(f"that key is not the registered key of {office}")
+        return issuer, key
+
+    def _check_issuing(self, issuer: IssuerKey, holder: Holder, valid_days: int, now: int) -> None:
+        """Everything a booth would hold against this permit, refused now instead (one line each)."""
+        office = issuer.office
         if valid_days < 1:
-            raise HQError("a permit must be valid for at least one day")
+            raise InvalidInput("a permit must be valid for at least one day")
         if issuer.compromised_at is not None:
             raise HQError(f"the key of {office} was reported compromised; it issues nothing more")
+        if now < issuer.not_before:
+            raise InvalidInput(f"the key of {office} signs from {iso(issuer.not_before)} on, not at {iso(now)} (--at)")
         if issuer.not_after is not None and now >= issuer.not_after:
             raise HQError(f"the key of {office} stopped signing at {iso(issuer.not_after)} (retired)")
         policy = self.registry.policy(issuer.country)
@@ -326,47 +439,18 @@ class HQ:
                 f"{issuer.country} permits may allow stays of at most {policy.max_stay_days} days "
                 f"(policy), not {holder.stay_days}; see `booth-hq policy show`"
             )
-        number = holder.number or self._assign_number(office, now)
-        permit = Permit(
-            number=number,
-            issuer=office,
-            not_before=now,
-            expires=now + valid_days * DAY,
-            issued_at=now,
-            kind=holder.kind,
-            family_name=holder.family_name,
-            given_names=holder.given_names,
-            native_name=holder.native_name,
-            dob=holder.dob,
-            sex=holder.sex,
-            nationality=holder.nationality,
-            document=holder.document,
-            residence=holder.residence,
-            checkpoints=holder.checkpoints,
-            zone=holder.zone,
-            stay_days=holder.stay_days,
-            photo=holder.photo,
-        )
-        text = permit_codec.encode(permit, key)
-        self._check_printable(text)
-        signed = permit_codec.decode(text)
-        self.registry.record_permit(
-            {
-                "number": number,
-                "office": office,
-                "family_name": permit.family_name,
-                "given_names": permit.given_names,
-                "document": permit.document,
-                "nationality": permit.nationality,
-                "not_before": permit.not_before,
-                "expires": permit.expires,
-                "issued_at": now,
-                "signature_sha256": signed.signature_sha256,
-                "kind": permit.kind,
-            }
-        )
-        log.info("issued permit %s by %s", number, office)
-        return IssuedPermit(permit, text, signed.signature_sha256)
+        for code in holder.checkpoints:
+            self.open_checkpoint(code, at=now)
+            if issuer.checkpoints and code not in issuer.checkpoints:
+                raise InvalidInput(
+                    f"{office} may issue permits for {', '.join(issuer.checkpoints)} only, not {code} (holder 'cp')"
+                )
+        if holder.dob > iso(now)[:10]:
+            raise InvalidInput(
+                f"the date of birth {holder.dob} is after the issuing date {iso(now)[:10]} (holder 'dob')"
+            )
+        if holder.number is not None:
+            validate.permit_number(holder.number)
 
     @staticmethod
     def _check_printable(text: str) -> None:
@@ -380,16 +464,25 @@ class HQ:
             )
 
     def print_card(self, issued: IssuedPermit, out_dir: Path) -> tuple[Path, Path]:
-        """Write ``NUMBER.png`` (the QR) and ``NUMBER.pdf`` (the ID-1 card) into ``out_dir``."""
+        """Write ``NUMBER.png`` (the QR) and ``NUMBER.pdf`` (the ID-1 card) into ``out_dir``
+        (``NUMBER-copy2`` for a second copy); on any failure neither file is left behind."""
         from booth.card.pdf import card_pdf, qr_png  # fpdf2 and fonts only when printing
 
-        out_dir.mkdir(parents=True, exist_ok=True)
-        stem = safe_name(issued.permit.number)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidInput(f"cannot make the card folder {out_dir}: {exc.strerror}") from None
+        stem = safe_name(issued.permit.number) + (f"-copy{issued.copy}" if issued.copy > 1 else "")
         png, pdf = out_dir / f"{stem}.png", out_dir / f"{stem}.pdf"
-        qr_png(issued.text, png)
         office = self.registry.issuer(issued.permit.issuer)[0].name
         names = {c.code: c.name_en for c in self.registry.checkpoints()}
-        card_pdf(issued.permit, issued.text, pdf, office_name=office, checkpoint_names=names)
+        try:
+            qr_png(issued.text, png)
+            card_pdf(issued.permit, issued.text, pdf, office_name=office, checkpoint_names=names)
+        except BaseException:
+            for path in (png, pdf):
+                path.unlink(missing_ok=True)
+            raise
         return png, pdf
 
     def _assign_number(self, office: str, now: int) -> str:
@@ -399,3 +492,43 @@ class HQ:
         prefix = "-".join(parts[:2]) if len(parts) >= 3 else office
         serial = self.registry.next_serial(prefix, year)  # per prefix: offices sharing one never collide
         return f"{prefix}-{year}-{serial:06d}"
+
+
+def _permit(holder: Holder, number: str, office: str, valid_days: int, now: int) -> Permit:
+    return Permit(
+        number=number,
+        issuer=office,
+        not_before=now,
+        expires=now + valid_days * DAY,
+        issued_at=now,
+        kind=holder.kind,
+        family_name=holder.family_name,
+        given_names=holder.given_names,
+        native_name=holder.native_name,
+        dob=holder.dob,
+        sex=holder.sex,
+        nationality=holder.nationality,
+        document=holder.document,
+        residence=holder.residence,
+        checkpoints=holder.checkpoints,
+        zone=holder.zone,
+        stay_days=holder.stay_days,
+        photo=holder.photo,
+    )
+
+
+def _permit_row(permit: Permit, signature_sha256: str) -> dict[str, object]:
+    """The registry's row for a permit issued here."""
+    return {
+        "number": permit.number,
+        "office": permit.issuer,
+        "family_name": permit.family_name,
+        "given_names": permit.given_names,
+        "document": permit.document,
+        "nationality": permit.nationality,
+        "not_before": permit.not_before,
+        "expires": permit.expires,
+        "issued_at": permit.issued_at,
+        "signature_sha256": signature_sha256,
+        "kind": permit.kind,
+    }

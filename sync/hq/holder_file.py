@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,9 +11,11 @@ from typing import Any
 
 from sync.hq.errors import InvalidHolder, PhotoError
 from sync.hq.photo import fit_photo
-from sync.protocol.permit import KINDS, SEXES
+from sync.protocol.permit import CODE, KINDS, SEXES
 
 REQUIRED_TEXT = ("fn", "gn", "dob", "sx", "nat", "doc", "res", "zn")
+OPTIONAL = ("nn", "no", "ty", "ph")
+KNOWN = (*REQUIRED_TEXT, "cp", "stay", *OPTIONAL)
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,7 @@ class Holder:
 
 def load_holder(path: Path) -> Holder:
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = json.loads(path.read_text(encoding="utf-8-sig"))  # a BOM, as Windows Notepad saves, is fine
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidHolder(f"cannot read holder file {path}: {exc}") from None
     return holder_from_json(raw, base=path.parent)
@@ -43,6 +47,11 @@ def load_holder(path: Path) -> Holder:
 def holder_from_json(raw: Any, base: Path = Path(".")) -> Holder:
     if not isinstance(raw, dict):
         raise InvalidHolder("holder file must hold a JSON object")
+    unknown = [k for k in raw if k not in KNOWN]
+    if unknown:
+        raise InvalidHolder(
+            f"holder file has unknown field {_suggest(str(unknown[0]))} (see docs/formats.md, holder file)"
+        )
     missing = [k for k in (*REQUIRED_TEXT, "cp", "stay") if k not in raw]
     if missing:
         raise InvalidHolder(f"holder file lacks: {', '.join(missing)}")
@@ -60,6 +69,12 @@ def holder_from_json(raw: Any, base: Path = Path(".")) -> Holder:
         raise InvalidHolder("holder field 'ty' must be 'single' or 'multi'")
     if raw["sx"] not in SEXES:
         raise InvalidHolder("holder field 'sx' must be F, M or X")
+    _check_date(raw["dob"])
+    if raw.get("no") and not CODE.fullmatch(raw["no"]):
+        raise InvalidHolder(f"holder field 'no' {raw['no']!r} is not a permit number (capital letters, digits, dashes)")
+    bad_cp = next((c for c in cp if not CODE.fullmatch(c)), None)
+    if bad_cp is not None:
+        raise InvalidHolder(f"holder field 'cp' holds {bad_cp!r}, not a checkpoint code like KH-PHD")
     return Holder(
         family_name=raw["fn"].strip().upper(),
         given_names=raw["gn"].strip().upper(),
@@ -76,6 +91,20 @@ def holder_from_json(raw: Any, base: Path = Path(".")) -> Holder:
         photo=_photo(raw.get("ph"), base),
         number=raw.get("no") or None,
     )
+
+
+def _suggest(key: str) -> str:
+    close = difflib.get_close_matches(key, KNOWN, n=1)
+    return f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+
+
+def _check_date(value: str) -> None:
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidHolder(f"holder field 'dob' {value!r} is not a date like 1990-04-17") from None
+    if len(value) != 10 or day.year < 1900:
+        raise InvalidHolder(f"holder field 'dob' {value!r} is not a date like 1990-04-17 from 1900 on")
 
 
 def _photo(value: Any, base: Path) -> bytes | None:

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from sync.hq.errors import HQError, UnknownRecord
 from sync.protocol.bundle import Checkpoint, CountryPolicy, IssuerKey, Revocation, WatchEntry
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -69,6 +69,22 @@ CREATE TABLE IF NOT EXISTS policy (
     country TEXT PRIMARY KEY, max_validity_days INTEGER NOT NULL, max_stay_days INTEGER NOT NULL,
     set_at INTEGER NOT NULL);
 """,
+    # Issue 16: mistakes undone, not deleted. A checkpoint is closed (from a date, with a reason)
+    # rather than removed; a revocation is lifted (when, why) and stays listed; every printed copy
+    # of a permit is kept with its signature's hash (a lost card is re-printed as a new copy, and
+    # the old copy revoked alone). Copies of permits issued before this version are backfilled.
+    4: """
+ALTER TABLE checkpoints ADD COLUMN closed_at INTEGER;
+ALTER TABLE checkpoints ADD COLUMN closed_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE revocations ADD COLUMN lifted_at INTEGER;
+ALTER TABLE revocations ADD COLUMN lift_reason TEXT NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS permit_copies (
+    signature_sha256 TEXT PRIMARY KEY, number TEXT NOT NULL, copy INTEGER NOT NULL,
+    issued_at INTEGER NOT NULL, not_before INTEGER NOT NULL, expires INTEGER NOT NULL,
+    UNIQUE (number, copy));
+INSERT OR IGNORE INTO permit_copies (signature_sha256, number, copy, issued_at, not_before, expires)
+    SELECT signature_sha256, number, 1, issued_at, not_before, expires FROM permits;
+""",
 }
 
 
@@ -89,6 +105,10 @@ class Registry:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """One write transaction; a nested one joins the outer (so a step and its caller commit together)."""
+        if self.db.conn.in_transaction:
+            yield
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -128,13 +148,29 @@ class Registry:
         )
 
     def checkpoints(self) -> list[Checkpoint]:
-        return [Checkpoint(**row) for row in self.db["checkpoints"].rows_where(order_by="code")]
+        return [_checkpoint(row) for row in self.db["checkpoints"].rows_where(order_by="code")]
+
+    def checkpoint_rows(self) -> list[dict]:
+        """Every checkpoint with its closing (``closed_at``, ``closed_reason``), for people."""
+        return list(self.db["checkpoints"].rows_where(order_by="code"))
 
     def checkpoint(self, code: str) -> Checkpoint:
+        return _checkpoint(self._checkpoint_row(code))
+
+    def _checkpoint_row(self, code: str) -> dict:
         rows = list(self.db["checkpoints"].rows_where("code = ?", [code]))
         if not rows:
             raise UnknownRecord(f"no checkpoint {code!r}; add it with `booth-hq checkpoint add`")
-        return Checkpoint(**rows[0])
+        return rows[0]
+
+    def closed_at(self, code: str) -> int | None:
+        """When the checkpoint closes (or closed); None while it is open."""
+        closed: int | None = self._checkpoint_row(code)["closed_at"]
+        return closed
+
+    def set_closed(self, code: str, at: int | None, reason: str) -> None:
+        self._checkpoint_row(code)  # must exist
+        self.db.execute("UPDATE checkpoints SET closed_at = ?, closed_reason = ? WHERE code = ?", [at, reason, code])
 
     # -- issuers
     def add_issuer(self, issuer: IssuerKey, *, key_here: bool) -> None:
@@ -207,8 +243,23 @@ class Registry:
         )
 
     def revocations(self) -> list[Revocation]:
+        """The revocations in force (lifted ones stay in the table, listed by ``revocation_rows``)."""
         cols = "permit_no, signature_sha256, reason, revoked_at"
-        return [Revocation(*row) for row in self.db.execute(f"SELECT {cols} FROM revocations ORDER BY id")]
+        query = f"SELECT {cols} FROM revocations WHERE lifted_at IS NULL ORDER BY id"
+        return [Revocation(*row) for row in self.db.execute(query)]
+
+    def revocation_rows(self, *, lifted: bool = True) -> list[dict]:
+        where = None if lifted else "lifted_at IS NULL"
+        return list(self.db["revocations"].rows_where(where, order_by="id"))
+
+    def lift_revocation(self, rev_id: int, at: int, reason: str) -> dict:
+        rows = list(self.db["revocations"].rows_where("id = ?", [rev_id]))
+        if not rows:
+            raise UnknownRecord(f"no revocation {rev_id}; see `booth-hq revocation list`")
+        if rows[0]["lifted_at"] is not None:
+            raise HQError(f"revocation {rev_id} was already lifted")
+        self.db.execute("UPDATE revocations SET lifted_at = ?, lift_reason = ? WHERE id = ?", [at, reason, rev_id])
+        return {**rows[0], "lifted_at": at, "lift_reason": reason}
 
     def watch(self, entry: WatchEntry, added_at: int) -> None:
         self.db["watchlist"].insert(
@@ -249,14 +300,61 @@ class Registry:
             ).fetchone()
         return last
 
-    def record_permit(self, row: dict) -> None:
-        if list(self.db["permits"].rows_where("number = ?", [row["number"]])):
-            raise HQError(f"permit {row['number']} was already issued")
-        self.db["permits"].insert(row)
+    def record_permit(self, row: dict, *, new_copy: bool = False) -> int:
+        """Record a permit issued here, or (``new_copy``) another printed copy of one; return the copy number."""
+        with self.transaction():
+            existing = self.permit(row["number"])
+            if existing is not None and not new_copy:
+                raise HQError(
+                    f"permit {row['number']} was already issued; to print another copy of it, "
+                    "pass --new-copy (then revoke the lost copy with `booth-hq revoke-copy`)"
+                )
+            if existing is None and new_copy:
+                raise UnknownRecord(f"no permit {row['number']} was issued here; there is nothing to copy")
+            same = self.db.execute(
+                "SELECT copy FROM permit_copies WHERE signature_sha256 = ?", [row["signature_sha256"]]
+            ).fetchone()
+            if same is not None:  # Ed25519 is deterministic: the same data at the same moment is the same card
+                raise HQError(f"this would be copy {same[0]} of {row['number']} again (same data, same issuing time)")
+            if existing is None:
+                self.db["permits"].insert(row)
+            else:  # the newest copy's dates and signature stand for the permit
+                keep = ("not_before", "expires", "issued_at", "signature_sha256")
+                self.db["permits"].update(row["number"], {k: row[k] for k in keep})
+            copy = 1 + (
+                self.db.execute("SELECT MAX(copy) FROM permit_copies WHERE number = ?", [row["number"]]).fetchone()[0]
+                or 0
+            )
+            self.db["permit_copies"].insert(
+                {
+                    "signature_sha256": row["signature_sha256"],
+                    "number": row["number"],
+                    "copy": copy,
+                    "issued_at": row["issued_at"],
+                    "not_before": row["not_before"],
+                    "expires": row["expires"],
+                }
+            )
+        return copy
 
     def permit(self, number: str) -> dict | None:
         rows = list(self.db["permits"].rows_where("number = ?", [number]))
         return rows[0] if rows else None
+
+    def permit_copies(self, number: str) -> list[dict]:
+        return list(self.db["permit_copies"].rows_where("number = ?", [number], order_by="copy"))
+
+    def permits(self, *, office: str | None = None, name: str | None = None, limit: int = 1000) -> list[dict]:
+        """Permits issued here, newest first; ``name`` matches family or given names (any case, a part)."""
+        clauses, args = [], []
+        if office:
+            clauses.append("office = ?")
+            args.append(office)
+        if name:
+            clauses.append("(family_name || ' ' || given_names) LIKE ? ESCAPE '\\'")
+            args.append("%" + name.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        where = " AND ".join(clauses) or None
+        return list(self.db["permits"].rows_where(where, args, order_by="issued_at DESC, number DESC", limit=limit))
 
     def single_entry_permits(self, *, valid_at: int | None = None) -> list[str]:
         """Numbers of the single-entry permits issued here (still valid at ``valid_at``, if given)."""
@@ -267,8 +365,13 @@ class Registry:
 
     def permit_with_signature(self, signature_sha256: str) -> str | None:
         """The number of the permit issued here whose signature has this SHA-256, if any."""
-        row = self.db.execute("SELECT number FROM permits WHERE signature_sha256 = ?", [signature_sha256]).fetchone()
+        query = "SELECT number FROM permit_copies WHERE signature_sha256 = ?"  # any printed copy, not only the newest
+        row = self.db.execute(query, [signature_sha256]).fetchone()
         return row[0] if row else None
+
+
+def _checkpoint(row: dict) -> Checkpoint:
+    return Checkpoint(row["code"], row["country"], row["name_en"], row["name_km"], row["name_th"])
 
 
 def _issuer(row: dict) -> IssuerKey:

@@ -198,6 +198,20 @@ class SyncStore:
         log.info("booth %s enrolled", booth_id)
         return self.booth(booth_id)
 
+    def reissue_token(self, booth_id: str) -> str:
+        """A new one-time token for a booth not yet enrolled (the old one stops working)."""
+        token = new_token()
+        with self.engine.begin() as conn:
+            row = conn.execute(select(booths).where(booths.c.booth_id == booth_id).with_for_update()).one_or_none()
+            if row is None:
+                raise UnknownRecord(f"no booth {booth_id!r}")
+            if row.revoked or row.token_used:
+                state = "revoked" if row.revoked else "already enrolled"
+                raise HQError(f"booth {booth_id} is {state}; a new token is only for a booth still waiting to enrol")
+            conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(token_hash=token_hash(token)))
+        log.info("booth %s enrolment token reissued", booth_id)
+        return token
+
     def revoke_booth(self, booth_id: str, *, now: int) -> None:
         with self.engine.begin() as conn:
             done = conn.execute(

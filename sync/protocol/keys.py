@@ -75,12 +75,16 @@ def save_private(key: Ed25519PrivateKey, path: Path) -> None:
         os.fsync(f.fileno())
 
 
-def save_public(key: Ed25519PublicKey | Ed25519PrivateKey, path: Path) -> None:
+def public_pem(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+    """The public half as SubjectPublicKeyInfo PEM (what `openssl pkey -pubin` reads)."""
     if isinstance(key, Ed25519PrivateKey):
         key = key.public_key()
-    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def save_public(key: Ed25519PublicKey | Ed25519PrivateKey, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(pem)
+    path.write_bytes(public_pem(key))
 
 
 def load_private(path: Path) -> Ed25519PrivateKey:

@@ -30,11 +30,49 @@ def booth_add(hq: HQ, booth_id: str, checkpoint: str) -> None:
 
     Example: booth-hq booth add PHD-01 --checkpoint KH-PHD
     """
-    hq.registry.checkpoint(checkpoint)  # must exist
+    hq.open_checkpoint(checkpoint, at=parse_time(None))  # must exist, and be open
     token = hq.sync_store.add_booth(booth_id, checkpoint, now=parse_time(None))
     click.echo(f"booth {booth_id} at {checkpoint} added; it enrols with this one-time token:")
     click.echo(f"token: {token}")
     click.echo(f"root fingerprint (the booth must show the same): {hq.root_fingerprint()}")
+
+
+@booth_group.command("token")
+@click.argument("booth_id")
+@pass_hq
+def booth_token(hq: HQ, booth_id: str) -> None:
+    """Issue a new one-time enrolment token for a booth not yet enrolled (a lost token); the old one stops working.
+
+    Example: booth-hq booth token PHD-01
+    """
+    token = hq.sync_store.reissue_token(booth_id)
+    click.echo(f"booth {booth_id}: the earlier token no longer works; it enrols with this one:")
+    click.echo(f"token: {token}")
+    click.echo(f"root fingerprint (the booth must show the same): {hq.root_fingerprint()}")
+
+
+@booth_group.command("key")
+@click.argument("booth_id")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the PEM to this file.")
+@pass_hq
+def booth_key(hq: HQ, booth_id: str, out: Path | None) -> None:
+    """Print an enrolled booth's public key (PEM) and fingerprint, for an auditor checking its exports.
+
+    Example: booth-hq booth key PHD-01 --out PHD-01.pub.pem
+    """
+    from sync.protocol import keys
+    from sync.protocol.files import atomic_write
+
+    info = hq.sync_store.booth(booth_id)
+    if info.public_key is None:
+        raise click.ClickException(f"booth {booth_id} has not enrolled yet: it has no key")
+    public = keys.public_from_raw(info.public_key)
+    pem = keys.public_pem(public)
+    click.echo(pem.decode().rstrip())
+    click.echo(f"fingerprint: {keys.fingerprint(public)}")
+    if out is not None:
+        atomic_write(out, pem)
+        click.echo(f"wrote {out}", err=True)
 
 
 @booth_group.command("list")

@@ -1,4 +1,5 @@
-"""``booth-hq permit issue`` and ``booth-hq revoke``: signing permits, and taking them back."""
+"""``booth-hq permit``, ``revoke``, ``revoke-copy`` and ``revocation``: signing permits, looking
+them up, and taking them back (a whole permit, or one printed copy), or lifting a mistake."""
 
 from __future__ import annotations
 
@@ -18,14 +19,14 @@ def permit() -> None:
     """Issue permits; re-list genuine ones under a stolen key."""
 
 
-@permit.command("issue")
+@permit.command("issue", epilog="The holder file: docs/formats.md, 'The holder file'.")
 @click.option("--issuer", "office", required=True, help="Issuing office code.")
 @click.option(
     "--holder",
     "holder_file",
     required=True,
     type=click.Path(exists=True, path_type=Path),
-    help="HOLDER.json with the permit body keys of DESIGN.md.",
+    help="HOLDER.json: the holder's fields (docs/formats.md, 'The holder file').",
 )
 @click.option("--valid-days", required=True, type=click.IntRange(min=1), help="Days the permit is valid.")
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for PNG and PDF.")
@@ -36,19 +37,66 @@ def permit() -> None:
     help="The office's private key, when it is not kept in the HQ data dir.",
 )
 @click.option("--at", "at", help="Issue as of this ISO time (default now).")
+@click.option("--new-copy", is_flag=True, help="Print another copy of the permit numbered in the holder file ('no').")
 @pass_hq
 def permit_issue(
-    hq: HQ, office: str, holder_file: Path, valid_days: int, out_dir: Path, key_file: Path | None, at: str | None
+    hq: HQ,
+    office: str,
+    holder_file: Path,
+    valid_days: int,
+    out_dir: Path,
+    key_file: Path | None,
+    at: str | None,
+    new_copy: bool,
 ) -> None:
     """Sign a permit; print its QR text; write PERMIT_NO.png and PERMIT_NO.pdf.
+
+    The card files are written before the permit is recorded: if anything fails, nothing is
+    recorded and no number is used up. A lost card: issue a new copy (--new-copy, with the
+    holder file naming the number in 'no'), then `booth-hq revoke-copy` the lost one.
 
     Example: booth-hq permit issue --issuer KH-BTB-01 --holder sok.json --valid-days 365 --out cards/
     """
     key = keys.load_private(key_file) if key_file else None
-    issued = hq.issue(load_holder(holder_file), office=office, valid_days=valid_days, now=parse_time(at), key=key)
-    png, pdf = hq.print_card(issued, out_dir)
+    holder = load_holder(holder_file)
+    if new_copy and not holder.number:
+        raise click.UsageError("--new-copy needs the permit number in the holder file ('no')")
+    issued = hq.issue(
+        holder, office=office, valid_days=valid_days, now=parse_time(at), key=key, out_dir=out_dir, new_copy=new_copy
+    )
     click.echo(issued.text)
-    click.echo(f"wrote {png} and {pdf}", err=True)
+    png, pdf = issued.card_files
+    click.echo(f"copy {issued.copy} of {issued.permit.number}: wrote {png} and {pdf}", err=True)
+    click.echo(f"signature sha256 of this copy: {issued.signature_sha256}", err=True)
+
+
+@permit.command("list")
+@click.option("--office", help="Only permits of this office.")
+@click.option("--name", help="Only holders whose family or given names contain this (any case).")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=1000, show_default=True, help="At most this many.")
+@pass_hq
+def permit_list(hq: HQ, office: str | None, name: str | None, limit: int) -> None:
+    """List permits issued here, newest first, as JSON lines.
+
+    \b
+    Example:
+      booth-hq permit list --office KH-BTB-01
+      booth-hq permit list --name sok
+    """
+    for row in hq.registry.permits(office=office, name=name, limit=limit):
+        print_json(row)
+
+
+@permit.command("show")
+@click.argument("permit_no")
+@pass_hq
+def permit_show(hq: HQ, permit_no: str) -> None:
+    """Show one permit issued here: holder, dates, every printed copy with its signature hash,
+    and its revocations (as JSON).
+
+    Example: booth-hq permit show KH-BTB-2026-000017
+    """
+    print_json(hq.permit_record(permit_no))
 
 
 @permit.command("genuine")
@@ -84,19 +132,65 @@ def permit_genuine(hq: HQ, permit_no: str | None, reason: str, undo: bool, as_li
 
 
 @click.command()
-@click.argument("permit_no", required=False)
+@click.argument("permit_no")
 @click.option("--reason", default="", help="Why, for the record.")
-@click.option("--signature-sha256", help="Revoke only the printed copy whose signature has this SHA-256.")
 @pass_hq
-def revoke(hq: HQ, permit_no: str | None, reason: str, signature_sha256: str | None) -> None:
-    """Revoke a permit (all copies), or one printed copy by its signature hash.
+def revoke(hq: HQ, permit_no: str, reason: str) -> None:
+    """Revoke a permit: every printed copy of it. One copy only: `booth-hq revoke-copy`.
 
     Example: booth-hq revoke KH-BTB-2026-000017 --reason "reported stolen"
     """
-    known = hq.revoke(permit_no=permit_no, signature_sha256=signature_sha256, reason=reason, at=parse_time(None))
-    click.echo(f"revoked {permit_no or signature_sha256}; it takes effect in booths with the next bundle")
-    if permit_no and not known:
+    known = hq.revoke(permit_no=permit_no, reason=reason, at=parse_time(None))
+    click.echo(f"revoked {permit_no} (every copy); it takes effect in booths with the next bundle")
+    if not known:
         click.echo(f"note: {permit_no} was not issued by this HQ", err=True)
 
 
-COMMANDS = (permit, revoke)
+@click.command("revoke-copy")
+@click.argument("signature_sha256")
+@click.option("--reason", default="", help="Why, for the record.")
+@pass_hq
+def revoke_copy(hq: HQ, signature_sha256: str, reason: str) -> None:
+    """Revoke one printed copy of a permit, by its signature hash (`booth-hq permit show` lists
+    each copy's); the permit's other copies stay good.
+
+    Example: booth-hq revoke-copy 3f2a…e9 --reason "card reported lost; copy 2 printed"
+    """
+    hq.revoke(signature_sha256=signature_sha256, reason=reason, at=parse_time(None))
+    number = hq.registry.permit_with_signature(signature_sha256.strip().lower())
+    whose = f"a copy of {number}" if number else "a copy not issued by this HQ"
+    click.echo(f"revoked {whose}; it takes effect in booths with the next bundle")
+
+
+@click.group()
+def revocation() -> None:
+    """Revocations: list them, lift one made by mistake."""
+
+
+@revocation.command("list")
+@click.option("--in-force", is_flag=True, help="Only those not lifted.")
+@pass_hq
+def revocation_list(hq: HQ, in_force: bool) -> None:
+    """List revocations as JSON lines (id, permit or copy, reason, when; lifted ones say when and why).
+
+    Example: booth-hq revocation list
+    """
+    for row in hq.registry.revocation_rows(lifted=not in_force):
+        print_json(row)
+
+
+@revocation.command("lift")
+@click.argument("rev_id", metavar="ID", type=int)
+@click.option("--reason", required=True, help="Why it is taken back, for the record.")
+@pass_hq
+def revocation_lift(hq: HQ, rev_id: int, reason: str) -> None:
+    """Lift a revocation made by mistake; it stays listed, lifted, with the reason.
+
+    Example: booth-hq revocation lift 7 --reason "wrong permit number typed"
+    """
+    row = hq.lift_revocation(rev_id, reason=reason, at=parse_time(None))
+    what = row["permit_no"] or f"copy {row['signature_sha256']}"
+    click.echo(f"revocation {rev_id} of {what} lifted; it takes effect in booths with the next bundle")
+
+
+COMMANDS = (permit, revoke, revoke_copy, revocation)

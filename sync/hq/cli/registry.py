@@ -28,7 +28,8 @@ def checkpoint() -> None:
 @click.option("--country", required=True, type=click.Choice(["KH", "TH"]))
 @pass_hq
 def checkpoint_add(hq: HQ, code: str, name_en: str, name_km: str, name_th: str, country: str) -> None:
-    """Add (or rename) a checkpoint.
+    """Add (or rename) a checkpoint. The code is KH or TH, a dash, capital letters or digits,
+    and starts with the country.
 
     Example: booth-hq checkpoint add KH-PHD --name-en "Phnom Dei" --name-km "ភ្នំដី" --country KH
     """
@@ -39,12 +40,42 @@ def checkpoint_add(hq: HQ, code: str, name_en: str, name_km: str, name_th: str, 
 @checkpoint.command("list")
 @pass_hq
 def checkpoint_list(hq: HQ) -> None:
-    """List checkpoints as JSON lines.
+    """List checkpoints as JSON lines (closed ones with when and why).
 
     Example: booth-hq checkpoint list
     """
-    for cp in hq.registry.checkpoints():
-        print_json(cp.__dict__)
+    for row in hq.registry.checkpoint_rows():
+        print_json(row)
+
+
+@checkpoint.command("close")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why, for the record.")
+@click.option("--at", "at", metavar="ISO", help="From when (default now).")
+@pass_hq
+def checkpoint_close(hq: HQ, code: str, reason: str, at: str | None) -> None:
+    """Close a checkpoint: from then on no permit is issued for it and no booth placed there.
+
+    It stays listed (permits already issued still name it); `checkpoint reopen` undoes it.
+    Its booths are moved (`booth move`) or revoked (`booth revoke`) on their own.
+
+    Example: booth-hq checkpoint close KH-OLD --reason "crossing closed by decree 12/2026"
+    """
+    when = parse_time(at)
+    hq.close_checkpoint(code, at=when, reason=reason)
+    click.echo(f"checkpoint {code} closed from {iso(when)}")
+
+
+@checkpoint.command("reopen")
+@click.argument("code")
+@pass_hq
+def checkpoint_reopen(hq: HQ, code: str) -> None:
+    """Reopen a closed checkpoint.
+
+    Example: booth-hq checkpoint reopen KH-OLD
+    """
+    hq.reopen_checkpoint(code)
+    click.echo(f"checkpoint {code} is open")
 
 
 @click.group()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from booth.cli_support import parse_time
+from booth.cli_support import parse_time, print_json
 from sync.hq.cli.common import pass_hq
 from sync.hq.facade import HQ
 
@@ -23,7 +23,17 @@ def init(hq: HQ) -> None:
 
 @click.group()
 def root() -> None:
-    """Rotate the HQ root key without re-enrolling booths."""
+    """The HQ root key: show it; rotate it without re-enrolling booths."""
+
+
+@root.command("show")
+@pass_hq
+def root_show(hq: HQ) -> None:
+    """Show the root's fingerprint (what booths pin), the announced next root and the retired ones (JSON).
+
+    Example: booth-hq root show
+    """
+    print_json(hq.root_summary())
 
 
 @root.command("rotate")
