@@ -68,7 +68,12 @@ class Group(click.Group):
                 fail(_internal(exc), code=3)
             fail(line)
         except Exception as exc:  # the edge: log the trace, show one line
-            fail(_internal(exc), code=3)
+            line = self.explain(ctx, exc)
+            fail(line if line is not None else _internal(exc), code=1 if line is not None else 3)
+
+    def explain(self, ctx: click.Context, exc: Exception) -> str | None:
+        """The user's line for an unexpected error this program can explain after all, else None."""
+        return None
 
 
 def _internal(exc: Exception) -> str:

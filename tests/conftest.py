@@ -230,3 +230,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     if report.skipped and os.environ.get("CI") == "true" and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in CI, which installs everything the tests need: {report.longrepr}"
+
+
+@pytest.fixture
+def read_only_copy(tmp_path: Path):
+    """``(source, view)``: ``view`` is a read-only bind mount of ``source`` (root ignores chmod -w)."""
+    import shutil
+    import subprocess
+
+    source, view = tmp_path / "seized", tmp_path / "view"
+    source.mkdir()
+    view.mkdir()
+    if shutil.which("mount") is None or subprocess.run(["mount", "--bind", str(source), str(view)]).returncode:
+        pytest.skip("cannot bind-mount here (needs root)")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], check=True)
+        yield source, view
+    finally:
+        subprocess.run(["umount", "-l", str(view)], check=False)  # lazy: an open ledger must not keep it mounted

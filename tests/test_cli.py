@@ -367,24 +367,6 @@ def test_a_scan_at_another_time_needs_the_named_test_mode(world: World, monkeypa
         booth.close()
 
 
-@pytest.fixture
-def read_only_copy(tmp_path: Path):
-    """``(source, view)``: ``view`` is a read-only bind mount of ``source`` (root ignores chmod -w)."""
-    import shutil
-    import subprocess
-
-    source, view = tmp_path / "seized", tmp_path / "view"
-    source.mkdir()
-    view.mkdir()
-    if shutil.which("mount") is None or subprocess.run(["mount", "--bind", str(source), str(view)]).returncode:
-        pytest.skip("cannot bind-mount here (needs root)")
-    try:
-        subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], check=True)
-        yield source, view
-    finally:
-        subprocess.run(["umount", "-l", str(view)], check=False)  # lazy: an open ledger must not keep it mounted
-
-
 def test_read_commands_work_on_a_read_only_copy_of_a_booth(world: World, read_only_copy, monkeypatch) -> None:
     import shutil
 

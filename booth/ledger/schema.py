@@ -10,6 +10,8 @@ import sqlite3
 from pathlib import Path
 
 from booth.errors import LedgerNotOurs, LedgerReadOnly, LedgerTooNew
+from sync.protocol.errors import UnsafePath
+from sync.protocol.files import sqlite_read_only
 
 APPLICATION_ID = 0x424F4F54  # "BOOT": marks the file as a Booth ledger
 BUSY_TIMEOUT_MS = 5000
@@ -113,23 +115,14 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
     if not path.exists():
         raise LedgerNotOurs(f"no ledger at {path}")
     _check_identity(path)
-    uri = path.resolve().as_uri()
-    wal = path.with_name(path.name + "-wal")
     try:
-        con = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
-        con.execute("SELECT count(*) FROM meta").fetchone()
-    except sqlite3.OperationalError:
-        if wal.exists() and wal.stat().st_size > 0:
-            raise LedgerReadOnly(
-                f"{path} has unsaved pages in {wal.name} and its folder is read-only: copy the folder to a "
-                "writable place and read the copy"
-            ) from None
-        con = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+        con = sqlite_read_only(path, "SELECT count(*) FROM meta")
+    except UnsafePath as exc:
+        raise LedgerReadOnly(str(exc)) from None
     version = con.execute("PRAGMA user_version").fetchone()[0]
     if version < READABLE_FROM:
         con.close()
         raise LedgerNotOurs(f"{path} is of an older Booth (schema {version}): open it writable once to upgrade it")
-    con.execute("PRAGMA query_only=ON")
     return con
 
 

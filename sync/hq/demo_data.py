@@ -21,6 +21,8 @@ import io
 import json
 import logging
 import random
+import shutil
+import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -257,11 +259,29 @@ class _Plan:
 
 def make_demo_data(out_dir: Path, *, seed: int = 7, now: int, cards: bool = True) -> DemoData:
     """Fill ``out_dir`` (absent or empty) with a demo HQ, trust bundle, labelled permits and
-    (unless ``cards`` is false) printable cards."""
+    (unless ``cards`` is false) printable cards.
+
+    Built in a hidden folder beside ``out_dir`` and renamed into place when complete: an
+    interrupted run leaves ``out_dir`` as it was, and a re-run starts afresh."""
     out_dir = Path(out_dir)
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+    if out_dir.exists() and not out_dir.is_dir():
+        raise HQError(f"{out_dir} is a file; --out names a folder to make (or an empty one)")
+    if out_dir.exists() and any(out_dir.iterdir()):
         raise HQError(f"{out_dir} is not an empty folder; choose a new one for demo data")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
+    try:
+        fingerprint, cases = _fill(partial, seed=seed, now=now, cards=cards)
+        if out_dir.exists():
+            out_dir.rmdir()  # empty, checked above
+        partial.rename(out_dir)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return DemoData(cases, out_dir / "cases.json", out_dir / "hq", out_dir / "trust.bundle", fingerprint)
+
+
+def _fill(out_dir: Path, *, seed: int, now: int, cards: bool) -> tuple[str, tuple[DemoCase, ...]]:
     rng = random.Random(seed)
     people = _People(rng, now)
     plans = _plan(rng, people, now)
@@ -295,7 +315,7 @@ def make_demo_data(out_dir: Path, *, seed: int = 7, now: int, cards: bool = True
     if cards:
         _write_cards(out_dir / "cards", cases, plans)
     (out_dir / "README.md").write_text(_readme(cases, fingerprint, seed, now), encoding="utf-8")
-    return DemoData(cases, cases_file, hq_dir, bundle_file, fingerprint)
+    return fingerprint, cases
 
 
 def _plan(rng: random.Random, people: _People, now: int) -> list[_Plan]:

@@ -70,11 +70,17 @@ class HQ:
         self._own_sync_store = sync_store is None
 
     @property
+    def read_only(self) -> bool:
+        """The data folder cannot be written (an archive, a seized disk, a read-only mount): it is
+        read without writing anything; commands that change it are refused (``ReadOnlyFolder``)."""
+        return self.paths.root.is_dir() and not os.access(self.paths.root, os.W_OK)
+
+    @property
     def registry(self) -> Registry:
         if self._registry is None:
             if not self.paths.root_key.exists():
                 raise NotInitialised(f"{self.paths.root} is not an HQ data dir; run `booth-hq init` first")
-            self._registry = Registry(self.paths.database)
+            self._registry = Registry(self.paths.database, read_only=self.read_only)
         return self._registry
 
     @property
@@ -85,7 +91,9 @@ class HQ:
 
             if not self.paths.root_key.exists():
                 raise NotInitialised(f"{self.paths.root} is not an HQ data dir; run `booth-hq init` first")
-            self._sync_store = SyncStore.open(self.paths.root, self.database_url)
+            self._sync_store = SyncStore.open(
+                self.paths.root, self.database_url, read_only=self.read_only and self.database_url is None
+            )
         return self._sync_store
 
     def close(self) -> None:

@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from sync.hq.errors import HQError, UnknownRecord
 from sync.protocol.bundle import Checkpoint, CountryPolicy, IssuerKey, Revocation, WatchEntry
+from sync.protocol.files import sqlite_read_only
 
 SCHEMA_VERSION = 4
 _SCHEMA = """
@@ -89,7 +90,10 @@ INSERT OR IGNORE INTO permit_copies (signature_sha256, number, copy, issued_at, 
 
 
 class Registry:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        if read_only:
+            self._open_read_only(path)
+            return
         self.db = Database(sqlite3.connect(path, isolation_level=None))
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
@@ -102,6 +106,19 @@ class Registry:
             version = 1
         for target in range(version + 1, SCHEMA_VERSION + 1):
             self.db.conn.executescript(f"BEGIN IMMEDIATE;{_MIGRATIONS[target]}PRAGMA user_version={target};COMMIT;")
+
+    def _open_read_only(self, path: Path) -> None:
+        """A registry on a read-only folder (an archive, a seized disk): read, never written."""
+        if not path.exists():
+            raise HQError(f"no registry at {path}")
+        self.db = Database(sqlite_read_only(path, "SELECT count(*) FROM meta"))
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            self.db.conn.close()
+            raise HQError(
+                f"{path} is registry schema {version}, this Booth reads {SCHEMA_VERSION}: "
+                "open a writable copy once to upgrade it"
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -33,6 +33,7 @@ from sync.hq.schema import alert_acks, alerts, booth_moves, booth_suspensions, b
 from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, sign_receipt
 from sync.protocol.bundle import BoothEntry
 from sync.protocol.errors import KeyFileError
+from sync.protocol.files import sqlite_read_only
 from sync.protocol.keys import kid_of, public_from_raw
 from sync.protocol.records import FIELDS, Record
 
@@ -115,11 +116,23 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def read_only_engine(path: Path) -> Engine:
+    """An engine over a SQLite file opened read-only (``sync.protocol.files.sqlite_read_only``)."""
+    if not path.exists():
+        raise HQError(f"no sync database at {path}")
+    return create_engine("sqlite://", creator=lambda: sqlite_read_only(path))
+
+
 class SyncStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
+        """``read_only``: a SQLite file on a read-only folder, read and never written nor migrated."""
+        self.url = url
+        if read_only and url.startswith("sqlite:///"):
+            self.engine = read_only_engine(Path(url.removeprefix("sqlite:///")))
+            self._check_version()
+            return
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.url = url
         try:
             self.engine = make_engine(url)
             self._migrate()
@@ -127,8 +140,18 @@ class SyncStore:
             raise HQError(f"cannot open the sync database {_safe_url(url)}: {str(exc).splitlines()[0]}") from None
 
     @classmethod
-    def open(cls, data_dir: Path, url: str | None = None) -> SyncStore:
-        return cls(url or default_url(data_dir))
+    def open(cls, data_dir: Path, url: str | None = None, *, read_only: bool = False) -> SyncStore:
+        return cls(url or default_url(data_dir), read_only=read_only)
+
+    def _check_version(self) -> None:
+        with self.engine.connect() as conn:
+            found = schema.version_of(conn)
+        if found != schema.SCHEMA_VERSION:
+            self.engine.dispose()
+            raise HQError(
+                f"the sync database is schema {found}, this Booth reads {schema.SCHEMA_VERSION}: "
+                "open a writable copy once to upgrade it"
+            )
 
     def close(self) -> None:
         self.engine.dispose()

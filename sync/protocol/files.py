@@ -14,6 +14,7 @@ import errno
 import hashlib
 import os
 import secrets
+import sqlite3
 import stat
 from pathlib import Path
 from typing import BinaryIO
@@ -111,3 +112,24 @@ def sha256_of(path: Path) -> tuple[str, int]:
             digest.update(block)
             size += len(block)
     return digest.hexdigest(), size
+
+
+def sqlite_read_only(path: Path, probe: str = "SELECT count(*) FROM sqlite_master") -> sqlite3.Connection:
+    """A SQLite database opened so that nothing is written, not even the WAL's index: a seized
+    disk, an archive, a read-only mount. With its ``-wal`` file present SQLite reads through it
+    (``mode=ro``); where that cannot work on a read-only medium and the ``-wal`` holds nothing,
+    the file is read as it is (``immutable``); otherwise UnsafePath says what to do."""
+    uri = path.resolve().as_uri()
+    wal = path.with_name(path.name + "-wal")
+    try:
+        con = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, check_same_thread=False)
+        con.execute(probe).fetchone()
+    except sqlite3.OperationalError:
+        if wal.exists() and wal.stat().st_size > 0:
+            raise UnsafePath(
+                f"{path} has unsaved pages in {wal.name} and its folder is read-only: copy the folder to a "
+                "writable place and read the copy"
+            ) from None
+        con = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None, check_same_thread=False)
+    con.execute("PRAGMA query_only=ON")
+    return con

@@ -517,6 +517,9 @@ def test_analyse_and_report_commands(hq: HQ, sync_db_url: str) -> None:
     code, out, _ = hq_cmd(hq, sync_db_url, "alerts", "--json")
     assert sorted(a["kind"] for a in json.loads(out)) == ["overstay", "revoked_seen"]
     assert hq_cmd(hq, sync_db_url, "analyse", "--at", at_iso)[1].splitlines()[-1].startswith("0 new")
+    # a future --at would store alerts from the future that the dashboard shows as current
+    code, _, err = hq_cmd(hq, sync_db_url, "analyse", "--at", "2099-01-01T00:00:00Z")
+    assert code == 2 and "in the future" in err
 
     day = "2026-09-21"
     assert T0 // DAY * DAY == 1_790_000_000 // DAY * DAY  # T0 falls on that day

@@ -135,3 +135,26 @@ def test_cli_demo_data(tmp_path: Path) -> None:
     assert (out / "cases.json").exists() and (out / "trust.bundle").exists()
     again = CliRunner().invoke(main, args)
     assert again.exit_code != 0 and "not an empty folder" in again.output
+
+
+def test_an_interrupted_run_leaves_nothing_and_a_rerun_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the cards are drawn: no half-made folder blocks the next run."""
+    import sync.hq.demo_data as demo
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(demo, "_write_cards", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        make_demo_data(tmp_path / "demo", now=NOW)
+    assert list(tmp_path.iterdir()) == []  # neither the folder nor its hidden partial copy
+    monkeypatch.undo()
+    made = make_demo_data(tmp_path / "demo", now=NOW, cards=False)
+    assert made.cases_file == tmp_path / "demo" / "cases.json" and made.cases_file.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["demo"]
+
+
+def test_a_file_as_out_is_named_as_a_file(tmp_path: Path) -> None:
+    (tmp_path / "file.json").write_text("{}")
+    with pytest.raises(HQError, match="is a file"):
+        make_demo_data(tmp_path / "file.json", now=NOW)

@@ -292,3 +292,38 @@ def test_root_show_names_the_root_the_next_and_the_retired(hq: HQ) -> None:
     hq.promote_next_root(now=NOW)
     shown = json.loads(hq_cli(hq, "root", "show")[1])
     assert shown["fingerprint"] == nxt and [r["fingerprint"] for r in shown["retired"]] == [first["fingerprint"]]
+
+
+# -- a read-only HQ folder: an archive, a seized disk
+
+
+def test_read_commands_work_on_a_read_only_copy_of_hq(hq: HQ, read_only_copy, tmp_path: Path) -> None:
+    import shutil
+
+    hq.issue(holder_from_json(HOLDER), office="KH-BTB-01", valid_days=30, now=NOW)
+    hq.revoke(permit_no="KH-BTB-2026-000001", reason="lost", at=NOW)
+    hq.sync_store.add_booth("PHD-01", "KH-PHD", now=NOW)
+    hq.close()
+    source, view = read_only_copy
+    shutil.copytree(hq.paths.root, source / "hq")  # closed cleanly: no -wal file left
+    copy = HQ(view / "hq")
+    listing = sorted(p.name for p in (view / "hq").iterdir())
+    assert copy.read_only
+    for args in (
+        ["checkpoint", "list"],
+        ["issuer", "list"],
+        ["permit", "list"],
+        ["permit", "show", "KH-BTB-2026-000001"],
+        ["revocation", "list"],
+        ["root", "show"],
+        ["booth", "list"],
+        ["stats"],
+        ["alerts"],
+        ["policy", "show"],
+    ):
+        code, out, err = hq_cli(copy, *args)
+        assert code == 0, (args, out, err)
+    assert "KH-BTB-2026-000001" in hq_cli(copy, "permit", "list")[1]
+    code, _, err = hq_cli(copy, "revoke", "KH-BTB-2026-000002", "--reason", "x")
+    one_line_error(code, err, "read-only", "would change it")
+    assert sorted(p.name for p in (view / "hq").iterdir()) == listing  # not even a -shm file

@@ -43,6 +43,7 @@ from sync.hq.cli import (
 )
 from sync.hq.cli.common import open_hq
 from sync.hq.errors import HQError
+from sync.hq.facade import HQ
 from sync.hq.paths import default_hq_dir
 
 
@@ -50,6 +51,12 @@ class HQGroup(Group):
     """``booth-hq``'s group: HQ's own errors and the wire's are the user's to read."""
 
     expected = (*Group.expected, HQError)  # the booth's and the wire's trees, and HQ's
+
+    def explain(self, ctx: click.Context, exc: Exception) -> str | None:
+        hq = ctx.find_object(HQ)
+        if hq is not None and hq.read_only and "readonly database" in str(exc):
+            return f"{hq.paths.root} is read-only: this command would change it (read commands work)"
+        return None
 
 
 @click.group(cls=HQGroup)

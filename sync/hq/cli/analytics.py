@@ -14,6 +14,7 @@ from sync.hq.facade import HQ
 from sync.protocol.times import iso
 
 pass_hq = click.make_pass_decorator(HQ)
+FUTURE_SLACK = 300  # seconds: clocks of HQ machines may differ by this much
 
 
 @click.command()
@@ -38,7 +39,12 @@ def analyse(hq: HQ, at: str | None, full: bool) -> None:
     """
     from sync.hq.analytics.incremental import analyse as run_analysis
 
-    now = parse_time(at)
+    now, real_now = parse_time(at), parse_time(None)
+    if now > real_now + FUTURE_SLACK:
+        # the alerts and derived state it stores would be from the future, shown as current
+        raise click.BadParameter(
+            f"{at} is in the future; analysis stores what it finds, so it judges up to now", param_hint="--at"
+        )
     results = run_analysis(
         hq.sync_store, now, revoked=hq.revoked_permits(), single=hq.single_entry_permits(), full=full
     )
