@@ -240,7 +240,8 @@ class Ledger:
         shift_id: int | None = None,
     ) -> dict[str, int]:
         """Counts of scans, entries, exits, rejections and overrides for ``start <= at < end``,
-        optionally one officer or one shift: one indexed pass."""
+        optionally one officer or one shift: one indexed pass. Entries and exits are people let
+        through: valid scans and overrides (as HQ's report counts them)."""
         clauses, args = ["1"], []
         for clause, value in (
             ("at >= ?", start),
@@ -254,8 +255,8 @@ class Ledger:
         row = self.con.execute(
             "SELECT"
             " count(*) FILTER (WHERE kind = 'scan'),"
-            " count(*) FILTER (WHERE kind = 'scan' AND verdict = 'valid' AND direction = 'entry'),"
-            " count(*) FILTER (WHERE kind = 'scan' AND verdict = 'valid' AND direction = 'exit'),"
+            " count(*) FILTER (WHERE (kind = 'override' OR kind = 'scan' AND verdict = 'valid') AND direction = 'entry'),"
+            " count(*) FILTER (WHERE (kind = 'override' OR kind = 'scan' AND verdict = 'valid') AND direction = 'exit'),"
             " count(*) FILTER (WHERE kind = 'scan' AND verdict = 'rejected'),"
             " count(*) FILTER (WHERE kind = 'override')"
             f" FROM records WHERE {' AND '.join(clauses)}",

@@ -4,10 +4,11 @@ A report covers the scans and overrides that a ``ReportFilter`` selects (see
 ``Ledger.selection``): a time range, optionally one officer, optionally one shift. Its
 figures, as defined here and nowhere else:
 
-- ``scans``: scan records; ``entries`` / ``exits``: scans with verdict ``valid`` in that
-  direction; ``rejections``: scans with verdict ``rejected`` (overridden ones included);
-  ``overrides``: override records (each listed with supervisor and reason), and of them the
-  ones that let someone in (``entries_by_override``) or out (``exits_by_override``).
+- ``scans``: scan records; ``entries`` / ``exits``: people let in / out, as HQ's report and
+  dashboard count them: scans with verdict ``valid`` in that direction plus overrides in that
+  direction (of them ``entries_by_override`` / ``exits_by_override``); ``rejections``: scans
+  with verdict ``rejected`` (overridden ones included); ``overrides``: override records (each
+  listed with supervisor and reason).
 - ``rejections_by_reason``: rejected scans per stop reason (a scan with two stop reasons
   counts under both); ``warnings_by_reason``: scans of any verdict per warning reason.
 - ``per_hour``: scans per local hour of the day (0-23), valid and rejected; over several
@@ -348,6 +349,8 @@ def _count(report: Report, groups: list[tuple], tz: dt.timezone) -> None:
             report.overrides += n
             report.entries_by_override += n if direction == ENTRY else 0
             report.exits_by_override += n if direction == EXIT else 0
+            report.entries += n if direction == ENTRY else 0  # let in: an entry, as HQ counts it
+            report.exits += n if direction == EXIT else 0
             continue
         if kind != SCAN:
             continue

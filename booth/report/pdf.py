@@ -208,8 +208,8 @@ class _Doc:
         r = self.r
         items = [
             ("Scans", r.scans, ""),
-            ("Entries", r.entries, f"+{r.entries_by_override} by override" if r.entries_by_override else ""),
-            ("Exits", r.exits, f"+{r.exits_by_override} by override" if r.exits_by_override else ""),
+            ("Entries", r.entries, f"{r.entries_by_override} of them by override" if r.entries_by_override else ""),
+            ("Exits", r.exits, f"{r.exits_by_override} of them by override" if r.exits_by_override else ""),
             ("Rejections", r.rejections, ""),
             ("Overrides", r.overrides, ""),
             ("Still inside", len(r.inside), ""),

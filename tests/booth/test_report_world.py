@@ -218,10 +218,11 @@ def expected(records: list[Record], flt: ReportFilter, end: int | None) -> dict:
         for p, s in inside.items()
         if (flt.officer is None or s.officer == flt.officer) and (flt.shift_id is None or s.shift_id == flt.shift_id)
     }
+    let_through = [r for r in chosen if r.kind == OVERRIDE or r.kind == SCAN and r.verdict == "valid"]
     return {
         "scans": len(scans),
-        "entries": sum(r.verdict == "valid" and r.direction == ENTRY for r in scans),
-        "exits": sum(r.verdict == "valid" and r.direction == EXIT for r in scans),
+        "entries": sum(r.direction == ENTRY for r in let_through),  # overrides count, as at HQ
+        "exits": sum(r.direction == EXIT for r in let_through),
         "rejections": sum(r.verdict == "rejected" for r in scans),
         "overrides": sum(r.kind == OVERRIDE for r in chosen),
         "rejections_by_reason": dict(stops),

@@ -529,7 +529,13 @@ def test_analyse_and_report_commands(hq: HQ, sync_db_url: str) -> None:
     assert (doc["checkpoints"][0]["entries"], doc["checkpoints"][0]["inside"]) == (1, 1)
     assert doc["checkpoints"][1]["exits"] == 1
     code, out, _ = hq_cmd(hq, sync_db_url, "report", "--from", day, "--to", day)
-    assert code == 0 and "KH-PHD" in out and "PHD-01 2026-09-29T02:00:00Z" in out
+    assert code == 0 and "KH-PHD" in out and "PHD-01 2026-09-29T09:00:00+07:00" in out  # the checkpoints' zone
+    assert "2026-09-21T00:00:00+07:00 to 2026-09-22T00:00:00+07:00 (Asia/Phnom_Penh)" in out
+    # T0 is 03:00 UTC: in UTC-10 it is still 20 September, so that zone's 21 September holds none of it
+    code, out, _ = hq_cmd(hq, sync_db_url, "report", "--from", day, "--to", day, "--tz", "Pacific/Honolulu", "--json")
+    assert code == 0 and json.loads(out)["checkpoints"][0]["entries"] == 0
+    code, _, err = hq_cmd(hq, sync_db_url, "report", "--from", day, "--to", day, "--tz", "Mars/Base")
+    assert code == 2 and "unknown time zone" in err
     code, _, err = hq_cmd(hq, sync_db_url, "report", "--from", day, "--to", "2026-09-20")
     assert code == 2 and "--to" in err
     code, _, err = hq_cmd(hq, sync_db_url, "analyse", "--at", "yesterday")

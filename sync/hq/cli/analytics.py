@@ -11,7 +11,6 @@ import click
 
 from booth.cli_support import parse_time, print_json
 from sync.hq.facade import HQ
-from sync.protocol.times import iso
 
 pass_hq = click.make_pass_decorator(HQ)
 FUTURE_SLACK = 300  # seconds: clocks of HQ machines may differ by this much
@@ -53,25 +52,49 @@ def analyse(hq: HQ, at: str | None, full: bool) -> None:
     click.echo(f"{sum(r.raised for r in results)} new alert(s); see `booth-hq alerts`")
 
 
-def _day_or_time(text: str, *, end: bool) -> int:
-    """ISO time, or a date: from its start (``--from``) or through its end (``--to``)."""
+DEFAULT_TZ = "Asia/Phnom_Penh"  # the checkpoints' clocks: Cambodia and Thailand are both UTC+7
+
+
+def _day_or_time(text: str, tz: dt.tzinfo, *, end: bool) -> int:
+    """ISO time, or a date in ``tz``: from its start (``--from``) or through its end (``--to``)."""
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
         return parse_time(text)
-    moment = dt.datetime.combine(day, dt.time(), dt.UTC)
-    return int(moment.timestamp()) + (86_400 if end else 0)
+    if end:
+        day += dt.timedelta(days=1)
+    return int(dt.datetime.combine(day, dt.time(), tz).timestamp())
+
+
+def _zone(name: str) -> dt.tzinfo:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(
+            f"unknown time zone {name!r} (a name such as Asia/Bangkok)", param_hint="--tz"
+        ) from None
+
+
+def _local(at: int, tz: dt.tzinfo) -> str:
+    return dt.datetime.fromtimestamp(at, tz).isoformat(timespec="seconds")
 
 
 @click.command()
-@click.option("--from", "start", required=True, metavar="DATE", help="First day (or ISO time), UTC.")
-@click.option("--to", "end", required=True, metavar="DATE", help="Last day, included (or ISO time, excluded), UTC.")
+@click.option("--from", "start", required=True, metavar="DATE", help="First day (or ISO time).")
+@click.option("--to", "end", required=True, metavar="DATE", help="Last day, included (or ISO time, excluded).")
+@click.option(
+    "--tz", "tz_name", default=DEFAULT_TZ, show_default=True, metavar="ZONE", help="Days and times in this zone."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON document instead of a table.")
 @pass_hq
-def report(hq: HQ, start: str, end: str, as_json: bool) -> None:
+def report(hq: HQ, start: str, end: str, tz_name: str, as_json: bool) -> None:
     """Per checkpoint: entries, exits, rejections, overrides, people inside, last sync per booth.
 
     Counts records stamped in the period (booth clocks); people inside are counted at its end.
+    Entries and exits are people let through, overrides included (as the booth's report and the
+    dashboard count them). Days run midnight to midnight in --tz, the checkpoints' zone by default.
 
     \b
     Example:
@@ -80,20 +103,24 @@ def report(hq: HQ, start: str, end: str, as_json: bool) -> None:
     """
     from sync.hq.analytics.checkpoint_report import report as make_report
 
-    first, last = _day_or_time(start, end=False), _day_or_time(end, end=True)
+    tz = _zone(tz_name)
+    first, last = _day_or_time(start, tz, end=False), _day_or_time(end, tz, end=True)
     if last <= first:
         raise click.BadParameter("--to must come after --from", param_hint="--to")
     rows = make_report(hq.sync_store, first, last)
     if as_json:
-        print_json({"from": first, "to": last, "checkpoints": rows})
+        print_json({"from": first, "to": last, "tz": tz_name, "checkpoints": rows})
         return
+    click.echo(f"{_local(first, tz)} to {_local(last, tz)} ({tz_name})")
     click.echo(
         f"{'checkpoint':<12} {'entries':>8} {'exits':>8} {'rejected':>8} {'overrides':>9} {'inside':>7}  "
         "booths (last sync)"
     )
     for r in rows:
         synced = (
-            ", ".join(f"{b['booth_id']} {iso(b['last_sync']) if b['last_sync'] else 'never'}" for b in r["booths"])
+            ", ".join(
+                f"{b['booth_id']} {_local(b['last_sync'], tz) if b['last_sync'] else 'never'}" for b in r["booths"]
+            )
             or "-"
         )
         click.echo(
