@@ -27,6 +27,7 @@ from sync.protocol.records import ENTRY, EXIT, FIELDS, Record, genesis_hash, sql
 
 _INSERT = f"INSERT INTO records ({', '.join(FIELDS)}) VALUES ({', '.join('?' * len(FIELDS))})"
 _SELECT = f"SELECT {', '.join(FIELDS)} FROM records"
+_LET_THROUGH = "(kind = 'override' OR kind = 'scan' AND verdict = 'valid')"  # people let in or out, as HQ counts them
 
 
 @dataclass(frozen=True)
@@ -255,8 +256,8 @@ class Ledger:
         row = self.con.execute(
             "SELECT"
             " count(*) FILTER (WHERE kind = 'scan'),"
-            " count(*) FILTER (WHERE (kind = 'override' OR kind = 'scan' AND verdict = 'valid') AND direction = 'entry'),"
-            " count(*) FILTER (WHERE (kind = 'override' OR kind = 'scan' AND verdict = 'valid') AND direction = 'exit'),"
+            f" count(*) FILTER (WHERE {_LET_THROUGH} AND direction = 'entry'),"
+            f" count(*) FILTER (WHERE {_LET_THROUGH} AND direction = 'exit'),"
             " count(*) FILTER (WHERE kind = 'scan' AND verdict = 'rejected'),"
             " count(*) FILTER (WHERE kind = 'override')"
             f" FROM records WHERE {' AND '.join(clauses)}",
