@@ -36,6 +36,7 @@ from sync.protocol.bundle import (
 from sync.protocol.partner import COUNTRIES
 from sync.protocol.permit import Permit
 from sync.protocol.times import DAY, iso
+from sync.protocol.watchlist import WatchlistKey, load_watchlist_key, make_watchlist_key, seal_watchlist
 
 if TYPE_CHECKING:
     from sync.hq.store import SyncStore
@@ -254,9 +255,19 @@ class HQ:
         return revoked
 
     def watch(self, entry: WatchEntry, *, at: int) -> None:
+        """List a permit or a document. Booths match exactly, by hash: codes that permits always carry
+        in upper case (permit number, nationality) are kept so; the document number only trimmed."""
+        document = entry.document.strip() if entry.document else None
+        entry = WatchEntry(_code(entry.permit_no), document or None, _code(entry.nationality), entry.reason.strip())
         if not entry.permit_no and not entry.document:
             raise HQError("a watchlist entry needs a permit number or a document number")
         self.registry.watch(entry, at)
+
+    def watchlist_key(self) -> WatchlistKey:
+        """HQ's secret watchlist key (``keys/watchlist.key``), made on first need. Bundles carry the
+        watchlist as hashes under it; enrolled booths get it, sticks and bundle files never do."""
+        self.root_key()
+        return load_watchlist_key(self.paths.watchlist_key) or make_watchlist_key(self.paths.watchlist_key)
 
     # -- trust bundle
     def build_bundle(
@@ -277,7 +288,8 @@ class HQ:
             issuers=(*reg.issuers(), *partner_issuers),
             checkpoints=tuple(reg.checkpoints()),
             revocations=(*reg.revocations(), *partner_revocations),
-            watchlist=tuple(reg.watchlist()),
+            sealed_watchlist=seal_watchlist(reg.watchlist(), watch_key := self.watchlist_key()),
+            watchlist_key_id=watch_key.kid,
             booths=tuple(self.sync_store.enrolled_booths()),
             policy=self.policies(),
             used_up=self.used_up_permits(now),
@@ -399,3 +411,8 @@ class HQ:
         prefix = "-".join(parts[:2]) if len(parts) >= 3 else office
         serial = self.registry.next_serial(prefix, year)  # per prefix: offices sharing one never collide
         return f"{prefix}-{year}-{serial:06d}"
+
+
+def _code(text: str | None) -> str | None:
+    """A permit number or nationality as permits carry it (upper case); None for nothing."""
+    return (text.strip().upper() or None) if text is not None else None

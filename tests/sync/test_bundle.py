@@ -3,6 +3,8 @@ from __future__ import annotations
 import cbor2
 import pytest
 from conftest import NOW
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sync.protocol import cbor, cose
 from sync.protocol.base45 import b45decode
@@ -13,12 +15,16 @@ from sync.protocol.bundle import (
     Revocation,
     TrustBundle,
     WatchEntry,
+    WatchlistKey,
     open_bundle,
     sign_bundle,
 )
 from sync.protocol.errors import DocumentRefused
 from sync.protocol.keys import generate, kid_of, raw_public
 from sync.protocol.permit import encode, inflate
+from sync.protocol.watchlist import seal_watchlist
+
+WATCH_KEY = WatchlistKey(bytes(range(32)))
 
 
 def sample(root, **changes) -> TrustBundle:
@@ -33,7 +39,10 @@ def sample(root, **changes) -> TrustBundle:
         issuers=(IssuerKey(kid_of(issuer), raw_public(issuer), "KH-BTB-01", "KH", NOW, None, ("KH-PHD",), "BTB"),),
         checkpoints=(Checkpoint("KH-PHD", "KH", "Phnom Dei", "ភ្នំដី", "พนมดี"),),
         revocations=(Revocation("KH-BTB-2026-000001", None, "stolen", NOW), Revocation(None, "ab" * 32, "", NOW)),
-        watchlist=(WatchEntry(document="N0123", nationality="KHM", reason="court order"),),
+        sealed_watchlist=seal_watchlist(
+            [WatchEntry(document="N0123", nationality="KHM", reason="court order")], WATCH_KEY
+        ),
+        watchlist_key_id=WATCH_KEY.kid,
     )
     fields.update(changes)
     return TrustBundle(**fields)
@@ -47,7 +56,8 @@ def test_round_trip_keeps_every_field() -> None:
     assert opened.issuer(bundle.issuers[0].kid) == bundle.issuers[0]
     assert opened.is_revoked("KH-BTB-2026-000001", "00") and opened.is_revoked("X", "ab" * 32)
     assert not opened.is_revoked("X", "cd" * 32)
-    assert opened.watch_hits("P", "N0123", "KHM") and not opened.watch_hits("P", "N0123", "THA")
+    assert opened.watch_hits("P", "N0123", "KHM", WATCH_KEY) and not opened.watch_hits("P", "N0123", "THA", WATCH_KEY)
+    assert not opened.watch_hits("P", "N0123", "KHM")  # no key, no match: the booth says watchlist_unreadable
     assert opened.checkpoint("KH-PHD").name_km == "ភ្នំដី"
 
 
@@ -114,3 +124,86 @@ def _payload(root) -> dict:
         "max_offline_age": 1,
         "root_public_key": raw_public(root),
     }
+
+
+# -- the watchlist, sealed (format 3) and plain (formats 1 and 2)
+
+
+def test_a_bundle_holds_no_readable_watched_number(hq) -> None:
+    hq.watch(WatchEntry(document="N123456", nationality="KHM", reason="court order"), at=NOW)
+    hq.watch(WatchEntry(permit_no="KH-BTB-2026-777777", reason="escort"), at=NOW)
+    bundle, data = hq.build_bundle(now=NOW)
+    for secret in (b"N123456", b"KH-BTB-2026-777777", b"court order", b"escort", hq.watchlist_key().secret):
+        assert secret not in data
+    assert len(bundle.sealed_watchlist) == 2 and bundle.watchlist == ()
+    assert bundle.watch_hits("KH-BTB-2026-777777", "X", "THA", hq.watchlist_key())
+    assert bundle.watch_hits("KH-X-1", "N123456", "KHM", hq.watchlist_key())
+    assert not bundle.watch_hits("KH-X-1", "N123456", "THA", hq.watchlist_key())
+
+
+def test_the_key_id_tells_a_booth_whether_its_key_fits() -> None:
+    root = generate()
+    opened = open_bundle(sign_bundle(sample(root), root))
+    other = WatchlistKey(bytes(32))
+    assert opened.watch_readable(WATCH_KEY) and not opened.watch_readable(other) and not opened.watch_readable(None)
+    assert not opened.watch_hits("P", "N0123", "KHM", other)
+    assert open_bundle(sign_bundle(sample(root, sealed_watchlist=()), root)).watch_readable(None)
+
+
+def test_a_plain_watchlist_is_never_signed_nor_read_in_format_3() -> None:
+    root = generate()
+    with pytest.raises(ValueError, match="sealed only"):
+        sign_bundle(sample(root, watchlist=(WatchEntry(document="N0123"),)), root)
+    plain = {**_payload(root), "format": 3, "watchlist": [{"document": "N0123", "reason": ""}]}
+    with pytest.raises(DocumentRefused, match="plain watchlist"):
+        open_bundle(cose.sign(cbor.dumps_cbor(plain), root, kid_of(root), content_type=CONTENT_TYPE))
+
+
+@pytest.mark.parametrize(
+    "sealed",
+    [
+        [{"permit": b"short", "document": None}],
+        [{"permit": None, "document": None}],
+        [{"permit": "N0123", "document": None}],
+    ],
+)
+def test_a_malformed_sealed_watchlist_is_refused(sealed) -> None:
+    root = generate()
+    payload = {**_payload(root), "format": 3, "sealed_watchlist": sealed, "watchlist_key_id": WATCH_KEY.kid}
+    with pytest.raises(DocumentRefused, match="sealed watchlist"):
+        open_bundle(cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type=CONTENT_TYPE))
+
+
+@pytest.mark.parametrize("fmt", [1, 2])
+def test_an_old_bundle_with_a_plain_watchlist_still_matches(fmt: int) -> None:
+    root = generate()
+    payload = {
+        **_payload(root),
+        "format": fmt,
+        "watchlist": [{"document": "N0123", "nationality": "KHM", "reason": ""}],
+    }
+    opened = open_bundle(cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type=CONTENT_TYPE))
+    assert opened.watch_readable(None)
+    assert opened.watch_hits("P", "N0123", "KHM") and not opened.watch_hits("P", "N0123", "THA")
+
+
+_ROOT = generate()
+_texts = st.one_of(st.sampled_from(["", "N0123", "KHM", "THA", "KH-1"]), st.text(max_size=12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    entry=st.builds(
+        WatchEntry,
+        permit_no=st.one_of(st.none(), _texts),
+        document=st.one_of(st.none(), _texts),
+        nationality=st.one_of(st.none(), _texts),
+    ),
+    scanned=st.tuples(_texts, _texts, _texts),
+)
+def test_matching_by_hash_is_matching_by_value(entry: WatchEntry, scanned: tuple[str, str, str]) -> None:
+    """The sealed watchlist refuses exactly whom the plain one refused (``WatchEntry.matches``)."""
+    base = {k: v for k, v in _payload(_ROOT).items() if k != "format"}
+    plain = TrustBundle(**base, watchlist=(entry,))
+    sealed = TrustBundle(**base, sealed_watchlist=seal_watchlist([entry], WATCH_KEY), watchlist_key_id=WATCH_KEY.kid)
+    assert bool(sealed.watch_hits(*scanned, WATCH_KEY)) == bool(plain.watch_hits(*scanned)) == entry.matches(*scanned)
