@@ -70,12 +70,15 @@ def bundle_key(data_dir: Path, key_hex: str) -> None:
         key = WatchlistKey.from_hex(read_text_arg(key_hex))
     except ValueError:
         fail("a watchlist key is 64 hexadecimal digits", code=USAGE_ERROR)
-    booth = Booth(data_dir)
-    try:
-        new = booth.install_watchlist_key(key, note="entered by hand")
-        bundle = booth.trust.current()
-    finally:
-        booth.close()
+    if load_settings(data_dir) is None:  # not a booth yet: just the trust store
+        store = TrustStore(data_dir)
+        new, bundle = store.save_watchlist_key(key), store.current()
+    else:  # a booth: the new key is an audit record too
+        booth = Booth(data_dir)
+        try:
+            new, bundle = booth.install_watchlist_key(key, note="entered by hand"), booth.trust.current()
+        finally:
+            booth.close()
     print_json(
         {
             "key_id": key.kid.hex(),
