@@ -21,6 +21,7 @@ import os
 import secrets
 import stat
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from sync.protocol.errors import KeyFileError
@@ -78,13 +79,20 @@ class WatchlistKey:
     def hex(self) -> str:
         return self.secret.hex()
 
-    @property
+    @cached_property
     def kid(self) -> bytes:
         """The key id a bundle names: it tells a booth whether its key is the one used."""
         return watchlist_kid(self.secret)
 
+    @cached_property
+    def _keyed(self) -> hmac.HMAC:
+        """HMAC state with the key already absorbed: each hash copies it (half the cost per scan)."""
+        return hmac.new(self.secret, digestmod=hashlib.sha256)
+
     def mac(self, tag: bytes, *parts: str) -> bytes:
-        return hmac.digest(self.secret, frame(tag, *parts), "sha256")[:WATCH_MAC_BYTES]
+        h = self._keyed.copy()
+        h.update(frame(tag, *parts))
+        return h.digest()[:WATCH_MAC_BYTES]
 
     def probes(self, permit_no: str, document: str, nationality: str) -> tuple[bytes, bytes, bytes]:
         """The hashes a scanned permit can match: its number, its document with and without nationality."""
