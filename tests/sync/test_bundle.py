@@ -207,3 +207,40 @@ def test_matching_by_hash_is_matching_by_value(entry: WatchEntry, scanned: tuple
     plain = TrustBundle(**base, watchlist=(entry,))
     sealed = TrustBundle(**base, sealed_watchlist=seal_watchlist([entry], WATCH_KEY), watchlist_key_id=WATCH_KEY.kid)
     assert bool(sealed.watch_hits(*scanned, WATCH_KEY)) == bool(plain.watch_hits(*scanned)) == entry.matches(*scanned)
+
+
+def test_the_sealed_watchlist_hashes_are_the_ones_formats_md_spells_out() -> None:
+    import hashlib
+    import hmac
+
+    secret = bytes(range(32))
+
+    def mac(data: bytes) -> bytes:
+        return hmac.new(secret, data, hashlib.sha256).digest()[:16]
+
+    assert WATCH_KEY.kid == hashlib.sha256(b"booth-watchlist-key\x00" + secret).digest()[:8]
+    assert WATCH_KEY.probes("KH-1", "N0123", "KHM") == (
+        mac(b"P\x00\x00\x00\x04KH-1"),
+        mac(b"D\x00\x00\x00\x03KHM\x00\x00\x00\x05N0123"),
+        mac(b"A\x00\x00\x00\x05N0123"),
+    )
+    assert WATCH_KEY.seal(WatchEntry(document="N0123")).document == mac(b"A\x00\x00\x00\x05N0123")
+    assert WATCH_KEY.seal(WatchEntry(permit_no="", document="")) is None
+
+
+def test_hqs_watchlist_key_is_made_once_0600_and_a_too_open_file_is_refused(hq, tmp_path) -> None:
+    from sync.protocol.errors import KeyFileError
+    from sync.protocol.watchlist import load_watchlist_key, make_watchlist_key
+
+    key = hq.watchlist_key()
+    path = hq.paths.watchlist_key
+    assert hq.watchlist_key() == key and make_watchlist_key(path) == key  # never replaced
+    assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    assert path.read_text() == key.hex() + "\n" and "secret" not in repr(key) and key.hex() not in repr(key)
+    path.chmod(0o644)
+    with pytest.raises(KeyFileError, match="readable by others"):
+        load_watchlist_key(path)
+    (broken := tmp_path / "broken.key").write_text("not hex")
+    broken.chmod(0o600)
+    with pytest.raises(KeyFileError, match="not a watchlist key"):
+        load_watchlist_key(broken)
