@@ -219,7 +219,7 @@ class SyncClient:
                 fingerprint(root),
                 int(body["hq_time"]),
                 pinned=False,
-                watchlist_key=WatchlistKey.from_hex(body["watchlist_key"]) if body.get("watchlist_key") else None,
+                watchlist_key=WatchlistKey.from_hex(str(body["watchlist_key"])) if body.get("watchlist_key") else None,
             )
             claimed = str(body["root_fingerprint"])
         except (ValueError, KeyError, TypeError):
