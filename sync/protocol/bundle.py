@@ -268,10 +268,9 @@ def _check_watchlist(b: TrustBundle) -> None:
         raise DocumentRefused(f"trust bundle format {b.format} must not carry a plain watchlist")
     if b.format < SEALED_WATCHLIST_FROM and (b.sealed_watchlist or b.watchlist_key_id is not None):
         raise DocumentRefused(f"trust bundle format {b.format} has no sealed watchlist")
-    if b.sealed_watchlist and not (
-        isinstance(b.watchlist_key_id, bytes) and len(b.watchlist_key_id) == WATCHLIST_KID_BYTES
-    ):
-        raise DocumentRefused("trust bundle's sealed watchlist names no key id")
+    kid = b.watchlist_key_id
+    if (kid is not None or b.sealed_watchlist) and not (isinstance(kid, bytes) and len(kid) == WATCHLIST_KID_BYTES):
+        raise DocumentRefused("trust bundle's sealed watchlist names no well-formed key id")
     for s in b.sealed_watchlist:
         macs = [m for m in (s.permit, s.document) if m is not None]
         if not macs or not all(isinstance(m, bytes) and len(m) == WATCH_MAC_BYTES for m in macs):

@@ -244,3 +244,11 @@ def test_hqs_watchlist_key_is_made_once_0600_and_a_too_open_file_is_refused(hq, 
     broken.chmod(0o600)
     with pytest.raises(KeyFileError, match="not a watchlist key"):
         load_watchlist_key(broken)
+
+
+@pytest.mark.parametrize("kid", [b"short", "0123456789abcdef", 5])
+def test_a_malformed_watchlist_key_id_is_refused(kid) -> None:
+    root = generate()
+    payload = {**_payload(root), "format": 3, "watchlist_key_id": kid}
+    with pytest.raises(DocumentRefused, match="key id"):
+        open_bundle(cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type=CONTENT_TYPE))
