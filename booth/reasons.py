@@ -21,6 +21,7 @@ class Reason(StrEnum):
     OVERSTAY = "overstay"
     USED_UP = "used_up"
     WATCHLIST = "watchlist"
+    WATCHLIST_UNREADABLE = "watchlist_unreadable"
     TRUST_STALE = "trust_stale"
     TRUST_EXPIRED = "trust_expired"
     CLOCK_SUSPECT = "clock_suspect"
@@ -56,6 +57,9 @@ ENGLISH: dict[Reason, str] = {
     Reason.OVERSTAY: QT_TRANSLATE_NOOP("Reason", "The holder stayed longer than the permit allows."),
     Reason.USED_UP: QT_TRANSLATE_NOOP("Reason", "This single-use permit has already been used."),
     Reason.WATCHLIST: QT_TRANSLATE_NOOP("Reason", "The holder is on the watchlist: call the supervisor."),
+    Reason.WATCHLIST_UNREADABLE: QT_TRANSLATE_NOOP(
+        "Reason", "The watchlist cannot be checked on this booth: call the supervisor."
+    ),
     Reason.TRUST_STALE: QT_TRANSLATE_NOOP("Reason", "The trust list is out of date: sync with HQ."),
     Reason.TRUST_EXPIRED: QT_TRANSLATE_NOOP(
         "Reason", "The trust list has expired: no one may cross until this booth syncs with HQ."

@@ -19,6 +19,7 @@ from sync.protocol.bundle import CountryPolicy, IssuerKey, TrustBundle
 from sync.protocol.errors import PermitRejected
 from sync.protocol.permit import Permit, SignedPermit, decode
 from sync.protocol.times import DAY
+from sync.protocol.watchlist import WatchlistKey
 
 # The booth clock may lag HQ's by this much before we call it suspect (NTP-less booths drift).
 CLOCK_TOLERANCE = 300
@@ -34,6 +35,7 @@ class Context:
     last_event_at: int | None = None  # the clock's floor: newest ledger record, HQ time seen in a receipt
     direction: str | None = None  # entry | exit; with ``history``, enables the ledger rules
     history: PermitHistory | None = None  # filled in per permit by ``check`` via ``lookup``
+    watch_key: WatchlistKey | None = None  # HQ's watchlist key: the bundle's watchlist is hashes under it
 
     @property
     def judged_at(self) -> int:
@@ -114,7 +116,7 @@ def judge(signed: SignedPermit, issuer: IssuerKey, ctx: Context) -> tuple[Reason
         reasons.append(Reason.REVOKED)
     if ctx.checkpoint not in p.checkpoints:
         reasons.append(Reason.WRONG_CHECKPOINT)
-    if ctx.bundle.watch_hits(p.number, p.document, p.nationality):
+    if ctx.bundle.watch_hits(p.number, p.document, p.nationality, ctx.watch_key):
         reasons.append(Reason.WATCHLIST)
     if ctx.history is not None and ctx.direction is not None:
         reasons += movement_reasons(p, ctx.direction, ctx.history, now)
@@ -153,12 +155,15 @@ def issuer_may_issue(issuer: IssuerKey, p: Permit, checkpoint: str) -> bool:
 
 
 def environment_reasons(ctx: Context) -> tuple[Reason, ...]:
-    """What the booth itself adds to every verdict: its trust list stale or expired, its clock suspect."""
+    """What the booth itself adds to every verdict: its trust list stale or expired, its watchlist
+    unreadable, its clock suspect."""
     out: list[Reason] = []
     if ctx.judged_at >= ctx.bundle.hard_expiry():
         out.append(Reason.TRUST_EXPIRED)
     elif ctx.judged_at > ctx.bundle.stale_at():
         out.append(Reason.TRUST_STALE)
+    if not ctx.bundle.watch_readable(ctx.watch_key):
+        out.append(Reason.WATCHLIST_UNREADABLE)  # without the key a watched holder would pass unseen
     behind_hq = ctx.now < ctx.bundle.hq_time - CLOCK_TOLERANCE
     behind_ledger = ctx.last_event_at is not None and ctx.now < ctx.last_event_at
     if behind_hq or behind_ledger:

@@ -44,6 +44,7 @@ from sync.protocol import keys
 from sync.protocol.bundle import TrustBundle
 from sync.protocol.records import AUDIT, CHANNELS, ENTRY, EXIT, OVERRIDE, SCAN, Record
 from sync.protocol.times import iso
+from sync.protocol.watchlist import WatchlistKey
 
 log = logging.getLogger(__name__)
 LEDGER_FILE = "ledger.db"
@@ -281,6 +282,7 @@ class Booth:
             bundle=self.bundle(),
             last_event_at=max(floors, default=None),
             direction=direction,
+            watch_key=self.trust.watchlist_key(),
         )
 
     def scan(self, session: Session, text: str, *, direction: str, channel: str) -> ScanOutcome:
@@ -384,9 +386,23 @@ class Booth:
         return self.override(seq, Session(first.officer, first.role, shift_id), reason, second=other)
 
     # -- trust
-    def install_bundle(self, data: bytes, *, pin: str | None = None) -> None:
+    def install_bundle(self, data: bytes, *, pin: str | None = None, watch_key: WatchlistKey | None = None) -> None:
+        """Install a bundle; ``watch_key`` (HQ's answer beside it) is kept only if the bundle names it."""
         bundle = self.trust.install(data, pin=pin, high_water=self.ledger.bundle_high_water())
-        self.audit("bundle_install", note=f"version {bundle.version}", bundle_version=bundle.version)
+        note = f"version {bundle.version}"
+        if watch_key is not None:
+            if watch_key.kid != bundle.watchlist_key_id:
+                log.warning("the watchlist key sent with bundle %d is not the one it names; ignored", bundle.version)
+            elif self.trust.save_watchlist_key(watch_key):
+                note += f"; watchlist key {watch_key.kid.hex()}"
+        self.audit("bundle_install", note=note, bundle_version=bundle.version)
+
+    def install_watchlist_key(self, key: WatchlistKey, *, note: str = "") -> bool:
+        """Keep HQ's watchlist key (enrolment, or entered for a booth fed by sticks); return whether it was new."""
+        if not self.trust.save_watchlist_key(key):
+            return False
+        self.audit("watchlist_key", note=" ".join(filter(None, (f"key {key.kid.hex()}", note))))
+        return True
 
     def bundle(self) -> TrustBundle:
         """The installed trust bundle, refused if older than one this booth used before."""
@@ -459,7 +475,15 @@ class Booth:
         now = self.clock.now()
         seq, head = self.ledger.head()
         context = (
-            rules.Context(self.checkpoint, now, bundle, last_event_at=self.ledger.last_event_at()) if bundle else None
+            rules.Context(
+                self.checkpoint,
+                now,
+                bundle,
+                last_event_at=self.ledger.last_event_at(),
+                watch_key=self.trust.watchlist_key(),
+            )
+            if bundle
+            else None
         )
         booth_reasons = rules.environment_reasons(context) if context else ()
         return {
@@ -473,6 +497,7 @@ class Booth:
             "bundle_max_days": round(bundle.max_offline_age / 86400, 2) if bundle else None,
             "trust_stale": Reason.TRUST_STALE in booth_reasons,
             "trust_expired": Reason.TRUST_EXPIRED in booth_reasons,
+            "watchlist_unreadable": Reason.WATCHLIST_UNREADABLE in booth_reasons,
             "clock_suspect": Reason.CLOCK_SUSPECT in booth_reasons,
             "pending_sync": seq - self.ledger.acked_seq(),
             "clock": iso(now),

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import hmac
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from booth.errors import NoTrustBundle, TrustError
 from sync.protocol.bundle import IssuerKey, TrustBundle, open_bundle
-from sync.protocol.errors import DocumentRefused, UnknownIssuer
+from sync.protocol.errors import DocumentRefused, KeyFileError, UnknownIssuer
 from sync.protocol.files import atomic_write
 from sync.protocol.keys import fingerprint, normalise_fingerprint
 from sync.protocol.permit import SignedPermit
+from sync.protocol.watchlist import WatchlistKey, load_watchlist_key, save_watchlist_key
+
+log = logging.getLogger(__name__)
 
 
 def check_permit_signature(signed: SignedPermit, bundle: TrustBundle) -> IssuerKey:
@@ -88,12 +92,15 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
 
 
 class TrustStore:
-    """Files under ``<data-dir>/trust``: ``root.json`` (the pin) and ``bundle.cose``."""
+    """Files under ``<data-dir>/trust``: ``root.json`` (the pin) and ``bundle.cose``; and HQ's
+    secret watchlist key, ``<data-dir>/keys/watchlist.key``, beside the booth's own key."""
 
     def __init__(self, data_dir: Path) -> None:
         self.dir = data_dir / "trust"
+        self.watchlist_key_file = data_dir / "keys" / "watchlist.key"
         # (identities of the bundle and pin files, the bundle checked against that pin)
         self._checked: tuple[tuple[object, object], TrustBundle] | None = None
+        self._key: tuple[object, WatchlistKey | None] | None = None  # (the key file's identity, its key)
 
     @property
     def _root_file(self) -> Path:
@@ -151,3 +158,23 @@ class TrustStore:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         pin = {"public_key": root.hex(), "fingerprint": fingerprint(root)}
         atomic_write(self._root_file, json.dumps(pin, indent=1).encode())
+
+    def watchlist_key(self) -> WatchlistKey | None:
+        """HQ's watchlist key, read again only when the file changed; None when this booth has none
+        or its file is unusable (then every verdict says ``watchlist_unreadable``)."""
+        identity = _identity(self.watchlist_key_file)
+        if self._key is None or self._key[0] != identity:
+            try:
+                key = load_watchlist_key(self.watchlist_key_file)
+            except KeyFileError as exc:
+                log.warning("watchlist key unusable: %s", exc)
+                key = None
+            self._key = (identity, key)
+        return self._key[1]
+
+    def save_watchlist_key(self, key: WatchlistKey) -> bool:
+        """Keep ``key`` (from enrolment or HQ's bundle answer); return whether it was new."""
+        if self.watchlist_key() == key:
+            return False
+        save_watchlist_key(key, self.watchlist_key_file)
+        return True

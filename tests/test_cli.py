@@ -398,3 +398,26 @@ def test_read_commands_work_on_a_read_only_copy_of_a_booth(world: World, read_on
         assert code == 0, (args, out, err)
     assert json.loads(run(booth_main, "--data-dir", str(copy), "status")[1])["records"] >= 4
     assert sorted(p.name for p in copy.iterdir()) == listing  # not even a -shm file was made
+
+
+def test_a_watchlist_needs_hqs_key_which_a_stick_fed_booth_gets_by_hand(world: World) -> None:
+    fingerprint = world.setup()
+    watched, other = world.issue(HOLDER), world.issue({**HOLDER, "doc": "N7654321"})
+    code, _, err = world.hq_cmd("watchlist", "add", "--document", HOLDER["doc"], "--reason", "court order")
+    assert code == 0, err
+    bundle = world.bundle("watched.bundle")
+    assert HOLDER["doc"].encode() not in Path(bundle).read_bytes()
+    assert world.booth_cmd("bundle", "install", bundle, "--pin", fingerprint)[0] == 0
+    for text in (watched, other):  # no key: no one passes unseen
+        code, verdict = world.verify(text, "--checkpoint", "KH-PHD")
+        assert (code, verdict["reasons"]) == (1, ["watchlist_unreadable"])
+    code, out, _ = world.hq_cmd("watchlist", "key")
+    assert code == 0 and "key" not in json.loads(out)  # the id only, unless asked
+    code, out, _ = world.hq_cmd("watchlist", "key", "--show")
+    shown = json.loads(out)
+    code, out, err = run(booth_main, "--data-dir", world.booth, "bundle", "key", "-", input=shown["key"] + "\n")
+    assert code == 0, err
+    assert json.loads(out) == {"key_id": shown["key_id"], "new": True, "fits_installed_bundle": True}
+    assert world.verify(watched, "--checkpoint", "KH-PHD")[1]["reasons"] == ["watchlist"]
+    assert world.verify(other, "--checkpoint", "KH-PHD")[0] == 0
+    assert world.booth_cmd("bundle", "key", "xyz")[0] == 2

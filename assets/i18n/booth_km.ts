@@ -366,92 +366,97 @@ Rejected for: {3}</source>
 <context>
     <name>Reason</name>
     <message>
-        <location filename="../../booth/reasons.py" line="40"/>
+        <location filename="../../booth/reasons.py" line="41"/>
         <source>The code could not be read as a border permit.</source>
         <translation>មិនអាចអានកូដនេះជាលិខិតអនុញ្ញាតឆ្លងដែនបានទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="41"/>
+        <location filename="../../booth/reasons.py" line="42"/>
         <source>The permit data is damaged or not a valid permit.</source>
         <translation>ទិន្នន័យលិខិតអនុញ្ញាតខូច ឬមិនមែនជាលិខិតអនុញ្ញាតត្រឹមត្រូវ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="42"/>
+        <location filename="../../booth/reasons.py" line="43"/>
         <source>The permit&apos;s signature is false: it was altered or forged.</source>
         <translation>ហត្ថលេខារបស់លិខិតអនុញ្ញាតមិនពិត៖ វាត្រូវបានកែប្រែ ឬក្លែងបន្លំ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="43"/>
+        <location filename="../../booth/reasons.py" line="44"/>
         <source>The permit was signed by an office this booth does not recognise.</source>
         <translation>លិខិតអនុញ្ញាតនេះត្រូវបានចុះហត្ថលេខាដោយការិយាល័យដែលបញ្ជរនេះមិនទទួលស្គាល់។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="46"/>
+        <location filename="../../booth/reasons.py" line="47"/>
         <source>The issuing office was not allowed to issue this permit.</source>
         <translation>ការិយាល័យចេញលិខិតមិនមានសិទ្ធិចេញលិខិតអនុញ្ញាតនេះទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="47"/>
+        <location filename="../../booth/reasons.py" line="48"/>
         <source>The issuing office&apos;s key was reported stolen: this permit cannot be trusted.</source>
         <translation>កូនសោរបស់ការិយាល័យចេញលិខិតត្រូវបានរាយការណ៍ថាត្រូវគេលួច៖ មិនអាចទុកចិត្តលិខិតអនុញ្ញាតនេះបានទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="50"/>
+        <location filename="../../booth/reasons.py" line="51"/>
         <source>The permit has expired.</source>
         <translation>លិខិតអនុញ្ញាតផុតសុពលភាពហើយ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="51"/>
+        <location filename="../../booth/reasons.py" line="52"/>
         <source>The permit is not valid yet.</source>
         <translation>លិខិតអនុញ្ញាតមិនទាន់មានសុពលភាពនៅឡើយទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="52"/>
+        <location filename="../../booth/reasons.py" line="53"/>
         <source>The permit has been revoked.</source>
         <translation>លិខិតអនុញ្ញាតត្រូវបានដកហូត។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="53"/>
+        <location filename="../../booth/reasons.py" line="54"/>
         <source>The permit is not valid at this checkpoint.</source>
         <translation>លិខិតអនុញ្ញាតមិនមានសុពលភាពនៅច្រកត្រួតពិនិត្យនេះទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="54"/>
+        <location filename="../../booth/reasons.py" line="55"/>
         <source>The holder already entered and has not exited.</source>
         <translation>ម្ចាស់លិខិតបានចូលរួចហើយ ហើយមិនទាន់ចេញទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="55"/>
+        <location filename="../../booth/reasons.py" line="56"/>
         <source>No entry is on record for this exit.</source>
         <translation>គ្មានកំណត់ត្រាចូលសម្រាប់ការចេញនេះទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="56"/>
+        <location filename="../../booth/reasons.py" line="57"/>
         <source>The holder stayed longer than the permit allows.</source>
         <translation>ម្ចាស់លិខិតស្នាក់នៅយូរជាងលិខិតអនុញ្ញាតកំណត់។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="57"/>
+        <location filename="../../booth/reasons.py" line="58"/>
         <source>This single-use permit has already been used.</source>
         <translation>លិខិតអនុញ្ញាតប្រើម្តងនេះត្រូវបានប្រើរួចហើយ។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="58"/>
+        <location filename="../../booth/reasons.py" line="59"/>
         <source>The holder is on the watchlist: call the supervisor.</source>
         <translation>ម្ចាស់លិខិតស្ថិតក្នុងបញ្ជីតាមដាន៖ សូមហៅអ្នកគ្រប់គ្រង។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="59"/>
+        <location filename="../../booth/reasons.py" line="60"/>
+        <source>The watchlist cannot be checked on this booth: call the supervisor.</source>
+        <translation>មិនអាចពិនិត្យបញ្ជីតាមដាននៅប៉ុស្តិ៍នេះបានទេ៖ សូមហៅអ្នកគ្រប់គ្រង។</translation>
+    </message>
+    <message>
+        <location filename="../../booth/reasons.py" line="63"/>
         <source>The trust list is out of date: sync with HQ.</source>
         <translation>បញ្ជីទុកចិត្តហួសសម័យ៖ សូមធ្វើសមកាលកម្មជាមួយទីស្នាក់ការកណ្តាល។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="60"/>
+        <location filename="../../booth/reasons.py" line="64"/>
         <source>The trust list has expired: no one may cross until this booth syncs with HQ.</source>
         <translation>បញ្ជីទុកចិត្តផុតសុពលភាពហើយ៖ គ្មាននរណាម្នាក់អាចឆ្លងកាត់បានទេ រហូតដល់ប៉ុស្តិ៍នេះធ្វើសមកាលកម្មជាមួយទីស្នាក់ការកណ្តាល។</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="63"/>
+        <location filename="../../booth/reasons.py" line="67"/>
         <source>The booth clock looks wrong: check the date and time.</source>
         <translation>នាឡិការបស់បញ្ជរហាក់ដូចជាខុស៖ សូមពិនិត្យកាលបរិច្ឆេទ និងម៉ោង។</translation>
     </message>

@@ -366,92 +366,97 @@ Rejected for: {3}</source>
 <context>
     <name>Reason</name>
     <message>
-        <location filename="../../booth/reasons.py" line="40"/>
+        <location filename="../../booth/reasons.py" line="41"/>
         <source>The code could not be read as a border permit.</source>
         <translation>ไม่สามารถอ่านรหัสนี้เป็นใบอนุญาตผ่านแดนได้</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="41"/>
+        <location filename="../../booth/reasons.py" line="42"/>
         <source>The permit data is damaged or not a valid permit.</source>
         <translation>ข้อมูลใบอนุญาตเสียหายหรือไม่ใช่ใบอนุญาตที่ถูกต้อง</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="42"/>
+        <location filename="../../booth/reasons.py" line="43"/>
         <source>The permit&apos;s signature is false: it was altered or forged.</source>
         <translation>ลายมือชื่อของใบอนุญาตไม่ถูกต้อง: ถูกแก้ไขหรือปลอมแปลง</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="43"/>
+        <location filename="../../booth/reasons.py" line="44"/>
         <source>The permit was signed by an office this booth does not recognise.</source>
         <translation>ใบอนุญาตนี้ลงนามโดยสำนักงานที่ช่องตรวจนี้ไม่รู้จัก</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="46"/>
+        <location filename="../../booth/reasons.py" line="47"/>
         <source>The issuing office was not allowed to issue this permit.</source>
         <translation>สำนักงานผู้ออกไม่มีสิทธิ์ออกใบอนุญาตนี้</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="47"/>
+        <location filename="../../booth/reasons.py" line="48"/>
         <source>The issuing office&apos;s key was reported stolen: this permit cannot be trusted.</source>
         <translation>กุญแจของสำนักงานผู้ออกถูกแจ้งว่าถูกขโมย: ไม่สามารถเชื่อถือใบอนุญาตนี้ได้</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="50"/>
+        <location filename="../../booth/reasons.py" line="51"/>
         <source>The permit has expired.</source>
         <translation>ใบอนุญาตหมดอายุแล้ว</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="51"/>
+        <location filename="../../booth/reasons.py" line="52"/>
         <source>The permit is not valid yet.</source>
         <translation>ใบอนุญาตยังไม่มีผลใช้</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="52"/>
+        <location filename="../../booth/reasons.py" line="53"/>
         <source>The permit has been revoked.</source>
         <translation>ใบอนุญาตถูกเพิกถอนแล้ว</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="53"/>
+        <location filename="../../booth/reasons.py" line="54"/>
         <source>The permit is not valid at this checkpoint.</source>
         <translation>ใบอนุญาตใช้ที่จุดผ่านแดนนี้ไม่ได้</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="54"/>
+        <location filename="../../booth/reasons.py" line="55"/>
         <source>The holder already entered and has not exited.</source>
         <translation>ผู้ถือเข้ามาแล้วและยังไม่ได้ออก</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="55"/>
+        <location filename="../../booth/reasons.py" line="56"/>
         <source>No entry is on record for this exit.</source>
         <translation>ไม่มีบันทึกการเข้าสำหรับการออกครั้งนี้</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="56"/>
+        <location filename="../../booth/reasons.py" line="57"/>
         <source>The holder stayed longer than the permit allows.</source>
         <translation>ผู้ถืออยู่นานเกินกว่าที่ใบอนุญาตกำหนด</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="57"/>
+        <location filename="../../booth/reasons.py" line="58"/>
         <source>This single-use permit has already been used.</source>
         <translation>ใบอนุญาตใช้ครั้งเดียวนี้ถูกใช้ไปแล้ว</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="58"/>
+        <location filename="../../booth/reasons.py" line="59"/>
         <source>The holder is on the watchlist: call the supervisor.</source>
         <translation>ผู้ถืออยู่ในรายชื่อเฝ้าระวัง: เรียกหัวหน้า</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="59"/>
+        <location filename="../../booth/reasons.py" line="60"/>
+        <source>The watchlist cannot be checked on this booth: call the supervisor.</source>
+        <translation>ไม่สามารถตรวจสอบรายชื่อเฝ้าระวังที่ด่านนี้ได้: เรียกหัวหน้า</translation>
+    </message>
+    <message>
+        <location filename="../../booth/reasons.py" line="63"/>
         <source>The trust list is out of date: sync with HQ.</source>
         <translation>รายการความเชื่อถือล้าสมัย: ซิงค์กับสำนักงานใหญ่</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="60"/>
+        <location filename="../../booth/reasons.py" line="64"/>
         <source>The trust list has expired: no one may cross until this booth syncs with HQ.</source>
         <translation>รายการความเชื่อถือหมดอายุแล้ว: ห้ามผู้ใดผ่านจนกว่าด่านนี้จะซิงค์กับสำนักงานใหญ่</translation>
     </message>
     <message>
-        <location filename="../../booth/reasons.py" line="63"/>
+        <location filename="../../booth/reasons.py" line="67"/>
         <source>The booth clock looks wrong: check the date and time.</source>
         <translation>นาฬิกาของช่องตรวจอาจผิด: ตรวจสอบวันที่และเวลา</translation>
     </message>

@@ -17,6 +17,7 @@ from booth.trust import TrustStore, accept_bundle
 from sync.protocol.bundle import TrustBundle
 from sync.protocol.errors import WireError
 from sync.protocol.keys import fingerprint
+from sync.protocol.watchlist import WatchlistKey
 
 
 @click.group()
@@ -50,7 +51,41 @@ def bundle_show(data_dir: Path) -> None:
 
     Example: booth bundle show
     """
-    print_json(_bundle_summary(TrustStore(data_dir).require()))
+    store = TrustStore(data_dir)
+    installed = store.require()
+    print_json({**_bundle_summary(installed), "watchlist_readable": installed.watch_readable(store.watchlist_key())})
+
+
+@bundle.command("key")
+@click.argument("key_hex")
+@click.pass_obj
+def bundle_key(data_dir: Path, key_hex: str) -> None:
+    """Enter HQ's watchlist key ('-' reads it from stdin), for a booth fed only by USB sticks.
+
+    Booths that enrol or sync over the network get it from HQ; `booth-hq watchlist key --show` prints it.
+
+    Example: booth bundle key - < watchlist.key
+    """
+    try:
+        key = WatchlistKey.from_hex(read_text_arg(key_hex))
+    except ValueError:
+        fail("a watchlist key is 64 hexadecimal digits", code=USAGE_ERROR)
+    if load_settings(data_dir) is None:  # not a booth yet: just the trust store
+        store = TrustStore(data_dir)
+        new, bundle = store.save_watchlist_key(key), store.current()
+    else:  # a booth: the new key is an audit record too
+        booth = Booth(data_dir)
+        try:
+            new, bundle = booth.install_watchlist_key(key, note="entered by hand"), booth.trust.current()
+        finally:
+            booth.close()
+    print_json(
+        {
+            "key_id": key.kid.hex(),
+            "new": new,
+            "fits_installed_bundle": bundle.watch_readable(key) if bundle else None,
+        }
+    )
 
 
 def _bundle_summary(b: TrustBundle) -> dict:
@@ -64,7 +99,8 @@ def _bundle_summary(b: TrustBundle) -> dict:
         "issuers": len(b.issuers),
         "checkpoints": [c.code for c in b.checkpoints],
         "revocations": len(b.revocations),
-        "watchlist": len(b.watchlist),
+        "watchlist": len(b.watchlist) + len(b.sealed_watchlist),
+        "watchlist_key_id": b.watchlist_key_id.hex() if b.watchlist_key_id else None,
     }
 
 
@@ -94,6 +130,7 @@ def verify(
             checkpoint=checkpoint or _booth_checkpoint(data_dir),
             now=parse_time(at),
             bundle=_bundle_for(data_dir, bundle_file, pin),
+            watch_key=TrustStore(data_dir).watchlist_key(),
         )
     except (BoothError, WireError) as exc:
         fail(str(exc), code=USAGE_ERROR)

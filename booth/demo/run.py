@@ -64,7 +64,8 @@ def prepare(base: Path, *, seed: int, now: int) -> DemoBooth:
     data = make_demo_data(base / "hq-demo", seed=seed, now=now)
     booth = Booth.init(base / "booth", booth_id=DEMO_BOOTH, checkpoint=DEMO_CHECKPOINT)
     try:
-        booth.install_bundle(data.bundle_file.read_bytes(), pin=data.root_fingerprint)
+        # as an enrolment would: the bundle, and HQ's watchlist key beside it (never in the file)
+        booth.install_bundle(data.bundle_file.read_bytes(), pin=data.root_fingerprint, watch_key=data.watchlist_key)
         for name, role, pin in DEMO_OFFICERS:
             booth.add_officer(name, role, pin)
     finally:

@@ -19,7 +19,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -49,11 +49,13 @@ from sync.protocol.bundle import TrustBundle, open_bundle
 from sync.protocol.errors import DocumentRefused
 from sync.protocol.keys import fingerprint, raw_public
 from sync.protocol.records import AUDIT
+from sync.protocol.watchlist import WatchlistKey
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
 SYNC_ACTION = "sync"
+WATCHLIST_KEY_HEADER = "X-Watchlist-Key"  # sync.hq.server: the key beside the bundle
 SESSION_INTERVAL = 60.0  # seconds between sessions once caught up
 MAX_RESYNCS = 3  # 409 gap answers in a row before giving up on this session
 
@@ -67,6 +69,7 @@ class Enrolment:
     root_fingerprint: str
     hq_time: int
     pinned: bool  # False: the operator must confirm the fingerprint, then ``SyncClient.confirm``
+    watchlist_key: WatchlistKey | None = field(default=None, repr=False)  # kept once the root is confirmed
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,7 @@ class SyncClient:
                 fingerprint(root),
                 int(body["hq_time"]),
                 pinned=False,
+                watchlist_key=WatchlistKey.from_hex(str(body["watchlist_key"])) if body.get("watchlist_key") else None,
             )
             claimed = str(body["root_fingerprint"])
         except (ValueError, KeyError, TypeError):
@@ -246,13 +250,17 @@ class SyncClient:
                 response = None
             if response is not None and response.status_code == 200:
                 try:
-                    self.booth.install_bundle(response.content, pin=enrolment.root_fingerprint)
+                    self.booth.install_bundle(
+                        response.content, pin=enrolment.root_fingerprint, watch_key=_watchlist_key(response)
+                    )
                 except TrustError as exc:
                     raise EnrolRefused(f"HQ's trust bundle is refused: {exc}") from None
             else:
                 write_pin(self.booth, enrolment.root_public_key)
         self.booth.settings = replace(self.booth.settings, hq_url=self.hq_url)
         save_settings(self.booth.data_dir, self.booth.settings)
+        if enrolment.watchlist_key is not None:
+            self.booth.install_watchlist_key(enrolment.watchlist_key, note="from the enrolment")
         self.booth.audit("enrol", note=f"enrolled at {self.hq_url}; HQ root {enrolment.root_fingerprint}")
 
     # -- pushing records
@@ -354,7 +362,7 @@ class SyncClient:
         if response.status_code != 200:
             raise HQUnreachable(f"HQ answered {response.status_code} for the trust bundle ({_reason(response)})")
         try:
-            self.booth.install_bundle(response.content)
+            self.booth.install_bundle(response.content, watch_key=_watchlist_key(response))
         except TrustError as exc:
             raise BadBundle(f"HQ sent a trust bundle this booth refuses: {exc}") from None
         return self.booth.trust.require()
@@ -467,6 +475,17 @@ def _reason(response: httpx.Response) -> str:
     except (ValueError, AttributeError):
         reason = None
     return reason if isinstance(reason, str) and reason else f"http_{response.status_code}"
+
+
+def _watchlist_key(response: httpx.Response) -> WatchlistKey | None:
+    """HQ's watchlist key sent beside a bundle; None when absent or malformed (the booth then
+    keeps the key it has, and says ``watchlist_unreadable`` if that one does not fit)."""
+    text = response.headers.get(WATCHLIST_KEY_HEADER)
+    try:
+        return WatchlistKey.from_hex(text) if text else None
+    except ValueError:
+        log.warning("HQ sent a malformed watchlist key; ignored")
+        return None
 
 
 def _error_text(exc: BaseException) -> str:

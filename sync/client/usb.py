@@ -147,6 +147,12 @@ def _take_bundle(booth: Booth, folder: Path, report: UsbReport) -> None:
             continue
         report.bundle_installed = version
         report.say(f"installed trust bundle version {version} from {name}")
+        if not booth.trust.require().watch_readable(booth.trust.watchlist_key()):
+            # A stick never carries HQ's watchlist key: it reaches a booth only over the link.
+            report.say(
+                "warning: this booth lacks HQ's watchlist key for this bundle: every scan says "
+                "watchlist_unreadable until it syncs with HQ once, or the key is entered (booth bundle key)"
+            )
         return
 
 

@@ -40,6 +40,7 @@ from sync.protocol.base45 import b45encode
 from sync.protocol.bundle import Checkpoint, WatchEntry
 from sync.protocol.permit import BODY_CLAIM, PREFIX, Permit
 from sync.protocol.times import DAY
+from sync.protocol.watchlist import WatchlistKey
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ class DemoData:
     hq_dir: Path
     bundle_file: Path
     root_fingerprint: str
+    watchlist_key: WatchlistKey  # the bundle's watchlist is hashes under it; a booth gets it from HQ
 
 
 @dataclass
@@ -271,17 +273,17 @@ def make_demo_data(out_dir: Path, *, seed: int = 7, now: int, cards: bool = True
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.partial-", dir=out_dir.parent))
     try:
-        fingerprint, cases = _fill(partial, seed=seed, now=now, cards=cards)
+        fingerprint, cases, watchlist_key = _fill(partial, seed=seed, now=now, cards=cards)
         if out_dir.exists():
             out_dir.rmdir()  # empty, checked above
         partial.rename(out_dir)
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return DemoData(cases, out_dir / "cases.json", out_dir / "hq", out_dir / "trust.bundle", fingerprint)
+    return DemoData(cases, out_dir / "cases.json", out_dir / "hq", out_dir / "trust.bundle", fingerprint, watchlist_key)
 
 
-def _fill(out_dir: Path, *, seed: int, now: int, cards: bool) -> tuple[str, tuple[DemoCase, ...]]:
+def _fill(out_dir: Path, *, seed: int, now: int, cards: bool) -> tuple[str, tuple[DemoCase, ...], WatchlistKey]:
     rng = random.Random(seed)
     people = _People(rng, now)
     plans = _plan(rng, people, now)
@@ -303,6 +305,7 @@ def _fill(out_dir: Path, *, seed: int, now: int, cards: bool) -> tuple[str, tupl
         kh_key = keys.load_private(hq.paths.issuer_key(KH_OFFICE))
         cases = tuple(_finish(plan, hq, kh_key, now) for plan in plans)
         _, bundle_data = hq.build_bundle(now=now)  # after every revocation and watchlist entry
+        watchlist_key = hq.watchlist_key()
     finally:
         hq.close()
 
@@ -315,7 +318,7 @@ def _fill(out_dir: Path, *, seed: int, now: int, cards: bool) -> tuple[str, tupl
     if cards:
         _write_cards(out_dir / "cards", cases, plans)
     (out_dir / "README.md").write_text(_readme(cases, fingerprint, seed, now), encoding="utf-8")
-    return fingerprint, cases
+    return fingerprint, cases, watchlist_key
 
 
 def _plan(rng: random.Random, people: _People, now: int) -> list[_Plan]:
@@ -625,7 +628,7 @@ real people. Names, numbers and dates follow from the seed; keys are new on ever
 
 ## What is here
 
-- `hq/` — an HQ data dir (root key, issuing-office keys, registry). Use it with
+- `hq/` — an HQ data dir (root key, issuing-office keys, watchlist key, registry). Use it with
   `booth-hq --data-dir hq ...` to issue more permits, revoke, or build newer bundles.
 - `trust.bundle` — the trust bundle, signed by the HQ root, built after every revocation
   and watchlist entry below.
@@ -655,8 +658,11 @@ Issuing offices: `{KH_OFFICE}` ({OFFICES[0][1]}) and `{TH_OFFICE}` ({OFFICES[1][
 ## How to use
 
     booth bundle install trust.bundle --pin "{fingerprint}"
+    booth bundle key - < hq/keys/watchlist.key
     booth verify --checkpoint KH-PHD --at {at} TEXT
 
-where TEXT is a `text` from `cases.json`. Without `--at`, permits age with the real clock
+where TEXT is a `text` from `cases.json`. The bundle's watchlist is sealed: without HQ's
+watchlist key (`booth bundle key`, which an enrolled booth gets from HQ) every verdict says
+`watchlist_unreadable`. Without `--at`, permits age with the real clock
 and the bundle turns stale after 7 days (every verdict then carries `trust_stale`).
 """

@@ -37,6 +37,7 @@ from sync.protocol.bundle import (
 from sync.protocol.partner import COUNTRIES
 from sync.protocol.permit import Permit
 from sync.protocol.times import DAY, iso
+from sync.protocol.watchlist import WatchlistKey, load_watchlist_key, make_watchlist_key, seal_watchlist
 
 if TYPE_CHECKING:
     from sync.hq.store import SyncStore
@@ -320,9 +321,19 @@ class HQ:
         return revoked
 
     def watch(self, entry: WatchEntry, *, at: int) -> None:
+        """List a permit or a document. Booths match exactly, by hash: codes that permits always carry
+        in upper case (permit number, nationality) are kept so; the document number only trimmed."""
+        document = entry.document.strip() if entry.document else None
+        entry = WatchEntry(_code(entry.permit_no), document or None, _code(entry.nationality), entry.reason.strip())
         if not entry.permit_no and not entry.document:
             raise HQError("a watchlist entry needs a permit number or a document number")
         self.registry.watch(entry, at)
+
+    def watchlist_key(self) -> WatchlistKey:
+        """HQ's secret watchlist key (``keys/watchlist.key``), made on first need. Bundles carry the
+        watchlist as hashes under it; enrolled booths get it, sticks and bundle files never do."""
+        self.root_key()
+        return load_watchlist_key(self.paths.watchlist_key) or make_watchlist_key(self.paths.watchlist_key)
 
     # -- trust bundle
     def build_bundle(
@@ -343,7 +354,8 @@ class HQ:
             issuers=(*reg.issuers(), *partner_issuers),
             checkpoints=tuple(reg.checkpoints()),
             revocations=(*reg.revocations(), *partner_revocations),
-            watchlist=tuple(reg.watchlist()),
+            sealed_watchlist=seal_watchlist(reg.watchlist(), watch_key := self.watchlist_key()),
+            watchlist_key_id=watch_key.kid,
             booths=tuple(self.sync_store.enrolled_booths()),
             policy=self.policies(),
             used_up=self.used_up_permits(now),
@@ -540,3 +552,8 @@ def _permit_row(permit: Permit, signature_sha256: str) -> dict[str, object]:
         "signature_sha256": signature_sha256,
         "kind": permit.kind,
     }
+
+
+def _code(text: str | None) -> str | None:
+    """A permit number or nationality as permits carry it (upper case); None for nothing."""
+    return (text.strip().upper() or None) if text is not None else None

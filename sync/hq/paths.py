@@ -32,6 +32,10 @@ class HQPaths:
     def next_root_key(self) -> Path:
         return self.keys / "next-root.pem"
 
+    @property
+    def watchlist_key(self) -> Path:
+        return self.keys / "watchlist.key"
+
     def retired_root_key(self, stamp: str) -> Path:
         return self.keys / f"retired-root-{stamp}.pem"
 

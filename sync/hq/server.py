@@ -4,7 +4,7 @@
     POST /v1/enrol                one-time token + the booth's public key -> HQ root key
     POST /v1/batches              a signed batch (octet-stream) -> the signed receipt (application/cose)
     GET  /v1/receipts/{booth_id}  the latest receipt of a booth
-    GET  /v1/bundle?have=N        the latest trust bundle if newer than N, else 304
+    GET  /v1/bundle?have=N        the latest trust bundle if newer than N (and the watchlist key), else 304
 
 With ``dashboard`` (the default) the same server serves HQ staff's web pages at ``/``
 (``sync.hq.dashboard.web``), and it runs the integrity analytics every minute.
@@ -44,10 +44,12 @@ from sync.hq.store import SyncStore
 from sync.protocol import keys
 from sync.protocol.batch import MAX_WIRE, BatchRefused
 from sync.protocol.errors import KeyFileError
+from sync.protocol.watchlist import WatchlistKey
 
 log = logging.getLogger(__name__)
 COSE = "application/cose"
 MAX_JSON = 16 * 1024
+WATCHLIST_KEY_HEADER = "X-Watchlist-Key"
 _STATUS = {
     "gap": 409,
     "fork": 409,
@@ -81,6 +83,7 @@ class EnrolAnswer(BaseModel):
     root_public_key: str
     root_fingerprint: str
     hq_time: int
+    watchlist_key: str = Field(description="hex of HQ's 32-byte secret watchlist key: the bundle's watchlist hashes")
 
 
 class ApiError(RequestRefused):
@@ -101,6 +104,9 @@ class Services:
 
     def root_key(self) -> Ed25519PrivateKey:
         return keys.load_private(HQPaths(self.data_dir).root_key)  # read each time: a promoted root applies at once
+
+    def watchlist_key(self) -> WatchlistKey:
+        return HQ(self.data_dir).watchlist_key()
 
 
 def services(request: Request) -> Services:
@@ -165,6 +171,7 @@ def _enrol(svc: Services, asked: EnrolRequest) -> EnrolAnswer:
         root_public_key=keys.raw_public(root).hex(),
         root_fingerprint=keys.fingerprint(root),
         hq_time=now,
+        watchlist_key=svc.watchlist_key().hex(),
     )
 
 
@@ -204,7 +211,13 @@ def get_receipt(booth_id: str, svc: Svc) -> Response:
         200: {
             "content": {COSE: _BINARY},
             "description": "the latest trust bundle",
-            "headers": {"X-Bundle-Version": {"schema": {"type": "integer"}}},
+            "headers": {
+                "X-Bundle-Version": {"schema": {"type": "integer"}},
+                WATCHLIST_KEY_HEADER: {
+                    "schema": {"type": "string"},
+                    "description": "hex of HQ's secret watchlist key, which the bundle's watchlist hashes need",
+                },
+            },
         },
         304: {"description": "the booth has this version or a newer one"},
         **_problems(400, 404),
@@ -217,7 +230,10 @@ def get_bundle(svc: Svc, have: Annotated[int, Query(description="the bundle vers
     bundle, data = current
     if bundle.version <= have:
         return Response(status_code=304)
-    return Response(data, media_type=COSE, headers={"X-Bundle-Version": str(bundle.version)})
+    # The key goes with the bundle because this route answers only enrolled booths, once their
+    # signed request header is required here; the bundle alone, on a stick, reads as hashes.
+    headers = {"X-Bundle-Version": str(bundle.version), WATCHLIST_KEY_HEADER: svc.watchlist_key().hex()}
+    return Response(data, media_type=COSE, headers=headers)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -17,10 +17,16 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sync.protocol.errors import DocumentRefused
 from sync.protocol.keys import kid_of, public_from_raw
 from sync.protocol.signed import open_document, sign_document, tuplify
+from sync.protocol.watchlist import WATCH_MAC_BYTES, WATCHLIST_KID_BYTES, SealedWatch, WatchEntry, WatchlistKey
+
+__all__ = ["SealedWatch", "WatchEntry", "WatchlistKey"]  # the watchlist's types, for the bundle's readers
 
 CONTENT_TYPE = "application/vnd.booth.trust-bundle+cbor"
-FORMAT = 2  # 2: policy, used-up single-entry permits, compromised keys, genuine permits, hard expiry
-READABLE_FORMATS = (1, 2)
+# 2: policy, used-up single-entry permits, compromised keys, genuine permits, hard expiry;
+# 3: the watchlist sealed (keyed hashes, sync.protocol.watchlist), never plain numbers.
+FORMAT = 3
+READABLE_FORMATS = (1, 2, 3)
+SEALED_WATCHLIST_FROM = 3
 # The bilateral border pass: valid at most 2 years, stays of at most 7 days (HQ may say otherwise).
 DEFAULT_MAX_VALIDITY_DAYS = 730
 DEFAULT_MAX_STAY_DAYS = 7
@@ -77,21 +83,6 @@ class Revocation:
 
 
 @dataclass(frozen=True)
-class WatchEntry:
-    """Matches a permit number, or an identity document number (with nationality if given)."""
-
-    permit_no: str | None = None
-    document: str | None = None
-    nationality: str | None = None
-    reason: str = ""
-
-    def matches(self, permit_no: str, document: str, nationality: str) -> bool:
-        if self.permit_no and self.permit_no == permit_no:
-            return True
-        return bool(self.document) and self.document == document and self.nationality in (None, nationality)
-
-
-@dataclass(frozen=True)
 class BoothEntry:
     booth_id: str
     checkpoint: str
@@ -116,20 +107,27 @@ class TrustBundle:
     issuers: tuple[IssuerKey, ...] = ()
     checkpoints: tuple[Checkpoint, ...] = ()
     revocations: tuple[Revocation, ...] = ()
-    watchlist: tuple[WatchEntry, ...] = ()
+    watchlist: tuple[WatchEntry, ...] = ()  # plain entries: formats 1 and 2 only
     booths: tuple[BoothEntry, ...] = ()
     officers: tuple[OfficerEntry, ...] = ()
     next_root_public_key: bytes | None = None
     policy: tuple[CountryPolicy, ...] = ()
     used_up: tuple[str, ...] = ()  # single-entry permits already used at some booth (HQ's word)
     genuine: tuple[str, ...] = ()  # permits HQ re-lists as genuine under a compromised key
+    sealed_watchlist: tuple[SealedWatch, ...] = ()  # format 3: the watchlist as keyed hashes
+    watchlist_key_id: bytes | None = None  # the key those hashes were made with
     format: int = FORMAT
     _by_kid: dict[bytes, IssuerKey] = field(default_factory=dict, init=False, repr=False, compare=False)
     _revoked: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
     _used_up: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
     _genuine: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
+    _sealed: dict[bytes, list[SealedWatch]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        for s in self.sealed_watchlist:
+            for mac in (s.permit, s.document):
+                if mac:
+                    self._sealed.setdefault(mac, []).append(s)
         object.__setattr__(self, "_used_up", frozenset(self.used_up))
         object.__setattr__(self, "_genuine", frozenset(self.genuine))
         self._by_kid.update((i.kid, i) for i in self.issuers)
@@ -142,8 +140,21 @@ class TrustBundle:
     def is_revoked(self, permit_no: str, signature_sha256: str) -> bool:
         return permit_no in self._revoked or signature_sha256 in self._revoked
 
-    def watch_hits(self, permit_no: str, document: str, nationality: str) -> list[WatchEntry]:
-        return [w for w in self.watchlist if w.matches(permit_no, document, nationality)]
+    def watch_readable(self, key: WatchlistKey | None) -> bool:
+        """Whether ``key`` can check this bundle's watchlist: nothing sealed, or sealed with that key."""
+        return not self.sealed_watchlist or (key is not None and key.kid == self.watchlist_key_id)
+
+    def watch_hits(
+        self, permit_no: str, document: str, nationality: str, key: WatchlistKey | None = None
+    ) -> list[WatchEntry | SealedWatch]:
+        """The entries a permit matches: plain ones by value, sealed ones by ``key``'s hashes (if it fits)."""
+        hits: list[WatchEntry | SealedWatch] = [
+            w for w in self.watchlist if w.matches(permit_no, document, nationality)
+        ]
+        if self._sealed and key is not None and key.kid == self.watchlist_key_id:
+            for mac in key.probes(permit_no, document, nationality):
+                hits += self._sealed.get(mac, ())
+        return list(dict.fromkeys(hits))
 
     def stale_at(self) -> int:
         """The moment past which verdicts carry ``trust_stale``."""
@@ -174,6 +185,7 @@ _PARTS: dict[str, type] = {
     "checkpoints": Checkpoint,
     "revocations": Revocation,
     "watchlist": WatchEntry,
+    "sealed_watchlist": SealedWatch,
     "booths": BoothEntry,
     "officers": OfficerEntry,
     "policy": CountryPolicy,
@@ -181,6 +193,8 @@ _PARTS: dict[str, type] = {
 
 
 def sign_bundle(bundle: TrustBundle, root: Ed25519PrivateKey) -> bytes:
+    if bundle.watchlist:
+        raise ValueError(f"a format-{FORMAT} bundle carries the watchlist sealed only (seal_watchlist)")
     return sign_document(_to_cbor(bundle), root, bundle.root_public_key, content_type=CONTENT_TYPE, what="trust bundle")
 
 
@@ -205,6 +219,7 @@ def _to_cbor(bundle: TrustBundle) -> dict[str, Any]:
     for name in _PARTS:
         out[name] = [{k: list(v) if isinstance(v, tuple) else v for k, v in item.items()} for item in out[name]]
     out["used_up"], out["genuine"] = list(bundle.used_up), list(bundle.genuine)
+    del out["watchlist"]  # sign_bundle refused a plain one: format 3 carries only the sealed list
     return out
 
 
@@ -234,6 +249,7 @@ def _check_types(b: TrustBundle) -> None:
         raise DocumentRefused("trust bundle times and version must be integers")
     if not all(isinstance(n, str) for n in (*b.used_up, *b.genuine)):
         raise DocumentRefused("trust bundle permit lists must hold permit numbers")
+    _check_watchlist(b)
     for cap in b.policy:
         if not all(
             isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (cap.max_validity_days, cap.max_stay_days)
@@ -244,3 +260,18 @@ def _check_types(b: TrustBundle) -> None:
             raise DocumentRefused(f"issuer {issuer.office!r} has a malformed public key")
         if issuer.kid != kid_of(issuer.public_key):
             raise DocumentRefused(f"issuer {issuer.office!r} key id does not match its key")
+
+
+def _check_watchlist(b: TrustBundle) -> None:
+    """Format 3 holds no readable watchlist; sealed entries are hashes under a named key."""
+    if b.format >= SEALED_WATCHLIST_FROM and b.watchlist:
+        raise DocumentRefused(f"trust bundle format {b.format} must not carry a plain watchlist")
+    if b.format < SEALED_WATCHLIST_FROM and (b.sealed_watchlist or b.watchlist_key_id is not None):
+        raise DocumentRefused(f"trust bundle format {b.format} has no sealed watchlist")
+    kid = b.watchlist_key_id
+    if (kid is not None or b.sealed_watchlist) and not (isinstance(kid, bytes) and len(kid) == WATCHLIST_KID_BYTES):
+        raise DocumentRefused("trust bundle's sealed watchlist names no well-formed key id")
+    for s in b.sealed_watchlist:
+        macs = [m for m in (s.permit, s.document) if m is not None]
+        if not macs or not all(isinstance(m, bytes) and len(m) == WATCH_MAC_BYTES for m in macs):
+            raise DocumentRefused("trust bundle's sealed watchlist holds a malformed entry")

@@ -15,7 +15,7 @@ from sync.hq.facade import HQ, IssuedPermit
 from sync.hq.holder_file import holder_from_json
 from sync.protocol import cbor, cose, keys
 from sync.protocol.base45 import b45encode
-from sync.protocol.bundle import CountryPolicy, TrustBundle, WatchEntry
+from sync.protocol.bundle import CountryPolicy, TrustBundle, WatchEntry, WatchlistKey
 from sync.protocol.keys import kid_of
 from sync.protocol.permit import Permit, decode, encode
 from sync.protocol.times import DAY
@@ -41,9 +41,16 @@ def office_key(hq: HQ, office: str = "KH-BTB-01") -> Ed25519PrivateKey:
 
 
 def verdict(
-    text: str, bundle: TrustBundle, *, at: int = NOW, checkpoint: str = "KH-PHD", last_event_at: int | None = None
+    text: str,
+    bundle: TrustBundle,
+    *,
+    at: int = NOW,
+    checkpoint: str = "KH-PHD",
+    last_event_at: int | None = None,
+    watch_key: WatchlistKey | None = None,
 ) -> Verdict:
-    return check(text, Context(checkpoint=checkpoint, now=at, bundle=bundle, last_event_at=last_event_at))
+    ctx = Context(checkpoint=checkpoint, now=at, bundle=bundle, last_event_at=last_event_at, watch_key=watch_key)
+    return check(text, ctx)
 
 
 def rebuild(hq: HQ) -> TrustBundle:
@@ -180,10 +187,12 @@ def test_issue_time_falls_back_to_not_before(hq: HQ) -> None:
 def test_issuer_restricted_to_another_checkpoint(hq: HQ) -> None:
     hq.add_issuer("KH-STB-01", checkpoints=("KH-STB",), not_before=NOW - 365 * DAY)
     bundle = rebuild(hq)
-    issued = issue(hq, office="KH-STB-01")  # holder's permit lists KH-PHD and KH-STB
-    assert issued.permit.checkpoints == ("KH-PHD", "KH-STB")
-    assert verdict(issued.text, bundle, checkpoint="KH-PHD").reasons == (R.ISSUER_NOT_VALID,)
-    assert verdict(issued.text, bundle, checkpoint="KH-STB").reasons == ()
+    # HQ refuses to issue this; an office PC signing with its own key could still (a forger's view)
+    permit = replace(issue(hq, cp=["KH-STB"]).permit, number="KH-STB-2026-000001", issuer="KH-STB-01")
+    permit = replace(permit, checkpoints=("KH-PHD", "KH-STB"))
+    text = encode(permit, keys.load_private(hq.paths.issuer_key("KH-STB-01")))
+    assert verdict(text, bundle, checkpoint="KH-PHD").reasons == (R.ISSUER_NOT_VALID,)
+    assert verdict(text, bundle, checkpoint="KH-STB").reasons == ()
 
 
 # -- watchlist
@@ -192,25 +201,45 @@ def test_issuer_restricted_to_another_checkpoint(hq: HQ) -> None:
 def test_watchlist_by_document(hq: HQ) -> None:
     issued = issue(hq)
     hq.watch(WatchEntry(document="N01234567", nationality="KHM", reason="call supervisor"), at=NOW)
-    bundle = rebuild(hq)
-    assert verdict(issued.text, bundle).reasons == (R.WATCHLIST,)
+    bundle, key = rebuild(hq), hq.watchlist_key()
+    assert verdict(issued.text, bundle, watch_key=key).reasons == (R.WATCHLIST,)
     same_number_other_country = issue(hq, nat="tha")
-    assert verdict(same_number_other_country.text, bundle).reasons == ()
+    assert verdict(same_number_other_country.text, bundle, watch_key=key).reasons == ()
 
 
 def test_watchlist_by_document_any_nationality(hq: HQ) -> None:
     hq.watch(WatchEntry(document="N01234567"), at=NOW)
-    bundle = rebuild(hq)
-    assert verdict(issue(hq, nat="tha").text, bundle).reasons == (R.WATCHLIST,)
-    assert verdict(issue(hq, doc="N07654321").text, bundle).reasons == ()
+    bundle, key = rebuild(hq), hq.watchlist_key()
+    assert verdict(issue(hq, nat="tha").text, bundle, watch_key=key).reasons == (R.WATCHLIST,)
+    assert verdict(issue(hq, doc="N07654321").text, bundle, watch_key=key).reasons == ()
 
 
 def test_watchlist_by_permit_number(hq: HQ) -> None:
     watched, other = issue(hq), issue(hq)
-    hq.watch(WatchEntry(permit_no=watched.permit.number, reason="escort"), at=NOW)
+    hq.watch(WatchEntry(permit_no=watched.permit.number.lower(), reason="escort"), at=NOW)  # HQ upper-cases it
+    bundle, key = rebuild(hq), hq.watchlist_key()
+    assert verdict(watched.text, bundle, watch_key=key).reasons == (R.WATCHLIST,)
+    assert verdict(other.text, bundle, watch_key=key).reasons == ()
+
+
+def test_a_booth_without_the_watchlist_key_refers_everyone_to_the_supervisor(hq: HQ) -> None:
+    watched, other = issue(hq), issue(hq, doc="N07654321")
+    hq.watch(WatchEntry(document="N01234567", reason="court order"), at=NOW)
     bundle = rebuild(hq)
-    assert verdict(watched.text, bundle).reasons == (R.WATCHLIST,)
-    assert verdict(other.text, bundle).reasons == ()
+    for text in (watched.text, other.text):
+        v = verdict(text, bundle)  # no key: it cannot tell, so it must not let the holder pass
+        assert v.reasons == (R.WATCHLIST_UNREADABLE,) and v.verdict == "rejected"
+        assert verdict(text, bundle, watch_key=WatchlistKey(bytes(32))).reasons == (R.WATCHLIST_UNREADABLE,)
+    assert verdict(watched.text, bundle, watch_key=hq.watchlist_key()).reasons == (R.WATCHLIST,)
+
+
+def test_an_empty_watchlist_needs_no_key(hq: HQ, bundle: TrustBundle) -> None:
+    assert bundle.sealed_watchlist == () and verdict(issue(hq).text, bundle).reasons == ()
+
+
+def test_an_unreadable_watchlist_comes_with_an_untrusted_permit_too(hq: HQ) -> None:
+    hq.watch(WatchEntry(document="N01234567"), at=NOW)
+    assert verdict("BP1:NOT-A-PERMIT", rebuild(hq)).reasons == (R.UNREADABLE, R.WATCHLIST_UNREADABLE)
 
 
 # -- the booth itself: stale trust, suspect clock (warnings)
@@ -258,7 +287,7 @@ def test_many_reasons_with_warnings_last(hq: HQ) -> None:
     hq.watch(WatchEntry(document="N01234567"), at=NOW)
     bundle = rebuild(hq)
     late = bundle.issued_at + bundle.max_offline_age + 1
-    v = verdict(issued.text, bundle, at=late, checkpoint="KH-PHD", last_event_at=late + 10)
+    v = verdict(issued.text, bundle, at=late, last_event_at=late + 10, watch_key=hq.watchlist_key())
     assert v.reasons == (R.EXPIRED, R.REVOKED, R.WRONG_CHECKPOINT, R.WATCHLIST, R.TRUST_STALE, R.CLOCK_SUSPECT)
     assert v.verdict == "rejected"
 
@@ -336,8 +365,10 @@ def test_a_format_1_bundle_is_still_read_with_the_default_policy(hq: HQ) -> None
     from sync.protocol.bundle import _to_cbor, open_bundle
 
     new, _ = hq.build_bundle(now=NOW)
-    payload = {k: v for k, v in _to_cbor(new).items() if k not in ("policy", "used_up", "genuine")}
+    dropped = ("policy", "used_up", "genuine", "sealed_watchlist", "watchlist_key_id")
+    payload = {k: v for k, v in _to_cbor(new).items() if k not in dropped}
     payload["format"] = 1
+    payload["watchlist"] = [{"permit_no": None, "document": "N01234567", "nationality": "KHM", "reason": "court"}]
     payload["expires_at"] = NOW + 7 * DAY
     payload["issuers"] = [{k: v for k, v in i.items() if k != "compromised_at"} for i in payload["issuers"]]
     root = hq.root_key()
@@ -346,4 +377,5 @@ def test_a_format_1_bundle_is_still_read_with_the_default_policy(hq: HQ) -> None
     )
     assert old.format == 1 and old.policy == () and old.hard_expiry() == NOW + 30 * DAY
     assert old.policy_for("KH") == CountryPolicy("KH", 730, 7)
-    assert verdict(issue(hq).text, old).reasons == ()
+    assert verdict(issue(hq, doc="N07654321").text, old).reasons == ()
+    assert verdict(issue(hq).text, old).reasons == (R.WATCHLIST,)  # plain entries match with no key

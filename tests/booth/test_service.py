@@ -187,10 +187,55 @@ def test_revoked_and_watchlisted_permits_with_a_new_bundle(booth: Booth, hq: HQ,
     number = booth.scan(s, text, direction="entry", channel="cli").verdict.permit.number
     hq.revoke(permit_no=number, reason="stolen", at=NOW)
     hq.watch(WatchEntry(document="N01234567", nationality="KHM", reason="court order"), at=NOW)
-    booth.install_bundle(hq.build_bundle(now=NOW + 60)[1])
+    booth.install_bundle(hq.build_bundle(now=NOW + 60)[1], watch_key=hq.watchlist_key())
     out = booth.scan(s, text, direction="exit", channel="cli")
     assert [r.value for r in out.verdict.reasons] == ["revoked", "watchlist"]
     assert booth.ledger.record(out.record.seq).bundle_version == 2
+
+
+def test_a_watched_holder_through_a_real_bundle_file(booth: Booth, hq: HQ, tmp_path: Path) -> None:
+    """The signed file names no one, yet the booth with HQ's key refuses the holder; without
+    the key (or with another) it refers everyone to the supervisor rather than pass them."""
+    from sync.protocol.bundle import WatchEntry, WatchlistKey
+
+    hq.watch(WatchEntry(document="N123456", nationality="KHM", reason="court order"), at=NOW)
+    hq.watch(WatchEntry(permit_no="KH-BTB-2026-999999", reason="escort"), at=NOW)
+    data = hq.build_bundle(now=NOW + 60)[1]
+    (stick := tmp_path / "trust.bundle").write_bytes(data)
+    assert b"N123456" not in data and b"KH-BTB-2026-999999" not in data
+    watched, other = issue(hq, doc="N123456"), issue(hq, doc="N654321")
+    s = booth.login("Sok Dara", OFFICER_PIN)
+
+    booth.install_bundle(stick.read_bytes())  # as from a stick: no key
+    assert booth.status()["watchlist_unreadable"]
+    for text in (watched, other):
+        assert _reasons(booth.scan(s, text, direction="entry", channel="cli")) == ["watchlist_unreadable"]
+
+    booth.install_watchlist_key(WatchlistKey(bytes(32)))  # another HQ's key: its id does not fit
+    assert _reasons(booth.scan(s, other, direction="entry", channel="cli")) == ["watchlist_unreadable"]
+
+    assert booth.install_watchlist_key(hq.watchlist_key(), note="test")
+    assert (booth.data_dir / "keys" / "watchlist.key").stat().st_mode & 0o777 == 0o600
+    assert not booth.status()["watchlist_unreadable"]
+    assert _reasons(booth.scan(s, watched, direction="entry", channel="cli")) == ["watchlist"]
+    assert _reasons(booth.scan(s, other, direction="entry", channel="cli")) == []
+    audit = [r for r in booth.ledger.records(1, booth.ledger.head()[0]) if r.action == "watchlist_key"]
+    assert audit[-1].note == f"key {hq.watchlist_key().kid.hex()} test"
+    assert hq.watchlist_key().hex() not in (audit[-1].note or "")
+
+
+def test_a_key_sent_with_a_bundle_is_kept_only_if_the_bundle_names_it(booth: Booth, hq: HQ) -> None:
+    from sync.protocol.bundle import WatchEntry, WatchlistKey
+
+    hq.watch(WatchEntry(document="N01234567"), at=NOW)
+    booth.install_bundle(hq.build_bundle(now=NOW + 60)[1], watch_key=WatchlistKey(bytes(32)))
+    assert booth.trust.watchlist_key() is None
+    booth.install_bundle(hq.build_bundle(now=NOW + 120)[1], watch_key=hq.watchlist_key())
+    assert booth.trust.watchlist_key() == hq.watchlist_key()
+
+
+def _reasons(outcome) -> list[str]:
+    return [r.value for r in outcome.verdict.reasons]
 
 
 def test_clock_behind_the_last_record_is_suspect(booth: Booth, hq: HQ, clock: FixedClock) -> None:

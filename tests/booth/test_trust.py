@@ -108,3 +108,15 @@ def test_install_leaves_no_temp_files(tmp_path: Path, hq: HQ, bundle_bytes: byte
     store = fresh_store(tmp_path)
     store.install(bundle_bytes, pin=hq.root_fingerprint())
     assert sorted(p.name for p in store.dir.iterdir()) == ["bundle.cose", "root.json"]
+
+
+def test_a_booths_watchlist_key_file_that_others_can_read_counts_as_none(tmp_path) -> None:
+    from booth.trust import TrustStore
+    from sync.protocol.watchlist import WatchlistKey
+
+    store, key = TrustStore(tmp_path), WatchlistKey(bytes(range(32)))
+    assert store.watchlist_key() is None
+    assert store.save_watchlist_key(key) and not store.save_watchlist_key(key)
+    assert store.watchlist_key() == key and store.watchlist_key_file.stat().st_mode & 0o777 == 0o600
+    store.watchlist_key_file.chmod(0o644)  # then every verdict says watchlist_unreadable
+    assert TrustStore(tmp_path).watchlist_key() is None

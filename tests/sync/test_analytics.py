@@ -385,6 +385,14 @@ def test_overrides_of_untrusted_scans_and_of_expired_trust_are_each_alerted(stor
     assert (expired.booth_id, expired.seq) == cut_off and "trust bundle had expired" in expired.detail
 
 
+def test_overrides_of_an_unchecked_watchlist_are_each_alerted(store: SyncStore, recs: Records) -> None:
+    recs.override("PHD-01", T0, reasons="expired")
+    unchecked = recs.override("STB-01", T0, permit="KH-3", reasons="watchlist_unreadable")
+    [alert] = found(store, hq_rules.unchecked_watchlist_override)
+    assert (alert.booth_id, alert.seq, alert.subject) == (*unchecked, "permit KH-3")
+    assert "could not check the watchlist" in alert.detail
+
+
 def test_checkpoint_mismatch_follows_the_bundle_the_booth_used(store: SyncStore, recs: Records) -> None:
     recs.scan("PHD-01", T0, bundle_version=3)
     lying = recs.scan("PHD-01", T0 + 60, permit="KH-2", bundle_version=3, checkpoint="KH-STB")

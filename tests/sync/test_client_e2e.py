@@ -141,3 +141,27 @@ def test_push_to_each_sync_database(tmp_path: Path, hq: HQ, sync_db_url: str) ->
         w.stop()
         w.booth.close()
         w.hq.close()
+
+
+def test_an_enrolled_booth_gets_hqs_watchlist_key_and_refuses_a_watched_holder(world: World) -> None:
+    from sync.protocol.bundle import WatchEntry
+
+    with SyncClient(world.booth, world.url) as client:
+        client.enrol(world.token, pin=world.fingerprint)
+    key_file = world.booth.trust.watchlist_key_file
+    assert world.booth.trust.watchlist_key() == world.hq.watchlist_key()  # from the enrolment answer
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    world.hq.watch(WatchEntry(document="N123456", reason="court order"), at=NOW)
+    world.hq.build_bundle(now=world.hq_clock.now())
+    key_file.unlink()  # lost: the next bundle HQ sends brings it back
+    with SyncClient(world.booth, world.url) as client:
+        bundle = client.pull_bundle()
+    assert (
+        bundle is not None and bundle.sealed_watchlist and b"N123456" not in world.booth.trust._bundle_file.read_bytes()
+    )
+    assert world.booth.trust.watchlist_key() == world.hq.watchlist_key()
+    session = officer_session(world.booth)
+    watched = world.booth.scan(session, issue(world.hq, doc="N123456"), direction="entry", channel="camera")
+    assert [r.value for r in watched.verdict.reasons] == ["watchlist"]
+    other = world.booth.scan(session, issue(world.hq, doc="N654321"), direction="entry", channel="camera")
+    assert [r.value for r in other.verdict.reasons] == []

@@ -39,7 +39,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoData:
 def test_every_label_is_the_verdict_booth_gives(demo: DemoData) -> None:
     bundle = open_bundle(demo.bundle_file.read_bytes())
     for case in demo.cases:
-        verdict = check(case.text, Context(checkpoint=case.checkpoint, now=NOW, bundle=bundle))
+        ctx = Context(checkpoint=case.checkpoint, now=NOW, bundle=bundle, watch_key=demo.watchlist_key)
+        verdict = check(case.text, ctx)
         got = tuple(r.value for r in verdict.reasons)
         assert got == case.expected_reasons, (case.number, case.description, verdict.detail)
         assert verdict.verdict == ("valid" if case.label == "valid" else "rejected"), case

@@ -18,7 +18,7 @@ from hq_server import NOW, SyncWorld, rewrite
 
 from sync.protocol import cbor, cose, keys
 from sync.protocol.batch import BATCH_TYPE, make_batch, open_receipt, seal_batch
-from sync.protocol.bundle import open_bundle
+from sync.protocol.bundle import WatchlistKey, open_bundle
 from sync.protocol.keys import generate
 from sync.protocol.times import DAY
 
@@ -76,6 +76,7 @@ def test_enrol(api: httpx.Client, sync_world: SyncWorld) -> None:
         "root_public_key": keys.raw_public(root).hex(),
         "root_fingerprint": keys.fingerprint(root),
         "hq_time": NOW + 100,
+        "watchlist_key": sync_world.hq.watchlist_key().hex(),
     }
     repeated = enrol(api, sync_world, "PHD-01", token=token)  # the answer was lost: same key, same answer
     assert repeated.status_code == 200 and repeated.json() == ok.json()
@@ -230,6 +231,9 @@ def test_bundle_200_304_and_rebuilt(api: httpx.Client, sync_world: SyncWorld, cl
     assert first.status_code == 200 and first.headers["content-type"] == "application/cose"
     version = open_bundle(first.content).version
     assert first.headers["x-bundle-version"] == str(version)
+    key = WatchlistKey.from_hex(first.headers["x-watchlist-key"])
+    assert key == sync_world.hq.watchlist_key() and key.kid == open_bundle(first.content).watchlist_key_id
+    assert key.secret not in first.content and key.hex().encode() not in first.content
     assert api.get("/v1/bundle", params={"have": version}).status_code == 304
     assert api.get("/v1/bundle", params={"have": version + 5}).status_code == 304
     assert api.get("/v1/bundle", params={"have": "x"}).status_code == 400

@@ -173,6 +173,8 @@ BUNDLE_FIELDS = [
     "checkpoints",
     "revocations",
     "watchlist",
+    "sealed_watchlist",
+    "watchlist_key_id",
     "booths",
     "officers",
     "policy",
@@ -184,7 +186,10 @@ BUNDLE_FIELDS = [
 
 
 @SLOW
-@given(top=field_changes(BUNDLE_FIELDS), inner=st.none() | entry_changes(["issuers", "checkpoints", "revocations"]))
+@given(
+    top=field_changes(BUNDLE_FIELDS),
+    inner=st.none() | entry_changes(["issuers", "checkpoints", "revocations", "sealed_watchlist"]),
+)
 def test_a_hostile_bundle_signed_by_the_pinned_root_never_crashes_the_booth(
     pinned_booth: tuple[HQ, Booth, bytes], top: dict[str, Any], inner: tuple[str, int, str, Any] | None
 ) -> None:

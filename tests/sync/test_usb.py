@@ -243,3 +243,32 @@ def test_hq_reads_no_link_device_or_endless_file_from_the_stick(usb_world: World
     assert code == 1 and "2 batch file(s) refused" in err
     assert out.count("refused: unsafe_file") == 2 and "booth-X" not in out
     assert not list(w.hq.paths.root.glob("receipt-*"))
+
+
+def test_the_watchlist_key_never_goes_on_the_stick(usb_world: World, tmp_path: Path) -> None:
+    from sync.protocol.bundle import WatchEntry
+
+    w, stick = usb_world, tmp_path / "stick"
+    stick.mkdir()
+    key = w.hq.watchlist_key()
+    assert w.booth.trust.watchlist_key() == key  # the booth enrolled over the network once
+    export_to(w.booth, stick)
+    w.hq.watch(WatchEntry(document="N123456", nationality="KHM", reason="court order"), at=NOW)
+    w.hq.build_bundle(now=NOW)
+    assert hq_import(w, stick)[0] == 0
+    for path in stick.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert key.secret not in data and key.hex().encode() not in data and b"N123456" not in data, path
+
+    w.booth.trust.watchlist_key_file.unlink()  # a booth without the key: told at once, refers everyone
+    report = export_to(w.booth, stick)
+    assert report.bundle_installed is not None and not report.problems
+    assert any("watchlist_unreadable" in line for line in report.lines)
+    session = officer_session(w.booth)
+    outcome = w.booth.scan(session, issue(w.hq, doc="N654321"), direction="entry", channel="camera")
+    assert "watchlist_unreadable" in outcome.verdict.reasons and not outcome.verdict.valid
+
+    w.booth.install_watchlist_key(key, note="entered by hand")
+    outcome = w.booth.scan(session, issue(w.hq, doc="N123456"), direction="entry", channel="camera")
+    assert "watchlist" in outcome.verdict.reasons and "watchlist_unreadable" not in outcome.verdict.reasons

@@ -46,6 +46,7 @@ from sync.hq.analytics.rules import (
     skew_candidate,
     skewed,
     state_overstay,
+    unchecked_watchlist_override,
     untrusted_override,
     watchlist_seen,
 )
@@ -145,7 +146,15 @@ def _analyse(
         found[outlier.kind] = _officer_candidates(conn, outlier, stats, limits)
     found["silent_booth"] = silent_booth(conn, now, limits)
     found["clock_skew"] = _new_skews(conn, limits, where, full)
-    for rule in (revoked_seen, watchlist_seen, clock_backwards, untrusted_override, expired_trust_override):
+    rules = (
+        revoked_seen,
+        watchlist_seen,
+        clock_backwards,
+        untrusted_override,
+        expired_trust_override,
+        unchecked_watchlist_override,
+    )
+    for rule in rules:
         found[rule.__name__] = [c for part in _parts(where) for c in rule(conn, now, limits, part)]
     found["checkpoint_mismatch"] = [c for part in _parts(where) for c in checkpoint_mismatch(conn, now, limits, part)]
     if revoked:

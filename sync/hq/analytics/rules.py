@@ -525,6 +525,12 @@ untrusted_override = _override_alert(
 expired_trust_override = _override_alert(
     "expired_trust_override", ("trust_expired",), "let through while the booth's trust bundle had expired"
 )
+# The booth lacked the watchlist key, so it could not tell whether the holder is watched: HQ can.
+unchecked_watchlist_override = _override_alert(
+    "unchecked_watchlist_override",
+    ("watchlist_unreadable",),
+    "let through while the booth could not check the watchlist",
+)
 
 
 @dataclass(frozen=True)
@@ -646,6 +652,7 @@ RULES: tuple[Rule, ...] = (
     clock_backwards,
     untrusted_override,
     expired_trust_override,
+    unchecked_watchlist_override,
     checkpoint_mismatch,
 )
 RULE_NAMES = tuple(r.__name__ for r in RULES)

@@ -25,8 +25,8 @@ def analyse(hq: HQ, at: str | None, full: bool) -> None:
 
     Rules: double_entry, impossible_travel, overstay, override_outlier, manual_entry_outlier,
     odd_hours, silent_booth, clock_skew, revoked_seen, watchlist_seen, clock_backwards,
-    untrusted_override, expired_trust_override, checkpoint_mismatch, and with HQ's registry
-    revoked_crossed and single_entry_reused (thresholds: see sync/hq/analytics/).
+    untrusted_override, expired_trust_override, unchecked_watchlist_override, checkpoint_mismatch,
+    and with HQ's registry revoked_crossed and single_entry_reused (thresholds: see sync/hq/analytics/).
     An alert already raised is not raised again; read them with `booth-hq alerts`.
     "found" counts what this run looked at: what changed since the last.
 

@@ -38,7 +38,7 @@ def bundle_build(hq: HQ, out_file: Path, max_days: float, at: str | None) -> Non
     click.echo(
         f"bundle version {built.version} written to {out_file} ({len(data)} bytes): "
         f"{len(built.issuers)} issuers, {len(built.revocations)} revocations, "
-        f"{len(built.watchlist)} watchlist entries"
+        f"{len(built.sealed_watchlist)} watchlist entries (sealed)"
     )
 
 

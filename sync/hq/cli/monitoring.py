@@ -71,6 +71,7 @@ def alerts(hq: HQ, as_json: bool, include_all: bool, ack_ids: tuple[int, ...], b
       checkpoint_mismatch     records naming another checkpoint than HQ gave the booth
       untrusted_override      a permit refused as untrustworthy let through by two supervisors
       expired_trust_override  someone let through while the booth's trust bundle had expired
+      unchecked_watchlist_override  someone let through while the booth could not check the watchlist
 
     \b
     Example:

@@ -240,7 +240,22 @@ def watchlist_add(hq: HQ, permit_no: str | None, document: str | None, nationali
     Example: booth-hq watchlist add --document N0123456 --nationality KHM --reason "court order"
     """
     hq.watch(WatchEntry(permit_no, document, nationality, reason), at=parse_time(None))
-    click.echo("watchlist entry added")
+    click.echo("watchlist entry added (booths get it with the next bundle, as hashes)")
+
+
+@watchlist.command("key")
+@click.option("--show", is_flag=True, help="Also print the secret key itself (for a booth fed only by USB sticks).")
+@pass_hq
+def watchlist_key(hq: HQ, show: bool) -> None:
+    """The watchlist key's id; with --show the key, to enter on a booth that never syncs over the network.
+
+    Bundles carry the watchlist as hashes under this key; enrolled booths get it from HQ, sticks never
+    carry it. Anyone holding it can test guessed numbers against a bundle: pass it by hand, not by stick.
+
+    Example: booth-hq watchlist key --show
+    """
+    key = hq.watchlist_key()
+    print_json({"key_id": key.kid.hex(), "file": str(hq.paths.watchlist_key), **({"key": key.hex()} if show else {})})
 
 
 COMMANDS = (checkpoint, issuer, policy, watchlist)

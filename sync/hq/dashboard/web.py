@@ -80,6 +80,7 @@ ALERT_WORDS = {
     "checkpoint_mismatch": "Booth at the wrong checkpoint",
     "untrusted_override": "Untrusted permit let through",
     "expired_trust_override": "Let through on expired trust",
+    "unchecked_watchlist_override": "Let through, watchlist unchecked",
     "fork": "Ledger fork",
 }
 
