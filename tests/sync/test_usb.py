@@ -6,6 +6,7 @@ import json
 import zlib
 from pathlib import Path
 
+import cbor2
 import pytest
 from click.testing import CliRunner
 from conftest import NOW
@@ -25,6 +26,7 @@ from sync.client import SyncClient
 from sync.client.usb import export_to
 from sync.hq.cli import main as hq_main
 from sync.hq.facade import HQ
+from sync.protocol import cose
 from sync.protocol.batch import Receipt, sign_receipt
 from sync.protocol.bundle import TrustBundle, sign_bundle
 from sync.protocol.errors import UnsafePath
@@ -105,9 +107,11 @@ def test_a_tampered_batch_is_refused_by_hq_and_the_others_still_go_in(usb_world:
     export_to(other, stick)
     mine = stick / "booth-PHD-01"
     last = sorted(mine.glob("batch-5001-*.bin"))[0]
-    payload = zlib.decompress(last.read_bytes())
+    signed = cose.parse_envelope(last.read_bytes())
+    payload = zlib.decompress(signed.payload)
     assert b"filler 6000 " in payload
-    last.write_bytes(zlib.compress(payload.replace(b"filler 6000 ", b"filler 6001 ")))  # a record changed
+    changed = zlib.compress(payload.replace(b"filler 6000 ", b"filler 6001 "))  # a record changed
+    last.write_bytes(cbor2.dumps(cbor2.CBORTag(18, [signed.protected, {}, changed, signed.signature])))
 
     code, out, _ = hq_import(w, stick)
     assert code == 1
