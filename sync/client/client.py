@@ -159,7 +159,10 @@ class SyncClient:
         except httpx.HTTPError as exc:
             raise HQUnreachable(f"no link to HQ at {self.hq_url} ({type(exc).__name__}: {exc})") from None
         if response.status_code >= 500 or response.status_code == 429:
-            raise HQUnreachable(f"HQ answered {response.status_code} ({_reason(response)}); will try again")
+            raise HQUnreachable(
+                f"HQ answered {response.status_code} ({_reason(response)}); will try again",
+                retry_after=retry_after(response),
+            )
         return response
 
     # -- enrolment
@@ -438,7 +441,8 @@ class SyncClient:
         backoff: Backoff | None = None,
     ) -> None:
         """Sessions until ``stop`` is set: every ``interval`` once caught up; after a failure,
-        exponential back-off with full jitter (1 s up to 5 min). A ``HistoryConflict`` (fork)
+        exponential back-off with full jitter (1 s up to 5 min), never shorter than a
+        ``Retry-After`` HQ sent with a 429 or 503. A ``HistoryConflict`` (fork)
         or a non-transient error ends the loop: a person must look at it."""
         backoff = backoff or Backoff(rng=self.rng)
         while not stop.is_set():
@@ -450,6 +454,8 @@ class SyncClient:
                         on_session(None, exc, 0.0)
                     raise
                 delay = backoff.next_delay()
+                if isinstance(exc, HQUnreachable) and exc.retry_after is not None:
+                    delay = max(delay, min(exc.retry_after, backoff.cap))  # never sooner than HQ asked
                 log.info("sync failed (%s); next try in %.1f s", exc, delay)
                 if on_session:
                     on_session(None, exc, delay)
@@ -459,6 +465,12 @@ class SyncClient:
             if on_session:
                 on_session(result, None, interval)
             stop.wait(interval)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a ``Retry-After`` header given as a number (HQ's form); None otherwise."""
+    value = response.headers.get("retry-after", "").strip()
+    return float(value) if value.isdigit() else None
 
 
 def _reason(response: httpx.Response) -> str:

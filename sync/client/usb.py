@@ -23,6 +23,7 @@ from typing import Any
 
 from booth.errors import ConfigError, TrustError
 from booth.service import Booth
+from booth.trust import root_check, trusted_roots
 from sync.client.errors import HistoryConflict, SyncError
 from sync.client.proof import check_receipt
 from sync.protocol.batch import make_batch, seal_batch
@@ -121,17 +122,20 @@ def _take_receipts(booth: Booth, mine: Path, report: UsbReport) -> None:
 
 def _take_bundle(booth: Booth, folder: Path, report: UsbReport) -> None:
     """Install the newest bundle on the stick that the booth accepts."""
-    candidates = []
-    for path in _bundle_files(folder):
-        try:
-            data = read_capped(path, MAX_BUNDLE_BYTES)
-            candidates.append((open_bundle(data).version, path, data))
-        except (WireError, OSError, ValueError) as exc:
-            report.problem(f"{_name(folder, path)}: {exc}")
     try:
         current = booth.trust.current()
     except TrustError:
         current = None
+    pinned = booth.trust.pinned_root()
+    # Only bundles signed by a root this booth trusts are decoded at all (a stick is never trusted).
+    check, roots = root_check(pinned, current, None), trusted_roots(pinned, current)
+    candidates = []
+    for path in _bundle_files(folder):
+        try:
+            data = read_capped(path, MAX_BUNDLE_BYTES)
+            candidates.append((open_bundle(data, trust=check, known=roots).version, path, data))
+        except (WireError, TrustError, OSError, ValueError) as exc:
+            report.problem(f"{_name(folder, path)}: {exc}")
     for version, path, data in sorted(candidates, key=lambda c: c[0], reverse=True):
         name = _name(folder, path)
         if current is not None and version == current.version:

@@ -8,6 +8,7 @@ as a permit or batch signature and vice versa.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
@@ -16,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from sync.protocol.errors import DocumentRefused
 from sync.protocol.keys import kid_of, public_from_raw
-from sync.protocol.signed import open_document, sign_document, tuplify
+from sync.protocol.signed import RootCheck, open_document, sign_document, tuplify
 
 CONTENT_TYPE = "application/vnd.booth.trust-bundle+cbor"
 FORMAT = 2  # 2: policy, used-up single-entry permits, compromised keys, genuine permits, hard expiry
@@ -184,7 +185,9 @@ def sign_bundle(bundle: TrustBundle, root: Ed25519PrivateKey) -> bytes:
     return sign_document(_to_cbor(bundle), root, bundle.root_public_key, content_type=CONTENT_TYPE, what="trust bundle")
 
 
-def open_bundle(data: bytes) -> TrustBundle:
+def open_bundle(
+    data: bytes, *, trust: RootCheck | None = None, known: Collection[bytes] = (), own_file: bool = False
+) -> TrustBundle:
     """Parse a bundle and check it is signed by the root key it names.
 
     Whether that root is *trusted* is the booth's decision (``booth.trust``).
@@ -196,6 +199,9 @@ def open_bundle(data: bytes) -> TrustBundle:
         max_bytes=MAX_BUNDLE_BYTES,
         parse=_from_cbor,
         root_of=lambda b: b.root_public_key,
+        trust=trust,
+        known=known,
+        own_file=own_file,
     )
 
 

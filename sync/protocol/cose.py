@@ -93,9 +93,10 @@ def sign(
     *,
     content_type: str | None = None,
     tagged: bool = True,
+    extra: Mapping[int, Any] | None = None,
 ) -> bytes:
-    """Serialize a COSE_Sign1 over ``payload`` signed with ``key``."""
-    headers: dict[int, Any] = {HDR_ALG: ALG_EDDSA, HDR_KID: kid}
+    """Serialize a COSE_Sign1 over ``payload`` signed with ``key``; ``extra``: more protected headers."""
+    headers: dict[int, Any] = {**(extra or {}), HDR_ALG: ALG_EDDSA, HDR_KID: kid}
     if content_type is not None:
         headers[HDR_CONTENT_TYPE] = content_type
     protected = dumps_cbor(headers)

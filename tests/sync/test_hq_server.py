@@ -255,7 +255,11 @@ def test_no_bundle_yet_is_404(sync_world: SyncWorld) -> None:
         assert (answer.status_code, answer.json()["reason"]) == (404, "no_bundle")
 
 
-def test_concurrent_http_pushes(api: httpx.Client, sync_world: SyncWorld) -> None:
+def test_concurrent_http_pushes(sync_world: SyncWorld, clock: Clock) -> None:
+    """The store under concurrent pushes of one booth (the server's per-booth limit lifted)."""
+    from sync.hq.limits import BatchLimits
+
+    api = client(sync_world.serve(clock=clock, batch_limits=BatchLimits(per_booth=8, concurrent=8)))
     assert enrol(api, sync_world, "PHD-01").status_code == 200
     sync_world.more("PHD-01", 30)
     wires = [sync_world.sealed("PHD-01")] * 4 + [sync_world.sealed("PHD-01", 1, 10)] * 2
@@ -354,3 +358,55 @@ def test_a_format_1_batch_is_refused_with_a_clear_reason(api, sync_world, monkey
     for wire in (old_bomb, old_batch, old_type_unzipped):
         answer = push(api, wire)
         assert (answer.status_code, answer.json()) == (400, {"reason": "bad_format", "detail": FORMAT_1_REFUSED})
+
+
+def test_one_batch_in_flight_per_booth_while_other_booths_get_through(api, sync_world, monkeypatch) -> None:
+    """A second batch from a booth whose first is still being checked gets 429 with Retry-After
+    at once, not a thread; another booth's batch goes through meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sync.hq.store import SyncStore
+    from sync.protocol.batch import peek_kid
+    from sync.protocol.keys import kid_of
+
+    sync_world.enrol("PHD-01")
+    sync_world.enrol("STB-01")
+    entered, release = threading.Event(), threading.Event()
+    original = SyncStore.accept_batch
+
+    def slow(self, wire, now, key):
+        if peek_kid(wire) == kid_of(sync_world.key("PHD-01")) and not release.is_set():
+            entered.set()
+            release.wait(30)
+        return original(self, wire, now, key)
+
+    monkeypatch.setattr(SyncStore, "accept_batch", slow)
+    with ThreadPoolExecutor(1) as pool, client(api.base_url) as other_link:
+        first = pool.submit(push, other_link, sync_world.sealed("PHD-01"))
+        assert entered.wait(30)
+        second = push(api, sync_world.sealed("PHD-01"))
+        assert (second.status_code, second.json()["reason"], second.headers["retry-after"]) == (429, "busy", "1")
+        assert push(api, sync_world.sealed("STB-01")).status_code == 200
+        assert api.get("/v1/time").status_code == 200
+        release.set()
+        assert first.result(30).status_code == 200
+    assert push(api, sync_world.sealed("PHD-01")).status_code == 200  # the slot is free again
+
+
+def test_a_booths_rate_is_limited_and_forgeries_do_not_spend_it(sync_world) -> None:
+    from sync.hq.limits import BatchLimits
+
+    sync_world.enrol("PHD-01")
+    with client(sync_world.serve(batch_limits=BatchLimits(per_minute=3))) as api:
+        from sync.protocol.keys import kid_of
+
+        payload = cose.parse_envelope(sync_world.sealed("PHD-01")).payload
+        forged = cose.sign(payload, generate(), kid_of(sync_world.key("PHD-01")), content_type=BATCH_TYPE)
+        unknown = sync_world.sealed("PHD-01", key=generate())
+        for _ in range(10):
+            assert push(api, forged).json()["reason"] == "bad_signature"
+            assert push(api, unknown).json()["reason"] == "unenrolled"
+        assert [push(api, sync_world.sealed("PHD-01")).status_code for _ in range(3)] == [200] * 3
+        limited = push(api, sync_world.sealed("PHD-01"))
+        assert (limited.status_code, limited.json()["reason"]) == (429, "rate_limited")
+        assert int(limited.headers["retry-after"]) == 20  # one batch every 20 s at 3 a minute

@@ -29,7 +29,7 @@ from sync.hq.facade import HQ
 from sync.protocol import cose
 from sync.protocol.batch import Receipt, sign_receipt
 from sync.protocol.bundle import TrustBundle, sign_bundle
-from sync.protocol.errors import UnsafePath
+from sync.protocol.errors import DocumentRefused, UnsafePath
 from sync.protocol.keys import generate, raw_public
 
 
@@ -247,3 +247,65 @@ def test_hq_reads_no_link_device_or_endless_file_from_the_stick(usb_world: World
     assert code == 1 and "2 batch file(s) refused" in err
     assert out.count("refused: unsafe_file") == 2 and "booth-X" not in out
     assert not list(w.hq.paths.root.glob("receipt-*"))
+
+
+def _document_bomb(key, content_type: str, *, header_root: bool) -> bytes:
+    """A signed document whose payload is 4 million empty CBOR arrays (~230 MB once decoded)."""
+    from sync.protocol.keys import kid_of
+    from sync.protocol.signed import HDR_ROOT_KEY
+
+    count = 4_000_000
+    payload = b"\x9a" + count.to_bytes(4, "big") + b"\x80" * count
+    extra = {HDR_ROOT_KEY: raw_public(key)} if header_root else None
+    return cose.sign(payload, key, kid_of(key), content_type=content_type, extra=extra)
+
+
+def _no_big_decodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if a document payload of more than 1 MB is ever decoded."""
+    import sync.protocol.cbor
+
+    original = sync.protocol.cbor.loads_cbor
+
+    def guarded(data: bytes, what: str = "message"):
+        assert len(data) < 1_000_000, f"a {len(data)}-byte {what} was decoded before its signature was trusted"
+        return original(data, what)
+
+    monkeypatch.setattr(sync.protocol.cbor, "loads_cbor", guarded)
+
+
+def test_bundle_bombs_on_the_stick_are_refused_before_decoding(usb_world: World, tmp_path: Path, monkeypatch) -> None:
+    from sync.protocol.bundle import CONTENT_TYPE
+    from sync.protocol.keys import kid_of
+
+    w, stick = usb_world, tmp_path / "stick"
+    stick.mkdir()
+    rogue = generate()
+    (stick / "trust.bundle").write_bytes(_document_bomb(rogue, CONTENT_TYPE, header_root=True))
+    (stick / "old-style.bundle").write_bytes(_document_bomb(rogue, CONTENT_TYPE, header_root=False))
+    pinned = w.booth.trust.pinned_root()
+    impostor = cose.sign(
+        b"\x9a\x00\x3d\x09\x00" + b"\x80" * 4_000_000, rogue, kid_of(pinned), content_type=CONTENT_TYPE
+    )
+    (stick / "impostor.bundle").write_bytes(impostor)  # the pinned root's key id, another key
+    _no_big_decodes(monkeypatch)
+    report = export_to(w.booth, stick)
+    assert report.bundle_installed is None
+    problems = "\n".join(report.problems)
+    assert "trust.bundle: bundle is signed by a root this booth does not trust" in problems, problems
+    assert "old-style.bundle: trust bundle names no root key in its header" in problems, problems
+    assert "impostor.bundle: trust bundle is damaged or forged: signature does not match" in problems, problems
+
+
+def test_a_partner_list_bomb_is_refused_before_decoding(hq: HQ, monkeypatch) -> None:
+    from sync.hq.partner import PartnerError, import_partner_list
+    from sync.protocol.partner import CONTENT_TYPE
+
+    rogue = generate()
+    _no_big_decodes(monkeypatch)
+    for header_root in (True, False):
+        with pytest.raises((PartnerError, DocumentRefused)):
+            import_partner_list(hq, _document_bomb(rogue, CONTENT_TYPE, header_root=header_root), pin=None, now=NOW)
+        with pytest.raises((PartnerError, DocumentRefused)):
+            import_partner_list(
+                hq, _document_bomb(rogue, CONTENT_TYPE, header_root=header_root), pin=hq.root_fingerprint(), now=NOW
+            )
