@@ -44,7 +44,7 @@ from sync.client.errors import (
 )
 from sync.client.proof import check_agreement, check_receipt, write_pin
 from sync.protocol import keys
-from sync.protocol.batch import make_batch, seal_batch
+from sync.protocol.batch import BatchRefused, make_batch, seal_batch
 from sync.protocol.bundle import TrustBundle, open_bundle
 from sync.protocol.errors import DocumentRefused
 from sync.protocol.keys import fingerprint, raw_public
@@ -268,7 +268,12 @@ class SyncClient:
         while True:
             records = list(self.ledger.records(acked + 1, min(head_seq, acked + self.batch.size)))
             batch = make_batch(records)
-            wire = seal_batch(batch, self._booth_key())
+            try:
+                wire = seal_batch(batch, self._booth_key())
+            except BatchRefused:  # too large for HQ to inflate (long notes): fewer records
+                if self.batch.shrink():
+                    continue
+                raise
             try:
                 response = self._request(
                     "POST", "/v1/batches", content=wire, headers={"Content-Type": "application/octet-stream"}

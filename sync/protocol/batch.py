@@ -79,7 +79,8 @@ def make_batch(records: list[Record]) -> Batch:
 
 
 def seal_batch(batch: Batch, key: Ed25519PrivateKey) -> bytes:
-    """The wire bytes of a format-2 batch: COSE_Sign1 over zlib(CBOR)."""
+    """The wire bytes of a format-2 batch: COSE_Sign1 over zlib(CBOR); ``BatchRefused('too_large')``
+    when it would inflate past ``MAX_INFLATED`` (records with very long notes): send fewer."""
     header = {
         "v": FORMAT,
         "booth": batch.booth_id,
@@ -89,8 +90,10 @@ def seal_batch(batch: Batch, key: Ed25519PrivateKey) -> bytes:
         "head": bytes.fromhex(batch.head_hash),
     }
     records = [cbor.dumps_cbor(_wire(r)) for r in batch.records]
-    payload = zlib.compress(cbor.dumps_cbor([cbor.dumps_cbor(header), records]), 6)
-    return cose.sign(payload, key, kid_of(key), content_type=BATCH_TYPE)
+    inflated = cbor.dumps_cbor([cbor.dumps_cbor(header), records])
+    if len(inflated) > MAX_INFLATED:  # HQ would refuse it: the sender splits it instead
+        raise BatchRefused("too_large", f"{len(batch.records)} records make {len(inflated)} bytes; split the batch")
+    return cose.sign(zlib.compress(inflated, 6), key, kid_of(key), content_type=BATCH_TYPE)
 
 
 def peek_kid(wire: bytes) -> bytes:

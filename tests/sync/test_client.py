@@ -392,6 +392,14 @@ def test_wrong_answers_never_advance_the_acked_seq(fake: FakeHQ, mode: str, erro
     assert fake.booth.ledger.acked_seq() == 0
 
 
+def test_a_batch_too_large_to_inflate_is_halved_before_it_is_sent(fake: FakeHQ, monkeypatch) -> None:
+    import sync.protocol.batch
+
+    monkeypatch.setattr(sync.protocol.batch, "MAX_INFLATED", 20_000)  # fewer than 500 records fit
+    result = fake_client(fake).push_once()
+    assert fake.sizes == [result.sent] and result.sent < 500
+
+
 def test_run_waits_at_least_what_a_429_retry_after_asks(fake: FakeHQ) -> None:
     """HQ's per-booth limits answer 429 with Retry-After; the booth's back-off (here at most
     1 ms) waits that long instead, and nothing is acknowledged."""

@@ -309,3 +309,17 @@ def test_a_partner_list_bomb_is_refused_before_decoding(hq: HQ, monkeypatch) -> 
             import_partner_list(
                 hq, _document_bomb(rogue, CONTENT_TYPE, header_root=header_root), pin=hq.root_fingerprint(), now=NOW
             )
+
+
+def test_records_too_long_for_one_batch_are_split_on_the_stick(usb_world: World, tmp_path: Path, monkeypatch) -> None:
+    import sync.protocol.batch
+
+    w, stick = usb_world, tmp_path / "stick"
+    stick.mkdir()
+    add_records(w.booth, 40)
+    monkeypatch.setattr(sync.protocol.batch, "MAX_INFLATED", 4000)  # a few records' worth
+    report = export_to(w.booth, stick)
+    assert len(report.written) >= 2 and report.records == w.booth.ledger.head()[0]  # not one file of all
+    monkeypatch.undo()
+    assert hq_import(w, stick)[0] == 0
+    assert len(hq_records(w.hq)) == w.booth.ledger.head()[0]

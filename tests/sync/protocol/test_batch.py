@@ -5,6 +5,7 @@ from __future__ import annotations
 import tracemalloc
 import zlib
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -226,3 +227,11 @@ def test_mutations_never_crash(data: st.DataObject) -> None:
         assert open_batch(bytes(wire), sender) == _SMALL  # a harmless change to the envelope's encoding
     except BatchRefused:
         pass
+
+
+def test_a_batch_too_large_to_inflate_is_refused_when_sealed() -> None:
+    """Records with long notes: the sender learns it must split, before HQ would refuse it."""
+    long = [replace(r, note="x" * 4000) for r in scans(MAX_INFLATED // 4000 + 10)]
+    with pytest.raises(BatchRefused) as caught:
+        seal_batch(make_batch(chain(long)), KEY)
+    assert caught.value.reason == "too_large"
