@@ -188,9 +188,11 @@ def sign_bundle(bundle: TrustBundle, root: Ed25519PrivateKey) -> bytes:
 def open_bundle(
     data: bytes, *, trust: RootCheck | None = None, known: Collection[bytes] = (), own_file: bool = False
 ) -> TrustBundle:
-    """Parse a bundle and check it is signed by the root key it names.
+    """Check a bundle's signature, then parse it (``signed.open_document``): by the root in its
+    protected header, refused unread by ``trust``; or, for one from before that header, by a
+    ``known`` root with its key id (or the old way, from the reader's ``own_file``).
 
-    Whether that root is *trusted* is the booth's decision (``booth.trust``).
+    Whether that root is *trusted* is the booth's decision (``booth.trust``), passed as ``trust``.
     """
     return open_document(
         data,

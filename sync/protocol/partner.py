@@ -47,7 +47,8 @@ def sign_partner_list(plist: PartnerList, root: Ed25519PrivateKey) -> bytes:
 def open_partner_list(
     data: bytes, *, trust: RootCheck | None = None, known: Collection[bytes] = (), own_file: bool = False
 ) -> PartnerList:
-    """Parse a partner list and check it is signed by the root key it names (not that we trust it)."""
+    """Check a partner list's signature, then parse it, as ``bundle.open_bundle`` does; whether
+    its root is trusted is the importing HQ's decision, passed as ``trust``."""
     return open_document(
         data,
         content_type=CONTENT_TYPE,
