@@ -9,8 +9,10 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from booth.errors import NoTrustBundle, TrustError
 from sync.protocol.bundle import IssuerKey, TrustBundle, open_bundle
@@ -50,18 +52,10 @@ def accept_bundle(
     pin: str | None = None,
     high_water: int | None = None,
 ) -> TrustBundle:
-    """Decide whether a booth may install ``data``; return the bundle or raise ``TrustError``."""
-    bundle = _open(data)
-    root = bundle.root_public_key
-    if pinned_root is None:
-        if pin is None:
-            raise TrustError("first install needs --pin FINGERPRINT (shown by booth-hq init)")
-        if not fingerprints_match(pin, fingerprint(root)):
-            raise TrustError(f"bundle root {fingerprint(root)} does not match the fingerprint given with --pin")
-    elif not hmac.compare_digest(root, pinned_root):
-        rotated = current is not None and current.next_root_public_key == root
-        if not rotated:
-            raise TrustError("bundle is signed by a root this booth does not trust")
+    """Decide whether a booth may install ``data``; return the bundle or raise ``TrustError``.
+
+    The root is judged, and the signature checked, before the bundle's payload is decoded."""
+    bundle = _open(data, trust=root_check(pinned_root, current, pin), known=trusted_roots(pinned_root, current))
     if current is not None and bundle.version <= current.version:
         raise TrustError(
             f"bundle version {bundle.version} is not newer than the installed {current.version} (rollback refused)"
@@ -74,10 +68,31 @@ def accept_bundle(
     return bundle
 
 
-def _open(data: bytes) -> TrustBundle:
+def trusted_roots(pinned_root: bytes | None, current: TrustBundle | None) -> tuple[bytes, ...]:
+    """The roots a booth trusts: the pinned one and the next one its installed bundle announced."""
+    announced = current.next_root_public_key if current is not None else None
+    return tuple(root for root in (pinned_root, announced) if root is not None)
+
+
+def root_check(pinned_root: bytes | None, current: TrustBundle | None, pin: str | None) -> Callable[[bytes], None]:
+    """Raise ``TrustError`` for a root the booth does not trust (called before a bundle is decoded)."""
+
+    def check(root: bytes) -> None:
+        if pinned_root is None:
+            if pin is None:
+                raise TrustError("first install needs --pin FINGERPRINT (shown by booth-hq init)")
+            if not fingerprints_match(pin, fingerprint(root)):
+                raise TrustError(f"bundle root {fingerprint(root)} does not match the fingerprint given with --pin")
+        elif not any(hmac.compare_digest(root, trusted) for trusted in trusted_roots(pinned_root, current)):
+            raise TrustError("bundle is signed by a root this booth does not trust")
+
+    return check
+
+
+def _open(data: bytes, **options: Any) -> TrustBundle:
     """The bundle in ``data``, its signature checked; any refusal is the booth's ``TrustError``."""
     try:
-        return open_bundle(data)
+        return open_bundle(data, **options)
     except DocumentRefused as exc:
         raise TrustError(str(exc)) from None
 
@@ -127,8 +142,9 @@ class TrustStore:
         identity = (bundle_id, _identity(self._root_file))  # a replaced file is a new inode
         if self._checked is not None and self._checked[0] == identity:
             return self._checked[1]
-        bundle = _open(self._bundle_file.read_bytes())
         pinned = self.pinned_root()
+        # Its own file, checked at install: one from before the root header is still read.
+        bundle = _open(self._bundle_file.read_bytes(), known=trusted_roots(pinned, None), own_file=True)
         # The pin is written before the bundle, so after a power cut mid-rotation the old
         # bundle may still be here: it is fine exactly when it announced the pinned root.
         if pinned is None or not (

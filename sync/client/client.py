@@ -44,7 +44,7 @@ from sync.client.errors import (
 )
 from sync.client.proof import check_agreement, check_receipt, write_pin
 from sync.protocol import keys
-from sync.protocol.batch import make_batch, seal_batch
+from sync.protocol.batch import BatchRefused, make_batch, seal_batch
 from sync.protocol.bundle import TrustBundle, open_bundle
 from sync.protocol.errors import DocumentRefused
 from sync.protocol.keys import fingerprint, raw_public
@@ -162,7 +162,10 @@ class SyncClient:
         except httpx.HTTPError as exc:
             raise HQUnreachable(f"no link to HQ at {self.hq_url} ({type(exc).__name__}: {exc})") from None
         if response.status_code >= 500 or response.status_code == 429:
-            raise HQUnreachable(f"HQ answered {response.status_code} ({_reason(response)}); will try again")
+            raise HQUnreachable(
+                f"HQ answered {response.status_code} ({_reason(response)}); will try again",
+                retry_after=retry_after(response),
+            )
         return response
 
     # -- enrolment
@@ -273,7 +276,12 @@ class SyncClient:
         while True:
             records = list(self.ledger.records(acked + 1, min(head_seq, acked + self.batch.size)))
             batch = make_batch(records)
-            wire = seal_batch(batch, self._booth_key())
+            try:
+                wire = seal_batch(batch, self._booth_key())
+            except BatchRefused:  # too large for HQ to inflate (long notes): fewer records
+                if self.batch.shrink():
+                    continue
+                raise
             try:
                 response = self._request(
                     "POST", "/v1/batches", content=wire, headers={"Content-Type": "application/octet-stream"}
@@ -446,7 +454,8 @@ class SyncClient:
         backoff: Backoff | None = None,
     ) -> None:
         """Sessions until ``stop`` is set: every ``interval`` once caught up; after a failure,
-        exponential back-off with full jitter (1 s up to 5 min). A ``HistoryConflict`` (fork)
+        exponential back-off with full jitter (1 s up to 5 min), never shorter than a
+        ``Retry-After`` HQ sent with a 429 or 503. A ``HistoryConflict`` (fork)
         or a non-transient error ends the loop: a person must look at it."""
         backoff = backoff or Backoff(rng=self.rng)
         while not stop.is_set():
@@ -458,6 +467,8 @@ class SyncClient:
                         on_session(None, exc, 0.0)
                     raise
                 delay = backoff.next_delay()
+                if isinstance(exc, HQUnreachable) and exc.retry_after is not None:
+                    delay = max(delay, min(exc.retry_after, backoff.cap))  # never sooner than HQ asked
                 log.info("sync failed (%s); next try in %.1f s", exc, delay)
                 if on_session:
                     on_session(None, exc, delay)
@@ -467,6 +478,12 @@ class SyncClient:
             if on_session:
                 on_session(result, None, interval)
             stop.wait(interval)
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a ``Retry-After`` header given as a number (HQ's form); None otherwise."""
+    value = response.headers.get("retry-after", "").strip()
+    return float(value) if value.isdigit() else None
 
 
 def _reason(response: httpx.Response) -> str:

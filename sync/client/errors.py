@@ -35,11 +35,12 @@ class EnrolRefused(SyncError):
 
 
 class HQUnreachable(SyncError):
-    """No answer, a timeout, a dropped connection, or an HQ error (5xx)."""
+    """No answer, a timeout, a dropped connection, an HQ error (5xx), or HQ busy (429)."""
 
-    def __init__(self, message: str, *, timeout: bool = False) -> None:
+    def __init__(self, message: str, *, timeout: bool = False, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.timeout = timeout  # no answer in time: the next batch is smaller
+        self.retry_after = retry_after  # HQ said when to come back (429/503 Retry-After), in seconds
 
 
 class PushRefused(SyncError):

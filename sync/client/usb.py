@@ -17,19 +17,24 @@ and anything bad is reported and skipped.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from booth.errors import ConfigError, TrustError
 from booth.service import Booth
+from booth.trust import root_check, trusted_roots
 from sync.client.errors import HistoryConflict, SyncError
 from sync.client.proof import check_receipt
-from sync.protocol.batch import make_batch, seal_batch
+from sync.protocol.batch import Batch, BatchRefused, make_batch, seal_batch
 from sync.protocol.bundle import MAX_BUNDLE_BYTES, open_bundle
 from sync.protocol.errors import WireError
 from sync.protocol.files import atomic_write, read_capped, sync_folder
 from sync.protocol.keys import load_private
+from sync.protocol.records import Record
 
 USB_BATCH = 5000  # records per file
 MAX_RECEIPT_BYTES = 64 * 1024
@@ -121,17 +126,20 @@ def _take_receipts(booth: Booth, mine: Path, report: UsbReport) -> None:
 
 def _take_bundle(booth: Booth, folder: Path, report: UsbReport) -> None:
     """Install the newest bundle on the stick that the booth accepts."""
-    candidates = []
-    for path in _bundle_files(folder):
-        try:
-            data = read_capped(path, MAX_BUNDLE_BYTES)
-            candidates.append((open_bundle(data).version, path, data))
-        except (WireError, OSError, ValueError) as exc:
-            report.problem(f"{_name(folder, path)}: {exc}")
     try:
         current = booth.trust.current()
     except TrustError:
         current = None
+    pinned = booth.trust.pinned_root()
+    # Only bundles signed by a root this booth trusts are decoded at all (a stick is never trusted).
+    check, roots = root_check(pinned, current, None), trusted_roots(pinned, current)
+    candidates = []
+    for path in _bundle_files(folder):
+        try:
+            data = read_capped(path, MAX_BUNDLE_BYTES)
+            candidates.append((open_bundle(data, trust=check, known=roots).version, path, data))
+        except (WireError, TrustError, OSError, ValueError) as exc:
+            report.problem(f"{_name(folder, path)}: {exc}")
     for version, path, data in sorted(candidates, key=lambda c: c[0], reverse=True):
         name = _name(folder, path)
         if current is not None and version == current.version:
@@ -170,19 +178,31 @@ def _write_batches(booth: Booth, mine: Path, report: UsbReport) -> None:
     head += 1
     keep = set()
     for first in range(acked + 1, head + 1, USB_BATCH):
-        records = list(ledger.records(first, min(head, first + USB_BATCH - 1)))
-        batch = make_batch(records)
-        name = f"batch-{batch.first_seq}-{batch.last_seq}.bin"
-        atomic_write(mine / name, seal_batch(batch, key))
-        keep.add(name)
-        report.written.append(name)
-        report.records += len(records)
+        for batch, wire in _sealed(list(ledger.records(first, min(head, first + USB_BATCH - 1))), key):
+            name = f"batch-{batch.first_seq}-{batch.last_seq}.bin"
+            atomic_write(mine / name, wire)
+            keep.add(name)
+            report.written.append(name)
+            report.records += len(batch.records)
     for path in sorted(mine.glob("batch-*.bin")):
         if path.name not in keep and _BATCH_FILE.fullmatch(path.name):
             path.unlink()  # acknowledged by HQ, or re-cut into the files just written
             report.removed.append(path.name)
     sync_folder(mine)
     report.say(f"wrote records {acked + 1}-{head} in {len(report.written)} file(s) to {mine}")
+
+
+def _sealed(records: list[Record], key: Ed25519PrivateKey) -> Iterator[tuple[Batch, bytes]]:
+    """``records`` sealed as one batch, or as halves (and so on) if HQ could not inflate it whole."""
+    batch = make_batch(records)
+    try:
+        yield batch, seal_batch(batch, key)
+    except BatchRefused:
+        if len(records) == 1:
+            raise
+        half = len(records) // 2
+        yield from _sealed(records[:half], key)
+        yield from _sealed(records[half:], key)
 
 
 def _name(folder: Path, path: Path) -> str:

@@ -30,7 +30,7 @@ def load_latest(data_dir: Path) -> tuple[TrustBundle, bytes] | None:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
-    return open_bundle(data), data
+    return open_bundle(data, own_file=True), data  # HQ's own file: one from before the root header is read
 
 
 def save_latest(data_dir: Path, bundle: TrustBundle, data: bytes) -> bool:

@@ -16,6 +16,7 @@ from sync.hq.bundle_file import latest_path, load_latest
 from sync.hq.facade import HQ
 from sync.hq.store import SyncStore
 from sync.protocol.bundle import TrustBundle
+from sync.protocol.signed import names_its_root
 from sync.protocol.times import DAY
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class BundleKeeper:
             if latest is None:
                 return None
             bundle, data = latest
-            if self._stale(bundle, now):
+            if self._stale(bundle, now) or not names_its_root(data):  # booths no longer read an old one at first
                 bundle, data = self._rebuild(bundle, now)
             return bundle, data
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -105,7 +106,9 @@ def exported_revocations(hq: HQ, country: str) -> tuple[Revocation, ...]:
 
 def import_partner_list(hq: HQ, data: bytes, *, pin: str | None, now: int) -> ImportResult:
     """Accept a partner HQ's signed list, or raise ``PartnerError``/``TrustError`` with one clear line."""
-    plist = open_partner_list(data)  # signed by the root it names, well formed
+    # The root is judged and the signature checked before the list is decoded: our own root
+    # and, for a country already pinned, any root but the pinned one are refused unread.
+    plist = open_partner_list(data, trust=_partner_root_check(hq, pin), known=_pinned_partner_roots(hq))
     reg = hq.registry
     fp = keys.fingerprint(plist.root_public_key)
     our_root = keys.raw_public(hq.root_key())
@@ -177,6 +180,32 @@ def _check_other_partners(hq: HQ, plist: PartnerList) -> None:
             raise PartnerError(f"partner list of {plist.country} reuses key ids of {other.country}; refused")
 
 
+def _pinned_partner_roots(hq: HQ) -> tuple[bytes, ...]:
+    return tuple(bytes.fromhex(row["root_public_key"]) for row in hq.registry.partners())
+
+
+def _partner_root_check(hq: HQ, pin: str | None) -> Callable[[bytes], None]:
+    """Refuse, before a list is decoded, a root that is ours, or neither pinned nor the one ``--pin`` names."""
+    pinned = _pinned_partner_roots(hq)
+    ours = keys.raw_public(hq.root_key())
+
+    def check(root: bytes) -> None:
+        if hmac.compare_digest(root, ours):
+            raise PartnerError("that partner list is signed by our own root; import the partner HQ's file")
+        if any(hmac.compare_digest(root, p) for p in pinned):
+            return  # which country it is pinned for is checked once the list is read
+        fp = keys.fingerprint(root)
+        if pin is None:
+            raise PartnerError(
+                f"first import from a root not pinned here ({fp}) needs --pin FINGERPRINT "
+                "(the partner HQ's root fingerprint, read out by them)"
+            )
+        if not _fingerprints_match(pin, fp):
+            raise PartnerError(f"partner list root {fp} does not match --pin {pin}; refused")
+
+    return check
+
+
 def _fingerprints_match(pin: str, fp: str) -> bool:
     return hmac.compare_digest(keys.normalise_fingerprint(pin), keys.normalise_fingerprint(fp))
 
@@ -186,7 +215,7 @@ def stored_partner_lists(hq: HQ) -> list[PartnerList]:
     out = []
     for row in hq.registry.partners():
         try:
-            plist = open_partner_list(bytes(row["data"]))
+            plist = open_partner_list(bytes(row["data"]), known=(bytes.fromhex(row["root_public_key"]),))
         except DocumentRefused as exc:
             raise PartnerError(
                 f"the stored partner list of {row['country']} is damaged ({exc}); import it again"

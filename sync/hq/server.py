@@ -2,7 +2,8 @@
 
     GET  /v1/time                 {"hq_time": int}
     POST /v1/enrol                one-time token + the booth's public key -> HQ root key
-    POST /v1/batches              a signed batch (octet-stream) -> the signed receipt (application/cose)
+    POST /v1/batches              a signed batch (octet-stream) -> the signed receipt (application/cose);
+                                  429 + Retry-After past the per-booth and global limits (sync.hq.limits)
     GET  /v1/receipts/{booth_id}  the latest receipt of a booth
     GET  /v1/bundle?have=N        the latest trust bundle if newer than N (and the watchlist key), else 304
 
@@ -38,11 +39,12 @@ from starlette.exceptions import HTTPException
 from sync.hq.bundles import BundleKeeper
 from sync.hq.errors import EnrolmentRefused, RequestRefused, SyncRefused
 from sync.hq.facade import HQ
+from sync.hq.limits import BatchGate, BatchLimits, TooBusy
 from sync.hq.paths import HQPaths
 from sync.hq.routes import guarded_route
 from sync.hq.store import SyncStore
 from sync.protocol import keys
-from sync.protocol.batch import MAX_WIRE, BatchRefused
+from sync.protocol.batch import MAX_WIRE, BatchRefused, peek_kid
 from sync.protocol.errors import KeyFileError
 from sync.protocol.watchlist import WatchlistKey
 
@@ -89,9 +91,17 @@ class EnrolAnswer(BaseModel):
 class ApiError(RequestRefused):
     """A booths' API request refused; its handler answers ``status`` with ``problem`` as JSON."""
 
-    def __init__(self, status: int, reason: str, detail: str | None = None, acked_seq: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        reason: str,
+        detail: str | None = None,
+        acked_seq: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(status, detail or reason)
         self.problem = Problem(reason=reason, detail=detail, acked_seq=acked_seq)
+        self.headers = headers
 
 
 @dataclass
@@ -101,6 +111,7 @@ class Services:
     bundles: BundleKeeper
     clock: Callable[[], int]
     max_body: int
+    gate: BatchGate
 
     def root_key(self) -> Ed25519PrivateKey:
         return keys.load_private(HQPaths(self.data_dir).root_key)  # read each time: a promoted root applies at once
@@ -134,7 +145,8 @@ router = APIRouter(prefix="/v1", route_class=guarded_route(_internal, ApiError, 
 
 
 @router.get("/time", response_model=HQTime)
-def get_time(svc: Svc) -> HQTime:
+async def get_time(svc: Svc) -> HQTime:
+    # On the event loop, not the thread pool that batch work may be filling: the clock stays quick.
     return HQTime(hq_time=svc.clock())
 
 
@@ -185,12 +197,26 @@ def _enrol(svc: Services, asked: EnrolRequest) -> EnrolAnswer:
             "headers": {"X-Acked-Seq": {"schema": {"type": "integer"}, "description": "sequence acknowledged"}},
         },
         **_problems(400, 403, 409, 413),
+        429: {
+            "model": Problem,
+            "description": "busy or rate limited: try again after Retry-After seconds",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+        },
     },
     openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": _BINARY}}},
 )
 async def post_batch(request: Request, svc: Svc) -> Response:
     wire = await read_body(request, svc.max_body)
-    result = await run_in_threadpool(svc.store.accept_batch, wire, svc.clock(), svc.root_key())
+    kid = peek_kid(wire)  # from the envelope alone: who to count it against, before any work
+    try:
+        with svc.gate.admit(kid) as refund:
+            try:
+                result = await run_in_threadpool(svc.store.accept_batch, wire, svc.clock(), svc.root_key())
+            except BatchRefused as exc:
+                refund(exc.reason)
+                raise
+    except TooBusy as exc:
+        raise ApiError(429, exc.reason, exc.detail, headers={"Retry-After": str(exc.retry_after)}) from None
     return Response(result.receipt, media_type=COSE, headers={"X-Acked-Seq": str(result.acked_seq)})
 
 
@@ -265,7 +291,7 @@ def _first_error(exc: ValidationError | RequestValidationError) -> str:
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return _problem(exc.status, exc.problem)
+    return _problem(exc.status, exc.problem, exc.headers)
 
 
 async def _refused(_request: Request, exc: Exception) -> JSONResponse:
@@ -332,12 +358,14 @@ def create_app(
     dashboard: bool = True,
     analyse_every: float = 60,
     trust_proxy: bool = False,
+    batch_limits: BatchLimits | None = None,
 ) -> FastAPI:
     """The HQ server over ``hq_data_dir`` (root key, registry, bundles) and the sync database.
 
     ``dashboard``: also serve the staff dashboard (``sync.hq.dashboard.web``); ``analyse_every``:
     run the integrity analytics that often (seconds; 0: never) so alerts and figures stay fresh;
-    ``trust_proxy``: believe ``X-Forwarded-Proto`` from a TLS-terminating proxy (secure cookies).
+    ``trust_proxy``: believe ``X-Forwarded-Proto`` from a TLS-terminating proxy (secure cookies);
+    ``batch_limits``: per-booth and global limits on ``POST /v1/batches`` (``sync.hq.limits``).
     """
     hq_data_dir = Path(hq_data_dir)
     HQ(hq_data_dir).root_key()  # fail now, not at the first request, if this is no HQ
@@ -362,7 +390,9 @@ def create_app(
         lifespan=lifespan,
         description="Booth sync: enrolment, signed batches and receipts, trust bundles.",
     )
-    app.state.services = Services(hq_data_dir, store, BundleKeeper(hq_data_dir, store), clock, max_body)
+    app.state.services = Services(
+        hq_data_dir, store, BundleKeeper(hq_data_dir, store), clock, max_body, BatchGate(batch_limits or BatchLimits())
+    )
     app.include_router(router)
     if dashboard:
         from sync.hq.dashboard.web import mount

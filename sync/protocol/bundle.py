@@ -8,6 +8,7 @@ as a permit or batch signature and vice versa.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
@@ -16,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from sync.protocol.errors import DocumentRefused
 from sync.protocol.keys import kid_of, public_from_raw
-from sync.protocol.signed import open_document, sign_document, tuplify
+from sync.protocol.signed import RootCheck, open_document, sign_document, tuplify
 from sync.protocol.watchlist import WATCH_MAC_BYTES, WATCHLIST_KID_BYTES, SealedWatch, WatchEntry, WatchlistKey
 
 __all__ = ["SealedWatch", "WatchEntry", "WatchlistKey"]  # the watchlist's types, for the bundle's readers
@@ -198,10 +199,14 @@ def sign_bundle(bundle: TrustBundle, root: Ed25519PrivateKey) -> bytes:
     return sign_document(_to_cbor(bundle), root, bundle.root_public_key, content_type=CONTENT_TYPE, what="trust bundle")
 
 
-def open_bundle(data: bytes) -> TrustBundle:
-    """Parse a bundle and check it is signed by the root key it names.
+def open_bundle(
+    data: bytes, *, trust: RootCheck | None = None, known: Collection[bytes] = (), own_file: bool = False
+) -> TrustBundle:
+    """Check a bundle's signature, then parse it (``signed.open_document``): by the root in its
+    protected header, refused unread by ``trust``; or, for one from before that header, by a
+    ``known`` root with its key id (or the old way, from the reader's ``own_file``).
 
-    Whether that root is *trusted* is the booth's decision (``booth.trust``).
+    Whether that root is *trusted* is the booth's decision (``booth.trust``), passed as ``trust``.
     """
     return open_document(
         data,
@@ -210,6 +215,9 @@ def open_bundle(data: bytes) -> TrustBundle:
         max_bytes=MAX_BUNDLE_BYTES,
         parse=_from_cbor,
         root_of=lambda b: b.root_public_key,
+        trust=trust,
+        known=known,
+        own_file=own_file,
     )
 
 

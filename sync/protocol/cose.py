@@ -20,7 +20,7 @@ import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from sync.protocol.cbor import dumps_cbor, loads_cbor
+from sync.protocol.cbor import dumps_cbor, loads_cbor, read_bytes, read_head
 from sync.protocol.errors import MalformedMessage, SignatureMismatch
 
 COSE_SIGN1_TAG = 18
@@ -29,6 +29,8 @@ HDR_CRIT = 2
 HDR_CONTENT_TYPE = 3
 HDR_KID = 4
 ALG_EDDSA = -8
+MAX_PROTECTED = 1024  # a protected header of ours is under 100 bytes; a bigger one is not worth decoding
+ED25519_SIGNATURE = 64
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,10 @@ def sign(
     *,
     content_type: str | None = None,
     tagged: bool = True,
+    extra: Mapping[int, Any] | None = None,
 ) -> bytes:
-    """Serialize a COSE_Sign1 over ``payload`` signed with ``key``."""
-    headers: dict[int, Any] = {HDR_ALG: ALG_EDDSA, HDR_KID: kid}
+    """Serialize a COSE_Sign1 over ``payload`` signed with ``key``; ``extra``: more protected headers."""
+    headers: dict[int, Any] = {**(extra or {}), HDR_ALG: ALG_EDDSA, HDR_KID: kid}
     if content_type is not None:
         headers[HDR_CONTENT_TYPE] = content_type
     protected = dumps_cbor(headers)
@@ -124,6 +127,30 @@ def parse(data: bytes, what: str = "message") -> Sign1:
         raise MalformedMessage(what, "COSE_Sign1 signature is not a byte string")
     headers = _protected_headers(protected, what)
     return Sign1(protected, headers, payload, signature, what)
+
+
+def parse_envelope(data: bytes, what: str = "message") -> Sign1:
+    """Parse a COSE_Sign1 by its CBOR heads only, without decoding its payload: the strict
+    reader for documents that are checked before they are read (batches, bundles, partner lists).
+
+    Only the small protected header is decoded; the unprotected header must be empty (our
+    writers never fill it), the payload embedded, the signature 64 bytes, nothing after it.
+    However large or hostile the payload, this allocates nothing but slices of ``data``."""
+    major, value, pos = read_head(data, 0, what)
+    if major == 6:
+        if value != COSE_SIGN1_TAG:
+            raise MalformedMessage(what, f"CBOR tag {value} is not COSE_Sign1 (18)")
+        major, value, pos = read_head(data, pos, what)
+    if (major, value) != (4, 4):
+        raise MalformedMessage(what, "not a COSE_Sign1 array of four items")
+    protected, pos = read_bytes(data, pos, MAX_PROTECTED, what)
+    if data[pos : pos + 1] != b"\xa0":
+        raise MalformedMessage(what, "the unprotected header must be an empty map")
+    payload, pos = read_bytes(data, pos + 1, len(data), what)
+    signature, pos = read_bytes(data, pos, ED25519_SIGNATURE, what)
+    if pos != len(data):
+        raise MalformedMessage(what, f"{len(data) - pos} trailing bytes after the COSE_Sign1")
+    return Sign1(protected, _protected_headers(protected, what), payload, signature, what)
 
 
 @lru_cache(maxsize=256)

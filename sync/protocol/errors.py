@@ -7,6 +7,7 @@
     ├── FileTooLarge              a file from outside is larger than its kind may be
     ├── MessageError              a signed message (CBOR / COSE_Sign1) is refused; says which
     │   ├── MalformedMessage      the bytes are not well-formed CBOR or COSE_Sign1
+    │   │   └── InflatesTooFar    compressed data inflates beyond its cap (a bomb, or just too big)
     │   └── SignatureMismatch     the signature does not verify, or the algorithm is not EdDSA
     ├── PermitRejected            a permit fails decoding or verification; carries a reason code
     │   ├── Unreadable            the text is not a permit transport (prefix, base45, zlib)
@@ -57,6 +58,10 @@ class MessageError(WireError):
 
 class MalformedMessage(MessageError):
     """The bytes are not well-formed CBOR or COSE_Sign1."""
+
+
+class InflatesTooFar(MalformedMessage):
+    """Compressed data inflates beyond the cap its kind allows."""
 
 
 class SignatureMismatch(MessageError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 
-from sync.protocol.errors import MalformedMessage
+from sync.protocol.errors import InflatesTooFar, MalformedMessage
 
 
 def inflate(compressed: bytes, limit: int, what: str) -> bytes:
@@ -15,7 +15,7 @@ def inflate(compressed: bytes, limit: int, what: str) -> bytes:
     except zlib.error as exc:
         raise MalformedMessage(what, f"data is not zlib: {exc}") from None
     if inflater.unconsumed_tail:
-        raise MalformedMessage(what, f"data inflates beyond {limit} bytes (refused)")
+        raise InflatesTooFar(what, f"data inflates beyond {limit} bytes (refused)")
     if not inflater.eof:
         raise MalformedMessage(what, "data is truncated")
     if inflater.unused_data:

@@ -11,6 +11,7 @@ signature from ever being taken for a bundle, batch or permit signature.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sync.protocol.bundle import IssuerKey, Revocation
 from sync.protocol.errors import DocumentRefused
 from sync.protocol.keys import kid_of
-from sync.protocol.signed import open_document, sign_document, tuplify
+from sync.protocol.signed import RootCheck, open_document, sign_document, tuplify
 
 CONTENT_TYPE = "application/vnd.booth.partner-list+cbor"
 FORMAT = 1
@@ -43,8 +44,11 @@ def sign_partner_list(plist: PartnerList, root: Ed25519PrivateKey) -> bytes:
     return sign_document(_to_cbor(plist), root, plist.root_public_key, content_type=CONTENT_TYPE, what="partner list")
 
 
-def open_partner_list(data: bytes) -> PartnerList:
-    """Parse a partner list and check it is signed by the root key it names (not that we trust it)."""
+def open_partner_list(
+    data: bytes, *, trust: RootCheck | None = None, known: Collection[bytes] = (), own_file: bool = False
+) -> PartnerList:
+    """Check a partner list's signature, then parse it, as ``bundle.open_bundle`` does; whether
+    its root is trusted is the importing HQ's decision, passed as ``trust``."""
     return open_document(
         data,
         content_type=CONTENT_TYPE,
@@ -52,6 +56,9 @@ def open_partner_list(data: bytes) -> PartnerList:
         max_bytes=MAX_PARTNER_LIST_BYTES,
         parse=_from_cbor,
         root_of=lambda p: p.root_public_key,
+        trust=trust,
+        known=known,
+        own_file=own_file,
     )
 
 

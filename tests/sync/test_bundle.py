@@ -22,6 +22,7 @@ from sync.protocol.bundle import (
 from sync.protocol.errors import DocumentRefused
 from sync.protocol.keys import generate, kid_of, raw_public
 from sync.protocol.permit import encode, inflate
+from sync.protocol.signed import HDR_ROOT_KEY
 from sync.protocol.watchlist import seal_watchlist
 
 WATCH_KEY = WatchlistKey(bytes(range(32)))
@@ -73,9 +74,33 @@ def test_signed_by_a_key_other_than_the_named_root_is_refused() -> None:
         sign_bundle(sample(root), other)
     # forge by hand: payload names `root` but `other` signs it
     payload = cbor.dumps_cbor({**_payload(root), "root_public_key": raw_public(root)})
-    forged = cose.sign(payload, other, kid_of(root), content_type=CONTENT_TYPE)
+    header = {HDR_ROOT_KEY: raw_public(root)}
+    forged = cose.sign(payload, other, kid_of(root), content_type=CONTENT_TYPE, extra=header)
     with pytest.raises(DocumentRefused, match="damaged or forged"):
         open_bundle(forged)
+    old_style = cose.sign(payload, other, kid_of(root), content_type=CONTENT_TYPE)  # root in the payload only
+    with pytest.raises(DocumentRefused, match="damaged or forged"):
+        open_bundle(old_style, known=(raw_public(root),))  # a reader holding the root checks it first
+    with pytest.raises(DocumentRefused, match="names no root key in its header"):
+        open_bundle(old_style)  # one that does not, refuses it unread
+    with pytest.raises(DocumentRefused, match="damaged or forged"):
+        open_bundle(old_style, own_file=True)  # its own file, read the old way: still checked
+
+
+def test_a_bundle_from_before_the_root_header_is_still_read_by_who_holds_its_root() -> None:
+    root = generate()
+    bundle = sample(root)
+    old_style = cose.sign(cbor.dumps_cbor(_payload(root)), root, kid_of(root), content_type=CONTENT_TYPE)
+    assert open_bundle(old_style, known=(raw_public(root),)).version == 1
+    assert open_bundle(old_style, own_file=True).version == 1
+    refused = []
+    with pytest.raises(DocumentRefused, match="not ours"):
+        open_bundle(sign_bundle(bundle, root), trust=lambda r: refused.append(r) or _refuse())
+    assert refused == [raw_public(root)]
+
+
+def _refuse() -> None:
+    raise DocumentRefused("not ours")
 
 
 def test_tampered_payload_is_refused() -> None:
@@ -107,11 +132,11 @@ def test_wrong_types_inside_a_signed_bundle_are_refused() -> None:
     bad = {**_payload(root), "version": "3"}
     data = cose.sign(cbor.dumps_cbor(bad), root, kid_of(root), content_type=CONTENT_TYPE)
     with pytest.raises(DocumentRefused, match="integers"):
-        open_bundle(data)
+        open_bundle(data, known=(raw_public(root),))
     bad = {**_payload(root), "issuers": [{"kid": b"12345678", "public_key": b"short"}]}
     data = cose.sign(cbor.dumps_cbor(bad), root, kid_of(root), content_type=CONTENT_TYPE)
     with pytest.raises(DocumentRefused):
-        open_bundle(data)
+        open_bundle(data, known=(raw_public(root),))
 
 
 def _payload(root) -> dict:
@@ -156,7 +181,9 @@ def test_a_plain_watchlist_is_never_signed_nor_read_in_format_3() -> None:
         sign_bundle(sample(root, watchlist=(WatchEntry(document="N0123"),)), root)
     plain = {**_payload(root), "format": 3, "watchlist": [{"document": "N0123", "reason": ""}]}
     with pytest.raises(DocumentRefused, match="plain watchlist"):
-        open_bundle(cose.sign(cbor.dumps_cbor(plain), root, kid_of(root), content_type=CONTENT_TYPE))
+        open_bundle(
+            cose.sign(cbor.dumps_cbor(plain), root, kid_of(root), content_type=CONTENT_TYPE), known=(raw_public(root),)
+        )
 
 
 @pytest.mark.parametrize(
@@ -171,7 +198,10 @@ def test_a_malformed_sealed_watchlist_is_refused(sealed) -> None:
     root = generate()
     payload = {**_payload(root), "format": 3, "sealed_watchlist": sealed, "watchlist_key_id": WATCH_KEY.kid}
     with pytest.raises(DocumentRefused, match="sealed watchlist"):
-        open_bundle(cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type=CONTENT_TYPE))
+        open_bundle(
+            cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type=CONTENT_TYPE),
+            known=(raw_public(root),),
+        )
 
 
 @pytest.mark.parametrize("fmt", [1, 2])
@@ -182,7 +212,9 @@ def test_an_old_bundle_with_a_plain_watchlist_still_matches(fmt: int) -> None:
         "format": fmt,
         "watchlist": [{"document": "N0123", "nationality": "KHM", "reason": ""}],
     }
-    opened = open_bundle(cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type=CONTENT_TYPE))
+    opened = open_bundle(
+        cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type=CONTENT_TYPE), known=(raw_public(root),)
+    )
     assert opened.watch_readable(None)
     assert opened.watch_hits("P", "N0123", "KHM") and not opened.watch_hits("P", "N0123", "THA")
 
@@ -251,4 +283,7 @@ def test_a_malformed_watchlist_key_id_is_refused(kid) -> None:
     root = generate()
     payload = {**_payload(root), "format": 3, "watchlist_key_id": kid}
     with pytest.raises(DocumentRefused, match="key id"):
-        open_bundle(cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type=CONTENT_TYPE))
+        open_bundle(
+            cose.sign(cbor.dumps_cbor(payload), root, kid_of(root), content_type=CONTENT_TYPE),
+            known=(raw_public(root),),
+        )

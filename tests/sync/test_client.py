@@ -335,6 +335,8 @@ class FakeHQ:
             return httpx.Response(409, json={"reason": "gap", "acked_seq": self.acked})
         if self.mode == "500":
             return httpx.Response(500, json={"reason": "internal"})
+        if self.mode == "429":
+            return httpx.Response(429, json={"reason": "busy"}, headers={"Retry-After": "7"})
         if self.mode == "revoked":
             return httpx.Response(403, json={"reason": "revoked"})
         self.acked = batch.last_seq
@@ -388,6 +390,34 @@ def test_wrong_answers_never_advance_the_acked_seq(fake: FakeHQ, mode: str, erro
     with pytest.raises(error):
         fake_client(fake).push_once()
     assert fake.booth.ledger.acked_seq() == 0
+
+
+def test_a_batch_too_large_to_inflate_is_halved_before_it_is_sent(fake: FakeHQ, monkeypatch) -> None:
+    import sync.protocol.batch
+
+    monkeypatch.setattr(sync.protocol.batch, "MAX_INFLATED", 20_000)  # fewer than 500 records fit
+    result = fake_client(fake).push_once()
+    assert fake.sizes == [result.sent] and result.sent < 500
+
+
+def test_run_waits_at_least_what_a_429_retry_after_asks(fake: FakeHQ) -> None:
+    """HQ's per-booth limits answer 429 with Retry-After; the booth's back-off (here at most
+    1 ms) waits that long instead, and nothing is acknowledged."""
+    fake.mode = "429"
+    client = fake_client(fake)
+    stop, waits = threading.Event(), []
+
+    def on_session(result, error, wait) -> None:
+        waits.append((error, wait))
+        stop.set()
+
+    client.run(stop, on_session=on_session, backoff=Backoff(base=0.001, cap=300, rng=random.Random(1)))
+    [(error, wait)] = waits
+    assert isinstance(error, HQUnreachable) and error.retry_after == 7 and wait == 7
+    assert fake.booth.ledger.acked_seq() == 0
+    fake.mode = "ok"
+    client.push_all()
+    assert fake.booth.ledger.acked_seq() == fake.booth.ledger.head()[0]
 
 
 def test_a_signed_receipt_disagreeing_with_the_ledger_is_a_fork(fake: FakeHQ) -> None:

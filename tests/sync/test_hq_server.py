@@ -196,8 +196,8 @@ def _junk(rng: random.Random) -> bytes:
                 },
             ]
         )
-        return zlib.compress(cose.sign(cbor.dumps_cbor(payload), generate(), b"12345678", content_type=BATCH_TYPE))
-    return zlib.compress(b"\xd2\x84" + rng.randbytes(40))
+        return cose.sign(zlib.compress(cbor.dumps_cbor(payload)), generate(), b"12345678", content_type=BATCH_TYPE)
+    return b"\xd2\x84" + rng.randbytes(40)
 
 
 def test_junk_is_400_never_500(api: httpx.Client, sync_world: SyncWorld) -> None:
@@ -259,7 +259,11 @@ def test_no_bundle_yet_is_404(sync_world: SyncWorld) -> None:
         assert (answer.status_code, answer.json()["reason"]) == (404, "no_bundle")
 
 
-def test_concurrent_http_pushes(api: httpx.Client, sync_world: SyncWorld) -> None:
+def test_concurrent_http_pushes(sync_world: SyncWorld, clock: Clock) -> None:
+    """The store under concurrent pushes of one booth (the server's per-booth limit lifted)."""
+    from sync.hq.limits import BatchLimits
+
+    api = client(sync_world.serve(clock=clock, batch_limits=BatchLimits(per_booth=8, concurrent=8)))
     assert enrol(api, sync_world, "PHD-01").status_code == 200
     sync_world.more("PHD-01", 30)
     wires = [sync_world.sealed("PHD-01")] * 4 + [sync_world.sealed("PHD-01", 1, 10)] * 2
@@ -306,25 +310,107 @@ def test_unexpected_failure_is_a_json_500_and_the_server_lives_on(api: httpx.Cli
     assert push(api, sync_world.sealed("PHD-01")).status_code == 200
 
 
-def test_a_bomb_from_an_unknown_key_is_refused_before_its_payload_is_decoded(api, sync_world) -> None:
-    """The attack: a few KB of zlib holding millions of empty CBOR arrays. The sender is looked up
-    by the key id in the protected header and refused before the payload is decoded."""
-    import time
-    import zlib
+def _empty_arrays(count: int) -> bytes:
+    """CBOR array(count) of empty arrays: a few KB of zlib that a decoder would build into millions of lists."""
+    return b"\x9a" + count.to_bytes(4, "big") + b"\x80" * count
 
-    from sync.protocol import cose
-    from sync.protocol.batch import BATCH_TYPE
+
+def _never_inflate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server runs in this process: any call to the batch inflater fails the test."""
+    import sync.protocol.batch
+
+    def refuse(*_args: object) -> bytes:
+        raise AssertionError("a batch was inflated before its sender was authenticated")
+
+    monkeypatch.setattr(sync.protocol.batch, "inflate", refuse)
+
+
+def test_a_bomb_from_an_unknown_key_is_refused_without_inflating(api, sync_world, monkeypatch) -> None:
+    """The attack: 15 KB of zlib holding 16 million empty CBOR arrays, in a well-formed format-2
+    envelope. The sender is looked up by the key id in the protected header and refused: its
+    payload is never inflated, let alone decoded."""
+    import time
+
     from sync.protocol.keys import kid_of
 
-    count = 7_000_000  # under the inflate cap: only the order of the checks can refuse it fast
-    payload = b"\x9a" + count.to_bytes(4, "big") + b"\x80" * count  # array(count) of []
+    assert enrol(api, sync_world, "PHD-01").status_code == 200
+    _never_inflate(monkeypatch)
+    bomb = zlib.compress(_empty_arrays(16_000_000), 9)
+    assert len(bomb) < 20 * 1024
     stranger = generate()
-    wire = zlib.compress(cose.sign(payload, stranger, kid_of(stranger), content_type=BATCH_TYPE), 9)
-    assert len(wire) < 64 * 1024
-    started = time.perf_counter()
-    answer = push(api, wire)
-    took = time.perf_counter() - started
-    assert (answer.status_code, answer.json()["reason"]) == (403, "unenrolled")
-    assert took < 1.0, took  # decoding 7 million items first took seconds
-    bigger = zlib.compress(b"\x00" * (9 * 1024 * 1024), 9)  # past the 8 MiB inflate cap
-    assert push(api, bigger).json()["reason"] in ("bad_format", "too_large")
+    unknown = cose.sign(bomb, stranger, kid_of(stranger), content_type=BATCH_TYPE)
+    impostor = cose.sign(bomb, stranger, kid_of(sync_world.key("PHD-01")), content_type=BATCH_TYPE)
+    for wire, expected in ((unknown, (403, "unenrolled")), (impostor, (403, "bad_signature"))):
+        started = time.perf_counter()
+        answer = push(api, wire)
+        took = time.perf_counter() - started
+        assert (answer.status_code, answer.json()["reason"]) == expected
+        assert took < 0.5, took  # inflating and decoding it first took seconds and gigabytes
+
+
+def test_a_format_1_batch_is_refused_with_a_clear_reason(api, sync_world, monkeypatch) -> None:
+    """Format 1 put zlib outside the signature; HQ no longer inflates anything to find a sender."""
+    from sync.protocol.batch import BATCH_TYPE_1, FORMAT_1_REFUSED
+    from sync.protocol.keys import kid_of
+
+    assert enrol(api, sync_world, "PHD-01").status_code == 200
+    _never_inflate(monkeypatch)
+    key = sync_world.key("PHD-01")
+    old_bomb = zlib.compress(cose.sign(_empty_arrays(16_000_000), key, kid_of(key), content_type=BATCH_TYPE_1), 9)
+    old_batch = zlib.compress(cose.sign(b"\xa0", key, kid_of(key), content_type=BATCH_TYPE_1), 6)
+    old_type_unzipped = cose.sign(b"\xa0", key, kid_of(key), content_type=BATCH_TYPE_1)
+    for wire in (old_bomb, old_batch, old_type_unzipped):
+        answer = push(api, wire)
+        assert (answer.status_code, answer.json()) == (400, {"reason": "bad_format", "detail": FORMAT_1_REFUSED})
+
+
+def test_one_batch_in_flight_per_booth_while_other_booths_get_through(api, sync_world, monkeypatch) -> None:
+    """A second batch from a booth whose first is still being checked gets 429 with Retry-After
+    at once, not a thread; another booth's batch goes through meanwhile."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sync.hq.store import SyncStore
+    from sync.protocol.batch import peek_kid
+    from sync.protocol.keys import kid_of
+
+    sync_world.enrol("PHD-01")
+    sync_world.enrol("STB-01")
+    entered, release = threading.Event(), threading.Event()
+    original = SyncStore.accept_batch
+
+    def slow(self, wire, now, key):
+        if peek_kid(wire) == kid_of(sync_world.key("PHD-01")) and not release.is_set():
+            entered.set()
+            release.wait(30)
+        return original(self, wire, now, key)
+
+    monkeypatch.setattr(SyncStore, "accept_batch", slow)
+    with ThreadPoolExecutor(1) as pool, client(api.base_url) as other_link:
+        first = pool.submit(push, other_link, sync_world.sealed("PHD-01"))
+        assert entered.wait(30)
+        second = push(api, sync_world.sealed("PHD-01"))
+        assert (second.status_code, second.json()["reason"], second.headers["retry-after"]) == (429, "busy", "1")
+        assert push(api, sync_world.sealed("STB-01")).status_code == 200
+        assert api.get("/v1/time").status_code == 200
+        release.set()
+        assert first.result(30).status_code == 200
+    assert push(api, sync_world.sealed("PHD-01")).status_code == 200  # the slot is free again
+
+
+def test_a_booths_rate_is_limited_and_forgeries_do_not_spend_it(sync_world) -> None:
+    from sync.hq.limits import BatchLimits
+
+    sync_world.enrol("PHD-01")
+    with client(sync_world.serve(batch_limits=BatchLimits(per_minute=3))) as api:
+        from sync.protocol.keys import kid_of
+
+        payload = cose.parse_envelope(sync_world.sealed("PHD-01")).payload
+        forged = cose.sign(payload, generate(), kid_of(sync_world.key("PHD-01")), content_type=BATCH_TYPE)
+        unknown = sync_world.sealed("PHD-01", key=generate())
+        for _ in range(10):
+            assert push(api, forged).json()["reason"] == "bad_signature"
+            assert push(api, unknown).json()["reason"] == "unenrolled"
+        assert [push(api, sync_world.sealed("PHD-01")).status_code for _ in range(3)] == [200] * 3
+        limited = push(api, sync_world.sealed("PHD-01"))
+        assert (limited.status_code, limited.json()["reason"]) == (429, "rate_limited")
+        assert int(limited.headers["retry-after"]) == 20  # one batch every 20 s at 3 a minute

@@ -6,6 +6,7 @@ import json
 import zlib
 from pathlib import Path
 
+import cbor2
 import pytest
 from click.testing import CliRunner
 from conftest import NOW
@@ -25,9 +26,10 @@ from sync.client import SyncClient
 from sync.client.usb import export_to
 from sync.hq.cli import main as hq_main
 from sync.hq.facade import HQ
+from sync.protocol import cose
 from sync.protocol.batch import Receipt, sign_receipt
 from sync.protocol.bundle import TrustBundle, sign_bundle
-from sync.protocol.errors import UnsafePath
+from sync.protocol.errors import DocumentRefused, UnsafePath
 from sync.protocol.keys import generate, raw_public
 
 
@@ -105,9 +107,11 @@ def test_a_tampered_batch_is_refused_by_hq_and_the_others_still_go_in(usb_world:
     export_to(other, stick)
     mine = stick / "booth-PHD-01"
     last = sorted(mine.glob("batch-5001-*.bin"))[0]
-    payload = zlib.decompress(last.read_bytes())
+    signed = cose.parse_envelope(last.read_bytes())
+    payload = zlib.decompress(signed.payload)
     assert b"filler 6000 " in payload
-    last.write_bytes(zlib.compress(payload.replace(b"filler 6000 ", b"filler 6001 ")))  # a record changed
+    changed = zlib.compress(payload.replace(b"filler 6000 ", b"filler 6001 "))  # a record changed
+    last.write_bytes(cbor2.dumps(cbor2.CBORTag(18, [signed.protected, {}, changed, signed.signature])))
 
     code, out, _ = hq_import(w, stick)
     assert code == 1
@@ -272,3 +276,79 @@ def test_the_watchlist_key_never_goes_on_the_stick(usb_world: World, tmp_path: P
     w.booth.install_watchlist_key(key, note="entered by hand")
     outcome = w.booth.scan(session, issue(w.hq, doc="N123456"), direction="entry", channel="camera")
     assert "watchlist" in outcome.verdict.reasons and "watchlist_unreadable" not in outcome.verdict.reasons
+
+
+def _document_bomb(key, content_type: str, *, header_root: bool) -> bytes:
+    """A signed document whose payload is 4 million empty CBOR arrays (~230 MB once decoded)."""
+    from sync.protocol.keys import kid_of
+    from sync.protocol.signed import HDR_ROOT_KEY
+
+    count = 4_000_000
+    payload = b"\x9a" + count.to_bytes(4, "big") + b"\x80" * count
+    extra = {HDR_ROOT_KEY: raw_public(key)} if header_root else None
+    return cose.sign(payload, key, kid_of(key), content_type=content_type, extra=extra)
+
+
+def _no_big_decodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if a document payload of more than 1 MB is ever decoded."""
+    import sync.protocol.cbor
+
+    original = sync.protocol.cbor.loads_cbor
+
+    def guarded(data: bytes, what: str = "message"):
+        assert len(data) < 1_000_000, f"a {len(data)}-byte {what} was decoded before its signature was trusted"
+        return original(data, what)
+
+    monkeypatch.setattr(sync.protocol.cbor, "loads_cbor", guarded)
+
+
+def test_bundle_bombs_on_the_stick_are_refused_before_decoding(usb_world: World, tmp_path: Path, monkeypatch) -> None:
+    from sync.protocol.bundle import CONTENT_TYPE
+    from sync.protocol.keys import kid_of
+
+    w, stick = usb_world, tmp_path / "stick"
+    stick.mkdir()
+    rogue = generate()
+    (stick / "trust.bundle").write_bytes(_document_bomb(rogue, CONTENT_TYPE, header_root=True))
+    (stick / "old-style.bundle").write_bytes(_document_bomb(rogue, CONTENT_TYPE, header_root=False))
+    pinned = w.booth.trust.pinned_root()
+    impostor = cose.sign(
+        b"\x9a\x00\x3d\x09\x00" + b"\x80" * 4_000_000, rogue, kid_of(pinned), content_type=CONTENT_TYPE
+    )
+    (stick / "impostor.bundle").write_bytes(impostor)  # the pinned root's key id, another key
+    _no_big_decodes(monkeypatch)
+    report = export_to(w.booth, stick)
+    assert report.bundle_installed is None
+    problems = "\n".join(report.problems)
+    assert "trust.bundle: bundle is signed by a root this booth does not trust" in problems, problems
+    assert "old-style.bundle: trust bundle names no root key in its header" in problems, problems
+    assert "impostor.bundle: trust bundle is damaged or forged: signature does not match" in problems, problems
+
+
+def test_a_partner_list_bomb_is_refused_before_decoding(hq: HQ, monkeypatch) -> None:
+    from sync.hq.partner import PartnerError, import_partner_list
+    from sync.protocol.partner import CONTENT_TYPE
+
+    rogue = generate()
+    _no_big_decodes(monkeypatch)
+    for header_root in (True, False):
+        with pytest.raises((PartnerError, DocumentRefused)):
+            import_partner_list(hq, _document_bomb(rogue, CONTENT_TYPE, header_root=header_root), pin=None, now=NOW)
+        with pytest.raises((PartnerError, DocumentRefused)):
+            import_partner_list(
+                hq, _document_bomb(rogue, CONTENT_TYPE, header_root=header_root), pin=hq.root_fingerprint(), now=NOW
+            )
+
+
+def test_records_too_long_for_one_batch_are_split_on_the_stick(usb_world: World, tmp_path: Path, monkeypatch) -> None:
+    import sync.protocol.batch
+
+    w, stick = usb_world, tmp_path / "stick"
+    stick.mkdir()
+    add_records(w.booth, 40)
+    monkeypatch.setattr(sync.protocol.batch, "MAX_INFLATED", 4000)  # a few records' worth
+    report = export_to(w.booth, stick)
+    assert len(report.written) >= 2 and report.records == w.booth.ledger.head()[0]  # not one file of all
+    monkeypatch.undo()
+    assert hq_import(w, stick)[0] == 0
+    assert len(hq_records(w.hq)) == w.booth.ledger.head()[0]
