@@ -156,6 +156,28 @@ booth_suspensions = Table(  # a booth's sync stopped by HQ after a fork (step 4)
     Index("booth_suspensions_booth", "booth_id", "resumed_at"),
 )
 
+request_nonces = Table(  # step 5: nonces of booth-signed requests, kept for the time window (replays refused)
+    "request_nonces",
+    metadata,
+    Column("booth_id", String(64), nullable=False),
+    Column("nonce", String(32), nullable=False),  # hex of the 16 random bytes
+    Column("t", BigInteger, nullable=False),  # the request's signed time: pruned once out of the window
+    PrimaryKeyConstraint("booth_id", "nonce"),
+    Index("request_nonces_t", "t"),
+)
+
+booth_heads = Table(  # step 5: ledger heads a booth signed before HQ got those records (fork evidence)
+    "booth_heads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("booth_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", BigInteger, nullable=False),  # HQ time heard
+    Column("evidence", LargeBinary, nullable=False),  # the signed request header (COSE_Sign1) that told it
+    Index("booth_heads_booth_seq", "booth_id", "seq"),
+)
+
 # Added after the first release (step 2 of the migrations):
 records_officer = Index("records_officer", records.c.checkpoint, records.c.officer)  # analytics: per officer
 # the dashboard's officer page (an officer's latest records) and the outlier rules' evidence, in time order
@@ -340,6 +362,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         4,
         "a booth's sync suspended after a fork until HQ staff resume it (who, when, why)",
         _create(booth_suspensions, indexes=("booth_suspensions_booth",)),
+    ),
+    Migration(
+        5,
+        "booth-signed requests: nonces seen within the time window; ledger heads heard before their records",
+        _create(request_nonces, booth_heads, indexes=("request_nonces_t", "booth_heads_booth_seq")),
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

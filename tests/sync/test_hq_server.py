@@ -14,17 +14,13 @@ from urllib.parse import urlsplit
 import cbor2
 import httpx
 import pytest
-from hq_server import NOW, SyncWorld, rewrite
+from hq_server import NOW, SyncWorld, rewrite, signed_headers
 
 from sync.protocol import cbor, cose, keys
 from sync.protocol.batch import BATCH_TYPE, make_batch, open_receipt, seal_batch
 from sync.protocol.bundle import open_bundle
 from sync.protocol.keys import generate
 from sync.protocol.times import DAY
-
-
-def client(base_url: str | httpx.URL) -> httpx.Client:
-    return httpx.Client(base_url=base_url, timeout=60)
 
 
 class Clock:
@@ -35,14 +31,39 @@ class Clock:
         return self.at
 
 
+class Signer:
+    """An httpx request hook: signs every call but the open ones as booth ``as_booth``, at HQ's time."""
+
+    def __init__(self, world: SyncWorld, clock: Clock, as_booth: str = "PHD-01") -> None:
+        self.world, self.clock, self.as_booth = world, clock, as_booth
+
+    def __call__(self, request: httpx.Request) -> None:
+        if request.url.path in ("/v1/time", "/v1/enrol", "/v1/root"):
+            return
+        body = request.read()
+        path = request.url.raw_path.decode()
+        key = self.world.key(self.as_booth)
+        request.headers.update(signed_headers(key, self.as_booth, request.method, path, body, t=self.clock()))
+
+
+def client(base_url: str | httpx.URL, signer: Signer | None = None) -> httpx.Client:
+    hooks = {"request": [signer]} if signer else {}
+    return httpx.Client(base_url=base_url, timeout=60, event_hooks=hooks)
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(NOW + 100)
 
 
 @pytest.fixture
-def api(sync_world: SyncWorld, clock: Clock):
-    with client(sync_world.serve(clock=clock)) as api:
+def signer(sync_world: SyncWorld, clock: Clock) -> Signer:
+    return Signer(sync_world, clock)
+
+
+@pytest.fixture
+def api(sync_world: SyncWorld, clock: Clock, signer: Signer):
+    with client(sync_world.serve(clock=clock), signer) as api:
         yield api
 
 
@@ -122,8 +143,8 @@ def test_batch_receipt_resend_gap_and_latest(api: httpx.Client, sync_world: Sync
     assert list(sync_world.store.records("PHD-01")) == sync_world.records("PHD-01")
     latest = api.get("/v1/receipts/PHD-01")
     assert latest.status_code == 200 and latest.content == overlap.content
-    missing = api.get("/v1/receipts/STB-01")
-    assert (missing.status_code, missing.json()["reason"]) == (404, "not_found")
+    other = api.get("/v1/receipts/STB-01")  # another booth's activity is not PHD-01's to read
+    assert (other.status_code, other.json()["reason"]) == (403, "not_yours")
 
 
 def test_refusals(api: httpx.Client, sync_world: SyncWorld) -> None:
@@ -211,21 +232,26 @@ def test_junk_is_400_never_500(api: httpx.Client, sync_world: SyncWorld) -> None
     assert push(api, good).status_code == 200
 
 
-def test_too_large_is_413_and_the_server_lives_on(sync_world: SyncWorld) -> None:
+def test_too_large_is_413_and_the_server_lives_on(sync_world: SyncWorld, signer: Signer, clock: Clock) -> None:
     limit = 256 * 1024
-    with client(sync_world.serve(max_body=limit)) as api:
+    sync_world.enrol("PHD-01")
+    with client(sync_world.serve(max_body=limit, clock=clock), signer) as api:
         declared = push(api, b"\0" * (limit + 1))
         assert (declared.status_code, declared.json()["reason"]) == (413, "too_large")
         streamed = api.post("/v1/batches", content=iter([b"\0" * 65536] * 8))  # chunked: no Content-Length
         assert (streamed.status_code, streamed.json()["reason"]) == (413, "too_large")
         host, port = urlsplit(str(api.base_url)).hostname, urlsplit(str(api.base_url)).port
         with socket.create_connection((host, port), timeout=10) as raw:  # claims 10 GB, sends little
-            raw.sendall(b"POST /v1/batches HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\nabc")
+            header = signed_headers(sync_world.key("PHD-01"), "PHD-01", "POST", "/v1/batches", b"abc", t=clock())
+            head = f"POST /v1/batches HTTP/1.1\r\nHost: x\r\nBooth-Request: {header['Booth-Request']}\r\n"
+            raw.sendall(head.encode() + b"Content-Length: 10000000000\r\n\r\nabc")
             assert raw.recv(4096).startswith(b"HTTP/1.1 413")
         assert api.get("/v1/time").status_code == 200
 
 
-def test_bundle_200_304_and_rebuilt(api: httpx.Client, sync_world: SyncWorld, clock: Clock) -> None:
+def test_bundle_200_304_and_rebuilt(api: httpx.Client, sync_world: SyncWorld, clock: Clock, signer: Signer) -> None:
+    assert enrol(api, sync_world, "STB-01").status_code == 200  # the caller; the bundle lists it
+    signer.as_booth = "STB-01"
     first = api.get("/v1/bundle", params={"have": 0})
     assert first.status_code == 200 and first.headers["content-type"] == "application/cose"
     version = open_bundle(first.content).version
@@ -236,7 +262,7 @@ def test_bundle_200_304_and_rebuilt(api: httpx.Client, sync_world: SyncWorld, cl
 
     assert enrol(api, sync_world, "PHD-01").status_code == 200  # a new booth: the bundle lists it
     listed = open_bundle(api.get("/v1/bundle", params={"have": version}).content)
-    assert listed.version > version and [b.booth_id for b in listed.booths] == ["PHD-01"]
+    assert listed.version > version and [b.booth_id for b in listed.booths] == ["PHD-01", "STB-01"]
     assert api.get("/v1/bundle", params={"have": listed.version}).status_code == 304
 
     clock.at = listed.issued_at + listed.max_offline_age // 2 + 1  # half its age gone: rebuilt
@@ -248,21 +274,22 @@ def test_bundle_200_304_and_rebuilt(api: httpx.Client, sync_world: SyncWorld, cl
     assert open_bundle(api.get("/v1/bundle").content).version == built.version
 
 
-def test_no_bundle_yet_is_404(sync_world: SyncWorld) -> None:
+def test_no_bundle_yet_is_404(sync_world: SyncWorld, signer: Signer, clock: Clock) -> None:
     (sync_world.hq.paths.root / "bundles" / "latest.cose").unlink()
-    with client(sync_world.serve()) as api:
+    sync_world.enrol("PHD-01")
+    with client(sync_world.serve(clock=clock), signer) as api:
         answer = api.get("/v1/bundle")
         assert (answer.status_code, answer.json()["reason"]) == (404, "no_bundle")
 
 
-def test_concurrent_http_pushes(api: httpx.Client, sync_world: SyncWorld) -> None:
+def test_concurrent_http_pushes(api: httpx.Client, sync_world: SyncWorld, signer: Signer) -> None:
     assert enrol(api, sync_world, "PHD-01").status_code == 200
     sync_world.more("PHD-01", 30)
     wires = [sync_world.sealed("PHD-01")] * 4 + [sync_world.sealed("PHD-01", 1, 10)] * 2
     answers: list[httpx.Response] = []
 
     def send(wire: bytes) -> None:
-        with client(api.base_url) as own:
+        with client(api.base_url, signer) as own:
             answers.append(push(own, wire))
 
     threads = [threading.Thread(target=send, args=(w,)) for w in wires]
@@ -287,6 +314,8 @@ def test_unknown_paths_and_methods_are_json(api: httpx.Client) -> None:
         "/v1/batches",
         "/v1/receipts/{booth_id}",
         "/v1/bundle",
+        "/v1/head",
+        "/v1/root",
     }
 
 
@@ -312,6 +341,7 @@ def test_a_bomb_from_an_unknown_key_is_refused_before_its_payload_is_decoded(api
     from sync.protocol.batch import BATCH_TYPE
     from sync.protocol.keys import kid_of
 
+    sync_world.enrol("PHD-01")  # the caller (the Signer) is enrolled; the batch's key is a stranger's
     count = 7_000_000  # under the inflate cap: only the order of the checks can refuse it fast
     payload = b"\x9a" + count.to_bytes(4, "big") + b"\x80" * count  # array(count) of []
     stranger = generate()
