@@ -137,6 +137,7 @@ class SyncStore:
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
         self._pruned_at = 0
+        self._kids: dict[bytes, tuple[str, bytes]] = {}  # key id -> (booth id, public key): key_of_kid
         try:
             self.engine = make_engine(url)
             self._migrate()
@@ -231,8 +232,24 @@ class SyncStore:
         return _booth_info(row)
 
     def booth_by_kid(self, kid: bytes) -> BoothInfo | None:
-        """The enrolled (or revoked) booth whose key has this key id."""
-        return next((b for b in self.booths() if b.public_key is not None and kid_of(b.public_key) == kid), None)
+        """The enrolled (or revoked) booth whose key has this key id, read now (revoked or not)."""
+        known = self.key_of_kid(kid)
+        if known is None:
+            return None
+        try:
+            return self.booth(known[0])
+        except UnknownRecord:
+            return None
+
+    def key_of_kid(self, kid: bytes) -> tuple[str, bytes] | None:
+        """The booth id and public key for a key id, from memory when known (every signed call
+        asks): a booth's key never changes, a replaced booth gets a new id. Whether it is
+        revoked is not remembered: ``hear`` and ``accept_batch`` read that in their transaction."""
+        known = self._kids.get(kid)
+        if known is None:
+            self._kids = {kid_of(b.public_key): (b.booth_id, b.public_key) for b in self.booths() if b.public_key}
+            known = self._kids.get(kid)
+        return known
 
     def booths(self) -> list[BoothInfo]:
         with self.engine.connect() as conn:
@@ -459,13 +476,8 @@ class SyncStore:
                 return SyncRefused("unenrolled", f"booth {booth_id!r} has no enrolled key with this key id")
             if row.revoked:
                 return SyncRefused("revoked", f"booth {booth_id!r} was revoked")
-            nonce = request.nonce.hex()
-            used = select(request_nonces.c.nonce).where(
-                request_nonces.c.booth_id == booth_id, request_nonces.c.nonce == nonce
-            )
-            if conn.execute(used).first() is not None:
-                return SyncRefused("replayed", "this signed request was already used")
-            conn.execute(insert(request_nonces).values(booth_id=booth_id, nonce=nonce, t=request.t))
+            # a used nonce fails the primary key (IntegrityError: ``hear`` answers "replayed")
+            conn.execute(insert(request_nonces).values(booth_id=booth_id, nonce=request.nonce.hex(), t=request.t))
             conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(last_seen=now))
             fork = self._check_head(conn, booth_id, row.acked_seq, head.seq, head.hash, evidence, now)
             if fork is None or self._fork_known(conn, booth_id, fork):
