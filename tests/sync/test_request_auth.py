@@ -251,3 +251,24 @@ def test_pending_heads_are_bounded(sync_world: SyncWorld, monkeypatch: pytest.Mo
 
 def test_the_genesis_head_of_a_new_booth_matches(url: str, sync_world: SyncWorld) -> None:
     assert call(url, sync_world, "POST", "/v1/head", head=Head(0, genesis_hash("PHD-01"))).status_code == 200
+
+
+def test_nonces_are_pruned_once_out_of_the_window(sync_world: SyncWorld) -> None:
+    from sync.hq.schema import request_nonces
+    from sync.hq.store import PRUNE_EVERY
+
+    sync_world.enrol("PHD-01")
+    store, key = sync_world.store, sync_world.key("PHD-01")
+
+    def hear(t: int, now: int) -> None:
+        value = signed_headers(key, "PHD-01", "POST", "/v1/head", t=t)[HEADER]
+        store.hear(open_request(value, lambda _kid: key.public_key()), evidence(value), now)
+
+    def kept() -> list[int]:
+        with store.engine.connect() as conn:
+            return sorted(conn.execute(request_nonces.select().with_only_columns(request_nonces.c.t)).scalars())
+
+    hear(HQ_NOW, HQ_NOW)
+    later = HQ_NOW + 2 * WINDOW + PRUNE_EVERY + 1
+    hear(later, later)  # the first is out of the window: a replay of it is refused as stale anyway
+    assert kept() == [later]
