@@ -570,6 +570,9 @@ class SyncStore:
                 .where(booth_suspensions.c.id == row.id)
                 .values(resumed_at=at, resumed_by=by, note=note.strip())
             )
+            # the heads heard before are what the fork was judged against (its evidence is in
+            # ``forks``): staff decided, so the booth's records are judged from here on
+            conn.execute(booth_heads.delete().where(booth_heads.c.booth_id == booth_id))
         log.warning("booth %s resumed by %s: %s", booth_id, by, note)
 
     # -- reading

@@ -192,6 +192,11 @@ def test_rule_2_two_heads_at_one_seq_are_a_fork(url: str, sync_world: SyncWorld)
     other = rewrite(mine, n - 1, note="rewritten")[-1]
     assert problem(call(url, sync_world, "POST", "/v1/head", head=Head(n, other.hash))) == (409, "fork")
     _assert_forked(sync_world, n)
+    assert call(url, sync_world, "POST", "/v1/head", head=Head(n, other.hash)).status_code == 200  # on record
+    sync_world.store.resume("PHD-01", by="alice", note="the booth's disk was restored; checked", at=HQ_NOW)
+    assert sync_world.store.heads("PHD-01") == []  # staff decided: judged from here on
+    forged = seal_batch(make_batch(rewrite(mine, n - 1, note="rewritten")), sync_world.key("PHD-01"))
+    assert call(url, sync_world, "POST", "/v1/batches", forged, head=Head(n, other.hash)).status_code == 200
 
 
 def test_rule_3_a_batch_disagreeing_with_a_heard_head_is_a_fork(sync_world: SyncWorld) -> None:
