@@ -21,7 +21,7 @@ import click
 from booth.cli.common import read_pin
 from booth.cli_support import fail, print_json
 from booth.errors import ConfigError, UnknownOfficer
-from booth.report.model import ReportFilter, period, zone
+from booth.report.model import ReportFilter, head_line, period, zone
 from booth.report.signature import FORMATS, ExportInvalid, verify
 from booth.report.signed_export import check_records
 from booth.service import Booth
@@ -95,6 +95,7 @@ def export(
     finally:
         booth.close()
     print_json(result.to_json())
+    click.echo(head_line(result.manifest.head_seq, result.manifest.head_hash), err=True)  # JSON stays on stdout
 
 
 @export.command("verify")
@@ -191,6 +192,7 @@ def shift_close(data_dir: Path, name: str, supervisor: str | None, pin_stdin: bo
             "export": f"booth export --shift {closed.id} --format pdf --out FILE",
         }
     )
+    click.echo(head_line(report.head_seq, report.head_hash), err=True)
 
 
 @shift.command("list")

@@ -463,3 +463,9 @@ def _sync(ledger: Ledger, shift: ShiftInfo | None, head_seq: int) -> SyncInfo:
 def sync_note(ledger: Ledger) -> str:
     """What a ``shift_close`` audit record keeps of the sync state (read back by reports)."""
     return f"acked_seq={ledger.acked_seq()} head_seq={ledger.head()[0]}"
+
+
+def head_line(seq: int, digest: str) -> str:
+    """The ledger head as printed under an export or a shift close, for a supervisor to sign:
+    HQ can later check it against the records it gets (docs/threat-model.md)."""
+    return f"Ledger head: seq {seq}, hash {digest[:16]}…"

@@ -25,7 +25,7 @@ from booth import assets
 from booth.card.typeset import PT, PdfPen, Style, add_fonts, missing_fonts
 from booth.errors import CardError
 from booth.reasons import ENGLISH, Reason
-from booth.report.model import Person, Report, local_time, offset_label
+from booth.report.model import Person, Report, head_line, local_time, offset_label
 from booth.report.staging import ExportError
 
 if TYPE_CHECKING:
@@ -457,6 +457,7 @@ class _Doc:
             self.pdf.line(LEFT, BOTTOM + 3, RIGHT, BOTTOM + 3)
             self.text(LEFT, BOTTOM + 4, left, st, WIDTH - 25)
             self.text(LEFT, BOTTOM + 4, f"page {page} of {total}", st, WIDTH, "R")
+            self.text(LEFT, BOTTOM + 7.5, head_line(r.head_seq, r.head_hash), st, WIDTH)  # for the signature
         pdf.page = total
 
 

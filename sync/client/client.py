@@ -45,10 +45,10 @@ from sync.client.errors import (
 from sync.client.proof import check_agreement, check_receipt, write_pin
 from sync.protocol import keys
 from sync.protocol.batch import BatchRefused, make_batch, seal_batch
-from sync.protocol.bundle import TrustBundle, open_bundle
-from sync.protocol.errors import DocumentRefused
+from sync.protocol.bundle import TrustBundle
 from sync.protocol.keys import fingerprint, raw_public
 from sync.protocol.records import AUDIT
+from sync.protocol.request_auth import HEADER, Head, sign_request
 from sync.protocol.watchlist import WatchlistKey
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ SYNC_ACTION = "sync"
 WATCHLIST_KEY_HEADER = "X-Watchlist-Key"  # sync.hq.server: the key beside the bundle
 SESSION_INTERVAL = 60.0  # seconds between sessions once caught up
 MAX_RESYNCS = 3  # 409 gap answers in a row before giving up on this session
+OPEN_PATHS = ("/v1/time", "/v1/enrol", "/v1/root")  # every other call is signed (Booth-Request)
 
 
 @dataclass(frozen=True)
@@ -154,9 +155,23 @@ class SyncClient:
 
     # -- HTTP
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One request; every way the link can fail becomes ``HQUnreachable``."""
+        """One request, signed unless the route is open; every way the link can fail becomes
+        ``HQUnreachable``. A "stale_time" refusal (this booth's clock, or the offset measured
+        for it, is off by minutes) is answered by measuring the offset again and one retry."""
+        for attempt in (1, 2):
+            request = self.http.build_request(method, path, **kwargs)
+            if path.split("?")[0] not in OPEN_PATHS:
+                request.headers[HEADER] = self._sign(request)
+            response = self._send(request)
+            if attempt == 1 and response.status_code == 403 and _reason(response) == "stale_time":
+                self.measure_time()
+                continue
+            break
+        return response
+
+    def _send(self, request: httpx.Request) -> httpx.Response:
         try:
-            response = self.http.request(method, path, **kwargs)
+            response = self.http.send(request)
         except httpx.TimeoutException as exc:
             raise HQUnreachable(f"HQ did not answer in time ({type(exc).__name__})", timeout=True) from None
         except httpx.HTTPError as exc:
@@ -167,6 +182,46 @@ class SyncClient:
                 retry_after=retry_after(response),
             )
         return response
+
+    def _sign(self, request: httpx.Request) -> str:
+        """The ``Booth-Request`` header: this request, signed at HQ's time, with the ledger head."""
+        seq, digest = self.ledger.head()
+        return sign_request(
+            self._booth_key(),
+            booth_id=self.ledger.booth_id,
+            method=request.method,
+            path=request.url.raw_path.decode("ascii"),
+            body=request.read(),
+            t=self.hq_now(),
+            head=Head(seq, digest),
+        )
+
+    def hq_now(self) -> int:
+        """HQ's time as this booth best knows it: its clock plus the offset last measured."""
+        return self.clock.now() + (self.ledger.sync_state().clock_skew or 0)
+
+    def report_head(self) -> int:
+        """Tell HQ this booth's ledger head (signed), nothing else; return what HQ has acknowledged.
+
+        A few hundred bytes: HQ then knows the head before it gets the records, so a rewrite
+        of records not yet sent is caught as a fork when they come (docs/threat-model.md)."""
+        response = self._request("POST", "/v1/head")
+        if response.status_code == 200:
+            try:
+                return int(response.json()["acked_seq"])
+            except (ValueError, KeyError, TypeError):
+                raise HQUnreachable("HQ's answer to the head report is malformed") from None
+        raise self._refused(response, "the head report")
+
+    def _refused(self, response: httpx.Response, what: str) -> SyncError:
+        """The error for a refused signed call: a fork is an alarm, the rest say HQ's reason."""
+        reason = _reason(response)
+        if response.status_code == 409 and reason == "fork":
+            return ForkDetected(
+                f"HQ refused {what} as a fork (this booth's signed head differs from what HQ heard or holds): "
+                "ALARM, do not reset the booth, keep its ledger as evidence and call HQ"
+            )
+        return PushRefused(reason, f"HQ refused {what}: {reason} (HTTP {response.status_code})")
 
     # -- enrolment
     def enrol(self, token: str, pin: str | None = None) -> Enrolment:
@@ -199,15 +254,16 @@ class SyncClient:
         return replace(enrolment, pinned=True)
 
     def peek_root(self) -> str | None:
-        """The fingerprint of the root signing HQ's current bundle, before spending the token
-        (so the operator can compare it with HQ's screen first); None if HQ has no bundle yet.
+        """The fingerprint of HQ's root key (``/v1/root``, open), before spending the token
+        (so the operator can compare it with HQ's screen first); None if HQ does not say.
         Only a hint: ``enrol`` must then be given this fingerprint as ``pin``."""
-        response = self._request("GET", "/v1/bundle", params={"have": 0})
+        response = self._request("GET", "/v1/root")
         if response.status_code != 200:
             return None
         try:
-            return fingerprint(open_bundle(response.content).root_public_key)
-        except DocumentRefused:
+            root = bytes.fromhex(response.json()["root_public_key"])
+            return fingerprint(root) if len(root) == 32 else None
+        except (ValueError, KeyError, TypeError):
             return None
 
     def _enrolment(self, response: httpx.Response) -> Enrolment:
@@ -367,6 +423,8 @@ class SyncClient:
         response = self._request("GET", "/v1/bundle", params={"have": have})
         if response.status_code in (304, 404):
             return None
+        if response.status_code in (403, 409):
+            raise self._refused(response, "the trust bundle request")
         if response.status_code != 200:
             raise HQUnreachable(f"HQ answered {response.status_code} for the trust bundle ({_reason(response)})")
         try:

@@ -28,6 +28,7 @@ class Decision:
     seq: int = 0  # fork: the first sequence where the chains differ (0: the genesis)
     stored_hash: str = ""
     offered_hash: str = ""
+    known: str = "acknowledged"  # how HQ knew the stored hash: a record it acknowledged, or a head it heard
 
 
 def overlap(batch: Batch, acked: int) -> tuple[int, int] | None:

@@ -111,7 +111,7 @@ forks = Table(
     Column("seq", BigInteger, nullable=False),  # where the offered chain leaves HQ's (0: the genesis)
     Column("stored_hash", String(64), nullable=False),
     Column("offered_hash", String(64), nullable=False),
-    Column("wire", LargeBinary, nullable=False),  # the signed batch exactly as received: the evidence
+    Column("wire", LargeBinary, nullable=False),  # the evidence as received: the signed batch, or request header (head)
     Column("wire_sha256", String(64), nullable=False),
     Column("received_at", BigInteger, nullable=False),
     Index("forks_booth_wire", "booth_id", "wire_sha256", unique=True),
@@ -154,6 +154,28 @@ booth_suspensions = Table(  # a booth's sync stopped by HQ after a fork (step 4)
     Column("resumed_by", Text),
     Column("note", Text),
     Index("booth_suspensions_booth", "booth_id", "resumed_at"),
+)
+
+request_nonces = Table(  # step 5: nonces of booth-signed requests, kept for the time window (replays refused)
+    "request_nonces",
+    metadata,
+    Column("booth_id", String(64), nullable=False),
+    Column("nonce", String(32), nullable=False),  # hex of the 16 random bytes
+    Column("t", BigInteger, nullable=False),  # the request's signed time: pruned once out of the window
+    PrimaryKeyConstraint("booth_id", "nonce"),
+    Index("request_nonces_t", "t"),
+)
+
+booth_heads = Table(  # step 5: ledger heads a booth signed before HQ got those records (fork evidence)
+    "booth_heads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("booth_id", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", BigInteger, nullable=False),  # HQ time heard
+    Column("evidence", LargeBinary, nullable=False),  # the signed request header (COSE_Sign1) that told it
+    Index("booth_heads_booth_seq", "booth_id", "seq"),
 )
 
 # Added after the first release (step 2 of the migrations):
@@ -340,6 +362,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         4,
         "a booth's sync suspended after a fork until HQ staff resume it (who, when, why)",
         _create(booth_suspensions, indexes=("booth_suspensions_booth",)),
+    ),
+    Migration(
+        5,
+        "booth-signed requests: nonces seen within the time window; ledger heads heard before their records",
+        _create(request_nonces, booth_heads, indexes=("request_nonces_t", "booth_heads_booth_seq")),
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,11 +1,17 @@
 """HQ's HTTP server (FastAPI): what booths call. Administration stays on the command line.
 
-    GET  /v1/time                 {"hq_time": int}
-    POST /v1/enrol                one-time token + the booth's public key -> HQ root key
+    GET  /v1/time                 {"hq_time": int}                                            open
+    GET  /v1/root                 {"root_public_key", "root_fingerprint"}: HQ's public root   open
+    POST /v1/enrol                one-time token + the booth's public key -> HQ root key      open
     POST /v1/batches              a signed batch (octet-stream) -> the signed receipt (application/cose);
                                   429 + Retry-After past the per-booth and global limits (sync.hq.limits)
-    GET  /v1/receipts/{booth_id}  the latest receipt of a booth
+    GET  /v1/receipts/{booth_id}  the latest receipt of the calling booth (no other's)
     GET  /v1/bundle?have=N        the latest trust bundle if newer than N (and the watchlist key), else 304
+    POST /v1/head                 nothing: the call reports the booth's head -> {"booth_id", "acked_seq"}
+
+Every route but the open two needs a ``Booth-Request`` header signed by an enrolled booth
+(``sync.protocol.request_auth``; the ``booth_call`` dependency checks it before the handler
+runs, and the store records its nonce and the head it reports).
 
 With ``dashboard`` (the default) the same server serves HQ staff's web pages at ``/``
 (``sync.hq.dashboard.web``), and it runs the integrity analytics every minute.
@@ -29,7 +35,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
@@ -37,7 +43,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from sync.hq.bundles import BundleKeeper
-from sync.hq.errors import EnrolmentRefused, RequestRefused, SyncRefused
+from sync.hq.errors import EnrolmentRefused, RequestRefused, SyncRefused, UnknownRecord
 from sync.hq.facade import HQ
 from sync.hq.limits import BatchGate, BatchLimits, TooBusy
 from sync.hq.paths import HQPaths
@@ -45,7 +51,8 @@ from sync.hq.routes import guarded_route
 from sync.hq.store import SyncStore
 from sync.protocol import keys
 from sync.protocol.batch import MAX_WIRE, BatchRefused, peek_kid
-from sync.protocol.errors import KeyFileError
+from sync.protocol.errors import KeyFileError, SignedRequestRefused
+from sync.protocol.request_auth import HEADER, MAX_HEADER, WINDOW, SignedRequest, body_digest, evidence, open_request
 from sync.protocol.watchlist import WatchlistKey
 
 log = logging.getLogger(__name__)
@@ -59,8 +66,10 @@ _STATUS = {
     "unenrolled": 403,
     "revoked": 403,
     "bad_signature": 403,
+    "replayed": 403,
     "too_large": 413,
 }
+_REQUEST_STATUS = {"header_too_large": 431}  # the other refusals of a signed request: 403
 
 
 class Problem(BaseModel):
@@ -71,6 +80,16 @@ class Problem(BaseModel):
 
 class HQTime(BaseModel):
     hq_time: int
+
+
+class HQRoot(BaseModel):
+    root_public_key: str
+    root_fingerprint: str
+
+
+class HeadHeard(BaseModel):
+    booth_id: str
+    acked_seq: int  # HQ holds the booth's records up to here
 
 
 class EnrolRequest(BaseModel):
@@ -141,6 +160,82 @@ async def _internal(_request: Request, exc: Exception) -> JSONResponse:
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+# -- booth-signed requests
+
+
+@dataclass(frozen=True)
+class BoothCall:
+    """A request a booth signed, checked: who, what it said (head included), and its body."""
+
+    signed: SignedRequest
+    body: bytes
+
+    @property
+    def booth_id(self) -> str:
+        return self.signed.booth_id
+
+
+async def booth_call(
+    request: Request,
+    svc: Svc,
+    booth_request: Annotated[
+        str | None,
+        Header(
+            alias=HEADER,
+            description="base64url COSE_Sign1 by the booth's key over the request (docs/formats.md, Signed requests)",
+        ),
+    ] = None,
+) -> BoothCall:
+    """The dependency of every booth route: the ``Booth-Request`` header checked, else a Problem."""
+    if not booth_request:
+        raise ApiError(403, "unsigned", f"this call needs a {HEADER} header signed by an enrolled booth")
+    if len(booth_request) > MAX_HEADER:
+        raise ApiError(431, "header_too_large", f"the {HEADER} header is limited to {MAX_HEADER} characters")
+    now = svc.clock()
+    signed = await run_in_threadpool(_open_call, svc, request.method, _target(request), booth_request, now)
+    body = await read_body(request, svc.max_body)  # only for a booth that signed this request
+    if signed.body_sha256 != body_digest(body):
+        raise ApiError(403, "wrong_body", "the body is not the one signed")
+    await run_in_threadpool(svc.store.hear, signed, evidence(booth_request), now)
+    return BoothCall(signed, body)
+
+
+def _target(request: Request) -> str:
+    """The path and query exactly as sent (what the booth signed)."""
+    path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string") or b""
+    return (path + (b"?" + query if query else b"")).decode("latin-1")
+
+
+def _open_call(svc: Services, method: str, target: str, value: str, now: int) -> SignedRequest:
+    """The header checked: signed by an enrolled booth's key, for this request, at about HQ's time."""
+    signer: list[str] = []
+
+    def key_of(kid: bytes) -> Any:
+        known = svc.store.key_of_kid(kid)  # revoked? the store's ``hear`` reads it with the booth's row held
+        if known is None:
+            raise SignedRequestRefused("unenrolled", f"no enrolled booth has key id {kid.hex()}")
+        signer.append(known[0])
+        return keys.public_from_raw(known[1])
+
+    try:
+        signed = open_request(value, key_of)
+    except SignedRequestRefused as exc:
+        raise ApiError(_REQUEST_STATUS.get(exc.reason, 403), exc.reason, exc.detail) from None
+    for wrong, reason, detail in (
+        (signed.booth_id != signer[0], "bad_request_signature", "signed by another booth's key"),
+        (signed.method != method or signed.path != target, "wrong_request", "signed for another request"),
+        (abs(signed.t - now) > WINDOW, "stale_time", f"signed at {signed.t}, HQ time is {now} (see /v1/time)"),
+    ):
+        if wrong:
+            raise ApiError(403, reason, detail)
+    return signed
+
+
+Caller = Annotated[BoothCall, Depends(booth_call)]
+_SIGNED = (400, 403, 409, 431)  # what a signed route may answer besides its own
 router = APIRouter(prefix="/v1", route_class=guarded_route(_internal, ApiError, BatchRefused))
 
 
@@ -148,6 +243,13 @@ router = APIRouter(prefix="/v1", route_class=guarded_route(_internal, ApiError, 
 async def get_time(svc: Svc) -> HQTime:
     # On the event loop, not the thread pool that batch work may be filling: the clock stays quick.
     return HQTime(hq_time=svc.clock())
+
+
+@router.get("/root", response_model=HQRoot)
+def get_root(svc: Svc) -> HQRoot:
+    """HQ's root public key, for an operator to compare before enrolling (public; the bundle is not)."""
+    root = svc.root_key()
+    return HQRoot(root_public_key=keys.raw_public(root).hex(), root_fingerprint=keys.fingerprint(root))
 
 
 @router.post(
@@ -196,7 +298,7 @@ def _enrol(svc: Services, asked: EnrolRequest) -> EnrolAnswer:
             "description": "the receipt, signed by the HQ root key",
             "headers": {"X-Acked-Seq": {"schema": {"type": "integer"}, "description": "sequence acknowledged"}},
         },
-        **_problems(400, 403, 409, 413),
+        **_problems(*_SIGNED, 413),
         429: {
             "model": Problem,
             "description": "busy or rate limited: try again after Retry-After seconds",
@@ -205,9 +307,11 @@ def _enrol(svc: Services, asked: EnrolRequest) -> EnrolAnswer:
     },
     openapi_extra={"requestBody": {"required": True, "content": {"application/octet-stream": _BINARY}}},
 )
-async def post_batch(request: Request, svc: Svc) -> Response:
-    wire = await read_body(request, svc.max_body)
+async def post_batch(call: Caller, svc: Svc) -> Response:
+    wire = call.body  # read (with the cap) and checked against the signed header by ``booth_call``
     kid = peek_kid(wire)  # from the envelope alone: who to count it against, before any work
+    if kid != call.signed.kid:
+        raise ApiError(403, "bad_signature", "the batch is not signed by the booth that sent it")
     try:
         with svc.gate.admit(kid) as refund:
             try:
@@ -220,10 +324,24 @@ async def post_batch(request: Request, svc: Svc) -> Response:
     return Response(result.receipt, media_type=COSE, headers={"X-Acked-Seq": str(result.acked_seq)})
 
 
+@router.post("/head", response_model=HeadHeard, responses=_problems(*_SIGNED, 413))
+def post_head(call: Caller, svc: Svc) -> HeadHeard:
+    """Nothing but the signed header: the booth's head, heard (``booth_call`` recorded it)."""
+    try:
+        acked = svc.store.booth(call.booth_id).acked_seq
+    except UnknownRecord:  # deleted meanwhile: as if never enrolled
+        raise ApiError(403, "unenrolled") from None
+    return HeadHeard(booth_id=call.booth_id, acked_seq=acked)
+
+
 @router.get(
-    "/receipts/{booth_id}", response_class=Response, responses={200: {"content": {COSE: _BINARY}}, **_problems(404)}
+    "/receipts/{booth_id}",
+    response_class=Response,
+    responses={200: {"content": {COSE: _BINARY}}, **_problems(*_SIGNED, 404, 413)},
 )
-def get_receipt(booth_id: str, svc: Svc) -> Response:
+def get_receipt(booth_id: str, call: Caller, svc: Svc) -> Response:
+    if booth_id != call.booth_id:  # a booth's activity is its own business
+        raise ApiError(403, "not_yours", "a booth reads only its own receipts")
     receipt = svc.store.latest_receipt(booth_id)
     if receipt is None:
         raise ApiError(404, "not_found", f"no receipt for booth {booth_id!r}")
@@ -246,18 +364,22 @@ def get_receipt(booth_id: str, svc: Svc) -> Response:
             },
         },
         304: {"description": "the booth has this version or a newer one"},
-        **_problems(400, 404),
+        **_problems(*_SIGNED, 404, 413),
     },
 )
-def get_bundle(svc: Svc, have: Annotated[int, Query(description="the bundle version the booth has")] = 0) -> Response:
+def get_bundle(
+    _call: Caller,
+    svc: Svc,
+    have: Annotated[int, Query(description="the bundle version the booth has")] = 0,
+) -> Response:
     current = svc.bundles.current(svc.clock())
     if current is None:
         raise ApiError(404, "no_bundle", "HQ has not built a trust bundle yet (booth-hq bundle build)")
     bundle, data = current
     if bundle.version <= have:
         return Response(status_code=304)
-    # The key goes with the bundle because this route answers only enrolled booths, once their
-    # signed request header is required here; the bundle alone, on a stick, reads as hashes.
+    # The key goes with the bundle because this route answers only enrolled booths (their signed
+    # request header, ``booth_call``); the bundle alone, on a stick, reads as hashes.
     headers = {"X-Bundle-Version": str(bundle.version), WATCHLIST_KEY_HEADER: svc.watchlist_key().hex()}
     return Response(data, media_type=COSE, headers=headers)
 

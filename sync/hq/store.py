@@ -29,13 +29,25 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 from sync.hq import chain_check, schema
 from sync.hq.enrolment import check_booth_id, new_token, token_hash, token_matches, valid_booth_id
 from sync.hq.errors import EnrolmentRefused, HQError, SchemaTooNew, SyncRefused, UnknownRecord
-from sync.hq.schema import alert_acks, alerts, booth_moves, booth_suspensions, booths, forks, receipts, records
+from sync.hq.schema import (
+    alert_acks,
+    alerts,
+    booth_heads,
+    booth_moves,
+    booth_suspensions,
+    booths,
+    forks,
+    receipts,
+    records,
+    request_nonces,
+)
 from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, sign_receipt
 from sync.protocol.bundle import BoothEntry
 from sync.protocol.errors import KeyFileError
 from sync.protocol.files import sqlite_read_only
 from sync.protocol.keys import kid_of, public_from_raw
-from sync.protocol.records import FIELDS, Record
+from sync.protocol.records import FIELDS, Record, genesis_hash
+from sync.protocol.request_auth import WINDOW, SignedRequest
 
 log = logging.getLogger(__name__)
 # A fork stops the booth's sync until HQ staff look into it (``booth-hq booth resume``);
@@ -43,6 +55,10 @@ log = logging.getLogger(__name__)
 MAX_FORKS_KEPT = 3
 SUSPENDED_DETAIL = "HQ suspended this booth's sync after a fork: HQ staff must look into it and resume it"
 DATABASE_FILE = "hq-sync.db"
+# Heads a booth signed before HQ got those records: the newest this many per booth are kept
+# (one is enough to catch a rewrite below it; older ones only add evidence).
+MAX_HEADS_KEPT = 500
+PRUNE_EVERY = 60  # seconds between two prunings of old request nonces (by each HQ process)
 _INT64 = 2**63
 T = TypeVar("T")
 
@@ -127,6 +143,8 @@ class SyncStore:
     def __init__(self, url: str, *, read_only: bool = False) -> None:
         """``read_only``: a SQLite file on a read-only folder, read and never written nor migrated."""
         self.url = url
+        self._pruned_at = 0
+        self._kids: dict[bytes, tuple[str, bytes]] = {}  # key id -> (booth id, public key): key_of_kid
         if read_only and url.startswith("sqlite:///"):
             self.engine = read_only_engine(Path(url.removeprefix("sqlite:///")))
             self._check_version()
@@ -251,8 +269,24 @@ class SyncStore:
         return _booth_info(row)
 
     def booth_by_kid(self, kid: bytes) -> BoothInfo | None:
-        """The enrolled (or revoked) booth whose key has this key id."""
-        return next((b for b in self.booths() if b.public_key is not None and kid_of(b.public_key) == kid), None)
+        """The enrolled (or revoked) booth whose key has this key id, read now (revoked or not)."""
+        known = self.key_of_kid(kid)
+        if known is None:
+            return None
+        try:
+            return self.booth(known[0])
+        except UnknownRecord:
+            return None
+
+    def key_of_kid(self, kid: bytes) -> tuple[str, bytes] | None:
+        """The booth id and public key for a key id, from memory when known (every signed call
+        asks): a booth's key never changes, a replaced booth gets a new id. Whether it is
+        revoked is not remembered: ``hear`` and ``accept_batch`` read that in their transaction."""
+        known = self._kids.get(kid)
+        if known is None:
+            self._kids = {kid_of(b.public_key): (b.booth_id, b.public_key) for b in self.booths() if b.public_key}
+            known = self._kids.get(kid)
+        return known
 
     def booths(self) -> list[BoothInfo]:
         with self.engine.connect() as conn:
@@ -356,12 +390,26 @@ class SyncStore:
             conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(last_seen=now))
             if decision.kind == chain_check.GAP:
                 return SyncRefused("gap", f"HQ holds records up to {acked}; send from {acked + 1}", acked)
+            if decision.kind == chain_check.NEW:
+                decision = self._against_heads(conn, batch, acked) or decision
             if decision.kind == chain_check.FORK:
-                self._keep_fork(conn, batch, wire, decision, now)
-                return SyncRefused("fork", f"record {decision.seq} differs from the one HQ acknowledged", acked)
+                self._keep_fork(conn, batch.booth_id, decision, wire, _batch_fork_detail(batch, decision), now)
+                return SyncRefused("fork", f"record {decision.seq} differs from the one HQ {decision.known}", acked)
             if decision.kind == chain_check.DUPLICATE:
                 return self._old_receipt(conn, batch, stored[batch.last_seq], now, hq_key)
             return self._store_new(conn, batch, acked, now, hq_key)
+
+    @staticmethod
+    def _against_heads(conn: Connection, batch: Batch, acked: int) -> chain_check.Decision | None:
+        """Fork rule 3: a new record at a sequence whose head the booth signed earlier, hashing differently."""
+        query = select(booth_heads.c.seq, booth_heads.c.hash).where(
+            booth_heads.c.booth_id == batch.booth_id, booth_heads.c.seq.between(acked + 1, batch.last_seq)
+        )
+        offered = {r.seq: r.hash for r in batch.records}
+        for seq, digest in conn.execute(query.order_by(booth_heads.c.seq, booth_heads.c.id)):
+            if offered[seq] != digest:
+                return chain_check.Decision(chain_check.FORK, seq, digest, offered[seq], known="heard as its head")
+        return None
 
     @staticmethod
     def _hashes(conn: Connection, booth_id: str, span: tuple[int, int] | None) -> dict[int, str]:
@@ -381,6 +429,9 @@ class SyncStore:
             update(booths)
             .where(booths.c.booth_id == batch.booth_id)
             .values(acked_seq=batch.last_seq, head_hash=batch.head_hash)
+        )
+        conn.execute(  # heads heard for these records all matched (_against_heads): no longer needed
+            booth_heads.delete().where(booth_heads.c.booth_id == batch.booth_id, booth_heads.c.seq <= batch.last_seq)
         )
         receipt = self._new_receipt(conn, batch.booth_id, batch.last_seq, batch.head_hash, now, hq_key)
         log.info("booth %s: stored records %d..%d", batch.booth_id, acked + 1, batch.last_seq)
@@ -405,40 +456,129 @@ class SyncStore:
         conn.execute(insert(receipts).values(booth_id=booth_id, last_seq=seq, head_hash=head, receipt=receipt, at=now))
         return receipt
 
-    def _keep_fork(self, conn: Connection, batch: Batch, wire: bytes, decision: chain_check.Decision, now: int) -> None:
-        """Keep the signed batch as evidence, raise an alert, and suspend the booth's sync until
-        HQ staff resume it: once per distinct batch, and at most ``MAX_FORKS_KEPT`` per booth."""
-        digest = hashlib.sha256(wire).hexdigest()
-        kept = conn.execute(select(forks.c.wire_sha256).where(forks.c.booth_id == batch.booth_id)).scalars().all()
-        if self._active_suspension(conn, batch.booth_id) is None:
+    def _keep_fork(
+        self, conn: Connection, booth_id: str, decision: chain_check.Decision, evidence: bytes, detail: str, now: int
+    ) -> None:
+        """Keep the signed evidence (a batch, or a request header with a head), raise an alert, and
+        suspend the booth's sync until HQ staff resume it: once per distinct piece of evidence, and
+        at most ``MAX_FORKS_KEPT`` per booth."""
+        digest = hashlib.sha256(evidence).hexdigest()
+        kept = conn.execute(select(forks.c.wire_sha256).where(forks.c.booth_id == booth_id)).scalars().all()
+        if self._active_suspension(conn, booth_id) is None:
             conn.execute(
                 insert(booth_suspensions).values(
-                    booth_id=batch.booth_id, suspended_at=now, reason=f"fork at record {decision.seq}"
+                    booth_id=booth_id, suspended_at=now, reason=f"fork at record {decision.seq}"
                 )
             )
         if digest in kept or len(kept) >= MAX_FORKS_KEPT:
             return
         conn.execute(
             insert(forks).values(
-                booth_id=batch.booth_id,
+                booth_id=booth_id,
                 seq=decision.seq,
                 stored_hash=decision.stored_hash,
                 offered_hash=decision.offered_hash,
-                wire=wire,
+                wire=evidence,
                 wire_sha256=digest,
                 received_at=now,
             )
         )
-        detail = (
-            f"booth {batch.booth_id} sent a signed batch ({batch.first_seq}..{batch.last_seq}) whose "
-            f"record {decision.seq} differs from the one HQ acknowledged: its history was rewritten"
-        )
         conn.execute(
             insert(alerts).values(
-                kind="fork", booth_id=batch.booth_id, seq=decision.seq, detail=detail, raised_at=now, acknowledged=False
+                kind="fork", booth_id=booth_id, seq=decision.seq, detail=detail, raised_at=now, acknowledged=False
             )
         )
         log.warning("FORK: %s", detail)
+
+    # -- signed requests: nonces and heads
+    def hear(self, request: SignedRequest, evidence: bytes, now: int) -> None:
+        """Record a verified request's nonce and the head it reports; raise ``SyncRefused``:
+        ``replayed`` (nonce seen), ``revoked``/``unenrolled``, or ``fork`` (rules 1 and 2).
+
+        One transaction holding the booth's row, like ``accept_batch``: the nonces' primary key
+        makes two HQ processes on one database agree that a nonce is used once."""
+        self._prune_nonces(now)
+        try:
+            outcome = self._hear(request, evidence, now)
+        except IntegrityError:  # the same nonce, committed meanwhile by another request
+            outcome = SyncRefused("replayed", "this signed request was already used")
+        if outcome is not None:
+            raise outcome
+
+    def _hear(self, request: SignedRequest, evidence: bytes, now: int) -> SyncRefused | None:
+        booth_id, head = request.booth_id, request.head
+        with self.engine.begin() as conn:
+            row = conn.execute(select(booths).where(booths.c.booth_id == booth_id).with_for_update()).one_or_none()
+            if row is None or row.public_key is None or kid_of(bytes.fromhex(row.public_key)) != request.kid:
+                return SyncRefused("unenrolled", f"booth {booth_id!r} has no enrolled key with this key id")
+            if row.revoked:
+                return SyncRefused("revoked", f"booth {booth_id!r} was revoked")
+            # a used nonce fails the primary key (IntegrityError: ``hear`` answers "replayed")
+            conn.execute(insert(request_nonces).values(booth_id=booth_id, nonce=request.nonce.hex(), t=request.t))
+            conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(last_seen=now))
+            fork = self._check_head(conn, booth_id, row.acked_seq, head.seq, head.hash, evidence, now)
+            if fork is None or self._fork_known(conn, booth_id, fork):
+                return None  # a fork already on record: the booth is suspended (or staff resumed it); reads go on
+            detail = (
+                f"booth {booth_id} signed head {head.seq} ({head.hash[:16]}) while HQ {fork.known} "
+                f"{fork.stored_hash[:16]} at record {fork.seq}: its history was rewritten"
+            )
+            self._keep_fork(conn, booth_id, fork, evidence, detail, now)
+        return SyncRefused("fork", f"head {head.seq} differs from the record HQ {fork.known}", row.acked_seq)
+
+    @staticmethod
+    def _fork_known(conn: Connection, booth_id: str, fork: chain_check.Decision) -> bool:
+        query = select(forks.c.id).where(
+            forks.c.booth_id == booth_id, forks.c.seq == fork.seq, forks.c.offered_hash == fork.offered_hash
+        )
+        return conn.execute(query).first() is not None
+
+    def _check_head(
+        self, conn: Connection, booth_id: str, acked: int, seq: int, digest: str, evidence: bytes, now: int
+    ) -> chain_check.Decision | None:
+        """Fork rules 1 and 2 for a reported head; a new pending head is kept, a matching old one dropped."""
+        if seq <= acked:  # rule 1: HQ holds that record
+            stored = genesis_hash(booth_id) if seq == 0 else self._hashes(conn, booth_id, (seq, seq))[seq]
+            if stored != digest:
+                return chain_check.Decision(chain_check.FORK, seq, stored, digest, known="acknowledged")
+            return None
+        query = select(booth_heads.c.hash).where(booth_heads.c.booth_id == booth_id, booth_heads.c.seq == seq)
+        heard = conn.execute(query.order_by(booth_heads.c.id)).scalars().all()
+        for other in heard:  # rule 2: two signed heads at one sequence
+            if other != digest:
+                return chain_check.Decision(chain_check.FORK, seq, other, digest, known="heard as its head")
+        if not heard:
+            conn.execute(insert(booth_heads).values(booth_id=booth_id, seq=seq, hash=digest, at=now, evidence=evidence))
+            self._trim_heads(conn, booth_id)
+        return None
+
+    @staticmethod
+    def _trim_heads(conn: Connection, booth_id: str) -> None:
+        """Keep the newest ``MAX_HEADS_KEPT`` pending heads of the booth."""
+        oldest_kept = (
+            select(booth_heads.c.id)
+            .where(booth_heads.c.booth_id == booth_id)
+            .order_by(booth_heads.c.id.desc())
+            .offset(MAX_HEADS_KEPT - 1)
+            .limit(1)
+        )
+        cut = conn.execute(oldest_kept).scalar()
+        if cut is not None:
+            conn.execute(booth_heads.delete().where(booth_heads.c.booth_id == booth_id, booth_heads.c.id < cut))
+
+    def _prune_nonces(self, now: int) -> None:
+        """Forget nonces whose time is out of the window (a replay of them is refused as stale)."""
+        if now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        with self.engine.begin() as conn:
+            conn.execute(request_nonces.delete().where(request_nonces.c.t < now - 2 * WINDOW))
+
+    def heads(self, booth_id: str) -> list[dict[str, Any]]:
+        """The heads the booth signed that HQ has no records for yet, oldest first."""
+        query = select(booth_heads).where(booth_heads.c.booth_id == booth_id).order_by(booth_heads.c.id)
+        with self.engine.connect() as conn:
+            return [{**row._mapping, "evidence": bytes(row.evidence)} for row in conn.execute(query)]
 
     # -- suspensions
     @staticmethod
@@ -467,6 +607,9 @@ class SyncStore:
                 .where(booth_suspensions.c.id == row.id)
                 .values(resumed_at=at, resumed_by=by, note=note.strip())
             )
+            # the heads heard before are what the fork was judged against (its evidence is in
+            # ``forks``): staff decided, so the booth's records are judged from here on
+            conn.execute(booth_heads.delete().where(booth_heads.c.booth_id == booth_id))
         log.warning("booth %s resumed by %s: %s", booth_id, by, note)
 
     # -- reading
@@ -573,6 +716,13 @@ def _safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return "(unreadable URL)"
+
+
+def _batch_fork_detail(batch: Batch, decision: chain_check.Decision) -> str:
+    return (
+        f"booth {batch.booth_id} sent a signed batch ({batch.first_seq}..{batch.last_seq}) whose "
+        f"record {decision.seq} differs from the one HQ {decision.known}: its history was rewritten"
+    )
 
 
 def _check_numbers(batch: Batch) -> None:

@@ -16,6 +16,7 @@
     │   └── UnknownIssuer         no trusted key with this kid
     ├── DocumentRefused           a root-signed document (trust bundle, partner list) is refused
     ├── BatchRefused              a sync batch or receipt is refused; carries a short code
+    ├── SignedRequestRefused      a booth-signed request header is refused; carries a short code
     └── ExportRefused             a signed export (shift log, day report) cannot be accepted
         ├── ExportSignatureInvalid    the file does not match its .sig, or the .sig is not good
         └── ExportUnreadable          the export or its .sig cannot be read (missing, I/O error)
@@ -98,6 +99,15 @@ class DocumentRefused(WireError):
 
 class BatchRefused(WireError):
     """A batch (or receipt) cannot be accepted; ``reason`` is a short code for logs, alerts and HTTP answers."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class SignedRequestRefused(WireError):
+    """A ``Booth-Request`` header cannot be accepted; ``reason`` is the short code HQ answers with."""
 
     def __init__(self, reason: str, detail: str) -> None:
         super().__init__(f"{reason}: {detail}")

@@ -130,6 +130,8 @@ def test_pdf_holds_the_names_and_totals_and_renders(world: World, tmp_path: Path
     assert "HQ confirmed renewal by phone" in text and "Exit scan missed at lane 2, CCTV checked" in text
     assert "23 scans and overrides (#13 – #40)" in text and "peak 5 scans in one hour" in text
     assert "page 1 of 2" in text and "page 2 of 2" in text
+    # the head signed in the .sig, on every page, for the supervisor's signature on paper
+    assert text.count(f"Ledger head: seq {result.manifest.head_seq}, hash {result.manifest.head_hash[:16]}…") == 2
     subprocess.run(["pdftoppm", "-r", "60", "-png", str(result.path), str(tmp_path / "page")], check=True)
     with Image.open(tmp_path / "page-1.png") as page:
         colours = {

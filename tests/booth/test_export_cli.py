@@ -65,6 +65,7 @@ def test_export_csv_for_a_day_then_verify(world: World, tmp_path: Path) -> None:
     assert signed["filter"] == {"from": DAY_START, "to": DAY_END, "officer": None, "shift": None}
     assert signed["exported_by"].startswith("command line (")
     assert [r.seq for r in read_csv(out)] == want
+    assert stderr == f"Ledger head: seq {signed['head_seq']}, hash {signed['head_hash'][:16]}…\n"
     code, stdout, _ = run(world, "export", "verify", str(out), "--records")
     assert code == 0 and json.loads(stdout)["verified"] is True and json.loads(stdout)["records_checked"] is True
 
@@ -157,6 +158,8 @@ def test_shift_close_and_list(world: World, monkeypatch: pytest.MonkeyPatch) -> 
     )
     code, stdout, err = run(world, "shift", "close", "--officer", OFFICER, "--pin-stdin", input=OFFICER_PIN + "\n")
     assert code == 0, err
+    seq, digest = world.booth.ledger.head()
+    assert f"Ledger head: seq {seq}, hash {digest[:16]}…" in err  # for the supervisor to sign
     closed = json.loads(stdout)
     assert closed["officer"] == OFFICER and closed["closed_by"] == OFFICER and closed["closed_at"].endswith("Z")
     assert closed["scans"] == 5 and closed["sync"]["as_of"] == "shift close"  # 14:00-17:45 and the next night

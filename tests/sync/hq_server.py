@@ -36,6 +36,7 @@ from sync.protocol import keys
 from sync.protocol.batch import make_batch, seal_batch
 from sync.protocol.bundle import Checkpoint
 from sync.protocol.records import Record, genesis_hash
+from sync.protocol.request_auth import HEADER, Head, sign_request
 from sync.protocol.times import DAY
 
 NOW = 1_790_000_000  # the same fixed clock as tests/conftest.py
@@ -191,6 +192,23 @@ class SyncWorld:
         return seal_batch(make_batch(self.records(booth_id, first, last)), key or self.key(booth_id))
 
 
+def signed_headers(
+    key: Ed25519PrivateKey,
+    booth_id: str,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    *,
+    t: int,
+    head: Head | None = None,
+    nonce: bytes | None = None,
+) -> dict[str, str]:
+    """A ``Booth-Request`` header for one call (head: the genesis unless given, which always matches)."""
+    head = head or Head(0, genesis_hash(booth_id))
+    value = sign_request(key, booth_id=booth_id, method=method, path=path, body=body, t=t, head=head, nonce=nonce)
+    return {HEADER: value}
+
+
 def rewrite(records: list[Record], seq: int, **changes: Any) -> list[Record]:
     """The history a booth would have if record ``seq`` were changed and the chain re-sealed."""
     out: list[Record] = []
@@ -205,4 +223,13 @@ def rewrite(records: list[Record], seq: int, **changes: Any) -> list[Record]:
     return out
 
 
-__all__ = ["NOW", "SyncWorld", "fresh_pg_schema", "genesis_hash", "make_template", "rewrite", "start_hq"]
+__all__ = [
+    "NOW",
+    "SyncWorld",
+    "fresh_pg_schema",
+    "genesis_hash",
+    "make_template",
+    "rewrite",
+    "signed_headers",
+    "start_hq",
+]

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from conftest import NOW
+from hq_server import signed_headers
 from test_client_support import (
     BOOTH_ID,
     World,
@@ -82,8 +83,13 @@ def test_the_same_batch_twice_gets_the_same_receipt(world: World) -> None:
     wire = seal_batch(
         make_batch(list(world.booth.ledger.records())), load_private(world.booth.data_dir / "keys" / "booth.pem")
     )
-    first = httpx.post(f"{world.url}/v1/batches", content=wire)
-    again = httpx.post(f"{world.url}/v1/batches", content=wire)
+    key = load_private(world.booth.data_dir / "keys" / "booth.pem")
+
+    def post() -> httpx.Response:
+        headers = signed_headers(key, BOOTH_ID, "POST", "/v1/batches", wire, t=world.hq_clock.now())
+        return httpx.post(f"{world.url}/v1/batches", content=wire, headers=headers)
+
+    first, again = post(), post()
     assert first.status_code == again.status_code == 200 and first.content == again.content
     receipt = open_receipt(first.content, world.hq.root_key().public_key())
     assert (receipt.acked_seq, receipt.head_hash) == world.booth.ledger.head()

@@ -209,12 +209,14 @@ def test_serve_runs_uvicorn(hq, tmp_path: Path) -> None:
         deadline = time.monotonic() + 20
         while True:
             try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/v1/bundle", timeout=2)
+                answer = httpx.get(f"http://127.0.0.1:{port}/v1/root", timeout=2)
                 break
             except httpx.TransportError:
                 assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read().decode()
                 time.sleep(0.1)
-        assert answer.status_code == 200 and open_bundle(answer.content).version >= 1
+        assert answer.status_code == 200 and answer.json()["root_fingerprint"] == hq.root_fingerprint()
+        unsigned = httpx.get(f"http://127.0.0.1:{port}/v1/bundle", timeout=2)  # the watchlist: booths only
+        assert (unsigned.status_code, unsigned.json()["reason"]) == (403, "unsigned")
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -14,17 +14,13 @@ from urllib.parse import urlsplit
 import cbor2
 import httpx
 import pytest
-from hq_server import NOW, SyncWorld, rewrite
+from hq_server import NOW, SyncWorld, rewrite, signed_headers
 
 from sync.protocol import cbor, cose, keys
 from sync.protocol.batch import BATCH_TYPE, make_batch, open_receipt, seal_batch
 from sync.protocol.bundle import WatchlistKey, open_bundle
 from sync.protocol.keys import generate
 from sync.protocol.times import DAY
-
-
-def client(base_url: str | httpx.URL) -> httpx.Client:
-    return httpx.Client(base_url=base_url, timeout=60)
 
 
 class Clock:
@@ -35,14 +31,39 @@ class Clock:
         return self.at
 
 
+class Signer:
+    """An httpx request hook: signs every call but the open ones as booth ``as_booth``, at HQ's time."""
+
+    def __init__(self, world: SyncWorld, clock: Clock, as_booth: str = "PHD-01") -> None:
+        self.world, self.clock, self.as_booth = world, clock, as_booth
+
+    def __call__(self, request: httpx.Request) -> None:
+        if request.url.path in ("/v1/time", "/v1/enrol", "/v1/root"):
+            return
+        body = request.read()
+        path = request.url.raw_path.decode()
+        key = self.world.key(self.as_booth)
+        request.headers.update(signed_headers(key, self.as_booth, request.method, path, body, t=self.clock()))
+
+
+def client(base_url: str | httpx.URL, signer: Signer | None = None) -> httpx.Client:
+    hooks = {"request": [signer]} if signer else {}
+    return httpx.Client(base_url=base_url, timeout=60, event_hooks=hooks)
+
+
 @pytest.fixture
 def clock() -> Clock:
     return Clock(NOW + 100)
 
 
 @pytest.fixture
-def api(sync_world: SyncWorld, clock: Clock):
-    with client(sync_world.serve(clock=clock)) as api:
+def signer(sync_world: SyncWorld, clock: Clock) -> Signer:
+    return Signer(sync_world, clock)
+
+
+@pytest.fixture
+def api(sync_world: SyncWorld, clock: Clock, signer: Signer):
+    with client(sync_world.serve(clock=clock), signer) as api:
         yield api
 
 
@@ -123,8 +144,8 @@ def test_batch_receipt_resend_gap_and_latest(api: httpx.Client, sync_world: Sync
     assert list(sync_world.store.records("PHD-01")) == sync_world.records("PHD-01")
     latest = api.get("/v1/receipts/PHD-01")
     assert latest.status_code == 200 and latest.content == overlap.content
-    missing = api.get("/v1/receipts/STB-01")
-    assert (missing.status_code, missing.json()["reason"]) == (404, "not_found")
+    other = api.get("/v1/receipts/STB-01")  # another booth's activity is not PHD-01's to read
+    assert (other.status_code, other.json()["reason"]) == (403, "not_yours")
 
 
 def test_refusals(api: httpx.Client, sync_world: SyncWorld) -> None:
@@ -135,8 +156,9 @@ def test_refusals(api: httpx.Client, sync_world: SyncWorld) -> None:
         answer = push(api, wire)
         return answer.status_code, answer.json()["reason"]
 
-    assert reason(sync_world.sealed("STB-01")) == (403, "unenrolled")
-    assert reason(sync_world.sealed("PHD-01", key=generate())) == (403, "unenrolled")  # no booth has that key
+    # the caller is PHD-01: a batch signed by any other key is refused before it is read
+    assert reason(sync_world.sealed("STB-01")) == (403, "bad_signature")
+    assert reason(sync_world.sealed("PHD-01", key=generate())) == (403, "bad_signature")
     assert enrol(api, sync_world, "STB-01").status_code == 200
     assert reason(sync_world.sealed("STB-01", key=sync_world.key("PHD-01"))) == (403, "bad_signature")
     batch = make_batch(mine)
@@ -212,21 +234,26 @@ def test_junk_is_400_never_500(api: httpx.Client, sync_world: SyncWorld) -> None
     assert push(api, good).status_code == 200
 
 
-def test_too_large_is_413_and_the_server_lives_on(sync_world: SyncWorld) -> None:
+def test_too_large_is_413_and_the_server_lives_on(sync_world: SyncWorld, signer: Signer, clock: Clock) -> None:
     limit = 256 * 1024
-    with client(sync_world.serve(max_body=limit)) as api:
+    sync_world.enrol("PHD-01")
+    with client(sync_world.serve(max_body=limit, clock=clock), signer) as api:
         declared = push(api, b"\0" * (limit + 1))
         assert (declared.status_code, declared.json()["reason"]) == (413, "too_large")
         streamed = api.post("/v1/batches", content=iter([b"\0" * 65536] * 8))  # chunked: no Content-Length
         assert (streamed.status_code, streamed.json()["reason"]) == (413, "too_large")
         host, port = urlsplit(str(api.base_url)).hostname, urlsplit(str(api.base_url)).port
         with socket.create_connection((host, port), timeout=10) as raw:  # claims 10 GB, sends little
-            raw.sendall(b"POST /v1/batches HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\nabc")
+            header = signed_headers(sync_world.key("PHD-01"), "PHD-01", "POST", "/v1/batches", b"abc", t=clock())
+            head = f"POST /v1/batches HTTP/1.1\r\nHost: x\r\nBooth-Request: {header['Booth-Request']}\r\n"
+            raw.sendall(head.encode() + b"Content-Length: 10000000000\r\n\r\nabc")
             assert raw.recv(4096).startswith(b"HTTP/1.1 413")
         assert api.get("/v1/time").status_code == 200
 
 
-def test_bundle_200_304_and_rebuilt(api: httpx.Client, sync_world: SyncWorld, clock: Clock) -> None:
+def test_bundle_200_304_and_rebuilt(api: httpx.Client, sync_world: SyncWorld, clock: Clock, signer: Signer) -> None:
+    assert enrol(api, sync_world, "STB-01").status_code == 200  # the caller; the bundle lists it
+    signer.as_booth = "STB-01"
     first = api.get("/v1/bundle", params={"have": 0})
     assert first.status_code == 200 and first.headers["content-type"] == "application/cose"
     version = open_bundle(first.content).version
@@ -240,7 +267,7 @@ def test_bundle_200_304_and_rebuilt(api: httpx.Client, sync_world: SyncWorld, cl
 
     assert enrol(api, sync_world, "PHD-01").status_code == 200  # a new booth: the bundle lists it
     listed = open_bundle(api.get("/v1/bundle", params={"have": version}).content)
-    assert listed.version > version and [b.booth_id for b in listed.booths] == ["PHD-01"]
+    assert listed.version > version and [b.booth_id for b in listed.booths] == ["PHD-01", "STB-01"]
     assert api.get("/v1/bundle", params={"have": listed.version}).status_code == 304
 
     clock.at = listed.issued_at + listed.max_offline_age // 2 + 1  # half its age gone: rebuilt
@@ -252,25 +279,26 @@ def test_bundle_200_304_and_rebuilt(api: httpx.Client, sync_world: SyncWorld, cl
     assert open_bundle(api.get("/v1/bundle").content).version == built.version
 
 
-def test_no_bundle_yet_is_404(sync_world: SyncWorld) -> None:
+def test_no_bundle_yet_is_404(sync_world: SyncWorld, signer: Signer, clock: Clock) -> None:
     (sync_world.hq.paths.root / "bundles" / "latest.cose").unlink()
-    with client(sync_world.serve()) as api:
+    sync_world.enrol("PHD-01")
+    with client(sync_world.serve(clock=clock), signer) as api:
         answer = api.get("/v1/bundle")
         assert (answer.status_code, answer.json()["reason"]) == (404, "no_bundle")
 
 
-def test_concurrent_http_pushes(sync_world: SyncWorld, clock: Clock) -> None:
+def test_concurrent_http_pushes(sync_world: SyncWorld, clock: Clock, signer: Signer) -> None:
     """The store under concurrent pushes of one booth (the server's per-booth limit lifted)."""
     from sync.hq.limits import BatchLimits
 
-    api = client(sync_world.serve(clock=clock, batch_limits=BatchLimits(per_booth=8, concurrent=8)))
+    api = client(sync_world.serve(clock=clock, batch_limits=BatchLimits(per_booth=8, concurrent=8)), signer)
     assert enrol(api, sync_world, "PHD-01").status_code == 200
     sync_world.more("PHD-01", 30)
     wires = [sync_world.sealed("PHD-01")] * 4 + [sync_world.sealed("PHD-01", 1, 10)] * 2
     answers: list[httpx.Response] = []
 
     def send(wire: bytes) -> None:
-        with client(api.base_url) as own:
+        with client(api.base_url, signer) as own:
             answers.append(push(own, wire))
 
     threads = [threading.Thread(target=send, args=(w,)) for w in wires]
@@ -295,6 +323,8 @@ def test_unknown_paths_and_methods_are_json(api: httpx.Client) -> None:
         "/v1/batches",
         "/v1/receipts/{booth_id}",
         "/v1/bundle",
+        "/v1/head",
+        "/v1/root",
     }
 
 
@@ -333,14 +363,15 @@ def test_a_bomb_from_an_unknown_key_is_refused_without_inflating(api, sync_world
 
     from sync.protocol.keys import kid_of
 
-    assert enrol(api, sync_world, "PHD-01").status_code == 200
+    sync_world.enrol("PHD-01")  # the caller (the Signer) is enrolled; the batch's key is a stranger's
     _never_inflate(monkeypatch)
     bomb = zlib.compress(_empty_arrays(16_000_000), 9)
     assert len(bomb) < 20 * 1024
     stranger = generate()
     unknown = cose.sign(bomb, stranger, kid_of(stranger), content_type=BATCH_TYPE)
     impostor = cose.sign(bomb, stranger, kid_of(sync_world.key("PHD-01")), content_type=BATCH_TYPE)
-    for wire, expected in ((unknown, (403, "unenrolled")), (impostor, (403, "bad_signature"))):
+    # not the calling booth's key: refused at once; its key id with another key: refused by the signature
+    for wire, expected in ((unknown, (403, "bad_signature")), (impostor, (403, "bad_signature"))):
         started = time.perf_counter()
         answer = push(api, wire)
         took = time.perf_counter() - started
@@ -364,7 +395,9 @@ def test_a_format_1_batch_is_refused_with_a_clear_reason(api, sync_world, monkey
         assert (answer.status_code, answer.json()) == (400, {"reason": "bad_format", "detail": FORMAT_1_REFUSED})
 
 
-def test_one_batch_in_flight_per_booth_while_other_booths_get_through(api, sync_world, monkeypatch) -> None:
+def test_one_batch_in_flight_per_booth_while_other_booths_get_through(
+    api, sync_world, monkeypatch, signer, clock
+) -> None:
     """A second batch from a booth whose first is still being checked gets 429 with Retry-After
     at once, not a thread; another booth's batch goes through meanwhile."""
     from concurrent.futures import ThreadPoolExecutor
@@ -385,23 +418,28 @@ def test_one_batch_in_flight_per_booth_while_other_booths_get_through(api, sync_
         return original(self, wire, now, key)
 
     monkeypatch.setattr(SyncStore, "accept_batch", slow)
-    with ThreadPoolExecutor(1) as pool, client(api.base_url) as other_link:
+    stb = Signer(sync_world, clock, as_booth="STB-01")
+    with (
+        ThreadPoolExecutor(1) as pool,
+        client(api.base_url, signer) as other_link,
+        client(api.base_url, stb) as stb_link,
+    ):
         first = pool.submit(push, other_link, sync_world.sealed("PHD-01"))
         assert entered.wait(30)
         second = push(api, sync_world.sealed("PHD-01"))
         assert (second.status_code, second.json()["reason"], second.headers["retry-after"]) == (429, "busy", "1")
-        assert push(api, sync_world.sealed("STB-01")).status_code == 200
+        assert push(stb_link, sync_world.sealed("STB-01")).status_code == 200
         assert api.get("/v1/time").status_code == 200
         release.set()
         assert first.result(30).status_code == 200
     assert push(api, sync_world.sealed("PHD-01")).status_code == 200  # the slot is free again
 
 
-def test_a_booths_rate_is_limited_and_forgeries_do_not_spend_it(sync_world) -> None:
+def test_a_booths_rate_is_limited_and_forgeries_do_not_spend_it(sync_world, clock, signer) -> None:
     from sync.hq.limits import BatchLimits
 
     sync_world.enrol("PHD-01")
-    with client(sync_world.serve(batch_limits=BatchLimits(per_minute=3))) as api:
+    with client(sync_world.serve(clock=clock, batch_limits=BatchLimits(per_minute=3)), signer) as api:
         from sync.protocol.keys import kid_of
 
         payload = cose.parse_envelope(sync_world.sealed("PHD-01")).payload
@@ -409,7 +447,7 @@ def test_a_booths_rate_is_limited_and_forgeries_do_not_spend_it(sync_world) -> N
         unknown = sync_world.sealed("PHD-01", key=generate())
         for _ in range(10):
             assert push(api, forged).json()["reason"] == "bad_signature"
-            assert push(api, unknown).json()["reason"] == "unenrolled"
+            assert push(api, unknown).json()["reason"] == "bad_signature"  # not the caller's key
         assert [push(api, sync_world.sealed("PHD-01")).status_code for _ in range(3)] == [200] * 3
         limited = push(api, sync_world.sealed("PHD-01"))
         assert (limited.status_code, limited.json()["reason"]) == (429, "rate_limited")

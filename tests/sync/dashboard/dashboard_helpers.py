@@ -44,10 +44,10 @@ def make_dashboard(sync_world) -> DashboardWorld:
         sync_world.enrol(booth_id)
     url = sync_world.serve(clock=lambda: now)
     for booth_id in hq_server.BOOTHS:
+        wire = sync_world.sealed(booth_id)
+        signed = hq_server.signed_headers(sync_world.key(booth_id), booth_id, "POST", "/v1/batches", wire, t=now)
         answer = httpx.post(
-            f"{url}/v1/batches",
-            content=sync_world.sealed(booth_id),
-            headers={"content-type": "application/octet-stream"},
+            f"{url}/v1/batches", content=wire, headers={"content-type": "application/octet-stream", **signed}
         )
         assert answer.status_code == 200, answer.text
     assert analyse_once(sync_world.hq.paths.root, sync_world.store, now) > 0

@@ -158,8 +158,8 @@ def test_bad_forms_and_addresses_get_a_page_not_a_traceback(dashboard) -> None:
 
 
 def test_the_booths_api_still_answers_json(dashboard) -> None:
-    answer = httpx.get(f"{dashboard.url}/v1/receipts/NOPE")
-    assert answer.status_code == 404 and answer.json()["reason"] == "not_found"
+    answer = httpx.get(f"{dashboard.url}/v1/receipts/NOPE")  # unsigned: refused, in JSON
+    assert answer.status_code == 403 and answer.json()["reason"] == "unsigned"
 
 
 def test_alert_filters(dashboard) -> None:
