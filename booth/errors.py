@@ -19,6 +19,8 @@ core's: ``sync.protocol.errors``.)
     │   └── OverrideRefused       the override is not allowed (not rejected, done already, no reason)
     └── AuthError                 an officer cannot act
         ├── UnknownOfficer
+        ├── OfficerDisabled       a supervisor disabled the officer: they cannot log in
+        ├── OfficerRefused        the change to an officer is not allowed (the last supervisor)
         ├── WrongPin
         ├── LockedOut             too many wrong PINs; carries the time the lock ends
         ├── NotSupervisor
@@ -83,6 +85,14 @@ class AuthError(BoothError):
 
 class UnknownOfficer(AuthError):
     """No such officer at this booth."""
+
+
+class OfficerDisabled(AuthError):
+    """The officer was disabled by a supervisor and cannot act until enabled again."""
+
+
+class OfficerRefused(AuthError):
+    """The change to an officer is not allowed (e.g. disabling the last enabled supervisor)."""
 
 
 class WrongPin(AuthError):

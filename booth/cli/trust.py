@@ -8,14 +8,12 @@ from pathlib import Path
 import click
 
 from booth import rules
-from booth.cli.common import USAGE_ERROR
-from booth.cli_support import fail, parse_time, print_json, read_text_arg
+from booth.cli_support import ExitCode, parse_time, print_json, read_text_arg
 from booth.errors import BoothError
 from booth.service import Booth
 from booth.settings import load_settings
 from booth.trust import TrustStore, accept_bundle
 from sync.protocol.bundle import TrustBundle
-from sync.protocol.errors import WireError
 from sync.protocol.keys import fingerprint
 
 
@@ -85,21 +83,18 @@ def verify(
 ) -> None:
     """Verify a permit's QR text (or '-' for stdin) and print one JSON verdict.
 
-    Exit 0 valid, 1 rejected, 2 usage error.
+    Exit 0 valid, 1 rejected, 2 usage error, 3 no verdict (no trust bundle, no checkpoint, a refused --bundle).
 
     Example: booth verify --checkpoint KH-PHD 'BP1:6BFOXN...'
     """
-    try:
-        ctx = rules.Context(
-            checkpoint=checkpoint or _booth_checkpoint(data_dir),
-            now=parse_time(at),
-            bundle=_bundle_for(data_dir, bundle_file, pin),
-        )
-    except (BoothError, WireError) as exc:
-        fail(str(exc), code=USAGE_ERROR)
+    ctx = rules.Context(
+        checkpoint=checkpoint or _booth_checkpoint(data_dir),
+        now=parse_time(at),
+        bundle=_bundle_for(data_dir, bundle_file, pin),
+    )
     verdict = rules.check(read_text_arg(text), ctx)
     print_json(verdict.to_json())
-    sys.exit(0 if verdict.valid else 1)
+    sys.exit(ExitCode.OK if verdict.valid else ExitCode.NO)
 
 
 def _booth_checkpoint(data_dir: Path) -> str:

@@ -301,6 +301,16 @@ class Ledger:
             "UPDATE officers SET failed = ?, locked_until = ? WHERE name = ?", (failed, locked_until, name)
         )
 
+    def set_active(self, name: str, active: bool) -> None:
+        """Enable or disable an officer (inside a transaction, with its audit record)."""
+        self.con.execute("UPDATE officers SET active = ? WHERE name = ?", (int(active), name))
+
+    def set_pin_hash(self, name: str, pin_hash: str) -> None:
+        """A new PIN; clears the failure count and the lock-out (inside a transaction)."""
+        self.con.execute(
+            "UPDATE officers SET pin_hash = ?, failed = 0, locked_until = NULL WHERE name = ?", (pin_hash, name)
+        )
+
     def open_shift(self, officer: str, at: int) -> int:
         return self.con.execute("INSERT INTO shifts (officer, opened_at) VALUES (?, ?)", (officer, at)).lastrowid
 
