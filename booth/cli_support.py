@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import click
 
 from booth.config import log_dir
-from booth.errors import BoothError, LedgerFull
+from booth.errors import BoothError, LedgerFull, LedgerIOError
 from sync.protocol.errors import WireError
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class Group(click.Group):
     group_class = type  # its subgroups are of its class: the line can name the whole command
 
     # errors of the expected trees that are the system's fault (a full disk), not the user's
-    faults: tuple[type[Exception], ...] = (LedgerFull,)
+    faults: tuple[type[Exception], ...] = (LedgerFull, LedgerIOError)
 
     def main(  # type: ignore[override]
         self,

@@ -12,6 +12,7 @@ core's: ``sync.protocol.errors``.)
     │                             also the wire's ExportSignatureInvalid
     ├── LedgerError               the ledger cannot do what was asked; nothing half-written remains
     │   ├── LedgerFull            the disk (or the ledger's size cap) is full
+    │   ├── LedgerIOError         the disk failed to read or write (an I/O error)
     │   ├── LedgerReadOnly        the medium is read-only
     │   ├── LedgerBusy            another process holds the ledger too long
     │   ├── LedgerNotOurs         the file is not a Booth ledger (or is damaged)
@@ -57,6 +58,10 @@ class LedgerError(BoothError):
 
 class LedgerFull(LedgerError):
     """The disk, or the ledger's size cap, is full."""
+
+
+class LedgerIOError(LedgerError):
+    """The disk failed to read or write the ledger (an I/O error)."""
 
 
 class LedgerReadOnly(LedgerError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -15,6 +16,8 @@ from click.testing import CliRunner
 from conftest import HOLDER as BASE_HOLDER
 
 from booth.cli import main as booth_main
+from booth.cli_support import ExitCode, Group
+from booth.errors import LedgerFull, LedgerIOError, WrongPin
 from sync.hq.cli import main as hq_main
 
 HOLDER = {**BASE_HOLDER, "zn": "Sa Kaeo province", "ty": "multi"}
@@ -478,3 +481,56 @@ def test_read_commands_work_on_a_read_only_copy_of_a_booth(world: World, read_on
         assert code == 0, (args, out, err)
     assert json.loads(run(booth_main, "--data-dir", str(copy), "status")[1])["records"] >= 4
     assert sorted(p.name for p in copy.iterdir()) == listing  # not even a -shm file was made
+
+
+@pytest.mark.parametrize(
+    "raised,code,line",
+    [
+        (OSError(errno.ENOSPC, "No space left on device", "/media/usb/x"), 4, "no space left on device: /media/usb/x"),
+        (OSError(errno.EIO, "Input/output error"), 4, "input/output error"),
+        (PermissionError(errno.EACCES, "Permission denied", "k.pem"), 3, "permission denied: k.pem"),
+        (FileNotFoundError(errno.ENOENT, "No such file or directory", "x"), 3, "no such file or directory: x"),
+        (LedgerFull("the disk is full: nothing was recorded"), 4, "the disk is full: nothing was recorded"),
+        (LedgerIOError("disk error (disk I/O error)"), 4, "disk error (disk I/O error)"),
+        (WrongPin("wrong PIN for X"), 3, "wrong PIN for X"),
+        (KeyboardInterrupt(), 130, "interrupted"),
+        (click.Abort(), 130, "interrupted"),
+    ],
+)
+def test_every_way_out_is_one_line_and_its_exit_code(raised: BaseException, code: int, line: str) -> None:
+    @click.group(cls=Group)
+    def cli() -> None:
+        pass
+
+    @cli.command()
+    def act() -> None:
+        raise raised
+
+    result = CliRunner().invoke(cli, ["act"])
+    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"error: {line}\n")
+
+
+def test_an_internal_error_is_a_fault_with_its_trace_logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("booth.cli_support.log_dir", lambda: tmp_path)
+
+    @click.group(cls=Group)
+    def cli() -> None:
+        pass
+
+    @cli.command()
+    def act() -> None:
+        raise ZeroDivisionError("a bug")
+
+    result = CliRunner().invoke(cli, ["act"])
+    assert result.exit_code == ExitCode.FAULT == 4 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: internal error (ZeroDivisionError: a bug); details in ")
+    assert "ZeroDivisionError" in (tmp_path / "crash.log").read_text()
+
+
+def test_the_exit_codes_are_documented_in_both_helps_and_the_readme() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for cli in (booth_main, hq_main):
+        help_text = " ".join(run(cli, "--help")[1].split())
+        assert "Exit status: 0 done" in help_text and "3 could not run" in help_text and "130 interrupted" in help_text
+    for code in ExitCode:
+        assert f"| {code.value} |" in readme, f"exit code {code.value} ({code.name}) is not in README.md"

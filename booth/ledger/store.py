@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from booth.errors import LedgerBusy, LedgerError, LedgerFull, LedgerNotOurs, LedgerReadOnly
+from booth.errors import LedgerBusy, LedgerError, LedgerFull, LedgerIOError, LedgerNotOurs, LedgerReadOnly
 from booth.ledger import schema
 from booth.ledger.state import MovementRow, PermitHistory, crossing_seq
 from booth.ledger.verify import ChainRow
@@ -591,5 +591,5 @@ def translate(exc: sqlite3.Error) -> LedgerError:
     if base in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
         return LedgerNotOurs(f"the ledger file is damaged ({text}); keep it as evidence and call HQ")
     if base == sqlite3.SQLITE_IOERR:
-        return LedgerError(f"disk error ({text}): the scan was NOT recorded. Check the disk.")
+        return LedgerIOError(f"disk error ({text}): the scan was NOT recorded. Check the disk.")
     return LedgerError(f"the ledger refused the write ({text}): nothing was recorded")
