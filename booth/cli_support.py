@@ -111,8 +111,11 @@ class Group(click.Group):
                     code = _say(usage_line(exc), ExitCode.USAGE)
             except click.UsageError as exc:
                 code = _say(usage_line(exc), ExitCode.USAGE)
-            except click.Abort:  # Ctrl-C or end of input at a prompt
-                code = _say("interrupted", ExitCode.INTERRUPTED)
+            except click.Abort as exc:  # Ctrl-C, or end of input at a prompt
+                if isinstance(exc.__context__, EOFError):
+                    code = _say("no answer: the input ended before the question was answered", ExitCode.ERROR)
+                else:
+                    code = _say("interrupted", ExitCode.INTERRUPTED)
             except click.ClickException as exc:
                 code = _say(_sentence(exc.format_message()), ExitCode.ERROR)
             sys.stdout.flush()

@@ -534,3 +534,9 @@ def test_the_exit_codes_are_documented_in_both_helps_and_the_readme() -> None:
         assert "Exit status: 0 done" in help_text and "3 could not run" in help_text and "130 interrupted" in help_text
     for code in ExitCode:
         assert f"| {code.value} |" in readme, f"exit code {code.value} ({code.name}) is not in README.md"
+
+
+def test_a_question_left_unanswered_is_not_an_interrupt(world: World) -> None:
+    args = ("init", "--booth-id", "PHD-01", "--checkpoint", "KH-PHD", "--supervisor", "Chan Sophal")
+    code, out, err = run(booth_main, "--data-dir", world.booth, *args, input="")  # the PIN is asked; stdin is empty
+    assert code == 3 and err.endswith("error: no answer: the input ended before the question was answered\n")
