@@ -1,22 +1,51 @@
-"""What both command lines share: one-line errors, JSON output, time parsing."""
+"""What both command lines share: exit codes, one-line errors, JSON output, time parsing."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import errno
 import importlib
 import json
 import logging
+import os
 import sys
 import traceback
+from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import click
 
 from booth.config import log_dir
-from booth.errors import BoothError
+from booth.errors import BoothError, LedgerFull, LedgerIOError
 from sync.protocol.errors import WireError
 
 log = logging.getLogger(__name__)
+
+
+class ExitCode(enum.IntEnum):
+    """The exit status of every ``booth`` and ``booth-hq`` command (README.md, "Exit codes")."""
+
+    OK = 0  # done; the permit is valid; the file verifies; every batch was accepted
+    NO = 1  # the answer is no: a permit rejected, a chain or signature that does not verify, batches refused
+    USAGE = 2  # the command line is wrong: an unknown option, a missing argument, a bad value
+    ERROR = 3  # could not run because of what was given or found: wrong PIN, no bundle, no such file, ...
+    FAULT = 4  # a fault of the system: an internal error (trace in crash.log), disk full, I/O error
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT)
+    BROKEN_PIPE = 141  # the reader of the output went away, e.g. `| head -1` (128 + SIGPIPE); nothing printed
+
+
+# OSErrors that are the system's fault, not the user's: the disk, the medium, the memory
+SYSTEM_ERRNOS = frozenset(
+    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EIO", "ENOMEM", "EFBIG", "ESTALE") if hasattr(errno, name)
+)
+
+EXIT_CODES_HELP = (
+    "Exit status: 0 done (valid, verified, accepted); 1 the answer is no (a permit rejected, a "
+    "signature or chain that does not verify, batches refused); 2 usage error; 3 could not run "
+    "(wrong PIN, no bundle, no such file or record, input refused); 4 system fault (internal "
+    "error, disk full); 130 interrupted; 141 output pipe closed."
+)
 
 # The optional extras of pyproject.toml, by the modules whose absence means one is not installed.
 EXTRA_OF_MODULE = {
@@ -51,29 +80,124 @@ class Group(click.Group):
     expected: tuple[type[Exception], ...] = (BoothError, WireError)
     group_class = type  # its subgroups are of its class: the line can name the whole command
 
+    # errors of the expected trees that are the system's fault (a full disk), not the user's
+    faults: tuple[type[Exception], ...] = (LedgerFull, LedgerIOError)
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Click's main, with every way out one line on stderr and an ``ExitCode``: usage errors
+        too (click's own are several lines), and a closed output pipe quietly."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        code: Any = ExitCode.OK
+        try:
+            try:
+                super().main(args, prog_name, complete_var, False, **extra)
+            except SystemExit as exc:
+                code = exc.code
+            except click.exceptions.NoArgsIsHelpError as exc:  # a group without its command: its help
+                click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message(), err=True)
+                code = ExitCode.USAGE
+            except click.BadParameter as exc:
+                if isinstance(exc.param and exc.param.type, click.Path):  # a file named that is not there
+                    code = _say(_sentence(exc.message), ExitCode.ERROR)
+                else:
+                    code = _say(usage_line(exc), ExitCode.USAGE)
+            except click.UsageError as exc:
+                code = _say(usage_line(exc), ExitCode.USAGE)
+            except click.Abort as exc:  # Ctrl-C, or end of input at a prompt
+                if isinstance(exc.__context__, EOFError):
+                    code = _say("no answer: the input ended before the question was answered", ExitCode.ERROR)
+                else:
+                    code = _say("interrupted", ExitCode.INTERRUPTED)
+            except click.ClickException as exc:
+                code = _say(_sentence(exc.format_message()), ExitCode.ERROR)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            code = broken_pipe()
+        sys.exit(code)
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any):
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:  # --help into a closed pipe (click would exit 1)
+            sys.exit(broken_pipe())
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            try:
+                return super().invoke(ctx)
+            except click.exceptions.Exit as exc:  # ctx.exit(n) in a command
+                sys.exit(exc.exit_code)
+        except (click.exceptions.Abort, click.ClickException):
             raise
+        except self.faults as exc:
+            fail(str(exc), code=ExitCode.FAULT)
         except self.expected as exc:
             fail(str(exc))
         except KeyboardInterrupt:
-            fail("interrupted", code=130)
+            fail("interrupted", code=ExitCode.INTERRUPTED)
+        except BrokenPipeError:
+            sys.exit(broken_pipe())
         except OSError as exc:
-            fail(f"{exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}")
+            line = _sentence(f"{exc.strerror or exc}{': ' + str(exc.filename) if exc.filename else ''}")
+            fail(line, code=ExitCode.FAULT if exc.errno in SYSTEM_ERRNOS else ExitCode.ERROR)
         except ModuleNotFoundError as exc:  # a command of an extra that is not installed here
             line = missing_extra(exc, " ".join(filter(None, (ctx.command_path, ctx.invoked_subcommand))))
             if line is None:
-                fail(_internal(exc), code=3)
+                fail(_internal(exc), code=ExitCode.FAULT)
             fail(line)
         except Exception as exc:  # the edge: log the trace, show one line
             line = self.explain(ctx, exc)
-            fail(line if line is not None else _internal(exc), code=1 if line is not None else 3)
+            fail(
+                line if line is not None else _internal(exc),
+                code=ExitCode.ERROR if line is not None else ExitCode.FAULT,
+            )
 
     def explain(self, ctx: click.Context, exc: Exception) -> str | None:
         """The user's line for an unexpected error this program can explain after all, else None."""
         return None
+
+
+def usage_line(exc: click.UsageError) -> str:
+    """Click's usage error as one line: what is wrong, and where the help is."""
+    line = _sentence(exc.format_message())
+    if exc.ctx is not None:
+        line += f" (see {exc.ctx.command_path} --help)"
+    return line
+
+
+def _sentence(message: str) -> str:
+    """One line, starting lower case (``No such option`` -> ``no such option``), no final period."""
+    line = " ".join(message.split()).replace(". (", " (")
+    if line.endswith(".") and not line.endswith(".."):
+        line = line[:-1]
+    if len(line) > 1 and line[0].isupper() and line[1].islower():
+        line = line[0].lower() + line[1:]
+    return line
+
+
+def _say(message: str, code: ExitCode) -> ExitCode:
+    click.echo(f"error: {message}", err=True)
+    return code
+
+
+def broken_pipe() -> ExitCode:
+    """The reader of stdout went away (``| head``): stop quietly. Later writes, and the flush at
+    exit, go to /dev/null (as the Python documentation on SIGPIPE advises)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (a test runner's): nothing to silence
+        pass
+    return ExitCode.BROKEN_PIPE
 
 
 def _internal(exc: Exception) -> str:
@@ -120,7 +244,8 @@ def _stand_in(name: str, line: str) -> click.Command:
     )
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
+def fail(message: str, code: int = ExitCode.ERROR) -> NoReturn:
+    """Print ``error: message`` (one line) and exit with ``code`` (by default: could not run)."""
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 

@@ -12,6 +12,7 @@ core's: ``sync.protocol.errors``.)
     │                             also the wire's ExportSignatureInvalid
     ├── LedgerError               the ledger cannot do what was asked; nothing half-written remains
     │   ├── LedgerFull            the disk (or the ledger's size cap) is full
+    │   ├── LedgerIOError         the disk failed to read or write (an I/O error)
     │   ├── LedgerReadOnly        the medium is read-only
     │   ├── LedgerBusy            another process holds the ledger too long
     │   ├── LedgerNotOurs         the file is not a Booth ledger (or is damaged)
@@ -19,6 +20,8 @@ core's: ``sync.protocol.errors``.)
     │   └── OverrideRefused       the override is not allowed (not rejected, done already, no reason)
     └── AuthError                 an officer cannot act
         ├── UnknownOfficer
+        ├── OfficerDisabled       a supervisor disabled the officer: they cannot log in
+        ├── OfficerRefused        the change to an officer is not allowed (the last supervisor)
         ├── WrongPin
         ├── LockedOut             too many wrong PINs; carries the time the lock ends
         ├── NotSupervisor
@@ -57,6 +60,10 @@ class LedgerFull(LedgerError):
     """The disk, or the ledger's size cap, is full."""
 
 
+class LedgerIOError(LedgerError):
+    """The disk failed to read or write the ledger (an I/O error)."""
+
+
 class LedgerReadOnly(LedgerError):
     """The ledger's medium is read-only."""
 
@@ -83,6 +90,14 @@ class AuthError(BoothError):
 
 class UnknownOfficer(AuthError):
     """No such officer at this booth."""
+
+
+class OfficerDisabled(AuthError):
+    """The officer was disabled by a supervisor and cannot act until enabled again."""
+
+
+class OfficerRefused(AuthError):
+    """The change to an officer is not allowed (e.g. disabling the last enabled supervisor)."""
 
 
 class WrongPin(AuthError):

@@ -22,7 +22,10 @@ from booth.errors import (
     ConfigError,
     LockedOut,
     NotSupervisor,
+    OfficerDisabled,
+    OfficerRefused,
     OverrideRefused,
+    PinPolicyError,
     TrustError,
     UnknownOfficer,
     WrongPin,
@@ -188,6 +191,51 @@ class Booth:
             self.ledger.set_lock(name, 0, None)
             self.ledger.append_in_transaction(self._audit_record("officer_unlock", officer=name, note=f"by {who}"))
 
+    def disable_officer(self, name: str, *, by: Session) -> None:
+        """A supervisor disables an officer: they can no longer log in or authorise anything (their
+        records stay theirs). The last enabled supervisor cannot be disabled: someone must be left
+        who can enable others. Audited."""
+        who = self._supervisor(by, "disable an officer")
+        with self.ledger.transaction():
+            officer = self._officer(name, enabled_only=False)
+            if not officer.active:
+                raise OfficerRefused(f"{name} is already disabled")
+            supervisors = [o.name for o in self.ledger.officers() if o.role == "supervisor" and o.active]
+            if supervisors == [name]:
+                raise OfficerRefused(
+                    f"{name} is the last enabled supervisor of this booth: add or enable another supervisor first"
+                )
+            self.ledger.set_active(name, False)
+            self.ledger.append_in_transaction(self._audit_record("officer_disable", officer=name, note=f"by {who}"))
+
+    def enable_officer(self, name: str, *, by: Session) -> None:
+        """A supervisor enables a disabled officer again (their PIN lock-out, if any, stays). Audited."""
+        who = self._supervisor(by, "enable an officer")
+        with self.ledger.transaction():
+            if self._officer(name, enabled_only=False).active:
+                raise OfficerRefused(f"{name} is not disabled")
+            self.ledger.set_active(name, True)
+            self.ledger.append_in_transaction(self._audit_record("officer_enable", officer=name, note=f"by {who}"))
+
+    def change_pin(self, name: str, old_pin: str, new_pin: str) -> None:
+        """An officer changes their own PIN: the old one must be right (a wrong one counts towards
+        the lock-out like any other), the new one must meet the policy and differ. Audited."""
+        check_policy(new_pin)  # before the old PIN is tried: a refused new PIN costs no attempt
+        self.authenticate(name, old_pin)
+        if new_pin == old_pin:
+            raise PinPolicyError("the new PIN is the old one: choose another")
+        pin_hash = hash_pin(new_pin)  # slow on purpose: outside the write transaction
+        with self.ledger.transaction():
+            self._officer(name)  # still there and enabled
+            self.ledger.set_pin_hash(name, pin_hash)
+            self.ledger.append_in_transaction(self._audit_record("pin_change", officer=name, note="by themselves"))
+
+    def _supervisor(self, by: Session | None, action: str) -> str:
+        """Who acts: a supervisor's session, always (no set-up exception)."""
+        if by is None:
+            raise NotSupervisor(f"only a supervisor may {action}: give a supervisor's name and PIN")
+        return self._supervisor_or_setup(by, action)
+
     def _supervisor_or_setup(self, by: Session | None, action: str) -> str:
         """Who acts: a supervisor's session, or "setup" while the booth has no supervisor yet."""
         if by is not None:
@@ -198,10 +246,12 @@ class Booth:
             raise NotSupervisor(f"only a supervisor may {action}: give a supervisor's name and PIN")
         return "setup"
 
-    def _officer(self, name: str) -> Officer:
+    def _officer(self, name: str, *, enabled_only: bool = True) -> Officer:
         officer = self.ledger.officer(name)
-        if officer is None or not officer.active:
+        if officer is None:
             raise UnknownOfficer(f"no officer named {name!r} at this booth")
+        if enabled_only and not officer.active:
+            raise OfficerDisabled(f"{name} is disabled at this booth: a supervisor can enable them again")
         return officer
 
     def authenticate(self, name: str, pin: str) -> Officer:

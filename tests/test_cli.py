@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -15,6 +16,8 @@ from click.testing import CliRunner
 from conftest import HOLDER as BASE_HOLDER
 
 from booth.cli import main as booth_main
+from booth.cli_support import ExitCode, Group
+from booth.errors import LedgerFull, LedgerIOError, WrongPin
 from sync.hq.cli import main as hq_main
 
 HOLDER = {**BASE_HOLDER, "zn": "Sa Kaeo province", "ty": "multi"}
@@ -97,9 +100,9 @@ def test_issue_bundle_install_verify(world: World) -> None:
 
     bundle1 = world.bundle("b1.bundle")
     code, _, err = world.booth_cmd("bundle", "install", bundle1)
-    assert code == 1 and "--pin" in err  # first install must pin
+    assert code == 3 and "--pin" in err  # first install must pin
     code, _, err = world.booth_cmd("bundle", "install", bundle1, "--pin", "00" * 32)
-    assert code == 1 and "does not match the fingerprint given with --pin" in err  # nothing is pinned yet
+    assert code == 3 and "does not match the fingerprint given with --pin" in err  # nothing is pinned yet
     code, out, _ = world.booth_cmd("bundle", "install", bundle1, "--pin", fingerprint.lower().replace(" ", ":"))
     assert code == 0 and json.loads(out)["version"] == 1
 
@@ -121,9 +124,9 @@ def test_issue_bundle_install_verify(world: World) -> None:
     code, verdict = world.verify(text, "--checkpoint", "KH-PHD")
     assert (code, verdict["reasons"]) == (1, ["revoked"])
     code, _, err = world.booth_cmd("bundle", "install", bundle1)
-    assert code == 1 and "rollback" in err
+    assert code == 3 and "rollback" in err
     code, _, err = world.booth_cmd("bundle", "install", bundle2)
-    assert code == 1 and "rollback" in err
+    assert code == 3 and "rollback" in err
 
 
 def verdict_number(world: World, text: str) -> str:
@@ -139,16 +142,16 @@ def test_bundle_from_another_root_is_refused(world: World, tmp_path: Path) -> No
     for _ in range(3):  # even with a higher version number
         forged = other.bundle("evil.bundle")
     code, _, err = world.booth_cmd("bundle", "install", forged)
-    assert code == 1 and "root this booth does not trust" in err
+    assert code == 3 and "root this booth does not trust" in err
 
 
-def test_verify_usage_errors_exit_2(world: World) -> None:
+def test_verify_without_bundle_or_checkpoint_exits_3(world: World) -> None:
     code, _, err = world.booth_cmd("verify", "--checkpoint", "KH-PHD", "BP1:X")
-    assert code == 2 and "no trust bundle" in err
+    assert code == 3 and "no trust bundle" in err
     fingerprint = world.setup()
     world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)
     code, _, err = world.booth_cmd("verify", "BP1:X")
-    assert code == 2 and "--checkpoint" in err
+    assert code == 3 and "--checkpoint" in err
     assert world.booth_cmd("verify")[0] == 2
 
 
@@ -183,7 +186,7 @@ def test_offline_issuer_key(world: World) -> None:
     public = str(world.tmp / "offline" / "key.pub.pem")
     assert world.hq_cmd("issuer", "add", "KH-BMC-01", "--public-key", public)[0] == 0
     code, _, err = world.hq_cmd("issuer", "add", "KH-BMC-02", "--public-key", str(world.tmp / "offline" / "key.pem"))
-    assert code == 1 and "private key" in err  # HQ never takes the private half
+    assert code == 3 and "private key" in err  # HQ never takes the private half
     holder = world.tmp / "h.json"
     holder.write_text(json.dumps(HOLDER))
     base = [
@@ -199,7 +202,7 @@ def test_offline_issuer_key(world: World) -> None:
         str(world.tmp / "cards"),
     ]
     code, _, err = world.hq_cmd(*base)
-    assert code == 1 and "kept elsewhere" in err
+    assert code == 3 and "kept elsewhere" in err
     code, out, _ = world.hq_cmd(*base, "--key", str(world.tmp / "offline" / "key.pem"))
     assert code == 0 and out.startswith("BP1:")
 
@@ -210,7 +213,7 @@ def test_key_readable_by_others_is_refused(world: World) -> None:
     assert key.stat().st_mode & 0o777 == 0o600
     os.chmod(key, 0o644)
     code, _, err = world.hq_cmd("bundle", "build", "--out", str(world.tmp / "b"))
-    assert code == 1 and "readable by others" in err and "chmod 600" in err
+    assert code == 3 and "readable by others" in err and "chmod 600" in err
 
 
 def test_bad_holder_file_gives_one_line(world: World) -> None:
@@ -222,7 +225,7 @@ def test_bad_holder_file_gives_one_line(world: World) -> None:
     code, _, err = world.hq_cmd(
         "permit", "issue", "--issuer", "KH-BTB-01", "--holder", str(path), "--valid-days", "30", "--out", str(world.tmp)
     )
-    assert code == 1 and err.strip().count("\n") == 0 and "doc" in err
+    assert code == 3 and err.strip().count("\n") == 0 and "doc" in err
 
 
 def test_installed_scripts_print_no_traceback(tmp_path: Path) -> None:
@@ -236,7 +239,7 @@ def test_installed_scripts_print_no_traceback(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 3
     assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")
 
 
@@ -277,7 +280,7 @@ def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) ->
     fingerprint = world.setup()
     text = world.issue(HOLDER)
     code, _, err = init_booth(world, pins="1234\n")
-    assert code == 1 and "6 to 12 digits" in err and not Path(world.booth).exists()  # nothing half-made
+    assert code == 3 and "6 to 12 digits" in err and not Path(world.booth).exists()  # nothing half-made
     code, _, _ = run(
         booth_main,
         "--data-dir",
@@ -295,17 +298,17 @@ def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) ->
     code, _, err = world.booth_cmd(
         "init", "--booth-id", "PHD-02", "--checkpoint", "KH-PHD", "--supervisor", "X", "--pin-stdin"
     )
-    assert code == 1 and "already a booth" in err
+    assert code == 3 and "already a booth" in err
     assert world.booth_cmd("bundle", "install", world.bundle("b.bundle"), "--pin", fingerprint)[0] == 0
     # no one at the keyboard makes themselves a supervisor: adding needs a supervisor's PIN
     code, _, err = add_officer(world, "Mallory", "supervisor", by="Chan Sophal", pins="000000\n482913\n")
-    assert code == 1 and "wrong PIN" in err
+    assert code == 3 and "wrong PIN" in err
     code, out, _ = add_officer(world, "Sok Dara", "officer", by="Chan Sophal", pins="771204\n482913\n")
     assert code == 0, out
     code, _, err = add_officer(world, "Mallory", "supervisor", by="Sok Dara", pins="482913\n482914\n")
-    assert code == 1 and "not a supervisor" in err
+    assert code == 3 and "not a supervisor" in err
     code, _, err = add_officer(world, "Weak", "officer", by="Chan Sophal", pins="771204\n123456\n")
-    assert code == 1 and "too easy" in err
+    assert code == 3 and "too easy" in err
 
     monkeypatch.setenv("BOOTH_PIN", "482913")
     code, out, _ = world.booth_cmd("scan", "--officer", "Sok Dara", "--direction", "entry", text)
@@ -317,9 +320,9 @@ def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setenv("BOOTH_PIN", "000000")
     code, _, err = world.booth_cmd("scan", "--officer", "Sok Dara", "--direction", "exit", text)
-    assert code == 1 and "wrong PIN" in err
+    assert code == 3 and "wrong PIN" in err
     code, _, err = world.booth_cmd("override", str(again["seq"]), "--supervisor", "Chan Sophal", "--reason", "x")
-    assert code == 1 and "wrong PIN" in err
+    assert code == 3 and "wrong PIN" in err
     monkeypatch.setenv("BOOTH_PIN", "771204")
     code, out, _ = world.booth_cmd(
         "override", str(again["seq"]), "--supervisor", "Chan Sophal", "--reason", "re-entry approved by phone"
@@ -339,6 +342,68 @@ def test_booth_ledger_commands(world: World, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("BOOTH_PIN")
     code, _, err = world.booth_cmd("scan", "--officer", "Sok Dara", "--direction", "exit", text)
     assert code == 2 and "BOOTH_PIN" in err  # no PIN source and no terminal
+
+
+def test_officers_disabled_enabled_and_changing_their_pin(world: World) -> None:
+    world.setup()
+    assert init_booth(world, pins="771204\n")[0] == 0
+    assert add_officer(world, "Sok Dara", "officer", by="Chan Sophal", pins="771204\n482913\n")[0] == 0
+
+    def officer(*args: str, pins: str) -> tuple[int, str, str]:
+        return run(booth_main, "--data-dir", world.booth, "officer", *args, input=pins)
+
+    def state() -> dict[str, str]:
+        lines = world.booth_cmd("officer", "list")[1].splitlines()
+        return {o["name"]: o["state"] for o in map(json.loads, lines)}
+
+    # an officer cannot disable anyone: their own PIN is not a supervisor's, a guess is a wrong PIN
+    code, _, err = officer("disable", "Chan Sophal", "--by", "Sok Dara", "--pin-stdin", pins="482913\n")
+    assert code == 3 and err == "error: Sok Dara is not a supervisor: only a supervisor may disable an officer\n"
+    code, _, err = officer("disable", "Sok Dara", "--by", "Chan Sophal", "--pin-stdin", pins="000000\n")
+    assert code == 3 and err == "error: wrong PIN for Chan Sophal\n"
+    code, _, err = officer("disable", "Chan Sophal", "--by", "Chan Sophal", "--pin-stdin", pins="771204\n")
+    assert code == 3 and "Chan Sophal is the last enabled supervisor" in err and err.count("\n") == 1
+    assert state() == {"Chan Sophal": "enabled", "Sok Dara": "enabled"}
+
+    code, out, _ = officer("disable", "Sok Dara", "--by", "Chan Sophal", "--pin-stdin", pins="771204\n")
+    assert (code, out) == (0, "Sok Dara disabled by Chan Sophal\n") and state()["Sok Dara"] == "disabled"
+    scan = ("scan", "--officer", "Sok Dara", "--direction", "entry", "--pin-stdin", "BP1:X")
+    code, _, err = run(booth_main, "--data-dir", world.booth, *scan, input="482913\n")
+    assert code == 3 and err == "error: Sok Dara is disabled at this booth: a supervisor can enable them again\n"
+    code, _, err = officer("pin", "Sok Dara", "--pin-stdin", pins="482913\n590317\n")
+    assert code == 3 and "disabled" in err
+    code, out, _ = officer("enable", "Sok Dara", "--by", "Chan Sophal", "--pin-stdin", pins="771204\n")
+    assert (code, out) == (0, "Sok Dara enabled by Chan Sophal\n") and state()["Sok Dara"] == "enabled"
+
+    code, _, err = officer("pin", "Sok Dara", "--pin-stdin", pins="000000\n590317\n")
+    assert code == 3 and err == "error: wrong PIN for Sok Dara\n"
+    code, _, err = officer("pin", "Sok Dara", "--pin-stdin", pins="482913\n123456\n")
+    assert code == 3 and "too easy" in err
+    code, out, _ = officer("pin", "Sok Dara", pins="482913\n590317\n590317\n")  # asked: old, new, new again
+    assert (code, out.splitlines()[-1]) == (0, "PIN of Sok Dara changed")
+    code, _, err = officer("disable", "Chan Sophal", "--by", "Sok Dara", "--pin-stdin", pins="590317\n")
+    assert code == 3 and "not a supervisor" in err  # the new PIN works, and grants nothing more
+
+    from booth.service import Booth
+
+    booth = Booth(Path(world.booth), read_only=True)
+    actions = [(r.action, r.officer, r.note) for r in booth.ledger.records() if r.kind == "audit"]
+    booth.close()
+    assert ("officer_disable", "Sok Dara", "by Chan Sophal") in actions
+    assert ("officer_enable", "Sok Dara", "by Chan Sophal") in actions
+    assert ("pin_change", "Sok Dara", "by themselves") in actions
+
+
+def test_usage_errors_are_one_line_naming_the_help(world: World) -> None:
+    code, out, err = world.booth_cmd("officer", "add", "X", "--frob")
+    assert (code, out) == (2, "") and err.startswith("error: no such option '--frob' (")
+    assert err.endswith(" officer add --help)\n") and err.count("\n") == 1
+    code, _, err = world.booth_cmd("scan", "--officer", "X", "--direction", "sideways", "BP1:X")
+    assert code == 2 and err.startswith("error: invalid value for '--direction'") and err.count("\n") == 1
+    code, _, err = world.booth_cmd("bundle", "install", str(world.tmp / "missing.bundle"))
+    assert code == 3 and err == f"error: file '{world.tmp / 'missing.bundle'}' does not exist\n"
+    code, out, err = world.booth_cmd("officer")  # a group without its command: its help, usage error
+    assert code == 2 and "Commands:" in err
 
 
 def test_a_scan_at_another_time_needs_the_named_test_mode(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -421,3 +486,62 @@ def test_a_watchlist_needs_hqs_key_which_a_stick_fed_booth_gets_by_hand(world: W
     assert world.verify(watched, "--checkpoint", "KH-PHD")[1]["reasons"] == ["watchlist"]
     assert world.verify(other, "--checkpoint", "KH-PHD")[0] == 0
     assert world.booth_cmd("bundle", "key", "xyz")[0] == 2
+
+
+@pytest.mark.parametrize(
+    "raised,code,line",
+    [
+        (OSError(errno.ENOSPC, "No space left on device", "/media/usb/x"), 4, "no space left on device: /media/usb/x"),
+        (OSError(errno.EIO, "Input/output error"), 4, "input/output error"),
+        (PermissionError(errno.EACCES, "Permission denied", "k.pem"), 3, "permission denied: k.pem"),
+        (FileNotFoundError(errno.ENOENT, "No such file or directory", "x"), 3, "no such file or directory: x"),
+        (LedgerFull("the disk is full: nothing was recorded"), 4, "the disk is full: nothing was recorded"),
+        (LedgerIOError("disk error (disk I/O error)"), 4, "disk error (disk I/O error)"),
+        (WrongPin("wrong PIN for X"), 3, "wrong PIN for X"),
+        (KeyboardInterrupt(), 130, "interrupted"),
+        (click.Abort(), 130, "interrupted"),
+    ],
+)
+def test_every_way_out_is_one_line_and_its_exit_code(raised: BaseException, code: int, line: str) -> None:
+    @click.group(cls=Group)
+    def cli() -> None:
+        pass
+
+    @cli.command()
+    def act() -> None:
+        raise raised
+
+    result = CliRunner().invoke(cli, ["act"])
+    assert (result.exit_code, result.stdout, result.stderr) == (code, "", f"error: {line}\n")
+
+
+def test_an_internal_error_is_a_fault_with_its_trace_logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("booth.cli_support.log_dir", lambda: tmp_path)
+
+    @click.group(cls=Group)
+    def cli() -> None:
+        pass
+
+    @cli.command()
+    def act() -> None:
+        raise ZeroDivisionError("a bug")
+
+    result = CliRunner().invoke(cli, ["act"])
+    assert result.exit_code == ExitCode.FAULT == 4 and result.stderr.count("\n") == 1
+    assert result.stderr.startswith("error: internal error (ZeroDivisionError: a bug); details in ")
+    assert "ZeroDivisionError" in (tmp_path / "crash.log").read_text()
+
+
+def test_the_exit_codes_are_documented_in_both_helps_and_the_readme() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for cli in (booth_main, hq_main):
+        help_text = " ".join(run(cli, "--help")[1].split())
+        assert "Exit status: 0 done" in help_text and "3 could not run" in help_text and "130 interrupted" in help_text
+    for code in ExitCode:
+        assert f"| {code.value} |" in readme, f"exit code {code.value} ({code.name}) is not in README.md"
+
+
+def test_a_question_left_unanswered_is_not_an_interrupt(world: World) -> None:
+    args = ("init", "--booth-id", "PHD-01", "--checkpoint", "KH-PHD", "--supervisor", "Chan Sophal")
+    code, out, err = run(booth_main, "--data-dir", world.booth, *args, input="")  # the PIN is asked; stdin is empty
+    assert code == 3 and err.endswith("error: no answer: the input ended before the question was answered\n")

@@ -247,7 +247,7 @@ def test_a_command_of_an_extra_not_installed_says_so_in_one_line(
         helpers = _hq_server_helpers()
         helpers.new_hq(tmp_path / "data").close()
     code, out, err, _ = run(prog, "--data-dir", str(tmp_path / "data"), *args, blocked=STATION + HQ_ONLY, cwd=tmp_path)
-    assert (code, out, err) == (1, "", [f"error: {line}"])
+    assert (code, out, err) == (3, "", [f"error: {line}"])
 
 
 def test_scan_image_is_listed_with_a_note_when_the_station_extra_is_missing(tmp_path: Path) -> None:

@@ -12,11 +12,15 @@ from pathlib import Path
 import click
 
 from booth.cli import app, camera, export, ledger, sync, trust
-from booth.cli_support import LazyGroup
+from booth.cli_support import EXIT_CODES_HELP, LazyGroup
 from booth.config import default_booth_dir
 
 
-@click.group(cls=LazyGroup, lazy={"scan-image": "booth.cli.scan_image:scan_image"})  # OpenCV, zxing: on use only
+@click.group(
+    cls=LazyGroup,
+    lazy={"scan-image": "booth.cli.scan_image:scan_image"},  # OpenCV, zxing: on use only
+    epilog=EXIT_CODES_HELP,
+)
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path),

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from booth.cli_support import fail
+from booth.cli_support import ExitCode, fail
 from booth.service import Booth
 
-USAGE_ERROR = 2
+USAGE_ERROR = ExitCode.USAGE
 
 
 def open_booth(data_dir: Path, *, read_only: bool = False) -> Booth:

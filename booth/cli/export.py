@@ -18,8 +18,8 @@ from pathlib import Path
 
 import click
 
-from booth.cli.common import read_pin
-from booth.cli_support import fail, print_json
+from booth.cli.common import USAGE_ERROR, read_pin
+from booth.cli_support import ExitCode, fail, print_json
 from booth.errors import ConfigError, UnknownOfficer
 from booth.report.model import ReportFilter, head_line, period, zone
 from booth.report.signature import FORMATS, ExportInvalid, verify
@@ -27,8 +27,6 @@ from booth.report.signed_export import check_records
 from booth.service import Booth
 from sync.protocol.keys import load_public
 from sync.protocol.times import iso
-
-USAGE_ERROR = 2
 
 
 @click.group("export", invoke_without_command=True)
@@ -126,7 +124,7 @@ def export_verify(data_dir: Path, file: Path, public_key: Path | None, sig_path:
       booth export verify day.csv --public-key PHD-01.pem --records
     """
     if not file.is_file():
-        fail(f"{file} does not exist", code=USAGE_ERROR)
+        fail(f"{file} does not exist")
     try:
         if public_key is not None:
             manifest = verify(file, load_public(public_key), sig_path=sig_path)
@@ -145,7 +143,7 @@ def export_verify(data_dir: Path, file: Path, public_key: Path | None, sig_path:
             finally:
                 booth.close()
     except ExportInvalid as exc:
-        fail(f"export NOT verified: {exc}")
+        fail(f"export NOT verified: {exc}", code=ExitCode.NO)
     print_json(
         {"verified": True, **manifest.to_json(), "records_checked": records and manifest.format in ("csv", "json")}
     )

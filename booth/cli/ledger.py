@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from booth.cli.common import USAGE_ERROR, open_booth, read_pin
-from booth.cli_support import fail, parse_time, print_json, read_text_arg
+from booth.cli_support import ExitCode, fail, parse_time, print_json, read_text_arg
 from booth.clock import FixedClock
 from booth.config import env_flag
 from booth.errors import PinPolicyError
@@ -76,7 +76,8 @@ def officer_add(data_dir: Path, name: str, role: str, supervisor: str, pin_stdin
 @officer.command("list")
 @click.pass_obj
 def officer_list(data_dir: Path) -> None:
-    """List officers as JSON lines (never the PIN hashes).
+    """List officers as JSON lines: name, role, failed PINs, locked, state (enabled or disabled);
+    never the PIN hashes.
 
     Example: booth officer list
     """
@@ -88,6 +89,7 @@ def officer_list(data_dir: Path) -> None:
                 "failed_pins": o.failed,
                 "locked": o.locked_until is not None,
                 "active": o.active,
+                "state": "enabled" if o.active else "disabled",
             }
         )
 
@@ -107,6 +109,51 @@ def officer_unlock(data_dir: Path, name: str, supervisor: str, pin_stdin: bool) 
     click.echo(f"{name} unlocked by {supervisor}")
 
 
+@officer.command("disable")
+@click.argument("name")
+@click.option("--by", "supervisor", required=True, help="The supervisor who disables (their PIN is asked).")
+@click.option("--pin-stdin", is_flag=True, help="Read the supervisor's PIN from stdin.")
+@click.pass_obj
+def officer_disable(data_dir: Path, name: str, supervisor: str, pin_stdin: bool) -> None:
+    """Disable an officer on a supervisor's PIN: they can no longer log in (audited; their records
+    stay theirs). The last enabled supervisor cannot be disabled.
+
+    Example: BOOTH_PIN=771204 booth officer disable "Sok Dara" --by "Chan Sophal"
+    """
+    booth = open_booth(data_dir)
+    booth.disable_officer(name, by=booth.authorise(supervisor, read_pin(pin_stdin, "Supervisor PIN")))
+    click.echo(f"{name} disabled by {supervisor}")
+
+
+@officer.command("enable")
+@click.argument("name")
+@click.option("--by", "supervisor", required=True, help="The supervisor who enables (their PIN is asked).")
+@click.option("--pin-stdin", is_flag=True, help="Read the supervisor's PIN from stdin.")
+@click.pass_obj
+def officer_enable(data_dir: Path, name: str, supervisor: str, pin_stdin: bool) -> None:
+    """Enable a disabled officer again, on a supervisor's PIN (audited).
+
+    Example: BOOTH_PIN=771204 booth officer enable "Sok Dara" --by "Chan Sophal"
+    """
+    booth = open_booth(data_dir)
+    booth.enable_officer(name, by=booth.authorise(supervisor, read_pin(pin_stdin, "Supervisor PIN")))
+    click.echo(f"{name} enabled by {supervisor}")
+
+
+@officer.command("pin")
+@click.argument("name")
+@click.option("--pin-stdin", is_flag=True, help="Read from stdin: the current PIN, then the new PIN.")
+@click.pass_obj
+def officer_pin(data_dir: Path, name: str, pin_stdin: bool) -> None:
+    """Change your own PIN: the current PIN, then the new one twice (6-12 digits; audited).
+
+    Example: printf '482913\\n590317\\n' | booth officer pin "Sok Dara" --pin-stdin
+    """
+    old = read_pin(True) if pin_stdin else click.prompt("Current PIN", hide_input=True)
+    open_booth(data_dir).change_pin(name, old, _new_pin(pin_stdin))
+    click.echo(f"PIN of {name} changed")
+
+
 @click.command()
 @click.argument("text")
 @click.option("--officer", "name", required=True, help="The officer at the booth.")
@@ -123,7 +170,7 @@ def officer_unlock(data_dir: Path, name: str, supervisor: str, pin_stdin: bool) 
 def scan(data_dir: Path, text: str, name: str, direction: str, channel: str, at: str | None, pin_stdin: bool) -> None:
     """Verify a permit AND record the crossing; prints the verdict with the record's seq and hash.
 
-    Exit 0 valid, 1 rejected, 2 usage error.
+    Exit 0 valid, 1 rejected, 2 usage error, 3 could not scan (wrong PIN, no bundle, ...).
 
     Example: BOOTH_PIN=482913 booth scan --officer "Sok Dara" --direction entry 'BP1:...'
     """
@@ -139,7 +186,7 @@ def scan(data_dir: Path, text: str, name: str, direction: str, channel: str, at:
     session = booth.login(name, pin)
     outcome = booth.scan(session, read_text_arg(text), direction=direction, channel=channel)
     print_json(outcome.to_json())
-    sys.exit(0 if outcome.verdict.valid else 1)
+    sys.exit(ExitCode.OK if outcome.verdict.valid else ExitCode.NO)
 
 
 @click.command()
@@ -191,7 +238,7 @@ def audit_verify(data_dir: Path) -> None:
     print_json(report.to_json())
     if not report.ok:
         where = f"record {report.bad_seq}" if report.bad_seq else "the derived tables"
-        fail(f"ledger tampered: {where} {report.problem}: {report.detail}")
+        fail(f"ledger tampered: {where} {report.problem}: {report.detail}", code=ExitCode.NO)
 
 
 @click.command()

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import click
 
-from booth.cli_support import fail, print_json
+from booth.cli_support import ExitCode, fail, print_json
 from booth.scan.cascade import DEFAULT_BUDGET_MS, Cascade
 from booth.scan.decoders import DECODER_NAMES, make_decoder
 from booth.scan.errors import DecoderUnavailable
 from booth.scan.images import scan_image_file
 
-UNREADABLE_FILE = 1  # some file could not be read as an image (its line has an "error" field)
-DECODER_MISSING = 2  # --decoder names a backend that cannot run here
+UNREADABLE_FILE = ExitCode.ERROR  # some file could not be read as an image (its line has an "error" field)
+DECODER_MISSING = ExitCode.ERROR  # --decoder names a backend that cannot run here
 
 
 def build_cascade(decoder: str, budget_ms: float | None) -> Cascade:
@@ -50,8 +50,8 @@ def scan_image(files: tuple[Path, ...], decoder: str, budget_ms: float) -> None:
     "ms" the decoding time; a file that cannot be read as an image gets an "error" field
     instead of "ms". Every file gets its line.
 
-    Exit status: 0 when every file was read (whether or not it held a code), 1 when some
-    file could not be read, 2 when --decoder names a backend that cannot run here (pyzbar
+    Exit status: 0 when every file was read (whether or not it held a code), 3 when some
+    file could not be read or --decoder names a backend that cannot run here (pyzbar
     needs the system library libzbar0).
 
     \b

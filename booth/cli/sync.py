@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from booth.cli_support import fail, print_json
+from booth.cli_support import ExitCode, fail, print_json
 from booth.service import Booth
 
 
@@ -69,7 +69,7 @@ def _confirm(fingerprint: str) -> None:
 def sync(ctx: click.Context, once: bool, hq_url: str | None, interval: float) -> None:
     """Push recorded crossings to HQ and pull the trust bundle: until Ctrl-C, or --once.
 
-    Exit 1 with one error line if the session fails (nothing is lost: the next one resends).
+    Exit 3 with one error line if the session fails (nothing is lost: the next one resends).
 
     \b
     Example:
@@ -123,7 +123,10 @@ def sync_export(data_dir: Path, folder: Path) -> None:
         click.echo(line, err=True)
     print_json(report.to_json())
     if report.alarms:
-        fail("ALARM: a receipt signed by HQ contradicts this booth's ledger; keep the stick and call HQ")
+        fail(
+            "ALARM: a receipt signed by HQ contradicts this booth's ledger; keep the stick and call HQ",
+            code=ExitCode.NO,
+        )
 
 
 COMMANDS = (enrol, sync)

@@ -8,14 +8,12 @@ from pathlib import Path
 import click
 
 from booth import rules
-from booth.cli.common import USAGE_ERROR
-from booth.cli_support import fail, parse_time, print_json, read_text_arg
+from booth.cli_support import ExitCode, parse_time, print_json, read_text_arg
 from booth.errors import BoothError
 from booth.service import Booth
 from booth.settings import load_settings
 from booth.trust import TrustStore, accept_bundle
 from sync.protocol.bundle import TrustBundle
-from sync.protocol.errors import WireError
 from sync.protocol.keys import fingerprint
 from sync.protocol.watchlist import WatchlistKey
 
@@ -69,7 +67,7 @@ def bundle_key(data_dir: Path, key_hex: str) -> None:
     try:
         key = WatchlistKey.from_hex(read_text_arg(key_hex))
     except ValueError:
-        fail("a watchlist key is 64 hexadecimal digits", code=USAGE_ERROR)
+        raise click.BadParameter("a watchlist key is 64 hexadecimal digits", param_hint="KEY_HEX") from None
     if load_settings(data_dir) is None:  # not a booth yet: just the trust store
         store = TrustStore(data_dir)
         new, bundle = store.save_watchlist_key(key), store.current()
@@ -121,22 +119,19 @@ def verify(
 ) -> None:
     """Verify a permit's QR text (or '-' for stdin) and print one JSON verdict.
 
-    Exit 0 valid, 1 rejected, 2 usage error.
+    Exit 0 valid, 1 rejected, 2 usage error, 3 no verdict (no trust bundle, no checkpoint, a refused --bundle).
 
     Example: booth verify --checkpoint KH-PHD 'BP1:6BFOXN...'
     """
-    try:
-        ctx = rules.Context(
-            checkpoint=checkpoint or _booth_checkpoint(data_dir),
-            now=parse_time(at),
-            bundle=_bundle_for(data_dir, bundle_file, pin),
-            watch_key=TrustStore(data_dir).watchlist_key(),
-        )
-    except (BoothError, WireError) as exc:
-        fail(str(exc), code=USAGE_ERROR)
+    ctx = rules.Context(
+        checkpoint=checkpoint or _booth_checkpoint(data_dir),
+        now=parse_time(at),
+        bundle=_bundle_for(data_dir, bundle_file, pin),
+        watch_key=TrustStore(data_dir).watchlist_key(),
+    )
     verdict = rules.check(read_text_arg(text), ctx)
     print_json(verdict.to_json())
-    sys.exit(0 if verdict.valid else 1)
+    sys.exit(ExitCode.OK if verdict.valid else ExitCode.NO)
 
 
 def _booth_checkpoint(data_dir: Path) -> str:

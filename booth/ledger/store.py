@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from booth.errors import LedgerBusy, LedgerError, LedgerFull, LedgerNotOurs, LedgerReadOnly
+from booth.errors import LedgerBusy, LedgerError, LedgerFull, LedgerIOError, LedgerNotOurs, LedgerReadOnly
 from booth.ledger import schema
 from booth.ledger.state import MovementRow, PermitHistory, crossing_seq
 from booth.ledger.verify import ChainRow
@@ -303,6 +303,16 @@ class Ledger:
             "UPDATE officers SET failed = ?, locked_until = ? WHERE name = ?", (failed, locked_until, name)
         )
 
+    def set_active(self, name: str, active: bool) -> None:
+        """Enable or disable an officer (inside a transaction, with its audit record)."""
+        self.con.execute("UPDATE officers SET active = ? WHERE name = ?", (int(active), name))
+
+    def set_pin_hash(self, name: str, pin_hash: str) -> None:
+        """A new PIN; clears the failure count and the lock-out (inside a transaction)."""
+        self.con.execute(
+            "UPDATE officers SET pin_hash = ?, failed = 0, locked_until = NULL WHERE name = ?", (pin_hash, name)
+        )
+
     def open_shift(self, officer: str, at: int) -> int:
         return self.con.execute("INSERT INTO shifts (officer, opened_at) VALUES (?, ?)", (officer, at)).lastrowid
 
@@ -583,5 +593,5 @@ def translate(exc: sqlite3.Error) -> LedgerError:
     if base in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
         return LedgerNotOurs(f"the ledger file is damaged ({text}); keep it as evidence and call HQ")
     if base == sqlite3.SQLITE_IOERR:
-        return LedgerError(f"disk error ({text}): the scan was NOT recorded. Check the disk.")
+        return LedgerIOError(f"disk error ({text}): the scan was NOT recorded. Check the disk.")
     return LedgerError(f"the ledger refused the write ({text}): nothing was recorded")

@@ -14,6 +14,7 @@
     ├── StaffError               a staff account operation cannot be done (sync.hq.dashboard.staff)
     │   └── LoginRefused         wrong name or password, locked or disabled account
     ├── AnalysisConflict         analyse kept losing the race for the derived state (sync.hq.analytics)
+    ├── ServeError               the server cannot start: the address is in use or not this machine's
     └── RequestRefused           an HTTP request answered with an error status and a message
         ├── ApiError             the booths' API: answered as a JSON Problem (sync.hq.server)
         └── PageRefused          a dashboard page: answered as an error page (sync.hq.dashboard.guard)
@@ -81,6 +82,10 @@ class LoginRefused(StaffError):
 
 class AnalysisConflict(HQError):
     """Another analyse kept winning the race for the derived state (PostgreSQL); try again later."""
+
+
+class ServeError(HQError):
+    """``booth-hq serve`` cannot start: it cannot listen on the address given (in use, not ours)."""
 
 
 class RequestRefused(HQError):

@@ -29,7 +29,7 @@ def test_the_demo_runs_again_in_the_same_folder_and_refuses_a_foreign_one(tmp_pa
     other.mkdir()
     (other / "mine.txt").write_text("keep me")
     result = CliRunner().invoke(main, ["--data-dir", str(other), "demo", "--terminal"])
-    assert result.exit_code == 1 and "not empty and holds no earlier demo" in result.output
+    assert result.exit_code == 3 and "not empty and holds no earlier demo" in result.output
     assert (other / "mine.txt").read_text() == "keep me"
 
 

@@ -145,7 +145,7 @@ def test_export_a_shift_as_pdf_with_format_from_the_name(world: World, tmp_path:
 )
 def test_export_mistakes_are_one_clear_line(world: World, args: list[str], message: str) -> None:
     code, stdout, stderr = run(world, "export", *args)
-    assert code in (1, 2) and stdout == "" and message in stderr and stderr.count("\n") == 1
+    assert code in (2, 3) and stdout == "" and message in stderr and stderr.count("\n") == 1
     assert "Traceback" not in stderr
 
 
@@ -167,11 +167,11 @@ def test_shift_close_and_list(world: World, monkeypatch: pytest.MonkeyPatch) -> 
     code, stdout, err = run(world, "shift", "close", "--officer", OFFICER2, "--supervisor", SUPERVISOR)
     assert code == 0, err and json.loads(stdout)["closed_by"] == SUPERVISOR
     code, _, err = run(world, "shift", "close", "--officer", OFFICER2, "--supervisor", SUPERVISOR)
-    assert code == 1 and err == f"error: {OFFICER2} has no open shift\n"
+    assert code == 3 and err == f"error: {OFFICER2} has no open shift\n"
     monkeypatch.setenv("BOOTH_PIN", OFFICER2_PIN)
     code, _, err = run(world, "shift", "close", "--officer", OFFICER, "--supervisor", OFFICER2)
     assert (
-        code == 1
+        code == 3
         and err == f"error: {OFFICER2} is not a supervisor: only {OFFICER} or a supervisor may close the shift\n"
     )
     assert run(world, "shift", "list", "--open")[1] == ""

@@ -202,7 +202,7 @@ def test_cli_scan_on_a_foreign_ledger_prints_one_line(booth: Booth, permit: str)
         ["--data-dir", str(data_dir), "scan", "--officer", "Sok Dara", "--direction", "entry", permit],
         env={"BOOTH_PIN": PIN},
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 3
     assert result.stdout == ""
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert "not a Booth ledger" in result.stderr and "Traceback" not in result.stderr

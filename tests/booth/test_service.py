@@ -12,6 +12,8 @@ from booth.errors import (
     ConfigError,
     LockedOut,
     NotSupervisor,
+    OfficerDisabled,
+    OfficerRefused,
     OverrideRefused,
     PinPolicyError,
     TrustError,
@@ -89,6 +91,86 @@ def test_lock_out_grows_then_needs_unlock(booth: Booth, clock: FixedClock) -> No
     assert booth.login("Sok Dara", OFFICER_PIN).officer == "Sok Dara"
     actions = [r.action for r in booth.ledger.records() if r.kind == "audit"]
     assert actions.count("pin_failed") == 10 and "officer_unlock" in actions
+
+
+def audits(booth: Booth) -> list[tuple[str, str | None, str | None]]:
+    return [(r.action, r.officer, r.note) for r in booth.ledger.records() if r.kind == "audit"]
+
+
+def test_a_supervisor_disables_and_enables_an_officer_on_record(booth: Booth) -> None:
+    supervisor = booth.authorise("Chan Sophal", SUPERVISOR_PIN)
+    booth.disable_officer("Sok Dara", by=supervisor)
+    assert not booth.ledger.officer("Sok Dara").active and "Sok Dara" not in booth.officer_names()
+    with pytest.raises(OfficerDisabled, match="Sok Dara is disabled"):
+        booth.login("Sok Dara", OFFICER_PIN)  # the right PIN does not help
+    with pytest.raises(OfficerDisabled):
+        booth.change_pin("Sok Dara", OFFICER_PIN, "590317")
+    with pytest.raises(OfficerRefused, match="already disabled"):
+        booth.disable_officer("Sok Dara", by=supervisor)
+    booth.enable_officer("Sok Dara", by=supervisor)
+    assert booth.login("Sok Dara", OFFICER_PIN).officer == "Sok Dara"
+    with pytest.raises(OfficerRefused, match="not disabled"):
+        booth.enable_officer("Sok Dara", by=supervisor)
+    with pytest.raises(UnknownOfficer):
+        booth.disable_officer("Nobody", by=supervisor)
+    assert ("officer_disable", "Sok Dara", "by Chan Sophal") in audits(booth)
+    assert ("officer_enable", "Sok Dara", "by Chan Sophal") in audits(booth)
+
+
+def test_only_a_supervisor_disables_or_enables(booth: Booth) -> None:
+    officer = booth.authorise("Sok Dara", OFFICER_PIN)
+    booth.add_officer("Keo Vanna", "supervisor", "660815", by=booth.authorise("Chan Sophal", SUPERVISOR_PIN))
+    with pytest.raises(NotSupervisor, match="only a supervisor may disable"):
+        booth.disable_officer("Chan Sophal", by=officer)  # an officer cannot remove their supervisor
+    with pytest.raises(NotSupervisor):
+        booth.disable_officer("Keo Vanna", by=None)  # no set-up exception once there are supervisors
+    with pytest.raises(WrongPin):
+        booth.authorise("Chan Sophal", "000000")  # nor act as one without the PIN
+    assert all(o.active for o in booth.ledger.officers())
+    booth.disable_officer("Keo Vanna", by=booth.authorise("Chan Sophal", SUPERVISOR_PIN))
+    with pytest.raises(OfficerDisabled):
+        booth.authorise("Keo Vanna", "660815")  # a disabled supervisor authorises nothing
+    with pytest.raises(NotSupervisor):
+        booth.enable_officer("Keo Vanna", by=officer)
+
+
+def test_the_last_enabled_supervisor_cannot_be_disabled(booth: Booth) -> None:
+    supervisor = booth.authorise("Chan Sophal", SUPERVISOR_PIN)
+    with pytest.raises(OfficerRefused, match="last enabled supervisor"):
+        booth.disable_officer("Chan Sophal", by=supervisor)  # not even themselves
+    booth.add_officer("Keo Vanna", "supervisor", "660815", by=supervisor)
+    booth.disable_officer("Chan Sophal", by=booth.authorise("Keo Vanna", "660815"))
+    with pytest.raises(OfficerRefused, match="Keo Vanna is the last enabled supervisor"):
+        booth.disable_officer("Keo Vanna", by=booth.authorise("Keo Vanna", "660815"))
+
+
+def test_an_officer_changes_their_own_pin(booth: Booth) -> None:
+    booth.change_pin("Sok Dara", OFFICER_PIN, "590317")
+    with pytest.raises(WrongPin):
+        booth.login("Sok Dara", OFFICER_PIN)
+    assert booth.login("Sok Dara", "590317").officer == "Sok Dara"  # a right PIN clears the count
+    assert ("pin_change", "Sok Dara", "by themselves") in audits(booth)
+    assert "590317" not in booth.ledger.officer("Sok Dara").pin_hash
+
+
+def test_a_pin_change_needs_the_old_pin_and_a_good_new_one(booth: Booth) -> None:
+    before = booth.ledger.officer("Sok Dara").pin_hash
+    with pytest.raises(WrongPin):
+        booth.change_pin("Sok Dara", "000000", "590317")  # a guess counts towards the lock-out
+    assert booth.ledger.officer("Sok Dara").failed == 1
+    assert ("pin_failed", "Sok Dara", "failure 1") in audits(booth)
+    with pytest.raises(PinPolicyError):
+        booth.change_pin("Sok Dara", OFFICER_PIN, "123456")
+    with pytest.raises(PinPolicyError, match="the old one"):
+        booth.change_pin("Sok Dara", OFFICER_PIN, OFFICER_PIN)
+    for _ in range(3):  # the right PIN above cleared the count: three more guesses lock
+        with pytest.raises((WrongPin, LockedOut)):
+            booth.change_pin("Sok Dara", "000000", "590317")
+    with pytest.raises(LockedOut):
+        booth.change_pin("Sok Dara", OFFICER_PIN, "590317")  # locked: guessing by PIN change is no way round
+    assert booth.ledger.officer("Sok Dara").pin_hash == before
+    with pytest.raises(UnknownOfficer):
+        booth.change_pin("Nobody", OFFICER_PIN, "590317")
 
 
 def test_unknown_officer(booth: Booth) -> None:

@@ -45,7 +45,7 @@ def run(world: World, *args: str, input: str | None = None) -> tuple[int, str, s
 
 def test_enrol_and_sync_commands(world: World) -> None:
     code, out, err = run(world, "enrol", "--hq", world.url, "--token", world.token, input="n\n")
-    assert code == 1 and world.fingerprint in out and "not confirmed" in err
+    assert code == 3 and world.fingerprint in out and "not confirmed" in err
     assert world.booth.trust.pinned_root() is None  # and the token was not spent: it was never sent
     code, out, err = run(world, "enrol", "--hq", world.url, "--token", world.token, input="y\n")
     assert code == 0, err
@@ -69,12 +69,12 @@ def test_enrol_and_sync_commands(world: World) -> None:
 
     world.stop()  # HQ gone: one clear line, exit 1, nothing lost
     code, _, err = run(world, "sync", "--once")
-    assert code == 1 and err.startswith("error: ") and "no link to HQ" in err and "Traceback" not in err
+    assert code == 3 and err.startswith("error: ") and "no link to HQ" in err and "Traceback" not in err
 
 
 def test_enrol_with_a_wrong_pin_is_one_line(world: World) -> None:
     code, _, err = run(world, "enrol", "--hq", world.url, "--token", world.token, "--pin", "00" * 32)
-    assert code == 1 and err.count("\n") == 1 and "does not match --pin" in err
+    assert code == 3 and err.count("\n") == 1 and "does not match --pin" in err
 
 
 def test_the_same_batch_twice_gets_the_same_receipt(world: World) -> None:

@@ -43,13 +43,13 @@ def test_booth_add_list_revoke(sync_world: SyncWorld) -> None:
     assert "token_hash" not in listed["PHD-01"]
 
     code, _, err = hq_cmd(sync_world, "booth", "add", "PHD-01", "--checkpoint", "KH-PHD")
-    assert code == 1 and err.count("\n") == 1 and "already exists" in err
+    assert code == 3 and err.count("\n") == 1 and "already exists" in err
     code, _, err = hq_cmd(sync_world, "booth", "add", "XX-01", "--checkpoint", "KH-NOPE")
-    assert code == 1 and "no checkpoint" in err
+    assert code == 3 and "no checkpoint" in err
     assert hq_cmd(sync_world, "booth", "revoke", "PHD-01")[0] == 0
     assert sync_world.store.booth("PHD-01").state == "revoked"
     code, _, err = hq_cmd(sync_world, "booth", "revoke", "NOPE-01")
-    assert code == 1 and "no booth" in err
+    assert code == 3 and "no booth" in err
 
     bundle_file = sync_world.root / "b.bundle"
     assert hq_cmd(sync_world, "bundle", "build", "--out", str(bundle_file))[0] == 0
@@ -171,7 +171,7 @@ def test_stats_and_alerts(sync_world: SyncWorld) -> None:
     assert hq_cmd(sync_world, "alerts")[1].strip() == "no open alerts"
     assert json.loads(hq_cmd(sync_world, "alerts", "--json", "--all")[1])[0]["acknowledged"] is True
     code, _, err = hq_cmd(sync_world, "alerts", "--ack", "999")
-    assert code == 1 and "no alert 999" in err
+    assert code == 3 and "no alert 999" in err
 
 
 def test_unreachable_database_is_one_line(tmp_path: Path, hq) -> None:
@@ -187,7 +187,7 @@ def test_unreachable_database_is_one_line(tmp_path: Path, hq) -> None:
             "list",
         ],
     )
-    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert result.exit_code == 3 and result.stderr.count("\n") == 1
     assert "cannot open the sync database" in result.stderr and "secret" not in result.stderr
 
 
@@ -222,6 +222,58 @@ def test_serve_runs_uvicorn(hq, tmp_path: Path) -> None:
         proc.wait(timeout=20)
 
 
+def test_serve_on_a_port_in_use_or_a_bad_host_is_one_line_exit_3(hq) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        code, _, err = run_hq(hq, "serve", "--port", str(port))
+    assert code == 3 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"error: cannot listen on 127.0.0.1:{port}: address already in use")
+    code, _, err = run_hq(hq, "serve", "--host", "no-such-host.invalid", "--port", str(port))
+    assert code == 3 and err.count("\n") == 1 and err.startswith("error: cannot listen on no-such-host.invalid:")
+
+
+def run_hq(hq, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(hq_main, ["--data-dir", str(hq.paths.root), *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_output_into_a_closed_pipe_is_quiet(hq) -> None:
+    """`booth-hq ... | head -1`: the reader goes away; no "error: Broken pipe", exit 141 (128 + SIGPIPE)."""
+    script = Path(sys.executable).parent / "booth-hq"
+    for args in (["checkpoint", "list"], ["--help"]):
+        read, write = os.pipe()
+        os.close(read)  # the reader is gone before the first line
+        try:
+            done = subprocess.run(
+                [str(script), "--data-dir", str(hq.paths.root), *args], stdout=write, stderr=subprocess.PIPE, timeout=60
+            )
+        finally:
+            os.close(write)
+        assert (done.returncode, done.stderr) == (141, b""), args
+    shell = subprocess.run(
+        f"set -o pipefail; '{script}' --data-dir '{hq.paths.root}' checkpoint list | head -1",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shell.stdout.count("\n") == 1 and "KH-" in shell.stdout and shell.returncode in (0, 141)
+    assert "rror" not in shell.stderr
+
+
+def test_usage_errors_are_one_line_exit_2(hq) -> None:
+    code, out, err = run_hq(hq, "bundle", "build", "--frob")
+    assert (code, out) == (2, "") and err.count("\n") == 1
+    assert err.startswith("error: no such option '--frob'") and "bundle build --help" in err
+    code, _, err = run_hq(hq, "booth", "add")
+    assert code == 2 and err.count("\n") == 1 and err.startswith("error: missing argument")
+    code, _, err = run_hq(hq, "import", "/no/such/stick")
+    assert code == 3 and err == "error: directory '/no/such/stick' does not exist\n"
+
+
 def test_batch_file_layout_helper_orders_by_sequence(tmp_path: Path) -> None:
     from sync.hq.usb import batch_files
 
@@ -234,7 +286,7 @@ def test_batch_file_layout_helper_orders_by_sequence(tmp_path: Path) -> None:
 
 def test_booth_resume_is_on_record(sync_world) -> None:
     code, _, err = hq_cmd(sync_world, "booth", "resume", "PHD-01", "--note", "checked")
-    assert code == 1 and "is not suspended" in err
+    assert code == 3 and "is not suspended" in err
     sync_world.enrol("PHD-01")
     with sync_world.store.engine.begin() as conn:  # as a fork leaves it
         from sync.hq.schema import booth_suspensions

@@ -108,7 +108,7 @@ def test_issuer_lifecycle_commands(hq: HQ) -> None:
     assert [(g["permit_no"], g["reason"]) for g in listed] == [(number, "checked by phone"), ("TH-XXX-2026-000001", "")]
     assert hq_cli(hq, "permit", "genuine", "TH-XXX-2026-000001", "--undo")[0] == 0
     code, _, err = hq_cli(hq, "permit", "genuine", "TH-XXX-2026-000001", "--undo")
-    assert code == 1 and err.strip() == "error: TH-XXX-2026-000001 is not re-listed as genuine"
+    assert code == 3 and err.strip() == "error: TH-XXX-2026-000001 is not re-listed as genuine"
     assert hq.build_bundle(now=HQ_TIME)[0].genuine == (number,)
 
 
@@ -137,7 +137,7 @@ def test_hq_refuses_to_issue_beyond_the_policy(hq: HQ) -> None:
         "--out",
         str(hq.paths.root / "cards"),
     )
-    assert code == 1 and err.strip().startswith("error: KH permits may be valid at most 90 days (policy)")
+    assert code == 3 and err.strip().startswith("error: KH permits may be valid at most 90 days (policy)")
 
 
 def _holder(hq: HQ) -> Path:
@@ -314,9 +314,9 @@ def test_moving_a_booth_is_recorded_and_reaches_the_next_bundle(hq: HQ) -> None:
         "Chan Sophal",
     )
     code, _, err = hq_cli(hq, "booth", "move", "PHD-02", "--checkpoint", "KH-NOWHERE")
-    assert code == 1 and "no checkpoint 'KH-NOWHERE'" in err
+    assert code == 3 and "no checkpoint 'KH-NOWHERE'" in err
     code, _, err = hq_cli(hq, "booth", "move", "PHD-02", "--checkpoint", "KH-STB")
-    assert code == 1 and "already at KH-STB" in err
+    assert code == 3 and "already at KH-STB" in err
 
 
 # -- 8. every alert kind is explained

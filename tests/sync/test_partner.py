@@ -242,13 +242,13 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     assert code == 0 and "partner list TH version 1" in out and fps[th_dir] in out, err
 
     code, _, err = _cli(kh_dir, "partner", "import", str(th_file))
-    assert code == 1 and err.startswith("error: first import from a root not pinned here") and "Traceback" not in err
+    assert code == 3 and err.startswith("error: first import from a root not pinned here") and "Traceback" not in err
     code, _, err = _cli(kh_dir, "partner", "import", str(th_file), "--pin", fps[kh_dir])
-    assert code == 1 and "does not match --pin" in err and len(err.strip().splitlines()) == 1
+    assert code == 3 and "does not match --pin" in err and len(err.strip().splitlines()) == 1
     code, out, err = _cli(kh_dir, "partner", "import", str(th_file), "--pin", fps[th_dir])
     assert code == 0 and "version 1 accepted (root pinned" in out, err
     code, _, err = _cli(kh_dir, "partner", "import", str(th_file))
-    assert code == 1 and "rollback refused" in err
+    assert code == 3 and "rollback refused" in err
 
     assert _cli(th_dir, "revoke", "TH-SKW-2026-000009", "--reason", "stolen")[0] == 0
     assert _cli(th_dir, "partner", "export", "--out", str(th_file2))[0] == 0

@@ -306,9 +306,10 @@ def test_a_hostile_stick_never_crashes_hq_or_the_booth(
         lay_out(stick, entries, genuine, w)
         with bounded_memory():
             result = CliRunner().invoke(hq_main, ["--data-dir", str(w.hq_dir), "import", str(stick)])
-        assert result.exit_code in (0, 1), result.output
+        # 1: batches refused; 3: the stick itself refused (a folder where a file must go); never 4, a fault
+        assert result.exit_code in (0, 1, 3), result.output
         assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-        if result.exit_code == 1:
+        if result.exit_code != 0:
             assert result.stderr.strip(), "a refusal says why"
         with bounded_memory():
             try:

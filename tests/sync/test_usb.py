@@ -188,7 +188,7 @@ def test_export_command_prints_what_it_did(usb_world: World, tmp_path: Path) -> 
         ["--data-dir", str(usb_world.booth.data_dir), "sync", "export", str(tmp_path / "absent")],
         catch_exceptions=False,
     )
-    assert result.exit_code == 1 and "is not a folder" in result.stderr
+    assert result.exit_code == 3 and "is not a folder" in result.stderr
 
 
 # -- a hostile stick: links planted where Booth writes or reads
@@ -208,7 +208,7 @@ def test_a_link_on_the_stick_never_makes_hq_write_its_root_key(usb_world: World,
     (stick / "trust.bundle").unlink()
     (stick / "trust.bundle").symlink_to(root_key)  # the bundle's own name, aimed at the key
     code, _, err = hq_import(w, stick)
-    assert code == 1 and "symbolic link" in err and len(err.strip().splitlines()) == 1
+    assert code == 3 and "symbolic link" in err and len(err.strip().splitlines()) == 1
     assert root_key.read_bytes() == before
 
 

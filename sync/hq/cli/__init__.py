@@ -26,7 +26,7 @@ from pathlib import Path
 
 import click
 
-from booth.cli_support import Group
+from booth.cli_support import EXIT_CODES_HELP, Group
 from sync.hq.cli import (
     analytics,
     booths,
@@ -59,7 +59,7 @@ class HQGroup(Group):
         return None
 
 
-@click.group(cls=HQGroup)
+@click.group(cls=HQGroup, epilog=EXIT_CODES_HELP)
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from booth.cli_support import parse_time, print_json
+from booth.cli_support import ExitCode, parse_time, print_json
 from sync.hq.cli.common import pass_hq
 from sync.hq.facade import HQ
 
@@ -163,7 +163,7 @@ def import_(hq: HQ, folder: Path) -> None:
         refused += done.outcome == "refused"
     if refused:
         click.echo(f"{refused} batch file(s) refused; see the lines above and `booth-hq alerts`", err=True)
-        sys.exit(1)
+        sys.exit(ExitCode.NO)
 
 
 COMMANDS = (booth_group, import_)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from booth.cli_support import fail, print_json
+from booth.cli_support import ExitCode, fail, print_json
 from sync.hq.cli.common import pass_hq
 from sync.hq.facade import HQ
 
@@ -43,11 +43,11 @@ def export_verify(hq: HQ, file: Path, sig_path: Path | None) -> None:
     from sync.protocol.errors import ExportRefused
 
     if not file.is_file():
-        fail(f"{file} does not exist", code=2)
+        fail(f"{file} does not exist")
     try:
         check = verify_export(hq.sync_store, file, sig_path=sig_path)
     except ExportRefused as exc:
-        fail(f"export NOT verified: {exc}")
+        fail(f"export NOT verified: {exc}", code=ExitCode.NO)
     print_json(check.to_json())
 
 

@@ -5,11 +5,15 @@ The server and its libraries (uvicorn, FastAPI, SQLAlchemy) are imported only wh
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 from pathlib import Path
 
 import click
 
 from sync.hq.cli.common import pass_hq
+from sync.hq.errors import ServeError
 from sync.hq.facade import HQ
 
 
@@ -66,6 +70,7 @@ def serve(
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise click.UsageError("give both --ssl-certfile and --ssl-keyfile, or neither")
+    listener = listen(host, port)  # before uvicorn: a port in use or a bad host is one line, exit 3
     if ssl_certfile is None and host not in ("127.0.0.1", "localhost", "::1"):
         click.echo("warning: serving plain HTTP beyond this machine; enrolment tokens travel in clear", err=True)
     app = create_app(
@@ -75,7 +80,39 @@ def serve(
         analyse_every=analyse_every,
         trust_proxy=trust_proxy,
     )
-    uvicorn.run(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level="info")
+    config = uvicorn.Config(
+        app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level="info"
+    )
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host``:``port`` and listening, or a ``ServeError`` saying why not."""
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ServeError(
+            f"cannot listen on {where}: {host!r} is not an address of this machine ({exc.strerror or exc})"
+        ) from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        if os.name == "posix":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as asyncio does: restart without waiting
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        why = exc.strerror or str(exc)
+        if exc.errno == errno.EADDRINUSE:
+            why += " (is another server running? choose another --port)"
+        elif exc.errno == errno.EACCES:
+            why += " (ports below 1024 need privileges; choose another --port)"
+        elif exc.errno == errno.EADDRNOTAVAIL:
+            why += f" ({host} is not an address of this machine)"
+        raise ServeError(f"cannot listen on {where}: {why[:1].lower()}{why[1:]}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 COMMANDS = (serve,)

@@ -99,10 +99,23 @@ def staff_disable(hq: HQ, username: str) -> None:
     click.echo(f"{username!r} disabled; its sessions ended")
 
 
+@staff_group.command("enable")
+@click.argument("username")
+@pass_hq
+def staff_enable(hq: HQ, username: str) -> None:
+    """Enable a disabled account again (and clear its wrong-password throttle).
+
+    Example: booth-hq staff enable chenda
+    """
+    _run(lambda: _staff(hq).enable(username))
+    click.echo(f"{username!r} enabled")
+
+
 @staff_group.command("list")
 @pass_hq
 def staff_list(hq: HQ) -> None:
-    """List staff accounts as JSON lines (user name, name, disabled, failed logins, locked until).
+    """List staff accounts as JSON lines (user name, name, state: enabled or disabled, failed
+    logins, locked until).
 
     Example: booth-hq staff list
     """
@@ -111,6 +124,7 @@ def staff_list(hq: HQ) -> None:
             {
                 "username": m.username,
                 "name": m.display_name,
+                "state": "disabled" if m.disabled else "enabled",
                 "disabled": m.disabled,
                 "failed": m.failed,
                 "locked_until": m.locked_until,

@@ -136,6 +136,10 @@ class Staff:
         self._update(username, disabled=True)
         self.end_sessions(username)
 
+    def enable(self, username: str) -> None:
+        """A disabled account may log in again; its wrong-password throttle starts afresh."""
+        self._update(username, disabled=False, failed=0, locked_until=None)
+
     def members(self) -> list[StaffMember]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(staff).order_by(staff.c.username)).all()

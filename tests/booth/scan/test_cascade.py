@@ -365,7 +365,7 @@ def test_cli_prints_one_json_line_per_file(tmp_path: Path) -> None:
         assert [normalise(c["text"]) for c in line["codes"]] == [expected]
         assert line["codes"][0]["decoder"] in {"zxing", "pyzbar", "wechat"} and line["ms"] >= 0
     assert lines[-1]["codes"] == [] and "error" in lines[-1]
-    assert result.exit_code == 1  # documented: some file could not be read
+    assert result.exit_code == 3  # documented: some file could not be read (3)
 
 
 def test_cli_exit_zero_when_every_file_was_read(tmp_path: Path) -> None:
@@ -391,7 +391,7 @@ def test_cli_forces_one_backend(tmp_path: Path, name: str) -> None:
 def test_cli_with_a_backend_that_cannot_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "pyzbar", None)
     result = CliRunner().invoke(scan_image, ["--decoder", "pyzbar", str(tmp_path / "x.png")])
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert "libzbar0" in result.output and "Traceback" not in result.output
 
 

@@ -30,14 +30,21 @@ def test_staff_accounts_from_the_command_line(hq) -> None:
     assert added.exit_code == 0, added.output
     listed = [json.loads(line) for line in _run(hq, "staff", "list").output.splitlines()]
     assert listed == [
-        {"username": "chenda", "name": "Chenda Keo", "disabled": False, "failed": 0, "locked_until": None}
+        {
+            "username": "chenda",
+            "name": "Chenda Keo",
+            "state": "enabled",
+            "disabled": False,
+            "failed": 0,
+            "locked_until": None,
+        }
     ]
     _staff(hq).login("chenda", "correct horse battery", now=T)
 
     weak = _run(hq, "staff", "add", "dara", "--password-stdin", stdin="short\n")
-    assert weak.exit_code == 1 and "at least 12 characters" in weak.output and "Traceback" not in weak.output
+    assert weak.exit_code == 3 and "at least 12 characters" in weak.output and "Traceback" not in weak.output
     again = _run(hq, "staff", "add", "chenda", "--password-stdin", stdin="correct horse battery\n")
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 3 and "already exists" in again.output
 
     changed = _run(hq, "staff", "passwd", "chenda", "--password-stdin", stdin="a new long passphrase\n")
     assert changed.exit_code == 0
@@ -47,7 +54,25 @@ def test_staff_accounts_from_the_command_line(hq) -> None:
     with pytest.raises(LoginRefused, match="disabled"):
         _staff(hq).login("chenda", "a new long passphrase", now=T)
     unknown = _run(hq, "staff", "unlock", "nobody")
-    assert unknown.exit_code == 1 and "no staff member 'nobody'" in unknown.output
+    assert unknown.exit_code == 3 and "no staff member 'nobody'" in unknown.output
+
+
+def test_a_disabled_account_is_enabled_again_without_its_throttle(hq) -> None:
+    _run(hq, "staff", "add", "chenda", "--password-stdin", stdin="correct horse battery\n")
+    for _ in range(3):
+        with pytest.raises(LoginRefused):
+            _staff(hq).login("chenda", "a wrong guess", now=T)
+    assert _run(hq, "staff", "disable", "chenda").exit_code == 0
+    (disabled,) = [json.loads(line) for line in _run(hq, "staff", "list").output.splitlines()]
+    assert disabled["state"] == "disabled" and disabled["failed"] == 3 and disabled["locked_until"] is not None
+
+    enabled = _run(hq, "staff", "enable", "chenda")
+    assert (enabled.exit_code, enabled.output) == (0, "'chenda' enabled\n")
+    (listed,) = [json.loads(line) for line in _run(hq, "staff", "list").output.splitlines()]
+    assert (listed["state"], listed["failed"], listed["locked_until"]) == ("enabled", 0, None)
+    _staff(hq).login("chenda", "correct horse battery", now=T)  # at once: no throttle left
+    unknown = _run(hq, "staff", "enable", "nobody")
+    assert unknown.exit_code == 3 and unknown.stderr == "error: no staff member 'nobody'\n"
 
 
 def test_no_password_without_a_terminal(hq) -> None:
