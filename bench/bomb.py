@@ -4,17 +4,19 @@ A fresh HQ (temporary folder, SQLite sync database, one enrolled booth) is serve
 server (``create_app``, uvicorn on 127.0.0.1, in this process so its memory is this
 process's). The bombs are 15 KB of zlib holding 16 million empty CBOR arrays:
 
-- ``unknown_kid``: a format-2 batch (COSE_Sign1 over the zlib) from a key HQ never enrolled;
-- ``forged_kid``: the same, carrying the enrolled booth's key id, signed by another key;
-- ``format_1``: the old layout, zlib around the COSE_Sign1 (the booth's key id inside);
-- ``insider``: signed by the enrolled booth's real key (a stolen key): inflated up to the cap.
+- ``unsigned``: a format-2 batch from a key HQ never enrolled, with no ``Booth-Request``
+  header: what anyone on the network can send (refused before the body is read);
+- under a genuine header signed with the enrolled booth's key (a stolen booth key):
+  ``unknown_kid`` (the batch signed by a stranger's key), ``forged_kid`` (the booth's key id,
+  another key), ``format_1`` (the old layout, zlib around the COSE_Sign1), ``insider`` (signed
+  by the booth's real key: inflated up to the cap, then refused).
 
 (a) For each: the time HQ takes to refuse one (median and max of ``--rounds``), the answer,
 and this process's memory growth over those rounds (VmRSS now, and VmHWM, the peak), which
-holds the server's. Targets: median <= 50 ms and < 20 MB for the three unauthenticated kinds.
+holds the server's. Targets: median <= 50 ms and < 20 MB for every kind but ``insider``.
 (b) ``/v1/time`` p50/p99 (ms) asked every 10 ms while 8 clients (in another process) send
-bombs of the three unauthenticated kinds back to back for ``--seconds``; and without the
-flood, for reference.
+bombs back to back for ``--seconds`` (half unsigned, half under the stolen key); and without
+the flood, for reference.
 Target: p99 <= 100 ms.
 
 Run: .venv/bin/python bench/bomb.py [--rounds 20] [--seconds 5]
@@ -47,11 +49,13 @@ from sync.hq.facade import HQ  # noqa: E402
 from sync.hq.store import SyncStore  # noqa: E402
 from sync.protocol import cose, keys  # noqa: E402
 from sync.protocol.batch import BATCH_TYPE, BATCH_TYPE_1  # noqa: E402
+from sync.protocol.records import genesis_hash  # noqa: E402
+from sync.protocol.request_auth import HEADER, Head, sign_request  # noqa: E402
 
 NOW = 1_790_000_000
 BOOTH_ID = "PHD-01"
 ARRAYS = 16_000_000
-UNAUTHENTICATED = ("unknown_kid", "forged_kid", "format_1")
+UNAUTHENTICATED = ("unsigned", "unknown_kid", "forged_kid", "format_1")  # refused before inflating
 
 
 def empty_arrays(count: int) -> bytes:
@@ -64,6 +68,7 @@ def bombs(booth_key: Ed25519PrivateKey) -> dict[str, list[bytes]]:
     booth_kid = keys.kid_of(booth_key)
     strangers = [keys.generate() for _ in range(16)]
     return {
+        "unsigned": [cose.sign(zipped, k, keys.kid_of(k), content_type=BATCH_TYPE) for k in strangers],
         "unknown_kid": [cose.sign(zipped, k, keys.kid_of(k), content_type=BATCH_TYPE) for k in strangers],
         "forged_kid": [cose.sign(zipped, k, booth_kid, content_type=BATCH_TYPE) for k in strangers[:1]],
         "format_1": [
@@ -87,11 +92,19 @@ def reset_peak() -> None:
     Path(f"/proc/{os.getpid()}/clear_refs").write_text("5")
 
 
-def push(client: httpx.Client, wire: bytes) -> httpx.Response:
-    return client.post("/v1/batches", content=wire, headers={"Content-Type": "application/octet-stream"})
+def push(client: httpx.Client, wire: bytes, key: Ed25519PrivateKey | None = None) -> httpx.Response:
+    """POST a batch; with ``key``, under a genuine ``Booth-Request`` header of the booth."""
+    headers = {"Content-Type": "application/octet-stream"}
+    if key is not None:
+        head = Head(0, genesis_hash(BOOTH_ID))  # the booth has sent nothing: its genesis head
+        t = int(time.time())
+        headers[HEADER] = sign_request(
+            key, booth_id=BOOTH_ID, method="POST", path="/v1/batches", body=wire, t=t, head=head
+        )
+    return client.post("/v1/batches", content=wire, headers=headers)
 
 
-def refusal_times(url: str, kinds: dict[str, list[bytes]], rounds: int) -> dict[str, dict]:
+def refusal_times(url: str, kinds: dict[str, list[bytes]], rounds: int, key: Ed25519PrivateKey) -> dict[str, dict]:
     out = {}
     with httpx.Client(base_url=url, timeout=60) as client:
         client.get("/v1/time")  # connection open
@@ -101,7 +114,7 @@ def refusal_times(url: str, kinds: dict[str, list[bytes]], rounds: int) -> dict[
             times, answers = [], set()
             for wire in itertools.islice(itertools.cycle(wires), rounds):
                 t0 = time.perf_counter()
-                answer = push(client, wire)
+                answer = push(client, wire, None if kind == "unsigned" else key)
                 times.append((time.perf_counter() - t0) * 1000)
                 answers.add(f"{answer.status_code} {answer.json()['reason']}")
             after = memory_kb()
@@ -126,17 +139,18 @@ def bomber_process(url: str, flood_file: Path, seconds: float) -> subprocess.Pop
 def bomb_for(url: str, flood_file: Path, seconds: float) -> None:
     """The bomber process: prints the answers' statuses as JSON."""
     flood = json.loads(flood_file.read_text())
-    wires = [bytes.fromhex(w) for w in flood]
+    key = keys.load_private(Path(flood["key"]))
+    wires = [(bytes.fromhex(w), None) for w in flood["unsigned"]] + [(bytes.fromhex(w), key) for w in flood["signed"]]
     end = time.monotonic() + seconds
     statuses: dict[str, int] = {}
     lock = threading.Lock()
 
     def bomber(offset: int) -> None:
         with httpx.Client(base_url=url, timeout=60) as client:
-            for wire in itertools.cycle(wires[offset:] + wires[:offset]):
+            for wire, key in itertools.cycle(wires[offset:] + wires[:offset]):
                 if time.monotonic() > end:
                     return
-                status = str(push(client, wire).status_code)
+                status = str(push(client, wire, key).status_code)
                 with lock:
                     statuses[status] = statuses.get(status, 0) + 1
 
@@ -181,16 +195,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         HQ(Path(folder)).init()
         booth_key = keys.generate()
+        keys.save_private(booth_key, Path(folder) / "booth.pem")
         store = SyncStore.open(Path(folder))
         store.enrol(BOOTH_ID, store.add_booth(BOOTH_ID, "KH-PHD", now=NOW), keys.raw_public(booth_key), now=NOW)
         store.close()
         kinds = bombs(booth_key)
         url, stop = start_hq(Path(folder))
         try:
-            refused = refusal_times(url, kinds, args.rounds)
+            refused = refusal_times(url, kinds, args.rounds, booth_key)
             quiet = time_latency(url, args.seconds, None)
             flood_file = Path(folder) / "flood.json"
-            flood_file.write_text(json.dumps([w.hex() for kind in UNAUTHENTICATED for w in kinds[kind]]))
+            signed = [w.hex() for kind in UNAUTHENTICATED[1:] for w in kinds[kind]]
+            flood = {
+                "unsigned": [w.hex() for w in kinds["unsigned"]],
+                "signed": signed,
+                "key": str(Path(folder) / "booth.pem"),
+            }
+            flood_file.write_text(json.dumps(flood))
             flooded = time_latency(url, args.seconds, flood_file)
         finally:
             stop()

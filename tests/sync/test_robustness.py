@@ -323,3 +323,92 @@ def test_a_hostile_stick_never_crashes_hq_or_the_booth(
     at_hq = list(w.hq.sync_store.records("PHD-01"))
     assert at_hq == list(w.booth.ledger.records(1, len(at_hq)))  # HQ holds a true prefix, nothing else
     assert not os.path.exists(w.hq_dir / "hq.db.tmp")
+
+
+# -- batches to the live server, signed by an enrolled booth's key (an insider)
+
+
+def hostile_batch(key: Any, header: dict[str, Any], records: list[Any], raw: bool) -> bytes:
+    """A format-2 batch built by hand: ``header`` and ``records`` as given (CBOR values, or bytes
+    used as they are when ``raw``), compressed and signed by ``key``."""
+    import zlib
+
+    from sync.protocol.batch import BATCH_TYPE
+
+    encoded = [r if raw and isinstance(r, bytes) else cbor.dumps_cbor(r) for r in records]
+    inflated = cbor.dumps_cbor([cbor.dumps_cbor(header), encoded])
+    return cose.sign(zlib.compress(inflated, 6), key, kid_of(key), content_type=BATCH_TYPE)
+
+
+def genuine_parts(world: Any) -> tuple[dict[str, Any], list[list[Any]]]:
+    """The header and records of the booth's genuine first batch, to mutate."""
+    from sync.protocol.batch import _wire
+
+    records = world.records("PHD-01")
+    header = {
+        "v": 2,
+        "booth": "PHD-01",
+        "first": records[0].seq,
+        "last": records[-1].seq,
+        "prev": bytes.fromhex(records[0].prev_hash),
+        "head": bytes.fromhex(records[-1].hash),
+    }
+    return header, [_wire(r) for r in records]
+
+
+HEADER_FIELDS = ["v", "booth", "first", "last", "prev", "head", "extra"]
+record_values = st.lists(values, max_size=24) | values
+
+
+@pytest.fixture
+def insider(sync_world: Any) -> Iterator[tuple[Any, Callable[[bytes], Any]]]:
+    """A live server, and a way to POST a batch under PHD-01's genuine signed request header."""
+    import httpx
+    from hq_server import signed_headers
+
+    sync_world.enrol("PHD-01")
+    url = sync_world.serve()
+    key = sync_world.key("PHD-01")
+    with httpx.Client(base_url=url, timeout=60) as http:
+
+        def post(wire: bytes) -> httpx.Response:
+            import time
+
+            headers = signed_headers(key, "PHD-01", "POST", "/v1/batches", wire, t=int(time.time()))
+            return http.post(
+                "/v1/batches", content=wire, headers={**headers, "Content-Type": "application/octet-stream"}
+            )
+
+        yield sync_world, post
+
+
+@SLOW
+@given(
+    header_changes=st.dictionaries(st.sampled_from(HEADER_FIELDS), values, max_size=2),
+    record_changes=st.lists(st.tuples(st.integers(0, 50), st.integers(0, 30), values), max_size=3),
+    extra=st.lists(record_values | st.binary(max_size=64), max_size=2),
+    drop=st.integers(0, 3),
+    raw=st.booleans(),
+)
+def test_hostile_but_signed_batches_never_make_hq_answer_5xx(
+    insider: tuple[Any, Callable[[bytes], Any]],
+    header_changes: dict[str, Any],
+    record_changes: list[tuple[int, int, Any]],
+    extra: list[Any],
+    drop: int,
+    raw: bool,
+) -> None:
+    """Mutations of a genuine batch (its header, some record fields, records added or dropped),
+    signed again by the booth's own key: refused with a reason, or stored as true history."""
+    world, post = insider
+    header, records = genuine_parts(world)
+    header.update(header_changes)
+    for index, field, value in record_changes:
+        record = records[index % len(records)]
+        record[field % len(record)] = value
+    records = records[: len(records) - drop] + extra
+    answer = post(hostile_batch(world.key("PHD-01"), header, records, raw))
+    assert answer.status_code < 500, answer.text
+    assert answer.status_code == 200 or "reason" in answer.json()
+    stored = list(world.store.records("PHD-01"))
+    assert stored == world.records("PHD-01")[: len(stored)]  # only ever the booth's true history
