@@ -113,9 +113,10 @@ def test_a_tampered_batch_is_refused_by_hq_and_the_others_still_go_in(usb_world:
     changed = zlib.compress(payload.replace(b"filler 6000 ", b"filler 6001 "))  # a record changed
     last.write_bytes(cbor2.dumps(cbor2.CBORTag(18, [signed.protected, {}, changed, signed.signature])))
 
-    code, out, _ = hq_import(w, stick)
+    code, out, err = hq_import(w, stick)
     assert code == 1
     assert f"{last.name}: refused: bad_signature" in out
+    assert "1 batch file(s) refused; see the lines above\n" == err  # no alert to look for: none was raised
     assert out.count("accepted") == 2  # PHD-01's first file and PHD-02's
     assert len(hq_records(w.hq)) == 5000 and len(hq_records(w.hq, "PHD-02")) == other.ledger.head()[0]
 

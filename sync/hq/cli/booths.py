@@ -157,13 +157,18 @@ def import_(hq: HQ, folder: Path) -> None:
     """
     from sync.hq.usb import import_folder
 
-    refused = 0
+    refused, alerted = 0, False
     for done in import_folder(hq, folder, now=parse_time(None)):
         click.echo(done.line())
         refused += done.outcome == "refused"
+        alerted |= done.reason in ALERTING  # only these raise an alert; the others are told here only
     if refused:
-        click.echo(f"{refused} batch file(s) refused; see the lines above and `booth-hq alerts`", err=True)
+        where = "the lines above and `booth-hq alerts`" if alerted else "the lines above"
+        click.echo(f"{refused} batch file(s) refused; see {where}", err=True)
         sys.exit(ExitCode.NO)
+
+
+ALERTING = frozenset({"fork"})  # refusals the store keeps as evidence with an alert
 
 
 COMMANDS = (booth_group, import_)
