@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import os
+import signal
 import socket
 from pathlib import Path
 
@@ -83,7 +84,15 @@ def serve(
     config = uvicorn.Config(
         app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level="info"
     )
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again with the
+    # handlers it found: a service manager's SIGTERM then ends the command with exit 0 (a stop
+    # asked for), Ctrl-C with 130 (interrupted) as every command does.
+    signal.signal(signal.SIGTERM, _stopped)
     uvicorn.Server(config).run(sockets=[listener])
+
+
+def _stopped(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def listen(host: str, port: int) -> socket.socket:
