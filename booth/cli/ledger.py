@@ -94,50 +94,48 @@ def officer_list(data_dir: Path) -> None:
         )
 
 
-@officer.command("unlock")
-@click.argument("name")
-@click.option("--by", "supervisor", required=True, help="The supervisor who unlocks (their PIN is asked).")
-@click.option("--pin-stdin", is_flag=True, help="Read the supervisor's PIN from stdin.")
-@click.pass_obj
-def officer_unlock(data_dir: Path, name: str, supervisor: str, pin_stdin: bool) -> None:
+def _supervised(verb: str, done: str, action: str, help_text: str) -> None:
+    """``booth officer VERB NAME --by SUPERVISOR``: ``Booth.<action>`` on a supervisor's PIN (audited)."""
+
+    @officer.command(verb, help=help_text)
+    @click.argument("name")
+    @click.option("--by", "supervisor", required=True, help="The supervisor who does it (their PIN is asked).")
+    @click.option("--pin-stdin", is_flag=True, help="Read the supervisor's PIN from stdin.")
+    @click.pass_obj
+    def command(data_dir: Path, name: str, supervisor: str, pin_stdin: bool) -> None:
+        booth = open_booth(data_dir)
+        getattr(booth, action)(name, by=booth.authorise(supervisor, read_pin(pin_stdin, "Supervisor PIN")))
+        click.echo(f"{name} {done} by {supervisor}")
+
+
+_supervised(
+    "unlock",
+    "unlocked",
+    "unlock",
     """Clear an officer's PIN lock-out (audited).
 
     Example: BOOTH_PIN=771204 booth officer unlock "Sok Dara" --by "Chan Sophal"
-    """
-    booth = open_booth(data_dir)
-    booth.unlock(name, by=booth.authorise(supervisor, read_pin(pin_stdin, "Supervisor PIN")))
-    click.echo(f"{name} unlocked by {supervisor}")
-
-
-@officer.command("disable")
-@click.argument("name")
-@click.option("--by", "supervisor", required=True, help="The supervisor who disables (their PIN is asked).")
-@click.option("--pin-stdin", is_flag=True, help="Read the supervisor's PIN from stdin.")
-@click.pass_obj
-def officer_disable(data_dir: Path, name: str, supervisor: str, pin_stdin: bool) -> None:
+    """,
+)
+_supervised(
+    "disable",
+    "disabled",
+    "disable_officer",
     """Disable an officer on a supervisor's PIN: they can no longer log in (audited; their records
     stay theirs). The last enabled supervisor cannot be disabled.
 
     Example: BOOTH_PIN=771204 booth officer disable "Sok Dara" --by "Chan Sophal"
-    """
-    booth = open_booth(data_dir)
-    booth.disable_officer(name, by=booth.authorise(supervisor, read_pin(pin_stdin, "Supervisor PIN")))
-    click.echo(f"{name} disabled by {supervisor}")
-
-
-@officer.command("enable")
-@click.argument("name")
-@click.option("--by", "supervisor", required=True, help="The supervisor who enables (their PIN is asked).")
-@click.option("--pin-stdin", is_flag=True, help="Read the supervisor's PIN from stdin.")
-@click.pass_obj
-def officer_enable(data_dir: Path, name: str, supervisor: str, pin_stdin: bool) -> None:
+    """,
+)
+_supervised(
+    "enable",
+    "enabled",
+    "enable_officer",
     """Enable a disabled officer again, on a supervisor's PIN (audited).
 
     Example: BOOTH_PIN=771204 booth officer enable "Sok Dara" --by "Chan Sophal"
-    """
-    booth = open_booth(data_dir)
-    booth.enable_officer(name, by=booth.authorise(supervisor, read_pin(pin_stdin, "Supervisor PIN")))
-    click.echo(f"{name} enabled by {supervisor}")
+    """,
+)
 
 
 @officer.command("pin")
