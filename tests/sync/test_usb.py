@@ -244,7 +244,7 @@ def test_hq_reads_no_link_device_or_endless_file_from_the_stick(usb_world: World
     (mine / "batch-6-9.bin").symlink_to(w.hq.paths.root_key)
     (stick / "booth-X").symlink_to(w.hq.paths.root, target_is_directory=True)  # a folder link into HQ's data
     code, out, err = hq_import(w, stick)
-    assert code == 1 and "2 batch file(s) refused" in err
+    assert code == 1 and "2 file(s) refused" in err
     assert out.count("refused: unsafe_file") == 2 and "booth-X" not in out
     assert not list(w.hq.paths.root.glob("receipt-*"))
 
