@@ -59,6 +59,7 @@ def test_round_trip_then_usb_sync(world: World, stick: Path) -> None:
     assert code == 0 and f"booth enrolled ({BOOTH_ID} at {CHECKPOINT}" in out, out + err
     assert w.hq.sync_store.booth(BOOTH_ID).state == "enrolled"
     assert (mine(stick) / ANSWER_FILE).is_file() and (stick / "trust.bundle").is_file()
+    assert any("--finish --pin" in line for line in export_to(w.booth, stick).lines)  # the hint, before pinning
 
     code, out, err = booth_cli(w, "enrol", "--usb", str(stick), "--finish", "--pin", w.fingerprint)
     assert code == 0 and "enrolled by USB stick" in out and "pinned; trust bundle version" in out, err
