@@ -350,3 +350,29 @@ def test_format_1_lists_still_read(th: HQ) -> None:
 
 def _summaries(hq: HQ) -> list[dict]:
     return partner_summaries(hq)
+
+
+def test_cli_pin_follows_a_rotation(tmp_path: Path) -> None:
+    kh_dir, th_dir = tmp_path / "kh", tmp_path / "th"
+    for d, office in ((kh_dir, "KH-BTB-01"), (th_dir, "TH-SKW-01")):
+        assert _cli(d, "init")[0] == 0
+        assert _cli(d, "issuer", "add", office, "--valid-from", "2025-01-01")[0] == 0
+    lists = [tmp_path / f"th-{n}.list" for n in range(3)]
+    assert _cli(th_dir, "partner", "export", "--out", str(lists[0]))[0] == 0
+    th = HQ(th_dir)
+    th_fp = th.root_fingerprint()
+    th.close()
+    assert _cli(kh_dir, "partner", "import", str(lists[0]), "--pin", th_fp)[0] == 0
+    assert _cli(th_dir, "root", "rotate")[0] == 0
+    code, out, err = _cli(th_dir, "partner", "export", "--out", str(lists[1]))
+    assert code == 0 and "Announces our next root:" in out, err
+    assert _cli(kh_dir, "partner", "import", str(lists[1]))[0] == 0
+    (row,) = [json.loads(line) for line in _cli(kh_dir, "partner", "list")[1].splitlines()]
+    nxt = row["next_root_fingerprint"]
+    assert row["fingerprint"] == th_fp and nxt and nxt != th_fp
+    assert _cli(th_dir, "root", "promote")[0] == 0
+    assert _cli(th_dir, "partner", "export", "--out", str(lists[2]))[0] == 0
+    code, out, err = _cli(kh_dir, "partner", "import", str(lists[2]))
+    assert code == 0 and f"pin moved to {nxt}" in out, err
+    (row,) = [json.loads(line) for line in _cli(kh_dir, "partner", "list")[1].splitlines()]
+    assert row["fingerprint"] == nxt and [m["to"] for m in row["root_moves"]] == [nxt]
