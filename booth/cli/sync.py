@@ -16,21 +16,46 @@ from booth.service import Booth
 
 
 @click.command("enrol")
-@click.option("--hq", "hq_url", required=True, help="HQ's sync address, e.g. https://hq.example:8443.")
-@click.option("--token", required=True, help="The one-time token from `booth-hq booth add`.")
+@click.option("--hq", "hq_url", help="HQ's sync address, e.g. https://hq.example:8443.")
+@click.option(
+    "--usb",
+    "stick",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="No network: enrol through this USB stick folder instead (with --token, then --finish).",
+)
+@click.option("--token", help="The one-time token from `booth-hq booth add`.")
+@click.option("--finish", is_flag=True, help="With --usb: take HQ's answer from the stick (needs --pin).")
 @click.option("--pin", help="HQ's root fingerprint; without it you are asked to compare it with HQ's screen.")
 @click.pass_obj
-def enrol(data_dir: Path, hq_url: str, token: str, pin: str | None) -> None:
+def enrol(
+    data_dir: Path, hq_url: str | None, stick: Path | None, token: str | None, finish: bool, pin: str | None
+) -> None:
     """Enrol this booth with HQ: register its signing key, pin HQ's root key, keep the address.
+
+    Without a network, by USB stick in two steps: --usb STICK --token T writes a signed
+    request to the stick; `booth-hq import STICK` at HQ answers it; then --usb STICK --finish
+    --pin FINGERPRINT checks HQ's answer against the fingerprint read out by HQ and pins it.
 
     \b
     Example:
       booth enrol --hq https://hq.example:8443 --token ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ
       booth enrol --hq http://10.0.0.5:8443 --token ABCD-... --pin "3F2A 9C01 ..."
+      booth enrol --usb /media/usb0 --token ABCD-EFGH-IJKL-MNOP-QRST-UVWX-YZ
+      booth enrol --usb /media/usb0 --finish --pin "3F2A 9C01 ..."
     """
+    if (hq_url is None) == (stick is None):
+        raise click.UsageError("give either --hq URL or --usb STICK")
+    if stick is not None:
+        _enrol_usb(Booth(data_dir), stick, token, finish, pin)
+        return
+    if token is None or finish:
+        raise click.UsageError("--hq needs --token (and takes no --finish)")
+    _enrol_network(Booth(data_dir), hq_url, token, pin)
+
+
+def _enrol_network(booth: Booth, hq_url: str, token: str, pin: str | None) -> None:
     from sync.client import SyncClient
 
-    booth = Booth(data_dir)
     with SyncClient(booth, hq_url) as client:
         if pin is None and booth.trust.pinned_root() is None and (seen := client.peek_root()) is not None:
             _confirm(seen)  # before the one-time token is spent
@@ -42,6 +67,28 @@ def enrol(data_dir: Path, hq_url: str, token: str, pin: str | None) -> None:
     click.echo(
         f"booth {enrolment.booth_id} enrolled at {client.hq_url} (checkpoint {enrolment.checkpoint}); "
         f"HQ root {enrolment.root_fingerprint} pinned"
+    )
+
+
+def _enrol_usb(booth: Booth, stick: Path, token: str | None, finish: bool, pin: str | None) -> None:
+    from sync.client.usb_enrol import finish as finish_usb
+    from sync.client.usb_enrol import write_request
+
+    if not finish:
+        if token is None or pin is not None:
+            raise click.UsageError("--usb needs --token to write the request, or --finish --pin to take the answer")
+        path = write_request(booth, stick, token)
+        click.echo(f"enrolment request written to {path}; take the stick to HQ (booth-hq import), then --finish")
+        return
+    if pin is None or token is not None:
+        raise click.UsageError("--usb --finish needs --pin FINGERPRINT (read out by HQ) and no --token")
+    done = finish_usb(booth, stick, pin)
+    for problem in done.problems:
+        click.echo(f"refused {problem}", err=True)
+    bundle = f"trust bundle version {done.bundle_version} installed" if done.bundle_version else "no bundle yet"
+    click.echo(
+        f"booth {done.booth_id} enrolled by USB stick (checkpoint {done.checkpoint}); "
+        f"HQ root {done.root_fingerprint} pinned; {bundle}"
     )
 
 

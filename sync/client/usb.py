@@ -93,6 +93,8 @@ def export_to(booth: Booth, folder: Path) -> UsbReport:
         raise ConfigError(f"{mine} on the stick is not a plain folder; refusing to use it")
     mine.mkdir(exist_ok=True)
     report = UsbReport(folder, acked_before=booth.ledger.acked_seq())
+    if booth.trust.pinned_root() is None and (mine / "enrol-answer.cose").exists():
+        report.say(f"HQ's enrolment answer is on the stick: booth enrol --usb {folder} --finish --pin FINGERPRINT")
     _take_receipts(booth, mine, report)
     _take_bundle(booth, folder, report)
     _write_batches(booth, mine, report)

@@ -156,6 +156,11 @@ class HQ:
         os.replace(self.paths.next_root_key, self.paths.root_key)
         return keys.fingerprint(nxt)
 
+    def next_root_public_key(self) -> bytes | None:
+        """The raw public key of the announced next root (``root rotate``), or None."""
+        nxt = self._next_root()
+        return keys.raw_public(nxt) if nxt is not None else None
+
     def _next_root(self) -> Ed25519PrivateKey | None:
         if not self.paths.next_root_key.exists():
             return None

@@ -3,7 +3,9 @@
 ``export_partner_list`` writes our issuing offices and the revocations of our own permits, signed
 by our root, with a version that only grows. ``import_partner_list`` accepts the partner's list: on first import
 its root must match ``--pin``; afterwards only lists signed by that pinned root and with a
-higher version are accepted, and only if the list speaks for its own country alone
+higher version are accepted (after the partner rotated its root: lists signed by the next root
+a list from the pinned root announced; the pin then moves, on record), and only if the list
+speaks for its own country alone
 (``sync.protocol.partner.scope_problem``: offices ``TH-...`` of country TH, revocations of ``TH-...``
 permits, a printed copy's signature hash only beside its permit number, and not the hash of one of
 our permits). ``partner_trust`` gives what ``HQ.build_bundle`` folds into our
@@ -12,7 +14,9 @@ booths' bundle: the partner's issuers (keeping their office codes and country) a
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +41,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 EXPORT_VERSION_KEY = "partner_export_version"
+ROOT_MOVES_KEY = "partner_root_moves:"  # + country: JSON list of the pin's moves to announced roots
 
 
 class PartnerError(HQError):
@@ -48,6 +53,7 @@ class ImportResult:
     plist: PartnerList
     fingerprint: str
     first: bool  # the partner root was pinned by this import
+    moved: bool = False  # the pin moved to the next root the pinned root had announced
 
 
 def own_country(hq: HQ, country: str | None = None) -> str | None:
@@ -81,6 +87,7 @@ def export_partner_list(hq: HQ, *, now: int, country: str | None = None) -> tupl
         root_public_key=keys.raw_public(root),
         issuers=tuple(reg.issuers()),
         revocations=exported_revocations(hq, ours),
+        next_root_public_key=hq.next_root_public_key(),
     )
     return plist, sign_partner_list(plist, root)
 
@@ -108,7 +115,7 @@ def import_partner_list(hq: HQ, data: bytes, *, pin: str | None, now: int) -> Im
     """Accept a partner HQ's signed list, or raise ``PartnerError``/``TrustError`` with one clear line."""
     # The root is judged and the signature checked before the list is decoded: our own root
     # and, for a country already pinned, any root but the pinned one are refused unread.
-    plist = open_partner_list(data, trust=_partner_root_check(hq, pin), known=_pinned_partner_roots(hq))
+    plist = open_partner_list(data, trust=_partner_root_check(hq, pin), known=_trusted_partner_roots(hq))
     reg = hq.registry
     fp = keys.fingerprint(plist.root_public_key)
     our_root = keys.raw_public(hq.root_key())
@@ -135,6 +142,7 @@ def import_partner_list(hq: HQ, data: bytes, *, pin: str | None, now: int) -> Im
             )
     with reg.transaction():
         pinned = reg.partner(plist.country)
+        moved = False
         if pinned is None:
             if pin is None:
                 raise PartnerError(
@@ -144,12 +152,7 @@ def import_partner_list(hq: HQ, data: bytes, *, pin: str | None, now: int) -> Im
             if not _fingerprints_match(pin, fp):
                 raise PartnerError(f"partner list root {fp} does not match --pin {pin}; refused")
         else:
-            pinned_root = bytes.fromhex(pinned["root_public_key"])
-            if not hmac.compare_digest(plist.root_public_key, pinned_root):
-                raise PartnerError(
-                    f"partner list for {plist.country} is signed by root {fp}, "
-                    f"not the pinned root {keys.fingerprint(pinned_root)}; refused"
-                )
+            moved = _check_pinned_or_announced(pinned, plist)
             if pin is not None and not _fingerprints_match(pin, fp):
                 raise PartnerError(f"--pin {pin} does not match the pinned {plist.country} root {fp}; refused")
             if plist.version <= pinned["version"]:
@@ -158,6 +161,8 @@ def import_partner_list(hq: HQ, data: bytes, *, pin: str | None, now: int) -> Im
                     f"the imported {pinned['version']} (rollback refused)"
                 )
         _check_other_partners(hq, plist)
+        if moved:
+            _record_move(hq, pinned, plist, data, now)
         reg.save_partner(
             {
                 "country": plist.country,
@@ -168,7 +173,61 @@ def import_partner_list(hq: HQ, data: bytes, *, pin: str | None, now: int) -> Im
                 "data": data,
             }
         )
-    return ImportResult(plist, fp, first=pinned is None)
+    return ImportResult(plist, fp, first=pinned is None, moved=moved)
+
+
+def _check_pinned_or_announced(pinned: dict, plist: PartnerList) -> bool:
+    """Is the list signed by the pinned root (False) or the next root it announced (True)? Else refuse."""
+    pinned_root = bytes.fromhex(pinned["root_public_key"])
+    if hmac.compare_digest(plist.root_public_key, pinned_root):
+        return False
+    announced = _announced_root(pinned)
+    if announced is not None and hmac.compare_digest(plist.root_public_key, announced):
+        return True
+    raise PartnerError(
+        f"partner list for {plist.country} is signed by root {keys.fingerprint(plist.root_public_key)}, "
+        f"not the pinned root {keys.fingerprint(pinned_root)} nor a next root it announced; refused"
+    )
+
+
+def _announced_root(row: dict) -> bytes | None:
+    """The next root announced by a stored partner list (signed by its pinned root), or None."""
+    try:
+        stored = open_partner_list(bytes(row["data"]), known=(bytes.fromhex(row["root_public_key"]),))
+    except DocumentRefused:
+        return None
+    if stored.root_public_key.hex() != row["root_public_key"]:
+        return None
+    return stored.next_root_public_key
+
+
+def _record_move(hq: HQ, pinned: dict, plist: PartnerList, data: bytes, now: int) -> None:
+    """Keep, for people, when the pin moved to an announced root and by which list."""
+    key = ROOT_MOVES_KEY + plist.country
+    moves = root_moves(hq, plist.country)
+    moves.append(
+        {
+            "from": keys.fingerprint(bytes.fromhex(pinned["root_public_key"])),
+            "to": keys.fingerprint(plist.root_public_key),
+            "at": now,
+            "announced_by_version": pinned["version"],
+            "version": plist.version,
+            "list_sha256": hashlib.sha256(data).hexdigest(),
+        }
+    )
+    hq.registry.set_meta(key, json.dumps(moves))
+    log.warning(
+        "partner %s root moved from %s to the announced %s (list version %d)",
+        plist.country,
+        moves[-1]["from"],
+        moves[-1]["to"],
+        plist.version,
+    )
+
+
+def root_moves(hq: HQ, country: str) -> list[dict]:
+    """The pin's moves for ``country``, oldest first."""
+    return list(json.loads(hq.registry.meta(ROOT_MOVES_KEY + country) or "[]"))
 
 
 def _check_other_partners(hq: HQ, plist: PartnerList) -> None:
@@ -184,16 +243,24 @@ def _pinned_partner_roots(hq: HQ) -> tuple[bytes, ...]:
     return tuple(bytes.fromhex(row["root_public_key"]) for row in hq.registry.partners())
 
 
+def _trusted_partner_roots(hq: HQ) -> tuple[bytes, ...]:
+    """The pinned partner roots and the next roots their accepted lists announced."""
+    rows = hq.registry.partners()
+    announced = tuple(a for row in rows if (a := _announced_root(row)) is not None)
+    return _pinned_partner_roots(hq) + announced
+
+
 def _partner_root_check(hq: HQ, pin: str | None) -> Callable[[bytes], None]:
-    """Refuse, before a list is decoded, a root that is ours, or neither pinned nor the one ``--pin`` names."""
-    pinned = _pinned_partner_roots(hq)
+    """Refuse, before a list is decoded, a root that is ours, or neither pinned, nor announced by a
+    pinned root, nor the one ``--pin`` names."""
+    pinned = _trusted_partner_roots(hq)
     ours = keys.raw_public(hq.root_key())
 
     def check(root: bytes) -> None:
         if hmac.compare_digest(root, ours):
             raise PartnerError("that partner list is signed by our own root; import the partner HQ's file")
         if any(hmac.compare_digest(root, p) for p in pinned):
-            return  # which country it is pinned for is checked once the list is read
+            return  # which country it is pinned (or announced) for is checked once the list is read
         fp = keys.fingerprint(root)
         if pin is None:
             raise PartnerError(
@@ -264,6 +331,8 @@ def partner_summaries(hq: HQ) -> list[dict]:
         {
             "country": p.country,
             "fingerprint": keys.fingerprint(p.root_public_key),
+            "next_root_fingerprint": keys.fingerprint(p.next_root_public_key) if p.next_root_public_key else None,
+            "root_moves": root_moves(hq, p.country),
             "version": p.version,
             "issued_at": p.issued_at,
             "imported_at": rows[p.country]["imported_at"],

@@ -7,6 +7,10 @@ them into the trust bundle its booths receive. Like a trust bundle, the payload 
 signer's root public key so the file is self-describing; whether that root is *trusted* is the
 importing HQ's decision (``sync.hq.partner``). Its own content type keeps a partner-list
 signature from ever being taken for a bundle, batch or permit signature.
+
+Format 2 adds ``next_root_public_key``: the exporter's next root, announced ahead of a root
+rotation (as a bundle announces it to booths). A list announcing nothing is written as format 1,
+byte for byte what older partners read; format 1 lists are still read.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ from sync.protocol.keys import kid_of
 from sync.protocol.signed import RootCheck, open_document, sign_document, tuplify
 
 CONTENT_TYPE = "application/vnd.booth.partner-list+cbor"
-FORMAT = 1
+FORMAT = 2
+READABLE_FORMATS = (1, 2)
 MAX_PARTNER_LIST_BYTES = 16 * 1024 * 1024
 COUNTRIES = ("KH", "TH")
 
@@ -36,6 +41,7 @@ class PartnerList:
     root_public_key: bytes  # the exporting HQ's root, raw Ed25519
     issuers: tuple[IssuerKey, ...] = ()
     revocations: tuple[Revocation, ...] = ()
+    next_root_public_key: bytes | None = None  # format 2: the exporter's next root, announced
 
 
 def sign_partner_list(plist: PartnerList, root: Ed25519PrivateKey) -> bytes:
@@ -64,15 +70,19 @@ def open_partner_list(
 
 def _to_cbor(plist: PartnerList) -> dict[str, Any]:
     out = asdict(plist)
-    out["format"] = FORMAT
+    out["format"] = FORMAT if plist.next_root_public_key is not None else 1
+    if plist.next_root_public_key is None:
+        del out["next_root_public_key"]
     for name in ("issuers", "revocations"):
         out[name] = [{k: list(v) if isinstance(v, tuple) else v for k, v in item.items()} for item in out[name]]
     return out
 
 
 def _from_cbor(raw: Any) -> PartnerList:
-    if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+    if not isinstance(raw, dict) or raw.get("format") not in READABLE_FORMATS:
         raise DocumentRefused("partner list format is not supported")
+    if raw["format"] == 1 and "next_root_public_key" in raw:
+        raise DocumentRefused("partner list of format 1 cannot announce a next root")
     try:
         fields = {k: v for k, v in raw.items() if k != "format"}
         fields["issuers"] = tuple(IssuerKey(**tuplify(i)) for i in _seq(fields.get("issuers", ())))
@@ -101,6 +111,9 @@ def _check(p: PartnerList) -> None:
         raise DocumentRefused(f"partner list country must be one of {', '.join(COUNTRIES)}")
     if not isinstance(p.root_public_key, bytes) or len(p.root_public_key) != 32:
         raise DocumentRefused("partner list root key is malformed")
+    nxt = p.next_root_public_key
+    if nxt is not None and (not isinstance(nxt, bytes) or len(nxt) != 32 or nxt == p.root_public_key):
+        raise DocumentRefused("partner list announces a malformed next root key")
     kids: set[bytes] = set()
     for i in p.issuers:
         if not isinstance(i.office, str) or not i.office or not isinstance(i.name, str):

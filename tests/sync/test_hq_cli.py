@@ -86,7 +86,7 @@ def test_import_round_trip(sync_world: SyncWorld, tmp_path: Path) -> None:
     code, out, err = hq_cmd(sync_world, "import", str(stick))
     lines = out.splitlines()
     n = len(sync_world.records("PHD-01"))
-    assert code == 1 and "1 batch file(s) refused" in err
+    assert code == 1 and "1 file(s) refused" in err
     assert lines == [
         "booth-PHD-01/batch-1-4.bin: accepted (acknowledged up to 4)",
         f"booth-PHD-01/batch-5-{n}.bin: accepted (acknowledged up to {n})",

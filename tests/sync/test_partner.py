@@ -18,11 +18,12 @@ from booth.service import Booth
 from sync.hq.cli import main as hq_main
 from sync.hq.facade import HQ
 from sync.hq.holder_file import holder_from_json
-from sync.hq.partner import PartnerError, export_partner_list, import_partner_list
+from sync.hq.partner import PartnerError, export_partner_list, import_partner_list, partner_summaries
 from sync.hq.registry import SCHEMA_VERSION, Registry
+from sync.protocol import cbor, cose
 from sync.protocol.bundle import Checkpoint
 from sync.protocol.errors import DocumentRefused
-from sync.protocol.keys import raw_public
+from sync.protocol.keys import generate, load_private, raw_public
 from sync.protocol.partner import CONTENT_TYPE, PartnerList, open_partner_list, sign_partner_list
 from sync.protocol.times import DAY
 
@@ -261,3 +262,117 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     assert row["fingerprint"] == fps[th_dir]
     code, out, err = _cli(kh_dir, "bundle", "build", "--out", str(tmp_path / "kh.bundle"))
     assert code == 0 and "2 issuers, 1 revocations" in out, err
+
+
+# -- a partner's root rotation, announced in its list, moves our pin
+
+
+def rotate(hq: HQ, *, at: int) -> None:
+    hq.prepare_root_rotation()
+    hq.promote_next_root(now=at)
+
+
+def test_pin_follows_an_announced_root_rotation(kh: HQ, th: HQ) -> None:
+    exchange(th, kh, at=NOW, pin=th.root_fingerprint())
+    old_fp = th.root_fingerprint()
+    nxt = th.prepare_root_rotation()
+    announcing = export_partner_list(th, now=NOW + 60)[1]
+    assert open_partner_list(announcing).next_root_public_key is not None
+    import_partner_list(kh, announcing, pin=None, now=NOW + 60)
+    (row,) = [r for r in _summaries(kh)]
+    assert (row["fingerprint"], row["next_root_fingerprint"], row["root_moves"]) == (old_fp, nxt, [])
+    th.promote_next_root(now=NOW + 120)
+    signed_by_new = export_partner_list(th, now=NOW + 180)[1]
+    result = import_partner_list(kh, signed_by_new, pin=None, now=NOW + 180)
+    assert result.moved and not result.first and result.fingerprint == nxt
+    (row,) = _summaries(kh)
+    assert row["fingerprint"] == nxt and row["next_root_fingerprint"] is None
+    (move,) = row["root_moves"]
+    assert (move["from"], move["to"], move["at"], move["version"]) == (old_fp, nxt, NOW + 180, 3)
+    assert move["announced_by_version"] == 2 and len(move["list_sha256"]) == 64
+    kh.build_bundle(now=NOW + 200)  # the stored list re-verifies against the moved pin
+    # Rollback: the old root (still in the partner's hands, or stolen) is refused after the move.
+    retired = load_private(next(th.paths.root_key.parent.glob("retired-root-*.pem")))
+    old_list = sign_partner_list(replace(open_partner_list(announcing), version=99, next_root_public_key=None), retired)
+    for pin in (None, old_fp):
+        with pytest.raises(PartnerError, match="not the pinned root|needs --pin"):
+            import_partner_list(kh, old_list, pin=pin, now=NOW + 240)
+    assert kh.registry.partner("TH")["version"] == 3
+
+
+def test_an_unannounced_root_is_refused(kh: HQ, th: HQ) -> None:
+    exchange(th, kh, at=NOW, pin=th.root_fingerprint())
+    rotate(th, at=NOW + 60)  # promoted without ever telling KH
+    unannounced = export_partner_list(th, now=NOW + 120)[1]
+    with pytest.raises(PartnerError, match="first import from a root not pinned here"):
+        import_partner_list(kh, unannounced, pin=None, now=NOW + 120)
+    with pytest.raises(PartnerError, match="not the pinned root .* nor a next root it announced"):
+        import_partner_list(kh, unannounced, pin=th.root_fingerprint(), now=NOW + 120)
+    assert kh.registry.partner("TH")["version"] == 1 and _summaries(kh)[0]["root_moves"] == []
+
+
+def test_an_announcement_counts_only_from_the_pinned_root(kh: HQ, th: HQ, tmp_path: Path) -> None:
+    exchange(th, kh, at=NOW, pin=th.root_fingerprint())
+    attacker, nxt = generate(), generate()
+    plist = replace(
+        open_partner_list(export_partner_list(th, now=NOW + 60)[1]),
+        version=50,
+        root_public_key=raw_public(attacker),
+        next_root_public_key=raw_public(nxt),
+    )
+    with pytest.raises(PartnerError):  # signed by a root not pinned: its announcement means nothing
+        import_partner_list(kh, sign_partner_list(plist, attacker), pin=None, now=NOW + 60)
+    follow = sign_partner_list(
+        replace(plist, version=51, root_public_key=raw_public(nxt), next_root_public_key=None), nxt
+    )
+    with pytest.raises(PartnerError, match="needs --pin"):
+        import_partner_list(kh, follow, pin=None, now=NOW + 60)
+    # A real announcement, then a list signed by a different root than the one announced.
+    th.prepare_root_rotation()
+    import_partner_list(kh, export_partner_list(th, now=NOW + 120)[1], pin=None, now=NOW + 120)
+    with pytest.raises(PartnerError, match="needs --pin"):
+        import_partner_list(kh, follow, pin=None, now=NOW + 120)
+    assert load_private(th.paths.next_root_key)  # still the announced one, unpromoted
+    assert kh.registry.partner("TH")["root_public_key"] == raw_public(th.root_key()).hex()
+
+
+def test_format_1_lists_still_read(th: HQ) -> None:
+    plist, data = export_partner_list(th, now=NOW)
+    assert plist.next_root_public_key is None
+    reopened = open_partner_list(data)
+    assert reopened == plist
+    th.prepare_root_rotation()
+    plist2, data2 = export_partner_list(th, now=NOW + 1)
+    assert open_partner_list(data2).next_root_public_key == plist2.next_root_public_key
+    assert cbor.loads_cbor(cose.parse_envelope(data).payload)["format"] == 1
+    assert cbor.loads_cbor(cose.parse_envelope(data2).payload)["format"] == 2
+
+
+def _summaries(hq: HQ) -> list[dict]:
+    return partner_summaries(hq)
+
+
+def test_cli_pin_follows_a_rotation(tmp_path: Path) -> None:
+    kh_dir, th_dir = tmp_path / "kh", tmp_path / "th"
+    for d, office in ((kh_dir, "KH-BTB-01"), (th_dir, "TH-SKW-01")):
+        assert _cli(d, "init")[0] == 0
+        assert _cli(d, "issuer", "add", office, "--valid-from", "2025-01-01")[0] == 0
+    lists = [tmp_path / f"th-{n}.list" for n in range(3)]
+    assert _cli(th_dir, "partner", "export", "--out", str(lists[0]))[0] == 0
+    th = HQ(th_dir)
+    th_fp = th.root_fingerprint()
+    th.close()
+    assert _cli(kh_dir, "partner", "import", str(lists[0]), "--pin", th_fp)[0] == 0
+    assert _cli(th_dir, "root", "rotate")[0] == 0
+    code, out, err = _cli(th_dir, "partner", "export", "--out", str(lists[1]))
+    assert code == 0 and "Announces our next root:" in out, err
+    assert _cli(kh_dir, "partner", "import", str(lists[1]))[0] == 0
+    (row,) = [json.loads(line) for line in _cli(kh_dir, "partner", "list")[1].splitlines()]
+    nxt = row["next_root_fingerprint"]
+    assert row["fingerprint"] == th_fp and nxt and nxt != th_fp
+    assert _cli(th_dir, "root", "promote")[0] == 0
+    assert _cli(th_dir, "partner", "export", "--out", str(lists[2]))[0] == 0
+    code, out, err = _cli(kh_dir, "partner", "import", str(lists[2]))
+    assert code == 0 and f"pin moved to {nxt}" in out, err
+    (row,) = [json.loads(line) for line in _cli(kh_dir, "partner", "list")[1].splitlines()]
+    assert row["fingerprint"] == nxt and [m["to"] for m in row["root_moves"]] == [nxt]

@@ -116,7 +116,7 @@ def test_a_tampered_batch_is_refused_by_hq_and_the_others_still_go_in(usb_world:
     code, out, err = hq_import(w, stick)
     assert code == 1
     assert f"{last.name}: refused: bad_signature" in out
-    assert "1 batch file(s) refused; see the lines above\n" == err  # no alert to look for: none was raised
+    assert "1 file(s) refused; see the lines above\n" == err  # no alert to look for: none was raised
     assert out.count("accepted") == 2  # PHD-01's first file and PHD-02's
     assert len(hq_records(w.hq)) == 5000 and len(hq_records(w.hq, "PHD-02")) == other.ledger.head()[0]
 
@@ -245,7 +245,7 @@ def test_hq_reads_no_link_device_or_endless_file_from_the_stick(usb_world: World
     (mine / "batch-6-9.bin").symlink_to(w.hq.paths.root_key)
     (stick / "booth-X").symlink_to(w.hq.paths.root, target_is_directory=True)  # a folder link into HQ's data
     code, out, err = hq_import(w, stick)
-    assert code == 1 and "2 batch file(s) refused" in err
+    assert code == 1 and "2 file(s) refused" in err
     assert out.count("refused: unsafe_file") == 2 and "booth-X" not in out
     assert not list(w.hq.paths.root.glob("receipt-*"))
 

@@ -151,7 +151,9 @@ def import_(hq: HQ, folder: Path) -> None:
 
     Reads FOLDER/booth-ID/batch-FIRST-LAST.bin, prints one line per file (accepted, duplicate,
     or refused: reason), writes FOLDER/booth-ID/receipt-LAST.cose and FOLDER/trust.bundle.
-    Exits 1 if any batch was refused.
+    A booth without any network enrols the same way: its FOLDER/booth-ID/enrol-request.cose
+    (booth enrol --usb) is checked like POST /v1/enrol and answered in enrol-answer.cose.
+    Exits 1 if any file was refused.
 
     Example: booth-hq import /media/usb
     """
@@ -164,7 +166,7 @@ def import_(hq: HQ, folder: Path) -> None:
         alerted |= done.reason in ALERTING  # only these raise an alert; the others are told here only
     if refused:
         where = "the lines above and `booth-hq alerts`" if alerted else "the lines above"
-        click.echo(f"{refused} batch file(s) refused; see {where}", err=True)
+        click.echo(f"{refused} file(s) refused; see {where}", err=True)
         sys.exit(ExitCode.NO)
 
 

@@ -9,6 +9,7 @@ import click
 from booth.cli_support import parse_time, print_json
 from sync.hq.cli.common import pass_hq
 from sync.hq.facade import HQ
+from sync.protocol.keys import fingerprint
 
 
 @click.group()
@@ -28,6 +29,8 @@ def partner_export(hq: HQ, out_file: Path, country: str | None, at: str | None) 
 
     Each export has a higher version than the one before; give the partner our root
     fingerprint (booth-hq init printed it) by a separate channel so they can --pin it.
+    After `booth-hq root rotate` the list announces our next root: have the partner import
+    it before `booth-hq root promote`, and their pin follows us.
 
     Example: booth-hq partner export --out kh-partner.list
     """
@@ -35,6 +38,8 @@ def partner_export(hq: HQ, out_file: Path, country: str | None, at: str | None) 
 
     plist, data = export_partner_list(hq, now=parse_time(at), country=country)
     out_file.write_bytes(data)
+    if plist.next_root_public_key is not None:
+        click.echo(f"Announces our next root: {fingerprint(plist.next_root_public_key)}")
     click.echo(
         f"partner list {plist.country} version {plist.version} written to {out_file}: "
         f"{len(plist.issuers)} issuers, {len(plist.revocations)} revocations"
@@ -50,7 +55,9 @@ def partner_import(hq: HQ, file: Path, pin: str | None) -> None:
     """Accept a partner HQ's signed issuer list; the next bundle build folds it in.
 
     The first import pins the partner root (--pin); later ones must be signed by it and
-    carry a higher version, or they are refused.
+    carry a higher version, or they are refused. After the partner rotated its root, a list
+    signed by the next root that the pinned root's last list announced is accepted and the
+    pin moves to it (booth-hq partner list shows the move).
 
     Example: booth-hq partner import th-partner.list --pin "3F2A 9C01 ..."
     """
@@ -58,9 +65,11 @@ def partner_import(hq: HQ, file: Path, pin: str | None) -> None:
 
     result = import_partner_list(hq, file.read_bytes(), pin=pin, now=parse_time(None))
     plist = result.plist
+    pinned = " (root pinned: " + result.fingerprint + ")" if result.first else ""
+    if result.moved:
+        pinned = " (signed by the next root the partner announced: pin moved to " + result.fingerprint + ")"
     click.echo(
-        f"partner list {plist.country} version {plist.version} accepted"
-        f"{' (root pinned: ' + result.fingerprint + ')' if result.first else ''}: "
+        f"partner list {plist.country} version {plist.version} accepted{pinned}: "
         f"{len(plist.issuers)} issuers, {len(plist.revocations)} revocations; "
         f"run `booth-hq bundle build` to ship them to booths"
     )
@@ -69,7 +78,7 @@ def partner_import(hq: HQ, file: Path, pin: str | None) -> None:
 @partner.command("list")
 @pass_hq
 def partner_list(hq: HQ) -> None:
-    """List imported partner HQs as JSON lines (country, root fingerprint, version, offices).
+    """List imported partner HQs as JSON lines (country, pinned and announced root, version, offices).
 
     Example: booth-hq partner list
     """
