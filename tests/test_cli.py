@@ -101,6 +101,9 @@ def test_issue_bundle_install_verify(world: World) -> None:
     bundle1 = world.bundle("b1.bundle")
     code, _, err = world.booth_cmd("bundle", "install", bundle1)
     assert code == 3 and "--pin" in err  # first install must pin
+    (world.tmp / "zero.bundle").symlink_to("/dev/zero")  # from a hostile stick: refused, never read forever
+    code, _, err = world.booth_cmd("bundle", "install", str(world.tmp / "zero.bundle"), "--pin", fingerprint)
+    assert code == 3 and "symbolic link" in err
     code, _, err = world.booth_cmd("bundle", "install", bundle1, "--pin", "00" * 32)
     assert code == 3 and "does not match the fingerprint given with --pin" in err  # nothing is pinned yet
     code, out, _ = world.booth_cmd("bundle", "install", bundle1, "--pin", fingerprint.lower().replace(" ", ":"))

@@ -13,7 +13,8 @@ from booth.errors import BoothError
 from booth.service import Booth
 from booth.settings import load_settings
 from booth.trust import TrustStore, accept_bundle
-from sync.protocol.bundle import TrustBundle
+from sync.protocol.bundle import MAX_BUNDLE_BYTES, TrustBundle
+from sync.protocol.files import read_capped
 from sync.protocol.keys import fingerprint
 from sync.protocol.watchlist import WatchlistKey
 
@@ -32,7 +33,7 @@ def bundle_install(data_dir: Path, bundle_file: Path, pin: str | None) -> None:
 
     Example: booth bundle install /media/usb/trust.bundle --pin "3F2A 9C01 ..."
     """
-    data = bundle_file.read_bytes()
+    data = read_capped(bundle_file, MAX_BUNDLE_BYTES)  # often from a stick: no link, device or endless file
     if load_settings(data_dir) is None:  # not a booth yet: just the trust store
         installed = TrustStore(data_dir).install(data, pin=pin)
     else:  # a booth: the install is an audit record too
@@ -146,7 +147,8 @@ def _bundle_for(data_dir: Path, bundle_file: Path | None, pin: str | None) -> Tr
     if bundle_file is None:
         return store.require()
     # A file given for one verification must chain to the pinned root, but need not be newer.
-    return accept_bundle(bundle_file.read_bytes(), pinned_root=store.pinned_root(), current=None, pin=pin)
+    data = read_capped(bundle_file, MAX_BUNDLE_BYTES)
+    return accept_bundle(data, pinned_root=store.pinned_root(), current=None, pin=pin)
 
 
 COMMANDS = (bundle, verify)

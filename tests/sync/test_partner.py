@@ -376,3 +376,12 @@ def test_cli_pin_follows_a_rotation(tmp_path: Path) -> None:
     assert code == 0 and f"pin moved to {nxt}" in out, err
     (row,) = [json.loads(line) for line in _cli(kh_dir, "partner", "list")[1].splitlines()]
     assert row["fingerprint"] == nxt and [m["to"] for m in row["root_moves"]] == [nxt]
+
+
+def test_partner_import_reads_no_link_or_device(tmp_path: Path) -> None:
+    """The partner's file arrives from outside: a link aimed at /dev/zero is refused, not read forever."""
+    kh_dir = tmp_path / "kh"
+    make_hq(kh_dir, "KH").close()
+    (tmp_path / "th.list").symlink_to("/dev/zero")
+    code, _, err = _cli(kh_dir, "partner", "import", str(tmp_path / "th.list"), "--pin", "00")
+    assert code == 3 and "symbolic link" in err and len(err.strip().splitlines()) == 1

@@ -62,8 +62,11 @@ def partner_import(hq: HQ, file: Path, pin: str | None) -> None:
     Example: booth-hq partner import th-partner.list --pin "3F2A 9C01 ..."
     """
     from sync.hq.partner import import_partner_list
+    from sync.protocol.files import read_capped
+    from sync.protocol.partner import MAX_PARTNER_LIST_BYTES
 
-    result = import_partner_list(hq, file.read_bytes(), pin=pin, now=parse_time(None))
+    data = read_capped(file, MAX_PARTNER_LIST_BYTES)  # a file from outside: no link, no device, no endless file
+    result = import_partner_list(hq, data, pin=pin, now=parse_time(None))
     plist = result.plist
     pinned = " (root pinned: " + result.fingerprint + ")" if result.first else ""
     if result.moved:
