@@ -330,9 +330,24 @@ class HQ:
         in upper case (permit number, nationality) are kept so; the document number only trimmed."""
         document = entry.document.strip() if entry.document else None
         entry = WatchEntry(_code(entry.permit_no), document or None, _code(entry.nationality), entry.reason.strip())
-        if not entry.permit_no and not entry.document:
-            raise HQError("a watchlist entry needs a permit number or a document number")
+        if bool(entry.permit_no) == bool(entry.document):
+            raise InvalidInput(
+                "a watchlist entry names a permit number (--permit) or a document number (--document), one"
+            )
+        if entry.permit_no:
+            validate.permit_number(entry.permit_no)
+        if entry.document:
+            validate.document_number(entry.document)
+        if entry.nationality is not None:
+            if entry.permit_no:
+                raise InvalidInput("--nationality narrows a document match; a permit number needs none")
+            validate.nationality(entry.nationality)
+        validate.reason(entry.reason)
         self.registry.watch(entry, at)
+
+    def unwatch(self, entry_id: int, *, reason: str, at: int) -> dict:
+        """Take an entry off the watchlist; it stays listed, removed, with why and when."""
+        return self.registry.remove_watch(entry_id, at, validate.reason(reason))
 
     def watchlist_key(self) -> WatchlistKey:
         """HQ's secret watchlist key (``keys/watchlist.key``), made on first need. Bundles carry the

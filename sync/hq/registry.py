@@ -19,7 +19,7 @@ from sync.hq.errors import HQError, UnknownRecord
 from sync.protocol.bundle import Checkpoint, CountryPolicy, IssuerKey, Revocation, WatchEntry
 from sync.protocol.files import sqlite_read_only
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -85,6 +85,11 @@ CREATE TABLE IF NOT EXISTS permit_copies (
     UNIQUE (number, copy));
 INSERT OR IGNORE INTO permit_copies (signature_sha256, number, copy, issued_at, not_before, expires)
     SELECT signature_sha256, number, 1, issued_at, not_before, expires FROM permits;
+""",
+    # Issue 16: a watchlist entry is removed (when, why), not deleted: it stays listed.
+    5: """
+ALTER TABLE watchlist ADD COLUMN removed_at INTEGER;
+ALTER TABLE watchlist ADD COLUMN remove_reason TEXT NOT NULL DEFAULT '';
 """,
 }
 
@@ -290,8 +295,22 @@ class Registry:
         )
 
     def watchlist(self) -> list[WatchEntry]:
+        """The entries in force (removed ones stay in the table, listed by ``watchlist_rows``)."""
         cols = "permit_no, document, nationality, reason"
-        return [WatchEntry(*row) for row in self.db.execute(f"SELECT {cols} FROM watchlist ORDER BY id")]
+        query = f"SELECT {cols} FROM watchlist WHERE removed_at IS NULL ORDER BY id"
+        return [WatchEntry(*row) for row in self.db.execute(query)]
+
+    def watchlist_rows(self, *, removed: bool = True) -> list[dict]:
+        return list(self.db["watchlist"].rows_where(None if removed else "removed_at IS NULL", order_by="id"))
+
+    def remove_watch(self, entry_id: int, at: int, reason: str) -> dict:
+        rows = list(self.db["watchlist"].rows_where("id = ?", [entry_id]))
+        if not rows:
+            raise UnknownRecord(f"no watchlist entry {entry_id}; see `booth-hq watchlist list`")
+        if rows[0]["removed_at"] is not None:
+            raise HQError(f"watchlist entry {entry_id} was already removed")
+        self.db.execute("UPDATE watchlist SET removed_at = ?, remove_reason = ? WHERE id = ?", [at, reason, entry_id])
+        return {**rows[0], "removed_at": at, "remove_reason": reason}
 
     # -- partner HQs
     def partner(self, country: str) -> dict | None:

@@ -88,6 +88,22 @@ def permit_number(value: str) -> str:
     return value
 
 
+NATIONALITY = re.compile(r"[A-Z]{3}")
+MAX_DOCUMENT = 40  # as on a permit (sync.protocol.permit.MAX_TEXT)
+
+
+def nationality(value: str) -> str:
+    if not NATIONALITY.fullmatch(value):
+        raise InvalidInput(f"nationality {value!r} is not a three-letter code like KHM or THA (ISO 3166-1 alpha-3)")
+    return value
+
+
+def document_number(value: str) -> str:
+    if len(value) > MAX_DOCUMENT:
+        raise InvalidInput(f"document number is {len(value)} characters; at most {MAX_DOCUMENT}")
+    return name(value, "the document number")
+
+
 def reason(value: str, what: str = "--reason") -> str:
     """A reason that must be given (an undo, a lift): plain text, not empty."""
     return name(value, what)

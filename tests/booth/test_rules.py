@@ -208,7 +208,7 @@ def test_watchlist_by_document(hq: HQ) -> None:
 
 
 def test_watchlist_by_document_any_nationality(hq: HQ) -> None:
-    hq.watch(WatchEntry(document="N01234567"), at=NOW)
+    hq.watch(WatchEntry(document="N01234567", reason="court order"), at=NOW)
     bundle, key = rebuild(hq), hq.watchlist_key()
     assert verdict(issue(hq, nat="tha").text, bundle, watch_key=key).reasons == (R.WATCHLIST,)
     assert verdict(issue(hq, doc="N07654321").text, bundle, watch_key=key).reasons == ()
@@ -238,7 +238,7 @@ def test_an_empty_watchlist_needs_no_key(hq: HQ, bundle: TrustBundle) -> None:
 
 
 def test_an_unreadable_watchlist_comes_with_an_untrusted_permit_too(hq: HQ) -> None:
-    hq.watch(WatchEntry(document="N01234567"), at=NOW)
+    hq.watch(WatchEntry(document="N01234567", reason="court order"), at=NOW)
     assert verdict("BP1:NOT-A-PERMIT", rebuild(hq)).reasons == (R.UNREADABLE, R.WATCHLIST_UNREADABLE)
 
 
@@ -284,7 +284,7 @@ def test_expired_and_wrong_checkpoint(hq: HQ, bundle: TrustBundle) -> None:
 def test_many_reasons_with_warnings_last(hq: HQ) -> None:
     issued = issue(hq, at=NOW - 10 * DAY, valid_days=3, cp=["KH-STB"])
     hq.revoke(permit_no=issued.permit.number, at=NOW)
-    hq.watch(WatchEntry(document="N01234567"), at=NOW)
+    hq.watch(WatchEntry(document="N01234567", reason="court order"), at=NOW)
     bundle = rebuild(hq)
     late = bundle.issued_at + bundle.max_offline_age + 1
     v = verdict(issued.text, bundle, at=late, last_event_at=late + 10, watch_key=hq.watchlist_key())

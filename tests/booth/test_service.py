@@ -309,7 +309,7 @@ def test_a_watched_holder_through_a_real_bundle_file(booth: Booth, hq: HQ, tmp_p
 def test_a_key_sent_with_a_bundle_is_kept_only_if_the_bundle_names_it(booth: Booth, hq: HQ) -> None:
     from sync.protocol.bundle import WatchEntry, WatchlistKey
 
-    hq.watch(WatchEntry(document="N01234567"), at=NOW)
+    hq.watch(WatchEntry(document="N01234567", reason="court order"), at=NOW)
     booth.install_bundle(hq.build_bundle(now=NOW + 60)[1], watch_key=WatchlistKey(bytes(32)))
     assert booth.trust.watchlist_key() is None
     booth.install_bundle(hq.build_bundle(now=NOW + 120)[1], watch_key=hq.watchlist_key())

@@ -327,3 +327,38 @@ def test_read_commands_work_on_a_read_only_copy_of_hq(hq: HQ, read_only_copy, tm
     code, _, err = hq_cli(copy, "revoke", "KH-BTB-2026-000002", "--reason", "x")
     one_line_error(code, err, "read-only", "would change it")
     assert sorted(p.name for p in (view / "hq").iterdir()) == listing  # not even a -shm file
+
+
+# -- the watchlist: checked, listed, removed on record
+
+
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["--permit", "KH-BTB-2026-000001", "--document", "N1", "--reason", "x"], ["one"]),
+        (["--reason", "x"], ["one"]),
+        (["--document", "N1", "--nationality", "Cambodia", "--reason", "x"], ["'CAMBODIA'", "three-letter"]),
+        (["--document", "N1", "--reason", "  "], ["--reason"]),
+        (["--permit", "../x", "--reason", "x"], ["permit number"]),
+        (["--permit", "KH-BTB-2026-000001", "--nationality", "KHM", "--reason", "x"], ["narrows a document"]),
+        (["--document", "N<1>", "--reason", "x"], ["not allowed"]),
+    ],
+)
+def test_watchlist_add_is_checked_at_the_door(hq: HQ, args: list[str], words: list[str]) -> None:
+    one_line_error(*hq_cli(hq, "watchlist", "add", *args)[::2], *words)
+    assert count(hq, "watchlist") == 0
+
+
+def test_a_watchlist_entry_is_removed_on_record_and_leaves_the_bundle(hq: HQ) -> None:
+    assert hq_cli(hq, "watchlist", "add", "--document", "N123456", "--nationality", "khm", "--reason", "court")[0] == 0
+    (row,) = [json.loads(line) for line in hq_cli(hq, "watchlist", "list")[1].splitlines()]
+    assert (row["document"], row["nationality"], row["removed_at"]) == ("N123456", "KHM", None)
+    assert len(open_bundle(hq.build_bundle(now=NOW)[1]).sealed_watchlist) == 1
+    code, out, _ = hq_cli(hq, "watchlist", "remove", str(row["id"]), "--reason", "order lifted")
+    assert code == 0 and "N123456" in out
+    one_line_error(*hq_cli(hq, "watchlist", "remove", str(row["id"]), "--reason", "again")[::2], "already removed")
+    one_line_error(*hq_cli(hq, "watchlist", "remove", "99", "--reason", "x")[::2], "no watchlist entry 99")
+    (row,) = [json.loads(line) for line in hq_cli(hq, "watchlist", "list")[1].splitlines()]
+    assert row["remove_reason"] == "order lifted" and row["removed_at"] is not None
+    assert hq_cli(hq, "watchlist", "list", "--in-force")[1] == ""
+    assert len(open_bundle(hq.build_bundle(now=NOW)[1]).sealed_watchlist) == 0

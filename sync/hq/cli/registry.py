@@ -231,16 +231,42 @@ def watchlist() -> None:
 @watchlist.command("add")
 @click.option("--permit", "permit_no", help="Permit number.")
 @click.option("--document", help="Identity document number.")
-@click.option("--nationality", help="ISO alpha-3, narrows a document match.")
+@click.option("--nationality", help="ISO alpha-3 (KHM, THA), narrows a document match.")
 @click.option("--reason", required=True, help="What the officer should know.")
 @pass_hq
 def watchlist_add(hq: HQ, permit_no: str | None, document: str | None, nationality: str | None, reason: str) -> None:
-    """Add a watchlist entry.
+    """Add a watchlist entry: a permit number, or a document number (with its nationality if known).
 
     Example: booth-hq watchlist add --document N0123456 --nationality KHM --reason "court order"
     """
     hq.watch(WatchEntry(permit_no, document, nationality, reason), at=parse_time(None))
     click.echo("watchlist entry added (booths get it with the next bundle, as hashes)")
+
+
+@watchlist.command("list")
+@click.option("--in-force", is_flag=True, help="Only entries not removed.")
+@pass_hq
+def watchlist_list(hq: HQ, in_force: bool) -> None:
+    """List watchlist entries as JSON lines (removed ones with when and why).
+
+    Example: booth-hq watchlist list
+    """
+    for row in hq.registry.watchlist_rows(removed=not in_force):
+        print_json(row)
+
+
+@watchlist.command("remove")
+@click.argument("entry_id", metavar="ID", type=int)
+@click.option("--reason", required=True, help="Why it comes off, for the record.")
+@pass_hq
+def watchlist_remove(hq: HQ, entry_id: int, reason: str) -> None:
+    """Take an entry off the watchlist (it stays listed, removed, with the reason).
+
+    Example: booth-hq watchlist remove 4 --reason "court order lifted"
+    """
+    row = hq.unwatch(entry_id, reason=reason, at=parse_time(None))
+    named = row["permit_no"] or row["document"]
+    click.echo(f"watchlist entry {entry_id} ({named}) removed; booths drop it with the next bundle")
 
 
 @watchlist.command("key")
