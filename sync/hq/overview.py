@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, or_, select
 
 from sync.hq.analytics import derived_state
 from sync.hq.analytics.incremental import last_run
@@ -129,6 +129,43 @@ def permit_history(conn: Connection, permit_no: str, limit: int = 500) -> list[S
     query = select(*_RECORD_COLUMNS).where(records.c.permit_no == permit_no)
     rows = sorted(conn.execute(query), key=lambda r: (r.at, r.booth_id, r.seq))  # ties: not by collation
     return [_stored(r) for r in rows[-limit:]] if limit > 0 else []
+
+
+@dataclass(frozen=True)
+class PersonFound:
+    """A permit whose number or holder's name matched a search, as HQ's records have it."""
+
+    permit_no: str
+    holder: str | None
+    native_name: str | None
+    records: int
+    last_at: int
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern for ``text`` anywhere, its wildcards taken literally (escape ``\\``)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def find_people(conn: Connection, text: str, limit: int = 100) -> list[PersonFound]:
+    """Permits whose number, Latin holder name (any case) or native name holds ``text``: the
+    synced records' permits (what crossed), newest first, at most ``limit``. ``text`` is taken
+    as it is (callers NFC-normalise and bound it)."""
+    lowered = _like(text.lower())
+    matches = or_(
+        func.lower(records.c.permit_no).like(lowered, escape="\\"),
+        func.lower(records.c.holder).like(lowered, escape="\\"),
+        records.c.native_name.like(_like(text), escape="\\"),
+    )
+    last_at = func.max(records.c.at)
+    query = (
+        select(records.c.permit_no, records.c.holder, records.c.native_name, func.count(), last_at)
+        .where(records.c.permit_no.is_not(None), matches)
+        .group_by(records.c.permit_no, records.c.holder, records.c.native_name)
+        .order_by(last_at.desc(), records.c.permit_no)
+        .limit(limit)
+    )
+    return [PersonFound(*row) for row in conn.execute(query)]
 
 
 def officer_record(
