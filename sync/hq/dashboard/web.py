@@ -25,6 +25,7 @@ import datetime as dt
 import logging
 import re
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -176,8 +177,9 @@ def _ago(epoch: int | None, now: int, _: Callable[..., str]) -> str:
 
 
 def clean_search(text: str) -> str:
-    """A search as typed, bounded: NFC, control characters out, spaces squeezed, ``MAX_SEARCH`` long."""
-    kept = "".join(c if c.isprintable() else " " for c in i18n.nfc(text[: MAX_SEARCH * 4]))
+    """A search as typed, bounded: NFC, control characters out, spaces squeezed, ``MAX_SEARCH`` long.
+    (Format characters such as the zero-width joiners of Khmer and Thai stay.)"""
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in i18n.nfc(text[: MAX_SEARCH * 4]))
     return " ".join(kept.split())[:MAX_SEARCH]
 
 
@@ -563,6 +565,7 @@ async def record_page(request: Request, booth_id: str, seq: int) -> HTMLResponse
 
 _STATIC = {"dashboard.css": (HERE / "static" / "dashboard.css", "text/css")}
 _FONTS = {p.name: p for p in assets.FONTS_DIR.glob("*.ttf")}
+FONT_LICENCE = "LICENSE-OFL.txt"  # the fonts' licence goes with them (SIL OFL 1.1)
 
 
 @router.get("/static/{name}")
@@ -575,6 +578,8 @@ def static(name: str) -> Response:
 
 @router.get("/static/fonts/{name}")
 def font(name: str) -> Response:
+    if name == FONT_LICENCE:
+        return FileResponse(assets.FONTS_DIR / name, media_type="text/plain; charset=utf-8")
     path = _FONTS.get(name)
     if path is None:
         return HTMLResponse("not found", 404)
