@@ -222,7 +222,14 @@ def page_language(request: Request, session: Session | None) -> str:
 def _render(request: Request, template: str, status: int = 200, /, **context: Any) -> HTMLResponse:
     lang = page_language(request, context.get("session"))
     words = i18n.translator(lang)
-    html = _env.get_template(template).render(request=request, _=words, lang=lang, languages=i18n.NAMES, **context)
+    html = _env.get_template(template).render(
+        request=request,
+        _=words,
+        lang=lang,
+        languages=i18n.NAMES,
+        lang_url=lambda code: "?" + urlencode({**request.query_params, "lang": code}),
+        **context,
+    )
     return HTMLResponse(html, status_code=status, headers=guard.HEADERS)
 
 
@@ -269,9 +276,10 @@ router = APIRouter(include_in_schema=False, route_class=guarded_route(_page_fail
 def login_page(request: Request, next: str = "/", message: str = "") -> HTMLResponse:
     token = guard.new_login_token()
     response = _render(request, "login.html", csrf=token, next=_safe_next(next), message=message, username="")
-    guard.set_cookie(
-        response, request, guard.LOGIN_COOKIE, token, trust_proxy=_dashboard(request).trust_proxy, max_age=3600
-    )
+    trust_proxy = _dashboard(request).trust_proxy
+    guard.set_cookie(response, request, guard.LOGIN_COOKIE, token, trust_proxy=trust_proxy, max_age=3600)
+    if (chosen := request.query_params.get("lang")) in i18n.LANGUAGES:  # chosen on this page: remembered here
+        guard.set_cookie(response, request, LANG_COOKIE, chosen, trust_proxy=trust_proxy, max_age=DAY * 365)
     return response
 
 

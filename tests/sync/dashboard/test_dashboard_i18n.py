@@ -124,7 +124,9 @@ def test_a_khmer_staff_member_reads_khmer_and_switches_to_thai(page, dashboard, 
     page.click("header .who button")  # log out: the login page stays in the language chosen
     assert page.locator("html").get_attribute("lang") == "th"
     assert "คุณออกจากระบบแล้ว" in page.locator("p.message").inner_text()
-    _log_in(page, dashboard.url, "sokha", "เข้าสู่ระบบ")
+    page.click("header nav.language a[lang=km]")  # the login page in another language, next= kept
+    assert page.locator("html").get_attribute("lang") == "km" and "message=" in page.url
+    _log_in(page, dashboard.url, "sokha", "ចូល")
     assert "ภาพรวม" in page.locator("header nav").inner_text()  # kept with the account
 
     page.click("header .language button[value=en]")
@@ -133,7 +135,7 @@ def test_a_khmer_staff_member_reads_khmer_and_switches_to_thai(page, dashboard, 
 
 def test_search_by_latin_or_khmer_name_and_officers_from_the_nav(page, dashboard, tmp_path) -> None:
     _log_in(page, dashboard.url, USER, "Log in")
-    for typed in ("chantha", "SOK CHAN", "ចន្ថា", "សុខ"):
+    for typed in ("chantha", "SOK CHAN", "chantha sok", "ចន្ថា", "សុខ", "ចន្ថា សុខ", "2026-000001"):
         page.fill("header input[name=q]", typed)
         page.click("header form.search button")
         found = page.locator("table.found tbody tr")
