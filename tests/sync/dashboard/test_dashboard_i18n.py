@@ -109,6 +109,13 @@ def test_a_khmer_staff_member_reads_khmer_and_switches_to_thai(page, dashboard, 
     assert "ចូល" in card.locator("dl.figures").inner_text() and card.locator("dd.entries").inner_text() == "2"
     assert page.evaluate("document.fonts.check('16px \"Noto Sans Khmer\"', 'ច្រកត្រួតពិនិត្យថ្ងៃនេះ')")
     assert _shot(page, "hq-overview-km.png", tmp_path).stat().st_size > 10_000
+    page.click("header nav a[href='/alerts']")
+    assert "ចូលពីរដងដោយមិនបានចេញ" in page.locator("table.alerts").inner_text()  # the kinds, in Khmer
+    assert page.locator("button.acknowledge").first.inner_text() == "ទទួលស្គាល់"
+    _shot(page, "hq-alerts-km.png", tmp_path)
+    page.click("header nav a[href='/officers']")
+    assert page.locator("h1").inner_text() == "មន្ត្រី"
+    page.goto(dashboard.url + "/")
 
     page.click("header .language button[value=th]")
     assert page.locator("html").get_attribute("lang") == "th"
