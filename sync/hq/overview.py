@@ -9,10 +9,11 @@ period and lists of records are read from ``records`` and are always current.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, func, or_, select
 
 from sync.hq.analytics import derived_state
 from sync.hq.analytics.incremental import last_run
@@ -129,6 +130,54 @@ def permit_history(conn: Connection, permit_no: str, limit: int = 500) -> list[S
     query = select(*_RECORD_COLUMNS).where(records.c.permit_no == permit_no)
     rows = sorted(conn.execute(query), key=lambda r: (r.at, r.booth_id, r.seq))  # ties: not by collation
     return [_stored(r) for r in rows[-limit:]] if limit > 0 else []
+
+
+MAX_WORDS = 8  # words of a name search that count
+
+
+@dataclass(frozen=True)
+class PersonFound:
+    """A permit whose number or holder's name matched a search, as HQ's records have it."""
+
+    permit_no: str
+    holder: str | None
+    native_name: str | None
+    records: int
+    last_at: int
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern for ``text`` anywhere, its wildcards taken literally (escape ``\\``)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def find_people(conn: Connection, text: str, limit: int = 100) -> list[PersonFound]:
+    """Permits whose number, Latin holder name (any case) or native name hold every word of
+    ``text`` (so "chantha sok" finds SOK CHANTHA): the synced records' permits (what crossed),
+    newest first, at most ``limit``. Native names match whether stored composed (NFC) or not
+    (NFD). ``text`` is bounded by the caller; at most ``MAX_WORDS`` words count."""
+    words = text.split()[:MAX_WORDS]
+    if not words:
+        return []
+    last_at = func.max(records.c.at)
+    query = (
+        select(records.c.permit_no, records.c.holder, records.c.native_name, func.count(), last_at)
+        .where(records.c.permit_no.is_not(None), *(_word_matches(w) for w in words))
+        .group_by(records.c.permit_no, records.c.holder, records.c.native_name)
+        .order_by(last_at.desc(), records.c.permit_no)
+        .limit(limit)
+    )
+    return [PersonFound(*row) for row in conn.execute(query)]
+
+
+def _word_matches(word: str) -> ColumnElement[bool]:
+    lowered = _like(word.lower())
+    native = {unicodedata.normalize(form, word) for form in ("NFC", "NFD")}
+    return or_(
+        func.lower(records.c.permit_no).like(lowered, escape="\\"),
+        func.lower(records.c.holder).like(lowered, escape="\\"),
+        *(records.c.native_name.like(_like(n), escape="\\") for n in sorted(native)),
+    )
 
 
 def officer_record(

@@ -259,6 +259,17 @@ staff = Table(
     Column("locked_until", BigInteger),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", BigInteger, nullable=False),
+    Column("language", String(8), nullable=False, server_default="en"),  # step 6: the dashboard's language
+)
+
+_staff_v2 = Table(  # staff as step 2 made it (before step 6's language), in a metadata of its own
+    "staff",
+    MetaData(),
+    *(
+        Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+        for c in staff.columns
+        if c.name != "language"
+    ),
 )
 
 staff_sessions = Table(
@@ -310,6 +321,19 @@ def _create(*tables: Table, indexes: tuple[str, ...] = ()) -> Callable[[Connecti
     return apply
 
 
+def _add_column(table: Table, name: str) -> Callable[[Connection], None]:
+    """Add the column ``name`` of ``table`` (as ``metadata`` defines it, with its server default)."""
+
+    def apply(conn: Connection) -> None:
+        column = table.c[name]
+        kind = column.type.compile(dialect=conn.dialect)
+        default = f" DEFAULT '{column.server_default.arg}'" if column.server_default is not None else ""
+        null = "" if column.nullable else " NOT NULL"
+        conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}{default}{null}"))
+
+    return apply
+
+
 def _index(name: str) -> Index:
     return next(i for table in metadata.tables.values() for i in table.indexes if i.name == name)
 
@@ -338,7 +362,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             officer_stats,
             clock_skew_seen,
             analysis_revocations,
-            staff,
+            _staff_v2,
             staff_sessions,
             alert_acks,
             schema_version,
@@ -367,6 +391,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         5,
         "booth-signed requests: nonces seen within the time window; ledger heads heard before their records",
         _create(request_nonces, booth_heads, indexes=("request_nonces_t", "booth_heads_booth_seq")),
+    ),
+    Migration(
+        6,
+        "each staff member's dashboard language (en, km or th)",
+        _add_column(staff, "language"),
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

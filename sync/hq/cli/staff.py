@@ -14,6 +14,8 @@ from booth.cli_support import parse_time, print_json
 from sync.hq.cli.common import pass_hq
 from sync.hq.facade import HQ
 
+LANGUAGES = ("en", "km", "th")  # sync.hq.dashboard.staff.LANGUAGES (not imported: the CLI starts fast)
+
 
 def _staff(hq: HQ):
     from sync.hq.dashboard.staff import Staff
@@ -47,17 +49,20 @@ def staff_group() -> None:
 @click.argument("username")
 @click.option("--name", "display_name", default="", help="Name shown on the dashboard (default: the user name).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option(
+    "--language", type=click.Choice(LANGUAGES), default="en", show_default=True, help="The dashboard's language."
+)
 @pass_hq
-def staff_add(hq: HQ, username: str, display_name: str, password_stdin: bool) -> None:
+def staff_add(hq: HQ, username: str, display_name: str, password_stdin: bool, language: str) -> None:
     """Add a staff account; the password (12 characters or more) is asked for, or read from stdin.
 
     \b
     Example:
-      booth-hq staff add chenda --name "Chenda Keo"
+      booth-hq staff add chenda --name "Chenda Keo" --language km
       printf '%s\\n' "$PASSWORD" | booth-hq staff add chenda --password-stdin
     """
     password = _password(password_stdin)
-    _run(lambda: _staff(hq).add(username, display_name, password, now=parse_time(None)))
+    _run(lambda: _staff(hq).add(username, display_name, password, now=parse_time(None), language=language))
     click.echo(f"staff account {username!r} added")
 
 
@@ -111,6 +116,21 @@ def staff_enable(hq: HQ, username: str) -> None:
     click.echo(f"{username!r} enabled")
 
 
+@staff_group.command("set-language")
+@click.argument("username")
+@click.argument("language", type=click.Choice(LANGUAGES))
+@pass_hq
+def staff_set_language(hq: HQ, username: str, language: str) -> None:
+    """Set the language the dashboard speaks to a staff member: en (English), km (Khmer), th (Thai).
+
+    Staff can also switch it themselves from the dashboard's header.
+
+    Example: booth-hq staff set-language chenda km
+    """
+    _run(lambda: _staff(hq).set_language(username, language))
+    click.echo(f"{username!r} reads the dashboard in {language}")
+
+
 @staff_group.command("list")
 @pass_hq
 def staff_list(hq: HQ) -> None:
@@ -128,6 +148,7 @@ def staff_list(hq: HQ) -> None:
                 "disabled": m.disabled,
                 "failed": m.failed,
                 "locked_until": m.locked_until,
+                "language": m.language,
             }
         )
 

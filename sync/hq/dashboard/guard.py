@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Request, Response
 
+from sync.hq.dashboard.i18n import N_
 from sync.hq.errors import PageRefused
 
 SESSION_COOKIE = "booth_hq_session"
@@ -56,14 +57,14 @@ def check_same_origin(request: Request) -> None:
     """Refuse a POST that a browser says comes from another site."""
     site = request.headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
-        raise PageRefused(403, "This form was sent from another site and was refused.")
+        raise PageRefused(403, N_("This form was sent from another site and was refused."))
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source or source == "null":
-        raise PageRefused(403, "This form did not say where it came from and was refused.")
+        raise PageRefused(403, N_("This form did not say where it came from and was refused."))
     parts = urlsplit(source)
     host = request.headers.get("host", "")
     if parts.netloc.lower() != host.lower() or parts.scheme not in ("http", "https"):
-        raise PageRefused(403, "This form was sent from another site and was refused.")
+        raise PageRefused(403, N_("This form was sent from another site and was refused."))
 
 
 def tokens_match(sent: str | None, expected: str | None) -> bool:
@@ -75,17 +76,17 @@ def tokens_match(sent: str | None, expected: str | None) -> bool:
 async def read_form(request: Request) -> dict[str, str]:
     """The urlencoded form of a POST (first value of each field), at most ``MAX_FORM`` bytes."""
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/x-www-form-urlencoded":
-        raise PageRefused(415, "This page only accepts its own forms.")
+        raise PageRefused(415, N_("This page only accepts its own forms."))
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FORM:
-        raise PageRefused(413, "That form is too large.")
+        raise PageRefused(413, N_("That form is too large."))
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM:
-            raise PageRefused(413, "That form is too large.")
+            raise PageRefused(413, N_("That form is too large."))
     try:
         fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
     except (UnicodeDecodeError, ValueError):
-        raise PageRefused(400, "That form could not be read.") from None
+        raise PageRefused(400, N_("That form could not be read.")) from None
     return {k: v[0] for k, v in fields.items()}

@@ -32,6 +32,7 @@ IDLE = 30 * 60
 LIFETIME = 12 * 3600
 TOUCH_EVERY = 60  # a session's last_used is written at most this often: reads stay reads
 MIN_PASSWORD = 12
+LANGUAGES = ("en", "km", "th")  # the dashboard's languages: English, Khmer, Thai
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class StaffMember:
     disabled: bool
     locked_until: int | None
     failed: int
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Session:
     display_name: str
     csrf: str
     created_at: int
+    language: str = "en"
 
 
 def check_password_policy(password: str) -> None:
@@ -56,6 +59,12 @@ def check_password_policy(password: str) -> None:
         raise StaffError(f"a password has at least {MIN_PASSWORD} characters")
     if len(set(password)) < 5:
         raise StaffError("that password is too easy to guess (too few different characters)")
+
+
+def check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise StaffError(f"the dashboard's languages are {', '.join(LANGUAGES)}, not {language[:16]!r}")
+    return language
 
 
 @functools.cache
@@ -105,7 +114,8 @@ class Staff:
 
     # -- accounts (the command line)
 
-    def add(self, username: str, display_name: str, password: str, *, now: int) -> None:
+    def add(self, username: str, display_name: str, password: str, *, now: int, language: str = "en") -> None:
+        check_language(language)
         if not username or len(username) > 64 or not username.isprintable() or username != username.strip():
             raise StaffError("a user name is 1 to 64 printable characters, no spaces around it")
         check_password_policy(password)
@@ -121,6 +131,7 @@ class Staff:
                     failed=0,
                     disabled=False,
                     created_at=now,
+                    language=language,
                 )
             )
 
@@ -140,10 +151,14 @@ class Staff:
         """A disabled account may log in again; its wrong-password throttle starts afresh."""
         self._update(username, disabled=False, failed=0, locked_until=None)
 
+    def set_language(self, username: str, language: str) -> None:
+        """The language the dashboard speaks to ``username`` (en, km or th)."""
+        self._update(username, language=check_language(language))
+
     def members(self) -> list[StaffMember]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(staff).order_by(staff.c.username)).all()
-        return [StaffMember(r.username, r.display_name, r.disabled, r.locked_until, r.failed) for r in rows]
+        return [StaffMember(r.username, r.display_name, r.disabled, r.locked_until, r.failed, r.language) for r in rows]
 
     def _update(self, username: str, **values: object) -> None:
         with self.engine.begin() as conn:
@@ -166,7 +181,7 @@ class Staff:
                     or_(staff.c.locked_until.is_(None), staff.c.locked_until <= now),
                 )
                 .values(failed=staff.c.failed + 1, locked_until=_locked_until_after_one_more(now))
-                .returning(staff.c.password_hash, staff.c.display_name)
+                .returning(staff.c.password_hash, staff.c.display_name, staff.c.language)
             ).first()
             why = _why_closed(conn, username, now) if row is None else ""
         if row is None:
@@ -182,7 +197,7 @@ class Staff:
                     token_sha256=_sha256(token), username=username, csrf=csrf, created_at=now, last_used=now
                 )
             )
-        return token, Session(username, row.display_name, csrf, now)
+        return token, Session(username, row.display_name, csrf, now, row.language)
 
     def session(self, token: str | None, *, now: int) -> Session | None:
         """The live session for a cookie token, or None (unknown, expired, or the account disabled)."""
@@ -190,7 +205,7 @@ class Staff:
             return None
         key = _sha256(token)
         query = (
-            select(staff_sessions, staff.c.display_name, staff.c.disabled)
+            select(staff_sessions, staff.c.display_name, staff.c.disabled, staff.c.language)
             .join(staff, staff.c.username == staff_sessions.c.username)
             .where(staff_sessions.c.token_sha256 == key)
         )
@@ -204,7 +219,7 @@ class Staff:
         if now - row.last_used >= TOUCH_EVERY:
             with self.engine.begin() as conn:
                 conn.execute(update(staff_sessions).where(staff_sessions.c.token_sha256 == key).values(last_used=now))
-        return Session(row.username, row.display_name, row.csrf, row.created_at)
+        return Session(row.username, row.display_name, row.csrf, row.created_at, row.language)
 
     def logout(self, token: str) -> None:
         with self.engine.begin() as conn:

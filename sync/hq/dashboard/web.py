@@ -3,22 +3,29 @@
     GET  /                          overview per checkpoint: today, people inside, booths' last sync
     GET  /alerts                    the alert list (filters: kind, checkpoint, booth, state, text)
     POST /alerts/{id}/acknowledge   acknowledge an alert (who and when are kept)
-    GET  /permits?q=NO              a permit's history across checkpoints
+    GET  /permits?q=NO|NAME         a permit's history across checkpoints, or the permits whose
+                                    number or holder's name (Latin or native script) holds the text
+    GET  /officers?checkpoint=      the officers per checkpoint, with their counts
     GET  /officers?checkpoint=&name= an officer's record beside their peers
+    POST /language                  the staff member's language (en, km, th), kept with the account
     GET  /records/{booth}/{seq}     one synced record, every field
     GET  /login, POST /login, POST /logout
 
 Pages need a session (``sync.hq.dashboard.staff``); every POST passes the CSRF checks of
-``sync.hq.dashboard.guard``. Times show in Indochina Time (UTC+7), the local time of both
-countries. Names show in Latin and native script, in the bundled Noto fonts (served from
-``/static/fonts``), so Khmer and Thai render on machines that have no such font.
+``sync.hq.dashboard.guard``. Times show in Indochina Time (UTC+7, Asia/Phnom_Penh and
+Asia/Bangkok: no daylight saving), the local time of both countries, alert texts' UTC times
+included. Pages speak each staff member's language (``sync.hq.dashboard.i18n``). Names show
+in Latin and native script, in the bundled Noto fonts (served from ``/static/fonts``), so
+Khmer and Thai render on machines that have no such font.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,10 +43,12 @@ from booth import assets
 from booth.reasons import ENGLISH as REASON_WORDS
 from booth.reasons import Reason
 from sync.hq import overview
+from sync.hq.analytics import derived_state
 from sync.hq.analytics.derived_state import LOCAL_OFFSET
 from sync.hq.analytics.rules import Limits
-from sync.hq.dashboard import guard
+from sync.hq.dashboard import guard, i18n
 from sync.hq.dashboard.alert_list import STATES, AlertFilter, alert_kinds, list_alerts, open_alerts_by_checkpoint
+from sync.hq.dashboard.i18n import N_
 from sync.hq.dashboard.staff import Session, Staff
 from sync.hq.errors import LoginRefused, PageRefused, UnknownRecord
 from sync.hq.paths import HQPaths
@@ -52,36 +61,41 @@ HERE = Path(__file__).parent
 LOCAL = dt.timezone(dt.timedelta(seconds=LOCAL_OFFSET), "ICT")
 DAY = 86_400
 CHECKPOINT_NAMES_TTL = 60
+LANG_COOKIE = "booth_hq_lang"  # the language before login: the last one chosen in this browser
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
+MAX_SEARCH = 80  # characters of a search kept
+MAX_FOUND = 100  # permits a name search lists
+_UTC_TIME = re.compile(r"\b(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?)Z\b")
 
 # Logins: every refusal reads the same (the reason goes to the log only). The scrypt of a login
 # runs in a worker thread, at most LOGIN_HASHES at once, so a flood of logins cannot take the
 # threads and cores the booths' API needs; a login that waits LOGIN_WAIT s for its turn, or comes
 # from an address that tried LOGINS_PER_ADDRESS times in LOGIN_WINDOW s, is told to try again later.
-REFUSED = "Wrong name or password, or too many tries: wait a few minutes and try again."
-BUSY = "Too many logins at the moment: wait a minute and try again."
+REFUSED = N_("Wrong name or password, or too many tries: wait a few minutes and try again.")
+BUSY = N_("Too many logins at the moment: wait a minute and try again.")
 LOGIN_HASHES = 2
 LOGIN_WAIT = 2.0
 LOGINS_PER_ADDRESS = 20
 LOGIN_WINDOW = 60.0
 
 ALERT_WORDS = {
-    "double_entry": "Entered twice without exit",
-    "impossible_travel": "Impossible travel",
-    "overstay": "Overstay",
-    "override_outlier": "Many overrides",
-    "manual_entry_outlier": "Many manual entries",
-    "odd_hours": "Scans at odd hours",
-    "silent_booth": "Booth silent",
-    "clock_skew": "Booth clock ahead",
-    "revoked_seen": "Revoked permit seen",
-    "watchlist_seen": "Watch-listed permit seen",
-    "clock_backwards": "Booth clock set back",
-    "single_entry_reused": "Single-entry permit used again",
-    "checkpoint_mismatch": "Booth at the wrong checkpoint",
-    "untrusted_override": "Untrusted permit let through",
-    "expired_trust_override": "Let through on expired trust",
-    "unchecked_watchlist_override": "Let through, watchlist unchecked",
-    "fork": "Ledger fork",
+    "double_entry": N_("Entered twice without exit"),
+    "impossible_travel": N_("Impossible travel"),
+    "overstay": N_("Overstay"),
+    "override_outlier": N_("Many overrides"),
+    "manual_entry_outlier": N_("Many manual entries"),
+    "odd_hours": N_("Scans at odd hours"),
+    "silent_booth": N_("Booth silent"),
+    "clock_skew": N_("Booth clock ahead"),
+    "revoked_seen": N_("Revoked permit seen"),
+    "watchlist_seen": N_("Watch-listed permit seen"),
+    "clock_backwards": N_("Booth clock set back"),
+    "single_entry_reused": N_("Single-entry permit used again"),
+    "checkpoint_mismatch": N_("Booth at the wrong checkpoint"),
+    "untrusted_override": N_("Untrusted permit let through"),
+    "expired_trust_override": N_("Let through on expired trust"),
+    "unchecked_watchlist_override": N_("Let through, watchlist unchecked"),
+    "fork": N_("Ledger fork"),
 }
 
 
@@ -132,21 +146,41 @@ class Dashboard:
 
 def _local(epoch: int | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if epoch is None:
-        return "never"
+        return "—"
     return dt.datetime.fromtimestamp(epoch, LOCAL).strftime(fmt)
 
 
-def _ago(epoch: int | None, now: int) -> str:
+def _local_times(text: str) -> str:
+    """An alert text with its UTC times (``2026-09-21T05:00:00Z``) in local time, like the columns."""
+
+    def local(m: re.Match[str]) -> str:
+        try:
+            at = dt.datetime.fromisoformat(m[1]).replace(tzinfo=dt.UTC)
+        except ValueError:
+            return m[0]
+        return _local(int(at.timestamp()))
+
+    return _UTC_TIME.sub(local, text)
+
+
+def _ago(epoch: int | None, now: int, _: Callable[..., str]) -> str:
     if epoch is None:
-        return "never"
+        return _("never")
     s = max(0, now - epoch)
     if s < 120:
-        return f"{s} s ago"
+        return _("%(n)s s ago", n=s)
     if s < 2 * 3600:
-        return f"{s // 60} min ago"
+        return _("%(n)s min ago", n=s // 60)
     if s < 2 * DAY:
-        return f"{s / 3600:.1f} h ago"
-    return f"{s / DAY:.1f} days ago"
+        return _("%(n)s h ago", n=f"{s / 3600:.1f}")
+    return _("%(n)s days ago", n=f"{s / DAY:.1f}")
+
+
+def clean_search(text: str) -> str:
+    """A search as typed, bounded: NFC, control characters out, spaces squeezed, ``MAX_SEARCH`` long.
+    (Format characters such as the zero-width joiners of Khmer and Thai stay.)"""
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in i18n.nfc(text[: MAX_SEARCH * 4]))
+    return " ".join(kept.split())[:MAX_SEARCH]
 
 
 def _reasons(codes: str | None) -> list[str]:
@@ -168,14 +202,34 @@ _env = jinja2.Environment(
 )
 _env.filters.update(
     local=_local,
+    local_times=_local_times,
     reasons=_reasons,
-    alert_words=lambda k: ALERT_WORDS.get(k, k),
+    alert_words=lambda k: ALERT_WORDS.get(k, k),  # English: the page's _() translates it
     q=lambda text: quote(str(text), safe=""),
 )
 
 
+def page_language(request: Request, session: Session | None) -> str:
+    """The staff member's language; before login, the one chosen here last, else the browser's."""
+    if session is not None:
+        return session.language
+    chosen = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE, "")
+    if chosen in i18n.LANGUAGES:
+        return chosen
+    return i18n.best_language(request.headers.get("accept-language", ""))
+
+
 def _render(request: Request, template: str, status: int = 200, /, **context: Any) -> HTMLResponse:
-    html = _env.get_template(template).render(request=request, **context)
+    lang = page_language(request, context.get("session"))
+    words = i18n.translator(lang)
+    html = _env.get_template(template).render(
+        request=request,
+        _=words,
+        lang=lang,
+        languages=i18n.NAMES,
+        lang_url=lambda code: "?" + urlencode({**request.query_params, "lang": code}),
+        **context,
+    )
     return HTMLResponse(html, status_code=status, headers=guard.HEADERS)
 
 
@@ -202,14 +256,14 @@ async def _posted_form(request: Request, session: Session) -> dict[str, str]:
     form = await guard.read_form(request)
     if not guard.tokens_match(form.get("csrf"), session.csrf):
         raise PageRefused(
-            403, "This form has expired or was not sent by this dashboard. Reload the page and try again."
+            403, N_("This form has expired or was not sent by this dashboard. Reload the page and try again.")
         )
     return form
 
 
 async def _page_failed(request: Request, exc: Exception) -> Response:
     log.error("dashboard page %s failed", request.url.path, exc_info=exc)
-    return error_page(request, 500, "Something went wrong on the server. It has been logged; try again.")
+    return error_page(request, 500, N_("Something went wrong on the server. It has been logged; try again."))
 
 
 router = APIRouter(include_in_schema=False, route_class=guarded_route(_page_failed, LoginNeeded, PageRefused))
@@ -222,9 +276,10 @@ router = APIRouter(include_in_schema=False, route_class=guarded_route(_page_fail
 def login_page(request: Request, next: str = "/", message: str = "") -> HTMLResponse:
     token = guard.new_login_token()
     response = _render(request, "login.html", csrf=token, next=_safe_next(next), message=message, username="")
-    guard.set_cookie(
-        response, request, guard.LOGIN_COOKIE, token, trust_proxy=_dashboard(request).trust_proxy, max_age=3600
-    )
+    trust_proxy = _dashboard(request).trust_proxy
+    guard.set_cookie(response, request, guard.LOGIN_COOKIE, token, trust_proxy=trust_proxy, max_age=3600)
+    if (chosen := request.query_params.get("lang")) in i18n.LANGUAGES:  # chosen on this page: remembered here
+        guard.set_cookie(response, request, LANG_COOKIE, chosen, trust_proxy=trust_proxy, max_age=DAY * 365)
     return response
 
 
@@ -241,7 +296,7 @@ async def login(request: Request) -> Response:
     guard.check_same_origin(request)
     form = await guard.read_form(request)
     if not guard.tokens_match(form.get("csrf"), request.cookies.get(guard.LOGIN_COOKIE)):
-        raise PageRefused(403, "The login form has expired. Reload the page and log in again.")
+        raise PageRefused(403, N_("The login form has expired. Reload the page and log in again."))
     username, password = form.get("username", "").strip(), form.get("password", "")
     address = _client_address(request, d.trust_proxy)
     if not d.login_allowed(address):
@@ -257,7 +312,7 @@ async def login(request: Request) -> Response:
         )
         return _login_again(request, form, 429, BUSY)
     try:
-        token, _ = await run_in_threadpool(d.staff.login, username, password, now=d.clock())
+        token, session = await run_in_threadpool(d.staff.login, username, password, now=d.clock())
     except LoginRefused as exc:
         log.warning("dashboard login refused for %r from %s: %s", username, address, exc)
         return _login_again(request, form, 403, REFUSED)
@@ -266,6 +321,7 @@ async def login(request: Request) -> Response:
     log.info("dashboard login: %s", username)
     response = RedirectResponse(_safe_next(form.get("next", "/")), status_code=303, headers=guard.HEADERS)
     guard.set_cookie(response, request, guard.SESSION_COOKIE, token, trust_proxy=d.trust_proxy)
+    guard.set_cookie(response, request, LANG_COOKIE, session.language, trust_proxy=d.trust_proxy, max_age=DAY * 365)
     response.delete_cookie(guard.LOGIN_COOKIE, path="/")
     return response
 
@@ -302,8 +358,25 @@ async def logout(request: Request) -> Response:
     session = await _session(request)
     await _posted_form(request, session)
     await run_in_threadpool(_dashboard(request).staff.logout, request.cookies.get(guard.SESSION_COOKIE, ""))
-    response = RedirectResponse("/login?message=You+have+logged+out.", status_code=303, headers=guard.HEADERS)
+    target = "/login?" + urlencode({"message": N_("You have logged out.")})
+    response = RedirectResponse(target, status_code=303, headers=guard.HEADERS)
     response.delete_cookie(guard.SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/language")
+async def choose_language(request: Request) -> Response:
+    """Keep the language a staff member chose in the header, with their account."""
+    session = await _session(request)
+    form = await _posted_form(request, session)
+    language = form.get("language", "")
+    if language not in i18n.LANGUAGES:
+        raise PageRefused(400, N_("The dashboard does not speak that language."))
+    d = _dashboard(request)
+    await run_in_threadpool(d.staff.set_language, session.username, language)
+    log.info("dashboard language of %s: %s", session.username, language)
+    response = RedirectResponse(_safe_next(form.get("back", "/")), status_code=303, headers=guard.HEADERS)
+    guard.set_cookie(response, request, LANG_COOKIE, language, trust_proxy=d.trust_proxy, max_age=DAY * 365)
     return response
 
 
@@ -332,8 +405,9 @@ def _home(request: Request, session: Session) -> HTMLResponse:
         names=d.checkpoint_names(),
         open_alerts=open_alerts,
         now=now,
-        ago=lambda t: _ago(t, now),
-        day=_local(day_start, "%A %d %B %Y"),
+        ago=lambda t: _ago(t, now, i18n.translator(session.language)),
+        day=_local(day_start, "%Y-%m-%d"),
+        weekday=WEEKDAYS[dt.datetime.fromtimestamp(day_start, LOCAL).weekday()],
         silent_after=Limits().silent_after,
         fresh=fresh,
     )
@@ -392,7 +466,8 @@ async def acknowledge(request: Request, alert_id: int) -> Response:
             )
         )
     except UnknownRecord as exc:
-        raise PageRefused(404, str(exc)) from None
+        log.info("acknowledge %d: %s", alert_id, exc)
+        raise PageRefused(404, N_("HQ holds no such alert.")) from None
     if done:
         log.info("alert %d acknowledged by %s", alert_id, session.username)
     return RedirectResponse(_safe_next(form.get("back", "/alerts")), status_code=303, headers=guard.HEADERS)
@@ -401,23 +476,31 @@ async def acknowledge(request: Request, alert_id: int) -> Response:
 @router.get("/permits")
 async def permit_page(request: Request, q: str = "") -> HTMLResponse:
     session = await _session(request)
-    return await run_in_threadpool(_permit, request, session, q.strip()[:64])
+    return await run_in_threadpool(_permit, request, session, clean_search(q))
 
 
-def _permit(request: Request, session: Session, permit_no: str) -> HTMLResponse:
+def _permit(request: Request, session: Session, q: str) -> HTMLResponse:
+    """A permit's history if ``q`` is a permit number HQ holds; else the permits ``q`` finds."""
     d = _dashboard(request)
     rows: list[Any] = []
     alerts_for: list[Any] = []
-    if permit_no:
+    found: list[overview.PersonFound] = []
+    if q:
         with d.store.engine.connect() as conn:
-            rows = overview.permit_history(conn, permit_no)
-            alerts_for, _ = list_alerts(conn, AlertFilter(state="all", text=f"permit {permit_no}:"))
+            rows = overview.permit_history(conn, q)
+            if rows:
+                alerts_for, _ = list_alerts(conn, AlertFilter(state="all", text=f"permit {q}:"))
+            else:
+                found = overview.find_people(conn, q, MAX_FOUND)
     holder = next((r for r in reversed(rows) if r.holder), None)
     return _render(
         request,
         "permit.html",
         session=session,
-        permit_no=permit_no,
+        permit_no=q if rows else "",
+        q=q,
+        found=found,
+        max_found=MAX_FOUND,
         rows=rows,
         holder=holder,
         alerts=alerts_for,
@@ -428,7 +511,27 @@ def _permit(request: Request, session: Session, permit_no: str) -> HTMLResponse:
 @router.get("/officers")
 async def officer_page(request: Request, checkpoint: str = "", name: str = "") -> HTMLResponse:
     session = await _session(request)
+    if not name:
+        return await run_in_threadpool(_officers, request, session, checkpoint[:64])
     return await run_in_threadpool(_officer, request, session, checkpoint[:64], name[:200])
+
+
+def _officers(request: Request, session: Session, checkpoint: str) -> HTMLResponse:
+    """Every officer HQ's analytics counted, per checkpoint (or at one), with their counts."""
+    d = _dashboard(request)
+    with d.store.engine.connect() as conn:
+        stats = derived_state.officers(conn, checkpoint or None)
+    by_checkpoint: dict[str, list[Any]] = {}
+    for s in stats:
+        by_checkpoint.setdefault(s.checkpoint, []).append(s)
+    return _render(
+        request,
+        "officers.html",
+        session=session,
+        checkpoint=checkpoint,
+        by_checkpoint=by_checkpoint,
+        names=d.checkpoint_names(),
+    )
 
 
 def _officer(request: Request, session: Session, checkpoint: str, name: str) -> HTMLResponse:
@@ -459,10 +562,10 @@ async def record_page(request: Request, booth_id: str, seq: int) -> HTMLResponse
     session = await _session(request)
     d = _dashboard(request)
     if not 1 <= seq <= MAX_SEQ or len(booth_id) > MAX_BOOTH_ID:  # what no database column holds: not found
-        raise PageRefused(404, f"HQ holds no record {booth_id[:MAX_BOOTH_ID]}#{seq}.")
+        raise PageRefused(404, N_("HQ holds no such record."))
     found = await run_in_threadpool(lambda: list(d.store.records(booth_id, seq, seq)))
     if not found:
-        raise PageRefused(404, f"HQ holds no record {booth_id}#{seq}.")
+        raise PageRefused(404, N_("HQ holds no such record."))
     return _render(request, "record.html", session=session, r=found[0], names=d.checkpoint_names())
 
 
@@ -470,6 +573,7 @@ async def record_page(request: Request, booth_id: str, seq: int) -> HTMLResponse
 
 _STATIC = {"dashboard.css": (HERE / "static" / "dashboard.css", "text/css")}
 _FONTS = {p.name: p for p in assets.FONTS_DIR.glob("*.ttf")}
+FONT_LICENCE = "LICENSE-OFL.txt"  # the fonts' licence goes with them (SIL OFL 1.1)
 
 
 @router.get("/static/{name}")
@@ -482,6 +586,8 @@ def static(name: str) -> Response:
 
 @router.get("/static/fonts/{name}")
 def font(name: str) -> Response:
+    if name == FONT_LICENCE:
+        return FileResponse(assets.FONTS_DIR / name, media_type="text/plain; charset=utf-8")
     path = _FONTS.get(name)
     if path is None:
         return HTMLResponse("not found", 404)
@@ -493,7 +599,7 @@ def font(name: str) -> Response:
 
 async def _login_needed(request: Request, _exc: Exception) -> Response:
     if request.method != "GET":
-        return _render(request, "error.html", 403, session=None, message="You are not logged in.")
+        return _render(request, "error.html", 403, session=None, message=N_("You are not logged in."))
     target = request.url.path + ("?" + request.url.query if request.url.query else "")
     return RedirectResponse("/login?" + urlencode({"next": target}), status_code=303, headers=guard.HEADERS)
 

@@ -37,6 +37,7 @@ def test_staff_accounts_from_the_command_line(hq) -> None:
             "disabled": False,
             "failed": 0,
             "locked_until": None,
+            "language": "en",
         }
     ]
     _staff(hq).login("chenda", "correct horse battery", now=T)
@@ -78,3 +79,18 @@ def test_a_disabled_account_is_enabled_again_without_its_throttle(hq) -> None:
 def test_no_password_without_a_terminal(hq) -> None:
     answer = _run(hq, "staff", "add", "chenda")  # CliRunner's stdin is not a terminal
     assert answer.exit_code == 2 and "--password-stdin" in answer.output
+
+
+def test_a_staff_members_language_from_the_command_line(hq) -> None:
+    added = _run(hq, "staff", "add", "sokha", "--language", "km", "--password-stdin", stdin="correct horse battery\n")
+    assert added.exit_code == 0, added.output
+    _, session = _staff(hq).login("sokha", "correct horse battery", now=T)
+    assert session.language == "km"
+    changed = _run(hq, "staff", "set-language", "sokha", "th")
+    assert (changed.exit_code, changed.output) == (0, "'sokha' reads the dashboard in th\n")
+    (listed,) = [json.loads(line) for line in _run(hq, "staff", "list").output.splitlines()]
+    assert listed["language"] == "th"
+    wrong = _run(hq, "staff", "set-language", "sokha", "fr")
+    assert wrong.exit_code == 2 and "fr" in wrong.output
+    unknown = _run(hq, "staff", "set-language", "nobody", "km")
+    assert unknown.exit_code == 3 and "no staff member 'nobody'" in unknown.output
