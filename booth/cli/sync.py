@@ -129,4 +129,26 @@ def sync_export(data_dir: Path, folder: Path) -> None:
         )
 
 
+@sync.command("restore")
+@click.option("--hq", "hq_url", help="HQ address (default: the one saved by `booth enrol`).")
+@click.pass_obj
+def sync_restore(data_dir: Path, hq_url: str | None) -> None:
+    """After restoring this booth's folder from a backup: take back the records HQ holds beyond it.
+
+    HQ's latest receipt (signed by the pinned root) says how far HQ holds this booth's
+    records; those after the ledger's head are fetched, re-hashed from the ledger's own last
+    record, and taken only if they end exactly at the receipt's head, then an audit record
+    says so. `booth sync` does the same by itself. Exit 3 with one line if HQ's history does
+    not continue this ledger (a fork: nothing is taken; call HQ) or HQ cannot be reached.
+
+    Example: booth sync restore
+    """
+    from sync.client import SyncClient
+
+    with SyncClient(Booth(data_dir), hq_url) as client:
+        result = client.restore()
+    click.echo(result.line(), err=True)
+    print_json(result.to_json())
+
+
 COMMANDS = (enrol, sync)
