@@ -157,6 +157,14 @@ class Booth:
         top with ``note``, in one transaction; the acked seq moves to HQ's receipt."""
         return self.ledger.restore(records, self._audit_record(RESTORE_ACTION, note=note), acked)
 
+    def replace_tail(self, keep: int, records: list[Record], acked: Acked, *, by: Session, note: str) -> Record:
+        """After a restore the booth forked: its records after ``keep`` (copied aside by the
+        caller) give way to HQ's ``records``, a supervisor's decision audited on top with ``note``."""
+        who = self._supervisor(by, "replace the booth's records with HQ's")
+        return self.ledger.replace_tail(
+            keep, records, self._audit_record(RESTORE_ACTION, officer=who, note=note), acked
+        )
+
     def _audit_record(
         self,
         action: str,

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.clock import Clock
 from booth.errors import BoothError, LedgerBusy, TrustError
-from booth.service import Booth
+from booth.service import Booth, Session
 from booth.settings import save_settings
 from booth.trust import fingerprints_match
 from sync.client.backoff import Backoff, BatchSize
@@ -43,7 +43,7 @@ from sync.client.errors import (
     SyncError,
 )
 from sync.client.proof import check_agreement, check_receipt, write_pin
-from sync.client.restore import RestoreResult
+from sync.client.restore import RestoreResult, replace_local_tail
 from sync.client.restore import restore as take_back
 from sync.protocol import keys
 from sync.protocol.batch import BatchRefused, make_batch, seal_batch
@@ -423,6 +423,11 @@ class SyncClient:
     def restore(self) -> RestoreResult:
         """Take back the records HQ holds beyond this ledger's head (``sync.client.restore``)."""
         return take_back(self.booth, self._request, self._refused)
+
+    def replace_local_tail(self, by: Session) -> RestoreResult:
+        """After a restore the booth recorded before taking back (a fork): on a supervisor's word,
+        its own records after the last one HQ shares go to a file aside, HQ's take their place."""
+        return replace_local_tail(self.booth, self._request, self._refused, by=by)
 
     def restore_if_behind(self) -> RestoreResult | None:
         """Report the head; if HQ holds more than this ledger (a restored backup), take it back."""

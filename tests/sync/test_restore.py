@@ -219,3 +219,61 @@ def test_the_records_route_answers_only_its_booth_within_bounds(world: World, tm
         assert response.status_code == status, (path, response.text)
     unsigned = httpx.get(f"{world.url}/v1/records/{BOOTH_ID}?from=1&limit=3")
     assert unsigned.status_code == 403 and unsigned.json()["reason"] == "unsigned"
+
+
+# -- a booth that recorded after the restore, before taking back (a fork)
+
+SUPERVISOR, SUPERVISOR_PIN = "Chan Sophal", "739154"
+
+
+def test_a_forked_restored_booth_sets_its_tail_aside_on_hq_and_a_supervisors_word(
+    world: World, tmp_path: Path, monkeypatch
+) -> None:
+    officer_session(world.booth)  # the officer first: adding one later needs the supervisor
+    world.booth.add_officer(SUPERVISOR, "supervisor", SUPERVISOR_PIN)
+    data_dir, k = backup_then_lose(world, tmp_path)
+    n = hq_records(world.hq)[-1].seq
+    add_records(world.booth, 3, note="recorded after the restore")  # k+1'..k+3': a fork of HQ's k+1..
+    with pytest.raises(HistoryConflict):
+        SyncClient(world.booth, world.url).session()
+    store = world.hq.sync_store
+    assert store.suspension(BOOTH_ID) is not None and len(store.forks(BOOTH_ID)) == 1
+    add_records(world.booth, 2, note="still recording while suspended")  # a head HQ never heard
+    ours = list(world.booth.ledger.records(k + 1))
+    world.booth.close()
+
+    monkeypatch.setenv("BOOTH_PIN", SUPERVISOR_PIN)
+    refused = cli(data_dir, "sync", "restore", "--replace-local-tail", "--by", SUPERVISOR)
+    assert refused.exit_code == 3, refused.output  # HQ has not decided yet: the new head is a fork
+    store.resume(BOOTH_ID, by="Keo Vanna", note="disk restored from backup", at=NOW, restored=True)
+    world.booth = Booth(data_dir, clock=world.clock)
+    ours = list(world.booth.ledger.records(k + 1))  # the failed attempt may have audited its failure
+    world.booth.close()
+    forks_before = len(store.forks(BOOTH_ID))
+    done = cli(data_dir, "sync", "restore", "--replace-local-tail", "--by", SUPERVISOR)
+    assert done.exit_code == 0, done.output
+    assert f"set aside this booth's {len(ours)} records after {k}" in done.output
+
+    world.booth = Booth(data_dir, clock=world.clock)
+    records = list(world.booth.ledger.records())
+    assert records[:n] == hq_records(world.hq)[:n]
+    audit = records[n]
+    assert audit.action == RESTORE_ACTION and audit.officer == SUPERVISOR and "restored-aside-" in audit.note
+    [aside] = list(data_dir.glob("restored-aside-*.json"))
+    import json
+
+    kept = json.loads(aside.read_text())
+    assert [r["hash"] for r in kept["records"]] == [r.hash for r in ours]
+    assert world.booth.verify_chain().ok and world.booth.ledger.inside_count() == 5
+    add_records(world.booth, 2, note="after the take-back")
+    SyncClient(world.booth, world.url).session()
+    assert_hq_has_everything(world.hq, world.booth)
+    assert len(store.forks(BOOTH_ID)) == forks_before and store.suspension(BOOTH_ID) is None
+
+
+def test_replacing_the_tail_needs_a_supervisor(world: World, tmp_path: Path) -> None:
+    data_dir, _k = backup_then_lose(world, tmp_path)
+    world.booth.close()
+    missing = cli(data_dir, "sync", "restore", "--replace-local-tail")
+    assert missing.exit_code == 2 and "--by" in missing.output
+    world.booth = Booth(data_dir, clock=world.clock)
