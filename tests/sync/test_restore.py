@@ -4,7 +4,11 @@ receipt not signed by the pinned root, another booth's records, an interrupted r
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -195,6 +199,53 @@ def test_an_interrupted_restore_leaves_the_ledger_as_before(world: World, tmp_pa
         SyncClient(world.booth, world.url).restore()
     assert list(ledger.records()) == before and ledger.inside_rows() == inside
     monkeypatch.undo()
+    assert SyncClient(world.booth, world.url).restore().taken == hq_records(world.hq)[-1].seq - k
+
+
+_KILLED_RESTORE = """
+import sys, time
+from pathlib import Path
+from booth.ledger.store import Ledger
+from booth.service import Booth
+from sync.client import SyncClient
+
+real, count = Ledger._insert, [0]
+
+def slow(self, record):
+    real(self, record)
+    count[0] += 1
+    print("inserted", count[0], flush=True)
+    if count[0] == 7:
+        time.sleep(60)  # killed here, mid-transaction
+
+Ledger._insert = slow
+SyncClient(Booth(Path(sys.argv[1])), sys.argv[2]).restore()
+"""
+
+
+def test_a_restore_killed_mid_append_leaves_the_ledger_as_before(world: World, tmp_path: Path) -> None:
+    data_dir, k = backup_then_lose(world, tmp_path)
+    before = list(world.booth.ledger.records())
+    world.booth.close()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_RESTORE, str(data_dir), world.url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.strip() == b"inserted 7":
+                break
+        proc.send_signal(signal.SIGKILL)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == -signal.SIGKILL, err.decode()
+    world.booth = Booth(data_dir, clock=world.clock)
+    assert list(world.booth.ledger.records()) == before and world.booth.verify_chain().ok
     assert SyncClient(world.booth, world.url).restore().taken == hq_records(world.hq)[-1].seq - k
 
 
