@@ -429,9 +429,21 @@ class SyncClient:
         its own records after the last one HQ shares go to a file aside, HQ's take their place."""
         return replace_local_tail(self.booth, self._request, self._refused, by=by)
 
+    def _check_hq_holds_ours(self, hq_acked: int) -> None:
+        """HQ holds more than it acknowledged to us (a lost answer, or a restored booth that then
+        forked): its latest receipt must agree with our record there before anything is pushed."""
+        got = self._request("GET", f"/v1/receipts/{self.ledger.booth_id}")
+        if got.status_code == 200:
+            check_receipt(self.booth, got.content)  # a different record: ForkDetected, nothing pushed
+        elif got.status_code != 404:
+            raise self._refused(got, "the receipt request")
+
     def restore_if_behind(self) -> RestoreResult | None:
         """Report the head; if HQ holds more than this ledger (a restored backup), take it back."""
-        if self.report_head() <= self.ledger.head()[0]:
+        hq_acked = self.report_head()
+        if hq_acked <= self.ledger.head()[0]:
+            if hq_acked > self.ledger.acked_seq():
+                self._check_hq_holds_ours(hq_acked)
             return None
         self._behind = True  # until taken back, a record of ours would be a fork: no audit of failures
         result = self.restore()

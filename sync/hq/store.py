@@ -529,6 +529,16 @@ class SyncStore:
         return SyncRefused("fork", f"head {head.seq} differs from the record HQ {fork.known}", row.acked_seq)
 
     @staticmethod
+    def _decision_row(conn: Connection, booth_id: str, at: int) -> Any:
+        """A suspension row standing for a restore decision taken while the booth was not suspended."""
+        conn.execute(
+            insert(booth_suspensions).values(
+                booth_id=booth_id, suspended_at=at, reason="restored from a backup (no fork on record)"
+            )
+        )
+        return SyncStore._active_suspension(conn, booth_id)
+
+    @staticmethod
     def _restoring(conn: Connection, booth_id: str, acked: int) -> bool:
         """Staff resumed the booth as restored from a backup and it has sent nothing past what HQ held then."""
         query = (
@@ -618,9 +628,13 @@ class SyncStore:
             raise HQError("write what was decided (--note): resuming a booth after a fork is on record")
         with self.engine.begin() as conn:
             row = self._active_suspension(conn, booth_id)
+            acked = conn.execute(select(booths.c.acked_seq).where(booths.c.booth_id == booth_id)).scalar()
+            if row is None and restored and acked is not None:
+                # the booth found HQ's receipt contradicting it before it sent anything: no
+                # suspension to end, but the decision is recorded the same way
+                row = self._decision_row(conn, booth_id, at)
             if row is None:
                 raise UnknownRecord(f"booth {booth_id!r} is not suspended")
-            acked = conn.execute(select(booths.c.acked_seq).where(booths.c.booth_id == booth_id)).scalar()
             conn.execute(
                 update(booth_suspensions)
                 .where(booth_suspensions.c.id == row.id)

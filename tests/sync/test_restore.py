@@ -328,3 +328,33 @@ def test_replacing_the_tail_needs_a_supervisor(world: World, tmp_path: Path) -> 
     missing = cli(data_dir, "sync", "restore", "--replace-local-tail")
     assert missing.exit_code == 2 and "--by" in missing.output
     world.booth = Booth(data_dir, clock=world.clock)
+
+
+def test_after_a_restored_resume_a_plain_sync_pushes_nothing_until_the_tail_is_replaced(
+    world: World, tmp_path: Path
+) -> None:
+    """The booth forked past HQ's head (its head is beyond HQ's records): after staff resumed it
+    as restored, the background sync must not push its forked records (a new suspension)."""
+    officer_session(world.booth)
+    world.booth.add_officer(SUPERVISOR, "supervisor", SUPERVISOR_PIN)
+    data_dir, k = backup_then_lose(world, tmp_path)
+    n = hq_records(world.hq)[-1].seq
+    add_records(world.booth, n - k + 5, note="recorded after the restore")
+    store = world.hq.sync_store
+    with pytest.raises(HistoryConflict, match="different record"):  # HQ's receipt contradicts: nothing pushed
+        SyncClient(world.booth, world.url).session()
+    assert store.suspension(BOOTH_ID) is None and store.forks(BOOTH_ID) == []
+    store.resume(BOOTH_ID, by="Keo Vanna", note="disk restored from backup", at=NOW, restored=True)  # on record
+    forks = 0
+    with pytest.raises(HistoryConflict):
+        SyncClient(world.booth, world.url).session()
+    assert store.suspension(BOOTH_ID) is None and len(store.forks(BOOTH_ID)) == forks
+    by = world.booth.authorise(SUPERVISOR, SUPERVISOR_PIN)
+    result = SyncClient(world.booth, world.url).replace_local_tail(by)
+    assert (result.first, result.last, result.taken) == (k + 1, n, n - k) and result.set_aside >= n - k + 5
+    SyncClient(world.booth, world.url).session()
+    add_records(world.booth, n - k + 10, note="past the forked head HQ heard")  # no head of the old tail counts
+    SyncClient(world.booth, world.url).session()
+    assert_hq_has_everything(world.hq, world.booth)
+    assert store.suspension(BOOTH_ID) is None and len(store.forks(BOOTH_ID)) == forks
+    assert Path(result.aside_file).parent == data_dir
