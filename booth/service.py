@@ -31,7 +31,7 @@ from booth.errors import (
     WrongPin,
 )
 from booth.ledger.state import Replay
-from booth.ledger.store import Ledger, Officer, ShiftRow
+from booth.ledger.store import Acked, Ledger, Officer, ShiftRow
 from booth.ledger.verify import ChainReport, verify_chain
 from booth.pins import FOREVER, after_failure, check_policy, hash_pin, pin_matches
 from booth.reasons import Reason
@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 LEDGER_FILE = "ledger.db"
 ROLES = ("officer", "supervisor")
 MIN_OVERRIDE_REASON = 5
+RESTORE_ACTION = "restore"  # audit: records taken back from HQ after the booth was restored from a backup
 # A permit the booth could not trust at all (not ours, forged, damaged, a stolen key): letting
 # its holder through takes two supervisors, and HQ raises an alert on every such override.
 TWO_SUPERVISORS = frozenset(
@@ -150,6 +151,19 @@ class Booth:
         """Append an audit event (login, export, bundle install, ...) to the chain."""
         record = self._audit_record(action, session=session, officer=officer, note=note, bundle_version=bundle_version)
         return self.ledger.append(record)
+
+    def restore_records(self, records: list[Record], acked: Acked, *, note: str) -> Record:
+        """Take back HQ's copy of records this (restored) ledger lacks, verbatim, and audit it on
+        top with ``note``, in one transaction; the acked seq moves to HQ's receipt."""
+        return self.ledger.restore(records, self._audit_record(RESTORE_ACTION, note=note), acked)
+
+    def replace_tail(self, keep: int, records: list[Record], acked: Acked, *, by: Session, note: str) -> Record:
+        """After a restore the booth forked: its records after ``keep`` (copied aside by the
+        caller) give way to HQ's ``records``, a supervisor's decision audited on top with ``note``."""
+        who = self._supervisor(by, "replace the booth's records with HQ's")
+        return self.ledger.replace_tail(
+            keep, records, self._audit_record(RESTORE_ACTION, officer=who, note=note), acked
+        )
 
     def _audit_record(
         self,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from booth.cli.common import read_pin
 from booth.cli_support import ExitCode, fail, print_json
 from booth.service import Booth
 
@@ -174,6 +175,49 @@ def sync_export(data_dir: Path, folder: Path) -> None:
             "ALARM: a receipt signed by HQ contradicts this booth's ledger; keep the stick and call HQ",
             code=ExitCode.NO,
         )
+
+
+@sync.command("restore")
+@click.option("--hq", "hq_url", help="HQ address (default: the one saved by `booth enrol`).")
+@click.option(
+    "--replace-local-tail",
+    "replace",
+    is_flag=True,
+    help="The booth recorded after the restore (a fork): move its own records HQ does not hold to a file aside.",
+)
+@click.option("--by", "supervisor", help="The supervisor who decides --replace-local-tail (their PIN is asked).")
+@click.option("--pin-stdin", is_flag=True, help="Read the supervisor's PIN from stdin.")
+@click.pass_obj
+def sync_restore(data_dir: Path, hq_url: str | None, replace: bool, supervisor: str | None, pin_stdin: bool) -> None:
+    """After restoring this booth's folder from a backup: take back the records HQ holds beyond it.
+
+    HQ's latest receipt (signed by the pinned root) says how far HQ holds this booth's
+    records; those after the ledger's head are fetched, re-hashed from the ledger's own last
+    record, and taken only if they end exactly at the receipt's head, then an audit record
+    says so. `booth sync` does the same by itself. Exit 3 with one line if HQ's history does
+    not continue this ledger (a fork: nothing is taken; call HQ) or HQ cannot be reached.
+
+    If the booth recorded anything after the restore and before taking back, HQ sees a fork and
+    suspends it. Once HQ staff decided (`booth-hq booth resume ID --restored --note ...`), a
+    supervisor runs this with --replace-local-tail: the booth's own records after the last one
+    HQ shares are copied to restored-aside-<time>.json in the data folder (its SHA-256 in the
+    audit record) and leave the chain; HQ's records take their place.
+
+    \b
+    Example:
+      booth sync restore
+      booth sync restore --replace-local-tail --by "Chan Sophal"
+    """
+    from sync.client import SyncClient
+
+    if replace and not supervisor:
+        fail("--replace-local-tail needs --by SUPERVISOR (their PIN is asked)", code=ExitCode.USAGE)
+    booth = Booth(data_dir)
+    by = booth.authorise(supervisor, read_pin(pin_stdin, "Supervisor PIN")) if replace and supervisor else None
+    with SyncClient(booth, hq_url) as client:
+        result = client.replace_local_tail(by) if by is not None else client.restore()
+    click.echo(result.line(), err=True)
+    print_json(result.to_json())
 
 
 COMMANDS = (enrol, sync)

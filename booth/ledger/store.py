@@ -55,6 +55,16 @@ class SyncState:
     last_error: str | None
 
 
+@dataclass(frozen=True)
+class Acked:
+    """HQ's signed word that it holds every record up to ``seq`` (hash ``hash``)."""
+
+    seq: int
+    hash: str
+    receipt: bytes
+    at: int  # the HQ time in the receipt
+
+
 _SYNC_FIELDS = tuple(f.name for f in fields(SyncState))
 
 
@@ -127,12 +137,76 @@ class Ledger:
     def append_in_transaction(self, record: Record) -> Record:
         seq, prev = self.head()
         sealed = replace(record, seq=seq + 1, booth_id=self.booth_id).sealed(prev)
+        self._insert(sealed)
+        return sealed
+
+    def restore(self, records: list[Record], audit: Record, acked: Acked) -> Record:
+        """Take back records HQ holds (a booth restored from a backup): each inserted verbatim
+        (same seq, fields and hash, every hash recomputed here) onto the head with the derived
+        tables, then ``audit`` sealed on top and the acked seq moved to ``acked``: one
+        transaction, so a failure anywhere leaves the ledger as it was. Returns the audit record."""
+        with self.transaction():
+            for record in records:
+                self._insert_verbatim(record)
+            sealed = self.append_in_transaction(audit)
+            self._set_acked(acked)
+        return sealed
+
+    def replace_tail(self, keep: int, records: list[Record], audit: Record, acked: Acked) -> Record:
+        """A booth that forked after a restore: its own records after ``keep`` leave the chain
+        (the caller kept a copy), HQ's ``records`` take their place, ``audit`` goes on top and
+        the acked seq moves, in one transaction; the derived tables are rebuilt. The only
+        deletion the ledger ever makes: its trigger is lifted and put back inside the transaction."""
+        with self.transaction():
+            (trigger,) = self.con.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'records_no_delete'"
+            ).fetchone()
+            self.con.execute("DROP TRIGGER records_no_delete")
+            self.con.execute("DELETE FROM records WHERE seq > ?", (keep,))
+            self.con.execute(trigger)
+            self._rebuild_derived()
+            for record in records:
+                self._insert_verbatim(record)
+            sealed = self.append_in_transaction(audit)
+            self._set_acked(acked)
+        return sealed
+
+    def _rebuild_derived(self) -> None:
+        """Who is inside and the entry counts, replayed from the records (inside a transaction)."""
+        self.con.execute("DELETE FROM inside")
+        self.con.execute("DELETE FROM usage")
+        for record in self._scans_and_overrides():
+            crossed = crossing_seq(record.kind, record.verdict, record.seq, record.ref_seq)
+            scan = record if crossed == record.seq else self.record(crossed) if crossed else None
+            if scan is not None and scan.permit_no is not None:
+                self._move(scan, at=record.at)
+
+    def _scans_and_overrides(self) -> Iterator[Record]:
+        """Scans and overrides in sequence order, streamed (a cursor of its own)."""
+        yield from (Record(*row) for row in self.con.cursor().execute(f"{_SELECT} WHERE kind != 'audit' ORDER BY seq"))
+
+    def _set_acked(self, acked: Acked) -> None:
+        self.con.execute(
+            "UPDATE sync_state SET acked_seq = ?, acked_hash = ?, receipt = ?, receipt_at = ?,"
+            " hq_time_seen = max(coalesce(hq_time_seen, 0), ?) WHERE id = 1",
+            (acked.seq, acked.hash, acked.receipt, acked.at, acked.at),
+        )
+
+    def _insert_verbatim(self, record: Record) -> None:
+        """``record`` exactly as sealed elsewhere, if it extends the head with its own hash."""
+        seq, prev = self.head()
+        fits = record.seq == seq + 1 and record.prev_hash == prev and record.booth_id == self.booth_id
+        if not fits or record.sealed(prev) != record:
+            raise LedgerError(f"record {record.seq} does not extend this ledger's chain at {seq}: nothing was restored")
+        self._insert(record)
+
+    def _insert(self, sealed: Record) -> None:
+        """Insert a sealed record and update the derived tables (inside a transaction)."""
         self.con.execute(_INSERT, tuple(getattr(sealed, f) for f in FIELDS))
         crossed = crossing_seq(sealed.kind, sealed.verdict, sealed.seq, sealed.ref_seq)
         scan = sealed if crossed == sealed.seq else self.record(crossed) if crossed else None
         if scan is not None and scan.permit_no is not None:
             self._move(scan, at=sealed.at)
-        return sealed
 
     def _move(self, scan: Record, *, at: int) -> None:
         if scan.direction == ENTRY:

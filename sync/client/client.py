@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.clock import Clock
 from booth.errors import BoothError, LedgerBusy, TrustError
-from booth.service import Booth
+from booth.service import Booth, Session
 from booth.settings import save_settings
 from booth.trust import fingerprints_match
 from sync.client.backoff import Backoff, BatchSize
@@ -43,6 +43,8 @@ from sync.client.errors import (
     SyncError,
 )
 from sync.client.proof import check_agreement, check_receipt, write_pin
+from sync.client.restore import RestoreResult, replace_local_tail
+from sync.client.restore import restore as take_back
 from sync.protocol import keys
 from sync.protocol.batch import BatchRefused, make_batch, seal_batch
 from sync.protocol.bundle import TrustBundle
@@ -100,6 +102,7 @@ class SessionResult:
     bundle_version: int | None = None
     bundle_installed: bool = False
     clock_skew: int | None = None
+    restored: int = 0  # records taken back from HQ (a booth restored from a backup)
     error: str | None = None
     seconds: float = 0.0
 
@@ -134,6 +137,7 @@ class SyncClient:
             headers={"User-Agent": f"booth-sync/1 ({booth.ledger.booth_id})"},
         )
         self._key: Ed25519PrivateKey | None = None
+        self._behind = False  # HQ holds more than this ledger (restored from a backup), not yet taken back
 
     def close(self) -> None:
         self.http.close()
@@ -415,6 +419,38 @@ class SyncClient:
                 break
         return results
 
+    # -- a booth restored from a backup
+    def restore(self) -> RestoreResult:
+        """Take back the records HQ holds beyond this ledger's head (``sync.client.restore``)."""
+        return take_back(self.booth, self._request, self._refused)
+
+    def replace_local_tail(self, by: Session) -> RestoreResult:
+        """After a restore the booth recorded before taking back (a fork): on a supervisor's word,
+        its own records after the last one HQ shares go to a file aside, HQ's take their place."""
+        return replace_local_tail(self.booth, self._request, self._refused, by=by)
+
+    def _check_hq_holds_ours(self, hq_acked: int) -> None:
+        """HQ holds more than it acknowledged to us (a lost answer, or a restored booth that then
+        forked): its latest receipt must agree with our record there before anything is pushed."""
+        got = self._request("GET", f"/v1/receipts/{self.ledger.booth_id}")
+        if got.status_code == 200:
+            check_receipt(self.booth, got.content)  # a different record: ForkDetected, nothing pushed
+        elif got.status_code != 404:
+            raise self._refused(got, "the receipt request")
+
+    def restore_if_behind(self) -> RestoreResult | None:
+        """Report the head; if HQ holds more than this ledger (a restored backup), take it back."""
+        hq_acked = self.report_head()
+        if hq_acked <= self.ledger.head()[0]:
+            if hq_acked > self.ledger.acked_seq():
+                self._check_hq_holds_ours(hq_acked)
+            return None
+        self._behind = True  # until taken back, a record of ours would be a fork: no audit of failures
+        result = self.restore()
+        self._behind = False
+        log.warning("%s", result.line())
+        return result
+
     # -- trust bundle and clock
     def pull_bundle(self) -> TrustBundle | None:
         """Install HQ's bundle if newer than ours (rollback and signature checks apply)."""
@@ -453,12 +489,14 @@ class SyncClient:
         result = SessionResult(self.ledger.booth_id, self.hq_url)
         previous_error = self.ledger.sync_state().last_error
         try:
+            restored = self.restore_if_behind()
+            result.restored = restored.taken if restored else 0
             pushes = self.push_all(stop=stop)
             bundle = self.pull_bundle()
             result.clock_skew = self.measure_time()
             result.bundle_installed = bundle is not None
             self._count(result, pushes)
-            if self._worth_recording(pushes) or bundle is not None:
+            if result.restored or self._worth_recording(pushes) or bundle is not None:
                 self.booth.audit(SYNC_ACTION, note=_success_note(result, pushes, bundle))
                 self._count(result, self.push_all(stop=stop))  # the audit record too: both ends level
         except (SyncError, LedgerBusy) as exc:
@@ -498,7 +536,7 @@ class SyncClient:
         """Keep the error in sync_state; audit it only when the kind of failure changes."""
         try:
             self.ledger.note_sync(at=self.clock.now(), error=error)
-            if _error_kind(previous) != _error_kind(error):
+            if _error_kind(previous) != _error_kind(error) and not self._behind:
                 self.booth.audit("sync_failed", note=error[:500])
         except BoothError as exc:  # the ledger is busy or full: the failure itself stays the news
             log.warning("could not record the sync failure: %s", exc)
@@ -587,6 +625,8 @@ def _error_kind(text: str | None) -> str | None:
 def _success_note(result: SessionResult, pushes: list[PushResult], bundle: TrustBundle | None) -> str:
     sent = [p for p in pushes if p.sent]
     parts = [f"pushed {result.pushed} records" + (f" ({sent[0].first}-{sent[-1].last})" if sent else "")]
+    if result.restored:
+        parts.append(f"took back {result.restored} records from HQ")
     if bundle is not None:
         parts.append(f"bundle version {bundle.version} installed")
     if result.clock_skew is not None:

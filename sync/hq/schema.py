@@ -153,6 +153,9 @@ booth_suspensions = Table(  # a booth's sync stopped by HQ after a fork (step 4)
     Column("resumed_at", BigInteger),
     Column("resumed_by", Text),
     Column("note", Text),
+    # step 6: staff resumed it as restored from a backup (``booth resume --restored``): HQ held its
+    # records up to here; until it sends records past them its heads are not judged (it takes them back)
+    Column("restored_seq", BigInteger),
     Index("booth_suspensions_booth", "booth_id", "resumed_at"),
 )
 
@@ -338,6 +341,32 @@ def _index(name: str) -> Index:
     return next(i for table in metadata.tables.values() for i in table.indexes if i.name == name)
 
 
+def _add_column(table: Table, name: str) -> Callable[[Connection], None]:
+    """Add a nullable column of ``table`` as it is now, unless it exists."""
+
+    def apply(conn: Connection) -> None:
+        if name in {c["name"] for c in inspect(conn).get_columns(table.name)}:
+            return
+        column = table.c[name]
+        kind = column.type.compile(dialect=conn.dialect)
+        conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {name} {kind}"))
+
+    return apply
+
+
+# booth_suspensions as step 4 made it (step 6 adds restored_seq)
+_booth_suspensions_4 = Table(
+    "booth_suspensions",
+    MetaData(),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("booth_id", String(64), nullable=False),
+    Column("suspended_at", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("resumed_at", BigInteger),
+    Column("resumed_by", Text),
+    Column("note", Text),
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -385,7 +414,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         4,
         "a booth's sync suspended after a fork until HQ staff resume it (who, when, why)",
-        _create(booth_suspensions, indexes=("booth_suspensions_booth",)),
+        _create(_booth_suspensions_4, indexes=("booth_suspensions_booth",)),
     ),
     Migration(
         5,
@@ -396,6 +425,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         6,
         "each staff member's dashboard language (en, km or th)",
         _add_column(staff, "language"),
+    ),
+    Migration(
+        7,
+        "a booth resumed as restored from a backup: the sequence HQ held when staff decided",
+        _add_column(booth_suspensions, "restored_seq"),
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

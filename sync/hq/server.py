@@ -6,6 +6,9 @@
     POST /v1/batches              a signed batch (octet-stream) -> the signed receipt (application/cose);
                                   429 + Retry-After past the per-booth and global limits (sync.hq.limits)
     GET  /v1/receipts/{booth_id}  the latest receipt of the calling booth (no other's)
+    GET  /v1/records/{booth_id}?from=N&limit=M  the calling booth's own records from N (at most
+                                  M <= 5000), unsigned: a booth restored from a backup takes back
+                                  what HQ holds, trusting only the chain and the signed receipt
     GET  /v1/bundle?have=N        the latest trust bundle if newer than N (and the watchlist key), else 304
     POST /v1/head                 nothing: the call reports the booth's head -> {"booth_id", "acked_seq"}
 
@@ -50,7 +53,7 @@ from sync.hq.paths import HQPaths
 from sync.hq.routes import guarded_route
 from sync.hq.store import SyncStore
 from sync.protocol import keys
-from sync.protocol.batch import MAX_WIRE, BatchRefused, peek_kid
+from sync.protocol.batch import MAX_RECORDS, MAX_WIRE, RECORDS_TYPE, BatchRefused, make_batch, pack_records, peek_kid
 from sync.protocol.errors import KeyFileError, SignedRequestRefused
 from sync.protocol.request_auth import HEADER, MAX_HEADER, WINDOW, SignedRequest, body_digest, evidence, open_request
 from sync.protocol.watchlist import WatchlistKey
@@ -69,7 +72,10 @@ _STATUS = {
     "replayed": 403,
     "too_large": 413,
 }
-_REQUEST_STATUS = {"header_too_large": 431}  # the other refusals of a signed request: 403
+_REQUEST_STATUS = {"header_too_large": 431}
+MAX_SEQ = (
+    2**62
+)  # the largest sequence number a query may name (the database's BIGINT)  # the other refusals of a signed request: 403
 
 
 class Problem(BaseModel):
@@ -346,6 +352,42 @@ def get_receipt(booth_id: str, call: Caller, svc: Svc) -> Response:
     if receipt is None:
         raise ApiError(404, "not_found", f"no receipt for booth {booth_id!r}")
     return Response(receipt, media_type=COSE)
+
+
+@router.get(
+    "/records/{booth_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {RECORDS_TYPE: _BINARY}, "description": "zlib of CBOR [header, records], unsigned"},
+        **_problems(*_SIGNED, 404, 413),
+    },
+)
+def get_records(
+    booth_id: str,
+    call: Caller,
+    svc: Svc,
+    first: Annotated[int, Query(alias="from", ge=1, le=MAX_SEQ, description="the first sequence wanted")],
+    limit: Annotated[int, Query(ge=1, le=MAX_RECORDS, description="at most this many records")] = MAX_RECORDS,
+) -> Response:
+    """The calling booth's records from ``from``: what a booth restored from a backup takes back.
+
+    Not signed: the booth re-hashes the chain from its own record before ``from`` and checks it
+    ends at the head of HQ's signed receipt. Fewer records than asked when they would inflate
+    past the batch cap; the booth asks again from the next one."""
+    if booth_id != call.booth_id:
+        raise ApiError(403, "not_yours", "a booth reads only its own records")
+    held = list(svc.store.records(booth_id, first, first + limit - 1))
+    if not held or held[0].seq != first:
+        raise ApiError(404, "not_found", f"HQ holds no record {first} of booth {booth_id!r}")
+    while True:
+        try:
+            data = pack_records(make_batch(held))
+            break
+        except BatchRefused:
+            if len(held) == 1:
+                raise
+            held = held[: len(held) // 2]
+    return Response(data, media_type=RECORDS_TYPE, headers={"X-Last-Seq": str(held[-1].seq)})
 
 
 @router.get(

@@ -516,6 +516,8 @@ class SyncStore:
             # a used nonce fails the primary key (IntegrityError: ``hear`` answers "replayed")
             conn.execute(insert(request_nonces).values(booth_id=booth_id, nonce=request.nonce.hex(), t=request.t))
             conn.execute(update(booths).where(booths.c.booth_id == booth_id).values(last_seen=now))
+            if self._restoring(conn, booth_id, row.acked_seq):
+                return None  # resumed as restored from a backup: its head is judged again once it sends past HQ's
             fork = self._check_head(conn, booth_id, row.acked_seq, head.seq, head.hash, evidence, now)
             if fork is None or self._fork_known(conn, booth_id, fork):
                 return None  # a fork already on record: the booth is suspended (or staff resumed it); reads go on
@@ -525,6 +527,28 @@ class SyncStore:
             )
             self._keep_fork(conn, booth_id, fork, evidence, detail, now)
         return SyncRefused("fork", f"head {head.seq} differs from the record HQ {fork.known}", row.acked_seq)
+
+    @staticmethod
+    def _decision_row(conn: Connection, booth_id: str, at: int) -> Any:
+        """A suspension row standing for a restore decision taken while the booth was not suspended."""
+        conn.execute(
+            insert(booth_suspensions).values(
+                booth_id=booth_id, suspended_at=at, reason="restored from a backup (no fork on record)"
+            )
+        )
+        return SyncStore._active_suspension(conn, booth_id)
+
+    @staticmethod
+    def _restoring(conn: Connection, booth_id: str, acked: int) -> bool:
+        """Staff resumed the booth as restored from a backup and it has sent nothing past what HQ held then."""
+        query = (
+            select(booth_suspensions.c.restored_seq)
+            .where(booth_suspensions.c.booth_id == booth_id)
+            .order_by(booth_suspensions.c.id.desc())
+            .limit(1)
+        )
+        restored = conn.execute(query).scalar()
+        return restored is not None and acked <= restored
 
     @staticmethod
     def _fork_known(conn: Connection, booth_id: str, fork: chain_check.Decision) -> bool:
@@ -594,18 +618,27 @@ class SyncStore:
             row = self._active_suspension(conn, booth_id)
         return dict(row._mapping) if row is not None else None
 
-    def resume(self, booth_id: str, *, by: str, note: str, at: int) -> None:
-        """HQ staff decided, after a fork, that the booth may sync again: recorded with who, when, why."""
+    def resume(self, booth_id: str, *, by: str, note: str, at: int, restored: bool = False) -> None:
+        """HQ staff decided, after a fork, that the booth may sync again: recorded with who, when, why.
+
+        ``restored``: the fork came from a booth restored from a backup that recorded before
+        taking back HQ's records; until it sends records past those HQ holds now, its signed
+        heads are not judged, so it can take them back (``booth sync restore --replace-local-tail``)."""
         if not note.strip():
             raise HQError("write what was decided (--note): resuming a booth after a fork is on record")
         with self.engine.begin() as conn:
             row = self._active_suspension(conn, booth_id)
+            acked = conn.execute(select(booths.c.acked_seq).where(booths.c.booth_id == booth_id)).scalar()
+            if row is None and restored and acked is not None:
+                # the booth found HQ's receipt contradicting it before it sent anything: no
+                # suspension to end, but the decision is recorded the same way
+                row = self._decision_row(conn, booth_id, at)
             if row is None:
                 raise UnknownRecord(f"booth {booth_id!r} is not suspended")
             conn.execute(
                 update(booth_suspensions)
                 .where(booth_suspensions.c.id == row.id)
-                .values(resumed_at=at, resumed_by=by, note=note.strip())
+                .values(resumed_at=at, resumed_by=by, note=note.strip(), restored_seq=acked if restored else None)
             )
             # the heads heard before are what the fork was judged against (its evidence is in
             # ``forks``): staff decided, so the booth's records are judged from here on

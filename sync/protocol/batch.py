@@ -36,6 +36,7 @@ from sync.protocol.records import FIELDS, Record
 BATCH_TYPE = "application/vnd.booth.batch+cbor;v=2"
 BATCH_TYPE_1 = "application/vnd.booth.batch+cbor"  # format 1, refused with a clear reason
 RECEIPT_TYPE = "application/vnd.booth.receipt+cbor"
+RECORDS_TYPE = "application/vnd.booth.records+cbor"  # HQ -> booth: records it holds, unsigned
 FORMAT = 2
 RECEIPT_FORMAT = 1
 FORMAT_1_REFUSED = "batch format 1 is no longer accepted; update the booth"
@@ -81,6 +82,14 @@ def make_batch(records: list[Record]) -> Batch:
 def seal_batch(batch: Batch, key: Ed25519PrivateKey) -> bytes:
     """The wire bytes of a format-2 batch: COSE_Sign1 over zlib(CBOR); ``BatchRefused('too_large')``
     when it would inflate past ``MAX_INFLATED`` (records with very long notes): send fewer."""
+    inflated = _payload(batch)
+    if len(inflated) > MAX_INFLATED:  # HQ would refuse it: the sender splits it instead
+        raise BatchRefused("too_large", f"{len(batch.records)} records make {len(inflated)} bytes; split the batch")
+    return cose.sign(zlib.compress(inflated, 6), key, kid_of(key), content_type=BATCH_TYPE)
+
+
+def _payload(batch: Batch) -> bytes:
+    """The inflated CBOR ``[header, records]`` of a batch (what a format-2 batch compresses)."""
     header = {
         "v": FORMAT,
         "booth": batch.booth_id,
@@ -90,10 +99,35 @@ def seal_batch(batch: Batch, key: Ed25519PrivateKey) -> bytes:
         "head": bytes.fromhex(batch.head_hash),
     }
     records = [cbor.dumps_cbor(_wire(r)) for r in batch.records]
-    inflated = cbor.dumps_cbor([cbor.dumps_cbor(header), records])
-    if len(inflated) > MAX_INFLATED:  # HQ would refuse it: the sender splits it instead
-        raise BatchRefused("too_large", f"{len(batch.records)} records make {len(inflated)} bytes; split the batch")
-    return cose.sign(zlib.compress(inflated, 6), key, kid_of(key), content_type=BATCH_TYPE)
+    return cbor.dumps_cbor([cbor.dumps_cbor(header), records])
+
+
+def pack_records(batch: Batch) -> bytes:
+    """HQ's answer to ``GET /v1/records``: a batch's zlib payload with no signature around it
+    (the booth trusts only the chain, re-hashed, and HQ's signed receipt); ``BatchRefused
+    ('too_large')`` past ``MAX_INFLATED``: answer fewer records."""
+    inflated = _payload(batch)
+    if len(inflated) > MAX_INFLATED:
+        raise BatchRefused("too_large", f"{len(batch.records)} records make {len(inflated)} bytes; send fewer")
+    return zlib.compress(inflated, 6)
+
+
+def unpack_records(data: bytes, booth_id: str) -> Batch:
+    """Records HQ sent back: inflated with a cap, decoded with bounds, re-chained from the
+    header's ``prev`` (every hash recomputed here) and ending at its ``head``; else ``BatchRefused``.
+    The caller still checks ``prev`` against its own ledger and ``head`` against a signed receipt."""
+    if len(data) > MAX_WIRE:
+        raise BatchRefused("too_large", f"the records are {len(data)} bytes; the limit is {MAX_WIRE}")
+    try:
+        inflated = inflate(data, MAX_INFLATED, "records")
+        header, count, pos = _header(inflated)
+        if header["booth"] != booth_id:
+            raise BatchRefused("bad_format", f"records of booth {header['booth']!r}, not {booth_id!r}")
+        return _rebuild(header, _records(inflated, pos, count))
+    except InflatesTooFar as exc:
+        raise BatchRefused("too_large", exc.detail) from None
+    except MessageError as exc:
+        raise BatchRefused("bad_format", exc.detail) from None
 
 
 def peek_kid(wire: bytes) -> bytes:

@@ -315,6 +315,8 @@ class FakeHQ:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/bundle":
             return httpx.Response(304)
+        if request.url.path == "/v1/head":
+            return httpx.Response(200, json={"booth_id": BOOTH_ID, "acked_seq": self.acked})
         if request.url.path.startswith("/v1/receipts/"):
             return httpx.Response(200, content=self._receipt(self.acked, "ab" * 32))
         batch = open_batch(request.content, lambda _kid: (BOOTH_ID, self.booth_key()))

@@ -44,4 +44,4 @@ def test_schemathesis_finds_no_5xx(sync_world: SyncWorld, tmp_path: Path) -> Non
         cwd=tmp_path,
     )
     assert run.returncode == 0, run.stdout[-8000:] + run.stderr[-2000:]
-    assert "7 selected / 7 total" in run.stdout
+    assert "8 selected / 8 total" in run.stdout

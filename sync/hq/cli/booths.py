@@ -118,16 +118,35 @@ def booth_move(hq: HQ, booth_id: str, checkpoint: str, by: str | None) -> None:
 @click.argument("booth_id")
 @click.option("--note", required=True, help="What HQ decided about the fork, for the record.")
 @click.option("--by", default=None, help="Who decides (default: your login name).")
+@click.option(
+    "--restored",
+    is_flag=True,
+    help="The booth was restored from a backup and recorded before taking back HQ's records: "
+    "let it take them back (booth sync restore --replace-local-tail).",
+)
 @pass_hq
-def booth_resume(hq: HQ, booth_id: str, note: str, by: str | None) -> None:
+def booth_resume(hq: HQ, booth_id: str, note: str, by: str | None, restored: bool) -> None:
     """Let a booth sync again after a fork suspended it (the fork's evidence and alert stay).
 
-    Example: booth-hq booth resume PHD-01 --note "disk restored from backup; records checked" --by "Chan Sophal"
+    With --restored, HQ's records stay the booth's history: until the booth sends records
+    past those HQ holds now, its signed heads are not judged, so a supervisor there can move
+    its own records aside and take back HQ's (`booth sync restore --replace-local-tail`).
+
+    \b
+    Example:
+      booth-hq booth resume PHD-01 --note "records checked" --by "Chan Sophal"
+      booth-hq booth resume PHD-01 --restored --note "disk restored from backup" --by "Chan Sophal"
     """
     import getpass
 
     who = by if by is not None else getpass.getuser()
-    hq.sync_store.resume(booth_id, by=who, note=note, at=parse_time(None))
+    hq.sync_store.resume(booth_id, by=who, note=note, at=parse_time(None), restored=restored)
+    if restored:
+        click.echo(
+            f"booth {booth_id} may sync again (resumed by {who}, as restored from a backup): at the booth, "
+            "a supervisor runs `booth sync restore --replace-local-tail --by NAME`"
+        )
+        return
     click.echo(f"booth {booth_id} may sync again (resumed by {who})")
 
 
