@@ -362,3 +362,10 @@ def test_a_watchlist_entry_is_removed_on_record_and_leaves_the_bundle(hq: HQ) ->
     assert row["remove_reason"] == "order lifted" and row["removed_at"] is not None
     assert hq_cli(hq, "watchlist", "list", "--in-force")[1] == ""
     assert len(open_bundle(hq.build_bundle(now=NOW)[1]).sealed_watchlist) == 0
+
+
+def test_permit_issue_refuses_a_date_in_the_future(hq: HQ, tmp_path: Path) -> None:
+    holder = holder_file(tmp_path, json.dumps(HOLDER))
+    code, _, err = issue_cli(hq, holder, tmp_path / "cards", at=NOW + 100 * 365 * DAY)
+    assert code == 2 and "in the future" in err
+    assert count(hq, "permits") == 0

@@ -13,6 +13,8 @@ from sync.hq.facade import HQ
 from sync.hq.holder_file import load_holder
 from sync.protocol import keys
 
+FUTURE_SLACK = 300  # seconds: clocks of HQ machines may differ by this much
+
 
 @click.group()
 def permit() -> None:
@@ -57,12 +59,17 @@ def permit_issue(
 
     Example: booth-hq permit issue --issuer KH-BTB-01 --holder sok.json --valid-days 365 --out cards/
     """
+    when = parse_time(at)
+    if when > parse_time(None) + FUTURE_SLACK:  # a permit dated ahead would be recorded as issued then
+        raise click.BadParameter(
+            f"{at} is in the future; a permit is issued now or as of a past time", param_hint="--at"
+        )
     key = keys.load_private(key_file) if key_file else None
     holder = load_holder(holder_file)
     if new_copy and not holder.number:
         raise click.UsageError("--new-copy needs the permit number in the holder file ('no')")
     issued = hq.issue(
-        holder, office=office, valid_days=valid_days, now=parse_time(at), key=key, out_dir=out_dir, new_copy=new_copy
+        holder, office=office, valid_days=valid_days, now=when, key=key, out_dir=out_dir, new_copy=new_copy
     )
     click.echo(issued.text)
     png, pdf = issued.card_files
