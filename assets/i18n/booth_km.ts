@@ -15,41 +15,46 @@
     </message>
     <message>
         <location filename="../../booth/gui/messages.py" line="18"/>
+        <source>This officer is disabled at this booth. Ask a supervisor.</source>
+        <translation>មន្ត្រីនេះត្រូវបានបិទនៅបញ្ជរនេះ។ សូមសួរអ្នកគ្រប់គ្រង។</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/messages.py" line="20"/>
         <source>This officer is not registered at this booth.</source>
         <translation>មន្ត្រីនេះមិនបានចុះឈ្មោះនៅបញ្ជរនេះទេ។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="20"/>
+        <location filename="../../booth/gui/messages.py" line="22"/>
         <source>Only a supervisor may do this.</source>
         <translation>មានតែអ្នកគ្រប់គ្រងទេដែលអាចធ្វើបាន។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="22"/>
+        <location filename="../../booth/gui/messages.py" line="24"/>
         <source>The disk is full: the scan was NOT recorded. Call the supervisor.</source>
         <translation>ថាសពេញ៖ ការស្កេនមិនត្រូវបានកត់ត្រាទេ។ សូមហៅអ្នកគ្រប់គ្រង។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="24"/>
+        <location filename="../../booth/gui/messages.py" line="26"/>
         <source>The disk is read-only: the scan was NOT recorded. Call the supervisor.</source>
         <translation>ថាសអាចអានបានតែប៉ុណ្ណោះ៖ ការស្កេនមិនត្រូវបានកត់ត្រាទេ។ សូមហៅអ្នកគ្រប់គ្រង។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="26"/>
+        <location filename="../../booth/gui/messages.py" line="28"/>
         <source>The ledger is busy: the scan was NOT recorded. Scan again.</source>
         <translation>បញ្ជីកត់ត្រាកំពុងរវល់៖ ការស្កេនមិនត្រូវបានកត់ត្រាទេ។ សូមស្កេនម្តងទៀត។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="28"/>
+        <location filename="../../booth/gui/messages.py" line="30"/>
         <source>No trust list is installed: permits cannot be checked. Call the supervisor.</source>
         <translation>មិនទាន់ដំឡើងបញ្ជីទុកចិត្ត៖ មិនអាចពិនិត្យលិខិតអនុញ្ញាតបានទេ។ សូមហៅអ្នកគ្រប់គ្រង។</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="30"/>
+        <location filename="../../booth/gui/messages.py" line="32"/>
         <source>Override refused: {0}</source>
         <translation>ការអនុញ្ញាតពិសេសត្រូវបានបដិសេធ៖ {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="33"/>
+        <location filename="../../booth/gui/messages.py" line="35"/>
         <source>Unexpected error; it was logged. Call the supervisor.</source>
         <translation>កំហុសមិនរំពឹងទុក ត្រូវបានកត់ទុក។ សូមហៅអ្នកគ្រប់គ្រង។</translation>
     </message>

@@ -15,41 +15,46 @@
     </message>
     <message>
         <location filename="../../booth/gui/messages.py" line="18"/>
+        <source>This officer is disabled at this booth. Ask a supervisor.</source>
+        <translation>เจ้าหน้าที่คนนี้ถูกปิดการใช้งานที่ช่องตรวจนี้ กรุณาติดต่อหัวหน้า</translation>
+    </message>
+    <message>
+        <location filename="../../booth/gui/messages.py" line="20"/>
         <source>This officer is not registered at this booth.</source>
         <translation>เจ้าหน้าที่คนนี้ไม่ได้ลงทะเบียนที่ช่องตรวจนี้</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="20"/>
+        <location filename="../../booth/gui/messages.py" line="22"/>
         <source>Only a supervisor may do this.</source>
         <translation>เฉพาะหัวหน้าเท่านั้นที่ทำได้</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="22"/>
+        <location filename="../../booth/gui/messages.py" line="24"/>
         <source>The disk is full: the scan was NOT recorded. Call the supervisor.</source>
         <translation>ดิสก์เต็ม: ไม่ได้บันทึกการสแกน เรียกหัวหน้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="24"/>
+        <location filename="../../booth/gui/messages.py" line="26"/>
         <source>The disk is read-only: the scan was NOT recorded. Call the supervisor.</source>
         <translation>ดิสก์อ่านได้อย่างเดียว: ไม่ได้บันทึกการสแกน เรียกหัวหน้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="26"/>
+        <location filename="../../booth/gui/messages.py" line="28"/>
         <source>The ledger is busy: the scan was NOT recorded. Scan again.</source>
         <translation>ระบบบันทึกไม่ว่าง: ไม่ได้บันทึกการสแกน สแกนอีกครั้ง</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="28"/>
+        <location filename="../../booth/gui/messages.py" line="30"/>
         <source>No trust list is installed: permits cannot be checked. Call the supervisor.</source>
         <translation>ยังไม่ได้ติดตั้งรายการความเชื่อถือ: ตรวจใบอนุญาตไม่ได้ เรียกหัวหน้า</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="30"/>
+        <location filename="../../booth/gui/messages.py" line="32"/>
         <source>Override refused: {0}</source>
         <translation>การอนุมัติพิเศษถูกปฏิเสธ: {0}</translation>
     </message>
     <message>
-        <location filename="../../booth/gui/messages.py" line="33"/>
+        <location filename="../../booth/gui/messages.py" line="35"/>
         <source>Unexpected error; it was logged. Call the supervisor.</source>
         <translation>เกิดข้อผิดพลาดที่ไม่คาดคิดและได้บันทึกไว้ เรียกหัวหน้า</translation>
     </message>

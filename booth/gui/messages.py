@@ -14,6 +14,8 @@ def error_text(exc: Exception) -> str:
         return tr("Locked after wrong PINs. Wait, or ask a supervisor to unlock.")
     if isinstance(exc, errors.WrongPin):
         return tr("Wrong PIN. Try again.")
+    if isinstance(exc, errors.OfficerDisabled):
+        return tr("This officer is disabled at this booth. Ask a supervisor.")
     if isinstance(exc, errors.UnknownOfficer):
         return tr("This officer is not registered at this booth.")
     if isinstance(exc, errors.NotSupervisor):

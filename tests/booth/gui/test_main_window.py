@@ -62,6 +62,13 @@ def test_login_wrong_pin_then_lock_out_then_ok(qtbot, window: MainWindow) -> Non
     assert window.status.officer.text().endswith(OFFICER)
 
 
+def test_a_disabled_officer_is_told_in_words_not_a_trace(qtbot, window: MainWindow) -> None:
+    window.booth.disable_officer(OFFICER, by=window.booth.authorise(SUPERVISOR, SUPERVISOR_PIN))
+    log_in(qtbot, window)
+    qtbot.waitUntil(lambda: "disabled at this booth" in window.login.message.text(), timeout=TIMEOUT)
+    assert window.session is None and window.stack.currentWidget() is window.login
+
+
 def test_valid_permit_shows_pass_and_is_recorded(qtbot, window: MainWindow, demo: DemoBooth) -> None:
     log_in(qtbot, window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=TIMEOUT)
