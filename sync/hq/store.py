@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -58,6 +59,7 @@ DATABASE_FILE = "hq-sync.db"
 # Heads a booth signed before HQ got those records: the newest this many per booth are kept
 # (one is enough to catch a rewrite below it; older ones only add evidence).
 MAX_HEADS_KEPT = 500
+KIDS_REREAD_S = 1.0  # a key id not known is looked up in the database at most this often
 PRUNE_EVERY = 60  # seconds between two prunings of old request nonces (by each HQ process)
 _INT64 = 2**63
 T = TypeVar("T")
@@ -145,6 +147,7 @@ class SyncStore:
         self.url = url
         self._pruned_at = 0
         self._kids: dict[bytes, tuple[str, bytes]] = {}  # key id -> (booth id, public key): key_of_kid
+        self._kids_read_at = float("-inf")
         if read_only and url.startswith("sqlite:///"):
             self.engine = read_only_engine(Path(url.removeprefix("sqlite:///")))
             self._check_version()
@@ -237,6 +240,7 @@ class SyncStore:
                 .values(public_key=public_key.hex(), token_used=True, enrolled_at=now, last_seen=now)
             )
         log.info("booth %s enrolled", booth_id)
+        self._kids[kid_of(public_key)] = (booth_id, public_key)  # known at once to this process's calls
         return self.booth(booth_id)
 
     def reissue_token(self, booth_id: str) -> str:
@@ -283,8 +287,12 @@ class SyncStore:
         asks): a booth's key never changes, a replaced booth gets a new id. Whether it is
         revoked is not remembered: ``hear`` and ``accept_batch`` read that in their transaction."""
         known = self._kids.get(kid)
-        if known is None:
+        if known is None and time.monotonic() - self._kids_read_at >= KIDS_REREAD_S:
+            # A miss re-reads the booths at most once a second: a flood of unknown key ids must
+            # not cost a read of every booth each (a booth enrolled through this store is added
+            # at once; one enrolled through another HQ process is seen within a second).
             self._kids = {kid_of(b.public_key): (b.booth_id, b.public_key) for b in self.booths() if b.public_key}
+            self._kids_read_at = time.monotonic()
             known = self._kids.get(kid)
         return known
 
