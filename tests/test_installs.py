@@ -34,7 +34,7 @@ from sync.hq.facade import HQ
 
 ROOT = Path(__file__).resolve().parent.parent
 STATION = ("PySide6", "cv2", "zxingcpp", "pyzbar")
-HQ_ONLY = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "psycopg", "jinja2")
+HQ_ONLY = ("fastapi", "starlette", "uvicorn", "sqlalchemy", "psycopg", "jinja2", "pkcs11")
 PROOF = "blocker: "  # the child's stderr line saying which imports it made fail
 
 BLOCKER = f'''
@@ -237,6 +237,11 @@ def test_hq_serves_a_booth_without_qt_or_opencv(tmp_path: Path) -> None:
             "booth-hq",
             ["serve"],
             "booth-hq serve needs the hq extra (uvicorn is not installed): pip install 'booth[hq]'",
+        ),
+        (
+            "booth-hq",
+            ["token", "keygen", "pkcs11:token=t;object=o?pin-value=1"],
+            "booth-hq token needs the hq extra (pkcs11 is not installed): pip install 'booth[hq]'",
         ),
     ],
 )

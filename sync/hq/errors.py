@@ -6,6 +6,9 @@
     ├── InvalidInput             what an admin gave is refused at the door (sync.hq.validate)
     │   └── InvalidHolder        a HOLDER.json is incomplete or wrong
     ├── PhotoError               a holder's photo cannot be read or made small enough (sync.hq.photo)
+    ├── TokenError               a PKCS#11 token or its key cannot be used: no module, no such token
+    │   │                        or object, a bad pkcs11: URI (sync.hq.token)
+    │   └── TokenLoginRefused    the token refused the PIN (wrong, locked, expired)
     ├── SchemaTooNew             the sync database was written by a newer Booth (sync.hq.schema)
     ├── EnrolmentRefused         unknown booth, wrong token or a token already used (sync.hq.enrolment);
     │                            not the booth's sync.client.errors.EnrolRefused, which is the booth's view
@@ -52,6 +55,14 @@ class InvalidHolder(InvalidInput):
 
 class PhotoError(HQError):
     """The photo cannot be read or cannot be made small enough."""
+
+
+class TokenError(HQError):
+    """A PKCS#11 token or a key in it cannot be used (sync.hq.token)."""
+
+
+class TokenLoginRefused(TokenError):
+    """The token refused the PIN."""
 
 
 class SchemaTooNew(HQError):

@@ -403,7 +403,7 @@ class HQ:
         office: str,
         valid_days: int,
         now: int,
-        key: Ed25519PrivateKey | None = None,
+        key: Ed25519PrivateKey | keys.Signer | None = None,
         out_dir: Path | None = None,
         new_copy: bool = False,
     ) -> IssuedPermit:
@@ -447,11 +447,15 @@ class HQ:
         ]
         return {**row, "copies": copies, "revocations": revocations}
 
-    def _signing_key(self, office: str, key: Ed25519PrivateKey | None) -> tuple[IssuerKey, Ed25519PrivateKey]:
+    def _signing_key(
+        self, office: str, key: Ed25519PrivateKey | keys.Signer | None
+    ) -> tuple[IssuerKey, Ed25519PrivateKey | keys.Signer]:
+        """The office's registered key and what signs for it: ``key`` (a PEM's key, or a token's
+        ``keys.Signer``) if given, else the key file kept here."""
         issuer, key_here = self.registry.issuer(office)
         if key is None:
             if not key_here:
-                raise HQError(f"the private key of {office} is kept elsewhere; pass --key FILE.pem")
+                raise HQError(f"the private key of {office} is kept elsewhere; pass --key FILE.pem or --key pkcs11:URI")
             key = keys.load_private(self.paths.issuer_key(office))
         if keys.raw_public(key) != issuer.public_key:
             raise HQError(f"that key is not the registered key of {office}")

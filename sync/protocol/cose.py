@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from sync.protocol.cbor import dumps_cbor, loads_cbor, read_bytes, read_head
 from sync.protocol.errors import MalformedMessage, SignatureMismatch
+from sync.protocol.keys import Signer
 
 COSE_SIGN1_TAG = 18
 HDR_ALG = 1
@@ -88,19 +89,23 @@ def _bstr(data: bytes) -> bytes:
 
 def sign(
     payload: bytes,
-    key: Ed25519PrivateKey,
+    key: Ed25519PrivateKey | Signer,
     kid: bytes,
     *,
     content_type: str | None = None,
     tagged: bool = True,
     extra: Mapping[int, Any] | None = None,
 ) -> bytes:
-    """Serialize a COSE_Sign1 over ``payload`` signed with ``key``; ``extra``: more protected headers."""
+    """Serialize a COSE_Sign1 over ``payload`` signed with ``key``; ``extra``: more protected headers.
+
+    ``key``: an Ed25519 private key, or a ``keys.Signer`` whose private half is kept elsewhere."""
     headers: dict[int, Any] = {**(extra or {}), HDR_ALG: ALG_EDDSA, HDR_KID: kid}
     if content_type is not None:
         headers[HDR_CONTENT_TYPE] = content_type
     protected = dumps_cbor(headers)
     signature = key.sign(sig_structure(protected, payload))
+    if not isinstance(signature, bytes) or len(signature) != ED25519_SIGNATURE:
+        raise SignatureMismatch("signer", "the signer returned no 64-byte Ed25519 signature")
     message: Any = [protected, {}, payload, signature]
     if tagged:
         message = cbor2.CBORTag(COSE_SIGN1_TAG, message)

@@ -10,6 +10,7 @@ import hashlib
 import os
 import stat
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -19,9 +20,24 @@ from sync.protocol.errors import KeyFileError
 KID_LENGTH = 8
 
 
-def raw_public(key: Ed25519PublicKey | Ed25519PrivateKey) -> bytes:
+@runtime_checkable
+class Signer(Protocol):
+    """An Ed25519 private key kept elsewhere (a PKCS#11 token): it signs, and tells its public half.
+
+    ``sign`` returns the 64-byte Ed25519 signature of ``data``; ``raw_public_key`` is the 32-byte
+    public key. ``cose.sign`` and ``permit.encode`` take one wherever they take an Ed25519PrivateKey."""
+
+    @property
+    def raw_public_key(self) -> bytes: ...
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+def raw_public(key: Ed25519PublicKey | Ed25519PrivateKey | Signer) -> bytes:
     if isinstance(key, Ed25519PrivateKey):
         key = key.public_key()
+    if not isinstance(key, Ed25519PublicKey):
+        return key.raw_public_key
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
@@ -31,13 +47,13 @@ def public_from_raw(raw: bytes) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(raw)
 
 
-def kid_of(key: Ed25519PublicKey | Ed25519PrivateKey | bytes) -> bytes:
+def kid_of(key: Ed25519PublicKey | Ed25519PrivateKey | Signer | bytes) -> bytes:
     """The key id (docs/formats.md): first 8 bytes of SHA-256 over the raw public key."""
     raw = key if isinstance(key, bytes) else raw_public(key)
     return hashlib.sha256(raw).digest()[:KID_LENGTH]
 
 
-def fingerprint(key: Ed25519PublicKey | Ed25519PrivateKey | bytes) -> str:
+def fingerprint(key: Ed25519PublicKey | Ed25519PrivateKey | Signer | bytes) -> str:
     """SHA-256 of the raw public key as 16 groups of 4 hex digits, for reading aloud."""
     raw = key if isinstance(key, bytes) else raw_public(key)
     digest = hashlib.sha256(raw).hexdigest().upper()

@@ -30,7 +30,7 @@ from sync.protocol.errors import (
     Unreadable,
 )
 from sync.protocol.inflate import inflate as capped_inflate
-from sync.protocol.keys import kid_of
+from sync.protocol.keys import Signer, kid_of
 from sync.protocol.times import iso
 
 PREFIX = "BP1:"
@@ -164,8 +164,8 @@ class SignedPermit:
         return hashlib.sha256(self.sign1.signature).hexdigest()
 
 
-def encode(permit: Permit, key: Ed25519PrivateKey) -> str:
-    """Sign ``permit`` with the issuer's key and return the QR text."""
+def encode(permit: Permit, key: Ed25519PrivateKey | Signer) -> str:
+    """Sign ``permit`` with the issuer's key (or a ``keys.Signer``: a key in a token) and return the QR text."""
     validate(permit)
     payload = cbor.dumps_cbor(permit.claims())
     signed = cose.sign(payload, key, kid_of(key))

@@ -14,6 +14,7 @@ and lists its commands in ``COMMANDS``:
     analytics   analyse, report                    integrity rules, per-checkpoint figures
     staff       staff add / passwd / unlock / ...  dashboard accounts
     export      export verify                      supervisors' signed exports
+    token       token keygen                       issuing keys made in a PKCS#11 token
     demo        demo-data                          a demo HQ
 
 ``common`` holds ``pass_hq`` and ``open_hq``, the one way a command gets its HQ. The server
@@ -40,6 +41,7 @@ from sync.hq.cli import (
     root,
     serve,
     staff,
+    token,
 )
 from sync.hq.cli.common import open_hq
 from sync.hq.errors import HQError
@@ -89,6 +91,20 @@ def main(ctx: click.Context, data_dir: Path, database: str | None) -> None:
     open_hq(ctx, data_dir, database)
 
 
-for _module in (root, registry, permits, bundle, partner, booths, serve, monitoring, analytics, staff, export, demo):
+for _module in (
+    root,
+    registry,
+    permits,
+    bundle,
+    partner,
+    booths,
+    serve,
+    monitoring,
+    analytics,
+    staff,
+    export,
+    token,
+    demo,
+):
     for _command in _module.COMMANDS:
         main.add_command(_command)

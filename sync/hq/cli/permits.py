@@ -3,9 +3,11 @@ them up, and taking them back (a whole permit, or one printed copy), or lifting 
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.cli_support import parse_time, print_json
 from sync.hq.cli.common import pass_hq
@@ -34,9 +36,10 @@ def permit() -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder for PNG and PDF.")
 @click.option(
     "--key",
-    "key_file",
-    type=click.Path(exists=True, path_type=Path),
-    help="The office's private key, when it is not kept in the HQ data dir.",
+    "key_source",
+    metavar="FILE.pem|URI",
+    help="The office's private key, when it is not kept in the HQ data dir: a PEM file, or a key in "
+    "a PKCS#11 token (pkcs11:token=...;object=...?pin-source=file:...).",
 )
 @click.option("--at", "at", help="Issue as of this ISO time (default now).")
 @click.option("--new-copy", is_flag=True, help="Print another copy of the permit numbered in the holder file ('no').")
@@ -47,7 +50,7 @@ def permit_issue(
     holder_file: Path,
     valid_days: int,
     out_dir: Path,
-    key_file: Path | None,
+    key_source: str | None,
     at: str | None,
     new_copy: bool,
 ) -> None:
@@ -57,20 +60,33 @@ def permit_issue(
     recorded and no number is used up. A lost card: issue a new copy (--new-copy, with the
     holder file naming the number in 'no'), then `booth-hq revoke-copy` the lost one.
 
-    Example: booth-hq permit issue --issuer KH-BTB-01 --holder sok.json --valid-days 365 --out cards/
+    \b
+    Example:
+      booth-hq permit issue --issuer KH-BTB-01 --holder sok.json --valid-days 365 --out cards/
+      booth-hq permit issue --issuer KH-BTB-01 --holder sok.json --valid-days 365 --out cards/ \\
+        --key "pkcs11:token=KH-MOI;object=KH-BTB-01?pin-source=file:pin"
     """
     when = parse_time(at)
     if when > parse_time(None) + FUTURE_SLACK:  # a permit dated ahead would be recorded as issued then
         raise click.BadParameter(
             f"{at} is in the future; a permit is issued now or as of a past time", param_hint="--at"
         )
-    key = keys.load_private(key_file) if key_file else None
     holder = load_holder(holder_file)
     if new_copy and not holder.number:
         raise click.UsageError("--new-copy needs the permit number in the holder file ('no')")
-    issued = hq.issue(
-        holder, office=office, valid_days=valid_days, now=when, key=key, out_dir=out_dir, new_copy=new_copy
-    )
+    with ExitStack() as stack:
+        key: Ed25519PrivateKey | keys.Signer | None = None
+        if key_source is not None and key_source.startswith("pkcs11:"):
+            from sync.hq import token  # python-pkcs11: the hq extra
+
+            key = stack.enter_context(token.open_key(key_source))
+        elif key_source is not None:
+            if not Path(key_source).exists():
+                raise click.BadParameter(f"{key_source} does not exist", param_hint="--key")
+            key = keys.load_private(Path(key_source))
+        issued = hq.issue(
+            holder, office=office, valid_days=valid_days, now=when, key=key, out_dir=out_dir, new_copy=new_copy
+        )
     click.echo(issued.text)
     png, pdf = issued.card_files
     click.echo(f"copy {issued.copy} of {issued.permit.number}: wrote {png} and {pdf}", err=True)

@@ -91,6 +91,12 @@ def issuer() -> None:
     type=click.Path(exists=True, path_type=Path),
     help="Register this public key; the private half stays on an offline issuing PC.",
 )
+@click.option(
+    "--pkcs11",
+    "token_uri",
+    metavar="URI",
+    help="Register the public half of this key in a PKCS#11 token (pkcs11:token=...;object=...?pin-source=file:...).",
+)
 @click.option("--name", default="", help="Office name, for people.")
 @click.option("--checkpoint", "checkpoints", multiple=True, help="Limit to this checkpoint (repeatable).")
 @click.option("--valid-from", help="ISO date the key starts signing (default now).")
@@ -100,16 +106,29 @@ def issuer_add(
     hq: HQ,
     office: str,
     public_key_file: Path | None,
+    token_uri: str | None,
     name: str,
     checkpoints: tuple[str, ...],
     valid_from: str | None,
     valid_until: str | None,
 ) -> None:
-    """Register an issuing office, making its key pair here unless --public-key is given.
+    """Register an issuing office, making its key pair here unless --public-key or --pkcs11 is given.
 
-    Example: booth-hq issuer add KH-BTB-01 --name "Battambang permit office"
+    With --pkcs11 the key stays in the token (`booth-hq token keygen` makes one); HQ keeps only
+    its public half, and `permit issue --key pkcs11:...` signs with it.
+
+    \b
+    Example:
+      booth-hq issuer add KH-BTB-01 --name "Battambang permit office"
+      booth-hq issuer add KH-BTB-01 --pkcs11 "pkcs11:token=KH-MOI;object=KH-BTB-01?pin-source=file:pin"
     """
+    if public_key_file and token_uri:
+        raise click.UsageError("give --public-key or --pkcs11, not both")
     public = keys.load_public(public_key_file) if public_key_file else None
+    if token_uri:
+        from sync.hq import token  # python-pkcs11: the hq extra
+
+        public = keys.public_from_raw(token.public_key(token_uri))
     added = hq.add_issuer(
         office,
         public_key=public,
