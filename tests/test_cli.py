@@ -41,7 +41,7 @@ class World:
         return run(booth_main, "--data-dir", self.booth, *args)
 
     def setup(self) -> str:
-        code, out, _ = self.hq_cmd("init")
+        code, out, _ = self.hq_cmd("init", "--no-passphrase")
         assert code == 0
         fingerprint = re.search(r"Root fingerprint: ([0-9A-F ]+)", out).group(1)
         assert (

@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 
 from sync.hq.bundle_file import latest_path, load_latest
-from sync.hq.facade import HQ
+from sync.hq.facade import HQ, Passphrase
 from sync.hq.store import SyncStore
 from sync.protocol.bundle import TrustBundle
 from sync.protocol.signed import names_its_root
@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 
 
 class BundleKeeper:
-    def __init__(self, data_dir: Path, store: SyncStore) -> None:
+    def __init__(self, data_dir: Path, store: SyncStore, passphrase: Passphrase = None) -> None:
         self.data_dir = Path(data_dir)
         self.store = store
+        self.passphrase = passphrase  # of an encrypted root, for rebuilds
         self._lock = threading.Lock()
         self._cache: tuple[tuple[int, int, int], TrustBundle, bytes] | None = None
 
@@ -45,7 +46,7 @@ class BundleKeeper:
         return set(bundle.booths) != set(self.store.enrolled_booths())
 
     def _rebuild(self, old: TrustBundle, now: int) -> tuple[TrustBundle, bytes]:
-        hq = HQ(self.data_dir, sync_store=self.store)
+        hq = HQ(self.data_dir, sync_store=self.store, passphrase=self.passphrase)
         try:
             bundle, data = hq.build_bundle(now=now, max_offline_days=old.max_offline_age / DAY)
         finally:

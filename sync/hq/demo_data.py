@@ -629,7 +629,9 @@ real people. Names, numbers and dates follow from the seed; keys are new on ever
 ## What is here
 
 - `hq/` — an HQ data dir (root key, issuing-office keys, watchlist key, registry). Use it with
-  `booth-hq --data-dir hq ...` to issue more permits, revoke, or build newer bundles.
+  `booth-hq --data-dir hq ...` to issue more permits, revoke, or build newer bundles. Its key
+  files are unencrypted on purpose (demo keys guard nothing real, and no passphrase is asked);
+  a real HQ keeps them under a passphrase (`booth-hq --passphrase-file FILE init`).
 - `trust.bundle` — the trust bundle, signed by the HQ root, built after every revocation
   and watchlist entry below.
 - `cases.json` — {len(cases)} QR texts, each with the verdict it must get when scanned at its

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ from sync.protocol.bundle import (
     WatchEntry,
     sign_bundle,
 )
+from sync.protocol.errors import KeyFileError
 from sync.protocol.partner import COUNTRIES
 from sync.protocol.permit import Permit
 from sync.protocol.times import DAY, iso
@@ -51,6 +53,9 @@ MAX_QR_VERSION = 25
 # A booth cut off this long refuses everyone (trust_expired) until it syncs: long enough to
 # carry a bundle by road to the remotest booth, short enough that revocations reach it.
 HARD_OFFLINE_DAYS = 30
+# The passphrase of HQ's private key files: the bytes, or what asks for them (read from a file,
+# typed at a prompt) when a key first needs it. None: keys are written in clear.
+Passphrase = bytes | Callable[[], bytes] | None
 
 
 @dataclass(frozen=True)
@@ -63,8 +68,18 @@ class IssuedPermit:
 
 
 class HQ:
-    def __init__(self, data_dir: Path, database_url: str | None = None, *, sync_store: SyncStore | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str | None = None,
+        *,
+        sync_store: SyncStore | None = None,
+        passphrase: Passphrase = None,
+    ) -> None:
         self.paths = HQPaths(data_dir)
+        self.passphrase_source: Passphrase = None  # asked only when an encrypted key is read or written
+        self._passphrase: bytes | None = None
+        self.use_passphrase(passphrase)
         self._registry: Registry | None = None
         self.database_url = database_url  # the sync store; None: SQLite in the data dir
         self._sync_store = sync_store
@@ -104,20 +119,54 @@ class HQ:
             self._sync_store.close()
             self._sync_store = None
 
+    # -- private key files
+    def use_passphrase(self, passphrase: Passphrase) -> None:
+        """Read and write the key files under ``passphrase`` from now on (None: in clear)."""
+        self.passphrase_source = passphrase
+        self._passphrase = passphrase if isinstance(passphrase, bytes) else None
+
+    def passphrase(self) -> bytes:
+        """The passphrase of HQ's key files, asked for (file, prompt) on first need."""
+        if self._passphrase is None:
+            if not callable(self.passphrase_source):
+                raise KeyFileError(f"{self.paths.root_key} is encrypted: give its passphrase ({keys.PASSPHRASE_HINT})")
+            self._passphrase = self.passphrase_source()
+        return self._passphrase
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether this HQ's private keys are encrypted: its root decides, for every key written after it."""
+        return keys.is_encrypted(self.paths.root_key)
+
+    def load_key(self, path: Path) -> Ed25519PrivateKey:
+        """A private key file of this HQ; the passphrase is asked for only if the file is encrypted."""
+        return keys.load_private(path, self.passphrase() if keys.is_encrypted(path) else None)
+
+    def _save_key(self, key: Ed25519PrivateKey, path: Path) -> None:
+        """Write a private key of this HQ, encrypted when its root is."""
+        keys.save_private(key, path, self.passphrase() if self.encrypted else None)
+
+    def _require_init(self) -> None:
+        if not self.paths.root_key.exists():
+            raise NotInitialised(f"{self.paths.root} is not an HQ data dir; run `booth-hq init` first")
+
     # -- root
     def init(self) -> str:
-        """Make the HQ root key; return its fingerprint."""
+        """Make the HQ root key, encrypted if this HQ was given a passphrase; return its fingerprint."""
         if self.paths.root_key.exists():
-            raise HQError(f"{self.paths.root} already has a root key (fingerprint {self.root_fingerprint()})")
+            held = self.paths.root_key if self.encrypted else f"fingerprint {self.root_fingerprint()}"
+            raise HQError(f"{self.paths.root} already has a root key ({held})")
+        passphrase = self.passphrase() if self.passphrase_source is not None else None
+        if passphrase is not None:
+            keys.check_passphrase(passphrase)  # before any folder is made
         self.paths.ensure()
         root = keys.generate()
-        keys.save_private(root, self.paths.root_key)
+        keys.save_private(root, self.paths.root_key, passphrase)
         return keys.fingerprint(root)
 
     def root_key(self) -> Ed25519PrivateKey:
-        if not self.paths.root_key.exists():
-            raise NotInitialised(f"{self.paths.root} is not an HQ data dir; run `booth-hq init` first")
-        return keys.load_private(self.paths.root_key)
+        self._require_init()
+        return self.load_key(self.paths.root_key)
 
     def root_fingerprint(self) -> str:
         return keys.fingerprint(self.root_key())
@@ -130,7 +179,7 @@ class HQ:
             "fingerprint": self.root_fingerprint(),
             "key_file": str(self.paths.root_key),
             "next_root_fingerprint": keys.fingerprint(nxt) if nxt else None,
-            "retired": [{"file": p.name, "fingerprint": keys.fingerprint(keys.load_private(p))} for p in retired],
+            "retired": [{"file": p.name, "fingerprint": keys.fingerprint(self.load_key(p))} for p in retired],
         }
 
     def prepare_root_rotation(self) -> str:
@@ -139,7 +188,7 @@ class HQ:
         if self.paths.next_root_key.exists():
             raise HQError("a next root key already exists; promote it first")
         nxt = keys.generate()
-        keys.save_private(nxt, self.paths.next_root_key)
+        self._save_key(nxt, self.paths.next_root_key)
         return keys.fingerprint(nxt)
 
     def promote_next_root(self, *, now: int) -> str:
@@ -164,7 +213,7 @@ class HQ:
     def _next_root(self) -> Ed25519PrivateKey | None:
         if not self.paths.next_root_key.exists():
             return None
-        return keys.load_private(self.paths.next_root_key)
+        return self.load_key(self.paths.next_root_key)
 
     # -- checkpoints and issuers
     def add_checkpoint(self, cp: Checkpoint) -> None:
@@ -230,7 +279,7 @@ class HQ:
         with self.registry.transaction():
             self.registry.add_issuer(issuer, key_here=private is not None)
             if private is not None:
-                keys.save_private(private, self.paths.issuer_key(office))
+                self._save_key(private, self.paths.issuer_key(office))
         return issuer
 
     def retire_issuer(self, office: str, *, at: int) -> IssuerKey:
@@ -352,7 +401,7 @@ class HQ:
     def watchlist_key(self) -> WatchlistKey:
         """HQ's secret watchlist key (``keys/watchlist.key``), made on first need. Bundles carry the
         watchlist as hashes under it; enrolled booths get it, sticks and bundle files never do."""
-        self.root_key()
+        self._require_init()
         return load_watchlist_key(self.paths.watchlist_key) or make_watchlist_key(self.paths.watchlist_key)
 
     # -- trust bundle
@@ -456,7 +505,7 @@ class HQ:
         if key is None:
             if not key_here:
                 raise HQError(f"the private key of {office} is kept elsewhere; pass --key FILE.pem or --key pkcs11:URI")
-            key = keys.load_private(self.paths.issuer_key(office))
+            key = self.load_key(self.paths.issuer_key(office))
         if keys.raw_public(key) != issuer.public_key:
             raise HQError(f"that key is not the registered key of {office}")
         return issuer, key

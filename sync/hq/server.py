@@ -137,9 +137,12 @@ class Services:
     clock: Callable[[], int]
     max_body: int
     gate: BatchGate
+    passphrase: bytes | None = None  # of an encrypted root, read once when the server starts
 
     def root_key(self) -> Ed25519PrivateKey:
-        return keys.load_private(HQPaths(self.data_dir).root_key)  # read each time: a promoted root applies at once
+        # read each time (a promoted root applies at once); decrypting an encrypted one costs < 1 ms
+        path = HQPaths(self.data_dir).root_key
+        return keys.load_private(path, self.passphrase if keys.is_encrypted(path) else None)
 
     def watchlist_key(self) -> WatchlistKey:
         return HQ(self.data_dir).watchlist_key()
@@ -523,16 +526,20 @@ def create_app(
     analyse_every: float = 60,
     trust_proxy: bool = False,
     batch_limits: BatchLimits | None = None,
+    passphrase: bytes | None = None,
 ) -> FastAPI:
     """The HQ server over ``hq_data_dir`` (root key, registry, bundles) and the sync database.
 
     ``dashboard``: also serve the staff dashboard (``sync.hq.dashboard.web``); ``analyse_every``:
     run the integrity analytics that often (seconds; 0: never) so alerts and figures stay fresh;
     ``trust_proxy``: believe ``X-Forwarded-Proto`` from a TLS-terminating proxy (secure cookies);
-    ``batch_limits``: per-booth and global limits on ``POST /v1/batches`` (``sync.hq.limits``).
+    ``batch_limits``: per-booth and global limits on ``POST /v1/batches`` (``sync.hq.limits``);
+    ``passphrase``: that of an encrypted root key, kept in memory while the server runs.
     """
     hq_data_dir = Path(hq_data_dir)
-    HQ(hq_data_dir).root_key()  # fail now, not at the first request, if this is no HQ
+    HQ(
+        hq_data_dir, passphrase=passphrase
+    ).root_key()  # fail now (no HQ, wrong passphrase), not at the first request, if this is no HQ
     store = SyncStore.open(hq_data_dir, database_url)
     clock = clock or (lambda: int(time.time()))
 
@@ -555,7 +562,13 @@ def create_app(
         description="Booth sync: enrolment, signed batches and receipts, trust bundles.",
     )
     app.state.services = Services(
-        hq_data_dir, store, BundleKeeper(hq_data_dir, store), clock, max_body, BatchGate(batch_limits or BatchLimits())
+        hq_data_dir,
+        store,
+        BundleKeeper(hq_data_dir, store, passphrase),
+        clock,
+        max_body,
+        BatchGate(batch_limits or BatchLimits()),
+        passphrase,
     )
     app.include_router(router)
     if dashboard:

@@ -83,7 +83,7 @@ def import_folder(hq: HQ, folder: Path, *, now: int) -> Iterator[Imported]:
             yield _enrol_one(hq, folder, booth_dir.name.removeprefix("booth-"), request, key, now)
     for claimed, path in batch_files(folder):
         yield _import_one(hq, folder, claimed, path, key, now)
-    current = BundleKeeper(hq.paths.root, hq.sync_store).current(now)
+    current = BundleKeeper(hq.paths.root, hq.sync_store, hq.passphrase).current(now)
     if current is not None:
         atomic_write(folder / BUNDLE_FILE, current[1])
 

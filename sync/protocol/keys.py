@@ -1,7 +1,9 @@
 """Ed25519 keys on disk (PEM), key ids and fingerprints.
 
 Private keys are written with mode 0600 inside 0700 folders, never overwritten, and a key
-file that group or others can read is refused on load, as ssh does.
+file that group or others can read is refused on load, as ssh does. Given a passphrase (at least
+``MIN_PASSPHRASE`` characters), a private key is written encrypted (PKCS#8, the best encryption
+``cryptography`` offers) and read back only with it; without one it is written in clear.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sync.protocol.errors import KeyFileError
 
 KID_LENGTH = 8
+MIN_PASSPHRASE = 12  # characters, checked when a key is written under a passphrase
+PASSPHRASE_HINT = "--passphrase-file or BOOTH_HQ_PASSPHRASE_FILE"
+ENCRYPTED_PEM = b"-----BEGIN ENCRYPTED PRIVATE KEY-----"
 
 
 @runtime_checkable
@@ -72,15 +77,21 @@ def generate() -> Ed25519PrivateKey:
     return Ed25519PrivateKey.generate()
 
 
-def save_private(key: Ed25519PrivateKey, path: Path) -> None:
-    """Write ``key`` as PKCS#8 PEM with mode 0600; refuse to overwrite."""
+def check_passphrase(passphrase: bytes) -> None:
+    """Refuse a passphrase too short to protect a key written under it."""
+    if len(passphrase.decode("utf-8", "replace")) < MIN_PASSPHRASE:
+        raise KeyFileError(f"a key passphrase must be at least {MIN_PASSPHRASE} characters long")
+
+
+def save_private(key: Ed25519PrivateKey, path: Path, passphrase: bytes | None = None) -> None:
+    """Write ``key`` as PKCS#8 PEM with mode 0600, encrypted under ``passphrase`` if given; never overwrite."""
+    encryption: serialization.KeySerializationEncryption = serialization.NoEncryption()
+    if passphrase is not None:
+        check_passphrase(passphrase)
+        encryption = serialization.BestAvailableEncryption(passphrase)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(path.parent, 0o700)  # an existing folder too: a key sits in no folder others can list
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -103,8 +114,19 @@ def save_public(key: Ed25519PublicKey | Ed25519PrivateKey, path: Path) -> None:
     path.write_bytes(public_pem(key))
 
 
-def load_private(path: Path) -> Ed25519PrivateKey:
-    """Load a private key, refusing files that group or others may read."""
+def is_encrypted(path: Path) -> bool:
+    """Whether the private key file ``path`` is encrypted under a passphrase (False if unreadable)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(len(ENCRYPTED_PEM)) == ENCRYPTED_PEM
+    except OSError:
+        return False
+
+
+def load_private(path: Path, passphrase: bytes | None = None) -> Ed25519PrivateKey:
+    """Load a private key, refusing files that group or others may read.
+
+    An encrypted key needs ``passphrase``; a key in clear is read whether one is given or not."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
@@ -113,10 +135,16 @@ def load_private(path: Path) -> Ed25519PrivateKey:
         raise KeyFileError(
             f"key file {path} is readable by others (mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
         )
+    data = path.read_bytes()
+    encrypted = data.lstrip().startswith(ENCRYPTED_PEM)
+    if encrypted and passphrase is None:
+        raise KeyFileError(f"{path} is encrypted: give its passphrase ({PASSPHRASE_HINT})")
     try:
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        key = serialization.load_pem_private_key(data, password=passphrase if encrypted else None)
     except (ValueError, TypeError) as exc:
-        raise KeyFileError(f"{path} is not an unencrypted PEM private key: {exc}") from None
+        if encrypted:
+            raise KeyFileError(f"wrong passphrase for {path}") from None
+        raise KeyFileError(f"{path} is not a PEM private key: {exc}") from None
     if not isinstance(key, Ed25519PrivateKey):
         raise KeyFileError(f"{path} holds a {type(key).__name__}, not an Ed25519 key")
     return key

@@ -235,7 +235,7 @@ def test_cli_round_trip(tmp_path: Path) -> None:
     kh_dir, th_dir = tmp_path / "kh", tmp_path / "th"
     fps = {}
     for d, office in ((kh_dir, "KH-BTB-01"), (th_dir, "TH-SKW-01")):
-        code, out, _ = _cli(d, "init")
+        code, out, _ = _cli(d, "init", "--no-passphrase")
         fps[d] = re.search(r"Root fingerprint: ([0-9A-F ]+)", out).group(1)
         assert _cli(d, "issuer", "add", office, "--valid-from", "2025-01-01")[0] == 0
     th_file, th_file2 = tmp_path / "th-1.list", tmp_path / "th-2.list"
@@ -355,7 +355,7 @@ def _summaries(hq: HQ) -> list[dict]:
 def test_cli_pin_follows_a_rotation(tmp_path: Path) -> None:
     kh_dir, th_dir = tmp_path / "kh", tmp_path / "th"
     for d, office in ((kh_dir, "KH-BTB-01"), (th_dir, "TH-SKW-01")):
-        assert _cli(d, "init")[0] == 0
+        assert _cli(d, "init", "--no-passphrase")[0] == 0
         assert _cli(d, "issuer", "add", office, "--valid-from", "2025-01-01")[0] == 0
     lists = [tmp_path / f"th-{n}.list" for n in range(3)]
     assert _cli(th_dir, "partner", "export", "--out", str(lists[0]))[0] == 0

@@ -60,7 +60,7 @@ def test_an_office_key_in_a_token_issues_permits_a_booth_accepts(softhsm: Path, 
     assert PIN not in out and str(softhsm) not in out  # the URI is echoed without its PIN part
     made = re.search(r"fingerprint ([0-9A-F ]+)", out).group(1)
 
-    code, out, _ = run(hq_main, "--data-dir", hq, "init")
+    code, out, _ = run(hq_main, "--data-dir", hq, "init", "--no-passphrase")
     root = re.search(r"Root fingerprint: ([0-9A-F ]+)", out).group(1)
     assert (
         run(hq_main, "--data-dir", hq, "checkpoint", "add", "KH-PHD", "--name-en", "Phnom Dei", "--country", "KH")[0]
@@ -135,7 +135,7 @@ def test_the_private_key_cannot_be_read_out_of_the_token(softhsm: Path) -> None:
 def test_token_errors_are_one_line_and_never_show_the_pin(softhsm: Path, tmp_path: Path, monkeypatch) -> None:
     assert run(hq_main, "token", "keygen", uri(softhsm))[0] == 0
     hq = str(tmp_path / "hq")
-    assert run(hq_main, "--data-dir", hq, "init")[0] == 0
+    assert run(hq_main, "--data-dir", hq, "init", "--no-passphrase")[0] == 0
     wrong = tmp_path / "wrong.pin"
     wrong.write_text("987654\n")
     cases = {

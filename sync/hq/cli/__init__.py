@@ -77,18 +77,25 @@ class HQGroup(Group):
     help="Sync database (booths, records, receipts): a SQLAlchemy URL such as "
     "postgresql+psycopg://hq@db/booth. Default: SQLite hq-sync.db in the data folder.",
 )
+@click.option(
+    "--passphrase-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="BOOTH_HQ_PASSPHRASE_FILE",
+    help="File whose first line is the passphrase of HQ's private keys (root, offices): read only "
+    "by commands that use one. Without it, a terminal asks.",
+)
 @click.version_option(package_name="booth")
 @click.pass_context
-def main(ctx: click.Context, data_dir: Path, database: str | None) -> None:
+def main(ctx: click.Context, data_dir: Path, database: str | None, passphrase_file: Path | None) -> None:
     """Booth HQ: root key, checkpoints, issuing offices, permits, revocations, trust bundles,
     enrolled booths and the sync server.
 
     \b
     Example:
-      booth-hq --data-dir hq init
+      booth-hq --data-dir hq --passphrase-file /secure/hq-pass init
       booth-hq --data-dir hq checkpoint add KH-PHD --name-en "Phnom Dei" --country KH
     """
-    open_hq(ctx, data_dir, database)
+    open_hq(ctx, data_dir, database, passphrase_file)
 
 
 for _module in (

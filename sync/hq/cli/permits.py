@@ -83,7 +83,7 @@ def permit_issue(
         elif key_source is not None:
             if not Path(key_source).exists():
                 raise click.BadParameter(f"{key_source} does not exist", param_hint="--key")
-            key = keys.load_private(Path(key_source))
+            key = hq.load_key(Path(key_source))
         issued = hq.issue(
             holder, office=office, valid_days=valid_days, now=when, key=key, out_dir=out_dir, new_copy=new_copy
         )

@@ -71,6 +71,7 @@ def serve(
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise click.UsageError("give both --ssl-certfile and --ssl-keyfile, or neither")
+    passphrase = hq.passphrase() if hq.encrypted else None  # once, before serving: kept in memory
     listener = listen(host, port)  # before uvicorn: a port in use or a bad host is one line, exit 3
     if ssl_certfile is None and host not in ("127.0.0.1", "localhost", "::1"):
         click.echo("warning: serving plain HTTP beyond this machine; enrolment tokens travel in clear", err=True)
@@ -80,6 +81,7 @@ def serve(
         dashboard=not no_dashboard,
         analyse_every=analyse_every,
         trust_proxy=trust_proxy,
+        passphrase=passphrase,
     )
     config = uvicorn.Config(
         app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level="info"
