@@ -87,7 +87,7 @@ def make_fixture(folder: Path) -> dict[str, Any]:
         "--data-dir",
         str(folder / "booth"),
     ]
-    out = _run([*hq_cmd, "init"], env=env).stdout
+    out = _run([*hq_cmd, "init", "--no-passphrase"], env=env).stdout
     fingerprint = re.search(r"Root fingerprint: (.+)", out).group(1).strip()
     _run([*hq_cmd, "checkpoint", "add", "KH-PHD", "--name-en", "Phnom Dei", "--country", "KH"], env=env)
     _run([*hq_cmd, "issuer", "add", "KH-BTB-01", "--name", "Battambang permit office"], env=env)
