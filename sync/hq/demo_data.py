@@ -530,26 +530,8 @@ def _finish(plan: _Plan, hq: HQ, kh_key: Any, now: int) -> DemoCase:
     if plan.kind in ("forged", "wrong_issuer"):
         h = plan.person.holder
         issued_at = now - 3 * DAY
-        permit = Permit(
-            number=plan.number or "",
-            issuer=TH_OFFICE if plan.kind == "wrong_issuer" else KH_OFFICE,
-            not_before=issued_at,
-            expires=issued_at + 180 * DAY,
-            issued_at=issued_at,
-            kind=h.kind,
-            family_name=h.family_name,
-            given_names=h.given_names,
-            native_name=h.native_name,
-            dob=h.dob,
-            sex=h.sex,
-            nationality=h.nationality,
-            document=h.document,
-            residence=h.residence,
-            checkpoints=h.checkpoints,
-            zone=h.zone,
-            stay_days=h.stay_days,
-            photo=h.photo,
-        )
+        office = TH_OFFICE if plan.kind == "wrong_issuer" else KH_OFFICE
+        permit = h.permit(plan.number or "", office, issued_at=issued_at, valid_days=180)
         key = keys.generate() if plan.kind == "forged" else kh_key
         text = permit_codec.encode(permit, key)
         plan.extra["permit"] = permit

@@ -465,7 +465,7 @@ class HQ:
         self._check_issuing(issuer, holder, valid_days, now)
         with self.registry.transaction():
             number = holder.number or self._assign_number(office, now)
-            permit = _permit(holder, number, office, valid_days, now)
+            permit = holder.permit(number, office, issued_at=now, valid_days=valid_days)
             text = permit_codec.encode(permit, key)
             self._check_printable(text)
             signed = permit_codec.decode(text)
@@ -482,18 +482,15 @@ class HQ:
         row = self.registry.permit(number)
         if row is None:
             raise UnknownRecord(f"no permit {number!r} was issued here (`booth-hq permit list --name ...`)")
+        copies = self.registry.permit_copies(number)
+        hashes = {c["signature_sha256"] for c in copies}
         revocations = [
-            r
-            for r in self.registry.revocation_rows()
-            if r["permit_no"] == number
-            or r["signature_sha256"] in {c["signature_sha256"] for c in self.registry.permit_copies(number)}
+            r for r in self.registry.revocation_rows() if r["permit_no"] == number or r["signature_sha256"] in hashes
         ]
-        in_force = {(r["permit_no"], r["signature_sha256"]) for r in revocations if r["lifted_at"] is None}
-        whole = any(p == number for p, _ in in_force)
-        copies = [
-            {**c, "revoked": whole or any(h == c["signature_sha256"] for _, h in in_force)}
-            for c in self.registry.permit_copies(number)
-        ]
+        in_force = [r for r in revocations if r["lifted_at"] is None]
+        whole = any(r["permit_no"] == number for r in in_force)
+        revoked = {r["signature_sha256"] for r in in_force}
+        copies = [{**c, "revoked": whole or c["signature_sha256"] in revoked} for c in copies]
         return {**row, "copies": copies, "revocations": revocations}
 
     def _signing_key(
@@ -585,29 +582,6 @@ class HQ:
         prefix = "-".join(parts[:2]) if len(parts) >= 3 else office
         serial = self.registry.next_serial(prefix, year)  # per prefix: offices sharing one never collide
         return f"{prefix}-{year}-{serial:06d}"
-
-
-def _permit(holder: Holder, number: str, office: str, valid_days: int, now: int) -> Permit:
-    return Permit(
-        number=number,
-        issuer=office,
-        not_before=now,
-        expires=now + valid_days * DAY,
-        issued_at=now,
-        kind=holder.kind,
-        family_name=holder.family_name,
-        given_names=holder.given_names,
-        native_name=holder.native_name,
-        dob=holder.dob,
-        sex=holder.sex,
-        nationality=holder.nationality,
-        document=holder.document,
-        residence=holder.residence,
-        checkpoints=holder.checkpoints,
-        zone=holder.zone,
-        stay_days=holder.stay_days,
-        photo=holder.photo,
-    )
 
 
 def _permit_row(permit: Permit, signature_sha256: str) -> dict[str, object]:

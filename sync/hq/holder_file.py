@@ -11,7 +11,8 @@ from typing import Any
 
 from sync.hq.errors import InvalidHolder, PhotoError
 from sync.hq.photo import fit_photo
-from sync.protocol.permit import CODE, KINDS, SEXES
+from sync.protocol.permit import CODE, KINDS, SEXES, Permit
+from sync.protocol.times import DAY
 
 REQUIRED_TEXT = ("fn", "gn", "dob", "sx", "nat", "doc", "res", "zn")
 OPTIONAL = ("nn", "no", "ty", "ph")
@@ -34,6 +35,29 @@ class Holder:
     native_name: str | None = None
     photo: bytes | None = None
     number: str | None = None  # `no`: a permit number fixed by the office, else assigned
+
+    def permit(self, number: str, office: str, *, issued_at: int, valid_days: int) -> Permit:
+        """This holder's permit from ``office``, valid ``valid_days`` from ``issued_at``."""
+        return Permit(
+            number=number,
+            issuer=office,
+            not_before=issued_at,
+            expires=issued_at + valid_days * DAY,
+            issued_at=issued_at,
+            kind=self.kind,
+            family_name=self.family_name,
+            given_names=self.given_names,
+            native_name=self.native_name,
+            dob=self.dob,
+            sex=self.sex,
+            nationality=self.nationality,
+            document=self.document,
+            residence=self.residence,
+            checkpoints=self.checkpoints,
+            zone=self.zone,
+            stay_days=self.stay_days,
+            photo=self.photo,
+        )
 
 
 def load_holder(path: Path) -> Holder:

@@ -153,7 +153,7 @@ booth_suspensions = Table(  # a booth's sync stopped by HQ after a fork (step 4)
     Column("resumed_at", BigInteger),
     Column("resumed_by", Text),
     Column("note", Text),
-    # step 6: staff resumed it as restored from a backup (``booth resume --restored``): HQ held its
+    # step 7: staff resumed it as restored from a backup (``booth resume --restored``): HQ held its
     # records up to here; until it sends records past them its heads are not judged (it takes them back)
     Column("restored_seq", BigInteger),
     Index("booth_suspensions_booth", "booth_id", "resumed_at"),
@@ -354,7 +354,7 @@ def _add_column(table: Table, name: str) -> Callable[[Connection], None]:
     return apply
 
 
-# booth_suspensions as step 4 made it (step 6 adds restored_seq)
+# booth_suspensions as step 4 made it (step 7 adds restored_seq)
 _booth_suspensions_4 = Table(
     "booth_suspensions",
     MetaData(),

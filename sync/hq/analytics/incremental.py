@@ -25,30 +25,24 @@ from sync.hq.analytics.derived_state import (
 )
 from sync.hq.analytics.rules import (
     OUTLIERS,
+    PER_RECORD_RULES,
     REVOKED_COLUMNS,
     Candidate,
     Limits,
     Outlier,
     RuleResult,
     after_revocation,
-    checkpoint_mismatch,
-    clock_backwards,
     counted,
-    expired_trust_override,
     flag_officers,
     officer_evidence,
     pair_double_entry,
     pair_travel,
     revoked_crossings,
-    revoked_seen,
     silent_booth,
     single_reuses,
     skew_candidate,
     skewed,
     state_overstay,
-    unchecked_watchlist_override,
-    untrusted_override,
-    watchlist_seen,
 )
 from sync.hq.errors import AnalysisConflict
 from sync.hq.schema import (
@@ -146,17 +140,8 @@ def _analyse(
         found[outlier.kind] = _officer_candidates(conn, outlier, stats, limits)
     found["silent_booth"] = silent_booth(conn, now, limits)
     found["clock_skew"] = _new_skews(conn, limits, where, full)
-    rules = (
-        revoked_seen,
-        watchlist_seen,
-        clock_backwards,
-        untrusted_override,
-        expired_trust_override,
-        unchecked_watchlist_override,
-    )
-    for rule in rules:
+    for rule in PER_RECORD_RULES:
         found[rule.__name__] = [c for part in _parts(where) for c in rule(conn, now, limits, part)]
-    found["checkpoint_mismatch"] = [c for part in _parts(where) for c in checkpoint_mismatch(conn, now, limits, part)]
     if revoked:
         found["revoked_crossed"] = _new_revoked_crossings(conn, revoked, where, full)
     else:  # forget them, so that the next run given revocations checks every crossing of them

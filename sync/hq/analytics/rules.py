@@ -638,6 +638,17 @@ def single_entry_reused(single: Iterable[str]) -> Rule:
     return rule
 
 
+# Rules that judge each record on its own (given ``where``, a part of the records): the
+# incremental analysis runs them over the records stored since its last run only.
+PER_RECORD_RULES = (
+    revoked_seen,
+    watchlist_seen,
+    clock_backwards,
+    untrusted_override,
+    expired_trust_override,
+    unchecked_watchlist_override,
+    checkpoint_mismatch,
+)
 RULES: tuple[Rule, ...] = (
     double_entry,
     impossible_travel,
@@ -647,13 +658,7 @@ RULES: tuple[Rule, ...] = (
     odd_hours,
     silent_booth,
     clock_skew,
-    revoked_seen,
-    watchlist_seen,
-    clock_backwards,
-    untrusted_override,
-    expired_trust_override,
-    unchecked_watchlist_override,
-    checkpoint_mismatch,
+    *PER_RECORD_RULES,
 )
 RULE_NAMES = tuple(r.__name__ for r in RULES)
 

@@ -30,11 +30,10 @@ def booth_add(hq: HQ, booth_id: str, checkpoint: str) -> None:
 
     Example: booth-hq booth add PHD-01 --checkpoint KH-PHD
     """
-    hq.open_checkpoint(checkpoint, at=parse_time(None))  # must exist, and be open
-    token = hq.sync_store.add_booth(booth_id, checkpoint, now=parse_time(None))
-    click.echo(f"booth {booth_id} at {checkpoint} added; it enrols with this one-time token:")
-    click.echo(f"token: {token}")
-    click.echo(f"root fingerprint (the booth must show the same): {hq.root_fingerprint()}")
+    now = parse_time(None)
+    hq.open_checkpoint(checkpoint, at=now)  # must exist, and be open
+    token = hq.sync_store.add_booth(booth_id, checkpoint, now=now)
+    _say_token(hq, f"booth {booth_id} at {checkpoint} added; it enrols with this one-time token:", token)
 
 
 @booth_group.command("token")
@@ -46,7 +45,12 @@ def booth_token(hq: HQ, booth_id: str) -> None:
     Example: booth-hq booth token PHD-01
     """
     token = hq.sync_store.reissue_token(booth_id)
-    click.echo(f"booth {booth_id}: the earlier token no longer works; it enrols with this one:")
+    _say_token(hq, f"booth {booth_id}: the earlier token no longer works; it enrols with this one:", token)
+
+
+def _say_token(hq: HQ, headline: str, token: str) -> None:
+    """The token to type on the booth, and the root fingerprint the booth must show."""
+    click.echo(headline)
     click.echo(f"token: {token}")
     click.echo(f"root fingerprint (the booth must show the same): {hq.root_fingerprint()}")
 
