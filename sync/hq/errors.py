@@ -9,6 +9,8 @@
     ├── TokenError               a PKCS#11 token or its key cannot be used: no module, no such token
     │   │                        or object, a bad pkcs11: URI (sync.hq.token)
     │   └── TokenLoginRefused    the token refused the PIN (wrong, locked, expired)
+    ├── CustodyError             a root custody share cannot be used: wrong passphrase, damaged, too few,
+    │                            from another split (sync.hq.custody)
     ├── SchemaTooNew             the sync database was written by a newer Booth (sync.hq.schema)
     ├── EnrolmentRefused         unknown booth, wrong token or a token already used (sync.hq.enrolment);
     │                            not the booth's sync.client.errors.EnrolRefused, which is the booth's view
@@ -63,6 +65,10 @@ class TokenError(HQError):
 
 class TokenLoginRefused(TokenError):
     """The token refused the PIN."""
+
+
+class CustodyError(HQError):
+    """A root custody share cannot be used: wrong passphrase, damaged, too few, from another split."""
 
 
 class SchemaTooNew(HQError):
