@@ -452,7 +452,7 @@ class Booth:
     # -- trust
     def install_bundle(self, data: bytes, *, pin: str | None = None, watch_key: WatchlistKey | None = None) -> None:
         """Install a bundle; ``watch_key`` (HQ's answer beside it) is kept only if the bundle names it."""
-        bundle = self.trust.install(data, pin=pin, high_water=self.ledger.bundle_high_water())
+        bundle = self.trust.install(data, pin=pin, high_water=self.ledger.bundle_high_water(), now=self.clock.now())
         note = f"version {bundle.version}"
         if watch_key is not None:
             if watch_key.kid != bundle.watchlist_key_id:

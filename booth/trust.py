@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,11 +52,20 @@ def accept_bundle(
     current: TrustBundle | None,
     pin: str | None = None,
     high_water: int | None = None,
+    now: int | None = None,
 ) -> TrustBundle:
     """Decide whether a booth may install ``data``; return the bundle or raise ``TrustError``.
 
-    The root is judged, and the signature checked, before the bundle's payload is decoded."""
-    bundle = _open(data, trust=root_check(pinned_root, current, pin), known=trusted_roots(pinned_root, current))
+    The root is judged, and the signature checked, before the bundle's payload is decoded. A
+    bundle an online signer signed needs its certificate valid at ``now`` (the booth's clock)
+    and not revoked by the root statement of the installed bundle, nor that statement rolled back."""
+    bundle = _open(
+        data,
+        trust=root_check(pinned_root, current, pin),
+        known=trusted_roots(pinned_root, current),
+        held=current.statement if current is not None else None,
+        now=now,
+    )
     if current is not None and bundle.version <= current.version:
         raise TrustError(
             f"bundle version {bundle.version} is not newer than the installed {current.version} (rollback refused)"
@@ -160,9 +170,13 @@ class TrustStore:
             raise NoTrustBundle("no trust bundle installed: run `booth bundle install FILE --pin FINGERPRINT`")
         return bundle
 
-    def install(self, data: bytes, *, pin: str | None = None, high_water: int | None = None) -> TrustBundle:
+    def install(
+        self, data: bytes, *, pin: str | None = None, high_water: int | None = None, now: int | None = None
+    ) -> TrustBundle:
+        """Install ``data`` if the booth accepts it (``accept_bundle``; ``now``: the booth's clock, else the system's)."""
+        now = int(time.time()) if now is None else now
         bundle = accept_bundle(
-            data, pinned_root=self.pinned_root(), current=self.current(), pin=pin, high_water=high_water
+            data, pinned_root=self.pinned_root(), current=self.current(), pin=pin, high_water=high_water, now=now
         )
         if self.pinned_root() != bundle.root_public_key:
             self.pin_root(bundle.root_public_key)

@@ -6,6 +6,9 @@ import os
 import shutil
 from pathlib import Path
 
+from sync.protocol.batch import Receipt, open_receipt
+from sync.protocol.errors import DocumentRefused
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # GUI tests: real widgets, no screen needed
 
 import pytest
@@ -248,3 +251,14 @@ def read_only_copy(tmp_path: Path):
         yield source, view
     finally:
         subprocess.run(["umount", "-l", str(view)], check=False)  # lazy: an open ledger must not keep it mounted
+
+
+def hq_receipt(data: bytes, hq: HQ) -> Receipt:
+    """A receipt opened as a booth of ``hq`` opens it: signed by an online signer its root certified."""
+    root = hq.signers.root_public()
+
+    def trust(signer_root: bytes) -> None:
+        if signer_root != root:
+            raise DocumentRefused("not this HQ's root")
+
+    return open_receipt(data, trust=trust)

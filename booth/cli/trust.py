@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -148,7 +149,7 @@ def _bundle_for(data_dir: Path, bundle_file: Path | None, pin: str | None) -> Tr
         return store.require()
     # A file given for one verification must chain to the pinned root, but need not be newer.
     data = read_capped(bundle_file, MAX_BUNDLE_BYTES)
-    return accept_bundle(data, pinned_root=store.pinned_root(), current=None, pin=pin)
+    return accept_bundle(data, pinned_root=store.pinned_root(), current=None, pin=pin, now=int(time.time()))
 
 
 COMMANDS = (bundle, verify)

@@ -1,50 +1,59 @@
-"""What the booth accepts as HQ's word: receipts signed by the pinned root, matching the ledger.
+"""What the booth accepts as HQ's word: receipts signed by HQ's online signer, matching the ledger.
 
 Shared by the network client and the USB export: a receipt is believed only if it is signed
-by the root this booth pinned at enrolment (or the next root its installed bundle announced),
+by an online signer certified for receipts by the root this booth pinned at enrolment (or the
+next root its installed bundle announced), valid at the booth's time and not revoked by the
+root statement of the installed bundle,
 names this booth, and acknowledges a record this ledger holds with the same hash. A signed
 receipt that disagrees with the ledger is HQ's own word that the histories differ: an alarm.
 """
 
 from __future__ import annotations
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+import hmac
 
 from booth.errors import TrustError
 from booth.service import Booth
 from sync.client.errors import BadReceipt, ForkDetected, HistoryConflict, NotEnrolled
 from sync.protocol.batch import BatchRefused, Receipt, open_receipt
-from sync.protocol.keys import public_from_raw
+from sync.protocol.bundle import TrustBundle
+from sync.protocol.errors import DocumentRefused
 
 
-def trusted_roots(booth: Booth) -> list[Ed25519PublicKey]:
+def trusted_roots(booth: Booth) -> list[bytes]:
     """The pinned HQ root, and the next root the installed bundle announces (rotation)."""
     pinned = booth.trust.pinned_root()
     if pinned is None:
         raise NotEnrolled("no HQ root is pinned: run `booth enrol --hq URL --token T` first")
     roots = [pinned]
-    try:
-        current = booth.trust.current()
-    except TrustError:
-        current = None
+    current = _installed(booth)
     if current is not None and current.next_root_public_key and current.next_root_public_key != pinned:
         roots.append(current.next_root_public_key)
-    return [public_from_raw(r) for r in roots]
+    return roots
+
+
+def _installed(booth: Booth) -> TrustBundle | None:
+    try:
+        return booth.trust.current()
+    except TrustError:
+        return None
 
 
 def open_hq_receipt(booth: Booth, data: bytes) -> Receipt:
-    """Check the signature and the booth; raise ``BadReceipt`` otherwise."""
-    problem = "no trusted root"
-    for key in trusted_roots(booth):
-        try:
-            receipt = open_receipt(data, key)
-            break
-        except BatchRefused as exc:
-            problem = exc.detail
-        except (KeyError, TypeError, AttributeError, ValueError):
-            problem = "receipt payload is malformed"
-    else:
-        raise BadReceipt(f"a receipt is not signed by the pinned HQ root ({problem})")
+    """Check the signature (an online signer the pinned root certified, not revoked by the root
+    statement installed, valid now) and the booth; raise ``BadReceipt`` otherwise."""
+    roots = trusted_roots(booth)
+    current = _installed(booth)
+
+    def trust(root: bytes) -> None:
+        if not any(hmac.compare_digest(root, r) for r in roots):
+            raise DocumentRefused("its signer is certified by a root this booth does not trust")
+
+    rules = current.statement.signer_rules() if current is not None and current.statement is not None else None
+    try:
+        receipt = open_receipt(data, trust=trust, rules=rules, now=booth.clock.now())
+    except BatchRefused as exc:
+        raise BadReceipt(f"a receipt is not HQ's ({exc.detail})") from None
     if not isinstance(receipt.acked_seq, int) or not isinstance(receipt.at, int) or receipt.acked_seq < 0:
         raise BadReceipt("a receipt has malformed fields")
     if receipt.booth_id != booth.ledger.booth_id:

@@ -139,7 +139,9 @@ def _take_bundle(booth: Booth, folder: Path, report: UsbReport) -> None:
     for path in _bundle_files(folder):
         try:
             data = read_capped(path, MAX_BUNDLE_BYTES)
-            candidates.append((open_bundle(data, trust=check, known=roots).version, path, data))
+            held = current.statement if current is not None else None
+            opened = open_bundle(data, trust=check, known=roots, held=held, now=booth.clock.now())
+            candidates.append((opened.version, path, data))
         except (WireError, TrustError, OSError, ValueError) as exc:
             report.problem(f"{_name(folder, path)}: {exc}")
     for version, path, data in sorted(candidates, key=lambda c: c[0], reverse=True):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,11 +20,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from sync.hq import validate
 from sync.hq.bundle_file import save_latest
+from sync.hq.ceremony import CeremonyAnswer, CeremonyRequest
 from sync.hq.errors import HQError, InvalidInput, NotInitialised, UnknownRecord
 from sync.hq.holder_file import Holder
 from sync.hq.partner import partner_trust
 from sync.hq.paths import HQPaths, safe_name
 from sync.hq.registry import Registry
+from sync.hq.signers import Signers, certify, signer_name, write_root_public
 from sync.protocol import keys
 from sync.protocol import permit as permit_codec
 from sync.protocol.bundle import (
@@ -33,11 +36,14 @@ from sync.protocol.bundle import (
     Revocation,
     TrustBundle,
     WatchEntry,
-    sign_bundle,
+    sign_certified_bundle,
 )
 from sync.protocol.errors import KeyFileError
+from sync.protocol.files import atomic_write
 from sync.protocol.partner import COUNTRIES
 from sync.protocol.permit import Permit
+from sync.protocol.signer_cert import SignerCert
+from sync.protocol.statement import DEFAULT_SIGNER_DAYS
 from sync.protocol.times import DAY, iso
 from sync.protocol.watchlist import WatchlistKey, load_watchlist_key, make_watchlist_key, seal_watchlist
 
@@ -67,6 +73,16 @@ class IssuedPermit:
     card_files: tuple[Path, ...] = ()  # the QR PNG and card PDF, when printed while issuing
 
 
+def _signer_summary(cert: SignerCert) -> dict[str, object]:
+    return {
+        "kid": cert.kid.hex(),
+        "purposes": list(cert.purposes),
+        "not_before": iso(cert.not_before),
+        "not_after": iso(cert.not_after),
+        "name": cert.name,
+    }
+
+
 class HQ:
     def __init__(
         self,
@@ -84,6 +100,7 @@ class HQ:
         self.database_url = database_url  # the sync store; None: SQLite in the data dir
         self._sync_store = sync_store
         self._own_sync_store = sync_store is None
+        self.signers = Signers(self.paths, self.load_key, self._save_key)
 
     @property
     def read_only(self) -> bool:
@@ -94,8 +111,7 @@ class HQ:
     @property
     def registry(self) -> Registry:
         if self._registry is None:
-            if not self.paths.root_key.exists():
-                raise NotInitialised(f"{self.paths.root} is not an HQ data dir; run `booth-hq init` first")
+            self._require_init()
             self._registry = Registry(self.paths.database, read_only=self.read_only)
         return self._registry
 
@@ -105,8 +121,7 @@ class HQ:
         if self._sync_store is None:
             from sync.hq.store import SyncStore  # SQLAlchemy only for the commands that need it
 
-            if not self.paths.root_key.exists():
-                raise NotInitialised(f"{self.paths.root} is not an HQ data dir; run `booth-hq init` first")
+            self._require_init()
             self._sync_store = SyncStore.open(
                 self.paths.root, self.database_url, read_only=self.read_only and self.database_url is None
             )
@@ -135,8 +150,12 @@ class HQ:
 
     @property
     def encrypted(self) -> bool:
-        """Whether this HQ's private keys are encrypted: its root decides, for every key written after it."""
-        return keys.is_encrypted(self.paths.root_key)
+        """Whether this HQ's private keys are encrypted: its root decides (or, with the root offline,
+        the online signer), for every key written after it."""
+        for path in (self.paths.root_key, self.paths.signer_key, self.paths.pending_signer_key):
+            if path.exists():
+                return keys.is_encrypted(path)
+        return self._passphrase is not None
 
     def load_key(self, path: Path) -> Ed25519PrivateKey:
         """A private key file of this HQ; the passphrase is asked for only if the file is encrypted."""
@@ -147,48 +166,116 @@ class HQ:
         keys.save_private(key, path, self.passphrase() if self.encrypted else None)
 
     def _require_init(self) -> None:
-        if not self.paths.root_key.exists():
+        if not (self.paths.root_public.exists() or self.paths.root_key.exists()):
             raise NotInitialised(f"{self.paths.root} is not an HQ data dir; run `booth-hq init` first")
 
     # -- root
-    def init(self) -> str:
-        """Make the HQ root key, encrypted if this HQ was given a passphrase; return its fingerprint."""
-        if self.paths.root_key.exists():
-            held = self.paths.root_key if self.encrypted else f"fingerprint {self.root_fingerprint()}"
-            raise HQError(f"{self.paths.root} already has a root key ({held})")
+    def init(self, *, now: int | None = None, offline_root: Callable[[Ed25519PrivateKey], None] | None = None) -> str:
+        """Make the HQ root key, certify a first online signer and sign a first root statement;
+        return the root's fingerprint. The root is kept here (encrypted if this HQ was given a
+        passphrase) unless ``offline_root`` takes it away (``sync.hq.custody``): then this folder
+        never holds it."""
+        if self.paths.root_key.exists() or self.paths.root_public.exists():
+            raise HQError(f"{self.paths.root} already has a root key (fingerprint {self.root_fingerprint()})")
         passphrase = self.passphrase() if self.passphrase_source is not None else None
         if passphrase is not None:
             keys.check_passphrase(passphrase)  # before any folder is made
-        self.paths.ensure()
+        now = int(time.time()) if now is None else now
         root = keys.generate()
-        keys.save_private(root, self.paths.root_key, passphrase)
+        if offline_root is not None:
+            offline_root(root)  # the custodians' shares written, or nothing happens here
+        self.paths.ensure()
+        if offline_root is None:
+            keys.save_private(root, self.paths.root_key, passphrase)
+        write_root_public(self.paths, keys.raw_public(root))
+        signer = keys.generate()
+        keys.save_private(signer, self.paths.signer_key, passphrase)
+        cert = certify(root, keys.raw_public(signer), now=now, days=DEFAULT_SIGNER_DAYS, name=signer_name(now))
+        atomic_write(self.paths.signer_cert, cert)
+        self.signers.refresh_statement((), None, now=now, root=root)
         return keys.fingerprint(root)
 
     def root_key(self) -> Ed25519PrivateKey:
+        """The root's private key, for what only the root may do here (partner lists, rotation)."""
         self._require_init()
-        return self.load_key(self.paths.root_key)
+        return self.signers.local_root("signing with the root")
 
     def root_fingerprint(self) -> str:
-        return keys.fingerprint(self.root_key())
+        return keys.fingerprint(self.signers.root_public())
 
     def root_summary(self) -> dict[str, object]:
-        """The root's fingerprint, the announced next root's, and the retired roots' (for people)."""
-        nxt = self._next_root()
-        retired = sorted(self.paths.root_key.parent.glob("retired-root-*.pem"))
+        """The root's fingerprint, where it is kept, the announced next root, the online signer and
+        the root statement, and the retired roots (for people; no passphrase needed)."""
+        nxt = self.next_root_public_key(ask=False)
+        statement = self.signers.statement()
+        cert = self.signers.held_cert()
         return {
             "fingerprint": self.root_fingerprint(),
-            "key_file": str(self.paths.root_key),
+            "key_file": str(self.paths.root_key) if self.signers.root_is_here() else None,
+            "root_kept": "here" if self.signers.root_is_here() else "offline",
             "next_root_fingerprint": keys.fingerprint(nxt) if nxt else None,
-            "retired": [{"file": p.name, "fingerprint": keys.fingerprint(self.load_key(p))} for p in retired],
+            "online_signer": None if cert is None else _signer_summary(cert),
+            "statement_serial": statement.serial if statement else None,
+            "retired": [p.name for p in sorted(self.paths.keys.glob("retired-root-*.pem"))],
         }
+
+    # -- key ceremonies (sync.hq.ceremony)
+    def ceremony_request(
+        self,
+        *,
+        now: int,
+        new_signer: bool = True,
+        revoke_current: bool = False,
+        days: int = DEFAULT_SIGNER_DAYS,
+        signer_token: str | None = None,
+    ) -> CeremonyRequest:
+        """What to ask of the root now: the registry's issuing offices, revocations, and a new
+        online signer (made here, waiting) unless ``new_signer`` is False."""
+        self._require_init()
+        held = self.signers.statement()
+        partner_issuers, _ = partner_trust(self)
+        issuers, nxt = self.signers.wanted_statement((*self.registry.issuers(), *partner_issuers), None)
+        revoked = list(held.revoked_signers) if held else []
+        current = self.signers.held_cert()
+        if revoke_current:
+            if current is None:
+                raise HQError("there is no online signer to revoke")
+            revoked.append(current.kid)
+        max_days = held.max_signer_days if held else DEFAULT_SIGNER_DAYS
+        if new_signer and not 1 <= days <= max_days:
+            raise InvalidInput(f"an online signer is certified for 1 to {max_days} days, not {days}")
+        root = self.signers.root_public()
+        return CeremonyRequest(
+            root_public_key=root,
+            made_at=now,
+            serial=(held.serial + 1) if held and held.root_public_key == root else 1,
+            issuers=issuers,
+            revoked_signers=tuple(dict.fromkeys(revoked)),
+            max_signer_days=max_days,
+            next_root_public_key=held.next_root_public_key if held else nxt,
+            signer_public_key=self.signers.make_pending(signer_token) if new_signer else None,
+            signer_days=days if new_signer else 0,
+        )
+
+    def ceremony_install(self, answer: CeremonyAnswer, *, now: int) -> list[str]:
+        """Put the root's answer in use: the statement, then the certified signer. Lines for people."""
+        self._require_init()
+        lines = []
+        statement = self.signers.install_statement(answer.statement)
+        lines.append(f"root statement {statement.serial} installed ({len(statement.issuers)} issuer key(s))")
+        if answer.signer_cert is not None:
+            cert = self.signers.install_signer(answer.signer_cert, now=now)
+            lines.append(f"{cert.describe()} in use")
+        return lines
 
     def prepare_root_rotation(self) -> str:
         """Make the next root key; bundles announce it from now on. Returns its fingerprint."""
-        self.root_key()
+        self.signers.local_root("a root rotation")
         if self.paths.next_root_key.exists():
             raise HQError("a next root key already exists; promote it first")
         nxt = keys.generate()
         self._save_key(nxt, self.paths.next_root_key)
+        atomic_write(self.paths.next_root_public, keys.raw_public(nxt).hex().encode() + b"\n")
         return keys.fingerprint(nxt)
 
     def promote_next_root(self, *, now: int) -> str:
@@ -203,10 +290,18 @@ class HQ:
         stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         os.replace(self.paths.root_key, self.paths.retired_root_key(stamp))
         os.replace(self.paths.next_root_key, self.paths.root_key)
+        self.paths.next_root_public.unlink(missing_ok=True)
+        write_root_public(self.paths, keys.raw_public(nxt))
+        self.signers.certify_here(now=now)  # the online signer, certified again by the new root
         return keys.fingerprint(nxt)
 
-    def next_root_public_key(self) -> bytes | None:
-        """The raw public key of the announced next root (``root rotate``), or None."""
+    def next_root_public_key(self, *, ask: bool = True) -> bytes | None:
+        """The raw public key of the announced next root (``root rotate``), or None; without
+        ``ask``, never asks for a passphrase (read from ``next-root.pub``)."""
+        if self.paths.next_root_public.exists():
+            return bytes.fromhex(self.paths.next_root_public.read_text().strip())
+        if not ask and self.encrypted:
+            return None
         nxt = self._next_root()
         return keys.raw_public(nxt) if nxt is not None else None
 
@@ -408,19 +503,25 @@ class HQ:
     def build_bundle(
         self, *, now: int, max_offline_days: float = DEFAULT_MAX_OFFLINE_DAYS
     ) -> tuple[TrustBundle, bytes]:
-        root = self.root_key()
+        signer = self.signers.ensure(now=now)
         reg = self.registry
         max_age = round(max_offline_days * DAY)
         partner_issuers, partner_revocations = partner_trust(self)  # the partner HQ's offices, checked
+        issuers = (*reg.issuers(), *partner_issuers)
+        nxt = self.next_root_public_key()
+        self.signers.refresh_statement(issuers, nxt, now=now)
+        statement = self.signers.statement_data()
+        if statement is None:
+            raise HQError(f"{self.paths.keys} holds no root statement: hold a key ceremony")
         bundle = TrustBundle(
             version=reg.next_bundle_version(),
             issued_at=now,
             expires_at=now + max(HARD_OFFLINE_DAYS * DAY, max_age),  # past it, booths stop: trust_expired
             hq_time=now,
             max_offline_age=max_age,
-            root_public_key=keys.raw_public(root),
-            next_root_public_key=keys.raw_public(nxt) if (nxt := self._next_root()) else None,
-            issuers=(*reg.issuers(), *partner_issuers),
+            root_public_key=self.signers.root_public(),
+            next_root_public_key=nxt,
+            issuers=issuers,
             checkpoints=tuple(reg.checkpoints()),
             revocations=(*reg.revocations(), *partner_revocations),
             sealed_watchlist=seal_watchlist(reg.watchlist(), watch_key := self.watchlist_key()),
@@ -430,7 +531,7 @@ class HQ:
             used_up=self.used_up_permits(now),
             genuine=tuple(g["permit_no"] for g in reg.genuine()),
         )
-        data = sign_bundle(bundle, root)
+        data = sign_certified_bundle(bundle, signer.key, signer.cert_data, statement)
         save_latest(self.paths.root, bundle, data)  # what the server hands to booths
         return bundle, data
 

@@ -29,8 +29,46 @@ class HQPaths:
         return self.keys / "root.pem"
 
     @property
+    def root_public(self) -> Path:
+        """The root's public half: what every command but a ceremony needs of the root."""
+        return self.keys / "root.pub"
+
+    @property
+    def signer_key(self) -> Path:
+        """The online signer's private key (PEM), or ``signer.uri`` naming it in a PKCS#11 token."""
+        return self.keys / "signer.pem"
+
+    @property
+    def signer_uri(self) -> Path:
+        return self.keys / "signer.uri"
+
+    @property
+    def signer_cert(self) -> Path:
+        return self.keys / "signer.cert"
+
+    @property
+    def statement(self) -> Path:
+        return self.keys / "statement.cose"
+
+    @property
+    def pending_signer_key(self) -> Path:
+        """A new online signer's key, made by ``ceremony request``, waiting for its certificate."""
+        return self.keys / "pending-signer.pem"
+
+    @property
+    def pending_signer_uri(self) -> Path:
+        return self.keys / "pending-signer.uri"
+
+    def retired_signer(self, stamp: str, suffix: str) -> Path:
+        return self.keys / f"retired-signer-{stamp}{suffix}"
+
+    @property
     def next_root_key(self) -> Path:
         return self.keys / "next-root.pem"
+
+    @property
+    def next_root_public(self) -> Path:
+        return self.keys / "next-root.pub"
 
     @property
     def watchlist_key(self) -> Path:

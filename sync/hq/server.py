@@ -37,7 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -51,6 +50,7 @@ from sync.hq.facade import HQ
 from sync.hq.limits import BatchGate, BatchLimits, TooBusy
 from sync.hq.paths import HQPaths
 from sync.hq.routes import guarded_route
+from sync.hq.signers import RENEW_BEFORE, OnlineSigner
 from sync.hq.store import SyncStore
 from sync.protocol import keys
 from sync.protocol.batch import MAX_RECORDS, MAX_WIRE, RECORDS_TYPE, BatchRefused, make_batch, pack_records, peek_kid
@@ -137,12 +137,30 @@ class Services:
     clock: Callable[[], int]
     max_body: int
     gate: BatchGate
-    passphrase: bytes | None = None  # of an encrypted root, read once when the server starts
+    passphrase: bytes | None = None  # of HQ's encrypted keys, read once when the server starts
+    _signer: tuple[object, OnlineSigner] | None = None
 
-    def root_key(self) -> Ed25519PrivateKey:
-        # read each time (a promoted root applies at once); decrypting an encrypted one costs < 1 ms
-        path = HQPaths(self.data_dir).root_key
-        return keys.load_private(path, self.passphrase if keys.is_encrypted(path) else None)
+    def hq(self) -> HQ:
+        return HQ(self.data_dir, sync_store=self.store, passphrase=self.passphrase)
+
+    def root_public(self) -> bytes:
+        return self.hq().signers.root_public()
+
+    def signer(self) -> OnlineSigner:
+        """HQ's online signer, loaded again only when its certificate file changed (a ceremony
+        installed a new one, a local root renewed it)."""
+        paths = HQPaths(self.data_dir)
+        try:
+            st = paths.signer_cert.stat()
+            stamp: object = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            stamp = None
+        if self._signer is None or self._signer[0] != stamp or self._expiring(self._signer[1]):
+            self._signer = (stamp, self.hq().signers.ensure(now=self.clock()))
+        return self._signer[1]
+
+    def _expiring(self, signer: OnlineSigner) -> bool:
+        return signer.cert.not_after - self.clock() < RENEW_BEFORE
 
     def watchlist_key(self) -> WatchlistKey:
         return HQ(self.data_dir).watchlist_key()
@@ -257,8 +275,8 @@ async def get_time(svc: Svc) -> HQTime:
 @router.get("/root", response_model=HQRoot)
 def get_root(svc: Svc) -> HQRoot:
     """HQ's root public key, for an operator to compare before enrolling (public; the bundle is not)."""
-    root = svc.root_key()
-    return HQRoot(root_public_key=keys.raw_public(root).hex(), root_fingerprint=keys.fingerprint(root))
+    root = svc.root_public()
+    return HQRoot(root_public_key=root.hex(), root_fingerprint=keys.fingerprint(root))
 
 
 @router.post(
@@ -287,11 +305,11 @@ def _enrol(svc: Services, asked: EnrolRequest) -> EnrolAnswer:
         raise ApiError(403, "bad_token") from None
     except KeyFileError as exc:
         raise ApiError(400, "bad_format", str(exc)) from None
-    root = svc.root_key()
+    root = svc.root_public()
     return EnrolAnswer(
         booth_id=booth.booth_id,
         checkpoint=booth.checkpoint,
-        root_public_key=keys.raw_public(root).hex(),
+        root_public_key=root.hex(),
         root_fingerprint=keys.fingerprint(root),
         hq_time=now,
         watchlist_key=svc.watchlist_key().hex(),
@@ -304,7 +322,7 @@ def _enrol(svc: Services, asked: EnrolRequest) -> EnrolAnswer:
     responses={
         200: {
             "content": {COSE: _BINARY},
-            "description": "the receipt, signed by the HQ root key",
+            "description": "the receipt, signed by HQ's online signer (its root certificate inside)",
             "headers": {"X-Acked-Seq": {"schema": {"type": "integer"}, "description": "sequence acknowledged"}},
         },
         **_problems(*_SIGNED, 413),
@@ -324,7 +342,7 @@ async def post_batch(call: Caller, svc: Svc) -> Response:
     try:
         with svc.gate.admit(kid) as refund:
             try:
-                result = await run_in_threadpool(svc.store.accept_batch, wire, svc.clock(), svc.root_key())
+                result = await run_in_threadpool(svc.store.accept_batch, wire, svc.clock(), svc.signer())
             except BatchRefused as exc:
                 refund(exc.reason)
                 raise
@@ -537,9 +555,9 @@ def create_app(
     ``passphrase``: that of an encrypted root key, kept in memory while the server runs.
     """
     hq_data_dir = Path(hq_data_dir)
-    HQ(
-        hq_data_dir, passphrase=passphrase
-    ).root_key()  # fail now (no HQ, wrong passphrase), not at the first request, if this is no HQ
+    starting = HQ(hq_data_dir, passphrase=passphrase)
+    starting.signers.ensure(now=int(time.time()))  # fail now (no HQ, wrong passphrase), not at the first request
+    starting.close()
     store = SyncStore.open(hq_data_dir, database_url)
     clock = clock or (lambda: int(time.time()))
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
@@ -42,6 +42,7 @@ from sync.hq.schema import (
     records,
     request_nonces,
 )
+from sync.hq.signers import OnlineSigner
 from sync.protocol.batch import Batch, BatchRefused, Receipt, open_batch, sign_receipt
 from sync.protocol.bundle import BoothEntry
 from sync.protocol.errors import KeyFileError
@@ -350,7 +351,7 @@ class SyncStore:
         return [BoothEntry(b.booth_id, b.checkpoint, b.public_key) for b in self.booths() if b.state == "enrolled"]
 
     # -- batches
-    def accept_batch(self, wire: bytes, now: int, hq_key: Ed25519PrivateKey) -> AcceptResult:
+    def accept_batch(self, wire: bytes, now: int, signer: OnlineSigner) -> AcceptResult:
         """Check and store one signed batch; return its receipt, or raise ``BatchRefused``/``SyncRefused``.
 
         The sender is known before any work is done for it: the key id in the batch's protected
@@ -375,13 +376,13 @@ class SyncStore:
         batch = open_batch(wire, sender)  # inflated and parsed once
         info = found[0]
         _check_numbers(batch)
-        outcome = self._retry_once(lambda: self._decide(batch, wire, info.public_key, now, hq_key))
+        outcome = self._retry_once(lambda: self._decide(batch, wire, info.public_key, now, signer))
         if isinstance(outcome, SyncRefused):
             raise outcome
         return outcome
 
     def _decide(
-        self, batch: Batch, wire: bytes, public_key: bytes, now: int, hq_key: Ed25519PrivateKey
+        self, batch: Batch, wire: bytes, public_key: bytes, now: int, signer: OnlineSigner
     ) -> AcceptResult | SyncRefused:
         booth_id = batch.booth_id
         with self.engine.begin() as conn:
@@ -404,8 +405,8 @@ class SyncStore:
                 self._keep_fork(conn, batch.booth_id, decision, wire, _batch_fork_detail(batch, decision), now)
                 return SyncRefused("fork", f"record {decision.seq} differs from the one HQ {decision.known}", acked)
             if decision.kind == chain_check.DUPLICATE:
-                return self._old_receipt(conn, batch, stored[batch.last_seq], now, hq_key)
-            return self._store_new(conn, batch, acked, now, hq_key)
+                return self._old_receipt(conn, batch, stored[batch.last_seq], now, signer)
+            return self._store_new(conn, batch, acked, now, signer)
 
     @staticmethod
     def _against_heads(conn: Connection, batch: Batch, acked: int) -> chain_check.Decision | None:
@@ -428,9 +429,7 @@ class SyncStore:
         )
         return {seq: h for seq, h in conn.execute(query)}
 
-    def _store_new(
-        self, conn: Connection, batch: Batch, acked: int, now: int, hq_key: Ed25519PrivateKey
-    ) -> AcceptResult:
+    def _store_new(self, conn: Connection, batch: Batch, acked: int, now: int, signer: OnlineSigner) -> AcceptResult:
         new = [r for r in batch.records if r.seq > acked]
         conn.execute(insert(records), [{**{f: getattr(r, f) for f in FIELDS}, "received_at": now} for r in new])
         conn.execute(
@@ -441,26 +440,22 @@ class SyncStore:
         conn.execute(  # heads heard for these records all matched (_against_heads): no longer needed
             booth_heads.delete().where(booth_heads.c.booth_id == batch.booth_id, booth_heads.c.seq <= batch.last_seq)
         )
-        receipt = self._new_receipt(conn, batch.booth_id, batch.last_seq, batch.head_hash, now, hq_key)
+        receipt = self._new_receipt(conn, batch.booth_id, batch.last_seq, batch.head_hash, now, signer)
         log.info("booth %s: stored records %d..%d", batch.booth_id, acked + 1, batch.last_seq)
         return AcceptResult("accepted", batch.booth_id, batch.last_seq, batch.head_hash, receipt, len(new))
 
-    def _old_receipt(
-        self, conn: Connection, batch: Batch, head: str, now: int, hq_key: Ed25519PrivateKey
-    ) -> AcceptResult:
+    def _old_receipt(self, conn: Connection, batch: Batch, head: str, now: int, signer: OnlineSigner) -> AcceptResult:
         query = select(receipts.c.receipt).where(
             receipts.c.booth_id == batch.booth_id, receipts.c.last_seq == batch.last_seq
         )
         receipt = conn.execute(query).scalar()
         if receipt is None:  # the booth batched differently this time: a receipt for the stored record
-            receipt = self._new_receipt(conn, batch.booth_id, batch.last_seq, head, now, hq_key)
+            receipt = self._new_receipt(conn, batch.booth_id, batch.last_seq, head, now, signer)
         return AcceptResult("duplicate", batch.booth_id, batch.last_seq, head, bytes(receipt), 0)
 
     @staticmethod
-    def _new_receipt(
-        conn: Connection, booth_id: str, seq: int, head: str, now: int, hq_key: Ed25519PrivateKey
-    ) -> bytes:
-        receipt = sign_receipt(Receipt(booth_id, seq, head, now), hq_key)
+    def _new_receipt(conn: Connection, booth_id: str, seq: int, head: str, now: int, signer: OnlineSigner) -> bytes:
+        receipt = sign_receipt(Receipt(booth_id, seq, head, now), signer.key, signer.cert_data)
         conn.execute(insert(receipts).values(booth_id=booth_id, last_seq=seq, head_hash=head, receipt=receipt, at=now))
         return receipt
 

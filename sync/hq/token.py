@@ -270,3 +270,23 @@ def keygen(text: str) -> bytes:
             },
         )
         return raw_public_from_ec_point(bytes(public[Attribute.EC_POINT]))
+
+
+class TokenSigner:
+    """A ``keys.Signer`` for a long-lived holder (HQ's server): each signature opens the token,
+    logs in and signs, so no session outlives a call (a token pulled out and put back works)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._raw_public = public_key(text)  # also checks, once, that the URI names a usable key
+
+    @property
+    def raw_public_key(self) -> bytes:
+        return self._raw_public
+
+    def sign(self, data: bytes) -> bytes:
+        with open_key(self.text) as key:
+            return key.sign(data)
+
+    def __repr__(self) -> str:
+        return f"TokenSigner({parse_uri(self.text)})"

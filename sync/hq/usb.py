@@ -21,11 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from sync.hq.bundles import BundleKeeper
 from sync.hq.errors import EnrolmentRefused, SyncRefused
 from sync.hq.facade import HQ
+from sync.hq.signers import OnlineSigner
 from sync.protocol import keys
 from sync.protocol.batch import MAX_WIRE, BatchRefused, peek_kid
 from sync.protocol.enrolment import MAX_REQUEST_BYTES, EnrolAnswer, open_request, sign_answer
@@ -76,7 +75,7 @@ def import_folder(hq: HQ, folder: Path, *, now: int) -> Iterator[Imported]:
     """Import every batch under ``folder``; write receipts and the latest bundle back."""
     if not folder.is_dir():
         raise FileNotFoundError(2, "no such folder", str(folder))
-    key = hq.root_key()
+    key = hq.signers.ensure(now=now)
     for booth_dir in booth_dirs(folder):
         request = booth_dir / REQUEST_FILE
         if request.exists() or request.is_symlink():
@@ -88,7 +87,7 @@ def import_folder(hq: HQ, folder: Path, *, now: int) -> Iterator[Imported]:
         atomic_write(folder / BUNDLE_FILE, current[1])
 
 
-def _import_one(hq: HQ, folder: Path, claimed: str, path: Path, key: Ed25519PrivateKey, now: int) -> Imported:
+def _import_one(hq: HQ, folder: Path, claimed: str, path: Path, key: OnlineSigner, now: int) -> Imported:
     rel = path.relative_to(folder)
     try:
         try:
@@ -108,7 +107,7 @@ def _import_one(hq: HQ, folder: Path, claimed: str, path: Path, key: Ed25519Priv
     return Imported(rel, result.status, acked_seq=result.acked_seq)
 
 
-def _enrol_one(hq: HQ, folder: Path, claimed: str, path: Path, key: Ed25519PrivateKey, now: int) -> Imported:
+def _enrol_one(hq: HQ, folder: Path, claimed: str, path: Path, key: OnlineSigner, now: int) -> Imported:
     """Enrol the booth of a request on the stick, as ``POST /v1/enrol`` would; write the signed answer."""
     rel = path.relative_to(folder)
     try:

@@ -13,8 +13,9 @@ The inflated payload is ``[header, records]``: ``header`` a byte string holding 
 receiver recomputes every hash, so sending them would only add 128 incompressible characters
 a record). Each record is decoded on its own under a byte cap, so even a batch signed by a
 stolen booth key costs bounded memory: counts and lengths are read from CBOR heads and checked
-before anything is built. Hex fields travel as bytes. A receipt is a COSE_Sign1 by HQ's root
-key: booth, acknowledged sequence, head hash, time. Content types keep the signed documents
+before anything is built. Hex fields travel as bytes. A receipt is a COSE_Sign1 by HQ's online
+signer, its root certificate in the header (``sync.protocol.signer_cert``): booth, acknowledged
+sequence, head hash, time. Content types keep the signed documents
 (bundle, batch, receipt) from ever being mistaken for one another.
 """
 
@@ -28,17 +29,20 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from sync.protocol import cbor, cose
-from sync.protocol.errors import BatchRefused, InflatesTooFar, MessageError
+from sync.protocol.errors import BatchRefused, DocumentRefused, InflatesTooFar, MessageError
 from sync.protocol.inflate import inflate
-from sync.protocol.keys import kid_of
+from sync.protocol.keys import Signer, kid_of
 from sync.protocol.records import FIELDS, Record
+from sync.protocol.signed import RootCheck
+from sync.protocol.signer_cert import SignerRules, open_certified, sign_certified
 
 BATCH_TYPE = "application/vnd.booth.batch+cbor;v=2"
 BATCH_TYPE_1 = "application/vnd.booth.batch+cbor"  # format 1, refused with a clear reason
 RECEIPT_TYPE = "application/vnd.booth.receipt+cbor"
 RECORDS_TYPE = "application/vnd.booth.records+cbor"  # HQ -> booth: records it holds, unsigned
 FORMAT = 2
-RECEIPT_FORMAT = 1
+RECEIPT_FORMAT = 2  # 2: signed by a certified online signer (1, by the root itself, is refused)
+MAX_RECEIPT_BYTES = 4096
 FORMAT_1_REFUSED = "batch format 1 is no longer accepted; update the booth"
 MAX_WIRE = 8 * 1024 * 1024  # bytes in one request, as received
 MAX_RECORDS = 5_000  # the client's and the USB export's largest batch
@@ -264,7 +268,8 @@ def _from_wire(values: Any) -> Record:
 # -- receipts
 
 
-def sign_receipt(receipt: Receipt, key: Ed25519PrivateKey) -> bytes:
+def sign_receipt(receipt: Receipt, signer: Ed25519PrivateKey | Signer, cert_data: bytes) -> bytes:
+    """A format-2 receipt, signed by HQ's online signer (its root certificate in the header)."""
     payload = {
         "v": RECEIPT_FORMAT,
         "booth": receipt.booth_id,
@@ -272,19 +277,31 @@ def sign_receipt(receipt: Receipt, key: Ed25519PrivateKey) -> bytes:
         "head": bytes.fromhex(receipt.head_hash),
         "at": receipt.at,
     }
-    return cose.sign(cbor.dumps_cbor(payload), key, kid_of(key), content_type=RECEIPT_TYPE)
+    return sign_certified(cbor.dumps_cbor(payload), signer, cert_data, content_type=RECEIPT_TYPE)
 
 
-def open_receipt(data: bytes, hq_key: Ed25519PublicKey) -> Receipt:
-    """Check a receipt is HQ's; raise ``BatchRefused('bad_receipt', ...)`` otherwise."""
+def open_receipt(data: bytes, *, trust: RootCheck, rules: SignerRules | None = None, now: int | None = None) -> Receipt:
+    """Check a receipt is HQ's: signed by an online signer certified for receipts by a root
+    ``trust`` accepts, not revoked by ``rules``, valid at ``now``; else ``BatchRefused('bad_receipt')``."""
     try:
-        signed = cose.parse(data, "receipt")
-        if signed.content_type != RECEIPT_TYPE:
-            raise BatchRefused("bad_receipt", "not a receipt")
-        signed.verify(hq_key)
-        raw = cbor.loads_cbor(signed.payload, "batch")
+        _cert, signed = open_certified(
+            data,
+            content_type=RECEIPT_TYPE,
+            what="receipt",
+            max_bytes=MAX_RECEIPT_BYTES,
+            purpose="receipt",
+            trust=trust,
+            rules=rules or SignerRules(),
+            now=now,
+        )
+        raw = cbor.loads_cbor(signed.payload, "receipt")
     except MessageError as exc:
         raise BatchRefused("bad_receipt", str(exc)) from None
+    except DocumentRefused as exc:
+        raise BatchRefused("bad_receipt", str(exc)) from None
     if not isinstance(raw, dict) or raw.get("v") != RECEIPT_FORMAT:
-        raise BatchRefused("bad_receipt", "receipt format not supported")
-    return Receipt(raw["booth"], raw["acked"], raw["head"].hex(), raw["at"])
+        raise BatchRefused("bad_receipt", "receipt format not supported: update Booth")
+    try:
+        return Receipt(raw["booth"], raw["acked"], raw["head"].hex(), raw["at"])
+    except (KeyError, AttributeError):
+        raise BatchRefused("bad_receipt", "receipt payload is malformed") from None

@@ -10,24 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
-from functools import cached_property
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from sync.protocol.errors import DocumentRefused
-from sync.protocol.keys import kid_of, public_from_raw
+from sync.protocol import cbor, cose
+from sync.protocol.errors import DocumentRefused, MessageError
+from sync.protocol.issuer import IssuerKey, check_issuers, is_int
+from sync.protocol.keys import Signer
 from sync.protocol.signed import RootCheck, open_document, sign_document, tuplify
+from sync.protocol.signer_cert import HDR_SIGNER_CERT, SignerCert, SignerRules, open_certified, sign_certified
+from sync.protocol.statement import RootStatement, open_statement
 from sync.protocol.watchlist import WATCH_MAC_BYTES, WATCHLIST_KID_BYTES, SealedWatch, WatchEntry, WatchlistKey
 
-__all__ = ["SealedWatch", "WatchEntry", "WatchlistKey"]  # the watchlist's types, for the bundle's readers
+__all__ = ["IssuerKey", "SealedWatch", "WatchEntry", "WatchlistKey"]  # types the bundle's readers need
 
 CONTENT_TYPE = "application/vnd.booth.trust-bundle+cbor"
 # 2: policy, used-up single-entry permits, compromised keys, genuine permits, hard expiry;
-# 3: the watchlist sealed (keyed hashes, sync.protocol.watchlist), never plain numbers.
-FORMAT = 3
-READABLE_FORMATS = (1, 2, 3)
+# 3: the watchlist sealed (keyed hashes, sync.protocol.watchlist), never plain numbers;
+# 4: signed by a certified online signer, not the root; issuers and the next root come from
+#    the root statement it carries (sync.protocol.statement), the bundle may only mark them compromised.
+FORMAT = 4
+READABLE_FORMATS = (1, 2, 3, 4)
 SEALED_WATCHLIST_FROM = 3
+CERTIFIED_FROM = 4
 # The bilateral border pass: valid at most 2 years, stays of at most 7 days (HQ may say otherwise).
 DEFAULT_MAX_VALIDITY_DAYS = 730
 DEFAULT_MAX_STAY_DAYS = 7
@@ -35,24 +41,6 @@ DEFAULT_MAX_STAY_DAYS = 7
 # stops being trusted this long after it was issued.
 V1_HARD_LIMIT = 30 * 86_400
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class IssuerKey:
-    kid: bytes
-    public_key: bytes  # raw Ed25519, 32 bytes
-    office: str  # the `iss` its permits must carry
-    country: str  # KH | TH
-    not_before: int  # the key may sign permits issued in [not_before, not_after)
-    not_after: int | None
-    checkpoints: tuple[str, ...]  # checkpoints it may issue for; empty = any
-    name: str = ""
-    compromised_at: int | None = None  # the key was stolen: every permit under it is refused
-
-    @cached_property
-    def verifier(self) -> Ed25519PublicKey:
-        """The key object, made once per bundle load rather than once per scan."""
-        return public_from_raw(self.public_key)
 
 
 @dataclass(frozen=True)
@@ -118,6 +106,8 @@ class TrustBundle:
     sealed_watchlist: tuple[SealedWatch, ...] = ()  # format 3: the watchlist as keyed hashes
     watchlist_key_id: bytes | None = None  # the key those hashes were made with
     format: int = FORMAT
+    statement: RootStatement | None = None  # format 4: the root's word, issuers and next root taken from it
+    signer: SignerCert | None = None  # format 4: the online signer that signed this bundle
     _by_kid: dict[bytes, IssuerKey] = field(default_factory=dict, init=False, repr=False, compare=False)
     _revoked: set[str] = field(default_factory=set, init=False, repr=False, compare=False)
     _used_up: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
@@ -193,27 +183,61 @@ _PARTS: dict[str, type] = {
 }
 
 
+ROOT_SIGNED_FORMAT = 3  # the last format a root signs itself
+
+
 def sign_bundle(bundle: TrustBundle, root: Ed25519PrivateKey) -> bytes:
+    """A format-3 bundle signed by the root itself (before online signers; still read)."""
+    if bundle.watchlist:
+        raise ValueError(f"a format-{ROOT_SIGNED_FORMAT} bundle carries the watchlist sealed only (seal_watchlist)")
+    payload = {**_to_cbor(bundle), "format": ROOT_SIGNED_FORMAT}
+    return sign_document(payload, root, bundle.root_public_key, content_type=CONTENT_TYPE, what="trust bundle")
+
+
+def sign_certified_bundle(
+    bundle: TrustBundle, signer: Ed25519PrivateKey | Signer, cert_data: bytes, statement_data: bytes
+) -> bytes:
+    """A format-4 bundle: signed by an online signer (its certificate in the header), carrying the
+    root statement whole. Issuers the statement does not certify never reach a booth; the
+    bundle adds only when an issuer was found compromised."""
     if bundle.watchlist:
         raise ValueError(f"a format-{FORMAT} bundle carries the watchlist sealed only (seal_watchlist)")
-    return sign_document(_to_cbor(bundle), root, bundle.root_public_key, content_type=CONTENT_TYPE, what="trust bundle")
+    statement = open_statement(statement_data)
+    if statement.root_public_key != bundle.root_public_key:
+        raise DocumentRefused("the root statement is not by this bundle's root")
+    payload = _to_cbor(bundle)
+    for name in ("issuers", "next_root_public_key"):
+        del payload[name]
+    payload["root_statement"] = statement_data
+    payload["compromised"] = [[i.kid, i.compromised_at] for i in bundle.issuers if i.compromised_at is not None]
+    return sign_certified(cbor.dumps_cbor(payload), signer, cert_data, content_type=CONTENT_TYPE)
 
 
 def open_bundle(
-    data: bytes, *, trust: RootCheck | None = None, known: Collection[bytes] = (), own_file: bool = False
+    data: bytes,
+    *,
+    trust: RootCheck | None = None,
+    known: Collection[bytes] = (),
+    own_file: bool = False,
+    held: RootStatement | None = None,
+    now: int | None = None,
 ) -> TrustBundle:
-    """Check a bundle's signature, then parse it (``signed.open_document``): by the root in its
-    protected header, refused unread by ``trust``; or, for one from before that header, by a
-    ``known`` root with its key id (or the old way, from the reader's ``own_file``).
+    """Check a bundle's signature, then parse it: a format-4 one by its online signer's
+    certificate (root judged by ``trust``, signer by ``held``, the newest root statement the
+    reader holds, and by ``now``); an older one by the root in its protected header, or, from
+    before that header, by a ``known`` root with its key id (the old way: the reader's ``own_file``).
 
-    Whether that root is *trusted* is the booth's decision (``booth.trust``), passed as ``trust``.
-    """
+    Whether that root is *trusted* is the booth's decision (``booth.trust``), passed as ``trust``."""
+    if _is_certified(data):
+        return _open_certified(data, trust=trust, held=held, now=now)
+    if held is not None:
+        raise DocumentRefused("trust bundle is of an older format than the one installed (rollback refused)")
     return open_document(
         data,
         content_type=CONTENT_TYPE,
         what="trust bundle",
         max_bytes=MAX_BUNDLE_BYTES,
-        parse=_from_cbor,
+        parse=_from_root_signed,
         root_of=lambda b: b.root_public_key,
         trust=trust,
         known=known,
@@ -221,13 +245,90 @@ def open_bundle(
     )
 
 
+def _from_root_signed(raw: Any) -> TrustBundle:
+    if isinstance(raw, dict) and is_int(raw.get("format")) and raw["format"] >= CERTIFIED_FROM:
+        raise DocumentRefused(f"trust bundle format {raw['format']} must be signed by a certified online signer")
+    return _from_cbor(raw)
+
+
+def _is_certified(data: bytes) -> bool:
+    try:
+        return HDR_SIGNER_CERT in cose.parse_envelope(data[:MAX_BUNDLE_BYTES], "trust bundle").headers
+    except MessageError:
+        return False  # the full reader says what is wrong
+
+
+def _open_certified(
+    data: bytes, *, trust: RootCheck | None, held: RootStatement | None, now: int | None
+) -> TrustBundle:
+    rules = held.signer_rules() if held is not None else SignerRules()
+    cert, signed = open_certified(
+        data,
+        content_type=CONTENT_TYPE,
+        what="trust bundle",
+        max_bytes=MAX_BUNDLE_BYTES,
+        purpose="bundle",
+        trust=trust or (lambda _root: None),
+        rules=rules,
+        now=now,
+    )
+    try:
+        raw = cbor.loads_cbor(signed.payload, "trust bundle")
+    except MessageError as exc:
+        raise DocumentRefused(f"trust bundle is damaged: {exc.detail}") from None
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT or not isinstance(raw.get("root_statement"), bytes):
+        raise DocumentRefused(f"trust bundle signed by an online signer must be format {FORMAT}: update Booth")
+    statement = _statement_of(raw.pop("root_statement"), cert, held, now)
+    compromised = _compromised(raw.pop("compromised", []))
+    raw["issuers"] = [
+        {**asdict(i), "compromised_at": _earliest(i.compromised_at, compromised.get(i.kid))} for i in statement.issuers
+    ]
+    raw["next_root_public_key"] = statement.next_root_public_key
+    bundle = _from_cbor(raw)
+    if bundle.root_public_key != cert.root_public_key:
+        raise DocumentRefused("trust bundle names a different root key than its signer's certificate")
+    object.__setattr__(bundle, "statement", statement)
+    object.__setattr__(bundle, "signer", cert)
+    return bundle
+
+
+def _statement_of(data: bytes, cert: SignerCert, held: RootStatement | None, now: int | None) -> RootStatement:
+    """The bundle's root statement: by the signer's root, not older than the one held, and
+    itself not revoking or outlawing the signer."""
+
+    def same_root(root: bytes) -> None:
+        if root != cert.root_public_key:
+            raise DocumentRefused("trust bundle's root statement is by another root than its signer's")
+
+    statement = open_statement(data, trust=same_root)
+    if held is not None and held.root_public_key == statement.root_public_key and statement.serial < held.serial:
+        raise DocumentRefused(
+            f"trust bundle carries root statement {statement.serial}, older than the {held.serial} "
+            "this booth holds (rollback refused)"
+        )
+    statement.signer_rules().judge(cert, "bundle", now)
+    return statement
+
+
+def _compromised(raw: Any) -> dict[bytes, int]:
+    if not isinstance(raw, list) or not all(
+        isinstance(e, list) and len(e) == 2 and isinstance(e[0], bytes) and is_int(e[1]) for e in raw
+    ):
+        raise DocumentRefused("trust bundle's compromised issuers are malformed")
+    return {kid: at for kid, at in raw}
+
+
+def _earliest(a: int | None, b: int | None) -> int | None:
+    return min((x for x in (a, b) if x is not None), default=None)
+
+
 def _to_cbor(bundle: TrustBundle) -> dict[str, Any]:
-    out = {k: v for k, v in asdict(bundle).items() if not k.startswith("_")}
+    out = {k: v for k, v in asdict(bundle).items() if not k.startswith("_") and k not in ("statement", "signer")}
     out["format"] = FORMAT
     for name in _PARTS:
         out[name] = [{k: list(v) if isinstance(v, tuple) else v for k, v in item.items()} for item in out[name]]
     out["used_up"], out["genuine"] = list(bundle.used_up), list(bundle.genuine)
-    del out["watchlist"]  # sign_bundle refused a plain one: format 3 carries only the sealed list
+    del out["watchlist"]  # the sign functions refused a plain one: formats 3 and 4 carry only the sealed list
     return out
 
 
@@ -240,6 +341,8 @@ def _from_cbor(raw: Any) -> TrustBundle:
         )
     try:
         fields = dict(raw)
+        for name in ("statement", "signer"):
+            fields.pop(name, None)
         for name, cls in _PARTS.items():
             fields[name] = tuple(cls(**tuplify(item)) for item in fields.get(name, ()))
         for name in ("used_up", "genuine"):
@@ -263,11 +366,7 @@ def _check_types(b: TrustBundle) -> None:
             isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (cap.max_validity_days, cap.max_stay_days)
         ):
             raise DocumentRefused(f"trust bundle policy for {cap.country!r} is malformed")
-    for issuer in b.issuers:
-        if not isinstance(issuer.public_key, bytes) or len(issuer.public_key) != 32:
-            raise DocumentRefused(f"issuer {issuer.office!r} has a malformed public key")
-        if issuer.kid != kid_of(issuer.public_key):
-            raise DocumentRefused(f"issuer {issuer.office!r} key id does not match its key")
+    check_issuers(b.issuers, "trust bundle")
 
 
 def _check_watchlist(b: TrustBundle) -> None:

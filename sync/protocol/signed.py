@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.protocol import cbor, cose
 from sync.protocol.errors import DocumentRefused, MessageError
-from sync.protocol.keys import kid_of, public_from_raw, raw_public
+from sync.protocol.keys import Signer, kid_of, public_from_raw, raw_public
 
 T = TypeVar("T")
 HDR_ROOT_KEY = -70010  # protected header: the signer's raw 32-byte Ed25519 root public key (private-use label)
@@ -30,7 +30,12 @@ RootCheck = Callable[[bytes], None]  # raises DocumentRefused for a root the rea
 
 
 def sign_document(
-    payload: dict[str, Any], root: Ed25519PrivateKey, named_root: bytes, *, content_type: str, what: str
+    payload: dict[str, Any],
+    root: Ed25519PrivateKey | Signer,
+    named_root: bytes,
+    *,
+    content_type: str,
+    what: str,
 ) -> bytes:
     if named_root != raw_public(root):
         raise DocumentRefused(f"{what} names a different root key than the one signing it")

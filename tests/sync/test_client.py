@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import NOW
+from conftest import NOW, hq_receipt
 from test_client_support import (
     BOOTH_ID,
     CHECKPOINT,
@@ -42,7 +42,7 @@ from sync.client import (
     SyncClient,
 )
 from sync.hq.facade import HQ
-from sync.protocol.batch import Receipt, open_batch, open_receipt, sign_receipt
+from sync.protocol.batch import Receipt, open_batch, sign_receipt
 from sync.protocol.bundle import TrustBundle, sign_bundle
 from sync.protocol.keys import fingerprint, generate, raw_public
 
@@ -65,7 +65,7 @@ def test_enrol_pins_the_root_installs_the_bundle_and_keeps_the_address(world: Wo
     client = SyncClient(world.booth, world.url)
     enrolment = client.enrol(world.token, pin=world.fingerprint.lower().replace(" ", ":"))
     assert enrolment.pinned and enrolment.checkpoint == CHECKPOINT
-    assert world.booth.trust.pinned_root() == raw_public(world.hq.root_key())
+    assert world.booth.trust.pinned_root() == world.hq.signers.root_public()
     bundle = world.booth.trust.require()
     assert BOOTH_ID in [b.booth_id for b in bundle.booths]  # HQ rebuilt it with the booth enrolled
     assert load_settings(world.booth.data_dir).hq_url == world.url
@@ -126,7 +126,10 @@ def test_link_lost_after_the_token_is_spent_still_pins(world: World) -> None:
     transport = FaultTransport([None, "refuse"])  # the enrolment goes through; the bundle fetch does not
     client = SyncClient(world.booth, world.url, transport=transport)
     assert client.enrol(world.token, pin=world.fingerprint).pinned
-    assert world.booth.trust.pinned_root() == raw_public(world.hq.root_key()) and world.booth.trust.current() is None
+    assert (
+        world.booth.trust.pinned_root() == world.hq.signers.root_public()
+        and world.booth.trust.current() is None
+    )
     result = client.session()  # the bundle arrives with the first sync
     assert result.bundle_installed and world.booth.trust.require().version >= 1
     assert_hq_has_everything(world.hq, world.booth)
@@ -150,7 +153,7 @@ def test_push_grows_batches_and_hq_gets_every_record_once(world: World) -> None:
     assert client.batch.size == 5000
     assert_hq_has_everything(world.hq, world.booth)
     state = world.booth.ledger.sync_state()
-    receipt = open_receipt(state.receipt, world.hq.root_key().public_key())
+    receipt = hq_receipt(state.receipt, world.hq)
     assert (receipt.acked_seq, receipt.head_hash) == world.booth.ledger.head()
     assert state.hq_time_seen == NOW and state.last_error is None
     assert client.push_once().sent == 0  # caught up: nothing sent

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import NOW
+from conftest import NOW, hq_receipt
 from hq_server import signed_headers
 from test_client_support import (
     BOOTH_ID,
@@ -27,7 +27,7 @@ from booth.cli import main
 from booth.service import Booth
 from sync.client import SyncClient
 from sync.hq.facade import HQ
-from sync.protocol.batch import make_batch, open_receipt, seal_batch
+from sync.protocol.batch import make_batch, seal_batch
 from sync.protocol.keys import load_private
 
 
@@ -91,7 +91,7 @@ def test_the_same_batch_twice_gets_the_same_receipt(world: World) -> None:
 
     first, again = post(), post()
     assert first.status_code == again.status_code == 200 and first.content == again.content
-    receipt = open_receipt(first.content, world.hq.root_key().public_key())
+    receipt = hq_receipt(first.content, world.hq)
     assert (receipt.acked_seq, receipt.head_hash) == world.booth.ledger.head()
     with SyncClient(world.booth, world.url) as client:
         assert client.push_once().acked_seq == receipt.acked_seq  # the booth learns it from the duplicate

@@ -25,7 +25,7 @@ DAY = ReportFilter(NOW - 86_400, NOW + 86_400)
 
 def _sync(world: SyncWorld, booth_id: str, last: int | None = None) -> None:
     held = world.store.booth(booth_id).acked_seq
-    world.store.accept_batch(world.sealed(booth_id, held + 1, last), NOW + 120, world.hq.root_key())
+    world.store.accept_batch(world.sealed(booth_id, held + 1, last), NOW + 120, world.hq.signers.current())
 
 
 def _export(world: SyncWorld, folder: Path, fmt: str = "csv") -> Path:

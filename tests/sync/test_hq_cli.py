@@ -14,11 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from conftest import hq_receipt
 from hq_server import SyncWorld, rewrite
 
 from sync.hq.cli import main as hq_main
 from sync.protocol import keys
-from sync.protocol.batch import make_batch, open_receipt, seal_batch
+from sync.protocol.batch import make_batch, seal_batch
 from sync.protocol.bundle import open_bundle
 from sync.protocol.keys import generate, kid_of
 
@@ -93,9 +94,8 @@ def test_import_round_trip(sync_world: SyncWorld, tmp_path: Path) -> None:
         "booth-STB-01/batch-1-3.bin: accepted (acknowledged up to 3)",
         f"booth-STB-01/{files['tampered'].name}: refused: unenrolled (no enrolled booth has key id {files['kid']})",
     ]
-    root = sync_world.hq.root_key().public_key()
     for booth_id, seq in (("PHD-01", 4), ("PHD-01", n), ("STB-01", 3)):
-        receipt = open_receipt((stick / f"booth-{booth_id}" / f"receipt-{seq}.cose").read_bytes(), root)
+        receipt = hq_receipt((stick / f"booth-{booth_id}" / f"receipt-{seq}.cose").read_bytes(), sync_world.hq)
         assert (receipt.booth_id, receipt.acked_seq) == (booth_id, seq)
     assert not list((stick / "booth-STB-01").glob(f"receipt-{files['tampered'].name.split('-')[-1]}*"))
     bundle = open_bundle((stick / "trust.bundle").read_bytes())
@@ -130,7 +130,7 @@ def test_stats_and_alerts(sync_world: SyncWorld) -> None:
     sync_world.enrol("PHD-01")
     sync_world.add("STB-01")
     mine = sync_world.records("PHD-01")
-    key, root = sync_world.key("PHD-01"), sync_world.hq.root_key()
+    key, root = sync_world.key("PHD-01"), sync_world.hq.signers.ensure(now=1_790_000_500)
     sync_world.store.accept_batch(sync_world.sealed("PHD-01"), 1_790_000_500, root)
     forged = rewrite(mine, 3, note="rewritten")
     with pytest.raises(Exception, match="fork"):

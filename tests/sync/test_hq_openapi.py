@@ -17,7 +17,7 @@ CHECKS = ["--checks", "all", "--exclude-checks", "positive_data_acceptance"]
 
 def test_schemathesis_finds_no_5xx(sync_world: SyncWorld, tmp_path: Path) -> None:
     sync_world.enrol("PHD-01")
-    sync_world.store.accept_batch(sync_world.sealed("PHD-01"), 1_790_000_100, sync_world.hq.root_key())
+    sync_world.store.accept_batch(sync_world.sealed("PHD-01"), 1_790_000_100, sync_world.hq.signers.current())
     url = sync_world.serve()
     st = Path(sys.executable).parent / "st"
     run = subprocess.run(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import HOLDER
+from conftest import HOLDER, hq_receipt
 from hq_server import NOW, SyncWorld, start_hq
 from test_hq_server import Clock, Signer, client, push
 
@@ -16,7 +16,6 @@ from booth.cli_support import ExitCode
 from sync.hq.cli import main as hq_main
 from sync.hq.facade import HQ
 from sync.protocol import keys
-from sync.protocol.batch import open_receipt
 from sync.protocol.bundle import open_bundle
 from sync.protocol.errors import KeyFileError
 
@@ -172,7 +171,7 @@ def test_the_served_hq_signs_with_an_encrypted_root(sync_world: SyncWorld, tmp_p
             assert enrolled.status_code == 200
             sent = push(api, sync_world.sealed(booth_id))
             assert sent.status_code == 200
-            receipt = open_receipt(sent.content, root.public_key())
+            receipt = hq_receipt(sent.content, hq)
             assert receipt.booth_id == booth_id
             bundle = api.get("/v1/bundle", params={"have": 0})  # rebuilt: it now lists PHD-01
             assert bundle.status_code == 200

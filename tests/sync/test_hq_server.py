@@ -14,10 +14,11 @@ from urllib.parse import urlsplit
 import cbor2
 import httpx
 import pytest
+from conftest import hq_receipt
 from hq_server import NOW, SyncWorld, rewrite, signed_headers
 
 from sync.protocol import cbor, cose, keys
-from sync.protocol.batch import BATCH_TYPE, make_batch, open_receipt, seal_batch
+from sync.protocol.batch import BATCH_TYPE, make_batch, seal_batch
 from sync.protocol.bundle import WatchlistKey, open_bundle
 from sync.protocol.keys import generate
 from sync.protocol.times import DAY
@@ -130,7 +131,7 @@ def test_batch_receipt_resend_gap_and_latest(api: httpx.Client, sync_world: Sync
     first = push(api, sync_world.sealed("PHD-01", 1, n - 2))
     assert first.status_code == 200 and first.headers["content-type"] == "application/cose"
     assert first.headers["x-acked-seq"] == str(n - 2)
-    receipt = open_receipt(first.content, sync_world.hq.root_key().public_key())
+    receipt = hq_receipt(first.content, sync_world.hq)
     assert (receipt.booth_id, receipt.acked_seq, receipt.at) == ("PHD-01", n - 2, NOW + 100)
     clock.at += 60
     again = push(api, sync_world.sealed("PHD-01", 1, n - 2))

@@ -204,7 +204,7 @@ def test_rule_3_a_batch_disagreeing_with_a_heard_head_is_a_fork(sync_world: Sync
     store, key = sync_world.store, sync_world.key("PHD-01")
     mine = sync_world.records("PHD-01")
     n = len(mine)
-    store.accept_batch(sync_world.sealed("PHD-01", 1, n - 4), HQ_NOW, sync_world.hq.root_key())
+    store.accept_batch(sync_world.sealed("PHD-01", 1, n - 4), HQ_NOW, sync_world.hq.signers.current())
 
     def hear(seq: int, digest: str) -> None:
         heard = SignedRequest(
@@ -223,7 +223,7 @@ def test_rule_3_a_batch_disagreeing_with_a_heard_head_is_a_fork(sync_world: Sync
     hear(n, mine[n - 1].hash)
     forged = rewrite(mine, n - 3, note="rewritten")  # records n-3.. differ, so does n-2
     with pytest.raises(SyncRefused, match="fork"):
-        store.accept_batch(seal_batch(make_batch(forged[n - 4 :]), key), HQ_NOW, sync_world.hq.root_key())
+        store.accept_batch(seal_batch(make_batch(forged[n - 4 :]), key), HQ_NOW, sync_world.hq.signers.current())
     assert [(a.kind, a.seq) for a in store.alerts()] == [("fork", n - 2)]
     assert store.suspension("PHD-01") is not None and store.booth("PHD-01").acked_seq == n - 4
 
@@ -236,9 +236,9 @@ def test_heard_heads_are_checked_and_dropped_when_the_records_come(sync_world: S
         value = signed_headers(key, "PHD-01", "POST", "/v1/head", t=HQ_NOW, head=Head(seq, mine[seq - 1].hash))[HEADER]
         store.hear(open_request(value, lambda _kid: key.public_key()), evidence(value), HQ_NOW)
     assert [h["seq"] for h in store.heads("PHD-01")] == list(range(1, len(mine) + 1))
-    store.accept_batch(sync_world.sealed("PHD-01", 1, 3), HQ_NOW, sync_world.hq.root_key())
+    store.accept_batch(sync_world.sealed("PHD-01", 1, 3), HQ_NOW, sync_world.hq.signers.current())
     assert [h["seq"] for h in store.heads("PHD-01")] == list(range(4, len(mine) + 1))
-    store.accept_batch(sync_world.sealed("PHD-01"), HQ_NOW, sync_world.hq.root_key())
+    store.accept_batch(sync_world.sealed("PHD-01"), HQ_NOW, sync_world.hq.signers.current())
     assert store.heads("PHD-01") == [] and store.alerts() == []
 
 

@@ -6,19 +6,20 @@ import threading
 from dataclasses import replace
 
 import pytest
+from conftest import hq_receipt
 from hq_server import NOW, SyncWorld, rewrite
 
 from sync.hq.errors import EnrolmentRefused, HQError, SyncRefused
 from sync.hq.store import SyncStore
 from sync.protocol import keys
-from sync.protocol.batch import BatchRefused, make_batch, open_receipt, seal_batch
+from sync.protocol.batch import BatchRefused, make_batch, seal_batch
 from sync.protocol.bundle import open_bundle
 from sync.protocol.keys import generate
 from sync.protocol.records import genesis_hash
 
 
 def root(world: SyncWorld):
-    return world.hq.root_key()
+    return world.hq.signers.current()
 
 
 def accept(world: SyncWorld, wire: bytes, at: int = NOW + 100):
@@ -77,7 +78,7 @@ def test_accept_stores_every_field_and_signs_a_receipt(sync_world: SyncWorld) ->
     mine = sync_world.records("PHD-01")
     result = accept(sync_world, sync_world.sealed("PHD-01"))
     assert (result.status, result.acked_seq, result.stored) == ("accepted", len(mine), len(mine))
-    receipt = open_receipt(result.receipt, sync_world.hq.root_key().public_key())
+    receipt = hq_receipt(result.receipt, sync_world.hq)
     assert (receipt.booth_id, receipt.acked_seq, receipt.head_hash, receipt.at) == (
         "PHD-01",
         len(mine),
@@ -107,11 +108,11 @@ def test_resend_of_a_part_gets_a_receipt_kept_from_then_on(sync_world: SyncWorld
     accept(sync_world, sync_world.sealed("PHD-01"))
     part = sync_world.sealed("PHD-01", 1, 3)
     result = accept(sync_world, part, at=NOW + 200)
-    receipt = open_receipt(result.receipt, root(sync_world).public_key())
+    receipt = hq_receipt(result.receipt, sync_world.hq)
     third = sync_world.records("PHD-01")[2]
     assert (result.status, receipt.acked_seq, receipt.head_hash) == ("duplicate", 3, third.hash)
     assert accept(sync_world, part, at=NOW + 300).receipt == result.receipt
-    assert open_receipt(sync_world.store.latest_receipt("PHD-01"), root(sync_world).public_key()).acked_seq > 3
+    assert hq_receipt(sync_world.store.latest_receipt("PHD-01"), sync_world.hq).acked_seq > 3
 
 
 def test_gap_tells_where_hq_is(sync_world: SyncWorld) -> None:

@@ -63,7 +63,7 @@ def test_round_trip_then_usb_sync(world: World, stick: Path) -> None:
 
     code, out, err = booth_cli(w, "enrol", "--usb", str(stick), "--finish", "--pin", w.fingerprint)
     assert code == 0 and "enrolled by USB stick" in out and "pinned; trust bundle version" in out, err
-    assert w.booth.trust.pinned_root() == raw_public(w.hq.root_key())
+    assert w.booth.trust.pinned_root() == w.hq.signers.root_public()
     assert BOOTH_ID in {b.booth_id for b in w.booth.trust.require().booths}  # HQ rebuilt it with the booth
     assert not (mine(stick) / REQUEST_FILE).exists()  # spent: the token leaves the stick
     assert any(r.action == "enrol" and "USB stick" in r.note for r in w.booth.ledger.records(1, 99))

@@ -4,6 +4,7 @@
 and lists its commands in ``COMMANDS``:
 
     root        init, root rotate / promote        the HQ root key
+    ceremony    ceremony request / sign / install  what only the offline root signs
     registry    checkpoint, issuer, watchlist      what the registry holds
     permits     permit issue, revoke               issuing permits and taking them back
     bundle      bundle build                       trust bundles for booths
@@ -32,6 +33,7 @@ from sync.hq.cli import (
     analytics,
     booths,
     bundle,
+    ceremony,
     demo,
     export,
     monitoring,
@@ -100,6 +102,7 @@ def main(ctx: click.Context, data_dir: Path, database: str | None, passphrase_fi
 
 for _module in (
     root,
+    ceremony,
     registry,
     permits,
     bundle,

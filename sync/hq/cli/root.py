@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.cli_support import parse_time, print_json
+from sync.hq.cli.ceremony import CUSTODIAN_HELP, custodian_passphrases
 from sync.hq.cli.common import PASSPHRASE_FILE, pass_hq
+from sync.hq.custody import RootFolder
 from sync.hq.facade import HQ
 
 CHOOSE = (
@@ -22,15 +26,32 @@ CHOOSE = (
     is_flag=True,
     help="Write the root key (and the keys made after it) unencrypted; protect the folder otherwise.",
 )
+@click.option(
+    "--offline-root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep the root out of HQ: split it among --custodian's, their shares written to this folder.",
+)
+@click.option("--custodian", "custodians", multiple=True, metavar="NAME[=FILE]", help=CUSTODIAN_HELP)
+@click.option("--threshold", type=click.IntRange(2), default=2, show_default=True, help="Custodians a ceremony needs.")
 @pass_hq
 @click.pass_context
-def init(ctx: click.Context, hq: HQ, no_passphrase: bool) -> None:
-    """Make the HQ root key and print its fingerprint (booths pin it).
+def init(
+    ctx: click.Context,
+    hq: HQ,
+    no_passphrase: bool,
+    offline_root: Path | None,
+    custodians: tuple[str, ...],
+    threshold: int,
+) -> None:
+    """Make the HQ root key and print its fingerprint (booths pin it); certify a first online
+    signer (bundles and receipts) with it.
 
-    The key is encrypted under the passphrase of --passphrase-file (at least 12 characters; a
-    terminal asks twice when no file is given); --no-passphrase writes it unencrypted.
+    HQ's keys are encrypted under the passphrase of --passphrase-file (at least 12 characters; a
+    terminal asks twice when no file is given); --no-passphrase writes them unencrypted. With
+    --offline-root DIR the root never touches HQ's folder: it is split among the custodians
+    (each share under the custodian's own passphrase) in DIR, to be kept offline.
 
-    Example: booth-hq --data-dir hq --passphrase-file /secure/hq-pass init
+    Example: booth-hq --passphrase-file hq.pass init --offline-root /mnt/root --custodian ana=a --custodian sok=s
     """
     given = ctx.meta.get(PASSPHRASE_FILE) is not None
     if given and no_passphrase:
@@ -44,8 +65,24 @@ def init(ctx: click.Context, hq: HQ, no_passphrase: bool) -> None:
         hq.use_passphrase(
             click.prompt("New passphrase of HQ's keys", hide_input=True, confirmation_prompt=True).encode()
         )
-    fp = hq.init()
-    click.echo(f"HQ root key created in {hq.paths.root_key}")
+    split = None
+    if offline_root is not None:
+        passphrases = custodian_passphrases(custodians, confirm=True)
+        if len(passphrases) < threshold:
+            raise click.UsageError(f"--threshold {threshold} needs at least {threshold} --custodian's")
+        folder = RootFolder(offline_root)
+
+        def split(root: Ed25519PrivateKey) -> None:
+            folder.create(root, passphrases, threshold)
+
+    elif custodians:
+        raise click.UsageError("--custodian goes with --offline-root DIR")
+    fp = hq.init(offline_root=split)
+    if offline_root is not None:
+        click.echo(f"HQ root split {threshold} of {len(custodians)} among the custodians in {offline_root}")
+        click.echo("HQ's folder holds no root private key; keep that folder offline")
+    else:
+        click.echo(f"HQ root key created in {hq.paths.root_key}")
     click.echo(f"Root fingerprint: {fp}")
 
 

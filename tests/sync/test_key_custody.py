@@ -1,0 +1,383 @@
+"""Key custody (#17): an offline root split among custodians, online signers it certifies, and
+what booths make of them. The root's word (issuers, revoked signers) travels in the root
+statement; bundles and receipts are signed by a short-lived online signer."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import HOLDER, NOW
+
+from booth.errors import TrustError
+from booth.trust import accept_bundle
+from sync.hq import custody
+from sync.hq.cli import main as hq_main
+from sync.hq.custody import RootFolder
+from sync.hq.facade import HQ
+from sync.protocol import keys
+from sync.protocol.batch import Receipt, open_receipt, sign_receipt
+from sync.protocol.bundle import TrustBundle, sign_bundle, sign_certified_bundle
+from sync.protocol.errors import BatchRefused, DocumentRefused
+from sync.protocol.issuer import IssuerKey
+from sync.protocol.signer_cert import SignerCert, sign_signer_cert
+from sync.protocol.statement import RootStatement, sign_statement
+from sync.protocol.times import DAY
+
+CUSTODIANS = {"ana": "ana-passphrase-1", "sok": "sok-passphrase-2", "dara": "dara-passphrase-3"}
+
+
+def run(cli, *args: str, input: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def fast_scrypt(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(custody, "SCRYPT_N", 2**10)
+
+
+@pytest.fixture
+def passfiles(tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for name, secret in CUSTODIANS.items():
+        out[name] = tmp_path / f"{name}.pass"
+        out[name].write_text(secret + "\n")
+    return out
+
+
+def custodian_args(passfiles: dict[str, Path], *names: str) -> list[str]:
+    return [arg for n in names for arg in ("--custodian", f"{n}={passfiles[n]}")]
+
+
+# -- protocol: what a booth accepts
+
+
+class Root:
+    """A root, its online signer and statements, made in memory (what a ceremony makes)."""
+
+    def __init__(self) -> None:
+        self.key = keys.generate()
+        self.raw = keys.raw_public(self.key)
+        self.office = keys.generate()
+        self.issuer = IssuerKey(
+            keys.kid_of(self.office), keys.raw_public(self.office), "KH-BTB-01", "KH", NOW - DAY, None, ()
+        )
+
+    def cert(self, signer, *, days: int = 90, start: int = NOW - DAY, purposes=("bundle", "receipt")) -> bytes:
+        cert = SignerCert(self.raw, keys.raw_public(signer), tuple(purposes), start, start + days * DAY)
+        return sign_signer_cert(cert, self.key)
+
+    def statement(self, serial: int = 1, **changes) -> bytes:
+        fields = {"issuers": (self.issuer,), **changes}
+        return sign_statement(RootStatement(self.raw, serial, NOW, **fields), self.key)
+
+    def bundle(self, signer, cert: bytes, statement: bytes, version: int = 1, **changes) -> bytes:
+        bundle = TrustBundle(version, NOW, NOW + 30 * DAY, NOW, 7 * DAY, self.raw, **changes)
+        return sign_certified_bundle(bundle, signer, cert, statement)
+
+
+def pin(root: Root) -> str:
+    return keys.fingerprint(root.raw)
+
+
+def test_a_certified_bundle_carries_the_roots_issuers() -> None:
+    root, signer = Root(), keys.generate()
+    data = root.bundle(signer, root.cert(signer), root.statement())
+    bundle = accept_bundle(data, pinned_root=None, current=None, pin=pin(root), now=NOW)
+    assert bundle.issuers == (root.issuer,) and bundle.statement.serial == 1 and bundle.format == 4
+    assert bundle.signer.kid == keys.kid_of(signer)
+
+
+def test_a_bundle_by_an_expired_online_signer_is_refused() -> None:
+    root, signer = Root(), keys.generate()
+    data = root.bundle(signer, root.cert(signer, days=30, start=NOW - 40 * DAY), root.statement())
+    with pytest.raises(TrustError, match="expired"):
+        accept_bundle(data, pinned_root=root.raw, current=None, now=NOW)
+    # the same bundle was fine while the certificate ran
+    assert accept_bundle(data, pinned_root=root.raw, current=None, now=NOW - 20 * DAY).version == 1
+
+
+def test_a_revoked_online_signer_is_refused_once_the_root_statement_arrives() -> None:
+    root, stolen, fresh = Root(), keys.generate(), keys.generate()
+    first = accept_bundle(
+        root.bundle(stolen, root.cert(stolen), root.statement(1)), pinned_root=root.raw, current=None, now=NOW
+    )
+    # the thief's bundle is accepted by a booth that has not yet heard of the revocation ...
+    forged = root.bundle(stolen, root.cert(stolen), root.statement(1), version=5)
+    assert accept_bundle(forged, pinned_root=root.raw, current=first, now=NOW).version == 5
+    # ... the root revokes it in statement 2, which the new signer's bundle carries
+    revoking = root.statement(2, revoked_signers=(keys.kid_of(stolen),))
+    second = accept_bundle(
+        root.bundle(fresh, root.cert(fresh), revoking, version=2), pinned_root=root.raw, current=first, now=NOW
+    )
+    assert second.statement.serial == 2
+    for statement in (root.statement(1), revoking):  # the old statement is a rollback; the new one revokes it
+        forged = root.bundle(stolen, root.cert(stolen), statement, version=9)
+        with pytest.raises(TrustError, match="rollback|revoked"):
+            accept_bundle(forged, pinned_root=root.raw, current=second, now=NOW)
+    # and its receipts too
+    receipt = sign_receipt(Receipt("PHD-01", 3, "ab" * 32, NOW), stolen, root.cert(stolen))
+    with pytest.raises(BatchRefused, match="revoked"):
+        open_receipt(receipt, trust=lambda r: None, rules=second.statement.signer_rules(), now=NOW)
+    good = sign_receipt(Receipt("PHD-01", 3, "ab" * 32, NOW), fresh, root.cert(fresh))
+    assert open_receipt(good, trust=lambda r: None, rules=second.statement.signer_rules(), now=NOW).acked_seq == 3
+
+
+def test_an_online_signer_cannot_add_an_issuer() -> None:
+    """A stolen online key signs a bundle listing the thief's office: booths never see it."""
+    root, signer, thief = Root(), keys.generate(), keys.generate()
+    theirs = IssuerKey(keys.kid_of(thief), keys.raw_public(thief), "KH-FAKE-01", "KH", NOW - DAY, None, ())
+    data = root.bundle(signer, root.cert(signer), root.statement(), issuers=(theirs,))
+    bundle = accept_bundle(data, pinned_root=root.raw, current=None, now=NOW)
+    assert bundle.issuer(theirs.kid) is None and bundle.issuer(root.issuer.kid) == root.issuer
+    # it may only mark a certified issuer compromised
+    marked = root.bundle(
+        signer, root.cert(signer), root.statement(), issuers=(replace(root.issuer, compromised_at=NOW),)
+    )
+    assert (
+        accept_bundle(marked, pinned_root=root.raw, current=None, now=NOW).issuer(root.issuer.kid).compromised_at == NOW
+    )
+
+
+@pytest.mark.parametrize(
+    "case, match",
+    [
+        ("other_root", "does not trust"),
+        ("receipt_only", "not certified to sign a bundle"),
+        ("too_long", "more than"),
+        ("statement_of_another_root", "another root"),
+        ("signed_by_another_key", "not the certified signer"),
+        ("statement_outlaws_the_length", "more than the 30 allowed"),
+    ],
+)
+def test_hostile_certified_bundles_are_refused(case: str, match: str) -> None:
+    root, other, signer = Root(), Root(), keys.generate()
+    cert, statement, key = root.cert(signer), root.statement(), signer
+    if case == "other_root":
+        cert, statement = other.cert(signer), other.statement()
+    elif case == "receipt_only":
+        cert = root.cert(signer, purposes=("receipt",))
+    elif case == "too_long":
+        with pytest.raises(DocumentRefused, match=match):
+            root.cert(signer, days=400)
+        return
+    elif case == "statement_of_another_root":
+        statement = other.statement()
+    elif case == "statement_outlaws_the_length":
+        statement = root.statement(max_signer_days=30)
+    if case == "signed_by_another_key":
+        bundle = TrustBundle(1, NOW, NOW + DAY, NOW, DAY, root.raw)
+        with pytest.raises(DocumentRefused, match="not the one its certificate names"):
+            sign_certified_bundle(bundle, keys.generate(), cert, statement)
+        # hand-made: the certificate of one key over the signature of another
+        from sync.protocol import cbor, cose
+        from sync.protocol.bundle import CONTENT_TYPE, _to_cbor
+        from sync.protocol.signer_cert import HDR_SIGNER_CERT
+
+        payload = {**_to_cbor(bundle), "root_statement": statement, "compromised": []}
+        del payload["issuers"], payload["next_root_public_key"]
+        data = cose.sign(
+            cbor.dumps_cbor(payload),
+            keys.generate(),
+            keys.kid_of(signer),
+            content_type=CONTENT_TYPE,
+            extra={HDR_SIGNER_CERT: cert},
+        )
+        with pytest.raises(TrustError, match="forged|signature"):
+            accept_bundle(data, pinned_root=root.raw, current=None, now=NOW)
+        data = cose.sign(
+            cbor.dumps_cbor(payload),
+            keys.generate(),
+            b"12345678",
+            content_type=CONTENT_TYPE,
+            extra={HDR_SIGNER_CERT: cert},
+        )
+    elif case == "statement_of_another_root":
+        bundle = TrustBundle(1, NOW, NOW + DAY, NOW, DAY, root.raw)
+        with pytest.raises(DocumentRefused, match="not by this bundle's root"):
+            sign_certified_bundle(bundle, key, cert, statement)
+        return
+    else:
+        data = (other if case == "other_root" else root).bundle(key, cert, statement)
+    with pytest.raises(TrustError, match=match):
+        accept_bundle(data, pinned_root=root.raw, current=None, now=NOW)
+
+
+def test_a_root_signed_bundle_after_a_certified_one_is_a_rollback() -> None:
+    root, signer = Root(), keys.generate()
+    current = accept_bundle(
+        root.bundle(signer, root.cert(signer), root.statement()), pinned_root=root.raw, current=None, now=NOW
+    )
+    old_style = sign_bundle(TrustBundle(7, NOW, NOW + DAY, NOW, DAY, root.raw, format=3), root.key)
+    with pytest.raises(TrustError, match="older format"):
+        accept_bundle(old_style, pinned_root=root.raw, current=current, now=NOW)
+
+
+def test_a_receipt_signed_by_the_root_itself_is_refused() -> None:
+    """Format 1 receipts (the root signing them) are gone: a booth says to update HQ, it does not guess."""
+    from sync.protocol import cbor, cose
+    from sync.protocol.batch import RECEIPT_TYPE
+
+    root = Root()
+    old = cose.sign(
+        cbor.dumps_cbor({"v": 1, "booth": "PHD-01", "acked": 1, "head": b"\0" * 32, "at": NOW}),
+        root.key,
+        keys.kid_of(root.key),
+        content_type=RECEIPT_TYPE,
+    )
+    with pytest.raises(BatchRefused, match="no online signer certificate"):
+        open_receipt(old, trust=lambda r: None, now=NOW)
+
+
+# -- HQ: the offline root, the ceremony, serving without the root
+
+
+def offline_hq(tmp_path: Path, passfiles: dict[str, Path]) -> tuple[Path, Path, str]:
+    data, root_dir = tmp_path / "hq", tmp_path / "root-stick"
+    code, out, err = run(
+        hq_main,
+        "--data-dir",
+        data,
+        "init",
+        "--no-passphrase",
+        "--offline-root",
+        root_dir,
+        *custodian_args(passfiles, *CUSTODIANS),
+    )
+    assert code == 0, err
+    assert "holds no root private key" in out
+    fp = re.search(r"Root fingerprint: ([0-9A-F ]+)", out).group(1)
+    return data, root_dir, fp
+
+
+def no_root_secret_in(folder: Path, root_dir: Path, passfiles: dict[str, Path]) -> None:
+    """The root's private key is in no file of ``folder``, in any of its forms."""
+    secret = RootFolder(root_dir).unlock({n: CUSTODIANS[n].encode() for n in ("ana", "sok")})
+    from cryptography.hazmat.primitives import serialization
+
+    raw = secret.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    pem = secret.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    for path in folder.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert raw not in data and raw.hex().encode() not in data and pem not in data, path
+    assert not (folder / "keys" / "root.pem").exists()
+
+
+def test_ceremony_round_trip_with_two_of_three_custodians(tmp_path: Path, passfiles, fast_scrypt) -> None:
+    data, root_dir, fp = offline_hq(tmp_path, passfiles)
+    hq = ["--data-dir", data]
+    assert run(hq_main, *hq, "checkpoint", "add", "KH-PHD", "--name-en", "Phnom Dei", "--country", "KH")[0] == 0
+    assert run(hq_main, *hq, "issuer", "add", "KH-BTB-01")[0] == 0
+    code, out, err = run(hq_main, *hq, "root", "show")
+    shown = json.loads(out)
+    assert shown["root_kept"] == "offline" and shown["fingerprint"] == fp and shown["statement_serial"] == 1
+    code, _, err = run(hq_main, *hq, "root", "rotate")
+    assert code == 3 and "offline" in err and err.count("\n") == 1
+
+    request, answer = tmp_path / "request.json", tmp_path / "answer.json"
+    code, out, err = run(hq_main, *hq, "ceremony", "request", request, "--days", "60")
+    assert code == 0, err
+    assert "issuer KH-BTB-01" in out and "60 days" in out
+    # one custodian is not enough; a wrong passphrase is one line
+    code, _, err = run(
+        hq_main, "ceremony", "sign", request, answer, "--root-dir", root_dir, *custodian_args(passfiles, "ana")
+    )
+    assert code == 3 and "needs 2" in err and not answer.exists()
+    passfiles["sok"].write_text("not-sok-at-all-passphrase\n")
+    code, _, err = run(
+        hq_main, "ceremony", "sign", request, answer, "--root-dir", root_dir, *custodian_args(passfiles, "ana", "sok")
+    )
+    assert code == 3 and "wrong passphrase" in err and err.count("\n") == 1 and not answer.exists()
+    code, out, err = run(
+        hq_main, "ceremony", "sign", request, answer, "--root-dir", root_dir, *custodian_args(passfiles, "ana", "dara")
+    )
+    assert code == 0, err
+    code, out, err = run(hq_main, *hq, "ceremony", "install", answer)
+    assert code == 0, err
+    assert "root statement 2 installed (1 issuer key(s))" in out and "in use" in out
+    shown = json.loads(run(hq_main, *hq, "root", "show")[1])
+    assert shown["statement_serial"] == 2 and shown["online_signer"]["purposes"] == ["bundle", "receipt"]
+    # an answer installed twice is refused (an older statement than the one held is too)
+    code, _, err = run(hq_main, *hq, "ceremony", "install", answer)
+    assert code == 3 and err.count("\n") == 1
+    no_root_secret_in(data, root_dir, passfiles)
+
+
+def test_an_answer_from_another_root_is_refused(tmp_path: Path, passfiles, fast_scrypt) -> None:
+    data, root_dir, _ = offline_hq(tmp_path, passfiles)
+    other = HQ(tmp_path / "other")
+    other.init(now=NOW)
+    request, answer = tmp_path / "request.json", tmp_path / "answer.json"
+    assert run(hq_main, "--data-dir", data, "ceremony", "request", request)[0] == 0
+    from sync.hq import ceremony
+
+    req = ceremony.read_request(request)
+    with pytest.raises(ceremony.CeremonyError, match="another root"):
+        ceremony.sign(req, other.root_key(), now=NOW)
+    forged = ceremony.sign(replace(req, root_public_key=other.signers.root_public()), other.root_key(), now=NOW)
+    ceremony.write_answer(forged, answer)
+    code, _, err = run(hq_main, "--data-dir", data, "ceremony", "install", answer)
+    assert code == 3 and "another root" in err
+
+
+def test_a_booth_enrols_and_syncs_with_an_hq_that_holds_no_root_private_key(
+    tmp_path: Path, passfiles, fast_scrypt
+) -> None:
+    from test_client_support import BOOTH_ID, CHECKPOINT, assert_hq_has_everything, make_world, officer_session
+
+    from sync.client import SyncClient
+    from sync.hq.holder_file import holder_from_json
+    from sync.protocol.bundle import Checkpoint
+
+    data, root_dir, fp = offline_hq(tmp_path, passfiles)
+    hq = HQ(data)
+    hq.add_checkpoint(Checkpoint(CHECKPOINT, "KH", "Phnom Dei"))
+    hq.add_checkpoint(Checkpoint("KH-STB", "KH", "Stung But"))
+    hq.add_issuer("KH-BTB-01", not_before=NOW - 365 * DAY)
+    request, answer = tmp_path / "request.json", tmp_path / "answer.json"
+    assert run(hq_main, "--data-dir", data, "ceremony", "request", request, "--no-new-signer")[0] == 0
+    assert (
+        run(
+            hq_main,
+            "ceremony",
+            "sign",
+            request,
+            answer,
+            "--root-dir",
+            root_dir,
+            *custodian_args(passfiles, "sok", "dara"),
+        )[0]
+        == 0
+    )
+    assert run(hq_main, "--data-dir", data, "ceremony", "install", answer)[0] == 0
+    world = make_world(tmp_path, hq)
+    try:
+        client = SyncClient(world.booth, world.url)
+        assert client.enrol(world.token, pin=fp).pinned
+        session = officer_session(world.booth)
+        text = hq.issue(holder_from_json(HOLDER), office="KH-BTB-01", valid_days=365, now=NOW - DAY).text
+        world.clock.advance(60)
+        verdict = world.booth.scan(session, text, direction="entry", channel="camera").to_json()
+        assert (verdict["verdict"], verdict["reasons"]) == ("valid", [])
+        result = client.session()
+        assert result.error is None, result.error
+        client.close()
+        assert_hq_has_everything(hq, world.booth)
+        installed = world.booth.trust.require()
+        assert installed.format == 4 and installed.signer.root_public_key == hq.signers.root_public()
+        assert installed.statement.serial == 2 and installed.issuer(installed.issuers[0].kid).office == "KH-BTB-01"
+        assert BOOTH_ID in {b.booth_id for b in installed.booths}
+    finally:
+        world.stop()
+        world.booth.close()
+    no_root_secret_in(data, root_dir, passfiles)
