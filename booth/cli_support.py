@@ -106,7 +106,8 @@ class Group(click.Group):
                 click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message(), err=True)
                 code = ExitCode.USAGE
             except click.BadParameter as exc:
-                if isinstance(exc.param and exc.param.type, click.Path):  # a file named that is not there
+                missing = isinstance(exc, click.MissingParameter)  # its message is made by format_message
+                if not missing and isinstance(exc.param and exc.param.type, click.Path):  # a file that is not there
                     code = _say(_sentence(exc.message), ExitCode.ERROR)
                 else:
                     code = _say(usage_line(exc), ExitCode.USAGE)

@@ -405,6 +405,9 @@ def test_usage_errors_are_one_line_naming_the_help(world: World) -> None:
     assert code == 2 and err.startswith("error: invalid value for '--direction'") and err.count("\n") == 1
     code, _, err = world.booth_cmd("bundle", "install", str(world.tmp / "missing.bundle"))
     assert code == 3 and err == f"error: file '{world.tmp / 'missing.bundle'}' does not exist\n"
+    # a required file option left out is a usage error that says which (its message is not blank)
+    code, _, err = world.hq_cmd("permit", "issue", "--issuer", "KH-BTB-01", "--holder", __file__, "--valid-days", "3")
+    assert code == 2 and err.startswith("error: missing option '--out'") and err.count("\n") == 1
     code, out, err = world.booth_cmd("officer")  # a group without its command: its help, usage error
     assert code == 2 and "Commands:" in err
 

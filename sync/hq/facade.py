@@ -170,22 +170,28 @@ class HQ:
             raise NotInitialised(f"{self.paths.root} is not an HQ data dir; run `booth-hq init` first")
 
     # -- root
-    def init(self, *, now: int | None = None, offline_root: Callable[[Ed25519PrivateKey], None] | None = None) -> str:
+    def init(
+        self,
+        *,
+        now: int | None = None,
+        offline_root: Callable[[Ed25519PrivateKey], None] | None = None,
+        root_token: keys.Signer | None = None,
+    ) -> str:
         """Make the HQ root key, certify a first online signer and sign a first root statement;
         return the root's fingerprint. The root is kept here (encrypted if this HQ was given a
-        passphrase) unless ``offline_root`` takes it away (``sync.hq.custody``): then this folder
-        never holds it."""
+        passphrase) unless ``offline_root`` takes it away (``sync.hq.custody``) or the root is
+        ``root_token``, a key in a PKCS#11 token: then this folder never holds it."""
         if self.paths.root_key.exists() or self.paths.root_public.exists():
             raise HQError(f"{self.paths.root} already has a root key (fingerprint {self.root_fingerprint()})")
         passphrase = self.passphrase() if self.passphrase_source is not None else None
         if passphrase is not None:
             keys.check_passphrase(passphrase)  # before any folder is made
         now = int(time.time()) if now is None else now
-        root = keys.generate()
-        if offline_root is not None:
+        root: Ed25519PrivateKey | keys.Signer = root_token or keys.generate()
+        if offline_root is not None and isinstance(root, Ed25519PrivateKey):
             offline_root(root)  # the custodians' shares written, or nothing happens here
         self.paths.ensure()
-        if offline_root is None:
+        if offline_root is None and isinstance(root, Ed25519PrivateKey):
             keys.save_private(root, self.paths.root_key, passphrase)
         write_root_public(self.paths, keys.raw_public(root))
         signer = keys.generate()

@@ -126,10 +126,7 @@ def test_link_lost_after_the_token_is_spent_still_pins(world: World) -> None:
     transport = FaultTransport([None, "refuse"])  # the enrolment goes through; the bundle fetch does not
     client = SyncClient(world.booth, world.url, transport=transport)
     assert client.enrol(world.token, pin=world.fingerprint).pinned
-    assert (
-        world.booth.trust.pinned_root() == world.hq.signers.root_public()
-        and world.booth.trust.current() is None
-    )
+    assert world.booth.trust.pinned_root() == world.hq.signers.root_public() and world.booth.trust.current() is None
     result = client.session()  # the bundle arrives with the first sync
     assert result.bundle_installed and world.booth.trust.require().version >= 1
     assert_hq_has_everything(world.hq, world.booth)

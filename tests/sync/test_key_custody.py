@@ -12,16 +12,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import HOLDER, NOW
+from test_token import softhsm, uri  # noqa: F401 (softhsm: a fixture)
 
+from booth.cli import main as booth_main
 from booth.errors import TrustError
 from booth.trust import accept_bundle
-from sync.hq import custody
+from sync.hq import custody, token
 from sync.hq.cli import main as hq_main
 from sync.hq.custody import RootFolder
 from sync.hq.facade import HQ
 from sync.protocol import keys
 from sync.protocol.batch import Receipt, open_receipt, sign_receipt
-from sync.protocol.bundle import TrustBundle, sign_bundle, sign_certified_bundle
+from sync.protocol.bundle import TrustBundle, open_bundle, sign_bundle, sign_certified_bundle
 from sync.protocol.errors import BatchRefused, DocumentRefused
 from sync.protocol.issuer import IssuerKey
 from sync.protocol.signer_cert import SignerCert, sign_signer_cert
@@ -381,3 +383,49 @@ def test_a_booth_enrols_and_syncs_with_an_hq_that_holds_no_root_private_key(
         world.stop()
         world.booth.close()
     no_root_secret_in(data, root_dir, passfiles)
+
+
+def test_root_and_online_signer_in_tokens(softhsm: Path, tmp_path: Path) -> None:  # noqa: F811
+    """The root and the online signer made in a SoftHSM2 token: HQ's folder holds neither."""
+    data, booth = tmp_path / "hq", tmp_path / "booth"
+    hq = ["--data-dir", data]
+    code, out, err = run(hq_main, *hq, "init", "--no-passphrase", "--root-token", uri(softhsm, "hq-root"))
+    assert code == 0, err
+    fp = re.search(r"Root fingerprint: ([0-9A-F ]+)", out).group(1)
+    assert fp == keys.fingerprint(token.public_key(uri(softhsm, "hq-root")))
+    for code_, name in (("KH-PHD", "Phnom Dei"), ("KH-STB", "Stung But")):
+        assert run(hq_main, *hq, "checkpoint", "add", code_, "--name-en", name, "--country", "KH")[0] == 0
+    assert run(hq_main, *hq, "issuer", "add", "KH-BTB-01")[0] == 0
+    request, answer = tmp_path / "request.json", tmp_path / "answer.json"
+    code, out, err = run(hq_main, *hq, "ceremony", "request", request, "--signer-token", uri(softhsm, "hq-online"))
+    assert code == 0, err
+    code, out, err = run(hq_main, "ceremony", "sign", request, answer, "--root-token", uri(softhsm, "hq-root"))
+    assert code == 0, err
+    assert run(hq_main, *hq, "ceremony", "install", answer)[0] == 0
+    assert (data / "keys" / "signer.uri").exists() and not (data / "keys" / "signer.pem").exists()
+    assert not (data / "keys" / "root.pem").exists()
+    holder = tmp_path / "holder.json"
+    holder.write_text(json.dumps(HOLDER, ensure_ascii=False), encoding="utf-8")
+    code, out, err = run(
+        hq_main,
+        *hq,
+        "permit",
+        "issue",
+        "--issuer",
+        "KH-BTB-01",
+        "--holder",
+        holder,
+        "--valid-days",
+        "30",
+        "--out",
+        tmp_path,
+    )
+    assert code == 0, err
+    text = out.strip()
+    bundle = tmp_path / "b.bundle"
+    assert run(hq_main, *hq, "bundle", "build", "--out", bundle)[0] == 0
+    assert run(booth_main, "--data-dir", booth, "bundle", "install", bundle, "--pin", fp)[0] == 0
+    code, out, _ = run(booth_main, "--data-dir", booth, "verify", "--checkpoint", "KH-PHD", text)
+    assert (code, json.loads(out)["verdict"]) == (0, "valid")
+    installed = open_bundle(bundle.read_bytes())
+    assert installed.signer.public_key == token.public_key(uri(softhsm, "hq-online"))

@@ -33,6 +33,7 @@ CHOOSE = (
 )
 @click.option("--custodian", "custodians", multiple=True, metavar="NAME[=FILE]", help=CUSTODIAN_HELP)
 @click.option("--threshold", type=click.IntRange(2), default=2, show_default=True, help="Custodians a ceremony needs.")
+@click.option("--root-token", metavar="PKCS11_URI", help="Make the root in this PKCS#11 token (it never leaves it).")
 @pass_hq
 @click.pass_context
 def init(
@@ -42,6 +43,7 @@ def init(
     offline_root: Path | None,
     custodians: tuple[str, ...],
     threshold: int,
+    root_token: str | None,
 ) -> None:
     """Make the HQ root key and print its fingerprint (booths pin it); certify a first online
     signer (bundles and receipts) with it.
@@ -77,13 +79,28 @@ def init(
 
     elif custodians:
         raise click.UsageError("--custodian goes with --offline-root DIR")
-    fp = hq.init(offline_root=split)
-    if offline_root is not None:
+    if root_token is not None:
+        if offline_root is not None:
+            raise click.UsageError("give --offline-root DIR or --root-token URI, not both")
+        fp = _init_in_token(hq, root_token)
+    else:
+        fp = hq.init(offline_root=split)
+    if root_token is not None:
+        click.echo("HQ root made in the token; HQ's folder holds no root private key")
+    elif offline_root is not None:
         click.echo(f"HQ root split {threshold} of {len(custodians)} among the custodians in {offline_root}")
         click.echo("HQ's folder holds no root private key; keep that folder offline")
     else:
         click.echo(f"HQ root key created in {hq.paths.root_key}")
     click.echo(f"Root fingerprint: {fp}")
+
+
+def _init_in_token(hq: HQ, uri: str) -> str:
+    from sync.hq import token
+
+    token.keygen(uri)
+    with token.open_key(uri) as key:
+        return hq.init(root_token=key)
 
 
 @click.group()
