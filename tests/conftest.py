@@ -262,3 +262,13 @@ def hq_receipt(data: bytes, hq: HQ) -> Receipt:
             raise DocumentRefused("not this HQ's root")
 
     return open_receipt(data, trust=trust)
+
+
+def resign(hq: HQ, bundle: TrustBundle, **changes: object) -> bytes:
+    """``bundle`` with ``changes``, signed again as HQ signs bundles (its online signer, its root statement)."""
+    from dataclasses import replace
+
+    from sync.protocol.bundle import sign_certified_bundle
+
+    signer = hq.signers.current()
+    return sign_certified_bundle(replace(bundle, **changes), signer.key, signer.cert_data, hq.signers.statement_data())

@@ -15,8 +15,7 @@ from pathlib import Path
 from sync.hq.bundle_file import latest_path, load_latest
 from sync.hq.facade import HQ, Passphrase
 from sync.hq.store import SyncStore
-from sync.protocol.bundle import TrustBundle
-from sync.protocol.signed import names_its_root
+from sync.protocol.bundle import FORMAT, TrustBundle
 from sync.protocol.times import DAY
 
 log = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ class BundleKeeper:
             if latest is None:
                 return None
             bundle, data = latest
-            if self._stale(bundle, now) or not names_its_root(data):  # booths no longer read an old one at first
+            if self._stale(bundle, now) or bundle.format < FORMAT:  # an old root-signed one: made format 4
                 bundle, data = self._rebuild(bundle, now)
             return bundle, data
 

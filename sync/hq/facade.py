@@ -26,7 +26,7 @@ from sync.hq.holder_file import Holder
 from sync.hq.partner import partner_trust
 from sync.hq.paths import HQPaths, safe_name
 from sync.hq.registry import Registry
-from sync.hq.signers import Signers, certify, signer_name, write_root_public
+from sync.hq.signers import Signers, certify, read_root_public_file, signer_name, write_root_public
 from sync.protocol import keys
 from sync.protocol import permit as permit_codec
 from sync.protocol.bundle import (
@@ -222,7 +222,10 @@ class HQ:
             "next_root_fingerprint": keys.fingerprint(nxt) if nxt else None,
             "online_signer": None if cert is None else _signer_summary(cert),
             "statement_serial": statement.serial if statement else None,
-            "retired": [p.name for p in sorted(self.paths.keys.glob("retired-root-*.pem"))],
+            "retired": [
+                {"file": p.name, "fingerprint": self._retired_fingerprint(p)}
+                for p in sorted(self.paths.keys.glob("retired-root-*.pem"))
+            ],
         }
 
     # -- key ceremonies (sync.hq.ceremony)
@@ -274,6 +277,13 @@ class HQ:
             lines.append(f"{cert.describe()} in use")
         return lines
 
+    def _retired_fingerprint(self, pem: Path) -> str | None:
+        """A retired root's fingerprint: from the public half kept beside it, else its clear PEM."""
+        try:
+            return keys.fingerprint(read_root_public_file(pem.with_suffix(".pub")))
+        except (FileNotFoundError, HQError):
+            return None if keys.is_encrypted(pem) else keys.fingerprint(self.load_key(pem))
+
     def prepare_root_rotation(self) -> str:
         """Make the next root key; bundles announce it from now on. Returns its fingerprint."""
         self.signers.local_root("a root rotation")
@@ -294,7 +304,10 @@ class HQ:
         if nxt is None:
             raise HQError("no next root key: run `booth-hq root rotate` and ship a bundle first")
         stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-        os.replace(self.paths.root_key, self.paths.retired_root_key(stamp))
+        retired = self.paths.retired_root_key(stamp)
+        self.signers.root_public()  # written from root.pem for a folder from before root.pub
+        os.replace(self.paths.root_public, retired.with_suffix(".pub"))
+        os.replace(self.paths.root_key, retired)
         os.replace(self.paths.next_root_key, self.paths.root_key)
         self.paths.next_root_public.unlink(missing_ok=True)
         write_root_public(self.paths, keys.raw_public(nxt))

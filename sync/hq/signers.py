@@ -55,13 +55,21 @@ def write_root_public(paths: HQPaths, root: bytes) -> None:
 
 def read_root_public(paths: HQPaths) -> bytes:
     try:
-        raw = bytes.fromhex(json.loads(paths.root_public.read_text())["public_key"])
+        return read_root_public_file(paths.root_public)
     except FileNotFoundError:
         raise NotInitialised(f"{paths.root} is not an HQ data dir; run `booth-hq init` first") from None
-    except (ValueError, KeyError, TypeError):
-        raise HQError(f"{paths.root_public} is damaged; restore it from a backup") from None
+
+
+def read_root_public_file(path: Path) -> bytes:
+    """A root's public key from its ``.pub`` JSON file (``FileNotFoundError`` when there is none)."""
+    try:
+        raw = bytes.fromhex(json.loads(path.read_text())["public_key"])
+    except FileNotFoundError:
+        raise
+    except (ValueError, KeyError, TypeError, OSError):
+        raise HQError(f"{path} is damaged; restore it from a backup") from None
     if len(raw) != 32:
-        raise HQError(f"{paths.root_public} is damaged; restore it from a backup")
+        raise HQError(f"{path} is damaged; restore it from a backup")
     return raw
 
 

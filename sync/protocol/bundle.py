@@ -230,9 +230,7 @@ def open_bundle(
     Whether that root is *trusted* is the booth's decision (``booth.trust``), passed as ``trust``."""
     if _is_certified(data):
         return _open_certified(data, trust=trust, held=held, now=now)
-    if held is not None:
-        raise DocumentRefused("trust bundle is of an older format than the one installed (rollback refused)")
-    return open_document(
+    bundle = open_document(
         data,
         content_type=CONTENT_TYPE,
         what="trust bundle",
@@ -243,6 +241,12 @@ def open_bundle(
         known=known,
         own_file=own_file,
     )
+    if held is not None:  # judged after the root: a stranger's bundle is refused as such
+        raise DocumentRefused(
+            f"trust bundle format {bundle.format} is signed by the root itself, older than the installed "
+            "format-4 bundle (rollback refused)"
+        )
+    return bundle
 
 
 def _from_root_signed(raw: Any) -> TrustBundle:

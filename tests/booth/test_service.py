@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import HOLDER, NOW
+from conftest import HOLDER, NOW, resign
 
 from booth.clock import FixedClock
 from booth.errors import (
@@ -410,11 +410,7 @@ def test_a_new_booth_is_private_whatever_the_folder_was(tmp_path: Path) -> None:
 
 
 def _signed(hq: HQ, bundle: object, **changes: object) -> bytes:
-    import dataclasses
-
-    from sync.protocol.bundle import sign_bundle
-
-    return sign_bundle(dataclasses.replace(bundle, **changes), hq.root_key())
+    return resign(hq, bundle, **changes)
 
 
 def test_an_older_bundle_swapped_in_behind_the_apps_back_is_refused_at_load(booth: Booth, hq: HQ) -> None:
