@@ -272,3 +272,13 @@ def resign(hq: HQ, bundle: TrustBundle, **changes: object) -> bytes:
 
     signer = hq.signers.current()
     return sign_certified_bundle(replace(bundle, **changes), signer.key, signer.cert_data, hq.signers.statement_data())
+
+
+def rogue_receipt(receipt: Receipt) -> bytes:
+    """A receipt signed by a signer that a root of its own certified (not HQ's)."""
+    from sync.hq.signers import certify
+    from sync.protocol.batch import sign_receipt
+    from sync.protocol.keys import generate, raw_public
+
+    root, signer = generate(), generate()
+    return sign_receipt(receipt, signer, certify(root, raw_public(signer), now=NOW, days=30))

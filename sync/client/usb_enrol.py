@@ -94,7 +94,7 @@ def _read_answer(booth: Booth, path: Path, pin: str) -> EnrolAnswer:
             raise EnrolRefused("this booth already pinned another HQ root: refused")
 
     try:
-        answer = open_answer(read_capped(path, MAX_ANSWER_BYTES), trust=trust)
+        answer = open_answer(read_capped(path, MAX_ANSWER_BYTES), trust=trust, now=booth.clock.now())
     except WireError as exc:
         raise EnrolRefused(f"HQ's answer on the stick is refused: {exc}") from None
     _check_for_me(booth, answer)

@@ -25,7 +25,6 @@ from sync.hq.bundles import BundleKeeper
 from sync.hq.errors import EnrolmentRefused, SyncRefused
 from sync.hq.facade import HQ
 from sync.hq.signers import OnlineSigner
-from sync.protocol import keys
 from sync.protocol.batch import MAX_WIRE, BatchRefused, peek_kid
 from sync.protocol.enrolment import MAX_REQUEST_BYTES, EnrolAnswer, open_request, sign_answer
 from sync.protocol.errors import DocumentRefused, FileTooLarge, KeyFileError, UnsafePath
@@ -119,7 +118,7 @@ def _enrol_one(hq: HQ, folder: Path, claimed: str, path: Path, key: OnlineSigner
         return Imported(rel, "refused", "bad_format", str(exc))
     except EnrolmentRefused:
         return Imported(rel, "refused", "bad_token", "unknown booth, wrong token, or a token already used")
-    answer = EnrolAnswer(booth.booth_id, booth.checkpoint, request.public_key, keys.raw_public(key), now)
-    atomic_write(path.parent / ANSWER_FILE, sign_answer(answer, key))
+    answer = EnrolAnswer(booth.booth_id, booth.checkpoint, request.public_key, key.cert.root_public_key, now)
+    atomic_write(path.parent / ANSWER_FILE, sign_answer(answer, key.key, key.cert_data))
     detail = f"{booth.booth_id} at {booth.checkpoint}; answer written to {rel.parent / ANSWER_FILE}"
     return Imported(rel, "enrolled", detail=detail)

@@ -5,8 +5,9 @@ at}``: the same three things a booth POSTs to ``/v1/enrol``, and the signature p
 booth holds the key it registers. The token is one-time and bound to the first key that uses it,
 so a lost stick lends a finder nothing a typed token would not.
 
-The answer is a COSE_Sign1 signed by HQ's root (the root in the protected header, checked before
-the payload is read, as for a bundle) over ``{format, booth, checkpoint, booth_public_key,
+The answer is a COSE_Sign1 signed by HQ's online signer, its root certificate in the protected
+header (``sync.protocol.signer_cert``; root, certificate and signature checked before the payload
+is read, as for a bundle) over ``{format, booth, checkpoint, booth_public_key,
 root_public_key, hq_time}``. It names the booth's key, so it answers one request of one booth.
 """
 
@@ -19,13 +20,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.protocol import cbor, cose
 from sync.protocol.errors import DocumentRefused, MessageError
-from sync.protocol.keys import kid_of, public_from_raw, raw_public
-from sync.protocol.signed import RootCheck, open_document, sign_document
+from sync.protocol.keys import Signer, kid_of, public_from_raw, raw_public
+from sync.protocol.signed import RootCheck
+from sync.protocol.signer_cert import SignerRules, open_certified, open_signer_cert, sign_certified
 
 REQUEST_TYPE = "application/vnd.booth.enrol-request+cbor"
 ANSWER_TYPE = "application/vnd.booth.enrol-answer+cbor"
 REQUEST_VERSION = 1
-ANSWER_FORMAT = 1
+ANSWER_FORMAT = 2  # 2: signed by HQ's certified online signer (1, by the root itself, is refused)
 MAX_REQUEST_BYTES = 4096
 MAX_ANSWER_BYTES = 4096
 MAX_TOKEN_CHARS = 128
@@ -103,7 +105,8 @@ def _check_request(r: EnrolRequest) -> None:
         raise DocumentRefused("enrolment request has a malformed time")
 
 
-def sign_answer(answer: EnrolAnswer, root: Ed25519PrivateKey) -> bytes:
+def sign_answer(answer: EnrolAnswer, signer: Ed25519PrivateKey | Signer, cert_data: bytes) -> bytes:
+    """HQ's answer, signed by its online signer (certified for enrolments by the root the answer names)."""
     _check_answer(answer)
     payload = {
         "format": ANSWER_FORMAT,
@@ -113,20 +116,31 @@ def sign_answer(answer: EnrolAnswer, root: Ed25519PrivateKey) -> bytes:
         "root_public_key": answer.root_public_key,
         "hq_time": answer.hq_time,
     }
-    return sign_document(payload, root, answer.root_public_key, content_type=ANSWER_TYPE, what="enrolment answer")
+    if open_signer_cert(cert_data).root_public_key != answer.root_public_key:
+        raise DocumentRefused("enrolment answer names another root than its signer's certificate")
+    return sign_certified(cbor.dumps_cbor(payload), signer, cert_data, content_type=ANSWER_TYPE)
 
 
-def open_answer(data: bytes, *, trust: RootCheck) -> EnrolAnswer:
-    """Judge the signing root with ``trust`` (the operator's ``--pin``), check the signature, then read."""
-    return open_document(
-        data,
-        content_type=ANSWER_TYPE,
-        what="enrolment answer",
-        max_bytes=MAX_ANSWER_BYTES,
-        parse=_answer_from,
-        root_of=lambda a: a.root_public_key,
-        trust=trust,
-    )
+def open_answer(data: bytes, *, trust: RootCheck, now: int | None = None) -> EnrolAnswer:
+    """Judge the certifying root with ``trust`` (the operator's ``--pin``), the online signer's
+    certificate (for enrolments, not expired at ``now``), its signature, then read."""
+    try:
+        cert, signed = open_certified(
+            data,
+            content_type=ANSWER_TYPE,
+            what="enrolment answer",
+            max_bytes=MAX_ANSWER_BYTES,
+            purpose="enrolment",
+            trust=trust,
+            rules=SignerRules(),
+            now=now,
+        )
+        answer = _answer_from(cbor.loads_cbor(signed.payload, "enrolment answer"))
+    except MessageError as exc:
+        raise DocumentRefused(f"enrolment answer is damaged or forged: {exc.detail}") from None
+    if answer.root_public_key != cert.root_public_key:
+        raise DocumentRefused("enrolment answer names another root than the one that certified its signer")
+    return answer
 
 
 def _answer_from(raw: Any) -> EnrolAnswer:

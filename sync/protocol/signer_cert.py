@@ -27,7 +27,7 @@ from sync.protocol.times import DAY, iso
 CONTENT_TYPE = "application/vnd.booth.signer-cert+cbor"
 FORMAT = 1
 HDR_SIGNER_CERT = -70011  # protected header: the signer's certificate, whole (private-use label)
-PURPOSES = ("bundle", "receipt")
+PURPOSES = ("bundle", "receipt", "enrolment")  # enrolment: the answer to a booth enrolling by stick
 MAX_SIGNER_DAYS = 366  # no certificate is believed for longer, whatever a statement says
 MAX_CERT_BYTES = 512  # a certificate is about 300 bytes; the protected header it sits in is capped
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import NOW, hq_receipt
+from conftest import NOW, hq_receipt, rogue_receipt
 from test_client_support import (
     BOOTH_ID,
     CHECKPOINT,
@@ -305,7 +305,7 @@ class FakeHQ:
     """Answers POST /v1/batches like HQ would, unless told to misbehave."""
 
     def __init__(self, hq: HQ, booth: Booth) -> None:
-        self.root = hq.root_key()
+        self.signer = hq.signers.current()
         self.booth = booth
         self.key = generate()
         self.acked = 0
@@ -324,9 +324,7 @@ class FakeHQ:
         if self.mode == "413" and len(batch.records) > 100:
             return httpx.Response(413, json={"reason": "too_large"})
         if self.mode == "forged":
-            return httpx.Response(
-                200, content=sign_receipt(Receipt(BOOTH_ID, batch.last_seq, batch.head_hash, NOW), self.key)
-            )
+            return httpx.Response(200, content=rogue_receipt(Receipt(BOOTH_ID, batch.last_seq, batch.head_hash, NOW)))
         if self.mode == "other_booth":
             return httpx.Response(200, content=self._receipt(batch.last_seq, batch.head_hash, booth="STB-09"))
         if self.mode == "short":
@@ -350,7 +348,7 @@ class FakeHQ:
         return load_private(self.booth.data_dir / "keys" / "booth.pem").public_key()
 
     def _receipt(self, seq: int, head: str, booth: str = BOOTH_ID) -> bytes:
-        return sign_receipt(Receipt(booth, seq, head, NOW), self.root)
+        return sign_receipt(Receipt(booth, seq, head, NOW), self.signer.key, self.signer.cert_data)
 
 
 @pytest.fixture

@@ -152,11 +152,11 @@ def test_keys_refuse_a_short_passphrase(tmp_path: Path) -> None:
     assert not (tmp_path / "k.pem").exists()
 
 
-def test_the_served_hq_signs_with_an_encrypted_root(sync_world: SyncWorld, tmp_path: Path) -> None:
-    root_file = sync_world.hq.paths.root_key
-    root = keys.load_private(root_file)
-    root_file.unlink()
-    keys.save_private(root, root_file, PASSPHRASE.encode())  # the world's HQ, its root now encrypted
+def test_the_served_hq_signs_with_an_encrypted_online_signer(sync_world: SyncWorld, tmp_path: Path) -> None:
+    for key_file in (sync_world.hq.paths.root_key, sync_world.hq.paths.signer_key):
+        key = keys.load_private(key_file)
+        key_file.unlink()
+        keys.save_private(key, key_file, PASSPHRASE.encode())  # the world's HQ, its keys now encrypted
     hq = HQ(sync_world.hq.paths.root, sync_world.database_url, passphrase=PASSPHRASE.encode())
     with pytest.raises(KeyFileError, match="is encrypted"):
         start_hq(hq.paths.root, sync_world.database_url)
@@ -176,7 +176,7 @@ def test_the_served_hq_signs_with_an_encrypted_root(sync_world: SyncWorld, tmp_p
             bundle = api.get("/v1/bundle", params={"have": 0})  # rebuilt: it now lists PHD-01
             assert bundle.status_code == 200
             opened = open_bundle(bundle.content)
-            assert opened.root_public_key == keys.raw_public(root) and [b.booth_id for b in opened.booths] == [booth_id]
+            assert opened.root_public_key == hq.signers.root_public() and [b.booth_id for b in opened.booths] == [booth_id]
     finally:
         stop()
         hq.close()

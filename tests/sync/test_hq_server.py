@@ -331,13 +331,14 @@ def test_unknown_paths_and_methods_are_json(api: httpx.Client) -> None:
 
 def test_unexpected_failure_is_a_json_500_and_the_server_lives_on(api: httpx.Client, sync_world: SyncWorld) -> None:
     assert enrol(api, sync_world, "PHD-01").status_code == 200
-    key_file = sync_world.hq.paths.root_key
-    key_file.chmod(0o644)  # the server refuses to use a root key others can read
+    cert_file = sync_world.hq.paths.signer_cert
+    good = cert_file.read_bytes()
+    cert_file.write_bytes(b"damaged")  # the online signer's certificate, unreadable
     try:
         broken = push(api, sync_world.sealed("PHD-01"))
         assert (broken.status_code, broken.json()) == (500, {"reason": "internal"})
     finally:
-        key_file.chmod(0o600)
+        cert_file.write_bytes(good)
     assert push(api, sync_world.sealed("PHD-01")).status_code == 200
 
 

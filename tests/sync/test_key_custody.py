@@ -308,7 +308,7 @@ def test_ceremony_round_trip_with_two_of_three_custodians(tmp_path: Path, passfi
     assert code == 0, err
     assert "root statement 2 installed (1 issuer key(s))" in out and "in use" in out
     shown = json.loads(run(hq_main, *hq, "root", "show")[1])
-    assert shown["statement_serial"] == 2 and shown["online_signer"]["purposes"] == ["bundle", "receipt"]
+    assert shown["statement_serial"] == 2 and shown["online_signer"]["purposes"] == ["bundle", "receipt", "enrolment"]
     # an answer installed twice is refused (an older statement than the one held is too)
     code, _, err = run(hq_main, *hq, "ceremony", "install", answer)
     assert code == 3 and err.count("\n") == 1

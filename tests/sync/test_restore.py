@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import NOW
+from conftest import NOW, rogue_receipt
 from test_client_support import (
     BOOTH_ID,
     World,
@@ -33,8 +33,7 @@ from booth.errors import LedgerError
 from booth.service import RESTORE_ACTION, Booth
 from sync.client import BadReceipt, HistoryConflict, HQUnreachable, SyncClient
 from sync.hq.facade import HQ
-from sync.protocol.batch import Receipt, make_batch, pack_records, sign_receipt
-from sync.protocol.keys import generate
+from sync.protocol.batch import Receipt, make_batch, pack_records
 from sync.protocol.records import Record
 
 
@@ -173,7 +172,7 @@ def test_records_or_receipts_that_do_not_hold_are_refused(world: World, tmp_path
     elif how == "garbage":
         transport = Tamper("/v1/records/", lambda _r: httpx.Response(200, content=b"\x78\x9c" + b"\0" * 40))
     else:
-        forged = sign_receipt(Receipt(BOOTH_ID, k + 20, "ab" * 32, NOW), generate())
+        forged = rogue_receipt(Receipt(BOOTH_ID, k + 20, "ab" * 32, NOW))
         transport = Tamper("/v1/receipts/", lambda _r: httpx.Response(200, content=forged))
     with pytest.raises(error):
         SyncClient(world.booth, world.url, transport=transport).session()

@@ -16,6 +16,7 @@ from sync.client.usb import export_to
 from sync.client.usb_enrol import ANSWER_FILE, REQUEST_FILE, finish, write_request
 from sync.hq.cli import main as hq_main
 from sync.hq.facade import HQ
+from sync.hq.signers import certify
 from sync.protocol.enrolment import EnrolAnswer, EnrolRequest, open_request, sign_answer, sign_request
 from sync.protocol.keys import generate, load_private, raw_public
 
@@ -120,10 +121,11 @@ def test_a_request_not_signed_by_its_key_is_refused(world: World, stick: Path) -
 def test_a_forged_answer_is_refused(world: World, stick: Path) -> None:
     write_request(world.booth, stick, world.token)
     assert hq_import(world, stick)[0] == 0
-    impostor = generate()
+    impostor, their_signer = generate(), generate()  # a root of their own, certifying a signer of theirs
     own = raw_public(load_private(world.booth.data_dir / "keys" / "booth.pem"))
     forged = EnrolAnswer(BOOTH_ID, CHECKPOINT, own, raw_public(impostor), NOW)
-    (mine(stick) / ANSWER_FILE).write_bytes(sign_answer(forged, impostor))
+    cert = certify(impostor, raw_public(their_signer), now=NOW, days=30)
+    (mine(stick) / ANSWER_FILE).write_bytes(sign_answer(forged, their_signer, cert))
     with pytest.raises(EnrolRefused, match="not the --pin root"):
         finish(world.booth, stick, world.fingerprint)
     assert world.booth.trust.pinned_root() is None
@@ -145,9 +147,9 @@ def test_an_answer_for_another_booth_is_refused(
     write_request(world.booth, stick, world.token)
     own = raw_public(load_private(world.booth.data_dir / "keys" / "booth.pem"))
     key = raw_public(generate()) if other_key else own
-    root = world.hq.root_key()
-    answer = EnrolAnswer(booth_id, checkpoint, key, raw_public(root), NOW)  # signed by HQ, for someone else
-    (mine(stick) / ANSWER_FILE).write_bytes(sign_answer(answer, root))
+    signer = world.hq.signers.current()
+    answer = EnrolAnswer(booth_id, checkpoint, key, signer.cert.root_public_key, NOW)  # signed by HQ, for someone else
+    (mine(stick) / ANSWER_FILE).write_bytes(sign_answer(answer, signer.key, signer.cert_data))
     with pytest.raises(EnrolRefused, match=match):
         finish(world.booth, stick, world.fingerprint)
     assert world.booth.trust.pinned_root() is None
