@@ -176,7 +176,9 @@ def test_the_served_hq_signs_with_an_encrypted_online_signer(sync_world: SyncWor
             bundle = api.get("/v1/bundle", params={"have": 0})  # rebuilt: it now lists PHD-01
             assert bundle.status_code == 200
             opened = open_bundle(bundle.content)
-            assert opened.root_public_key == hq.signers.root_public() and [b.booth_id for b in opened.booths] == [booth_id]
+            assert opened.root_public_key == hq.signers.root_public() and [b.booth_id for b in opened.booths] == [
+                booth_id
+            ]
     finally:
         stop()
         hq.close()
