@@ -173,7 +173,7 @@ class TrustStore:
     def install(
         self, data: bytes, *, pin: str | None = None, high_water: int | None = None, now: int | None = None
     ) -> TrustBundle:
-        """Install ``data`` if the booth accepts it (``accept_bundle``; ``now``: the booth's clock, else the system's)."""
+        """Install ``data`` if the booth accepts it (``accept_bundle``); ``now``: the booth clock, else the system."""
         now = int(time.time()) if now is None else now
         bundle = accept_bundle(
             data, pinned_root=self.pinned_root(), current=self.current(), pin=pin, high_water=high_water, now=now
