@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from sync.hq import validate
+from sync.hq import ceremony, validate
 from sync.hq.bundle_file import save_latest
 from sync.hq.ceremony import CeremonyAnswer, CeremonyRequest
 from sync.hq.errors import HQError, InvalidInput, NotInitialised, UnknownRecord
@@ -283,6 +283,11 @@ class HQ:
             return keys.fingerprint(read_root_public_file(pem.with_suffix(".pub")))
         except (FileNotFoundError, HQError):
             return None if keys.is_encrypted(pem) else keys.fingerprint(self.load_key(pem))
+
+    def ceremony_here(self, *, now: int, **asked: Any) -> list[str]:
+        """With the root on this machine: ask, sign and install in one step (``ceremony_request``'s options)."""
+        root = self.signers.local_root("a ceremony here")
+        return self.ceremony_install(ceremony.sign(self.ceremony_request(now=now, **asked), root, now=now), now=now)
 
     def prepare_root_rotation(self) -> str:
         """Make the next root key; bundles announce it from now on. Returns its fingerprint."""

@@ -72,7 +72,7 @@ _STATUS = {
     "replayed": 403,
     "too_large": 413,
 }
-_REQUEST_STATUS = {"header_too_large": 431}
+_REQUEST_STATUS = {"header_too_large": 431, "update_booth": 426}
 MAX_SEQ = (
     2**62
 )  # the largest sequence number a query may name (the database's BIGINT)  # the other refusals of a signed request: 403
@@ -262,7 +262,7 @@ def _open_call(svc: Services, method: str, target: str, value: str, now: int) ->
 
 
 Caller = Annotated[BoothCall, Depends(booth_call)]
-_SIGNED = (400, 403, 409, 431)  # what a signed route may answer besides its own
+_SIGNED = (400, 403, 409, 426, 431)  # what a signed route may answer besides its own
 router = APIRouter(prefix="/v1", route_class=guarded_route(_internal, ApiError, BatchRefused))
 
 

@@ -4,7 +4,7 @@ Every booth call to HQ but ``/v1/time`` and ``/v1/enrol`` carries one: base64url
 of a COSE_Sign1 by the booth's Ed25519 key (kid in the protected header, content type
 ``application/booth-request+cbor``) over deterministic CBOR:
 
-    {"v": 1, "booth": id, "method": "GET", "path": "/v1/bundle?have=3",
+    {"v": 2, "booth": id, "method": "GET", "path": "/v1/bundle?have=3",
      "body": sha256(body), "t": HQ time (s), "nonce": 16 random bytes,
      "head": {"seq": n, "hash": 32 bytes}}
 
@@ -33,7 +33,10 @@ from sync.protocol.keys import kid_of
 
 HEADER = "Booth-Request"
 CONTENT_TYPE = "application/booth-request+cbor"
-VERSION = 1
+# 2: the booth reads what HQ's certified online signer signs (bundle format 4, receipt format 2);
+#    a version-1 booth cannot, and is told to update (reason ``update_booth``) instead of failing later.
+VERSION = 2
+OUTDATED = 1
 MAX_HEADER = 2048  # characters of the header value; a real one is about 400
 NONCE_BYTES = 16
 WINDOW = 300  # seconds either side of HQ's time a signed request is good for
@@ -121,8 +124,16 @@ def evidence(value: str) -> bytes:
 
 
 def _claims(payload: Any, kid: bytes) -> SignedRequest:
+    if isinstance(payload, dict) and payload.get("v") == OUTDATED:
+        raise SignedRequestRefused(
+            "update_booth",
+            "this booth's Booth is older than HQ's: it cannot read the bundles and receipts HQ's online "
+            "signer signs (bundle format 4); update Booth on this PC, nothing it recorded is lost",
+        )
     if not isinstance(payload, dict) or set(payload) != _KEYS or payload["v"] != VERSION:
-        raise SignedRequestRefused("bad_request_signature", "the signed request's fields are not those of version 1")
+        raise SignedRequestRefused(
+            "bad_request_signature", f"the signed request's fields are not those of version {VERSION}"
+        )
     head = payload["head"]
     checks = (
         isinstance(payload["booth"], str),

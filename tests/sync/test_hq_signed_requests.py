@@ -64,6 +64,24 @@ def test_signed_calls_are_answered(url: str, sync_world: SyncWorld) -> None:
     assert httpx.get(url + "/v1/root").json()["root_fingerprint"] == sync_world.hq.root_fingerprint()
 
 
+def test_a_booth_from_before_online_signers_is_told_to_update(
+    url: str, sync_world: SyncWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A version-1 header (signed, genuine) gets 426 update_booth, not a bundle it would misread."""
+    import sync.protocol.request_auth as request_auth
+
+    with monkeypatch.context() as m:
+        m.setattr(request_auth, "VERSION", request_auth.OUTDATED)
+        headers = signed_headers(sync_world.key("PHD-01"), "PHD-01", "GET", "/v1/bundle?have=0", t=HQ_NOW)
+    answer = call(url, sync_world, "GET", "/v1/bundle?have=0", headers=headers)
+    assert problem(answer) == (426, "update_booth") and "update Booth" in answer.json()["detail"]
+    forged = dict(headers)  # a stranger's version-1 header is refused as a stranger's, not told anything
+    with monkeypatch.context() as m:
+        m.setattr(request_auth, "VERSION", request_auth.OUTDATED)
+        forged = signed_headers(generate(), "PHD-01", "GET", "/v1/bundle?have=0", t=HQ_NOW)
+    assert problem(call(url, sync_world, "GET", "/v1/bundle?have=0", headers=forged)) == (403, "unenrolled")
+
+
 # -- the attacker's
 
 

@@ -429,3 +429,33 @@ def test_root_and_online_signer_in_tokens(softhsm: Path, tmp_path: Path) -> None
     assert (code, json.loads(out)["verdict"]) == (0, "valid")
     installed = open_bundle(bundle.read_bytes())
     assert installed.signer.public_key == token.public_key(uri(softhsm, "hq-online"))
+
+
+def test_a_stolen_online_signer_revoked_here_is_refused_by_a_booth_after_the_next_bundle(
+    hq: HQ, tmp_path: Path
+) -> None:
+    """Small site (root kept here): `ceremony here --revoke-current`; the thief's later bundles and
+    receipts are refused once the booth installed HQ's next bundle."""
+    from booth.trust import TrustStore
+
+    stolen = hq.signers.current()
+    store = TrustStore(tmp_path / "booth")
+    store.install(hq.build_bundle(now=NOW)[1], pin=hq.root_fingerprint(), now=NOW)
+    code, out, err = run(hq_main, "--data-dir", hq.paths.root, "ceremony", "here", "--revoke-current")
+    assert code == 0, err
+    assert "in use" in out
+    fresh = hq.signers.current()
+    assert fresh.cert.kid != stolen.cert.kid
+    statement = hq.signers.statement()
+    assert stolen.cert.kid in statement.revoked_signers
+    store.install(hq.build_bundle(now=NOW + 60)[1], now=NOW + 60)
+    held = store.require()
+    forged = sign_certified_bundle(
+        replace(held, version=held.version + 10), stolen.key, stolen.cert_data, hq.signers.statement_data()
+    )
+    with pytest.raises(TrustError, match="revoked"):
+        store.install(forged, now=NOW + 120)
+    receipt = sign_receipt(Receipt("PHD-01", 1, "ab" * 32, NOW), stolen.key, stolen.cert_data)
+    with pytest.raises(BatchRefused, match="revoked"):
+        open_receipt(receipt, trust=lambda r: None, rules=held.statement.signer_rules(), now=NOW)
+    assert store.require().version == held.version  # the installed bundle kept

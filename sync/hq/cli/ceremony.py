@@ -130,4 +130,25 @@ def ceremony_install(hq: HQ, answer: Path) -> None:
     click.echo("the next trust bundle carries it to the booths")
 
 
+@ceremony.command("here")
+@click.option(
+    "--days",
+    type=click.IntRange(1),
+    default=DEFAULT_SIGNER_DAYS,
+    show_default=True,
+    help="Validity of the new online signer.",
+)
+@click.option("--no-new-signer", is_flag=True, help="Only a new root statement (issuing offices changed).")
+@click.option("--revoke-current", is_flag=True, help="The online signer in use was stolen or lost: revoke it.")
+@pass_hq
+def ceremony_here(hq: HQ, days: int, no_new_signer: bool, revoke_current: bool) -> None:
+    """With the root kept on this machine (small sites): request, sign and install in one step.
+
+    Example: booth-hq ceremony here --revoke-current
+    """
+    asked = {"new_signer": not no_new_signer, "revoke_current": revoke_current, "days": days}
+    for line in hq.ceremony_here(now=parse_time(None), **asked):
+        click.echo(line)
+
+
 COMMANDS = (ceremony,)

@@ -80,7 +80,7 @@ def test_junk_is_refused_with_a_reason(value: str) -> None:
 
 def good_payload() -> dict:
     return {
-        "v": 1,
+        "v": 2,
         "booth": "PHD-01",
         "method": "GET",
         "path": "/v1/bundle",
@@ -94,7 +94,7 @@ def good_payload() -> dict:
 @pytest.mark.parametrize(
     "change",
     [
-        {"v": 2},
+        {"v": 3},
         {"extra": 1},
         {"t": True},
         {"t": 2**64},
@@ -105,10 +105,15 @@ def good_payload() -> dict:
         {"booth": 7},
     ],
 )
-def test_payloads_not_of_version_1_are_refused(change: dict) -> None:
+def test_payloads_not_of_this_version_are_refused(change: dict) -> None:
     assert open_request(raw_header(good_payload()), by_key).path == "/v1/bundle"
     with pytest.raises(SignedRequestRefused, match="bad_request_signature"):
         open_request(raw_header({**good_payload(), **change}), by_key)
+
+
+def test_a_version_1_request_is_told_to_update() -> None:
+    with pytest.raises(SignedRequestRefused, match="update_booth.*update Booth"):
+        open_request(raw_header({**good_payload(), "v": 1}), by_key)
 
 
 def test_another_document_signed_by_the_booth_is_not_a_request() -> None:
