@@ -42,7 +42,7 @@ from booth.report.signature import verify as verify_signature
 from booth.report.signed_export import ExportResult, check_records
 from booth.report.signed_export import export as write_export
 from booth.settings import BoothSettings, load_settings, save_settings
-from booth.trust import TrustStore
+from booth.trust import TrustStore, fresher_statement
 from sync.protocol import keys
 from sync.protocol.bundle import TrustBundle
 from sync.protocol.records import AUDIT, CHANNELS, ENTRY, EXIT, OVERRIDE, SCAN, Record
@@ -452,14 +452,19 @@ class Booth:
     # -- trust
     def install_bundle(self, data: bytes, *, pin: str | None = None, watch_key: WatchlistKey | None = None) -> None:
         """Install a bundle; ``watch_key`` (HQ's answer beside it) is kept only if the bundle names it."""
-        bundle = self.trust.install(data, pin=pin, high_water=self.ledger.bundle_high_water(), now=self.clock.now())
-        note = f"version {bundle.version}"
+        previous, floor = self.trust.current(), self.ledger.bundle_high_water()
+        bundle = self.trust.install(data, pin=pin, high_water=floor, now=self.clock.now())
+        action, note = "bundle_install", f"version {bundle.version}"
+        if fresher_statement(bundle, previous) and floor is not None and bundle.version <= floor:
+            # the root's newer statement restarts the versions: the ledger says so, and counts from here
+            action = "bundle_reset"
+            note += f" with root statement {bundle.statement.serial if bundle.statement else 0}; before: {floor}"
         if watch_key is not None:
             if watch_key.kid != bundle.watchlist_key_id:
                 log.warning("the watchlist key sent with bundle %d is not the one it names; ignored", bundle.version)
             elif self.trust.save_watchlist_key(watch_key):
                 note += f"; watchlist key {watch_key.kid.hex()}"
-        self.audit("bundle_install", note=note, bundle_version=bundle.version)
+        self.audit(action, note=note, bundle_version=bundle.version)
 
     def install_watchlist_key(self, key: WatchlistKey, *, note: str = "") -> bool:
         """Keep HQ's watchlist key (enrolment, or entered for a booth fed by sticks); return whether it was new."""

@@ -66,6 +66,8 @@ def accept_bundle(
         held=current.statement if current is not None else None,
         now=now,
     )
+    if fresher_statement(bundle, current):
+        return bundle  # the root spoke since: versions start again (a revoked signer's far-ahead one is undone)
     if current is not None and bundle.version <= current.version:
         raise TrustError(
             f"bundle version {bundle.version} is not newer than the installed {current.version} (rollback refused)"
@@ -76,6 +78,21 @@ def accept_bundle(
             "before (rollback refused)"
         )
     return bundle
+
+
+def fresher_statement(bundle: TrustBundle, current: TrustBundle | None) -> bool:
+    """Whether ``bundle`` carries a newer root statement, of the same root, than ``current``.
+
+    Such a bundle is installed whatever its version: the root has spoken since (a ceremony), so
+    a bundle an online signer signed with a far-ahead version before the root revoked it cannot
+    keep a booth from HQ's bundles. Statements only come from the root; a thief cannot make one."""
+    held = current.statement if current is not None else None
+    return (
+        bundle.statement is not None
+        and held is not None
+        and bundle.statement.root_public_key == held.root_public_key
+        and bundle.statement.serial > held.serial
+    )
 
 
 def trusted_roots(pinned_root: bytes | None, current: TrustBundle | None) -> tuple[bytes, ...]:

@@ -406,8 +406,12 @@ class Ledger:
         return SyncState(*row)
 
     def bundle_high_water(self) -> int | None:
-        """The highest trust-bundle version any record names (installs and scans alike)."""
-        row = self.con.execute("SELECT max(bundle_version) FROM records WHERE bundle_version IS NOT NULL").fetchone()
+        """The highest trust-bundle version any record names (installs and scans alike), counted
+        from the last ``bundle_reset`` (a bundle with a newer root statement restarted the versions)."""
+        row = self.con.execute(
+            "SELECT max(bundle_version) FROM records WHERE bundle_version IS NOT NULL AND seq >= "
+            "coalesce((SELECT max(seq) FROM records WHERE action = 'bundle_reset'), 0)"
+        ).fetchone()
         return row[0]
 
     def hq_time_seen(self) -> int | None:

@@ -456,7 +456,8 @@ class SyncClient:
         """Install HQ's bundle if newer than ours (rollback and signature checks apply)."""
         current = self.booth.trust.current()
         have = current.version if current else 0
-        response = self._request("GET", "/v1/bundle", params={"have": have})
+        serial = current.statement.serial if current and current.statement else 0
+        response = self._request("GET", "/v1/bundle", params={"have": have, "statement": serial})
         if response.status_code in (304, 404):
             return None
         if response.status_code in (403, 409):

@@ -26,11 +26,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from booth.errors import ConfigError, TrustError
 from booth.service import Booth
-from booth.trust import root_check, trusted_roots
+from booth.trust import fresher_statement, root_check, trusted_roots
 from sync.client.errors import HistoryConflict, SyncError
 from sync.client.proof import check_receipt
 from sync.protocol.batch import Batch, BatchRefused, make_batch, seal_batch
-from sync.protocol.bundle import MAX_BUNDLE_BYTES, open_bundle
+from sync.protocol.bundle import MAX_BUNDLE_BYTES, TrustBundle, open_bundle
 from sync.protocol.errors import WireError
 from sync.protocol.files import atomic_write, read_capped, sync_folder
 from sync.protocol.keys import load_private
@@ -126,6 +126,11 @@ def _take_receipts(booth: Booth, mine: Path, report: UsbReport) -> None:
     report.acked_seq = booth.ledger.acked_seq()
 
 
+def _order(bundle: TrustBundle) -> tuple[int, int]:
+    """Newest first: by root statement (a newer one restarts versions), then by version."""
+    return (bundle.statement.serial if bundle.statement else 0, bundle.version)
+
+
 def _take_bundle(booth: Booth, folder: Path, report: UsbReport) -> None:
     """Install the newest bundle on the stick that the booth accepts."""
     try:
@@ -141,15 +146,16 @@ def _take_bundle(booth: Booth, folder: Path, report: UsbReport) -> None:
             data = read_capped(path, MAX_BUNDLE_BYTES)
             held = current.statement if current is not None else None
             opened = open_bundle(data, trust=check, known=roots, held=held, now=booth.clock.now())
-            candidates.append((opened.version, path, data))
+            candidates.append((_order(opened), path, data, opened))
         except (WireError, TrustError, OSError, ValueError) as exc:
             report.problem(f"{_name(folder, path)}: {exc}")
-    for version, path, data in sorted(candidates, key=lambda c: c[0], reverse=True):
-        name = _name(folder, path)
-        if current is not None and version == current.version:
+    for _, path, data, opened in sorted(candidates, key=lambda c: c[0], reverse=True):
+        name, version = _name(folder, path), opened.version
+        fresher = fresher_statement(opened, current)
+        if current is not None and version == current.version and not fresher:
             report.say(f"{name}: version {version} is the one installed")
             return
-        if current is not None and version < current.version:
+        if current is not None and version < current.version and not fresher:
             report.problem(f"{name}: version {version} is older than the installed {current.version} (rollback)")
             continue
         try:

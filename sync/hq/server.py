@@ -434,12 +434,18 @@ def get_bundle(
     _call: Caller,
     svc: Svc,
     have: Annotated[int, Query(description="the bundle version the booth has")] = 0,
+    statement: Annotated[
+        int, Query(ge=0, le=MAX_SEQ, description="the root statement serial of the booth's bundle (0: none)")
+    ] = 0,
 ) -> Response:
     current = svc.bundles.current(svc.clock())
     if current is None:
         raise ApiError(404, "no_bundle", "HQ has not built a trust bundle yet (booth-hq bundle build)")
     bundle, data = current
-    if bundle.version <= have:
+    # A newer root statement goes out whatever version the booth holds (a revoked signer's far-ahead
+    # bundle must not keep it from HQ's: booth.trust.fresher_statement).
+    newer_statement = bundle.statement is not None and statement and bundle.statement.serial > statement
+    if bundle.version <= have and not newer_statement:
         return Response(status_code=304)
     # The key goes with the bundle because this route answers only enrolled booths (their signed
     # request header, ``booth_call``); the bundle alone, on a stick, reads as hashes.

@@ -459,3 +459,45 @@ def test_a_stolen_online_signer_revoked_here_is_refused_by_a_booth_after_the_nex
     with pytest.raises(BatchRefused, match="revoked"):
         open_receipt(receipt, trust=lambda r: None, rules=held.statement.signer_rules(), now=NOW)
     assert store.require().version == held.version  # the installed bundle kept
+
+
+def test_a_far_ahead_bundle_by_a_signer_later_revoked_does_not_lock_the_booth(hq: HQ, tmp_path: Path) -> None:
+    """A thief signs version 10**9 before the theft is found; once the root revokes the signer,
+    HQ's next bundle (newer root statement, small version) is installed over it, by the network
+    answer too, and the thief's is refused from then on."""
+    from test_client_support import make_world
+
+    stolen = hq.signers.current()
+    world = make_world(tmp_path, hq)  # a served HQ, a booth enrolled through it
+    try:
+        from sync.client import SyncClient
+
+        client = SyncClient(world.booth, world.url)
+        client.enrol(world.token, pin=hq.root_fingerprint())
+        booth = world.booth
+        held = booth.trust.require()
+        far = sign_certified_bundle(
+            replace(held, version=10**9), stolen.key, stolen.cert_data, hq.signers.statement_data()
+        )
+        booth.install_bundle(far)
+        assert booth.bundle().version == 10**9
+        assert run(hq_main, "--data-dir", hq.paths.root, "ceremony", "here", "--revoke-current")[0] == 0
+        hq.build_bundle(now=NOW)
+        pulled = client.pull_bundle()  # version below 10**9, but a newer root statement: sent, and taken
+        assert pulled is not None and pulled.version < 10**9 and pulled.statement.serial == held.statement.serial + 1
+        assert booth.bundle().version == pulled.version  # the ledger counts from the reset, no "file replaced"
+        assert [r.action for r in booth.ledger.records()][-1] == "bundle_reset"
+        with pytest.raises(TrustError, match="revoked"):
+            booth.install_bundle(far)
+        again = sign_certified_bundle(
+            replace(held, version=10**9 + 1), stolen.key, stolen.cert_data, hq.signers.statement_data()
+        )
+        with pytest.raises(TrustError, match="revoked"):
+            booth.install_bundle(again)
+        hq.revoke(permit_no="KH-BTB-2026-000009", reason="stolen", at=NOW)
+        hq.build_bundle(now=NOW)
+        assert client.pull_bundle().version == pulled.version + 1  # and then on as usual
+        client.close()
+    finally:
+        world.stop()
+        world.booth.close()
