@@ -30,6 +30,7 @@ from sync.hq.signers import Signers, certify, read_root_public_file, signer_name
 from sync.protocol import keys
 from sync.protocol import permit as permit_codec
 from sync.protocol.bundle import (
+    MAX_CERTIFIED_LIFETIME_DAYS,
     Checkpoint,
     CountryPolicy,
     IssuerKey,
@@ -527,6 +528,8 @@ class HQ:
     def build_bundle(
         self, *, now: int, max_offline_days: float = DEFAULT_MAX_OFFLINE_DAYS
     ) -> tuple[TrustBundle, bytes]:
+        if not 0 < max_offline_days <= MAX_CERTIFIED_LIFETIME_DAYS:
+            raise InvalidInput(f"a bundle's max offline age is up to {MAX_CERTIFIED_LIFETIME_DAYS} days")
         signer = self.signers.ensure(now=now)
         reg = self.registry
         max_age = round(max_offline_days * DAY)
@@ -540,7 +543,10 @@ class HQ:
         bundle = TrustBundle(
             version=reg.next_bundle_version(),
             issued_at=now,
-            expires_at=now + max(HARD_OFFLINE_DAYS * DAY, max_age),  # past it, booths stop: trust_expired
+            expires_at=now
+            + max(
+                HARD_OFFLINE_DAYS * DAY, max_age
+            ),  # <= MAX_CERTIFIED_LIFETIME_DAYS  # past it, booths stop: trust_expired
             hq_time=now,
             max_offline_age=max_age,
             root_public_key=self.signers.root_public(),

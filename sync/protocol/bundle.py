@@ -21,6 +21,7 @@ from sync.protocol.keys import Signer
 from sync.protocol.signed import RootCheck, open_document, sign_document, tuplify
 from sync.protocol.signer_cert import HDR_SIGNER_CERT, SignerCert, SignerRules, open_certified, sign_certified
 from sync.protocol.statement import RootStatement, open_statement
+from sync.protocol.times import DAY
 from sync.protocol.watchlist import WATCH_MAC_BYTES, WATCHLIST_KID_BYTES, SealedWatch, WatchEntry, WatchlistKey
 
 __all__ = ["IssuerKey", "SealedWatch", "WatchEntry", "WatchlistKey"]  # types the bundle's readers need
@@ -41,6 +42,10 @@ DEFAULT_MAX_STAY_DAYS = 7
 # stops being trusted this long after it was issued.
 V1_HARD_LIMIT = 30 * 86_400
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+# A format-4 bundle is trusted at most this long after it was issued, and is issued while its
+# signer's certificate runs: a stolen online key cannot make a bundle that outlives its
+# certificate by more than this.
+MAX_CERTIFIED_LIFETIME_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -291,9 +296,17 @@ def _open_certified(
     bundle = _from_cbor(raw)
     if bundle.root_public_key != cert.root_public_key:
         raise DocumentRefused("trust bundle names a different root key than its signer's certificate")
+    _check_lifetime(bundle, cert)
     object.__setattr__(bundle, "statement", statement)
     object.__setattr__(bundle, "signer", cert)
     return bundle
+
+
+def _check_lifetime(bundle: TrustBundle, cert: SignerCert) -> None:
+    if bundle.issued_at >= cert.not_after:
+        raise DocumentRefused("trust bundle claims to be issued after its online signer's certificate ended")
+    if bundle.expires_at - bundle.issued_at > MAX_CERTIFIED_LIFETIME_DAYS * DAY:
+        raise DocumentRefused(f"trust bundle would be trusted more than {MAX_CERTIFIED_LIFETIME_DAYS} days")
 
 
 def _statement_of(data: bytes, cert: SignerCert, held: RootStatement | None, now: int | None) -> RootStatement:

@@ -78,8 +78,8 @@ class Root:
         fields = {"issuers": (self.issuer,), **changes}
         return sign_statement(RootStatement(self.raw, serial, NOW, **fields), self.key)
 
-    def bundle(self, signer, cert: bytes, statement: bytes, version: int = 1, **changes) -> bytes:
-        bundle = TrustBundle(version, NOW, NOW + 30 * DAY, NOW, 7 * DAY, self.raw, **changes)
+    def bundle(self, signer, cert: bytes, statement: bytes, version: int = 1, at: int = NOW, **changes) -> bytes:
+        bundle = TrustBundle(version, at, at + 30 * DAY, at, 7 * DAY, self.raw, **changes)
         return sign_certified_bundle(bundle, signer, cert, statement)
 
 
@@ -97,7 +97,7 @@ def test_a_certified_bundle_carries_the_roots_issuers() -> None:
 
 def test_a_bundle_by_an_expired_online_signer_is_refused() -> None:
     root, signer = Root(), keys.generate()
-    data = root.bundle(signer, root.cert(signer, days=30, start=NOW - 40 * DAY), root.statement())
+    data = root.bundle(signer, root.cert(signer, days=30, start=NOW - 40 * DAY), root.statement(), at=NOW - 25 * DAY)
     with pytest.raises(TrustError, match="expired"):
         accept_bundle(data, pinned_root=root.raw, current=None, now=NOW)
     # the same bundle was fine while the certificate ran
@@ -501,3 +501,14 @@ def test_a_far_ahead_bundle_by_a_signer_later_revoked_does_not_lock_the_booth(hq
     finally:
         world.stop()
         world.booth.close()
+
+
+def test_a_certified_bundle_cannot_outlive_its_signer_by_more_than_the_cap() -> None:
+    root, signer = Root(), keys.generate()
+    cert, statement = root.cert(signer, days=30), root.statement()
+    long_lived = TrustBundle(1, NOW, NOW + 91 * DAY, NOW, DAY, root.raw)
+    with pytest.raises(DocumentRefused, match="more than 90 days"):
+        open_bundle(sign_certified_bundle(long_lived, signer, cert, statement))
+    after = TrustBundle(1, NOW + 40 * DAY, NOW + 50 * DAY, NOW, DAY, root.raw)  # issued after the cert ended
+    with pytest.raises(DocumentRefused, match="after its online signer's certificate ended"):
+        open_bundle(sign_certified_bundle(after, signer, cert, statement))

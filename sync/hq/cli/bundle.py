@@ -9,6 +9,7 @@ import click
 from booth.cli_support import parse_time
 from sync.hq.cli.common import pass_hq
 from sync.hq.facade import DEFAULT_MAX_OFFLINE_DAYS, HQ
+from sync.protocol.bundle import MAX_CERTIFIED_LIFETIME_DAYS
 
 
 @click.group()
@@ -21,7 +22,7 @@ def bundle() -> None:
 @click.option(
     "--max-offline-age",
     "max_days",
-    type=click.FloatRange(min=0.01),
+    type=click.FloatRange(min=0.01, max=MAX_CERTIFIED_LIFETIME_DAYS),
     default=DEFAULT_MAX_OFFLINE_DAYS,
     show_default=True,
     help="Days after which booths warn the bundle is stale.",
