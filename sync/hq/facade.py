@@ -224,8 +224,8 @@ class HQ:
             "online_signer": None if cert is None else _signer_summary(cert),
             "statement_serial": statement.serial if statement else None,
             "retired": [
-                {"file": p.name, "fingerprint": self._retired_fingerprint(p)}
-                for p in sorted(self.paths.keys.glob("retired-root-*.pem"))
+                {"file": name, "fingerprint": self._retired_fingerprint(self.paths.keys / name)}
+                for name in sorted({p.stem + ".pem" for p in self.paths.keys.glob("retired-root-*.p[eu][mb]")})
             ],
         }
 
@@ -238,23 +238,37 @@ class HQ:
         revoke_current: bool = False,
         days: int = DEFAULT_SIGNER_DAYS,
         signer_token: str | None = None,
+        announce_root: bytes | None = None,
+        promote: bool = False,
     ) -> CeremonyRequest:
         """What to ask of the root now: the registry's issuing offices, revocations, and a new
-        online signer (made here, waiting) unless ``new_signer`` is False."""
+        online signer (made here, waiting) unless ``new_signer`` is False. ``announce_root``: a
+        next root (made offline, ``ceremony new-root``) for bundles to announce; ``promote``: ask
+        the announced next root itself for its first statement and signer (a root rotation)."""
         self._require_init()
         held = self.signers.statement()
         partner_issuers, _ = partner_trust(self)
-        issuers, nxt = self.signers.wanted_statement((*self.registry.issuers(), *partner_issuers), None)
+        issuers, _ = self.signers.wanted_statement((*self.registry.issuers(), *partner_issuers), None)
         revoked = list(held.revoked_signers) if held else []
-        current = self.signers.held_cert()
         if revoke_current:
+            current = self.signers.held_cert()
             if current is None:
                 raise HQError("there is no online signer to revoke")
             revoked.append(current.kid)
         max_days = held.max_signer_days if held else DEFAULT_SIGNER_DAYS
         if new_signer and not 1 <= days <= max_days:
             raise InvalidInput(f"an online signer is certified for 1 to {max_days} days, not {days}")
-        root = self.signers.root_public()
+        root, nxt = self.signers.root_public(), held.next_root_public_key if held else None
+        if announce_root is not None:
+            if announce_root == root:
+                raise InvalidInput("the root to announce is HQ's root already")
+            nxt = announce_root
+        if promote:
+            if nxt is None:
+                raise HQError("no next root is announced: ask with --announce-root first, and ship the bundle")
+            if not new_signer:
+                raise InvalidInput("a new root needs its own online signer: leave out --no-new-signer")
+            root, nxt, revoked = nxt, None, []  # the new root's own first statement
         return CeremonyRequest(
             root_public_key=root,
             made_at=now,
@@ -262,33 +276,46 @@ class HQ:
             issuers=issuers,
             revoked_signers=tuple(dict.fromkeys(revoked)),
             max_signer_days=max_days,
-            next_root_public_key=held.next_root_public_key if held else nxt,
+            next_root_public_key=nxt,
             signer_public_key=self.signers.make_pending(signer_token) if new_signer else None,
             signer_days=days if new_signer else 0,
         )
 
     def ceremony_install(self, answer: CeremonyAnswer, *, now: int) -> list[str]:
-        """Put the root's answer in use: the statement, then the certified signer. Lines for people."""
+        """Put the root's answer in use: the statement, then the certified signer; an answer by
+        the announced next root makes it HQ's root (the old one kept, retired). Lines for people."""
         self._require_init()
         lines = []
+        if self.signers.promotes(answer.statement):
+            if answer.signer_cert is None:
+                raise HQError("an answer from the next root must certify an online signer for it")
+            old = self.signers.promote(answer.statement, answer.signer_cert, now=now)
+            self.paths.next_root_public.unlink(missing_ok=True)
+            lines.append(f"root is now {self.root_fingerprint()} (was {keys.fingerprint(old)}, kept as retired)")
         statement = self.signers.install_statement(answer.statement)
+        if statement.next_root_public_key is not None and not self.paths.next_root_key.exists():
+            atomic_write(self.paths.next_root_public, statement.next_root_public_key.hex().encode() + b"\n")
         lines.append(f"root statement {statement.serial} installed ({len(statement.issuers)} issuer key(s))")
+        if statement.next_root_public_key is not None:
+            lines.append(f"bundles announce the next root {keys.fingerprint(statement.next_root_public_key)}")
         if answer.signer_cert is not None:
             cert = self.signers.install_signer(answer.signer_cert, now=now)
             lines.append(f"{cert.describe()} in use")
         return lines
+
+    def ceremony_here(self, *, now: int, **asked: Any) -> list[str]:
+        """With the root on this machine: ask, sign and install in one step (``ceremony_request``'s options)."""
+        root = self.signers.local_root("a ceremony here")
+        return self.ceremony_install(ceremony.sign(self.ceremony_request(now=now, **asked), root, now=now), now=now)
 
     def _retired_fingerprint(self, pem: Path) -> str | None:
         """A retired root's fingerprint: from the public half kept beside it, else its clear PEM."""
         try:
             return keys.fingerprint(read_root_public_file(pem.with_suffix(".pub")))
         except (FileNotFoundError, HQError):
-            return None if keys.is_encrypted(pem) else keys.fingerprint(self.load_key(pem))
-
-    def ceremony_here(self, *, now: int, **asked: Any) -> list[str]:
-        """With the root on this machine: ask, sign and install in one step (``ceremony_request``'s options)."""
-        root = self.signers.local_root("a ceremony here")
-        return self.ceremony_install(ceremony.sign(self.ceremony_request(now=now, **asked), root, now=now), now=now)
+            if not pem.exists() or keys.is_encrypted(pem):
+                return None
+            return keys.fingerprint(self.load_key(pem))
 
     def prepare_root_rotation(self) -> str:
         """Make the next root key; bundles announce it from now on. Returns its fingerprint."""

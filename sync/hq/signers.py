@@ -186,6 +186,32 @@ class Signers:
         self.install_statement(sign_statement(statement, root))
         return statement
 
+    def promotes(self, data: bytes) -> bool:
+        """Whether ``data`` is a statement by the next root HQ's statement announced (a rotation)."""
+        held = self.statement()
+        announced = held.next_root_public_key if held is not None else None
+        return announced is not None and open_statement(data).root_public_key == announced
+
+    def promote(self, statement_data: bytes, cert_data: bytes, *, now: int) -> bytes:
+        """Make the announced next root HQ's root: its statement and signer certificate checked
+        first (nothing changes if either is wrong); the old root's public half kept, retired."""
+        held = self.statement()
+        nxt = held.next_root_public_key if held is not None else None
+        if nxt is None:
+            raise HQError("HQ's statement announces no next root")
+
+        def by_next(root: bytes) -> None:
+            if root != nxt:
+                raise DocumentRefused("signed by another root than the announced next root")
+
+        open_statement(statement_data, trust=by_next)
+        open_signer_cert(cert_data, trust=by_next)
+        old = self.root_public()
+        stamp = dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        os.replace(self.paths.root_public, self.paths.retired_root_key(stamp).with_suffix(".pub"))
+        write_root_public(self.paths, nxt)
+        return old
+
     def install_statement(self, data: bytes) -> RootStatement:
         """Keep ``data`` as HQ's root statement: by HQ's root, and not older than the one held."""
         statement = open_statement(data, trust=self._ours)

@@ -512,3 +512,106 @@ def test_a_certified_bundle_cannot_outlive_its_signer_by_more_than_the_cap() -> 
     after = TrustBundle(1, NOW + 40 * DAY, NOW + 50 * DAY, NOW, DAY, root.raw)  # issued after the cert ended
     with pytest.raises(DocumentRefused, match="after its online signer's certificate ended"):
         open_bundle(sign_certified_bundle(after, signer, cert, statement))
+
+
+def test_resplit_gives_the_same_root_to_new_custodians(tmp_path: Path, passfiles, fast_scrypt) -> None:
+    data, root_dir, fp = offline_hq(tmp_path, passfiles)
+    vy = tmp_path / "vy.pass"
+    vy.write_text("vy-passphrase-4444\n")
+    new_dir = tmp_path / "root-new"
+    code, out, err = run(
+        hq_main, "ceremony", "resplit", "--root-dir", root_dir, *custodian_args(passfiles, "ana", "sok"),
+        "--to", new_dir, "--new-custodian", f"ana={passfiles['ana']}", "--new-custodian", f"vy={vy}",
+    )  # fmt: skip
+    assert code == 0, err
+    assert fp in out and "destroy" in out
+    new = RootFolder(new_dir)
+    assert keys.fingerprint(new.public_key()) == fp and [s.custodian for s in new.shares()] == ["ana", "vy"]
+    rebuilt = new.unlock({"ana": CUSTODIANS["ana"].encode(), "vy": b"vy-passphrase-4444"})
+    assert keys.fingerprint(rebuilt) == fp
+    with pytest.raises(custody.CustodyError):
+        new.unlock({"ana": CUSTODIANS["ana"].encode(), "sok": CUSTODIANS["sok"].encode()})  # sok left
+    # into a folder that holds a root already: refused, nothing written
+    code, _, err = run(
+        hq_main, "ceremony", "resplit", "--root-dir", root_dir, *custodian_args(passfiles, "ana", "sok"),
+        "--to", new_dir, "--new-custodian", f"ana={passfiles['ana']}", "--new-custodian", f"vy={vy}",
+    )  # fmt: skip
+    assert code == 3 and "already holds a root" in err
+
+
+def test_an_offline_root_rotates_and_booths_follow(tmp_path: Path, passfiles, fast_scrypt) -> None:
+    from booth.trust import TrustStore
+    from sync.protocol.bundle import Checkpoint
+
+    data, root_dir, old_fp = offline_hq(tmp_path, passfiles)
+    hq = HQ(data)
+    hq.add_checkpoint(Checkpoint("KH-PHD", "KH", "Phnom Dei"))
+    booth, stranger = TrustStore(tmp_path / "booth"), TrustStore(tmp_path / "stranger")
+    first = hq.build_bundle(now=NOW)[1]
+    booth.install(first, pin=old_fp, now=NOW)
+    stranger.install(first, pin=old_fp, now=NOW)  # it will miss the announcing bundle
+
+    new_dir = tmp_path / "root-2"
+    code, out, err = run(
+        hq_main, "ceremony", "new-root", "--root-dir", new_dir, *custodian_args(passfiles, "sok", "dara")
+    )
+    assert code == 0, err
+    new_fp = keys.fingerprint(RootFolder(new_dir).public_key())
+    assert new_fp in out and new_fp != old_fp
+    cli = ["--data-dir", data]
+    request, answer = tmp_path / "announce.json", tmp_path / "announce-answer.json"
+    code, out, err = run(
+        hq_main, *cli, "ceremony", "request", request, "--no-new-signer", "--announce-root", new_dir / "root.pub"
+    )
+    assert code == 0, err
+    assert f"announce next root {new_fp}" in out
+    assert (
+        run(
+            hq_main,
+            "ceremony",
+            "sign",
+            request,
+            answer,
+            "--root-dir",
+            root_dir,
+            *custodian_args(passfiles, "ana", "sok"),
+        )[0]
+        == 0
+    )
+    code, out, err = run(hq_main, *cli, "ceremony", "install", answer)
+    assert code == 0 and f"announce the next root {new_fp}" in out, err
+    booth.install(hq.build_bundle(now=NOW + 60)[1], now=NOW + 60)
+    assert booth.require().next_root_public_key == RootFolder(new_dir).public_key()
+
+    # the promotion: asked of the new root; the old root cannot answer it
+    request, answer = tmp_path / "promote.json", tmp_path / "promote-answer.json"
+    assert run(hq_main, *cli, "ceremony", "request", request, "--promote")[0] == 0
+    code, _, err = run(
+        hq_main, "ceremony", "sign", request, answer, "--root-dir", root_dir, *custodian_args(passfiles, "ana", "sok")
+    )
+    assert code == 3 and "another root" in err
+    assert (
+        run(
+            hq_main,
+            "ceremony",
+            "sign",
+            request,
+            answer,
+            "--root-dir",
+            new_dir,
+            *custodian_args(passfiles, "sok", "dara"),
+        )[0]
+        == 0
+    )
+    code, out, err = run(hq_main, *cli, "ceremony", "install", answer)
+    assert code == 0, err
+    assert f"root is now {new_fp}" in out and "root statement 1 installed" in out
+    shown = json.loads(run(hq_main, *cli, "root", "show")[1])
+    assert shown["fingerprint"] == new_fp and [r["fingerprint"] for r in shown["retired"]] == [old_fp]
+    assert shown["next_root_fingerprint"] is None and shown["statement_serial"] == 1
+
+    latest = hq.build_bundle(now=NOW + 120)[1]
+    installed = booth.install(latest, now=NOW + 120)
+    assert booth.pinned_root() == RootFolder(new_dir).public_key() and installed.statement.serial == 1
+    with pytest.raises(TrustError, match="does not trust"):
+        stranger.install(latest, now=NOW + 120)  # never saw the announcement: set it up again (--pin)

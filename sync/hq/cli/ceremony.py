@@ -12,6 +12,7 @@ from sync.hq import ceremony as ceremonies
 from sync.hq.cli.common import pass_hq, read_passphrase
 from sync.hq.custody import RootFolder
 from sync.hq.facade import HQ
+from sync.protocol import keys
 from sync.protocol.statement import DEFAULT_SIGNER_DAYS
 
 CUSTODIAN_HELP = (
@@ -55,21 +56,42 @@ def ceremony() -> None:
 @click.option("--no-new-signer", is_flag=True, help="Ask only for a new root statement (issuing offices changed).")
 @click.option("--revoke-current", is_flag=True, help="The online signer in use was stolen or lost: revoke it.")
 @click.option("--signer-token", metavar="PKCS11_URI", help="Make the new online signer's key in this PKCS#11 token.")
+@click.option(
+    "--announce-root",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The root.pub of a new root (ceremony new-root): bundles announce it as the next root.",
+)
+@click.option(
+    "--promote", is_flag=True, help="Ask the announced next root to take over (its first statement and signer)."
+)
 @pass_hq
 def ceremony_request(
-    hq: HQ, out: Path, days: int, no_new_signer: bool, revoke_current: bool, signer_token: str | None
+    hq: HQ,
+    out: Path,
+    days: int,
+    no_new_signer: bool,
+    revoke_current: bool,
+    signer_token: str | None,
+    announce_root: Path | None,
+    promote: bool,
 ) -> None:
     """Write what HQ asks of the root: a new online signer (its key made here, waiting), the
-    issuing offices to certify, the signers to revoke. Take OUT to the offline machine.
+    issuing offices to certify, the signers to revoke, a next root to announce; or, with
+    --promote, what the announced next root is asked to sign to take over. Take OUT to the
+    offline machine.
 
     Example: booth-hq ceremony request /media/usb/request.json --days 90
     """
+    if announce_root is not None and announce_root.name != "root.pub":
+        raise click.BadParameter("give the root.pub file of the new root's folder", param_hint="--announce-root")
     req = hq.ceremony_request(
         now=parse_time(None),
         new_signer=not no_new_signer,
         revoke_current=revoke_current,
         days=days,
         signer_token=signer_token,
+        announce_root=RootFolder(announce_root.parent).public_key() if announce_root is not None else None,
+        promote=promote,
     )
     ceremonies.write_request(req, out)
     for line in ceremonies.describe(req):
@@ -149,6 +171,78 @@ def ceremony_here(hq: HQ, days: int, no_new_signer: bool, revoke_current: bool) 
     asked = {"new_signer": not no_new_signer, "revoke_current": revoke_current, "days": days}
     for line in hq.ceremony_here(now=parse_time(None), **asked):
         click.echo(line)
+
+
+@ceremony.command("new-root")
+@click.option(
+    "--root-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An empty folder for the new root's shares.",
+)
+@click.option("--custodian", "custodians", multiple=True, metavar="NAME[=FILE]", help=CUSTODIAN_HELP)
+@click.option("--threshold", type=click.IntRange(2), default=2, show_default=True, help="Custodians a ceremony needs.")
+def ceremony_new_root(root_dir: Path, custodians: tuple[str, ...], threshold: int) -> None:
+    """On the offline machine: make a new root, split among the custodians into --root-dir (a root
+    rotation: HQ then announces its root.pub with `ceremony request --announce-root`).
+
+    Example: booth-hq ceremony new-root --root-dir /mnt/root2 --custodian ana=a --custodian sok=s
+    """
+    passphrases = _enough(custodians, threshold)
+    root = keys.generate()
+    RootFolder(root_dir).create(root, passphrases, threshold)
+    click.echo(f"new root {keys.fingerprint(root)} split {threshold} of {len(passphrases)} in {root_dir}")
+
+
+@ceremony.command("resplit")
+@click.option(
+    "--root-dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="The root folder in use."
+)
+@click.option("--custodian", "custodians", multiple=True, metavar="NAME[=FILE]", help=CUSTODIAN_HELP)
+@click.option(
+    "--to",
+    "to_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="An empty folder for the new shares.",
+)
+@click.option(
+    "--new-custodian",
+    "new_custodians",
+    multiple=True,
+    metavar="NAME[=FILE]",
+    help="A custodian of the new split (repeat).",
+)
+@click.option(
+    "--threshold", type=click.IntRange(2), default=2, show_default=True, help="Custodians the new split needs."
+)
+def ceremony_resplit(
+    root_dir: Path, custodians: tuple[str, ...], to_dir: Path, new_custodians: tuple[str, ...], threshold: int
+) -> None:
+    """On the offline machine: split the same root again among new custodians (one left, a share
+    lost, another threshold). Booths see no change; destroy the old folder and its copies after.
+
+    \b
+    Example:
+      booth-hq ceremony resplit --root-dir /mnt/root --custodian ana=a --custodian sok=s \\
+        --to /mnt/new --new-custodian ana=a --new-custodian vy=v
+    """
+    if not custodians:
+        raise click.UsageError("--root-dir needs the custodians present: --custodian NAME=FILE, repeated")
+    passphrases = _enough(new_custodians, threshold, option="--new-custodian", confirm=True)
+    root = RootFolder(root_dir).unlock(custodian_passphrases(custodians))
+    RootFolder(to_dir).create(root, passphrases, threshold)
+    click.echo(f"root {keys.fingerprint(root)} split again {threshold} of {len(passphrases)} in {to_dir}")
+    click.echo(f"destroy {root_dir} and every copy of it: its shares still rebuild the root")
+
+
+def _enough(
+    given: tuple[str, ...], threshold: int, *, option: str = "--custodian", confirm: bool = True
+) -> dict[str, bytes]:
+    passphrases = custodian_passphrases(given, confirm=confirm)
+    if len(passphrases) < threshold:
+        raise click.UsageError(f"--threshold {threshold} needs at least {threshold} {option}'s")
+    return passphrases
 
 
 COMMANDS = (ceremony,)
