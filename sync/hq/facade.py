@@ -37,6 +37,7 @@ from sync.protocol.bundle import (
     Revocation,
     TrustBundle,
     WatchEntry,
+    open_bundle,
     sign_certified_bundle,
 )
 from sync.protocol.errors import KeyFileError
@@ -589,6 +590,7 @@ class HQ:
             genuine=tuple(g["permit_no"] for g in reg.genuine()),
         )
         data = sign_certified_bundle(bundle, signer.key, signer.cert_data, statement)
+        bundle = open_bundle(data)  # what booths will see: issuers as the root statement has them
         save_latest(self.paths.root, bundle, data)  # what the server hands to booths
         return bundle, data
 

@@ -118,7 +118,7 @@ def import_partner_list(hq: HQ, data: bytes, *, pin: str | None, now: int) -> Im
     plist = open_partner_list(data, trust=_partner_root_check(hq, pin), known=_trusted_partner_roots(hq))
     reg = hq.registry
     fp = keys.fingerprint(plist.root_public_key)
-    our_root = keys.raw_public(hq.root_key())
+    our_root = hq.signers.root_public()
     if hmac.compare_digest(plist.root_public_key, our_root):
         raise PartnerError("that partner list is signed by our own root; import the partner HQ's file")
     own = {i.kid: i for i in reg.issuers()}
@@ -254,7 +254,7 @@ def _partner_root_check(hq: HQ, pin: str | None) -> Callable[[bytes], None]:
     """Refuse, before a list is decoded, a root that is ours, or neither pinned, nor announced by a
     pinned root, nor the one ``--pin`` names."""
     pinned = _trusted_partner_roots(hq)
-    ours = keys.raw_public(hq.root_key())
+    ours = hq.signers.root_public()
 
     def check(root: bytes) -> None:
         if hmac.compare_digest(root, ours):

@@ -615,3 +615,40 @@ def test_an_offline_root_rotates_and_booths_follow(tmp_path: Path, passfiles, fa
     assert booth.pinned_root() == RootFolder(new_dir).public_key() and installed.statement.serial == 1
     with pytest.raises(TrustError, match="does not trust"):
         stranger.install(latest, now=NOW + 120)  # never saw the announcement: set it up again (--pin)
+
+
+def test_an_hq_with_its_root_offline_recognises_the_partner_at_the_next_ceremony(
+    tmp_path: Path, passfiles, fast_scrypt
+) -> None:
+    from sync.hq.partner import export_partner_list, import_partner_list
+    from sync.protocol.bundle import Checkpoint
+
+    data, root_dir, _ = offline_hq(tmp_path, passfiles)
+    kh = HQ(data)
+    th = HQ(tmp_path / "th")
+    th.init(now=NOW)
+    th.add_checkpoint(Checkpoint("TH-KLG", "TH", "Ban Khlong Luek"))
+    th.add_issuer("TH-SKW-01", not_before=NOW - DAY)
+    _, plist = export_partner_list(th, now=NOW)
+    import_partner_list(kh, plist, now=NOW, pin=th.root_fingerprint())  # only our root's public half needed
+    with pytest.raises(Exception, match="offline"):
+        export_partner_list(kh, now=NOW)  # signing one needs the root
+    assert kh.build_bundle(now=NOW)[0].issuer(th.registry.issuers()[0].kid) is None  # not until the root says so
+    request, answer = tmp_path / "request.json", tmp_path / "answer.json"
+    code, out, _ = run(hq_main, "--data-dir", data, "ceremony", "request", request, "--no-new-signer")
+    assert "issuer TH-SKW-01 (TH)" in out
+    assert (
+        run(
+            hq_main,
+            "ceremony",
+            "sign",
+            request,
+            answer,
+            "--root-dir",
+            root_dir,
+            *custodian_args(passfiles, "ana", "sok"),
+        )[0]
+        == 0
+    )
+    assert run(hq_main, "--data-dir", data, "ceremony", "install", answer)[0] == 0
+    assert kh.build_bundle(now=NOW + 60)[0].issuer(th.registry.issuers()[0].kid).office == "TH-SKW-01"
