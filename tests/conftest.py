@@ -282,3 +282,24 @@ def rogue_receipt(receipt: Receipt) -> bytes:
 
     root, signer = generate(), generate()
     return sign_receipt(receipt, signer, certify(root, raw_public(signer), now=NOW, days=30))
+
+
+def pycose_verified(data: bytes, public_key: bytes) -> bytes:
+    """The payload of the COSE_Sign1 ``data``, its Ed25519 signature checked by pycose, an
+    implementation that shares no code with Booth's (``sync.protocol.cose``); a flipped payload
+    byte must fail it too."""
+    import cbor2
+    from pycose.keys import OKPKey
+    from pycose.keys.curves import Ed25519
+    from pycose.messages import Sign1Message
+
+    def decode(flip: bool = False) -> Sign1Message:  # cbor2 hands a tag's array over as a tuple
+        protected, unprotected, payload, signature = cbor2.loads(data).value
+        if flip:
+            payload = payload[:-1] + bytes([payload[-1] ^ 1])
+        message = Sign1Message.from_cose_obj([protected, dict(unprotected), payload, signature], True)
+        message.key = OKPKey(crv=Ed25519, x=public_key)
+        return message
+
+    assert decode().verify_signature() and not decode(flip=True).verify_signature()
+    return decode().payload

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import HOLDER, NOW
+from conftest import HOLDER, NOW, pycose_verified
 from test_token import softhsm, uri  # noqa: F401 (softhsm: a fixture)
 
 from booth.cli import main as booth_main
@@ -429,6 +429,14 @@ def test_root_and_online_signer_in_tokens(softhsm: Path, tmp_path: Path) -> None
     assert (code, json.loads(out)["verdict"]) == (0, "valid")
     installed = open_bundle(bundle.read_bytes())
     assert installed.signer.public_key == token.public_key(uri(softhsm, "hq-online"))
+    # pycose (not Booth's COSE code) agrees: the bundle by the token's online key, its
+    # certificate (in the protected header) by the token's root
+    pycose_verified(bundle.read_bytes(), token.public_key(uri(softhsm, "hq-online")))
+    from sync.protocol import cose
+    from sync.protocol.signer_cert import HDR_SIGNER_CERT
+
+    cert = cose.parse_envelope(bundle.read_bytes()).headers[HDR_SIGNER_CERT]
+    pycose_verified(cert, token.public_key(uri(softhsm, "hq-root")))
 
 
 def test_a_stolen_online_signer_revoked_here_is_refused_by_a_booth_after_the_next_bundle(
