@@ -283,6 +283,10 @@ class Signers:
         if expiring and self.root_is_here():
             self.certify_here(now=now)
             log.info("a new online signer was certified by the root on this machine")
+        elif cert is not None and now >= cert.not_after:
+            log.error(
+                "HQ's online signer has expired (%s): booths refuse what it signs; hold a key ceremony", cert.describe()
+            )
         elif cert is not None and cert.not_after - now < RENEW_BEFORE:
             log.warning("HQ's online signer expires soon (%s): hold a key ceremony", cert.describe())
         return self.current()
