@@ -224,6 +224,9 @@ class HQ:
             "next_root_fingerprint": keys.fingerprint(nxt) if nxt else None,
             "online_signer": None if cert is None else _signer_summary(cert),
             "statement_serial": statement.serial if statement else None,
+            "awaiting_the_root": self.signers.pending(
+                (*self.registry.issuers(), *partner_trust(self)[0]), self.next_root_public_key(ask=False)
+            ),
             "retired": [
                 {"file": name, "fingerprint": self._retired_fingerprint(self.paths.keys / name)}
                 for name in sorted({p.stem + ".pem" for p in self.paths.keys.glob("retired-root-*.p[eu][mb]")})

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -326,6 +326,4 @@ class Signers:
 
 
 def _plain(issuer: IssuerKey) -> IssuerKey:
-    from dataclasses import replace
-
     return replace(issuer, compromised_at=None)

@@ -283,6 +283,7 @@ def test_ceremony_round_trip_with_two_of_three_custodians(tmp_path: Path, passfi
     code, out, err = run(hq_main, *hq, "root", "show")
     shown = json.loads(out)
     assert shown["root_kept"] == "offline" and shown["fingerprint"] == fp and shown["statement_serial"] == 1
+    assert [line.split(" key ")[0] for line in shown["awaiting_the_root"]] == ["issuer KH-BTB-01"]
     code, _, err = run(hq_main, *hq, "root", "rotate")
     assert code == 3 and "offline" in err and err.count("\n") == 1
 
@@ -309,6 +310,7 @@ def test_ceremony_round_trip_with_two_of_three_custodians(tmp_path: Path, passfi
     assert "root statement 2 installed (1 issuer key(s))" in out and "in use" in out
     shown = json.loads(run(hq_main, *hq, "root", "show")[1])
     assert shown["statement_serial"] == 2 and shown["online_signer"]["purposes"] == ["bundle", "receipt", "enrolment"]
+    assert shown["awaiting_the_root"] == []
     # an answer installed twice is refused (an older statement than the one held is too)
     code, _, err = run(hq_main, *hq, "ceremony", "install", answer)
     assert code == 3 and err.count("\n") == 1
