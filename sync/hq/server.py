@@ -138,7 +138,7 @@ class Services:
     max_body: int
     gate: BatchGate
     passphrase: bytes | None = None  # of HQ's encrypted keys, read once when the server starts
-    _signer: tuple[object, OnlineSigner] | None = None
+    _signer: tuple[object, int, OnlineSigner] | None = None  # (certificate file's identity, loaded at, signer)
 
     def hq(self) -> HQ:
         return HQ(self.data_dir, sync_store=self.store, passphrase=self.passphrase)
@@ -155,12 +155,15 @@ class Services:
             stamp: object = (st.st_ino, st.st_mtime_ns, st.st_size)
         except FileNotFoundError:
             stamp = None
-        if self._signer is None or self._signer[0] != stamp or self._expiring(self._signer[1]):
-            self._signer = (stamp, self.hq().signers.ensure(now=self.clock()))
-        return self._signer[1]
+        now = self.clock()
+        if self._signer is None or self._signer[0] != stamp or self._renew_due(*self._signer[1:], now):
+            self._signer = (stamp, now, self.hq().signers.ensure(now=now))
+        return self._signer[2]
 
-    def _expiring(self, signer: OnlineSigner) -> bool:
-        return signer.cert.not_after - self.clock() < RENEW_BEFORE
+    @staticmethod
+    def _renew_due(loaded_at: int, signer: OnlineSigner, now: int) -> bool:
+        """Near its end, ask again (a local root renews it; else HQ's log warns), once a minute at most."""
+        return signer.cert.not_after - now < RENEW_BEFORE and now - loaded_at >= 60
 
     def watchlist_key(self) -> WatchlistKey:
         return HQ(self.data_dir).watchlist_key()

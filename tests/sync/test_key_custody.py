@@ -662,3 +662,21 @@ def test_an_hq_with_its_root_offline_recognises_the_partner_at_the_next_ceremony
     )
     assert run(hq_main, "--data-dir", data, "ceremony", "install", answer)[0] == 0
     assert kh.build_bundle(now=NOW + 60)[0].issuer(th.registry.issuers()[0].kid).office == "TH-SKW-01"
+
+
+def test_near_its_end_the_online_signer_is_renewed_by_a_root_kept_here_else_hq_says_so(
+    hq: HQ, tmp_path: Path, passfiles, fast_scrypt, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = hq.signers.current().cert
+    assert hq.signers.ensure(now=first.not_after - 20 * DAY).cert == first  # not yet
+    renewed = hq.signers.ensure(now=first.not_after - 10 * DAY).cert  # within 14 days: renewed here
+    assert renewed.kid != first.kid and renewed.not_after == first.not_after - 10 * DAY + 90 * DAY
+    assert list(hq.paths.keys.glob("retired-signer-*.cert"))
+
+    data, _, _ = offline_hq(tmp_path / "elsewhere", passfiles)
+    offline = HQ(data)
+    cert = offline.signers.current().cert
+    with caplog.at_level("WARNING"):
+        assert offline.signers.ensure(now=cert.not_after - DAY).cert == cert  # no root here: kept, and said
+        assert offline.signers.ensure(now=cert.not_after + 1).cert == cert
+    assert "expires soon" in caplog.text and "has expired" in caplog.text
