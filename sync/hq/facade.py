@@ -50,6 +50,7 @@ from sync.protocol.times import DAY, iso
 from sync.protocol.watchlist import WatchlistKey, load_watchlist_key, make_watchlist_key, seal_watchlist
 
 if TYPE_CHECKING:
+    from sync.hq.analytics.rules import Issued
     from sync.hq.store import SyncStore
 
 log = logging.getLogger(__name__)
@@ -524,6 +525,13 @@ class HQ:
             if r.permit_no:
                 revoked[r.permit_no] = min(r.revoked_at, revoked.get(r.permit_no, r.revoked_at))
         return revoked
+
+    def issued(self) -> Issued:
+        """HQ's permit register for the analytics: its own offices' key ids, and a lookup of the
+        printed copies it registered (the registry stays open while the analysis runs)."""
+        from sync.hq.analytics.rules import Issued  # SQLAlchemy only for the commands that need it
+
+        return Issued(frozenset(i.kid.hex() for i in self.registry.issuers()), self.registry.registered_signatures)
 
     def watch(self, entry: WatchEntry, *, at: int) -> None:
         """List a permit or a document. Booths match exactly, by hash: codes that permits always carry

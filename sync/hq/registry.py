@@ -399,6 +399,18 @@ class Registry:
             where, args = "kind = 'single' AND expires > ?", [valid_at]
         return [n for (n,) in self.db.execute(f"SELECT number FROM permits WHERE {where} ORDER BY number", args)]
 
+    def registered_signatures(self, signatures: set[str]) -> set[str]:
+        """Those of ``signatures`` (SHA-256 hex of a printed copy's signature) HQ registered."""
+        found: set[str] = set()
+        wanted = sorted(signatures)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            query = (
+                f"SELECT signature_sha256 FROM permit_copies WHERE signature_sha256 IN ({','.join('?' * len(chunk))})"
+            )
+            found.update(row[0] for row in self.db.execute(query, chunk))
+        return found
+
     def permit_with_signature(self, signature_sha256: str) -> str | None:
         """The number of the permit issued here whose signature has this SHA-256, if any."""
         query = "SELECT number FROM permit_copies WHERE signature_sha256 = ?"  # any printed copy, not only the newest

@@ -525,11 +525,11 @@ def analyse_once(hq_data_dir: Path, store: SyncStore, now: int) -> int:
     from sync.hq.analytics.incremental import analyse
 
     hq = HQ(hq_data_dir, sync_store=store)
-    try:
-        revoked, single = hq.revoked_permits(), hq.single_entry_permits()
+    try:  # the registry stays open while the analysis asks it which permits were registered
+        found = analyse(store, now, revoked=hq.revoked_permits(), single=hq.single_entry_permits(), issued=hq.issued())
     finally:
         hq.close()
-    return sum(r.raised for r in analyse(store, now, revoked=revoked, single=single))
+    return sum(r.raised for r in found)
 
 
 async def _analyse_forever(hq_data_dir: Path, store: SyncStore, clock: Callable[[], int], every: float) -> None:

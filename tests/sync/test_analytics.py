@@ -520,7 +520,7 @@ def test_analyse_and_report_commands(hq: HQ, sync_db_url: str) -> None:
     code, out, err = hq_cmd(hq, sync_db_url, "analyse", "--at", at_iso)
     assert code == 0, err
     lines = out.splitlines()
-    assert [line.split()[0] for line in lines[:-1]] == [*hq_rules.RULE_NAMES, "revoked_crossed"]
+    assert [line.split()[0] for line in lines[:-1]] == [*hq_rules.RULE_NAMES, "revoked_crossed", "unregistered_permit"]
     assert "overstay" in out and lines[-1].startswith("2 new alert(s)")
     code, out, _ = hq_cmd(hq, sync_db_url, "alerts", "--json")
     assert sorted(a["kind"] for a in json.loads(out)) == ["overstay", "revoked_seen"]

@@ -21,7 +21,7 @@ from sqlalchemy import delete, insert, select, update
 from sync.hq.analytics import checkpoint_report, derived_state, incremental
 from sync.hq.analytics import rules as hq_rules
 from sync.hq.analytics.derived_state import DAY, HOUR
-from sync.hq.analytics.rules import Limits
+from sync.hq.analytics.rules import Issued, Limits
 from sync.hq.schema import (
     alerts,
     analysis_revocations,
@@ -41,6 +41,8 @@ from sync.protocol.records import FIELDS
 
 T0 = 1_790_000_000 - (1_790_000_000 % DAY) + 3 * HOUR
 BOOTHS = {"PHD-01": "KH-PHD", "PHD-02": "KH-PHD", "STB-01": "KH-STB", "OSM-01": "KH-OSM"}
+OURS, REGISTERED = "aa" * 8, "s1" * 32  # one of HQ's office keys; the one printed copy HQ registered
+ISSUED = Issued(frozenset({OURS}), lambda signatures: signatures & {REGISTERED})
 LIMITS = Limits(min_scans=3, min_events=2, min_peers=1)  # small numbers, so small data trips every rule
 DERIVED = (permit_state, officer_stats, analysis_watermarks, clock_skew_seen, analysis_revocations, analysis_single)
 
@@ -63,6 +65,8 @@ class Rec:
     ahead: int = -60  # at - received_at: > 15 min is clock skew
     bundle_version: int | None = 3
     checkpoint: str | None = None  # the booth's own (BOOTHS) unless given
+    kid: str | None = None  # the issuer key id the scan names (hex)
+    signature: str | None = None  # the printed copy's signature hash
 
 
 class World:
@@ -113,6 +117,8 @@ class World:
                     "channel": r.channel,
                     "stay_days": r.stay_days,
                     "bundle_version": r.bundle_version,
+                    "kid": r.kid,
+                    "signature_sha256": r.signature,
                 }
             )
         with self.store.engine.begin() as conn:
@@ -131,7 +137,7 @@ class World:
         for candidates in reference.values():
             for c in candidates:
                 self.expected.setdefault(c.key, (c.detail, now))
-        results = incremental.analyse(self.store, now, LIMITS, revoked=revoked, single=single, **options)
+        results = incremental.analyse(self.store, now, LIMITS, revoked=revoked, single=single, issued=ISSUED, **options)
         assert self.stored() == {k: v for k, v in self.expected.items()}
         return results
 
@@ -157,6 +163,7 @@ class World:
 
 def reference_rules(revoked: dict[str, int] | None, single: set[str] | None) -> tuple[hq_rules.Rule, ...]:
     extra = (hq_rules.revoked_crossed(revoked),) if revoked else ()
+    extra += (hq_rules.unregistered_permit(ISSUED),)
     extra += (hq_rules.single_entry_reused(single),) if single else ()
     return (*hq_rules.RULES, *extra)
 
@@ -208,6 +215,8 @@ recs = st.builds(
     ahead=st.sampled_from([-3600, -60, 10 * 60, 20 * 60]),
     bundle_version=st.sampled_from([3, 3, 4, 5, None]),
     checkpoint=st.sampled_from([None, None, None, "KH-STB", "KH-SRP"]),
+    kid=st.sampled_from([None, OURS, OURS, "bb" * 8]),  # ours, or a partner office's
+    signature=st.sampled_from([None, REGISTERED, "s2" * 32, "s3" * 32]),
 )
 revocations = st.none() | st.dictionaries(
     st.sampled_from(PERMITS), st.integers(0, 40).map(lambda k: T0 + k * 20 * 60), max_size=3

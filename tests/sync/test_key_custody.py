@@ -680,3 +680,40 @@ def test_near_its_end_the_online_signer_is_renewed_by_a_root_kept_here_else_hq_s
         assert offline.signers.ensure(now=cert.not_after - DAY).cert == cert  # no root here: kept, and said
         assert offline.signers.ensure(now=cert.not_after + 1).cert == cert
     assert "expires soon" in caplog.text and "has expired" in caplog.text
+
+
+def test_a_permit_under_a_real_office_key_that_no_office_registered_raises_an_alert(hq: HQ, tmp_path: Path) -> None:
+    """A stolen office key (or an office issuing behind HQ's back): the booth says valid, as it
+    must, and HQ raises ``unregistered_permit`` once the scan reaches it; once, and only for it."""
+    from conftest import make_permit
+    from test_client_support import CHECKPOINT, issue, make_world, officer_session
+
+    from sync.client import SyncClient
+    from sync.protocol import permit as permit_codec
+
+    world = make_world(tmp_path, hq)
+    try:
+        client = SyncClient(world.booth, world.url)
+        client.enrol(world.token, pin=hq.root_fingerprint())
+        office_key = keys.load_private(hq.paths.issuer_key("KH-BTB-01"))
+        registered = issue(hq)
+        forged = permit_codec.encode(make_permit(number="KH-BTB-2026-999999", checkpoints=(CHECKPOINT,)), office_key)
+        session = officer_session(world.booth)
+        for text in (registered, forged, forged):
+            world.clock.advance(600)
+            verdict = world.booth.scan(session, text, direction="entry", channel="camera").to_json()
+            assert "bad_signature" not in verdict["reasons"] and "unknown_issuer" not in verdict["reasons"]
+            world.clock.advance(600)
+            world.booth.scan(session, text, direction="exit", channel="camera")
+        assert client.session().error is None
+        client.close()
+    finally:
+        world.stop()
+        world.booth.close()
+    for _ in range(2):  # the second run finds nothing new
+        code, out, err = run(hq_main, "--data-dir", hq.paths.root, "analyse", "--at", "2026-09-21T12:00:00Z")
+        assert code == 0, err
+    code, out, _ = run(hq_main, "--data-dir", hq.paths.root, "alerts", "--json")
+    alerts = [a for a in json.loads(out) if a["kind"] == "unregistered_permit"]
+    assert len(alerts) == 1 and "KH-BTB-2026-999999" in alerts[0]["detail"]
+    assert registered not in alerts[0]["detail"] and "stolen key" in alerts[0]["detail"]

@@ -28,6 +28,7 @@ from sync.hq.analytics.rules import (
     PER_RECORD_RULES,
     REVOKED_COLUMNS,
     Candidate,
+    Issued,
     Limits,
     Outlier,
     RuleResult,
@@ -43,6 +44,7 @@ from sync.hq.analytics.rules import (
     skew_candidate,
     skewed,
     state_overstay,
+    unregistered_scans,
 )
 from sync.hq.errors import AnalysisConflict
 from sync.hq.schema import (
@@ -80,6 +82,7 @@ def analyse(
     *,
     revoked: Mapping[str, int] | None = None,
     single: Set[str] | None = None,
+    issued: Issued | None = None,
     full: bool = False,
 ) -> list[RuleResult]:
     """Take the records stored since the last run into the derived state, run every rule over what
@@ -87,7 +90,9 @@ def analyse(
 
     ``store`` is a ``SyncStore``. ``revoked`` (permit number -> revoked_at), HQ's revocations,
     adds crossings after revocation (``revoked_crossed``); ``single``, HQ's single-entry permits, adds
-    their entries after the first (``single_entry_reused``). ``full`` rebuilds the derived state
+    their entries after the first (``single_entry_reused``); ``issued``, HQ's permit register, adds
+    scans of permits under HQ's office keys that no office registered (``unregistered_permit``).
+    ``full`` rebuilds the derived state
     from all the records first (minutes at 10 million records; on SQLite, syncs wait meanwhile).
     Runs are serialised; on PostgreSQL a run that lost the race to another starts again.
     """
@@ -95,7 +100,7 @@ def analyse(
     for _ in range(_RETRIES):
         try:
             with _snapshot(store.engine) as conn:
-                return _analyse(conn, now, limits, revoked, single, full)
+                return _analyse(conn, now, limits, revoked, single, issued, full)
         except DBAPIError as exc:
             # 40001: another run committed since our snapshot; 23505: two first runs made the meta row
             if getattr(exc.orig, "sqlstate", None) not in ("40001", "23505"):
@@ -120,6 +125,7 @@ def _analyse(
     limits: Limits,
     revoked: Mapping[str, int] | None,
     single: Set[str] | None,
+    issued: Issued | None,
     full: bool,
 ) -> list[RuleResult]:
     built_with = {"min_travel": limits.min_travel, "max_skew": limits.max_skew}
@@ -146,6 +152,8 @@ def _analyse(
         found["revoked_crossed"] = _new_revoked_crossings(conn, revoked, where, full)
     else:  # forget them, so that the next run given revocations checks every crossing of them
         conn.execute(delete(analysis_revocations))
+    if issued is not None:
+        found["unregistered_permit"] = [c for part in _parts(where) for c in unregistered_scans(conn, issued, part)]
     if single:
         found["single_entry_reused"] = _new_single_reuses(conn, single, where, full)
     else:  # likewise

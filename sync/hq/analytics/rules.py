@@ -638,6 +638,65 @@ def single_entry_reused(single: Iterable[str]) -> Rule:
     return rule
 
 
+@dataclass(frozen=True)
+class Issued:
+    """HQ's permit register, as ``unregistered_permit`` asks it: the key ids (hex) of HQ's own
+    issuing offices, and which of some signature hashes (of printed copies) it registered."""
+
+    kids: frozenset[str]
+    registered: Callable[[set[str]], set[str]]
+
+
+# A scan refused for these did not show a permit signed by the key it names.
+_NOT_SIGNED = frozenset(("bad_signature", "unknown_issuer", "unreadable", "bad_format"))
+
+
+def unregistered_scans(conn: Connection, issued: Issued, where: ColumnElement[bool] | None = None) -> list[Candidate]:
+    """Scans of a permit signed by one of HQ's own office keys that no office registered: a stolen
+    key, or an office issuing behind HQ's back. One alert per printed copy (its signature hash)."""
+    if not issued.kids:
+        return []
+    r = records.c
+    query = select(r.booth_id, r.seq, r.at, r.checkpoint, r.permit_no, r.kid, r.signature_sha256, r.reasons).where(
+        r.kind == "scan", r.kid.in_(sorted(issued.kids)), r.signature_sha256.is_not(None)
+    )
+    if where is not None:
+        query = query.where(where)
+    rows = [
+        row
+        for row in conn.execute(query.order_by(r.at, r.booth_id, r.seq))
+        if not _NOT_SIGNED & set((row.reasons or "").split())
+    ]
+    seen: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        seen[row.signature_sha256].append(row)
+    known = issued.registered(set(seen))
+    return [_unregistered(sig, scans) for sig, scans in seen.items() if sig not in known]
+
+
+def _unregistered(signature: str, scans: list[Any]) -> Candidate:
+    first = scans[0]
+    return Candidate(
+        "unregistered_permit",
+        None,
+        None,
+        f"permit copy {signature[:16]}",  # the copy alone: a forger may put any number on it
+        f"permit {first.permit_no}, signed by our office key {first.kid}, scanned at {first.checkpoint} ({first.booth_id}) {iso(first.at)}, "
+        "but no office registered it: a stolen key or an office issuing behind HQ's back",
+        tuple((s.booth_id, s.seq) for s in scans),
+    )
+
+
+def unregistered_permit(issued: Issued) -> Rule:
+    """Scans of permits under HQ's own office keys that HQ's register does not hold."""
+
+    def rule(conn: Connection, now: int, limits: Limits) -> list[Candidate]:
+        return unregistered_scans(conn, issued)
+
+    rule.__name__ = "unregistered_permit"
+    return rule
+
+
 # Rules that judge each record on its own (given ``where``, a part of the records): the
 # incremental analysis runs them over the records stored since its last run only.
 PER_RECORD_RULES = (

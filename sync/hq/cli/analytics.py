@@ -26,7 +26,8 @@ def analyse(hq: HQ, at: str | None, full: bool) -> None:
     Rules: double_entry, impossible_travel, overstay, override_outlier, manual_entry_outlier,
     odd_hours, silent_booth, clock_skew, revoked_seen, watchlist_seen, clock_backwards,
     untrusted_override, expired_trust_override, unchecked_watchlist_override, checkpoint_mismatch,
-    and with HQ's registry revoked_crossed and single_entry_reused (thresholds: see sync/hq/analytics/).
+    and with HQ's registry revoked_crossed, single_entry_reused and unregistered_permit (a permit
+    under one of HQ's office keys that no office registered; thresholds: see sync/hq/analytics/).
     An alert already raised is not raised again; read them with `booth-hq alerts`.
     "found" counts what this run looked at: what changed since the last.
 
@@ -45,7 +46,12 @@ def analyse(hq: HQ, at: str | None, full: bool) -> None:
             f"{at} is in the future; analysis stores what it finds, so it judges up to now", param_hint="--at"
         )
     results = run_analysis(
-        hq.sync_store, now, revoked=hq.revoked_permits(), single=hq.single_entry_permits(), full=full
+        hq.sync_store,
+        now,
+        revoked=hq.revoked_permits(),
+        single=hq.single_entry_permits(),
+        issued=hq.issued(),
+        full=full,
     )
     for r in results:
         click.echo(f"{r.rule:<22} {r.found:>6} found {r.raised:>6} new")

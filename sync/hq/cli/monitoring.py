@@ -68,6 +68,7 @@ def alerts(hq: HQ, as_json: bool, include_all: bool, ack_ids: tuple[int, ...], b
       revoked_seen            a revoked permit presented or let through
       watchlist_seen          a watch-listed permit presented
       single_entry_reused     a single-entry permit entered more than once
+      unregistered_permit     a permit under one of HQ's office keys that no office registered
       checkpoint_mismatch     records naming another checkpoint than HQ gave the booth
       untrusted_override      a permit refused as untrustworthy let through by two supervisors
       expired_trust_override  someone let through while the booth's trust bundle had expired

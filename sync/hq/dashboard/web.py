@@ -91,6 +91,7 @@ ALERT_WORDS = {
     "watchlist_seen": N_("Watch-listed permit seen"),
     "clock_backwards": N_("Booth clock set back"),
     "single_entry_reused": N_("Single-entry permit used again"),
+    "unregistered_permit": N_("Permit no office registered"),
     "checkpoint_mismatch": N_("Booth at the wrong checkpoint"),
     "untrusted_override": N_("Untrusted permit let through"),
     "expired_trust_override": N_("Let through on expired trust"),
