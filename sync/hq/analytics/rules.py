@@ -681,7 +681,8 @@ def _unregistered(signature: str, scans: list[Any]) -> Candidate:
         None,
         None,
         f"permit copy {signature[:16]}",  # the copy alone: a forger may put any number on it
-        f"permit {first.permit_no}, signed by our office key {first.kid}, scanned at {first.checkpoint} ({first.booth_id}) {iso(first.at)}, "
+        f"permit {first.permit_no}, signed by our office key {first.kid}, "
+        f"scanned at {first.checkpoint} ({first.booth_id}) {iso(first.at)}, "
         "but no office registered it: a stolen key or an office issuing behind HQ's back",
         tuple((s.booth_id, s.seq) for s in scans),
     )
