@@ -262,7 +262,7 @@ def _from_root_signed(raw: Any) -> TrustBundle:
 
 def _is_certified(data: bytes) -> bool:
     try:
-        return HDR_SIGNER_CERT in cose.parse_envelope(data[:MAX_BUNDLE_BYTES], "trust bundle").headers
+        return len(data) <= MAX_BUNDLE_BYTES and HDR_SIGNER_CERT in cose.parse_envelope(data, "trust bundle").headers
     except MessageError:
         return False  # the full reader says what is wrong
 

@@ -11,7 +11,7 @@ checks root, certificate and signature before it decodes a byte of the payload.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,7 +116,7 @@ def open_certified(
     max_bytes: int,
     purpose: str,
     trust: RootCheck,
-    rules: SignerRules | Callable[[bytes], SignerRules],
+    rules: SignerRules,
     now: int | None,
 ) -> tuple[SignerCert, cose.Sign1]:
     """Check a document an online signer signed: envelope (heads only), its certificate (root
@@ -134,7 +134,7 @@ def open_certified(
     if not isinstance(cert_data, bytes):
         raise DocumentRefused(f"{what} carries no online signer certificate")
     cert = open_signer_cert(cert_data, trust=trust)
-    (rules(cert.root_public_key) if callable(rules) else rules).judge(cert, purpose, now)
+    rules.judge(cert, purpose, now)
     if signed.kid != cert.kid:
         raise DocumentRefused(f"{what} is signed by key {signed.kid.hex()}, not the certified signer {cert.kid.hex()}")
     try:

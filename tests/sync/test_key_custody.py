@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import HOLDER, NOW, pycose_verified
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_token import softhsm, uri  # noqa: F401 (softhsm: a fixture)
 
 from booth.cli import main as booth_main
@@ -717,3 +719,37 @@ def test_a_permit_under_a_real_office_key_that_no_office_registered_raises_an_al
     alerts = [a for a in json.loads(out) if a["kind"] == "unregistered_permit"]
     assert len(alerts) == 1 and "KH-BTB-2026-999999" in alerts[0]["detail"]
     assert registered not in alerts[0]["detail"] and "stolen key" in alerts[0]["detail"]
+
+
+GENUINE = Root()
+_SIGNER = keys.generate()
+GENUINE_BUNDLE = GENUINE.bundle(_SIGNER, GENUINE.cert(_SIGNER), GENUINE.statement())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, len(GENUINE_BUNDLE) - 1), st.integers(1, 255))
+def test_a_certified_bundle_with_any_byte_changed_is_refused_cleanly(pos: int, flip: int) -> None:
+    """Every byte is covered: by the certificate's signature, the bundle's, or the statement's;
+    a change anywhere is a one-line refusal (DocumentRefused), never a crash or an acceptance."""
+    data = bytearray(GENUINE_BUNDLE)
+    data[pos] ^= flip
+    with pytest.raises(DocumentRefused):
+        open_bundle(bytes(data), trust=lambda root: None, now=NOW)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=600))
+def test_arbitrary_bytes_in_the_certificate_header_are_refused_cleanly(junk: bytes) -> None:
+    from sync.protocol import cbor, cose
+    from sync.protocol.bundle import CONTENT_TYPE
+    from sync.protocol.signer_cert import HDR_SIGNER_CERT
+
+    data = cose.sign(
+        cbor.dumps_cbor({"format": 4}),
+        _SIGNER,
+        keys.kid_of(_SIGNER),
+        content_type=CONTENT_TYPE,
+        extra={HDR_SIGNER_CERT: junk},
+    )
+    with pytest.raises(DocumentRefused):
+        open_bundle(data, trust=lambda root: None, now=NOW)
