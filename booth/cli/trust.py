@@ -101,6 +101,11 @@ def _bundle_summary(b: TrustBundle) -> dict:
         "revocations": len(b.revocations),
         "watchlist": len(b.watchlist) + len(b.sealed_watchlist),
         "watchlist_key_id": b.watchlist_key_id.hex() if b.watchlist_key_id else None,
+        "format": b.format,
+        "root_statement": b.statement.serial if b.statement else None,
+        "signed_by": {"online_signer": b.signer.kid.hex(), "valid_until": iso(b.signer.not_after)}
+        if b.signer
+        else "root",
     }
 
 

@@ -428,7 +428,11 @@ def test_root_and_online_signer_in_tokens(softhsm: Path, tmp_path: Path) -> None
     text = out.strip()
     bundle = tmp_path / "b.bundle"
     assert run(hq_main, *hq, "bundle", "build", "--out", bundle)[0] == 0
-    assert run(booth_main, "--data-dir", booth, "bundle", "install", bundle, "--pin", fp)[0] == 0
+    code, out, err = run(booth_main, "--data-dir", booth, "bundle", "install", bundle, "--pin", fp)
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["format"] == 4 and summary["root_statement"] == 2
+    assert summary["signed_by"]["online_signer"] == keys.kid_of(token.public_key(uri(softhsm, "hq-online"))).hex()
     code, out, _ = run(booth_main, "--data-dir", booth, "verify", "--checkpoint", "KH-PHD", text)
     assert (code, json.loads(out)["verdict"]) == (0, "valid")
     installed = open_bundle(bundle.read_bytes())
