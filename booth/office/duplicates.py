@@ -37,7 +37,11 @@ Why these rules:
   half the name score, which is never likely: the same name with another date of birth is
   another person (common names are common). The same identity document (uppercased, spaces
   and punctuation removed, at least four characters) with no conflicting nationality is
-  strong on its own: the score is then at least ``DOCUMENT_FLOOR``. ``LIKELY`` is 0.8: a
+  strong on its own: the score is then at least ``DOCUMENT_FLOOR``. One rule needs the
+  register: a dob typo on a *common* name (more than ``RARE_NAME`` entries share its
+  skeletons) is weak evidence, since among a million people many Sok Dara are a typo away from
+  any date; such a match loses ``COMMON_NAME_PENALTY`` (reason "common_name") unless the
+  document or the native name agrees too. ``LIKELY`` is 0.8: a
   same-dob name at 0.8 means every token is a variant or near-typo of the other's.
 * Speed: a probe never scans the register. It looks at three indexes: the exact date of birth,
   the document key, and (skeleton pair, birth year) for every pair of the name's tokens, the
@@ -70,6 +74,8 @@ DOCUMENT_FLOOR = 0.9
 MISSING_TOKEN_PENALTY = 0.1
 MAX_TOKENS = 5  # tokens of a name compared (the pairing is optimal, so it is bounded)
 MIN_DOCUMENT = 4  # shorter document numbers ("0", "N/A") are no evidence
+RARE_NAME = 20  # a name borne by more entries than this is common (see Register.name_count)
+COMMON_NAME_PENALTY = 0.15  # taken off a dob_typo match (without document or native name) for a common name
 YEARS = (1850, 2150)  # plausible birth years, for the year's typo variants
 
 VOWELS = frozenset("aeiou")
@@ -120,7 +126,8 @@ class Match:
 
     person: Person
     score: float  # 0..1
-    reasons: tuple[str, ...]  # same_document, same_dob, name_variant, native_name, dob_typo, swapped_names
+    reasons: tuple[str, ...]  # same_document, same_dob, name_variant, native_name, dob_typo, swapped_names,
+    # common_name (a dob typo on a name many entries share: demoted)
 
 
 # -- normalising
@@ -389,6 +396,11 @@ def _block(index: dict[int, int | list[int]], key: int) -> Iterable[int]:
     return (block,) if isinstance(block, int) else block
 
 
+def _len(block: int | list[int] | None) -> int:
+    """The number of entries in a block."""
+    return 0 if block is None else 1 if isinstance(block, int) else len(block)
+
+
 def _pairs(person: Person) -> set[str]:
     """The name's token skeletons in sorted pairs (a lone token pairs with nothing)."""
     skeletons = sorted({s for _, s in name_tokens(person.family_name) + name_tokens(person.given_names)})
@@ -405,6 +417,7 @@ class Register:
         self._by_dob: dict[int, int | list[int]] = {}
         self._by_document: dict[int, int | list[int]] = {}
         self._by_name: dict[int, int | list[int]] = {}
+        self._years: set[str] = set()
         for person in people:
             self.add(person)
 
@@ -419,6 +432,7 @@ class Register:
         if len(document) >= MIN_DOCUMENT:
             _put(self._by_document, hash(document), i)
         if parts:
+            self._years.add(parts[0])
             for pair in _pairs(person):
                 _put(self._by_name, hash(f"{pair}|{parts[0]}"), i)
 
@@ -442,10 +456,24 @@ class Register:
                     found.update(_block(self._by_name, hash(f"{pair}|{year}")))
         return found
 
+    def name_count(self, probe: Person) -> int:
+        """How many entries share the probe's name skeletons, any year (its rarest pair)."""
+        pairs = _pairs(probe)
+        return min(sum(_len(self._by_name.get(hash(f"{pair}|{year}"))) for year in self._years) for pair in pairs)
+
+    def _weigh(self, match: Match, probe: Person) -> Match:
+        """A dob typo alone is weak evidence for a common name: many share it, one is a typo away."""
+        if "dob_typo" not in match.reasons or {"same_document", "native_name"} & set(match.reasons):
+            return match
+        if self.name_count(probe) <= RARE_NAME:
+            return match
+        score = round(max(0.0, match.score - COMMON_NAME_PENALTY), 6)
+        return Match(match.person, score, (*match.reasons, "common_name"))
+
     def likely(self, probe: Person, *, limit: int = 5, threshold: float = LIKELY) -> list[Match]:
         """The register's likely matches of ``probe``, best first, at most ``limit``."""
         candidates = self._candidates(probe)
-        scored = [(compare(probe, self._people[i]), i) for i in candidates]
+        scored = [(self._weigh(compare(probe, self._people[i]), probe), i) for i in candidates]
         kept = sorted((m for m in scored if m[0].score >= threshold), key=lambda m: (-m[0].score, m[1]))
         log.debug("duplicate check: %d candidates, %d likely", len(candidates), len(kept))
         return [m for m, _ in kept[:limit]]

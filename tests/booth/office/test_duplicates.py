@@ -6,6 +6,7 @@ The synthetic population (``population``, ``respell``, ``reapply``) is shared wi
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import replace
 
 import pytest
@@ -38,9 +39,10 @@ TH_SYLLABLES = (
     "jai dee kaew sak da a nan chart pat tha nu wat ruang sin siri lak noi kul"
 ).split()
 RESPELLINGS = (
-    ("ph", "p"), ("p", "ph"), ("th", "t"), ("t", "th"), ("kh", "k"), ("k$", "kh"), ("v", "w"), ("w", "v"),
-    ("i$", "y"), ("y$", "i"), ("ee", "i"), ("i$", "ee"), ("oo", "u"), ("u", "oo"), ("a$", "ah"), ("a$", "aa"),
-    ("l$", "ll"), ("n", "nn"), ("ea", "a"), ("ey$", "ei"), ("ai$", "ay"), ("ch", "j"),
+    (r"ph", "p"), (r"p(?!h)", "ph"), (r"th", "t"), (r"t(?!h)", "th"), (r"kh", "k"), (r"k$", "kh"), (r"v", "w"),
+    (r"w", "v"), (r"i$", "y"), (r"y$", "i"), (r"ee", "i"), (r"i$", "ee"), (r"oo", "u"),
+    (r"(?<![aeiou])u(?![aeiou])", "oo"), (r"a$", "ah"), (r"a$", "aa"), (r"l$", "ll"), (r"(?<=[aeiou])n(?![gn])", "nn"),
+    (r"ea", "a"), (r"ey$", "ei"), (r"ai$", "ay"), (r"^ch", "j"),
 )  # fmt: skip
 
 
@@ -72,15 +74,9 @@ def population(n: int, seed: int = 18) -> list[Person]:
 def respell(name: str, rng: random.Random) -> str:
     """The name written another usual way (unchanged when no rule applies)."""
     lower = name.lower()
-    rules = [(old, new) for old, new in RESPELLINGS if (old.rstrip("$") in lower)]
-    rng.shuffle(rules)
-    for old, new in rules[: rng.randint(1, 2)]:
-        if old.endswith("$"):
-            if lower.endswith(old[:-1]):
-                lower = lower[: -len(old) + 1] + new
-        else:
-            at = lower.index(old)
-            lower = lower[:at] + new + lower[at + len(old) :]
+    rules = [(old, new) for old, new in RESPELLINGS if re.search(old, lower)]
+    for old, new in rng.sample(rules, min(len(rules), rng.randint(1, 2))):
+        lower = re.sub(old, new, lower, count=1)
     return lower.capitalize()
 
 
