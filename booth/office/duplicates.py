@@ -22,8 +22,9 @@ Why these rules:
 * Tokens are compared as a set (the best one-to-one pairing of the two names' tokens), so a
   family name typed in the given-name box still matches ("swapped_names" says so when the
   crossed pairing beats the straight one). Two tokens score 1 when their keys are equal, else
-  the mean of the keys' Jaro-Winkler similarity (generous to a shared start: Sophal, Sopheak)
-  and their edit similarity (one minus edits over length). A name's score is the mean of its paired tokens
+  the lower of the keys' Jaro-Winkler similarity (generous to a shared start or end: Sophal and
+  Sopheak, Heng and Viheng) and their edit similarity (one minus edits over the longer length,
+  a swap of neighbours being one edit): both must agree. A name's score is the mean of its paired tokens
   averaged with the weakest pair (one different token is a different person: Sok Dara is not
   Sok Vanna), less a tenth per unpaired token (a missing middle name). Names that are equal
   once their tokens are joined (Chan Tha, Chantha) score at least 0.95. Native-script names
@@ -222,24 +223,26 @@ def jaro_winkler(a: str, b: str) -> float:
     return jaro + prefix * 0.1 * (1 - jaro)
 
 
-def levenshtein(a: str, b: str) -> int:
-    """The edit distance (insertions, deletions, substitutions)."""
-    if len(a) < len(b):
-        a, b = b, a
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
-    return row[-1]
+def edit_distance(a: str, b: str) -> int:
+    """Insertions, deletions, substitutions and swaps of two neighbours (optimal string alignment)."""
+    earlier: list[int] = []
+    last = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        row = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            row[j] = min(last[j] + 1, row[j - 1] + 1, last[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                row[j] = min(row[j], earlier[j - 2] + 1)
+        earlier, last = last, row
+    return last[-1]
 
 
 def token_similarity(a: Token, b: Token) -> float:
-    """1 for equal keys; else Jaro-Winkler and edit similarity averaged, lifted when long skeletons agree."""
+    """1 for equal keys; else the lower of Jaro-Winkler and edit similarity, lifted when long skeletons agree."""
     if a[0] == b[0]:
         return 1.0
-    edits = 1 - levenshtein(a[0], b[0]) / max(len(a[0]), len(b[0]))
-    score = (jaro_winkler(a[0], b[0]) + edits) / 2
+    edits = 1 - edit_distance(a[0], b[0]) / max(len(a[0]), len(b[0]))
+    score = min(jaro_winkler(a[0], b[0]), edits)
     if a[1] == b[1] and len(a[1]) >= 3:
         return max(score, SKELETON_SIMILAR)
     return score

@@ -200,6 +200,25 @@ def test_a_partial_dob_is_a_wildcard_either_way(partial: str) -> None:
     assert not caught(Register([p("Sok", "Chantha", partial, ref="A")]), p("Sok", "Chantha", "1987-04-12"), "A")
 
 
+def test_a_dob_typo_on_a_common_name_needs_more_than_the_name() -> None:
+    namesakes = [p("Sok", "Dara", f"{1950 + i}-01-01", ref=f"n{i}") for i in range(30)]
+    register = Register([*namesakes, p("Sok", "Dara", "1988-04-12", document="N01234567", ref="A")])
+    assert not caught(register, p("Sok", "Dara", "1988-04-13"), "A")
+    assert caught(register, p("Sok", "Dara", "1988-04-13", document="N01234567"), "A")
+    best = register.likely(p("Sok", "Dara", "1988-04-13"), threshold=0.0)[0]
+    assert best.person.ref == "A" and "common_name" in best.reasons
+
+
+def test_a_typo_in_a_name_is_caught_with_the_same_dob() -> None:
+    assert caught(Register([p("Sok", "Chantha", ref="A")]), p("Sok", "Chnatha"), "A")
+    assert caught(Register([p("Sok", "Vireakboth", ref="A")]), p("Sok", "Vireakbth"), "A")
+
+
+def test_a_name_that_merely_contains_another_is_not_likely() -> None:
+    assert Register([p("Sam", "Heng")]).likely(p("Sam", "Viheng")) == []
+    assert Register([p("Chan", "Rak")]).likely(p("Chan", "Rakvi")) == []
+
+
 def test_equal_native_names_count() -> None:
     register = Register([p("Sok", "Chantha", native_name="សុខ ចន្ថា", ref="A")])
     [match] = register.likely(p("Sukh", "Jantha", native_name="សុខ\u200bចន្ថា"))
