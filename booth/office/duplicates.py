@@ -412,6 +412,17 @@ def _pairs(person: Person) -> set[str]:
     return {f"{x} {y}" for x, y in combinations(skeletons, 2)}
 
 
+def _typo_alone(match: Match) -> bool:
+    """A dob typo with neither the document nor the native name to back it."""
+    return "dob_typo" in match.reasons and not {"same_document", "native_name"} & set(match.reasons)
+
+
+def _demoted(match: Match) -> Match:
+    """A dob typo on a common name is weak evidence: many bear it, and some are a typo away."""
+    score = round(max(0.0, match.score - COMMON_NAME_PENALTY), 6)
+    return Match(match.person, score, (*match.reasons, "common_name"))
+
+
 class Register:
     """People indexed for the duplicate check: by dob, by document, by (name skeletons, year)."""
 
@@ -460,23 +471,26 @@ class Register:
         return found
 
     def name_count(self, probe: Person) -> int:
-        """How many entries share the probe's name skeletons, any year (its rarest pair)."""
-        pairs = _pairs(probe)
-        return min(sum(_len(self._by_name.get(hash(f"{pair}|{year}"))) for year in self._years) for pair in pairs)
-
-    def _weigh(self, match: Match, probe: Person) -> Match:
-        """A dob typo alone is weak evidence for a common name: many share it, one is a typo away."""
-        if "dob_typo" not in match.reasons or {"same_document", "native_name"} & set(match.reasons):
-            return match
-        if self.name_count(probe) <= RARE_NAME:
-            return match
-        score = round(max(0.0, match.score - COMMON_NAME_PENALTY), 6)
-        return Match(match.person, score, (*match.reasons, "common_name"))
+        """How many entries share the probe's name skeletons, any year (its rarest pair; 0 without a name)."""
+        counts = (
+            sum(_len(self._by_name.get(hash(f"{pair}|{year}"))) for year in self._years) for pair in _pairs(probe)
+        )
+        return min(counts, default=0)
 
     def likely(self, probe: Person, *, limit: int = 5, threshold: float = LIKELY) -> list[Match]:
         """The register's likely matches of ``probe``, best first, at most ``limit``."""
         candidates = self._candidates(probe)
-        scored = [(self._weigh(compare(probe, self._people[i]), probe), i) for i in candidates]
-        kept = sorted((m for m in scored if m[0].score >= threshold), key=lambda m: (-m[0].score, m[1]))
+        common: bool | None = None  # the probe's name is borne by many: asked once, when it matters
+        kept: list[tuple[Match, int]] = []
+        for i in candidates:
+            match = compare(probe, self._people[i])
+            if match.score >= threshold and _typo_alone(match):
+                if common is None:
+                    common = self.name_count(probe) > RARE_NAME
+                if common:
+                    match = _demoted(match)
+            if match.score >= threshold:
+                kept.append((match, i))
+        kept.sort(key=lambda m: (-m[0].score, m[1]))
         log.debug("duplicate check: %d candidates, %d likely", len(candidates), len(kept))
         return [m for m, _ in kept[:limit]]

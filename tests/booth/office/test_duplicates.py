@@ -219,6 +219,12 @@ def test_a_name_that_merely_contains_another_is_not_likely() -> None:
     assert Register([p("Chan", "Rak")]).likely(p("Chan", "Rakvi")) == []
 
 
+def test_a_probe_without_a_latin_name_is_matched_by_document_only() -> None:
+    register = Register([p("Sok", "Dara", document="N01234567", ref="A"), p("", "", "1988-04-13")])
+    assert register.likely(p("", "-", "1988-04-13", document="N01234567"))[0].person.ref == "A"
+    assert Register([p("Sok", "Dara")]).name_count(p("123", "", "1988-04-13")) == 0
+
+
 def test_equal_native_names_count() -> None:
     register = Register([p("Sok", "Chantha", native_name="សុខ ចន្ថា", ref="A")])
     [match] = register.likely(p("Sukh", "Jantha", native_name="សុខ\u200bចន្ថា"))
