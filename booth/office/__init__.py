@@ -1,0 +1,1 @@
+"""The permit office desk: applications, checks and issuing, without Qt."""
