@@ -100,7 +100,7 @@ def token_signing(rounds: int) -> dict[str, object]:
     util = shutil.which("softhsm2-util")
     if util is None:
         return {"token": "softhsm2-util not installed"}
-    from sync.hq import token
+    from booth import token
 
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "tokens").mkdir()

@@ -61,7 +61,7 @@ EXTRA_OF_MODULE = {
     "sqlalchemy": "hq",
     "psycopg": "hq",
     "jinja2": "hq",
-    "pkcs11": "hq",  # python-pkcs11: issuing keys in a token (sync.hq.token)
+    "pkcs11": "hq",  # python-pkcs11: issuing keys in a token (booth.token)
 }
 
 

@@ -5,6 +5,9 @@ core's: ``sync.protocol.errors``.)
     ├── TrustError                a trust bundle is refused (signature, root, rollback)
     │   └── NoTrustBundle         nothing installed yet
     ├── ConfigError               a data dir or option is unusable
+    ├── TokenError                a PKCS#11 token or its key cannot be used: no module, no such token
+    │   │                         or object, a bad pkcs11: URI (booth.token; HQ's keys too)
+    │   └── TokenLoginRefused     the token refused the PIN (wrong, locked, expired)
     ├── CardError                 a permit card cannot be drawn (fonts, shaping, QR text, photo)
     ├── ExportError               an export cannot be written or checked; nothing partial is left
     │   ├── ExportCancelled       the supervisor cancelled it; nothing was written
@@ -33,6 +36,14 @@ from __future__ import annotations
 
 class BoothError(Exception):
     """Base of every error the booth core raises on purpose."""
+
+
+class TokenError(BoothError):
+    """A PKCS#11 token or a key in it cannot be used (booth.token)."""
+
+
+class TokenLoginRefused(TokenError):
+    """The token refused the PIN: wrong, locked or expired."""
 
 
 class TrustError(BoothError):

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from threading import Event
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from booth import rules
 from booth.clock import Clock, SystemClock, boot_id
 from booth.errors import (
@@ -45,12 +47,15 @@ from booth.settings import BoothSettings, load_settings, save_settings
 from booth.trust import TrustStore, fresher_statement
 from sync.protocol import keys
 from sync.protocol.bundle import TrustBundle
+from sync.protocol.files import atomic_write
 from sync.protocol.records import AUDIT, CHANNELS, ENTRY, EXIT, OVERRIDE, SCAN, Record
 from sync.protocol.times import iso
 from sync.protocol.watchlist import WatchlistKey
 
 log = logging.getLogger(__name__)
 LEDGER_FILE = "ledger.db"
+KEY_PEM = "keys/booth.pem"  # the booth's own key, 0600 (docs/threat-model.md)
+KEY_URI = "keys/booth.uri"  # or: the pkcs11: URI of its key in a token (booth init --key-token)
 ROLES = ("officer", "supervisor")
 MIN_OVERRIDE_REASON = 5
 RESTORE_ACTION = "restore"  # audit: records taken back from HQ after the booth was restored from a backup
@@ -103,19 +108,44 @@ class Booth:
             self.settings = replace(settings, checkpoint=bound)  # HQ's word; the file is only a cache
 
     @classmethod
-    def init(cls, data_dir: Path, *, booth_id: str, checkpoint: str, clock: Clock | None = None) -> Booth:
-        """Make a new booth: settings, ledger, and the booth's signing key. Never overwrites."""
+    def init(
+        cls,
+        data_dir: Path,
+        *,
+        booth_id: str,
+        checkpoint: str,
+        clock: Clock | None = None,
+        key_token: str | None = None,
+    ) -> Booth:
+        """Make a new booth: settings, ledger, and the booth's signing key (a 0600 PEM file, or made
+        in the PKCS#11 token ``key_token`` names, never leaving it). Never overwrites."""
         cls.refuse_existing(data_dir)
         if not booth_id.strip() or not checkpoint.strip():
             raise ConfigError("booth id and checkpoint must not be empty")
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(data_dir, 0o700)  # whatever mode the folder had: it holds the key and the ledger
-        keys.save_private(keys.generate(), data_dir / "keys" / "booth.pem")
+        if key_token is not None:
+            from booth import token  # python-pkcs11 only on booths that use a token
+
+            token.keygen(key_token)
+            (data_dir / "keys").mkdir(mode=0o700, exist_ok=True)
+            atomic_write(data_dir / KEY_URI, key_token.encode() + b"\n")
+        else:
+            keys.save_private(keys.generate(), data_dir / KEY_PEM)
         Ledger.create(data_dir / LEDGER_FILE, booth_id=booth_id, checkpoint=checkpoint).close()
         save_settings(data_dir, BoothSettings(booth_id=booth_id, checkpoint=checkpoint))
         booth = cls(data_dir, clock=clock)
         booth.audit("booth_init", note=f"booth {booth_id} at {checkpoint}")
         return booth
+
+    def signing_key(self) -> Ed25519PrivateKey | keys.Signer:
+        """The booth's own key: ``keys/booth.pem``, or the token key ``keys/booth.uri`` names."""
+        uri = self.data_dir / KEY_URI
+        if uri.exists():
+            from booth.token import TokenSigner  # python-pkcs11 only on booths that use a token
+
+            return TokenSigner(uri.read_text().strip())
+        return keys.load_private(self.data_dir / KEY_PEM)
 
     @staticmethod
     def refuse_existing(data_dir: Path) -> None:
@@ -640,7 +670,7 @@ class Booth:
         session (the command line names the OS user). Runs on its own connection."""
         if session is not None and session.role != "supervisor":
             raise NotSupervisor("only a supervisor may export the booth's records")
-        key = keys.load_private(self.data_dir / "keys" / "booth.pem")
+        key = self.signing_key()
         who = session.officer if session is not None else by
         with self._reading() as ledger:
 
@@ -672,7 +702,7 @@ class Booth:
         """Check an export against its signature with this booth's own key, and that this
         booth's ledger holds the chain head it covers; ``records``: also every row's hash
         against the ledger (CSV and JSON)."""
-        public = keys.load_private(self.data_dir / "keys" / "booth.pem").public_key()
+        public = keys.public_from_raw(keys.raw_public(self.signing_key()))
         manifest = verify_signature(path, public, sig_path=sig_path)
         if manifest.booth_id != self.ledger.booth_id:
             raise ExportInvalid(f"the export is of booth {manifest.booth_id}, not this one ({self.ledger.booth_id})")

@@ -322,6 +322,7 @@ def _dists(module: str) -> set[str]:
 
 # the code that needs the station extra: the GUI, the scanner and their two commands
 STATION_CODE = ("booth/gui/", "booth/scan/", "booth/cli/camera.py", "booth/cli/scan_image.py")
+TOKEN_CODE = ("booth/token.py",)  # PKCS#11: a booth's key (station) or HQ's keys (hq), imported only when used
 
 
 def test_every_third_party_import_comes_with_its_install() -> None:
@@ -329,7 +330,7 @@ def test_every_third_party_import_comes_with_its_install() -> None:
     for module in _imports("booth", "sync"):
         assert _dists(module) & (station | hq), f"{module} is imported but in no install"
     # the booth's command-line core and the wire format: the base install
-    core = _imports("booth", "sync/protocol", "sync/client", leave_out=(*STATION_CODE, "booth/demo"))
+    core = _imports("booth", "sync/protocol", "sync/client", leave_out=(*STATION_CODE, *TOKEN_CODE, "booth/demo"))
     assert {"click", "cryptography", "cbor2", "numpy", "httpx", "fpdf"} <= core  # the check sees them
     for module in core:
         assert _dists(module) & base, f"{module} (booth core) is not in the base install"
@@ -338,6 +339,8 @@ def test_every_third_party_import_comes_with_its_install() -> None:
         assert _dists(module) & wanted and not _dists(module) & base, f"{module}: not only in [{extra}]"
     for module in _imports(*STATION_CODE):
         assert _dists(module) & station, f"{module} (booth GUI/scanner) not in [station]"
+    for module in _imports(*TOKEN_CODE):
+        assert _dists(module) & station and _dists(module) & hq, f"{module} (PKCS#11 tokens) not in both extras"
     for module in _imports("sync/hq"):
         assert _dists(module) & hq, f"{module} (HQ) not in [hq]"
 

@@ -23,8 +23,15 @@ TEST_MODE = "BOOTH_TEST_MODE"
 @click.option("--checkpoint", required=True, help="The checkpoint code where the booth stands.")
 @click.option("--supervisor", required=True, help="The booth's first supervisor (who then adds the others).")
 @click.option("--pin-stdin", is_flag=True, help="Read the supervisor's new PIN from stdin instead of asking twice.")
+@click.option(
+    "--key-token",
+    metavar="PKCS11_URI",
+    help="Make the booth's key in this PKCS#11 token (a smart card, a TPM through tpm2-pkcs11); it never leaves it.",
+)
 @click.pass_obj
-def init(data_dir: Path, booth_id: str, checkpoint: str, supervisor: str, pin_stdin: bool) -> None:
+def init(
+    data_dir: Path, booth_id: str, checkpoint: str, supervisor: str, pin_stdin: bool, key_token: str | None
+) -> None:
     """Make a new booth: ledger, settings, signing key and its first supervisor (refuses to overwrite).
 
     Example: echo 771204 | booth --data-dir /var/lib/booth init --booth-id PHD-01 --checkpoint KH-PHD \\
@@ -36,7 +43,7 @@ def init(data_dir: Path, booth_id: str, checkpoint: str, supervisor: str, pin_st
         check_policy(pin)  # before anything is made: a refused PIN leaves no half-made booth
     except PinPolicyError as exc:
         fail(str(exc))
-    booth = Booth.init(data_dir, booth_id=booth_id, checkpoint=checkpoint)
+    booth = Booth.init(data_dir, booth_id=booth_id, checkpoint=checkpoint, key_token=key_token)
     try:
         booth.add_officer(supervisor, "supervisor", pin)
     finally:

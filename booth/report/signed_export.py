@@ -24,6 +24,7 @@ from booth.report.model import ReportFilter, collect, offset_label, report_offse
 from booth.report.signature import FORMATS, Manifest, booth_errors, sign, signature_path
 from booth.report.staging import ExportError, Staged, check_target
 from sync.protocol import export_rows
+from sync.protocol.keys import Signer
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def export(
     fmt: str,
     out: Path,
     *,
-    key: Ed25519PrivateKey,
+    key: Ed25519PrivateKey | Signer,
     now: int,
     tz: dt.tzinfo,
     by: str | None = None,

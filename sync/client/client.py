@@ -45,7 +45,6 @@ from sync.client.errors import (
 from sync.client.proof import check_agreement, check_receipt, write_pin
 from sync.client.restore import RestoreResult, replace_local_tail
 from sync.client.restore import restore as take_back
-from sync.protocol import keys
 from sync.protocol.batch import BatchRefused, make_batch, seal_batch
 from sync.protocol.bundle import TrustBundle
 from sync.protocol.keys import fingerprint, raw_public
@@ -154,7 +153,7 @@ class SyncClient:
 
     def _booth_key(self) -> Ed25519PrivateKey:
         if self._key is None:
-            self._key = keys.load_private(self.booth.data_dir / "keys" / "booth.pem")
+            self._key = self.booth.signing_key()
         return self._key
 
     # -- HTTP

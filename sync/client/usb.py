@@ -33,7 +33,6 @@ from sync.protocol.batch import Batch, BatchRefused, make_batch, seal_batch
 from sync.protocol.bundle import MAX_BUNDLE_BYTES, TrustBundle, open_bundle
 from sync.protocol.errors import WireError
 from sync.protocol.files import atomic_write, read_capped, sync_folder
-from sync.protocol.keys import load_private
 from sync.protocol.records import Record
 
 USB_BATCH = 5000  # records per file
@@ -182,7 +181,7 @@ def _bundle_files(folder: Path) -> list[Path]:
 def _write_batches(booth: Booth, mine: Path, report: UsbReport) -> None:
     ledger = booth.ledger
     acked, head = ledger.acked_seq(), ledger.head()[0]
-    key = load_private(booth.data_dir / "keys" / "booth.pem")
+    key = booth.signing_key()
     # The export is itself on record, and travels in the files it writes.
     booth.audit("usb_export", note=f"records {acked + 1}-{head + 1} to {mine}")
     head += 1

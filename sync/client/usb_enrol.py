@@ -26,7 +26,7 @@ from sync.protocol.bundle import MAX_BUNDLE_BYTES
 from sync.protocol.enrolment import MAX_ANSWER_BYTES, EnrolAnswer, EnrolRequest, open_answer, sign_request
 from sync.protocol.errors import WireError
 from sync.protocol.files import atomic_write, read_capped, sync_folder
-from sync.protocol.keys import fingerprint, load_private, raw_public
+from sync.protocol.keys import fingerprint, raw_public
 
 REQUEST_FILE = "enrol-request.cose"  # sync.hq.usb reads it
 ANSWER_FILE = "enrol-answer.cose"  # sync.hq.usb writes it
@@ -46,7 +46,7 @@ class UsbEnrolment:
 def write_request(booth: Booth, folder: Path, token: str) -> Path:
     """Write this booth's signed enrolment request to the stick; return its path."""
     mine = _booth_dir(folder, booth, create=True)
-    key = load_private(booth.data_dir / "keys" / "booth.pem")
+    key = booth.signing_key()
     request = EnrolRequest(booth.ledger.booth_id, raw_public(key), token.strip(), booth.clock.now())
     path = mine / REQUEST_FILE
     atomic_write(path, sign_request(request, key))
@@ -102,7 +102,7 @@ def _read_answer(booth: Booth, path: Path, pin: str) -> EnrolAnswer:
 
 
 def _check_for_me(booth: Booth, answer: EnrolAnswer) -> None:
-    own_key = raw_public(load_private(booth.data_dir / "keys" / "booth.pem"))
+    own_key = raw_public(booth.signing_key())
     if answer.booth_id != booth.ledger.booth_id:
         raise EnrolRefused(f"the answer on the stick is for booth {answer.booth_id!r}, not {booth.ledger.booth_id!r}")
     if not hmac.compare_digest(answer.booth_public_key, own_key):

@@ -6,9 +6,6 @@
     ├── InvalidInput             what an admin gave is refused at the door (sync.hq.validate)
     │   └── InvalidHolder        a HOLDER.json is incomplete or wrong
     ├── PhotoError               a holder's photo cannot be read or made small enough (sync.hq.photo)
-    ├── TokenError               a PKCS#11 token or its key cannot be used: no module, no such token
-    │   │                        or object, a bad pkcs11: URI (sync.hq.token)
-    │   └── TokenLoginRefused    the token refused the PIN (wrong, locked, expired)
     ├── CustodyError             a root custody share cannot be used: wrong passphrase, damaged, too few,
     │                            from another split (sync.hq.custody)
     ├── SchemaTooNew             the sync database was written by a newer Booth (sync.hq.schema)
@@ -26,6 +23,8 @@
 
 Outside the tree on purpose: ``sync.hq.dashboard.web.LoginNeeded``, pure control flow (no
 live session: the handler redirects to the login page), never an error anyone reads.
+A PKCS#11 token's errors are ``booth.errors.TokenError`` (``booth.token`` serves HQ's keys and
+a booth's alike; the ``booth-hq`` command line reads the booth's tree too).
 Errors of the wire formats HQ reads (keys, bundles, batches, partner lists, export
 signatures) are ``sync.protocol.errors.WireError``s.
 """
@@ -57,14 +56,6 @@ class InvalidHolder(InvalidInput):
 
 class PhotoError(HQError):
     """The photo cannot be read or cannot be made small enough."""
-
-
-class TokenError(HQError):
-    """A PKCS#11 token or a key in it cannot be used (sync.hq.token)."""
-
-
-class TokenLoginRefused(TokenError):
-    """The token refused the PIN."""
 
 
 class CustodyError(HQError):

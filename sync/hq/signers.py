@@ -239,7 +239,7 @@ class Signers:
 
     def _signer_key(self, pem: Path, uri: Path) -> Ed25519PrivateKey | keys.Signer:
         if uri.exists():
-            from sync.hq.token import TokenSigner  # python-pkcs11 only where a token is used
+            from booth.token import TokenSigner  # python-pkcs11 only where a token is used
 
             return TokenSigner(uri.read_text().strip())
         if not pem.exists():
@@ -297,7 +297,7 @@ class Signers:
         if self.paths.pending_signer_uri.exists() or self.paths.pending_signer_key.exists():
             return keys.raw_public(self._signer_key(self.paths.pending_signer_key, self.paths.pending_signer_uri))
         if token_uri is not None:
-            from sync.hq.token import keygen
+            from booth.token import keygen
 
             raw = keygen(token_uri)
             atomic_write(self.paths.pending_signer_uri, token_uri.encode() + b"\n")

@@ -83,7 +83,7 @@ def make_batch(records: list[Record]) -> Batch:
     return Batch(first.booth_id, first.seq, last.seq, first.prev_hash, last.hash, tuple(records))
 
 
-def seal_batch(batch: Batch, key: Ed25519PrivateKey) -> bytes:
+def seal_batch(batch: Batch, key: Ed25519PrivateKey | Signer) -> bytes:
     """The wire bytes of a format-2 batch: COSE_Sign1 over zlib(CBOR); ``BatchRefused('too_large')``
     when it would inflate past ``MAX_INFLATED`` (records with very long notes): send fewer."""
     inflated = _payload(batch)

@@ -50,7 +50,7 @@ class EnrolAnswer:
     hq_time: int
 
 
-def sign_request(request: EnrolRequest, key: Ed25519PrivateKey) -> bytes:
+def sign_request(request: EnrolRequest, key: Ed25519PrivateKey | Signer) -> bytes:
     if raw_public(key) != request.public_key:
         raise DocumentRefused("enrolment request names a different key than the one signing it")
     _check_request(request)

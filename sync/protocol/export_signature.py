@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sync.protocol import cbor, cose
 from sync.protocol.errors import ExportSignatureInvalid, ExportUnreadable, MessageError
 from sync.protocol.files import sha256_of
-from sync.protocol.keys import kid_of
+from sync.protocol.keys import Signer, kid_of
 
 EXPORT_SIGNATURE_TYPE = "application/vnd.booth.export-signature+cbor"
 SIG_SUFFIX = ".sig"
@@ -174,7 +174,7 @@ def signature_path(export: Path) -> Path:
     return export.with_name(export.name + SIG_SUFFIX)
 
 
-def sign(manifest: Manifest, key: Ed25519PrivateKey) -> bytes:
+def sign(manifest: Manifest, key: Ed25519PrivateKey | Signer) -> bytes:
     return cose.sign(manifest.payload(), key, kid_of(key), content_type=EXPORT_SIGNATURE_TYPE)
 
 

@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from sync.protocol import cbor, cose
 from sync.protocol.errors import MessageError, SignedRequestRefused
-from sync.protocol.keys import kid_of
+from sync.protocol.keys import Signer, kid_of
 
 HEADER = "Booth-Request"
 CONTENT_TYPE = "application/booth-request+cbor"
@@ -71,7 +71,7 @@ def body_digest(body: bytes) -> bytes:
 
 
 def sign_request(
-    key: Ed25519PrivateKey,
+    key: Ed25519PrivateKey | Signer,
     *,
     booth_id: str,
     method: str,

@@ -16,10 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_token import softhsm, uri  # noqa: F401 (softhsm: a fixture)
 
+from booth import token
 from booth.cli import main as booth_main
 from booth.errors import TrustError
 from booth.trust import accept_bundle
-from sync.hq import custody, token
+from sync.hq import custody
 from sync.hq.cli import main as hq_main
 from sync.hq.custody import RootFolder
 from sync.hq.facade import HQ
@@ -757,3 +758,47 @@ def test_arbitrary_bytes_in_the_certificate_header_are_refused_cleanly(junk: byt
     )
     with pytest.raises(DocumentRefused):
         open_bundle(data, trust=lambda root: None, now=NOW)
+
+
+def test_a_booth_key_in_a_token_enrols_syncs_and_signs_exports(softhsm: Path, hq: HQ, tmp_path: Path) -> None:  # noqa: F811
+    """``booth init --key-token``: the booth's key is made in the token (a smart card, or a TPM
+    through tpm2-pkcs11; SoftHSM2 here), no key file exists, and HQ takes its batches."""
+    from test_client_support import BOOTH_ID, CHECKPOINT, assert_hq_has_everything, make_world
+
+    from booth.service import Booth
+    from sync.client import SyncClient
+
+    world = make_world(tmp_path, hq)
+    data = tmp_path / "token-booth"
+    key_uri = uri(softhsm, "booth-PHD-01")
+    code, _, err = run(
+        booth_main, "--data-dir", data, "init", "--booth-id", BOOTH_ID, "--checkpoint", CHECKPOINT,
+        "--supervisor", "Chan Sophal", "--pin-stdin", "--key-token", key_uri, input="771204\n",
+    )  # fmt: skip
+    assert code == 0, err
+    assert not (data / "keys" / "booth.pem").exists() and (data / "keys" / "booth.uri").exists()
+    booth = Booth(data, clock=world.clock)
+    try:
+        client = SyncClient(booth, world.url)
+        client.enrol(world.token, pin=hq.root_fingerprint())
+        assert hq.sync_store.booth(BOOTH_ID).public_key == token.public_key(key_uri)
+        session = booth.login("Chan Sophal", "771204")
+        booth.scan(session, issue_text(hq), direction="entry", channel="camera")
+        assert client.session().error is None
+        assert_hq_has_everything(hq, booth)
+        client.close()
+        from booth.report.model import ReportFilter
+
+        out = tmp_path / "all.csv"
+        booth.export(ReportFilter(), "csv", out, session=session)  # signed by the token's key
+        assert booth.verify_export(out).booth_id == BOOTH_ID
+    finally:
+        world.stop()
+        world.booth.close()
+        booth.close()
+
+
+def issue_text(hq: HQ) -> str:
+    from test_client_support import issue
+
+    return issue(hq)

@@ -1,4 +1,4 @@
-"""An issuing office's key in a PKCS#11 token (sync.hq.token), on a real SoftHSM2 token made in a
+"""An issuing office's key in a PKCS#11 token (booth.token), on a real SoftHSM2 token made in a
 temp folder: the key is made in the token, registered by its public half, signs permits that a
 booth accepts, and cannot be read out of the token."""
 
@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import HOLDER, pycose_verified
 
+from booth import token
 from booth.cli import main as booth_main
-from sync.hq import token
+from booth.errors import TokenError
 from sync.hq.cli import main as hq_main
-from sync.hq.errors import TokenError
 from sync.protocol import cose, keys
 from sync.protocol.errors import SignatureMismatch
 
@@ -137,7 +137,7 @@ def test_the_private_key_cannot_be_read_out_of_the_token(softhsm: Path) -> None:
     from pkcs11 import Attribute, ObjectClass
     from pkcs11.exceptions import AttributeSensitive
 
-    from sync.hq import token
+    from booth import token
 
     raw = token.keygen(uri(softhsm, extra=";id=%0a%0b"))
     assert token.public_key(uri(softhsm)) == raw == token.public_key(f"pkcs11:token=test;id=%0A%0B?pin-value={PIN}")
@@ -189,7 +189,7 @@ def test_token_errors_are_one_line_and_never_show_the_pin(softhsm: Path, tmp_pat
 
 
 def test_without_a_module_the_error_says_what_to_install(monkeypatch) -> None:
-    from sync.hq import token
+    from booth import token
 
     monkeypatch.delenv("BOOTH_PKCS11_MODULE", raising=False)
     monkeypatch.setattr(token, "DEBIAN_SOFTHSM", ("/nonexistent/libsofthsm2.so",))
@@ -199,7 +199,7 @@ def test_without_a_module_the_error_says_what_to_install(monkeypatch) -> None:
 
 def test_the_uri_subset(tmp_path: Path) -> None:
     pytest.importorskip("pkcs11")
-    from sync.hq import token
+    from booth import token
 
     pin = tmp_path / "p"
     pin.write_text("s3cret\nignored\n")

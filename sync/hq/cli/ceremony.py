@@ -124,7 +124,7 @@ def ceremony_sign(
         click.echo(line)
     now = parse_time(None)
     if root_token is not None:
-        from sync.hq.token import open_key
+        from booth.token import open_key
 
         with open_key(root_token) as key:
             answer = ceremonies.sign(req, key, now=now)

@@ -77,7 +77,7 @@ def permit_issue(
     with ExitStack() as stack:
         key: Ed25519PrivateKey | keys.Signer | None = None
         if key_source is not None and key_source.startswith("pkcs11:"):
-            from sync.hq import token  # python-pkcs11: the hq extra
+            from booth import token  # python-pkcs11: the hq extra
 
             key = stack.enter_context(token.open_key(key_source))
         elif key_source is not None:

@@ -126,7 +126,7 @@ def issuer_add(
         raise click.UsageError("give --public-key or --pkcs11, not both")
     public = keys.load_public(public_key_file) if public_key_file else None
     if token_uri:
-        from sync.hq import token  # python-pkcs11: the hq extra
+        from booth import token  # python-pkcs11: the hq extra
 
         public = keys.public_from_raw(token.public_key(token_uri))
     added = hq.add_issuer(

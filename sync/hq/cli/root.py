@@ -96,7 +96,7 @@ def init(
 
 
 def _init_in_token(hq: HQ, uri: str) -> str:
-    from sync.hq import token
+    from booth import token
 
     token.keygen(uri)
     with token.open_key(uri) as key:

@@ -1,6 +1,6 @@
 """``booth-hq token keygen``: an issuing office's Ed25519 key made inside a PKCS#11 token.
 
-Registered on ``sync.hq.cli.main``; the token is driven by ``sync.hq.token`` (python-pkcs11, the
+Registered on ``sync.hq.cli.main``; the token is driven by ``booth.token`` (python-pkcs11, the
 hq extra), imported only when a command runs.
 """
 
@@ -29,7 +29,7 @@ def token_keygen(uri: str) -> None:
     Example:
       booth-hq token keygen "pkcs11:token=KH-MOI;object=KH-BTB-01?pin-source=file:/etc/booth/token.pin"
     """
-    from sync.hq import token  # python-pkcs11: the hq extra
+    from booth import token  # python-pkcs11: the hq extra
 
     raw = token.keygen(uri)
     click.echo(f"made {token.parse_uri(uri)} kid {keys.kid_of(raw).hex()} fingerprint {keys.fingerprint(raw)}")

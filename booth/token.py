@@ -1,6 +1,7 @@
-"""An issuing office's Ed25519 key in a PKCS#11 token (a hardware security module, a smart card,
-or SoftHSM2 in tests): the private key is made in the token and never leaves it; HQ asks the
-token to sign (CKM_EDDSA) and reads the public half (CKA_EC_POINT).
+"""Ed25519 keys in a PKCS#11 token (a hardware security module, a smart card, a TPM through
+tpm2-pkcs11, or SoftHSM2 in tests): the private key is made in the token and never leaves it;
+Booth asks the token to sign (CKM_EDDSA) and reads the public half (CKA_EC_POINT). HQ keeps its
+root, online signer and issuing-office keys so; a booth may keep its own key so.
 
 A key is named by a subset of RFC 7512 ``pkcs11:`` URIs::
 
@@ -30,7 +31,7 @@ import pkcs11
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11 import exceptions as p11
 
-from sync.hq.errors import TokenError, TokenLoginRefused
+from booth.errors import TokenError, TokenLoginRefused
 
 MODULE_ENV = "BOOTH_PKCS11_MODULE"
 DEBIAN_SOFTHSM = (
