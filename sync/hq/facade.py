@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import os
 import time
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -762,6 +763,8 @@ def _permit_row(permit: Permit, signature_sha256: str) -> dict[str, object]:
         "office": permit.issuer,
         "family_name": permit.family_name,
         "given_names": permit.given_names,
+        "native_name": unicodedata.normalize("NFC", permit.native_name or ""),
+        "dob": permit.dob,
         "document": permit.document,
         "nationality": permit.nationality,
         "not_before": permit.not_before,

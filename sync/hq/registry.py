@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ from sync.hq.errors import HQError, UnknownRecord
 from sync.protocol.bundle import Checkpoint, CountryPolicy, IssuerKey, Revocation, WatchEntry
 from sync.protocol.files import sqlite_read_only
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -45,6 +46,7 @@ CREATE TABLE IF NOT EXISTS serials (  -- office: the permit-number prefix
     office TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL,
     PRIMARY KEY (office, year));
 """
+DOCUMENT_KEY = "REPLACE(REPLACE(UPPER(document), ' ', ''), '-', '')"  # how register searches compare documents
 # Schema version -> the statements that bring the previous version up to it.
 _MIGRATIONS = {
     # Partner HQs (bilateral recognition): the last accepted signed partner list per country,
@@ -90,6 +92,17 @@ INSERT OR IGNORE INTO permit_copies (signature_sha256, number, copy, issued_at, 
     5: """
 ALTER TABLE watchlist ADD COLUMN removed_at INTEGER;
 ALTER TABLE watchlist ADD COLUMN remove_reason TEXT NOT NULL DEFAULT '';
+""",
+    # Issue 18: HQ's permit register, searched by number, name (Latin or native script) and
+    # document, and counted per office per day. Permits issued before this version keep '' for
+    # the native name and date of birth (HQ did not keep them). The document is indexed as it is
+    # compared: upper case, without spaces or dashes (``DOCUMENT_KEY``).
+    6: f"""
+ALTER TABLE permits ADD COLUMN native_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE permits ADD COLUMN dob TEXT NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS permits_document ON permits ({DOCUMENT_KEY});
+CREATE INDEX IF NOT EXISTS permits_issued ON permits (issued_at);
+CREATE INDEX IF NOT EXISTS permit_copies_issued ON permit_copies (issued_at);
 """,
 }
 
@@ -388,9 +401,42 @@ class Registry:
             args.append(office)
         if name:
             clauses.append("(family_name || ' ' || given_names) LIKE ? ESCAPE '\\'")
-            args.append("%" + name.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+            args.append("%" + _like(name.upper()) + "%")
         where = " AND ".join(clauses) or None
         return list(self.db["permits"].rows_where(where, args, order_by="issued_at DESC, number DESC", limit=limit))
+
+    def search_permits(self, q: str, limit: int) -> list[dict]:
+        """Permits issued here that ``q`` names, newest first: a permit number (or its start), a
+        document number (upper case, spaces and dashes ignored), or a holder's name, Latin (any
+        case) or native script (NFC), a part of it. Each row has its count of printed ``copies``."""
+        q = unicodedata.normalize("NFC", " ".join(q.split()))
+        if not q:
+            return []
+        latin = "%" + _like(q.upper()) + "%"
+        where = (
+            f"number LIKE ? ESCAPE '\\' OR {DOCUMENT_KEY} = ? OR (family_name || ' ' || given_names) LIKE ? "
+            "ESCAPE '\\' OR (given_names || ' ' || family_name) LIKE ? ESCAPE '\\' OR instr(native_name, ?) > 0"
+        )
+        args = [_like(q.upper()) + "%", document_key(q) or None, latin, latin, q, limit]
+        query = (
+            "SELECT *, (SELECT COUNT(*) FROM permit_copies c WHERE c.number = p.number) AS copies "
+            f"FROM permits p WHERE {where} ORDER BY issued_at DESC, number DESC LIMIT ?"
+        )
+        cursor = self.db.execute(query, args)
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def issuance_counts(self, since: int, until: int, tz_offset: int = 7 * 3600) -> list[dict]:
+        """Per local day (UTC + ``tz_offset``) and office, the permits first issued in [since, until)
+        (``issued``) and the further copies printed (``reprinted``); newest day first."""
+        query = (
+            "SELECT date(c.issued_at + ?, 'unixepoch') AS day, p.office AS office, "
+            "SUM(c.copy = 1) AS issued, SUM(c.copy > 1) AS reprinted "
+            "FROM permit_copies c JOIN permits p ON p.number = c.number "
+            "WHERE c.issued_at >= ? AND c.issued_at < ? GROUP BY day, office ORDER BY day DESC, office"
+        )
+        cursor = self.db.execute(query, [tz_offset, since, until])
+        return [dict(zip(("day", "office", "issued", "reprinted"), row, strict=True)) for row in cursor]
 
     def single_entry_permits(self, *, valid_at: int | None = None) -> list[str]:
         """Numbers of the single-entry permits issued here (still valid at ``valid_at``, if given)."""
@@ -416,6 +462,16 @@ class Registry:
         query = "SELECT number FROM permit_copies WHERE signature_sha256 = ?"  # any printed copy, not only the newest
         row = self.db.execute(query, [signature_sha256]).fetchone()
         return row[0] if row else None
+
+
+def document_key(text: str) -> str:
+    """A document number as register searches compare it: upper case, no spaces or dashes."""
+    return text.upper().replace(" ", "").replace("-", "")
+
+
+def _like(text: str) -> str:
+    """``text`` matched literally by ``LIKE ... ESCAPE '\\'``."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _checkpoint(row: dict) -> Checkpoint:

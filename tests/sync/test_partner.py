@@ -220,7 +220,7 @@ def test_registry_from_schema_1_is_migrated(tmp_path: Path) -> None:
     conn.close()
     reg = Registry(path)
     try:
-        assert reg.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert reg.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         assert reg.partners() == [] and reg.meta("bundle_version") == "7"
     finally:
         reg.close()

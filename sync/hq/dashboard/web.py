@@ -5,6 +5,9 @@
     POST /alerts/{id}/acknowledge   acknowledge an alert (who and when are kept)
     GET  /permits?q=NO|NAME         a permit's history across checkpoints, or the permits whose
                                     number or holder's name (Latin or native script) holds the text
+    GET  /register?q=NO|DOC|NAME    HQ's permit register: every permit its offices issued, found by
+                                    number, document or holder's name; with no search, the
+                                    permits issued per office per day over the last 30 days
     GET  /officers?checkpoint=      the officers per checkpoint, with their counts
     GET  /officers?checkpoint=&name= an officer's record beside their peers
     POST /language                  the staff member's language (en, km, th), kept with the account
@@ -27,7 +30,8 @@ import re
 import time
 import unicodedata
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +69,7 @@ LANG_COOKIE = "booth_hq_lang"  # the language before login: the last one chosen 
 WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 MAX_SEARCH = 80  # characters of a search kept
 MAX_FOUND = 100  # permits a name search lists
+REGISTER_DAYS = 30  # days of issuance the register page counts
 _UTC_TIME = re.compile(r"\b(\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?)Z\b")
 
 # Logins: every refusal reads the same (the reason goes to the log only). The scrypt of a login
@@ -143,6 +148,19 @@ class Dashboard:
                     registry.close()
             self._names = (time.monotonic(), names)
         return names
+
+    @contextmanager
+    def registry(self) -> Iterator[Registry | None]:
+        """HQ's registry, read only, for one page (None while HQ has none)."""
+        path = HQPaths(self.data_dir).database
+        if not path.exists():
+            yield None
+            return
+        registry = Registry(path, read_only=True)
+        try:
+            yield registry
+        finally:
+            registry.close()
 
 
 def _local(epoch: int | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -506,6 +524,40 @@ def _permit(request: Request, session: Session, q: str) -> HTMLResponse:
         holder=holder,
         alerts=alerts_for,
         names=d.checkpoint_names(),
+    )
+
+
+@router.get("/register")
+async def register_page(request: Request, q: str = "") -> HTMLResponse:
+    session = await _session(request)
+    return await run_in_threadpool(_register, request, session, clean_search(q))
+
+
+def _register(request: Request, session: Session, q: str) -> HTMLResponse:
+    """The permits HQ's offices issued that ``q`` finds; with no ``q``, issuance per office per day."""
+    d = _dashboard(request)
+    today = (d.clock() + LOCAL_OFFSET) // DAY * DAY - LOCAL_OFFSET
+    since = today - (REGISTER_DAYS - 1) * DAY
+    found: list[dict] = []
+    counts: list[dict] = []
+    offices: dict[str, str] = {}
+    with d.registry() as registry:
+        if registry is not None and q:
+            found = registry.search_permits(q, MAX_FOUND)
+        elif registry is not None:
+            counts = registry.issuance_counts(since, today + DAY, LOCAL_OFFSET)
+            offices = {i.office: i.name for i in registry.issuers()}
+    return _render(
+        request,
+        "register.html",
+        session=session,
+        q=q,
+        found=found,
+        max_found=MAX_FOUND,
+        offices=offices,
+        days=[_local(today - i * DAY, "%Y-%m-%d") for i in range(REGISTER_DAYS)],
+        counts={(c["day"], c["office"]): c for c in counts},
+        register_days=REGISTER_DAYS,
     )
 
 

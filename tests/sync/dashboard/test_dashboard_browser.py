@@ -144,3 +144,21 @@ def test_cross_site_and_unauthenticated_requests_are_refused(page, dashboard, at
     assert "another site" in response.text()
     assert len(dashboard.world.store.alerts()) == open_before
     assert staff.acks([first]) == {}
+
+
+def test_the_register_finds_a_khmer_name_and_counts_issuance(page, dashboard, sync_db_url, tmp_path) -> None:
+    log_in(page, dashboard.url)
+    page.click("header nav a:has-text('Register')")
+    assert page.locator("h1").inner_text().startswith("Permit register")
+    assert "KH-BTB-01" in page.locator("table.issuance thead").inner_text()
+    _shot(page, "register-en.png", sync_db_url, tmp_path)
+    page.fill("form.filters input[name=q]", "ចន្ថា")
+    page.click("form.filters button:has-text('Find')")
+    rows = page.locator("table.register tbody tr")
+    assert rows.count() == 1 and rows.locator("td.native").inner_text() == "សុខ ចន្ថា"
+    assert "SOK CHANTHA" in rows.inner_text() and "N01234567" in rows.inner_text()
+    page.evaluate("document.fonts.ready")
+    assert page.evaluate("document.fonts.check('16px \"Noto Sans Khmer\"', 'សុខ ចន្ថា')")
+    _shot(page, "register-en-found.png", sync_db_url, tmp_path)
+    rows.locator("a:has-text('KH-BTB-2026-000001')").click()
+    assert page.locator("section.holder .name").inner_text() == "SOK CHANTHA"  # its history across checkpoints

@@ -40,7 +40,15 @@ def _first_open_alert(dashboard) -> int:
 
 def test_pages_need_a_session(dashboard) -> None:
     client = _client(dashboard.url)
-    paths = ("/", "/alerts?state=all", "/permits?q=KH-1", "/officers?checkpoint=KH-PHD&name=x", "/records/PHD-01/1")
+    paths = (
+        "/",
+        "/alerts?state=all",
+        "/permits?q=KH-1",
+        "/register",
+        "/register?q=SOK",
+        "/officers?checkpoint=KH-PHD&name=x",
+        "/records/PHD-01/1",
+    )
     for path in paths:
         answer = client.get(path)
         assert answer.status_code == 303, path
@@ -202,3 +210,43 @@ def test_open_alerts_count_per_checkpoint(dashboard) -> None:
     expected["KH-PHD"] = expected.get("KH-PHD", 0) + 1
     with store.engine.connect() as conn:
         assert open_alerts_by_checkpoint(conn) == expected
+
+
+# -- HQ's permit register
+
+
+def test_register_finds_a_permit_hq_issued_by_its_khmer_name_number_or_document(dashboard) -> None:
+    from conftest import HOLDER
+
+    from sync.hq.holder_file import holder_from_json
+
+    hq = dashboard.world.hq
+    holder = {**HOLDER, "fn": "Keo", "gn": "Sreypov", "nn": "កែវ ស្រីពៅ", "doc": "KM-778 899"}
+    issued = hq.issue(holder_from_json(holder), office="KH-BTB-01", valid_days=30, now=dashboard.now)
+    number = issued.permit.number
+    client, _ = _logged_in(dashboard.url)
+    for q in ("ស្រីពៅ", "sreypov", number, "km778899"):
+        page = client.get("/register", params={"q": q})
+        assert page.status_code == 200, q
+        rows = re.findall(r"<tr>.*?</tr>", page.text.split("<tbody>")[1], re.S)
+        assert len(rows) == 1 and f'href="/permits?q={number}"' in rows[0], q
+        assert "កែវ ស្រីពៅ" in rows[0] and "KEO SREYPOV" in rows[0] and "KM-778 899" in rows[0], q
+    nothing = client.get("/register", params={"q": "nobody like this"}).text
+    assert "No permit issued by HQ&#39;s offices matches this." in nothing
+    assert 'href="/register"' in client.get("/").text  # in the navigation
+
+
+def test_register_counts_permits_issued_per_office_per_local_day(dashboard) -> None:
+    import datetime as dt
+
+    import hq_server
+
+    client, _ = _logged_in(dashboard.url)
+    page = client.get("/register").text
+    assert "Permits issued per office, last 30 days" in page
+    table = page.split('<table class="issuance">')[1].split("</table>")[0]
+    assert '<th title="Battambang permit office">KH-BTB-01</th>' in table
+    day = dt.datetime.fromtimestamp(hq_server.NOW - hq_server.DAY + 7 * 3600, dt.UTC).strftime("%Y-%m-%d")
+    row = re.search(rf"<td class=\"nowrap\">{day}</td>\s*<td>(.*?)</td>", table)
+    assert row is not None and row[1] == "2"  # the template's two permits, issued the day before NOW
+    assert table.count("<tr>") == 31  # the header and 30 days

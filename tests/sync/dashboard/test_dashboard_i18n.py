@@ -198,3 +198,28 @@ def test_hostile_searches_get_a_bounded_page(dashboard) -> None:
         assert "KH-BTB-2026-000001" not in wild  # a wildcard is a character, not "anything"
         long = client.get("/permits", params={"q": "SOK CHANTHA" + " " * 200 + "x" * 1000}).text
         assert 'value="SOK CHANTHA x' in long  # kept to MAX_SEARCH characters
+
+
+def test_the_register_in_khmer_finds_a_thai_name_and_counts_per_office(page, dashboard, tmp_path) -> None:
+    from conftest import HOLDER
+
+    from sync.hq.holder_file import holder_from_json
+
+    holder = {**HOLDER, "fn": "Srisuk", "gn": "Somchai", "nn": "สมชาย ศรีสุข", "nat": "THA", "doc": "AA1234567"}
+    dashboard.world.hq.issue(holder_from_json(holder), office="KH-BTB-01", valid_days=30, now=dashboard.now)
+    Staff(dashboard.world.store.engine).add("sokha", "សុខា ជា", PASSWORD, now=dashboard.now, language="km")
+    _log_in(page, dashboard.url, "sokha", "Log in")
+    page.click("header nav a[href='/register']")
+    assert page.locator("h1").inner_text().startswith("បញ្ជីលិខិតអនុញ្ញាត")
+    table = page.locator("table.issuance")
+    assert "KH-BTB-01" in table.locator("thead").inner_text() and table.locator("tbody tr").count() == 30
+    assert page.evaluate("document.fonts.check('16px \"Noto Sans Khmer\"', 'បញ្ជីលិខិតអនុញ្ញាត')")
+    assert _shot(page, "register-km.png", tmp_path).stat().st_size > 10_000
+    page.fill("form.filters input[name=q]", "ศรีสุข")
+    page.click("form.filters button")
+    rows = page.locator("table.register tbody tr")
+    assert rows.count() == 1 and rows.locator("td.native").inner_text() == "สมชาย ศรีสุข"
+    assert page.evaluate("document.fonts.check('16px \"Noto Sans Thai\"', 'สมชาย ศรีสุข')")
+    _shot(page, "register-km-found.png", tmp_path)
+    rows.locator("a[href^='/permits']").click()
+    assert "/permits?q=KH-BTB-2026-" in page.url
