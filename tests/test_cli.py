@@ -473,7 +473,8 @@ def test_read_commands_work_on_a_read_only_copy_of_a_booth(world: World, read_on
 
 def test_a_watchlist_needs_hqs_key_which_a_stick_fed_booth_gets_by_hand(world: World) -> None:
     fingerprint = world.setup()
-    watched, other = world.issue(HOLDER), world.issue({**HOLDER, "doc": "N7654321"})
+    watched = world.issue(HOLDER)
+    other = world.issue({**HOLDER, "doc": "N7654321"}, "--despite-duplicate", "a second passport, checked")
     code, _, err = world.hq_cmd("watchlist", "add", "--document", HOLDER["doc"], "--reason", "court order")
     assert code == 0, err
     bundle = world.bundle("watched.bundle")

@@ -51,6 +51,7 @@ from sync.protocol.times import DAY, iso
 from sync.protocol.watchlist import WatchlistKey, load_watchlist_key, make_watchlist_key, seal_watchlist
 
 if TYPE_CHECKING:
+    from booth.office.duplicates import Match
     from sync.hq.analytics.rules import Issued
     from sync.hq.store import SyncStore
 
@@ -647,6 +648,20 @@ class HQ:
                 issued = replace(issued, card_files=self.print_card(issued, out_dir))
         log.info("issued permit %s (copy %d) by %s", number, copy, office)
         return issued
+
+    def likely_duplicates(self, holder: Holder, *, now: int) -> list[Match]:
+        """Live permits whose holder is likely ``holder`` under another spelling, another name
+        order, a typo in the birth date, or the same document (``booth.office.duplicates``)."""
+        from booth.office.duplicates import Person, Register
+
+        def person(row: dict) -> Person:
+            names = (row["family_name"], row["given_names"], row["dob"], row["document"], row["nationality"])
+            return Person(*names, native_name=row["native_name"], ref=row["number"])
+
+        register = Register(person(r) for r in self.registry.live_near(holder.dob, holder.document, now=now))
+        probe = Person(holder.family_name, holder.given_names, holder.dob, holder.document, holder.nationality,
+                       native_name=holder.native_name or "")  # fmt: skip
+        return register.likely(probe)
 
     def permit_record(self, number: str) -> dict[str, object]:
         """A permit issued here, its printed copies (each with its signature hash and whether it is

@@ -103,6 +103,10 @@ ALTER TABLE permits ADD COLUMN dob TEXT NOT NULL DEFAULT '';
 CREATE INDEX IF NOT EXISTS permits_document ON permits ({DOCUMENT_KEY});
 CREATE INDEX IF NOT EXISTS permits_issued ON permits (issued_at);
 CREATE INDEX IF NOT EXISTS permit_copies_issued ON permit_copies (issued_at);
+CREATE INDEX IF NOT EXISTS permits_dob ON permits (dob, expires);
+CREATE TABLE IF NOT EXISTS duplicate_decisions (
+    id INTEGER PRIMARY KEY, permit_no TEXT NOT NULL, matched TEXT NOT NULL, reasons TEXT NOT NULL,
+    decision TEXT NOT NULL, decided_at INTEGER NOT NULL);
 """,
 }
 
@@ -425,6 +429,35 @@ class Registry:
         cursor = self.db.execute(query, args)
         names = [c[0] for c in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def live_near(self, dob: str, document: str, *, now: int) -> list[dict]:
+        """Permits still valid at ``now`` whose holder was born within a year of ``dob`` or holds
+        the same document: where a duplicate of an applicant would be (``HQ.likely_duplicates``)."""
+        year = int(dob[:4])
+        query = (
+            f"SELECT * FROM permits WHERE expires > ? AND ((dob >= ? AND dob < ?) OR {DOCUMENT_KEY} = ?) "
+            "ORDER BY number"
+        )
+        cursor = self.db.execute(query, [now, f"{year - 1:04d}", f"{year + 2:04d}", document_key(document) or None])
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    def record_duplicate_decision(
+        self, permit_no: str, matched: list[str], reasons: list[str], decision: str, at: int
+    ) -> None:
+        """Keep why a permit was issued although it looked like a holder's second live permit."""
+        self.db["duplicate_decisions"].insert(
+            {
+                "permit_no": permit_no,
+                "matched": " ".join(matched),
+                "reasons": " ".join(reasons),
+                "decision": decision,
+                "decided_at": at,
+            }
+        )
+
+    def duplicate_decisions(self) -> list[dict]:
+        return list(self.db["duplicate_decisions"].rows_where(order_by="decided_at"))
 
     def issuance_counts(self, since: int, until: int, tz_offset: int = 7 * 3600) -> list[dict]:
         """Per local day (UTC + ``tz_offset``) and office, the permits first issued in [since, until)

@@ -369,3 +369,42 @@ def test_permit_issue_refuses_a_date_in_the_future(hq: HQ, tmp_path: Path) -> No
     code, _, err = issue_cli(hq, holder, tmp_path / "cards", at=NOW + 100 * 365 * DAY)
     assert code == 2 and "in the future" in err
     assert count(hq, "permits") == 0
+
+
+# -- one holder, one live permit (#18): the duplicate check before issuing
+
+
+def test_an_existing_holder_applying_again_under_another_spelling_is_caught(hq: HQ, tmp_path: Path) -> None:
+    first = holder_file(tmp_path, json.dumps(HOLDER, ensure_ascii=False))
+    code, out, err = issue_cli(hq, first, tmp_path / "cards")
+    assert code == 0, err
+    number = hq.registry.permits()[0]["number"]
+    # the same man: Khmer spellings of his names differ, given and family names swapped, no native name
+    again = {k: v for k, v in HOLDER.items() if k != "nn"}
+    again.update({"fn": "Chanthea", "gn": "Sokh", "doc": "P9988776"})  # HOLDER: Sok Chantha
+    respelled = holder_file(tmp_path, json.dumps(again, ensure_ascii=False), "again.json")
+    code, out, err = issue_cli(hq, respelled, tmp_path / "cards", at=NOW + 60)
+    one_line_error(code, err, "looks like the holder of a live permit", "--despite-duplicate")
+    assert code == 1 and f"likely the holder of {number}" in out and "swapped_names" in out
+    assert count(hq, "permits") == 1  # nothing issued, no number used up
+    # a supervisor decided (the first card was lost abroad, say): issued, and the decision kept
+    code, out, err = issue_cli(
+        hq, respelled, tmp_path / "cards", "--despite-duplicate", "checked: twin brother", at=NOW + 120
+    )
+    assert code == 0, err
+    [decision] = hq.registry.duplicate_decisions()
+    assert decision["matched"] == number and decision["decision"] == "checked: twin brother"
+    assert "swapped_names" in decision["reasons"]
+    # someone else (another name, another birth date and document) is not held up
+    stranger = {**HOLDER, "fn": "KEO", "gn": "SOPHEAP", "nn": "កែវ សុភាព", "dob": "1994-02-03", "doc": "N5550001"}
+    code, _, err = issue_cli(
+        hq, holder_file(tmp_path, json.dumps(stranger, ensure_ascii=False), "s.json"), tmp_path / "cards"
+    )
+    assert code == 0, err
+
+
+def test_an_expired_permit_is_no_duplicate(hq: HQ, tmp_path: Path) -> None:
+    first = holder_file(tmp_path, json.dumps(HOLDER, ensure_ascii=False))
+    assert issue_cli(hq, first, tmp_path / "cards")[0] == 0  # valid 30 days
+    code, _, err = issue_cli(hq, first, tmp_path / "cards", at=NOW + 31 * 86_400)
+    assert code == 0, err

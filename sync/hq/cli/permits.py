@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from booth.cli_support import parse_time, print_json
+from booth.cli_support import ExitCode, fail, parse_time, print_json
 from sync.hq.cli.common import pass_hq
 from sync.hq.facade import HQ
 from sync.hq.holder_file import load_holder
@@ -43,6 +43,11 @@ def permit() -> None:
 )
 @click.option("--at", "at", help="Issue as of this ISO time (default now).")
 @click.option("--new-copy", is_flag=True, help="Print another copy of the permit numbered in the holder file ('no').")
+@click.option(
+    "--despite-duplicate",
+    metavar="REASON",
+    help="Issue although the holder looks like one of a live permit: a supervisor's decision, kept with why.",
+)
 @pass_hq
 def permit_issue(
     hq: HQ,
@@ -53,12 +58,16 @@ def permit_issue(
     key_source: str | None,
     at: str | None,
     new_copy: bool,
+    despite_duplicate: str | None,
 ) -> None:
     """Sign a permit; print its QR text; write PERMIT_NO.png and PERMIT_NO.pdf.
 
     The card files are written before the permit is recorded: if anything fails, nothing is
-    recorded and no number is used up. A lost card: issue a new copy (--new-copy, with the
-    holder file naming the number in 'no'), then `booth-hq revoke-copy` the lost one.
+    recorded and no number is used up. A holder who looks like the holder of a live permit
+    (another spelling or name order, a typo in the birth date, the same document) is refused,
+    exit 1, with the permits side by side, unless --despite-duplicate gives a supervisor's reason.
+    A lost card: issue a new copy (--new-copy, with the holder file naming the number in 'no'),
+    then `booth-hq revoke-copy` the lost one.
 
     \b
     Example:
@@ -74,6 +83,15 @@ def permit_issue(
     holder = load_holder(holder_file)
     if new_copy and not holder.number:
         raise click.UsageError("--new-copy needs the permit number in the holder file ('no')")
+    # the permit the holder file names is its own business (--new-copy, or "already issued")
+    matches = [] if new_copy else [m for m in hq.likely_duplicates(holder, now=when) if m.person.ref != holder.number]
+    if matches and despite_duplicate is None:
+        for m in matches:
+            p = m.person
+            click.echo(f"likely the holder of {p.ref}: {p.family_name} {p.given_names} {p.native_name}".rstrip()
+                       + f", born {p.dob}, document {p.document} ({', '.join(m.reasons)})")  # fmt: skip
+        fail("this applicant looks like the holder of a live permit: a supervisor checks both side by side; "
+             "issue anyway with --despite-duplicate REASON", code=ExitCode.NO)  # fmt: skip
     with ExitStack() as stack:
         key: Ed25519PrivateKey | keys.Signer | None = None
         if key_source is not None and key_source.startswith("pkcs11:"):
@@ -87,6 +105,11 @@ def permit_issue(
         issued = hq.issue(
             holder, office=office, valid_days=valid_days, now=when, key=key, out_dir=out_dir, new_copy=new_copy
         )
+    if matches and despite_duplicate is not None:
+        hq.registry.record_duplicate_decision(
+            issued.permit.number, [m.person.ref for m in matches], sorted({r for m in matches for r in m.reasons}),
+            despite_duplicate, when,
+        )  # fmt: skip
     click.echo(issued.text)
     png, pdf = issued.card_files
     click.echo(f"copy {issued.copy} of {issued.permit.number}: wrote {png} and {pdf}", err=True)
