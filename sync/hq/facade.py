@@ -649,6 +649,10 @@ class HQ:
         log.info("issued permit %s (copy %d) by %s", number, copy, office)
         return issued
 
+    def check_issuing(self, holder: Holder, *, office: str, valid_days: int, now: int) -> None:
+        """What ``issue`` would refuse about this request (policy, office, checkpoints), refused now."""
+        self._check_issuing(self.registry.issuer(office)[0], holder, valid_days, now)
+
     def likely_duplicates(self, holder: Holder, *, now: int) -> list[Match]:
         """Live permits whose holder is likely ``holder`` under another spelling, another name
         order, a typo in the birth date, or the same document (``booth.office.duplicates``)."""

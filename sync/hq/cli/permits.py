@@ -83,6 +83,7 @@ def permit_issue(
     holder = load_holder(holder_file)
     if new_copy and not holder.number:
         raise click.UsageError("--new-copy needs the permit number in the holder file ('no')")
+    hq.check_issuing(holder, office=office, valid_days=valid_days, now=when)  # a plain mistake first
     # the permit the holder file names is its own business (--new-copy, or "already issued")
     matches = [] if new_copy else [m for m in hq.likely_duplicates(holder, now=when) if m.person.ref != holder.number]
     if matches and despite_duplicate is None:
