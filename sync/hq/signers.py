@@ -246,20 +246,14 @@ class Signers:
             raise HQError(f"{self.paths.keys} has no online signer key ({pem.name} or {uri.name})")
         return self.load_key(pem)
 
-    def certify_here(self, *, now: int, days: int = DEFAULT_SIGNER_DAYS, revoke_old: bool = False) -> SignerCert:
+    def certify_here(self, *, now: int, days: int = DEFAULT_SIGNER_DAYS) -> SignerCert:
         """With the root here: make a new online signer, certify it and put it in use."""
         root = self.local_root("certifying an online signer")
-        old = self.held_cert()
         key = keys.generate()
         cert_data = certify(root, keys.raw_public(key), now=now, days=days, name=signer_name(now))
         self._retire(now)
         self.save_key(key, self.paths.signer_key)
         atomic_write(self.paths.signer_cert, cert_data)
-        if revoke_old and old is not None:
-            statement = self.statement()
-            issuers = statement.issuers if statement else ()
-            nxt = statement.next_root_public_key if statement else None
-            self.refresh_statement(issuers, nxt, now=now, revoke=(old.kid,), root=root)
         return open_signer_cert(cert_data)
 
     def held_cert(self) -> SignerCert | None:
