@@ -27,7 +27,7 @@ from sync.hq.holder_file import Holder
 from sync.hq.partner import partner_trust
 from sync.hq.paths import HQPaths, safe_name
 from sync.hq.registry import Registry
-from sync.hq.signers import Signers, certify, read_root_public_file, signer_name, write_root_public
+from sync.hq.signers import Signers, certifiable, certify, read_root_public_file, signer_name, write_root_public
 from sync.protocol import keys
 from sync.protocol import permit as permit_codec
 from sync.protocol.bundle import (
@@ -255,7 +255,7 @@ class HQ:
         self._require_init()
         held = self.signers.statement()
         partner_issuers, _ = partner_trust(self)
-        issuers, _ = self.signers.wanted_statement((*self.registry.issuers(), *partner_issuers), None)
+        issuers = certifiable((*self.registry.issuers(), *partner_issuers))
         revoked = list(held.revoked_signers) if held else []
         if revoke_current:
             current = self.signers.held_cert()

@@ -124,20 +124,14 @@ class Signers:
         if root != self.root_public():
             raise DocumentRefused("signed by another root than HQ's")
 
-    def wanted_statement(
-        self, issuers: tuple[IssuerKey, ...], next_root: bytes | None
-    ) -> tuple[tuple[IssuerKey, ...], bytes | None]:
-        """What the root should say now: issuers without HQ's compromise marks (the bundle carries those)."""
-        return tuple(sorted((_plain(i) for i in issuers), key=lambda i: i.kid)), next_root
-
     def pending(self, issuers: tuple[IssuerKey, ...], next_root: bytes | None) -> list[str]:
         """What HQ's registry holds that the root has not yet said (for people): one line each."""
         held = self.statement()
-        wanted, nxt = self.wanted_statement(issuers, next_root)
+        wanted = certifiable(issuers)
         certified = set(held.issuers) if held else set()
         lines = [f"issuer {i.office} key {i.kid.hex()} awaits the root" for i in wanted if i not in certified]
         lines += [f"issuer {i.office} key {i.kid.hex()} is no longer registered" for i in certified - set(wanted)]
-        if held is None or held.next_root_public_key != nxt:
+        if held is None or held.next_root_public_key != next_root:
             lines.append("the next root announcement awaits the root")
         return lines
 
@@ -153,17 +147,17 @@ class Signers:
         """Sign a new statement when what the root should say changed and the root is at hand;
         return the statement held (None only before the first)."""
         held = self.statement()
-        wanted, nxt = self.wanted_statement(issuers, next_root)
+        wanted = certifiable(issuers)
         root_raw = self.root_public() if root is None else keys.raw_public(root)
         revoked = tuple(dict.fromkeys((*(held.revoked_signers if held else ()), *revoke)))
         same = held is not None and held.root_public_key == root_raw
         if (
-            held is not None
-            and same
+            same
+            and held
             and (held.issuers, held.next_root_public_key, held.revoked_signers)
             == (
                 wanted,
-                nxt,
+                next_root,
                 revoked,
             )
         ):
@@ -181,7 +175,7 @@ class Signers:
             issuers=wanted,
             revoked_signers=revoked,
             max_signer_days=held.max_signer_days if held else DEFAULT_SIGNER_DAYS,
-            next_root_public_key=nxt,
+            next_root_public_key=next_root,
         )
         self.install_statement(sign_statement(statement, root))
         return statement
@@ -319,5 +313,7 @@ class Signers:
         return cert
 
 
-def _plain(issuer: IssuerKey) -> IssuerKey:
-    return replace(issuer, compromised_at=None)
+def certifiable(issuers: tuple[IssuerKey, ...]) -> tuple[IssuerKey, ...]:
+    """The issuers as the root statement lists them: by key id, without HQ's compromise marks
+    (the bundle carries those, without a ceremony)."""
+    return tuple(sorted((replace(i, compromised_at=None) for i in issuers), key=lambda i: i.kid))

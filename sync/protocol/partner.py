@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.protocol.bundle import IssuerKey, Revocation
 from sync.protocol.errors import DocumentRefused
-from sync.protocol.keys import kid_of
+from sync.protocol.issuer import check_issuers, is_int
 from sync.protocol.signed import RootCheck, open_document, sign_document, tuplify
 
 CONTENT_TYPE = "application/vnd.booth.partner-list+cbor"
@@ -100,12 +100,8 @@ def _seq(value: Any) -> list[Any] | tuple[Any, ...]:
     return value
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _check(p: PartnerList) -> None:
-    if not (_is_int(p.version) and p.version >= 1 and _is_int(p.issued_at)):
+    if not (is_int(p.version) and p.version >= 1 and is_int(p.issued_at)):
         raise DocumentRefused("partner list version and time must be integers (version from 1)")
     if p.country not in COUNTRIES:
         raise DocumentRefused(f"partner list country must be one of {', '.join(COUNTRIES)}")
@@ -114,23 +110,10 @@ def _check(p: PartnerList) -> None:
     nxt = p.next_root_public_key
     if nxt is not None and (not isinstance(nxt, bytes) or len(nxt) != 32 or nxt == p.root_public_key):
         raise DocumentRefused("partner list announces a malformed next root key")
-    kids: set[bytes] = set()
+    check_issuers(p.issuers, "partner list")
     for i in p.issuers:
-        if not isinstance(i.office, str) or not i.office or not isinstance(i.name, str):
-            raise DocumentRefused("partner list has an issuer without an office code")
-        if not isinstance(i.public_key, bytes) or len(i.public_key) != 32:
-            raise DocumentRefused(f"issuer {i.office!r} has a malformed public key")
-        if i.kid != kid_of(i.public_key):
-            raise DocumentRefused(f"issuer {i.office!r} key id does not match its key")
-        if i.kid in kids:
-            raise DocumentRefused(f"issuer {i.office!r} repeats a key id")
-        kids.add(i.kid)
         if i.country != p.country:
             raise DocumentRefused(f"partner list of {p.country} names issuer {i.office!r} of country {i.country!r}")
-        if not _is_int(i.not_before) or not (i.not_after is None or _is_int(i.not_after)):
-            raise DocumentRefused(f"issuer {i.office!r} has a malformed validity window")
-        if not all(isinstance(c, str) for c in i.checkpoints):
-            raise DocumentRefused(f"issuer {i.office!r} has malformed checkpoints")
     for r in p.revocations:
         if not (r.permit_no or r.signature_sha256):
             raise DocumentRefused("partner list has a revocation naming neither a permit nor a signature hash")
@@ -138,7 +121,7 @@ def _check(p: PartnerList) -> None:
         if (
             not all(x is None or isinstance(x, str) for x in texts)
             or not isinstance(r.reason, str)
-            or not _is_int(r.revoked_at)
+            or not is_int(r.revoked_at)
         ):
             raise DocumentRefused("partner list has a malformed revocation")
 

@@ -107,14 +107,6 @@ def _old_way(
     return document
 
 
-def names_its_root(data: bytes) -> bool:
-    """Whether a document carries its root in the protected header (written by this version or later)."""
-    try:
-        return HDR_ROOT_KEY in cose.parse_envelope(data).headers
-    except MessageError:
-        return False
-
-
 def tuplify(item: Any) -> dict[str, Any]:
     """A decoded CBOR map entry with its lists made tuples (the dataclasses are frozen)."""
     if not isinstance(item, dict):
