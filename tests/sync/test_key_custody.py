@@ -260,6 +260,25 @@ def offline_hq(tmp_path: Path, passfiles: dict[str, Path]) -> tuple[Path, Path, 
     return data, root_dir, fp
 
 
+def hold_ceremony(
+    data: Path, root_dir: Path, passfiles: dict[str, Path], custodians: tuple[str, ...], *asked: object
+) -> tuple[str, str]:
+    """``ceremony request`` (with ``asked``), ``sign`` by ``custodians``, ``install``, each of which
+    must succeed; what the request and the install printed."""
+    request, answer = data.parent / "request.json", data.parent / "answer.json"
+    for path in (request, answer):
+        path.unlink(missing_ok=True)
+    code, asked_out, err = run(hq_main, "--data-dir", data, "ceremony", "request", request, *asked)
+    assert code == 0, err
+    code, _, err = run(
+        hq_main, "ceremony", "sign", request, answer, "--root-dir", root_dir, *custodian_args(passfiles, *custodians)
+    )
+    assert code == 0, err
+    code, installed_out, err = run(hq_main, "--data-dir", data, "ceremony", "install", answer)
+    assert code == 0, err
+    return asked_out, installed_out
+
+
 def no_root_secret_in(folder: Path, root_dir: Path, passfiles: dict[str, Path]) -> None:
     """The root's private key is in no file of ``folder``, in any of its forms."""
     secret = RootFolder(root_dir).unlock({n: CUSTODIANS[n].encode() for n in ("ana", "sok")})
@@ -351,22 +370,7 @@ def test_a_booth_enrols_and_syncs_with_an_hq_that_holds_no_root_private_key(
     hq.add_checkpoint(Checkpoint(CHECKPOINT, "KH", "Phnom Dei"))
     hq.add_checkpoint(Checkpoint("KH-STB", "KH", "Stung But"))
     hq.add_issuer("KH-BTB-01", not_before=NOW - 365 * DAY)
-    request, answer = tmp_path / "request.json", tmp_path / "answer.json"
-    assert run(hq_main, "--data-dir", data, "ceremony", "request", request, "--no-new-signer")[0] == 0
-    assert (
-        run(
-            hq_main,
-            "ceremony",
-            "sign",
-            request,
-            answer,
-            "--root-dir",
-            root_dir,
-            *custodian_args(passfiles, "sok", "dara"),
-        )[0]
-        == 0
-    )
-    assert run(hq_main, "--data-dir", data, "ceremony", "install", answer)[0] == 0
+    hold_ceremony(data, root_dir, passfiles, ("sok", "dara"), "--no-new-signer")
     world = make_world(tmp_path, hq)
     try:
         client = SyncClient(world.booth, world.url)
@@ -576,27 +580,10 @@ def test_an_offline_root_rotates_and_booths_follow(tmp_path: Path, passfiles, fa
     new_fp = keys.fingerprint(RootFolder(new_dir).public_key())
     assert new_fp in out and new_fp != old_fp
     cli = ["--data-dir", data]
-    request, answer = tmp_path / "announce.json", tmp_path / "announce-answer.json"
-    code, out, err = run(
-        hq_main, *cli, "ceremony", "request", request, "--no-new-signer", "--announce-root", new_dir / "root.pub"
+    asked, installed = hold_ceremony(
+        data, root_dir, passfiles, ("ana", "sok"), "--no-new-signer", "--announce-root", new_dir / "root.pub"
     )
-    assert code == 0, err
-    assert f"announce next root {new_fp}" in out
-    assert (
-        run(
-            hq_main,
-            "ceremony",
-            "sign",
-            request,
-            answer,
-            "--root-dir",
-            root_dir,
-            *custodian_args(passfiles, "ana", "sok"),
-        )[0]
-        == 0
-    )
-    code, out, err = run(hq_main, *cli, "ceremony", "install", answer)
-    assert code == 0 and f"announce the next root {new_fp}" in out, err
+    assert f"announce next root {new_fp}" in asked and f"announce the next root {new_fp}" in installed
     booth.install(hq.build_bundle(now=NOW + 60)[1], now=NOW + 60)
     assert booth.require().next_root_public_key == RootFolder(new_dir).public_key()
 
@@ -651,23 +638,8 @@ def test_an_hq_with_its_root_offline_recognises_the_partner_at_the_next_ceremony
     with pytest.raises(Exception, match="offline"):
         export_partner_list(kh, now=NOW)  # signing one needs the root
     assert kh.build_bundle(now=NOW)[0].issuer(th.registry.issuers()[0].kid) is None  # not until the root says so
-    request, answer = tmp_path / "request.json", tmp_path / "answer.json"
-    code, out, _ = run(hq_main, "--data-dir", data, "ceremony", "request", request, "--no-new-signer")
-    assert "issuer TH-SKW-01 (TH)" in out
-    assert (
-        run(
-            hq_main,
-            "ceremony",
-            "sign",
-            request,
-            answer,
-            "--root-dir",
-            root_dir,
-            *custodian_args(passfiles, "ana", "sok"),
-        )[0]
-        == 0
-    )
-    assert run(hq_main, "--data-dir", data, "ceremony", "install", answer)[0] == 0
+    asked, _ = hold_ceremony(data, root_dir, passfiles, ("ana", "sok"), "--no-new-signer")
+    assert "issuer TH-SKW-01 (TH)" in asked
     assert kh.build_bundle(now=NOW + 60)[0].issuer(th.registry.issuers()[0].kid).office == "TH-SKW-01"
 
 

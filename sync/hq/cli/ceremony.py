@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -39,6 +40,27 @@ def custodian_passphrases(given: tuple[str, ...], *, confirm: bool = False) -> d
     return out
 
 
+def what_the_root_is_asked(command: Callable[..., None]) -> Callable[..., None]:
+    """The options of ``ceremony request`` and ``ceremony here``: a new signer (how long), or not; a revocation."""
+    for option in reversed(
+        (
+            click.option(
+                "--days",
+                type=click.IntRange(1),
+                default=DEFAULT_SIGNER_DAYS,
+                show_default=True,
+                help="Validity of the new online signer.",
+            ),
+            click.option("--no-new-signer", is_flag=True, help="Only a new root statement (issuing offices changed)."),
+            click.option(
+                "--revoke-current", is_flag=True, help="The online signer in use was stolen or lost: revoke it."
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @click.group()
 def ceremony() -> None:
     """Key ceremonies: what only the offline root may sign (online signers, issuing offices)."""
@@ -46,15 +68,7 @@ def ceremony() -> None:
 
 @ceremony.command("request")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--days",
-    type=click.IntRange(1),
-    default=DEFAULT_SIGNER_DAYS,
-    show_default=True,
-    help="Validity of the new online signer.",
-)
-@click.option("--no-new-signer", is_flag=True, help="Ask only for a new root statement (issuing offices changed).")
-@click.option("--revoke-current", is_flag=True, help="The online signer in use was stolen or lost: revoke it.")
+@what_the_root_is_asked
 @click.option("--signer-token", metavar="PKCS11_URI", help="Make the new online signer's key in this PKCS#11 token.")
 @click.option(
     "--announce-root",
@@ -153,15 +167,7 @@ def ceremony_install(hq: HQ, answer: Path) -> None:
 
 
 @ceremony.command("here")
-@click.option(
-    "--days",
-    type=click.IntRange(1),
-    default=DEFAULT_SIGNER_DAYS,
-    show_default=True,
-    help="Validity of the new online signer.",
-)
-@click.option("--no-new-signer", is_flag=True, help="Only a new root statement (issuing offices changed).")
-@click.option("--revoke-current", is_flag=True, help="The online signer in use was stolen or lost: revoke it.")
+@what_the_root_is_asked
 @pass_hq
 def ceremony_here(hq: HQ, days: int, no_new_signer: bool, revoke_current: bool) -> None:
     """With the root kept on this machine (small sites): request, sign and install in one step.
