@@ -232,7 +232,9 @@ class HQ:
             ),
             "retired": [
                 {"file": name, "fingerprint": self._retired_fingerprint(self.paths.keys / name)}
-                for name in sorted({p.stem + ".pem" for p in self.paths.keys.glob("retired-root-*.p[eu][mb]")})
+                for name in sorted(
+                    {p.stem + ".pem" for p in self.paths.keys.glob("retired-root-*") if p.suffix in (".pem", ".pub")}
+                )
             ],
         }
 

@@ -358,8 +358,8 @@ def _from_cbor(raw: Any) -> TrustBundle:
         )
     try:
         fields = dict(raw)
-        for name in ("statement", "signer"):
-            fields.pop(name, None)
+        if "statement" in fields or "signer" in fields:  # set by the reader, from signed documents only
+            raise TypeError("unexpected keys 'statement' or 'signer'")
         for name, cls in _PARTS.items():
             fields[name] = tuple(cls(**tuplify(item)) for item in fields.get(name, ()))
         for name in ("used_up", "genuine"):

@@ -774,3 +774,17 @@ def issue_text(hq: HQ) -> str:
     from test_client_support import issue
 
     return issue(hq)
+
+
+def test_a_bundle_payload_cannot_set_the_statement_or_signer_it_was_read_with() -> None:
+    """Those two fields are the reader's, from the certificate and the root statement: a payload
+    naming them (even one signed by the root itself) is refused, not taken."""
+    from sync.protocol.bundle import CONTENT_TYPE, _to_cbor
+    from sync.protocol.signed import sign_document
+
+    root = Root()
+    for name in ("statement", "signer"):
+        payload = {**_to_cbor(TrustBundle(1, NOW, NOW + DAY, NOW, DAY, root.raw)), "format": 3, name: "forged"}
+        data = sign_document(payload, root.key, root.raw, content_type=CONTENT_TYPE, what="trust bundle")
+        with pytest.raises(DocumentRefused, match="unexpected"):
+            open_bundle(data)
